@@ -1,0 +1,38 @@
+#include "api/system_routes.h"
+
+#include "api/pagination.h"
+#include "http/router.h"
+#include "plugins/plugin_host.h"
+
+#include <nlohmann/json.hpp>
+
+namespace bambuddy::api {
+
+void addHealthRoutes(http::Router& router) {
+  router.add({http::Method::Get, "/health", "", http::RateClass::None, "Liveness probe",
+              [](const http::Request&) { return http::Response::json(200, {{"status", "ok"}}); }});
+}
+
+void addPluginRoutes(http::Router& router, const plugins::PluginHost& host) {
+  router.add({http::Method::Get, "/api/v1/plugins", "settings:read", http::RateClass::Read,
+              "Loaded plugins", [&host](const http::Request& request) {
+                http::Response error;
+                auto page = parsePage(request, error);
+                if (!page) {
+                  return error;
+                }
+                nlohmann::json items = nlohmann::json::array();
+                for (const auto& s : host.summaries()) {
+                  items.push_back({{"name", s.name},
+                                   {"kind", s.kind},
+                                   {"version", s.version},
+                                   {"abi", s.abi},
+                                   {"description", s.description},
+                                   {"required", s.required},
+                                   {"instances", s.instances}});
+                }
+                return http::Response::json(200, listEnvelope(items, *page));
+              }});
+}
+
+} // namespace bambuddy::api

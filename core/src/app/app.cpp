@@ -1,0 +1,102 @@
+#include "app/app.h"
+
+#include "api/system_routes.h"
+#include "bus/event_bus.h"
+#include "common/logger.h"
+#include "common/time.h"
+#include "http/http_server.h"
+#include "http/router.h"
+#include "plugins/plugin_host.h"
+#include "storage/database.h"
+#include "storage/kv_store.h"
+#include "storage/migrations.h"
+
+#include <filesystem>
+
+namespace bambuddy::app {
+
+// Members are declared in start order; they are torn down explicitly in reverse order by stop().
+struct App::Services {
+  std::unique_ptr<storage::Database> database;
+  std::unique_ptr<storage::KvStore> kv;
+  std::unique_ptr<bus::EventBus> bus;
+  std::unique_ptr<plugins::PluginHost> plugins;
+  std::unique_ptr<http::Router> router;
+  std::unique_ptr<http::HttpServer> http;
+};
+
+App::App(const config::CoreConfig& config, Logger& logger)
+    : config_(config), logger_(logger), services_(std::make_unique<Services>()) {}
+
+App::~App() { stop(); }
+
+void App::start() {
+  const int64_t started_ms = monotonicMs();
+  try {
+    std::filesystem::create_directories(config_.data_dir);
+    auto& s = *services_;
+
+    storage::DatabaseOptions db_options;
+    db_options.path = config_.database.path;
+    db_options.pool_size = config_.database.pool_size;
+    db_options.busy_timeout_ms = config_.database.busy_timeout_ms;
+    s.database = std::make_unique<storage::Database>(db_options, logger_);
+    storage::migrate(*s.database, storage::coreMigrations(), logger_);
+    s.kv = std::make_unique<storage::KvStore>(*s.database);
+
+    s.bus = std::make_unique<bus::EventBus>(logger_, config_.bus.queue_capacity, config_.bus.dispatch_threads);
+    s.bus->start();
+
+    s.plugins = std::make_unique<plugins::PluginHost>(
+        plugins::HostServices{logger_, *s.bus, *s.kv, config_.data_dir, [] { return nowUtcMs(); }});
+    s.plugins->loadAll(config_);
+
+    s.router = std::make_unique<http::Router>();
+    api::addHealthRoutes(*s.router);
+    api::addPluginRoutes(*s.router, *s.plugins);
+
+    http::HttpServerOptions options;
+    options.host = config_.server.listen_host;
+    options.port = config_.server.listen_port;
+    options.threads = config_.server.threads;
+    options.worker_threads = config_.server.worker_threads;
+    options.max_request_size_bytes = config_.server.max_request_size_bytes;
+    options.keepalive_timeout_ms = config_.server.keepalive_timeout_ms;
+    options.header_timeout_ms = config_.server.header_timeout_ms;
+    options.body_timeout_ms = config_.server.body_timeout_ms;
+    options.shutdown_grace_ms = config_.server.shutdown_grace_ms;
+    s.http = std::make_unique<http::HttpServer>(options, *s.router, logger_);
+    s.http->start();
+  } catch (...) {
+    stop();
+    throw;
+  }
+  logger_.info("app", "listening on " + std::string(config_.server.listen_host.find(':') != std::string::npos
+                                                        ? "[" + config_.server.listen_host + "]"
+                                                        : config_.server.listen_host) +
+                          ":" + std::to_string(port()) + " (started in " +
+                          std::to_string(monotonicMs() - started_ms) + " ms, data in " + config_.data_dir + ")");
+}
+
+uint16_t App::port() const { return services_->http ? services_->http->port() : 0; }
+
+void App::stop() {
+  auto& s = *services_;
+  if (s.http) {
+    s.http->stop();
+    s.http.reset();
+  }
+  s.router.reset();
+  if (s.plugins) {
+    s.plugins->shutdown();
+    s.plugins.reset();
+  }
+  if (s.bus) {
+    s.bus->stop();
+    s.bus.reset();
+  }
+  s.kv.reset();
+  s.database.reset();
+}
+
+} // namespace bambuddy::app

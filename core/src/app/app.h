@@ -1,0 +1,41 @@
+// Lifecycle of the server: builds every service from the config in dependency order, starts them,
+// and stops them in reverse order.
+#pragma once
+
+#include "config/core_config.h"
+
+#include <cstdint>
+#include <memory>
+
+namespace bambuddy {
+class Logger;
+}
+
+namespace bambuddy::app {
+
+class App {
+public:
+  App(const config::CoreConfig& config, Logger& logger);
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
+  // Opens the database (running migrations), starts the bus, loads plugins, adds routes and starts
+  // listening. Throws on failure after undoing what was started: config problems as
+  // config::ConfigException or plugins::PluginLoadError, anything else as std::runtime_error.
+  void start();
+
+  // The port actually bound (useful with port 0).
+  uint16_t port() const;
+
+  // Graceful: HTTP first (in-flight requests finish), then plugins, bus and database. Idempotent.
+  void stop();
+
+private:
+  struct Services;
+  const config::CoreConfig& config_;
+  Logger& logger_;
+  std::unique_ptr<Services> services_;
+};
+
+} // namespace bambuddy::app

@@ -1,0 +1,249 @@
+// The bb_host_api implementation: C entry points that translate to core services. Nothing thrown
+// inside may cross back into a plugin, so every function catches and reports a code.
+#include "plugins/host_services.h"
+
+#include "bus/event_bus.h"
+#include "common/logger.h"
+#include "storage/kv_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstring>
+#include <exception>
+
+namespace bambuddy::plugins {
+namespace {
+
+void fill(bb_error* err, int32_t code, const char* reason, const std::string& message) {
+  if (err == nullptr || err->struct_size < offsetof(bb_error, reason)) {
+    return;
+  }
+  err->code = code;
+  if (BB_HAS_FIELD(bb_error, err, reason)) {
+    std::snprintf(err->reason, sizeof err->reason, "%s", reason);
+  }
+  if (BB_HAS_FIELD(bb_error, err, message)) {
+    std::snprintf(err->message, sizeof err->message, "%s", message.c_str());
+  }
+}
+
+template <class Fn> int32_t guarded(bb_error* err, Fn&& fn) noexcept {
+  try {
+    return fn();
+  } catch (const std::invalid_argument& e) {
+    fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument", e.what());
+    return BB_ERR_INVALID_ARGUMENT;
+  } catch (const std::exception& e) {
+    fill(err, BB_ERR_IO, "io_error", e.what());
+    return BB_ERR_IO;
+  } catch (...) {
+    fill(err, BB_ERR_INTERNAL, "internal", "unknown error in host");
+    return BB_ERR_INTERNAL;
+  }
+}
+
+// Plugin text goes into our log: keep it on one line so it cannot forge log entries.
+std::string oneLine(const char* msg, size_t len) {
+  std::string out(msg != nullptr ? msg : "", msg != nullptr ? len : 0);
+  for (char& c : out) {
+    if (c == '\n' || c == '\r' || (static_cast<unsigned char>(c) < 0x20 && c != '\t')) {
+      c = ' ';
+    }
+  }
+  return out;
+}
+
+void hostLog(bb_host_ctx* handle, int32_t level, const char* msg, size_t len) {
+  try {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    LogLevel lvl = LogLevel::Info;
+    if (level <= BB_LOG_DEBUG) {
+      lvl = LogLevel::Debug;
+    } else if (level == BB_LOG_WARN) {
+      lvl = LogLevel::Warn;
+    } else if (level >= BB_LOG_ERROR) {
+      lvl = LogLevel::Error;
+    }
+    ctx->services->logger.log(lvl, ctx->log_component, oneLine(msg, len));
+  } catch (...) {
+  }
+}
+
+int32_t hostPublish(bb_host_ctx* handle, const char* topic, const char* json, size_t len, uint32_t version,
+                    bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (topic == nullptr || *topic == '\0' || std::strlen(topic) > 128) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_topic", "topic must be 1..128 characters");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    std::string payload(json != nullptr ? json : "", json != nullptr ? len : 0);
+    nlohmann::json parsed = nlohmann::json::parse(payload, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_payload", "payload must be a JSON object");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    if (!ctx->services->bus.publish(topic, std::move(payload), version == 0 ? 1 : version)) {
+      fill(err, BB_ERR_UNAVAILABLE, "bus_full", "event bus queue is full; event dropped");
+      return BB_ERR_UNAVAILABLE;
+    }
+    return BB_OK;
+  });
+}
+
+int32_t hostSubscribe(bb_host_ctx* handle, const char* topic, bb_event_fn cb, void* user, uint64_t* out_id,
+                      bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (topic == nullptr || *topic == '\0' || cb == nullptr || out_id == nullptr) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument", "topic, callback and out_id are required");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    auto deliver = [cb, user](const bus::Event& e) {
+      bb_event ev{};
+      ev.struct_size = sizeof(bb_event);
+      ev.id = e.id.c_str();
+      ev.type = e.type.c_str();
+      ev.timestamp_ms = e.timestamp_ms;
+      ev.payload_json = e.payload_json.c_str();
+      ev.payload_len = e.payload_json.size();
+      ev.payload_version = e.payload_version;
+      cb(user, &ev);
+    };
+    std::lock_guard<std::mutex> lock(ctx->mutex);
+    uint64_t id = ctx->services->bus.subscribe(topic, deliver, ctx);
+    ctx->subscriptions.insert(id);
+    *out_id = id;
+    return BB_OK;
+  });
+}
+
+int32_t hostUnsubscribe(bb_host_ctx* handle, uint64_t id, bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    {
+      std::lock_guard<std::mutex> lock(ctx->mutex);
+      if (ctx->subscriptions.erase(id) == 0) {
+        fill(err, BB_ERR_NOT_FOUND, "not_found", "no subscription " + std::to_string(id) + " for this instance");
+        return BB_ERR_NOT_FOUND;
+      }
+    }
+    // Outside the lock: the bus may wait for a running callback to finish.
+    ctx->services->bus.unsubscribe(id);
+    return BB_OK;
+  });
+}
+
+int32_t hostKvGet(bb_host_ctx* handle, const char* key, size_t key_len, bb_write_fn out, void* user,
+                  bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (key == nullptr || out == nullptr) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument", "key and out are required");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    auto value = ctx->services->kv.get(ctx->plugin_name, std::string(key, key_len));
+    if (!value) {
+      fill(err, BB_ERR_NOT_FOUND, "not_found", "no such key");
+      return BB_ERR_NOT_FOUND;
+    }
+    out(user, value->data(), value->size());
+    return BB_OK;
+  });
+}
+
+int32_t hostKvPut(bb_host_ctx* handle, const char* key, size_t key_len, const char* value, size_t value_len,
+                  bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (key == nullptr || value == nullptr) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument", "key and value are required");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    ctx->services->kv.put(ctx->plugin_name, std::string(key, key_len), std::string(value, value_len));
+    return BB_OK;
+  });
+}
+
+int32_t hostKvDelete(bb_host_ctx* handle, const char* key, size_t key_len, bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (key == nullptr) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument", "key is required");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    if (!ctx->services->kv.remove(ctx->plugin_name, std::string(key, key_len))) {
+      fill(err, BB_ERR_NOT_FOUND, "not_found", "no such key");
+      return BB_ERR_NOT_FOUND;
+    }
+    return BB_OK;
+  });
+}
+
+int32_t hostKvScan(bb_host_ctx* handle, const char* prefix, size_t prefix_len, bb_kv_visit_fn visit, void* user,
+                   bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (visit == nullptr) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument", "visit is required");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    std::string p(prefix != nullptr ? prefix : "", prefix != nullptr ? prefix_len : 0);
+    ctx->services->kv.scan(ctx->plugin_name, p, [&](const std::string& k, const std::string& v) {
+      return visit(user, k.data(), k.size(), v.data(), v.size()) == 0;
+    });
+    return BB_OK;
+  });
+}
+
+const char* hostDataDir(bb_host_ctx* handle) { return InstanceContext::from(handle)->data_dir.c_str(); }
+
+int64_t hostNow(bb_host_ctx* handle) {
+  try {
+    return InstanceContext::from(handle)->services->clock_ms();
+  } catch (...) {
+    return 0;
+  }
+}
+
+int32_t hostReportStatus(bb_host_ctx* handle, const char* json, size_t len, bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (ctx->kind != BB_KIND_PRINTER_DRIVER) {
+      fill(err, BB_ERR_UNSUPPORTED, "unsupported", "report_status is for printer drivers only");
+      return BB_ERR_UNSUPPORTED;
+    }
+    nlohmann::json status = nlohmann::json::parse(json != nullptr ? std::string(json, len) : std::string(),
+                                                  nullptr, false);
+    if (status.is_discarded() || !status.is_object()) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_status", "status must be a JSON object");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    // The printer registry consumes this topic; the driver never derives print events itself.
+    nlohmann::json payload = {{"plugin", ctx->plugin_name}, {"instance", ctx->instance_id}, {"status", status}};
+    if (!ctx->services->bus.publish("printer_status_reported", payload.dump(), 1)) {
+      fill(err, BB_ERR_UNAVAILABLE, "bus_full", "event bus queue is full; status dropped");
+      return BB_ERR_UNAVAILABLE;
+    }
+    return BB_OK;
+  });
+}
+
+} // namespace
+
+const bb_host_api* hostApi() {
+  static const bb_host_api table = {
+      sizeof(bb_host_api), BB_ABI_MAJOR, BB_ABI_MINOR, &hostLog,     &hostPublish, &hostSubscribe, &hostUnsubscribe,
+      &hostKvGet,          &hostKvPut,   &hostKvDelete, &hostKvScan, &hostDataDir, &hostNow,       &hostReportStatus};
+  return &table;
+}
+
+void dropSubscriptions(InstanceContext& ctx) {
+  {
+    std::lock_guard<std::mutex> lock(ctx.mutex);
+    ctx.subscriptions.clear();
+  }
+  ctx.services->bus.unsubscribeOwner(&ctx);
+}
+
+} // namespace bambuddy::plugins

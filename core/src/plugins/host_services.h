@@ -1,0 +1,56 @@
+// The core services a plugin instance reaches through bb_host_api, and the context behind each
+// instance's opaque bb_host_ctx pointer.
+#pragma once
+
+#include <bambuddy/abi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+
+namespace bambuddy {
+class Logger;
+namespace bus {
+class EventBus;
+}
+namespace storage {
+class KvStore;
+}
+} // namespace bambuddy
+
+namespace bambuddy::plugins {
+
+struct HostServices {
+  Logger& logger;
+  bus::EventBus& bus;
+  storage::KvStore& kv;
+  std::string data_dir;              // instance data dirs live under <data_dir>/plugins/<name>/<id>
+  std::function<int64_t()> clock_ms; // UTC epoch ms; replaceable in tests
+};
+
+// What bb_host_ctx points to. Created before `create`, destroyed after `destroy`.
+struct InstanceContext {
+  const HostServices* services = nullptr;
+  std::string plugin_name;
+  std::string instance_id;
+  uint32_t kind = BB_KIND_INVALID;
+  std::string data_dir;
+  std::string log_component; // "plugin:<name>/<id>"
+
+  std::mutex mutex;
+  std::set<uint64_t> subscriptions; // bus subscription ids owned by this instance
+
+  bb_host_ctx* handle() { return reinterpret_cast<bb_host_ctx*>(this); }
+  static InstanceContext* from(bb_host_ctx* ctx) { return reinterpret_cast<InstanceContext*>(ctx); }
+};
+
+// The host function table handed to every plugin (static, lives for the whole process).
+const bb_host_api* hostApi();
+
+// Drops every bus subscription of the instance; when it returns no callback of it is running.
+void dropSubscriptions(InstanceContext& ctx);
+
+} // namespace bambuddy::plugins

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+//
+// bambuddy/testing/fake_host.hpp — an in-memory host for plugin unit tests, no server needed.
+//
+// It implements the whole bb_host_api: logs, published events and status reports are recorded,
+// kv documents live in a map, subscriptions are kept so a test can emit() events into the plugin
+// (delivered synchronously on the calling thread), and now_ms is settable. Instances are created
+// through the plugin's real descriptor, so the SDK trampolines are exercised exactly as in the
+// server.
+//
+//   bambuddy::testing::FakeHost host("/tmp/dir");
+//   auto store = host.create(bb_plugin_query(BB_ABI_MAJOR, BB_ABI_MINOR), R"({"root":"x"})", "{}");
+//   host.call(store->ops<bb_storage_ops>()->put, store->self(), "a.txt", 5, "hello", 5);
+//
+// Thread-safe: a plugin may call the host from its own threads.
+#pragma once
+
+#include <bambuddy/abi.h>
+#include <bambuddy/sdk.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bambuddy::testing {
+
+struct LogLine {
+  int32_t level;
+  std::string instance;
+  std::string message;
+};
+
+struct PublishedEvent {
+  std::string instance;
+  std::string topic;
+  std::string payload_json;
+  uint32_t payload_version;
+};
+
+class FakeHost {
+public:
+  // Per-instance context behind the opaque bb_host_ctx pointer.
+  struct Ctx {
+    FakeHost* host = nullptr;
+    std::string plugin_name;
+    std::string instance_id;
+    uint32_t kind = BB_KIND_INVALID;
+    std::string data_dir;
+  };
+
+  class Instance;
+
+  // `data_root` is where per-instance data directories are created (data_root/<instance id>).
+  explicit FakeHost(std::string data_root = std::filesystem::temp_directory_path().string())
+      : data_root_(std::move(data_root)) {
+    api_.struct_size = sizeof(bb_host_api);
+    api_.abi_major = BB_ABI_MAJOR;
+    api_.abi_minor = BB_ABI_MINOR;
+    api_.log = &FakeHost::logFn;
+    api_.publish = &FakeHost::publishFn;
+    api_.subscribe = &FakeHost::subscribeFn;
+    api_.unsubscribe = &FakeHost::unsubscribeFn;
+    api_.kv_get = &FakeHost::kvGetFn;
+    api_.kv_put = &FakeHost::kvPutFn;
+    api_.kv_delete = &FakeHost::kvDeleteFn;
+    api_.kv_scan = &FakeHost::kvScanFn;
+    api_.data_dir = &FakeHost::dataDirFn;
+    api_.now_ms = &FakeHost::nowFn;
+    api_.report_status = &FakeHost::reportStatusFn;
+  }
+
+  FakeHost(const FakeHost&) = delete;
+  FakeHost& operator=(const FakeHost&) = delete;
+
+  const bb_host_api* api() const { return &api_; }
+
+  // Creates an instance through the descriptor. Throws sdk::Error with the plugin's code and message.
+  std::unique_ptr<Instance> create(const bb_plugin_descriptor* descriptor, const std::string& config_json = "{}",
+                                   const std::string& settings_json = "{}", const std::string& instance_id = "test") {
+    if (descriptor == nullptr) {
+      throw std::invalid_argument("descriptor is NULL");
+    }
+    auto ctx = std::make_unique<Ctx>();
+    ctx->host = this;
+    ctx->plugin_name = descriptor->name != nullptr ? descriptor->name : "";
+    ctx->instance_id = instance_id;
+    ctx->kind = descriptor->kind;
+    ctx->data_dir = (std::filesystem::path(data_root_) / instance_id).string();
+    std::filesystem::create_directories(ctx->data_dir);
+    bb_error err = sdk::detail::makeError();
+    void* self = nullptr;
+    int32_t rc = descriptor->create(&api_, reinterpret_cast<bb_host_ctx*>(ctx.get()), config_json.data(),
+                                    config_json.size(), settings_json.data(), settings_json.size(), &self, &err);
+    sdk::detail::throwIfFailed(rc, err);
+    return std::unique_ptr<Instance>(new Instance(this, descriptor, self, std::move(ctx)));
+  }
+
+  // Calls an op that takes (self, ..., bb_error*) and throws sdk::Error if it fails.
+  template <class Fn, class... Args> void call(Fn fn, Args&&... args) {
+    bb_error err = sdk::detail::makeError();
+    sdk::detail::throwIfFailed(fn(std::forward<Args>(args)..., &err), err);
+  }
+
+  // Delivers an event to every matching subscription, synchronously on this thread.
+  void emit(const std::string& topic, const std::string& payload_json, uint32_t payload_version = 1) {
+    std::vector<Subscription> targets;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& [id, sub] : subscriptions_) {
+        if (sub.topic == "*" || sub.topic == topic) {
+          targets.push_back(sub);
+        }
+      }
+    }
+    std::string id = "evt_test_" + std::to_string(++event_counter_);
+    for (const Subscription& s : targets) {
+      bb_event e{};
+      e.struct_size = sizeof(bb_event);
+      e.id = id.c_str();
+      e.type = topic.c_str();
+      e.timestamp_ms = now_ms_.load();
+      e.payload_json = payload_json.data();
+      e.payload_len = payload_json.size();
+      e.payload_version = payload_version;
+      s.cb(s.user, &e);
+    }
+  }
+
+  void setNowMs(int64_t now_ms) { now_ms_ = now_ms; }
+
+  std::vector<LogLine> logs() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return logs_;
+  }
+  bool logged(const std::string& needle) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const LogLine& l : logs_) {
+      if (l.message.find(needle) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+  std::vector<PublishedEvent> published() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return published_;
+  }
+  std::vector<std::string> statusReports() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return status_reports_;
+  }
+  // Waits until at least `count` status reports arrived; false on timeout.
+  bool waitForStatusReports(size_t count, int64_t timeout_ms) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                             [&] { return status_reports_.size() >= count; });
+  }
+  // The kv documents, keyed by "<plugin name>/<key>".
+  std::map<std::string, std::string> kv() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return kv_;
+  }
+  size_t subscriptionCount() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return subscriptions_.size();
+  }
+
+  class Instance {
+  public:
+    ~Instance() { destroy(); }
+    Instance(const Instance&) = delete;
+    Instance& operator=(const Instance&) = delete;
+
+    void* self() const { return self_; }
+    const bb_plugin_descriptor* descriptor() const { return descriptor_; }
+    template <class Ops> const Ops* ops() const { return static_cast<const Ops*>(descriptor_->ops); }
+    const std::string& dataDir() const { return ctx_->data_dir; }
+
+    // Same order as the server: drop subscriptions, then destroy.
+    void destroy() {
+      if (self_ == nullptr) {
+        return;
+      }
+      host_->dropSubscriptions(ctx_.get());
+      descriptor_->destroy(self_);
+      self_ = nullptr;
+    }
+
+  private:
+    friend class FakeHost;
+    Instance(FakeHost* host, const bb_plugin_descriptor* d, void* self, std::unique_ptr<Ctx> ctx)
+        : host_(host), descriptor_(d), self_(self), ctx_(std::move(ctx)) {}
+    FakeHost* host_;
+    const bb_plugin_descriptor* descriptor_;
+    void* self_;
+    std::unique_ptr<Ctx> ctx_;
+  };
+
+private:
+  struct Subscription {
+    std::string topic;
+    bb_event_fn cb;
+    void* user;
+    const void* owner;
+  };
+
+  static FakeHost* hostOf(bb_host_ctx* ctx) { return reinterpret_cast<Ctx*>(ctx)->host; }
+  static Ctx* ctxOf(bb_host_ctx* ctx) { return reinterpret_cast<Ctx*>(ctx); }
+  // kv documents are namespaced by plugin name, as in the server.
+  static std::string kvKey(bb_host_ctx* ctx, const char* key, size_t len) {
+    return ctxOf(ctx)->plugin_name + "/" + std::string(key, len);
+  }
+
+  void dropSubscriptions(const void* owner) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
+      it = it->second.owner == owner ? subscriptions_.erase(it) : std::next(it);
+    }
+  }
+
+  static void logFn(bb_host_ctx* ctx, int32_t level, const char* msg, size_t len) {
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    h->logs_.push_back({level, ctxOf(ctx)->instance_id, std::string(msg, len)});
+  }
+  static int32_t publishFn(bb_host_ctx* ctx, const char* topic, const char* json, size_t len, uint32_t version,
+                           bb_error* err) {
+    if (topic == nullptr || *topic == '\0') {
+      sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_topic", "topic is empty");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    h->published_.push_back({ctxOf(ctx)->instance_id, topic, std::string(json, len), version});
+    h->changed_.notify_all();
+    return BB_OK;
+  }
+  static int32_t subscribeFn(bb_host_ctx* ctx, const char* topic, bb_event_fn cb, void* user, uint64_t* out_id,
+                             bb_error* err) {
+    if (topic == nullptr || *topic == '\0' || cb == nullptr || out_id == nullptr) {
+      sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument", "topic, callback and id are required");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    uint64_t id = ++h->next_subscription_;
+    h->subscriptions_[id] = {topic, cb, user, ctxOf(ctx)};
+    *out_id = id;
+    return BB_OK;
+  }
+  static int32_t unsubscribeFn(bb_host_ctx* ctx, uint64_t id, bb_error* err) {
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    auto it = h->subscriptions_.find(id);
+    if (it == h->subscriptions_.end() || it->second.owner != ctxOf(ctx)) {
+      sdk::detail::fillError(err, BB_ERR_NOT_FOUND, "not_found", "no such subscription");
+      return BB_ERR_NOT_FOUND;
+    }
+    h->subscriptions_.erase(it);
+    return BB_OK;
+  }
+  static int32_t kvGetFn(bb_host_ctx* ctx, const char* key, size_t len, bb_write_fn out, void* user,
+                         bb_error* err) {
+    FakeHost* h = hostOf(ctx);
+    std::string value;
+    {
+      std::lock_guard<std::mutex> lock(h->mutex_);
+      auto it = h->kv_.find(kvKey(ctx, key, len));
+      if (it == h->kv_.end()) {
+        sdk::detail::fillError(err, BB_ERR_NOT_FOUND, "not_found", "no such key");
+        return BB_ERR_NOT_FOUND;
+      }
+      value = it->second;
+    }
+    out(user, value.data(), value.size());
+    return BB_OK;
+  }
+  static int32_t kvPutFn(bb_host_ctx* ctx, const char* key, size_t len, const char* value, size_t value_len,
+                         bb_error* err) {
+    if (len == 0 || len > 256) {
+      sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_key", "key must be 1..256 bytes");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    h->kv_[kvKey(ctx, key, len)] = std::string(value, value_len);
+    return BB_OK;
+  }
+  static int32_t kvDeleteFn(bb_host_ctx* ctx, const char* key, size_t len, bb_error* err) {
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    if (h->kv_.erase(kvKey(ctx, key, len)) == 0) {
+      sdk::detail::fillError(err, BB_ERR_NOT_FOUND, "not_found", "no such key");
+      return BB_ERR_NOT_FOUND;
+    }
+    return BB_OK;
+  }
+  static int32_t kvScanFn(bb_host_ctx* ctx, const char* prefix, size_t len, bb_kv_visit_fn visit, void* user,
+                          bb_error* /*err*/) {
+    FakeHost* h = hostOf(ctx);
+    std::string full_prefix = kvKey(ctx, prefix, len);
+    std::vector<std::pair<std::string, std::string>> rows;
+    {
+      std::lock_guard<std::mutex> lock(h->mutex_);
+      for (auto it = h->kv_.lower_bound(full_prefix); it != h->kv_.end(); ++it) {
+        if (it->first.compare(0, full_prefix.size(), full_prefix) != 0) {
+          break;
+        }
+        rows.emplace_back(it->first.substr(ctxOf(ctx)->plugin_name.size() + 1), it->second);
+      }
+    }
+    for (const auto& [k, v] : rows) {
+      if (visit(user, k.data(), k.size(), v.data(), v.size()) != 0) {
+        break;
+      }
+    }
+    return BB_OK;
+  }
+  static const char* dataDirFn(bb_host_ctx* ctx) { return ctxOf(ctx)->data_dir.c_str(); }
+  static int64_t nowFn(bb_host_ctx* ctx) { return hostOf(ctx)->now_ms_; }
+  static int32_t reportStatusFn(bb_host_ctx* ctx, const char* json, size_t len, bb_error* err) {
+    if (ctxOf(ctx)->kind != BB_KIND_PRINTER_DRIVER) {
+      sdk::detail::fillError(err, BB_ERR_UNSUPPORTED, "unsupported", "only printer drivers report status");
+      return BB_ERR_UNSUPPORTED;
+    }
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    h->status_reports_.emplace_back(json, len);
+    h->changed_.notify_all();
+    return BB_OK;
+  }
+
+  std::string data_root_;
+  bb_host_api api_{};
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<LogLine> logs_;
+  std::vector<PublishedEvent> published_;
+  std::vector<std::string> status_reports_;
+  std::map<std::string, std::string> kv_;
+  std::map<uint64_t, Subscription> subscriptions_;
+  uint64_t next_subscription_ = 0;
+  std::atomic<uint64_t> event_counter_{0};
+  std::atomic<int64_t> now_ms_{1705329000000}; // 2024-01-15T14:30:00Z
+};
+
+} // namespace bambuddy::testing

@@ -1,0 +1,261 @@
+// ABI conformance: each test loads one purpose-built plugin through the real host and checks the
+// host's answer (sdk/ABI.md lists the rules).
+#include "bus/event_bus.h"
+#include "common/logger.h"
+#include "config/config_error.h"
+#include "config/core_config.h"
+#include "plugins/abi_rules.h"
+#include "plugins/plugin_host.h"
+#include "storage/database.h"
+#include "storage/kv_store.h"
+#include "storage/migrations.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+namespace bambuddy::plugins {
+namespace {
+
+using testing::TempDir;
+
+const std::string kPluginDir = ABI_PLUGIN_DIR;
+
+// A host with real services over a temp directory; the log goes to a file the test can read.
+class AbiHost : public ::testing::Test {
+protected:
+  void SetUp() override {
+    log_path_ = dir_.file("host.log");
+    log_file_ = std::fopen(log_path_.c_str(), "w+");
+    logger_ = std::make_unique<Logger>(LogLevel::Debug, log_file_);
+    storage::DatabaseOptions db_options;
+    db_options.path = dir_.file("test.db");
+    db_ = std::make_unique<storage::Database>(db_options, *logger_);
+    storage::migrate(*db_, storage::coreMigrations(), *logger_);
+    kv_ = std::make_unique<storage::KvStore>(*db_);
+    bus_ = std::make_unique<bus::EventBus>(*logger_, 1000);
+    bus_->start();
+    host_ = std::make_unique<PluginHost>(HostServices{*logger_, *bus_, *kv_, dir_.path(), [] { return int64_t{0}; }});
+  }
+
+  void TearDown() override {
+    host_.reset();
+    bus_->stop();
+    std::fclose(log_file_);
+  }
+
+  // A config whose single plugin entry comes from `entry_yaml` (indented list item text).
+  config::CoreConfig configWith(const std::string& entries_yaml) {
+    std::string yaml = "data_dir: " + dir_.path() + "\n" +
+                       "plugins:\n"
+                       "  search_path: [" +
+                       kPluginDir + "]\n" + "  load:\n" + entries_yaml;
+    config::Environment env;
+    env.exe_dir = dir_.path();
+    return config::parseCoreConfig(yaml, dir_.file("bambuddy.yaml"), env);
+  }
+
+  std::string log() {
+    std::fflush(log_file_);
+    return testing::readFile(log_path_);
+  }
+
+  // Loads one required entry and returns the refusal message ("" when it loaded).
+  std::string refusal(const std::string& entries_yaml) {
+    try {
+      host_->loadAll(configWith(entries_yaml));
+    } catch (const PluginLoadError& e) {
+      return e.what();
+    }
+    return "";
+  }
+
+  TempDir dir_;
+  std::string log_path_;
+  std::FILE* log_file_ = nullptr;
+  std::unique_ptr<Logger> logger_;
+  std::unique_ptr<storage::Database> db_;
+  std::unique_ptr<storage::KvStore> kv_;
+  std::unique_ptr<bus::EventBus> bus_;
+  std::unique_ptr<PluginHost> host_;
+};
+
+TEST_F(AbiHost, CompliantPluginLoads) {
+  EXPECT_EQ(refusal("    - name: abi.ok\n"), "");
+  auto summaries = host_->summaries();
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].name, "abi.ok");
+  EXPECT_EQ(summaries[0].kind, "storage");
+  EXPECT_EQ(summaries[0].abi, abiString(BB_ABI_MAJOR, BB_ABI_MINOR));
+  ASSERT_EQ(summaries[0].instances.size(), 1u); // storage plugins get one "default" instance
+  EXPECT_EQ(summaries[0].instances[0], "default");
+}
+
+TEST_F(AbiHost, NewerMinorRefusedNamingBothVersions) {
+  std::string why = refusal("    - name: abi.newer_minor\n");
+  EXPECT_NE(why.find("newer ABI minor"), std::string::npos) << why;
+  std::string plugin_abi = abiString(BB_ABI_MAJOR, BB_ABI_MINOR + 1);
+  std::string host_abi = abiString(BB_ABI_MAJOR, BB_ABI_MINOR);
+  EXPECT_NE(why.find("plugin ABI " + plugin_abi), std::string::npos) << why;
+  EXPECT_NE(why.find("host ABI " + host_abi), std::string::npos) << why;
+  EXPECT_NE(log().find("plugin ABI " + plugin_abi), std::string::npos);
+  EXPECT_TRUE(host_->summaries().empty());
+}
+
+TEST_F(AbiHost, OlderMinorRefusedWhileMajorIsZero) {
+  ASSERT_EQ(BB_ABI_MAJOR, 0u) << "revisit this test once the ABI reaches 1.0";
+  std::string why = refusal("    - name: abi.older_minor\n");
+  EXPECT_NE(why.find("exact minor"), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, OtherMajorRefused) {
+  std::string why = refusal("    - name: abi.other_major\n");
+  EXPECT_NE(why.find("major version differs"), std::string::npos) << why;
+  EXPECT_NE(why.find("plugin ABI " + abiString(BB_ABI_MAJOR + 1, 0)), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, MissingQuerySymbolRefused) {
+  std::string why = refusal("    - name: abi.no_query\n");
+  EXPECT_NE(why.find("does not export bb_plugin_query"), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, QueryReturningNullRefused) {
+  std::string why = refusal("    - name: abi.null_query\n");
+  EXPECT_NE(why.find("returned NULL"), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, DuplicateNameRefused) {
+  // Two different files declaring the same name (the config itself forbids listing a name twice).
+  std::string why = refusal("    - name: abi.dup\n      path: " + kPluginDir + "/bb_abi_dup_a.so\n" +
+                            "    - name: abi.dup_again\n      path: " + kPluginDir + "/bb_abi_dup_b.so\n");
+  EXPECT_NE(why.find("duplicate name"), std::string::npos) << why;
+  EXPECT_NE(why.find("bb_abi_dup_a.so"), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, DescriptorLargerThanHostKnowsRefused) {
+  std::string why = refusal("    - name: abi.big_descriptor\n");
+  EXPECT_NE(why.find("larger than this host knows"), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, ConfigFailingSchemaRefusedWithExactPath) {
+  // Line numbers: data_dir=1, plugins=2, search_path=3, load=4, first item=5.
+  std::string why = refusal("    - name: abi.ok\n"
+                            "    - name: abi.schema\n"
+                            "      config:\n"
+                            "        qos: 7\n");
+  EXPECT_NE(why.find("bambuddy.yaml:7 plugins.load[1].config.topic: required"), std::string::npos) << why;
+  EXPECT_NE(why.find("bambuddy.yaml:8 plugins.load[1].config.qos: must be <= 2"), std::string::npos) << why;
+  EXPECT_TRUE(host_->summaries().empty()) << "a refused required plugin stops the whole load";
+}
+
+TEST_F(AbiHost, CheckConfigReportsSchemaErrorsWithoutCreating) {
+  auto problems = PluginHost::check(configWith("    - name: abi.schema\n      config: {topic: 5}\n"));
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_EQ(problems[0].format().substr(problems[0].format().find("bambuddy.yaml")),
+            "bambuddy.yaml:6 plugins.load[0].config.topic: expected string, got integer");
+}
+
+TEST_F(AbiHost, SchemaDefaultsReachThePlugin) {
+  ASSERT_EQ(refusal("    - name: abi.schema\n      config: {topic: farm}\n"), "");
+  PluginInstance* instance = host_->findInstance("abi.schema", "default");
+  ASSERT_NE(instance, nullptr);
+  auto config = instance->storageGet("any");
+  ASSERT_TRUE(config.has_value());
+  EXPECT_EQ(nlohmann::json::parse(*config), nlohmann::json({{"topic", "farm"}, {"qos", 1}}));
+}
+
+TEST_F(AbiHost, ThrowingOpsBecomeErrorCodesAndHostKeepsServing) {
+  ASSERT_EQ(refusal("    - name: abi.throws\n"), "");
+  PluginInstance* instance = host_->findInstance("abi.throws", "default");
+  ASSERT_NE(instance, nullptr);
+  try {
+    instance->storagePut("a", "b");
+    FAIL() << "put should fail";
+  } catch (const PluginCallError& e) {
+    EXPECT_EQ(e.code(), BB_ERR_INTERNAL);
+    EXPECT_STREQ(e.what(), "put exploded");
+  }
+  try {
+    instance->storageGet("a");
+    FAIL() << "get should fail";
+  } catch (const PluginCallError& e) {
+    EXPECT_EQ(e.code(), BB_ERR_UNAVAILABLE);
+    EXPECT_EQ(e.reason(), "busy");
+  }
+  try {
+    instance->storageRemove("a");
+    FAIL() << "remove should fail";
+  } catch (const PluginCallError& e) {
+    EXPECT_EQ(e.code(), BB_ERR_INTERNAL);
+    EXPECT_STREQ(e.what(), "unknown exception");
+  }
+  auto listed = instance->storageList("");
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].first, "still-alive");
+}
+
+TEST_F(AbiHost, ThrowingConstructorRefusedWithItsMessage) {
+  std::string why = refusal("    - name: abi.create_throws\n");
+  EXPECT_NE(why.find("cannot start: disk on fire"), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, OptionalRefusedPluginIsSkippedAndOthersLoad) {
+  std::string why = refusal("    - name: abi.other_major\n      required: false\n"
+                            "    - name: abi.ok\n");
+  EXPECT_EQ(why, "");
+  auto summaries = host_->summaries();
+  ASSERT_EQ(summaries.size(), 1u);
+  EXPECT_EQ(summaries[0].name, "abi.ok");
+  EXPECT_NE(log().find("optional plugin skipped"), std::string::npos);
+}
+
+TEST_F(AbiHost, MissingFileRefusedNamingSearchPath) {
+  std::string why = refusal("    - name: abi.not_there\n");
+  EXPECT_NE(why.find("no bb_abi_not_there.so on the plugin search path"), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, NameMismatchRefused) {
+  std::string why = refusal("    - name: abi.other\n      path: " + kPluginDir + "/bb_abi_ok.so\n");
+  EXPECT_NE(why.find("declares the name 'abi.ok'"), std::string::npos) << why;
+}
+
+TEST_F(AbiHost, DiscoverListsEveryFileWithItsVerdict) {
+  auto found = PluginHost::discover({kPluginDir});
+  bool saw_ok = false;
+  bool saw_null = false;
+  for (const auto& d : found) {
+    if (d.summary && d.summary->name == "abi.ok") {
+      saw_ok = true;
+      EXPECT_EQ(d.problem, "");
+    }
+    if (d.path.find("bb_abi_null_query.so") != std::string::npos) {
+      saw_null = true;
+      EXPECT_NE(d.problem.find("returned NULL"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(saw_ok);
+  EXPECT_TRUE(saw_null);
+}
+
+TEST_F(AbiHost, ShutdownUnloadsAndIsIdempotent) {
+  ASSERT_EQ(refusal("    - name: abi.ok\n"), "");
+  host_->shutdown();
+  EXPECT_TRUE(host_->summaries().empty());
+  host_->shutdown();
+  EXPECT_NE(log().find("unloaded abi.ok"), std::string::npos);
+}
+
+TEST(AbiRules, VersionRuleTable) {
+  EXPECT_FALSE(checkAbiVersion(1, 3, 1, 3));
+  EXPECT_FALSE(checkAbiVersion(1, 3, 1, 0)); // older minor fine once the major is >= 1
+  EXPECT_TRUE(checkAbiVersion(1, 3, 1, 4));
+  EXPECT_TRUE(checkAbiVersion(1, 3, 2, 0));
+  EXPECT_TRUE(checkAbiVersion(0, 3, 0, 2));
+  EXPECT_FALSE(checkAbiVersion(0, 3, 0, 3));
+}
+
+} // namespace
+} // namespace bambuddy::plugins
