@@ -1,0 +1,139 @@
+#include "storage/database.h"
+
+#include "common/logger.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <system_error>
+
+// SOCI's header wraps <sqlite3.h> in namespace sqlite_api, so the C API is reached through it.
+#include <soci/sqlite3/soci-sqlite3.h>
+
+namespace bambuddy::storage {
+
+namespace {
+
+constexpr const char* kComponent = "storage";
+
+void validateOptions(const DatabaseOptions& options) {
+  if (options.path.empty()) {
+    throw std::invalid_argument("database path is empty");
+  }
+  if (options.path.find('\0') != std::string::npos) {
+    throw std::invalid_argument("database path contains a NUL byte");
+  }
+  if (options.pool_size < 1) {
+    throw std::invalid_argument("database pool_size must be at least 1, got " +
+                                std::to_string(options.pool_size));
+  }
+  if (options.busy_timeout_ms < 0 || options.busy_timeout_ms > INT_MAX) {
+    throw std::invalid_argument("database busy_timeout_ms must be between 0 and " + std::to_string(INT_MAX) +
+                                ", got " + std::to_string(options.busy_timeout_ms));
+  }
+}
+
+void createParentDirectory(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) {
+    return;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    throw StorageError("cannot open database '" + path + "': cannot create directory '" + parent.string() +
+                       "': " + ec.message());
+  }
+}
+
+// Opens the file once with the C API before SOCI does: its error carries the OS reason (errno),
+// which SOCI drops, and SOCI 4.0.3 does not close the handle when open fails.
+void probeOpen(const std::string& path) {
+  using namespace sqlite_api;
+  sqlite3* handle = nullptr;
+  int rc = sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (rc != SQLITE_OK) {
+    std::string reason = handle != nullptr ? sqlite3_errmsg(handle) : sqlite3_errstr(rc);
+    int os_errno = handle != nullptr ? sqlite3_system_errno(handle) : 0;
+    sqlite3_close(handle);
+    if (os_errno != 0) {
+      reason += " (" + std::string(std::strerror(os_errno)) + ")";
+    }
+    throw StorageError("cannot open database '" + path + "': " + reason);
+  }
+  sqlite3_close(handle);
+}
+
+// SOCI splits its connection string on spaces and '='; a double-quoted value may hold both.
+std::string connectString(const std::string& path) {
+  if (path.find('"') != std::string::npos) {
+    throw StorageError("cannot open database '" + path +
+                       "': the path contains '\"', which cannot be passed to SOCI");
+  }
+  return "db=\"" + path + "\"";
+}
+
+} // namespace
+
+Database::Database(DatabaseOptions options, Logger& logger) : options_(std::move(options)), logger_(logger) {
+  validateOptions(options_);
+  createParentDirectory(options_.path);
+  probeOpen(options_.path);
+  const std::string connect = connectString(options_.path);
+
+  pool_ = std::make_unique<soci::connection_pool>(static_cast<std::size_t>(options_.pool_size));
+  for (int i = 0; i < options_.pool_size; ++i) {
+    soci::session& session = pool_->at(static_cast<std::size_t>(i));
+    try {
+      session.open(*soci::factory_sqlite3(), connect);
+      openSession(session);
+    } catch (const StorageError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw StorageError("cannot open database '" + options_.path + "': " + e.what());
+    }
+  }
+  backend_ = pool_->at(0).get_backend_name();
+  logger_.info(kComponent, "opened database " + options_.path + " (" + backend_ + ", WAL, " +
+                               std::to_string(options_.pool_size) + " sessions)");
+}
+
+Database::~Database() = default;
+
+void Database::openSession(soci::session& session) {
+  // The busy timeout goes first so the journal-mode switch can wait for another process's lock.
+  session << "PRAGMA busy_timeout = " + std::to_string(options_.busy_timeout_ms);
+  std::string mode;
+  session << "PRAGMA journal_mode = WAL", soci::into(mode);
+  if (mode != "wal") {
+    throw StorageError("cannot open database '" + options_.path + "': journal_mode is '" + mode +
+                       "' after asking for WAL");
+  }
+  session << "PRAGMA synchronous = NORMAL";
+  session << "PRAGMA foreign_keys = ON";
+}
+
+void Database::beginWrite(soci::session& session) {
+  // A deferred BEGIN that reads and then writes fails with "database is locked" under WAL
+  // instead of waiting; IMMEDIATE takes the write lock up front through the busy handler.
+  session << (backend_ == "sqlite3" ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+
+void Database::commit(soci::session& session) {
+  session << "COMMIT";
+}
+
+void Database::rollbackQuietly(soci::session& session) noexcept {
+  try {
+    session << "ROLLBACK";
+  } catch (const std::exception& e) {
+    // Expected when SQLite already rolled back by itself (after I/O or full-disk errors).
+    logger_.warn(kComponent, std::string("rollback after failed write: ") + e.what());
+  } catch (...) {
+    logger_.warn(kComponent, "rollback after failed write raised a non-standard exception");
+  }
+}
+
+} // namespace bambuddy::storage

@@ -1,0 +1,88 @@
+// A pool of SQLite sessions (WAL mode) and the two ways to use one: read() and write().
+//
+// This header pulls in SOCI because the templates hand a soci::session to the caller; only
+// storage code and repositories that run SQL should include it. Other code takes a
+// forward-declared `Database&`.
+#pragma once
+
+#include "storage/storage_error.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include <soci/soci.h>
+
+namespace bambuddy {
+class Logger;
+}
+
+namespace bambuddy::storage {
+
+struct DatabaseOptions {
+  std::string path;               // database file; its parent directory is created if missing
+  int pool_size = 4;              // sessions opened up front; callers block while all are leased
+  int64_t busy_timeout_ms = 5000; // how long a writer waits for another writer's lock
+};
+
+class Database {
+public:
+  // Opens every pooled session and configures it (WAL, synchronous=NORMAL, foreign keys, busy
+  // timeout). Throws StorageError naming the path and the reason when that fails, and
+  // std::invalid_argument for nonsensical options.
+  Database(DatabaseOptions options, Logger& logger);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs fn(soci::session&) on a borrowed session, in autocommit mode (each statement sees its
+  // own snapshot). Blocks while every session is leased, so fn must not call read()/write()
+  // again: with a small pool that waits forever.
+  template <class F> auto read(F&& fn) -> decltype(fn(std::declval<soci::session&>())) {
+    soci::session session(*pool_);
+    return fn(session);
+  }
+
+  // Runs fn(soci::session&) inside one write transaction (BEGIN IMMEDIATE on SQLite, so lock
+  // waits go through the busy timeout instead of failing on a lock upgrade). Commits when fn
+  // returns; rolls back and rethrows when fn (or the commit) throws. Same nesting rule as read().
+  template <class F> auto write(F&& fn) -> decltype(fn(std::declval<soci::session&>())) {
+    using Result = decltype(fn(std::declval<soci::session&>()));
+    soci::session session(*pool_);
+    beginWrite(session);
+    try {
+      if constexpr (std::is_void_v<Result>) {
+        fn(session);
+        commit(session);
+      } else {
+        Result result = fn(session);
+        commit(session);
+        return result;
+      }
+    } catch (...) {
+      rollbackQuietly(session);
+      throw;
+    }
+  }
+
+  const std::string& path() const { return options_.path; }
+  // SOCI backend name, e.g. "sqlite3".
+  std::string backend() const { return backend_; }
+  int poolSize() const { return options_.pool_size; }
+
+private:
+  void openSession(soci::session& session);
+  void beginWrite(soci::session& session);
+  void commit(soci::session& session);
+  // Never throws: the original error is what the caller needs to see.
+  void rollbackQuietly(soci::session& session) noexcept;
+
+  DatabaseOptions options_;
+  Logger& logger_;
+  std::string backend_;
+  std::unique_ptr<soci::connection_pool> pool_;
+};
+
+} // namespace bambuddy::storage

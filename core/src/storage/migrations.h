@@ -1,0 +1,30 @@
+// Numbered, forward-only schema migrations, recorded in `schema_migrations`.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bambuddy {
+class Logger;
+}
+
+namespace bambuddy::storage {
+
+class Database;
+
+struct Migration {
+  int version;                         // 1, 2, 3, ... with no gaps
+  std::string name;                    // short label, stored next to the version
+  std::vector<std::string> statements; // run in order, in one transaction with the version row
+};
+
+// Brings the schema up to the last migration in `migrations`. Each missing migration runs in its
+// own write transaction, so a failure leaves the database at the previous version.
+// Throws std::logic_error when the list is not numbered 1..N, and StorageError when a
+// migration fails or the database was written by a newer build (version above N).
+void migrate(Database& db, const std::vector<Migration>& migrations, Logger& logger);
+
+// The core schema. New migrations are appended; released ones are never edited.
+const std::vector<Migration>& coreMigrations();
+
+} // namespace bambuddy::storage
