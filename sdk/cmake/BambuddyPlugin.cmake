@@ -71,4 +71,13 @@ inline constexpr const char* kInstanceSchemaJson = R\"bb_schema(${_instance_sche
   target_link_libraries(${target} PRIVATE BambuddySDK::sdk)
   target_compile_features(${target} PRIVATE cxx_std_17)
   target_link_options(${target} PRIVATE "LINKER:--no-undefined")
+  # Hidden visibility does not reach template instances from namespace std (libstdc++ declares it
+  # default-visible), so a version script keeps bb_plugin_query the only exported symbol.
+  set(_exports "${_gen_dir}/exports.map")
+  file(CONFIGURE OUTPUT "${_exports}" CONTENT "{\n  global: bb_plugin_query;\n  local: *;\n};\n")
+  target_link_options(${target} PRIVATE "LINKER:--version-script=${_exports}")
+  set_property(TARGET ${target} APPEND PROPERTY LINK_DEPENDS "${_exports}")
+  set_property(GLOBAL APPEND PROPERTY BAMBUDDY_PLUGIN_TARGETS ${target})
+  # Installed next to the server's default search path: <prefix>/lib/bambuddy/plugins.
+  install(TARGETS ${target} LIBRARY DESTINATION lib/bambuddy/plugins)
 endfunction()

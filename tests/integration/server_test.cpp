@@ -1,0 +1,218 @@
+// The real server binary, started on port 0 with real plugins and a temp data directory.
+#include "support/http_client.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <string>
+
+namespace bambuddy::testing {
+namespace {
+
+const std::string kAbiPluginDir = ABI_PLUGIN_DIR;
+
+class ServerTest : public ::testing::Test {
+protected:
+  // A config listening on an ephemeral loopback port with storage.local, plus `extra_load` items.
+  std::string writeConfig(const std::string& extra_load = "", const std::string& extra_top = "") {
+    std::string yaml = "server:\n"
+                       "  listen: 127.0.0.1:0\n"
+                       "  max_request_size_bytes: 65536\n"
+                       "data_dir: " +
+                       dir_.file("data") + "\n" + extra_top +
+                       "plugins:\n"
+                       "  search_path: [" +
+                       pluginDir() + ", " + kAbiPluginDir +
+                       "]\n"
+                       "  load:\n"
+                       "    - name: storage.local\n" +
+                       extra_load;
+    return dir_.write("bambuddy.yaml", yaml);
+  }
+
+  std::unique_ptr<ServerProcess> start(const std::string& config,
+                                       const std::map<std::string, std::string>& env = {}) {
+    auto server = std::make_unique<ServerProcess>(serverBinary(), std::vector<std::string>{"--config", config}, env);
+    EXPECT_TRUE(server->waitReady()) << server->log();
+    return server;
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(ServerTest, HealthAnswersJson) {
+  auto server = start(writeConfig());
+  auto r = httpRequest("127.0.0.1", server->port(), "GET", "/health");
+  ASSERT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(nlohmann::json::parse(r.body), nlohmann::json({{"status", "ok"}}));
+  EXPECT_NE(r.headers["content-type"].find("application/json"), std::string::npos);
+  EXPECT_EQ(server->stop(), 0) << server->log();
+}
+
+TEST_F(ServerTest, PluginsEndpointListsLoadedPlugins) {
+  auto server = start(writeConfig());
+  auto r = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins");
+  ASSERT_EQ(r.status, 200) << r.error;
+  auto body = nlohmann::json::parse(r.body);
+  ASSERT_EQ(body["total"], 1);
+  EXPECT_EQ(body["offset"], 0);
+  const auto& p = body["items"][0];
+  EXPECT_EQ(p["name"], "storage.local");
+  EXPECT_EQ(p["kind"], "storage");
+  EXPECT_EQ(p["abi"], "0.1");
+  EXPECT_EQ(p["instances"], nlohmann::json::array({"default"}));
+  EXPECT_FALSE(p["version"].get<std::string>().empty());
+
+  auto bad = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins?limit=0");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(bad.body)["code"], "invalid_parameter");
+}
+
+TEST_F(ServerTest, UnknownRouteAndWrongMethodAnswerJson) {
+  auto server = start(writeConfig());
+  auto missing = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/nothing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(nlohmann::json::parse(missing.body)["code"], "not_found");
+  auto wrong = httpRequest("127.0.0.1", server->port(), "DELETE", "/health");
+  EXPECT_EQ(wrong.status, 405);
+  EXPECT_EQ(nlohmann::json::parse(wrong.body)["code"], "method_not_allowed");
+  EXPECT_NE(wrong.headers["allow"].find("GET"), std::string::npos);
+}
+
+TEST_F(ServerTest, OversizedBodyIsRefusedAndServerKeepsServing) {
+  auto server = start(writeConfig());
+  auto r = httpRequest("127.0.0.1", server->port(), "POST", "/health", std::string(200000, 'x'));
+  EXPECT_EQ(r.status, 413) << r.error;
+  EXPECT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/health").status, 200);
+}
+
+TEST_F(ServerTest, AccessLogHasOneLinePerRequestWithoutQueryString) {
+  auto server = start(writeConfig());
+  ASSERT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins?token=sekret").status, 200);
+  ASSERT_EQ(server->stop(), 0);
+  std::string log = server->log();
+  EXPECT_NE(log.find("GET /api/v1/plugins 200"), std::string::npos) << log;
+  EXPECT_EQ(log.find("sekret"), std::string::npos) << log;
+}
+
+TEST_F(ServerTest, SigtermStopsCleanlyAndUnloadsPlugins) {
+  auto server = start(writeConfig());
+  EXPECT_EQ(server->stop(), 0);
+  std::string log = server->log();
+  EXPECT_NE(log.find("received SIGTERM"), std::string::npos) << log;
+  EXPECT_NE(log.find("unloaded storage.local"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopped"), std::string::npos) << log;
+}
+
+TEST_F(ServerTest, DatabaseIsCreatedInDataDirWithWal) {
+  auto server = start(writeConfig());
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("data/bambuddy.db")));
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("data/bambuddy.db-wal")));
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.file("data/plugins/storage.local/default")));
+}
+
+TEST_F(ServerTest, EnvironmentOverridesDataDirAndListen) {
+  std::string config = dir_.write("env.yaml", "server:\n  listen: 127.0.0.1:1\n"
+                                              "plugins:\n  search_path: [" +
+                                                  pluginDir() + "]\n  load: [{name: storage.local}]\n");
+  auto server = start(config, {{"BAMBUDDY_DATA_DIR", dir_.file("envdata")}, {"BAMBUDDY_LISTEN", "127.0.0.1:0"}});
+  EXPECT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/health").status, 200);
+  EXPECT_TRUE(std::filesystem::exists(dir_.file("envdata/bambuddy.db")));
+}
+
+TEST_F(ServerTest, ListensOnIpv6Loopback) {
+  std::string config = writeConfig();
+  auto server = start(config, {{"BAMBUDDY_LISTEN", "[::1]:0"}});
+  auto r = httpRequest("::1", server->port(), "GET", "/health");
+  EXPECT_EQ(r.status, 200) << r.error;
+}
+
+TEST_F(ServerTest, ConfigErrorExitsWith2NamingFileLineAndPath) {
+  std::string config = dir_.write("bad.yaml", "server:\n"
+                                              "  listen: 127.0.0.1:0\n"
+                                              "  threads: many\n"
+                                              "colour: blue\n");
+  auto r = runProcess({serverBinary(), "--config", config});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.stderr_text.find(config + ":3 server.threads: expected integer, got string"), std::string::npos)
+      << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find(config + ":4 colour: unknown key"), std::string::npos) << r.stderr_text;
+}
+
+TEST_F(ServerTest, PluginConfigErrorExitsWith2) {
+  std::string config = writeConfig("", "");
+  std::string yaml = testing::readFile(config) + "      config:\n        no_such_option: 1\n";
+  config = dir_.write("bambuddy.yaml", yaml);
+  auto r = runProcess({serverBinary(), "--config", config});
+  EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("plugins.load[0].config.no_such_option: unknown key"), std::string::npos)
+      << r.stderr_text;
+}
+
+TEST_F(ServerTest, CheckConfigValidatesWithoutStarting) {
+  auto ok = runProcess({serverBinary(), "--check-config", writeConfig()});
+  EXPECT_EQ(ok.exit_code, 0) << ok.stderr_text;
+  EXPECT_NE(ok.stdout_text.find("OK"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("data/bambuddy.db"))) << "--check-config must not touch data";
+
+  std::string bad = dir_.write("bad.yaml", testing::readFile(dir_.file("bambuddy.yaml")) +
+                                               "    - name: abi.schema\n      config: {qos: 9}\n");
+  auto r = runProcess({serverBinary(), "--check-config", bad});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.stderr_text.find(bad + ":10 plugins.load[1].config.topic: required"), std::string::npos)
+      << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find(bad + ":10 plugins.load[1].config.qos: must be <= 2"), std::string::npos)
+      << r.stderr_text;
+}
+
+TEST_F(ServerTest, ListPluginsShowsSearchPathContents) {
+  auto r = runProcess({serverBinary(), "--list-plugins", "--config", writeConfig()});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+  EXPECT_NE(r.stdout_text.find("storage.local\t"), std::string::npos) << r.stdout_text;
+  EXPECT_NE(r.stdout_text.find("bb_abi_other_major.so\tREFUSED: ABI major version differs"), std::string::npos)
+      << r.stdout_text;
+}
+
+TEST_F(ServerTest, RequiredPluginRefusedExitsWith3) {
+  auto r = runProcess({serverBinary(), "--config", writeConfig("    - name: abi.other_major\n")});
+  EXPECT_EQ(r.exit_code, 3) << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("plugin ABI 1.0, host ABI 0.1"), std::string::npos) << r.stderr_text;
+}
+
+TEST_F(ServerTest, OptionalPluginFailuresDoNotStopTheServer) {
+  auto server = start(writeConfig("    - name: abi.create_throws\n      required: false\n"
+                                  "    - name: abi.null_query\n      required: false\n"));
+  auto r = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["total"], 1);
+  std::string log = server->log();
+  EXPECT_NE(log.find("disk on fire"), std::string::npos) << log;
+  EXPECT_NE(log.find("returned NULL"), std::string::npos) << log;
+}
+
+TEST_F(ServerTest, PortInUseFailsWithExit1) {
+  auto first = start(writeConfig());
+  std::string config = dir_.write("second.yaml", "server:\n  listen: 127.0.0.1:" + std::to_string(first->port()) +
+                                                     "\ndata_dir: " + dir_.file("data2") + "\n");
+  auto r = runProcess({serverBinary(), "--config", config});
+  EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
+  EXPECT_NE(r.stderr_text.find("in use"), std::string::npos) << r.stderr_text;
+}
+
+TEST_F(ServerTest, UnknownArgumentIsUsageError) {
+  auto r = runProcess({serverBinary(), "--frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.stderr_text.find("unknown argument '--frobnicate'"), std::string::npos);
+}
+
+TEST_F(ServerTest, ShippedDefaultConfigIsValid) {
+  auto r = runProcess({serverBinary(), "--check-config", std::string(SOURCE_DIR) + "/config/bambuddy.yaml"},
+                      {{"BAMBUDDY_DATA_DIR", dir_.file("d")}});
+  EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+}
+
+} // namespace
+} // namespace bambuddy::testing
