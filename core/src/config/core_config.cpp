@@ -1,0 +1,258 @@
+#include "config/core_config.h"
+
+#include "config/core_schema.h"
+#include "config/json_pointer.h"
+#include "config/schema_validator.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <system_error>
+
+namespace bambuddy::config {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string normalize(const fs::path& path) {
+  std::string text = path.lexically_normal().string();
+  while (text.size() > 1 && text.back() == '/') {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::string resolve(const fs::path& base, const std::string& path) {
+  fs::path p(path);
+  return normalize(p.is_absolute() ? p : base / p);
+}
+
+fs::path currentDir() {
+  std::error_code ec;
+  fs::path cwd = fs::current_path(ec);
+  return ec ? fs::path("/") : cwd;
+}
+
+// Lookups that tolerate a document which failed validation: problems are already reported,
+// the build only has to avoid tripping over them while looking for more.
+const json* member(const json& object, const char* key) {
+  if (!object.is_object()) {
+    return nullptr;
+  }
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+// `empty` stands in for a missing or mistyped section.
+const json& objectOr(const json& object, const char* key, const json& empty) {
+  const json* value = member(object, key);
+  return value != nullptr && value->is_object() ? *value : empty;
+}
+
+template <class T> T numberOr(const json& object, const char* key, T fallback) {
+  const json* value = member(object, key);
+  return value != nullptr && value->is_number_integer() ? value->get<T>() : fallback;
+}
+
+std::string stringOr(const json& object, const char* key, const std::string& fallback) {
+  const json* value = member(object, key);
+  return value != nullptr && value->is_string() ? value->get<std::string>() : fallback;
+}
+
+class Builder {
+public:
+  Builder(const LoadedDocument& doc, const Environment& env) : doc_(doc), env_(env) {}
+
+  CoreConfig build() {
+    CoreConfig config;
+    json data = doc_.json.is_null() ? json::object() : doc_.json;
+    json schema = json::parse(kCoreSchemaJson);
+    SchemaValidator validator(schema);
+    for (const SchemaIssue& issue : validator.validate(data)) {
+      fileError(issue.pointer, issue.message, issue.path);
+    }
+    applyDefaults(schema, data);
+
+    fs::path config_path = doc_.file.empty() ? currentDir() / "config.yaml" : currentDir() / doc_.file;
+    config.config_file = normalize(config_path);
+    fs::path config_dir = fs::path(config.config_file).parent_path();
+
+    if (env_.data_dir) {
+      if (env_.data_dir->empty()) {
+        envError("BAMBUDDY_DATA_DIR: must not be empty");
+      } else {
+        config.data_dir = resolve(currentDir(), *env_.data_dir);
+      }
+    } else {
+      config.data_dir = resolve(config_dir, stringOr(data, "data_dir", "data"));
+    }
+
+    server(objectOr(data, "server", empty_), config.server);
+    database(objectOr(data, "database", empty_), config.data_dir, config.database);
+    const json& bus = objectOr(data, "bus", empty_);
+    config.bus.queue_capacity = numberOr<std::size_t>(bus, "queue_capacity", config.bus.queue_capacity);
+    config.bus.dispatch_threads = numberOr<int>(bus, "dispatch_threads", config.bus.dispatch_threads);
+    std::string level = stringOr(objectOr(data, "log", empty_), "level", "info");
+    if (!parseLogLevel(level, config.log_level)) {
+      config.log_level = LogLevel::Info; // the schema's enum has already reported it
+    }
+    plugins(objectOr(data, "plugins", empty_), config_dir, config);
+
+    if (!file_errors_.empty() || !env_errors_.empty()) {
+      std::stable_sort(file_errors_.begin(), file_errors_.end(),
+                       [](const ConfigError& a, const ConfigError& b) { return a.line < b.line; });
+      file_errors_.insert(file_errors_.end(), env_errors_.begin(), env_errors_.end());
+      throw ConfigException(std::move(file_errors_));
+    }
+    config.document = doc_;
+    return config;
+  }
+
+private:
+  void fileError(const std::string& pointer, const std::string& message, const std::string& path = "") {
+    std::string shown = path.empty() ? displayPath(pointer, &doc_.json) : path;
+    file_errors_.push_back(ConfigError{doc_.file, doc_.lineOf(pointer), shown, message});
+  }
+
+  void envError(const std::string& message) { env_errors_.push_back(ConfigError{"", 0, "", message}); }
+
+  void server(const json& s, ServerConfig& out) {
+    if (env_.listen) {
+      std::string error;
+      if (!parseListen(*env_.listen, out.listen_host, out.listen_port, error)) {
+        envError("BAMBUDDY_LISTEN=" + *env_.listen + ": " + error + " (expected host:port)");
+      }
+    } else {
+      const json* listen = member(s, "listen");
+      if (listen != nullptr && listen->is_string()) {
+        std::string error;
+        if (!parseListen(listen->get<std::string>(), out.listen_host, out.listen_port, error)) {
+          fileError("/server/listen", error + " (expected host:port)");
+        }
+      }
+    }
+    out.threads = numberOr<int>(s, "threads", out.threads);
+    out.worker_threads = numberOr<int>(s, "worker_threads", out.worker_threads);
+    out.max_request_size_bytes = numberOr<int64_t>(s, "max_request_size_bytes", out.max_request_size_bytes);
+    out.keepalive_timeout_ms = numberOr<int64_t>(s, "keepalive_timeout_ms", out.keepalive_timeout_ms);
+    out.header_timeout_ms = numberOr<int64_t>(s, "header_timeout_ms", out.header_timeout_ms);
+    out.body_timeout_ms = numberOr<int64_t>(s, "body_timeout_ms", out.body_timeout_ms);
+    out.shutdown_grace_ms = numberOr<int64_t>(s, "shutdown_grace_ms", out.shutdown_grace_ms);
+  }
+
+  void database(const json& d, const std::string& data_dir, DatabaseConfig& out) {
+    std::string path = stringOr(d, "path", "bambuddy.db");
+    // SQLite's in-memory name is not a file; resolving it would create a file called ":memory:".
+    out.path = path == ":memory:" ? path : resolve(data_dir, path);
+    out.pool_size = numberOr<int>(d, "pool_size", out.pool_size);
+    out.busy_timeout_ms = numberOr<int64_t>(d, "busy_timeout_ms", out.busy_timeout_ms);
+  }
+
+  void plugins(const json& p, const fs::path& config_dir, CoreConfig& out) {
+    const json* search = member(p, "search_path");
+    if (search != nullptr && search->is_array()) {
+      for (const json& entry : *search) {
+        if (entry.is_string()) {
+          out.plugin_search_path.push_back(resolve(config_dir, entry.get<std::string>()));
+        }
+      }
+    } else {
+      fs::path exe_dir = env_.exe_dir.empty() ? currentDir() : fs::path(resolve(currentDir(), env_.exe_dir));
+      out.plugin_search_path.push_back(normalize(exe_dir / "plugins"));
+      out.plugin_search_path.push_back(normalize(exe_dir / ".." / "lib" / "bambuddy" / "plugins"));
+    }
+
+    const json* load = member(p, "load");
+    if (load == nullptr || !load->is_array()) {
+      return;
+    }
+    std::map<std::string, std::size_t> names; // plugin name -> first index
+    for (std::size_t i = 0; i < load->size(); ++i) {
+      const json& item = (*load)[i];
+      if (!item.is_object()) {
+        continue;
+      }
+      PluginEntryConfig entry;
+      entry.pointer = childPointer("/plugins/load", i);
+      entry.name = stringOr(item, "name", "");
+      const json* required = member(item, "required");
+      entry.required = required != nullptr && required->is_boolean() ? required->get<bool>() : true;
+      const json* config = member(item, "config");
+      if (config != nullptr && config->is_object()) {
+        entry.config = *config;
+      }
+      const json* path = member(item, "path");
+      if (path != nullptr && path->is_string()) {
+        entry.path = resolve(config_dir, path->get<std::string>());
+      }
+      if (!entry.name.empty()) {
+        auto [first, inserted] = names.emplace(entry.name, i);
+        if (!inserted) {
+          fileError(childPointer(entry.pointer, "name"),
+                    "plugin '" + entry.name + "' is already listed at plugins.load[" +
+                        std::to_string(first->second) + "]; list it once and give it several instances");
+        }
+      }
+      instances(item, entry);
+      out.plugins.push_back(std::move(entry));
+    }
+  }
+
+  void instances(const json& item, PluginEntryConfig& entry) {
+    const json* list = member(item, "instances");
+    if (list == nullptr) {
+      return;
+    }
+    entry.instances_given = true;
+    if (!list->is_array()) {
+      return;
+    }
+    std::map<std::string, std::size_t> ids; // id -> first index
+    std::string base = childPointer(entry.pointer, "instances");
+    for (std::size_t j = 0; j < list->size(); ++j) {
+      const json& raw = (*list)[j];
+      if (!raw.is_object()) {
+        continue;
+      }
+      PluginInstanceConfig instance;
+      instance.pointer = childPointer(base, j);
+      instance.id = stringOr(raw, "id", "");
+      const json* settings = member(raw, "settings");
+      if (settings != nullptr && settings->is_object()) {
+        instance.settings = *settings;
+      }
+      if (!instance.id.empty()) {
+        auto [first, inserted] = ids.emplace(instance.id, j);
+        if (!inserted) {
+          fileError(childPointer(instance.pointer, "id"),
+                    "duplicate instance id '" + instance.id + "' (also at " +
+                        displayPath(childPointer(base, first->second), &doc_.json) + ")");
+        }
+      }
+      entry.instances.push_back(std::move(instance));
+    }
+  }
+
+  const LoadedDocument& doc_;
+  const Environment& env_;
+  const json empty_ = json::object();
+  std::vector<ConfigError> file_errors_;
+  std::vector<ConfigError> env_errors_;
+};
+
+} // namespace
+
+CoreConfig parseCoreConfig(const std::string& yaml_text, const std::string& file_name,
+                           const Environment& env) {
+  LoadedDocument doc = parseYaml(yaml_text, file_name);
+  return Builder(doc, env).build();
+}
+
+CoreConfig loadCoreConfig(const std::string& path, const Environment& env) {
+  LoadedDocument doc = loadYamlFile(path);
+  return Builder(doc, env).build();
+}
+
+} // namespace bambuddy::config

@@ -1,0 +1,92 @@
+// The core section of bambuddy.yaml as typed values, loaded, validated against the embedded
+// schema (config/schema/core.schema.json) and with every relative path made absolute.
+#pragma once
+
+#include "common/logger.h"
+#include "config/config_error.h"
+#include "config/listen_address.h"
+#include "config/yaml_loader.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace bambuddy::config {
+
+// The defaults below mirror the schema's "default" values (a unit test keeps them in step).
+struct ServerConfig {
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+  int threads = 2;
+  int worker_threads = 4;
+  int64_t max_request_size_bytes = 1048576;
+  int64_t keepalive_timeout_ms = 15000;
+  int64_t header_timeout_ms = 5000;
+  int64_t body_timeout_ms = 30000;
+  int64_t shutdown_grace_ms = 10000;
+};
+
+struct DatabaseConfig {
+  std::string path; // absolute after load (":memory:" is kept as is)
+  int pool_size = 4;
+  int64_t busy_timeout_ms = 5000;
+};
+
+struct BusConfig {
+  std::size_t queue_capacity = 10000;
+  int dispatch_threads = 1;
+};
+
+struct PluginInstanceConfig {
+  std::string id;
+  nlohmann::json settings = nlohmann::json::object(); // {} when absent
+  std::string pointer;                                // "/plugins/load/2/instances/0"
+};
+
+struct PluginEntryConfig {
+  std::string name;
+  bool required = true;
+  std::string path; // explicit plugin file (absolute after load); "" = look up the name on the search path
+  nlohmann::json config = nlohmann::json::object(); // {} when absent
+  std::vector<PluginInstanceConfig> instances;
+  bool instances_given = false; // "instances:" present (possibly empty) vs absent
+  std::string pointer;          // "/plugins/load/2"
+};
+
+struct CoreConfig {
+  std::string config_file; // absolute path of the file (or of the name given to parseCoreConfig)
+  std::string data_dir;    // absolute
+  ServerConfig server;
+  DatabaseConfig database;
+  BusConfig bus;
+  LogLevel log_level = LogLevel::Info;
+  std::vector<std::string> plugin_search_path; // absolute
+  std::vector<PluginEntryConfig> plugins;
+  // The parsed file as written (no defaults filled in), kept so later stages, such as the plugin
+  // host checking a plugin's block against the plugin's own schema, can map pointers to lines.
+  LoadedDocument document;
+};
+
+// What the process environment contributes to the config.
+struct Environment {
+  std::optional<std::string> data_dir; // BAMBUDDY_DATA_DIR; replaces data_dir (relative: against the cwd)
+  std::optional<std::string> listen;   // BAMBUDDY_LISTEN; replaces server.listen
+  std::string exe_dir;                 // directory of the running executable (default plugin search path)
+
+  // Reads the variables above (an empty variable counts as unset) and /proc/self/exe. The only
+  // place that reads the process environment.
+  static Environment fromProcess();
+};
+
+// Throws ConfigException listing every problem found (file, line, path, message), sorted by line;
+// environment problems come last and name the variable.
+CoreConfig loadCoreConfig(const std::string& path, const Environment& env);
+// Same for text already in memory; `file_name` is used in messages and to resolve relative paths.
+CoreConfig parseCoreConfig(const std::string& yaml_text, const std::string& file_name,
+                           const Environment& env);
+
+} // namespace bambuddy::config
