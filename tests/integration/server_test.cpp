@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
+#include <regex>
 #include <string>
 
 namespace bambuddy::testing {
@@ -172,7 +173,9 @@ TEST_F(ServerTest, ListPluginsShowsSearchPathContents) {
   auto r = runProcess({serverBinary(), "--list-plugins", "--config", writeConfig()});
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   EXPECT_NE(r.stdout_text.find("storage.local\t"), std::string::npos) << r.stdout_text;
-  EXPECT_NE(r.stdout_text.find("bb_abi_other_major.so\tREFUSED: ABI major version differs"), std::string::npos)
+  EXPECT_TRUE(std::regex_search(r.stdout_text, std::regex("bb_abi_other_major\\.so\t[^\n]*REFUSED: ABI major version differs")))
+      << r.stdout_text;
+  EXPECT_TRUE(std::regex_search(r.stdout_text, std::regex("bb_abi_dup_b\\.so\t[^\n]*REFUSED: duplicate name 'abi.dup'")))
       << r.stdout_text;
 }
 

@@ -135,7 +135,17 @@ bool sendAll(int fd, const std::string& data, Clock::time_point deadline, std::s
 // Buffered reads with one deadline for the whole response.
 class Reader {
 public:
-  Reader(int fd, Clock::time_point deadline) : fd_(fd), deadline_(deadline) {}
+  // `buffer` holds bytes already received; consumed bytes are removed when the Reader goes away,
+  // so a persistent connection keeps what belongs to the next response.
+  Reader(int fd, Clock::time_point deadline, std::string& buffer)
+      : fd_(fd), deadline_(deadline), buffer_(buffer) {}
+  ~Reader() { buffer_.erase(0, pos_); }
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  // Waits for more bytes; false on timeout or error. Sets eof() when the peer closed.
+  bool more(std::string& error) { return fill(error); }
+  size_t pending() const { return buffer_.size() - pos_; }
 
   bool eof() const { return eof_ && pos_ >= buffer_.size(); }
 
@@ -160,8 +170,8 @@ public:
   bool readExact(size_t count, std::string& out, std::string& error) {
     while (buffer_.size() - pos_ < count) {
       if (eof_) {
-        error = "connection closed after " + std::to_string(buffer_.size() - pos_) + " of " + std::to_string(count) +
-                " body bytes";
+        error = "connection closed after " + std::to_string(buffer_.size() - pos_) + " of " +
+                std::to_string(count) + " body bytes";
         return false;
       }
       if (!fill(error)) {
@@ -213,7 +223,7 @@ private:
 
   int fd_;
   Clock::time_point deadline_;
-  std::string buffer_;
+  std::string& buffer_;
   size_t pos_ = 0;
   bool eof_ = false;
 };
@@ -262,7 +272,7 @@ bool readChunked(Reader& reader, std::string& body, std::string& error) {
   }
 }
 
-HttpResult readResponse(Reader& reader, bool head_request) {
+HttpResult readResponse(Reader& reader, bool head_request, bool stop_at_interim = false) {
   HttpResult result;
   while (true) {
     std::string status_line;
@@ -301,6 +311,10 @@ HttpResult readResponse(Reader& reader, bool head_request) {
       }
     }
     if (status >= 100 && status < 200 && status != 101) {
+      if (stop_at_interim) {
+        result.status = status;
+        return result;
+      }
       continue; // interim response such as 100 Continue
     }
     result.status = status;
@@ -348,30 +362,29 @@ HttpResult exchange(const std::string& host, uint16_t port, const std::string& r
   if (!connectTo(host, port, deadline, socket, result.error)) {
     return result;
   }
+  std::string buffer;
   if (!sendAll(socket.fd(), raw, deadline, result.error)) {
     // A server may answer early (413) and stop reading; its response is still worth having.
-    Reader reader(socket.fd(), deadline);
+    Reader reader(socket.fd(), deadline, buffer);
     HttpResult early = readResponse(reader, head_request);
     if (early.status != 0) {
       return early;
     }
     return result;
   }
-  Reader reader(socket.fd(), deadline);
+  Reader reader(socket.fd(), deadline, buffer);
   return readResponse(reader, head_request);
 }
 
-} // namespace
-
-HttpResult httpRequest(const std::string& host, uint16_t port, const std::string& method, const std::string& path,
-                       const std::string& body, const std::vector<std::pair<std::string, std::string>>& headers,
-                       int timeout_ms) {
+std::string buildRequest(const std::string& host, uint16_t port, const std::string& method,
+                         const std::string& path, const std::string& body,
+                         const std::vector<std::pair<std::string, std::string>>& headers, bool close) {
   bool ipv6 = host.find(':') != std::string::npos;
   std::string raw = method + " " + path + " HTTP/1.1\r\n";
   if (!hasHeader(headers, "Host")) {
     raw += "Host: " + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + "\r\n";
   }
-  if (!hasHeader(headers, "Connection")) {
+  if (close && !hasHeader(headers, "Connection")) {
     raw += "Connection: close\r\n";
   }
   bool usually_has_body = method == "POST" || method == "PUT" || method == "PATCH";
@@ -384,12 +397,91 @@ HttpResult httpRequest(const std::string& host, uint16_t port, const std::string
   }
   raw += "\r\n";
   raw += body;
-  return exchange(host, port, raw, timeout_ms, method == "HEAD");
+  return raw;
+}
+
+} // namespace
+
+HttpResult httpRequest(const std::string& host, uint16_t port, const std::string& method,
+                       const std::string& path, const std::string& body,
+                       const std::vector<std::pair<std::string, std::string>>& headers, int timeout_ms) {
+  return exchange(host, port, buildRequest(host, port, method, path, body, headers, true), timeout_ms,
+                  method == "HEAD");
 }
 
 HttpResult httpRawRequest(const std::string& host, uint16_t port, const std::string& raw, int timeout_ms,
                           bool head_request) {
   return exchange(host, port, raw, timeout_ms, head_request);
+}
+
+HttpConnection::~HttpConnection() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
+
+bool HttpConnection::connect(const std::string& host, uint16_t port, int timeout_ms) {
+  Socket socket;
+  error_.clear();
+  if (!connectTo(host, port, Clock::now() + std::chrono::milliseconds(timeout_ms), socket, error_)) {
+    return false;
+  }
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+  fd_ = ::dup(socket.fd()); // Socket closes its own copy
+  host_ = host;
+  port_ = port;
+  pending_.clear();
+  return fd_ >= 0;
+}
+
+bool HttpConnection::sendRaw(const std::string& raw, int timeout_ms) {
+  error_.clear();
+  if (fd_ < 0) {
+    error_ = "not connected";
+    return false;
+  }
+  return sendAll(fd_, raw, Clock::now() + std::chrono::milliseconds(timeout_ms), error_);
+}
+
+HttpResult HttpConnection::readResponse(int timeout_ms, bool head_request, bool stop_at_interim) {
+  if (fd_ < 0) {
+    HttpResult result;
+    result.error = "not connected";
+    return result;
+  }
+  Reader reader(fd_, Clock::now() + std::chrono::milliseconds(timeout_ms), pending_);
+  return bambuddy::testing::readResponse(reader, head_request, stop_at_interim);
+}
+
+HttpResult HttpConnection::request(const std::string& method, const std::string& path,
+                                   const std::string& body,
+                                   const std::vector<std::pair<std::string, std::string>>& headers,
+                                   int timeout_ms) {
+  if (!sendRaw(buildRequest(host_, port_, method, path, body, headers, false), timeout_ms)) {
+    HttpResult result;
+    result.error = error_;
+    return result;
+  }
+  return readResponse(timeout_ms, method == "HEAD");
+}
+
+bool HttpConnection::closedByServer(int timeout_ms) {
+  if (fd_ < 0) {
+    return true;
+  }
+  Reader reader(fd_, Clock::now() + std::chrono::milliseconds(timeout_ms), pending_);
+  std::string error;
+  while (reader.pending() == 0) {
+    if (!reader.more(error)) {
+      return false; // timeout: still open
+    }
+    if (reader.eof()) {
+      return true;
+    }
+  }
+  return false; // unexpected bytes arrived
 }
 
 } // namespace bambuddy::testing

@@ -470,6 +470,7 @@ std::vector<config::ConfigError> PluginHost::check(const config::CoreConfig& cfg
 
 std::vector<DiscoveredPlugin> PluginHost::discover(const std::vector<std::string>& search_path) {
   std::vector<DiscoveredPlugin> found;
+  std::map<std::string, std::string> first_path; // descriptor name -> first file declaring it
   for (const std::string& dir : search_path) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
@@ -506,6 +507,8 @@ std::vector<DiscoveredPlugin> PluginHost::discover(const std::vector<std::string
       }
       if (problem) {
         entry.problem = *problem;
+      } else if (auto [it, inserted] = first_path.emplace(d->name, entry.path); !inserted) {
+        entry.problem = "duplicate name '" + it->first + "' (also declared by " + it->second + ")";
       }
       found.push_back(std::move(entry));
     }

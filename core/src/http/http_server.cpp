@@ -1,0 +1,795 @@
+// The only file that includes Pistache. It replaces Pistache's request entry point
+// (Http::Handler::onInput) so that every answer this layer gives is JSON, requests are read with
+// our own limits, and handlers run on the worker pool; see http_server.h for the contract.
+#include "http/http_server.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <stdexcept>
+#include <vector>
+
+#include <pistache/endpoint.h>
+#include <pistache/http.h>
+#include <pistache/peer.h>
+
+#include "common/logger.h"
+#include "common/time.h"
+#include "http/request_head.h"
+#include "http/response_prep.h"
+#include "http/router.h"
+#include "http/url.h"
+#include "http/worker_pool.h"
+
+namespace bambuddy::http {
+
+namespace {
+
+namespace PH = Pistache::Http;
+namespace PT = Pistache::Tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kLog = "http";
+constexpr const char* kConnectionDataKey = "bambuddy.connection";
+
+// Keeps responses on one connection in request order: pipelined requests run on different
+// workers and may finish in any order.
+struct ResponseOrder {
+  std::mutex mutex;
+  uint64_t next_seq = 0;                            // the response allowed on the wire next
+  std::map<uint64_t, std::function<void()>> parked; // finished early, waiting for their turn
+};
+
+// What this layer tracks per connection, next to Pistache's own parser.
+struct ConnectionState {
+  std::shared_ptr<ResponseOrder> order = std::make_shared<ResponseOrder>();
+  uint64_t next_seq = 0; // sequence number for the next request (reactor thread only)
+
+  std::string head; // bytes of the current request up to the end of its header block
+  bool head_complete = false;
+  std::optional<RequestHead> parsed;
+  uint64_t fed = 0;     // bytes of the current request given to Pistache's parser
+  bool discard = false; // a fatal error was answered: ignore the rest of the input
+
+  void nextRequest() {
+    head.clear();
+    head_complete = false;
+    parsed.reset();
+    fed = 0;
+  }
+};
+
+// One request on its way to a response.
+struct Exchange {
+  std::weak_ptr<PT::Peer> peer;
+  std::shared_ptr<ResponseOrder> order;
+  uint64_t seq = 0;
+  std::string version = "HTTP/1.1";
+  std::string method_label = "-"; // for the log, also when the method was not understood
+  Request request;
+  bool head = false;  // HEAD: headers only
+  bool close = false; // half-close the connection after the response
+  Clock::time_point started = Clock::now();
+};
+
+std::optional<Method> fromPistache(PH::Method method) {
+  switch (method) {
+  case PH::Method::Get:
+    return Method::Get;
+  case PH::Method::Head:
+    return Method::Head;
+  case PH::Method::Post:
+    return Method::Post;
+  case PH::Method::Put:
+    return Method::Put;
+  case PH::Method::Patch:
+    return Method::Patch;
+  case PH::Method::Delete:
+    return Method::Delete;
+  case PH::Method::Options:
+    return Method::Options;
+  default:
+    return std::nullopt; // TRACE, CONNECT
+  }
+}
+
+std::string peerIp(const PT::Peer& peer) {
+  std::string ip = peer.address().host();
+  // A dual-stack listener reports IPv4 clients as ::ffff:a.b.c.d; rate limits want the IPv4 form.
+  constexpr std::string_view kMapped = "::ffff:";
+  if (ip.size() > kMapped.size() && ip.compare(0, kMapped.size(), kMapped) == 0 &&
+      ip.find('.') != std::string::npos) {
+    ip.erase(0, kMapped.size());
+  }
+  return ip;
+}
+
+std::string hostPortLabel(const std::string& host, uint16_t port) {
+  bool ipv6 = host.find(':') != std::string::npos;
+  return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+Pistache::Address resolveAddress(const std::string& host, uint16_t port) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  int rc = ::getaddrinfo(host.c_str(), nullptr, &hints, &found);
+  if (rc != 0 || found == nullptr) {
+    throw std::runtime_error(rc != 0 ? gai_strerror(rc) : "host not found");
+  }
+  Pistache::IP ip(found->ai_addr);
+  ::freeaddrinfo(found);
+  return Pistache::Address(ip, Pistache::Port(port));
+}
+
+std::string joinMethods(const std::vector<Method>& methods) {
+  std::string out;
+  for (Method method : methods) {
+    if (!out.empty()) {
+      out += ", ";
+    }
+    out += methodName(method);
+  }
+  return out;
+}
+
+Response internalError() {
+  return Response::error(500, "internal", "internal error");
+}
+
+class FlightGuard;
+
+// Shared by every Pistache handler clone, the workers and HttpServer.
+class ServerCore : public std::enable_shared_from_this<ServerCore> {
+public:
+  ServerCore(const HttpServerOptions& options, Router& router, Logger& logger)
+      : options_(options), router_(router), logger_(logger),
+        workers_(options.worker_threads, options.worker_queue_capacity) {}
+
+  size_t maxRequestSize() const { return static_cast<size_t>(options_.max_request_size_bytes); }
+
+  // Reactor thread: a complete request goes to the worker pool (or is refused at once).
+  void dispatch(const std::shared_ptr<Exchange>& exchange) {
+    bool draining = false;
+    {
+      std::lock_guard<std::mutex> lock(flight_mutex_);
+      ++in_flight_;
+      draining = draining_;
+    }
+    if (draining) {
+      respond(exchange, Response::error(503, "shutting_down", "the server is shutting down"));
+      return;
+    }
+    auto self = shared_from_this();
+    if (!workers_.post([self, exchange] { self->run(exchange); })) {
+      respond(exchange, Response::error(503, "overloaded", "too many requests in progress; retry shortly"));
+    }
+  }
+
+  // Reactor thread: answer without running a handler (malformed or oversized input).
+  void answerNow(const std::shared_ptr<Exchange>& exchange, Response response) {
+    {
+      std::lock_guard<std::mutex> lock(flight_mutex_);
+      ++in_flight_;
+    }
+    respond(exchange, std::move(response));
+  }
+
+  // Writes the response (from any thread), logs the access line, and releases the in-flight
+  // count once the bytes are written or the write has failed.
+  void respond(const std::shared_ptr<Exchange>& exchange, Response response);
+
+  // Called once per dispatch()/answerNow().
+  void finishOne() {
+    std::lock_guard<std::mutex> lock(flight_mutex_);
+    --in_flight_;
+    if (in_flight_ == 0) {
+      idle_.notify_all();
+    }
+  }
+
+  size_t beginDrain() {
+    std::lock_guard<std::mutex> lock(flight_mutex_);
+    draining_ = true;
+    return in_flight_;
+  }
+
+  // True when nothing is in flight; false with the count left when the wait timed out.
+  bool waitIdle(std::chrono::milliseconds grace, size_t& left) {
+    std::unique_lock<std::mutex> lock(flight_mutex_);
+    bool idle = idle_.wait_for(lock, grace, [this] { return in_flight_ == 0; });
+    left = in_flight_;
+    return idle;
+  }
+
+  // After this no thread touches Pistache's transport again, so the endpoint can shut down.
+  void closeSends() {
+    std::unique_lock<std::shared_mutex> lock(send_mutex_);
+    sends_closed_ = true;
+  }
+
+  void stopWorkers() { workers_.stop(); }
+
+  // Reactor thread, on accept: remember which socket this peer owns.
+  void trackPeer(const std::shared_ptr<PT::Peer>& peer) {
+    struct stat st {};
+    if (::fstat(peer->fd(), &st) != 0) {
+      return;
+    }
+    std::lock_guard<std::mutex> lock(peers_mutex_);
+    if (peers_.size() >= prune_at_) {
+      // A peer object that is gone was removed by Pistache, which closed its socket.
+      peers_.erase(std::remove_if(peers_.begin(), peers_.end(),
+                                  [](const TrackedPeer& tracked) { return tracked.peer.expired(); }),
+                   peers_.end());
+      prune_at_ = std::max<size_t>(64, peers_.size() * 2);
+    }
+    peers_.push_back(TrackedPeer{peer, peer->fd(), st.st_dev, st.st_ino});
+  }
+
+  // After the endpoint is destroyed: Pistache 0.0.5 closes a socket only when it removes a peer,
+  // not when it shuts down, so connections still open then would leak and their clients would
+  // hang. A descriptor still naming the very socket seen at accept time is one of those.
+  void closeLeftoverSockets() {
+    std::lock_guard<std::mutex> lock(peers_mutex_);
+    size_t closed = 0;
+    for (const TrackedPeer& tracked : peers_) {
+      struct stat st {};
+      if (::fstat(tracked.fd, &st) == 0 && st.st_dev == tracked.dev && st.st_ino == tracked.ino) {
+        ::shutdown(tracked.fd, SHUT_RDWR);
+        ::close(tracked.fd);
+        ++closed;
+      }
+    }
+    peers_.clear();
+    if (closed > 0) {
+      logger_.info(kLog, "closed " + std::to_string(closed) + " connection(s) left open at shutdown");
+    }
+  }
+
+private:
+  struct TrackedPeer {
+    std::weak_ptr<PT::Peer> peer;
+    int fd;
+    dev_t dev;
+    ino_t ino;
+  };
+
+  bool sendsClosed() {
+    std::shared_lock<std::shared_mutex> lock(send_mutex_);
+    return sends_closed_;
+  }
+
+  // Worker thread.
+  void run(const std::shared_ptr<Exchange>& exchange) {
+    if (sendsClosed()) {
+      // Accepted before stop() but never started: its answer could not be delivered anyway.
+      respond(exchange, Response::error(503, "shutting_down", "the server is shutting down"));
+      return;
+    }
+    respond(exchange, route(exchange->request));
+  }
+
+  Response route(Request& request) {
+    Router::Match match = router_.match(request.method, request.path);
+    std::string what = std::string(methodName(request.method)) + " " + request.path;
+    if (!match.route) {
+      if (match.path_matched_other_method) {
+        Response response = Response::error(405, "method_not_allowed",
+                                            "method " + std::string(methodName(request.method)) +
+                                                " is not allowed for " + request.path);
+        response.headers.emplace_back("Allow", joinMethods(match.allowed));
+        return response;
+      }
+      return Response::error(404, "not_found", "no route for " + what);
+    }
+    request.params = std::move(match.params);
+    try {
+      return match.route->handler(request);
+    } catch (const std::exception& e) {
+      logger_.error(kLog, "handler for " + logSafe(what) + " failed: " + e.what());
+    } catch (...) {
+      logger_.error(kLog, "handler for " + logSafe(what) + " failed with a non-standard exception");
+    }
+    return internalError();
+  }
+
+  static std::string serialize(const Exchange& exchange, const PreparedResponse& out);
+  void transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string text,
+                const std::shared_ptr<FlightGuard>& guard, bool close);
+
+  HttpServerOptions options_;
+  Router& router_;
+  Logger& logger_;
+  WorkerPool workers_;
+
+  std::mutex flight_mutex_;
+  std::condition_variable idle_;
+  size_t in_flight_ = 0;
+  bool draining_ = false;
+
+  std::shared_mutex send_mutex_;
+  bool sends_closed_ = false;
+
+  std::mutex peers_mutex_;
+  std::vector<TrackedPeer> peers_;
+  size_t prune_at_ = 64;
+};
+
+// Releases one in-flight count exactly once: when the write settles, or at the latest when
+// Pistache drops the write's continuation (it does so without settling it if the peer is gone).
+class FlightGuard {
+public:
+  explicit FlightGuard(std::shared_ptr<ServerCore> core) : core_(std::move(core)) {}
+  ~FlightGuard() { release(); }
+  FlightGuard(const FlightGuard&) = delete;
+  FlightGuard& operator=(const FlightGuard&) = delete;
+
+  void release() {
+    if (!released_.exchange(true)) {
+      core_->finishOne();
+    }
+  }
+
+private:
+  std::shared_ptr<ServerCore> core_;
+  std::atomic<bool> released_{false};
+};
+
+void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response response) {
+  auto guard = std::make_shared<FlightGuard>(shared_from_this());
+  const std::string what =
+      exchange->method_label + " " +
+      logSafe(exchange->request.path.empty() ? std::string("-") : exchange->request.path);
+
+  PreparedResponse out = prepareResponse(std::move(response));
+  for (const std::string& problem : out.problems) {
+    logger_.warn(kLog, "response to " + what + ": " + problem);
+  }
+  if (!out.status_ok) {
+    out = prepareResponse(internalError());
+  }
+  out.headers.emplace_back("Date", httpDate(nowUtcMs() / 1000));
+  out.headers.emplace_back("Connection", exchange->close ? "close" : "keep-alive");
+  std::string text = serialize(*exchange, out);
+
+  std::shared_lock<std::shared_mutex> lock(send_mutex_);
+  bool deliverable = !sends_closed_ && !exchange->peer.expired();
+
+  // The access line is written before the response, so it exists once a client has its answer.
+  double ms = std::chrono::duration<double, std::milli>(Clock::now() - exchange->started).count();
+  char timing[32];
+  std::snprintf(timing, sizeof(timing), "%.1fms", ms);
+  std::string line = what + " " + std::to_string(out.status) + " " + timing + " " +
+                     (exchange->request.client_ip.empty() ? "-" : exchange->request.client_ip);
+  if (!deliverable) {
+    line += sends_closed_ ? " (not sent: server stopped)" : " (not sent: client gone)";
+  }
+  logger_.info(kLog, line);
+
+  std::function<void()> send; // empty: nothing to send, but the turn still passes
+  if (deliverable) {
+    send = [this, peer = exchange->peer, text = std::move(text), guard, close = exchange->close]() mutable {
+      transmit(peer, std::move(text), guard, close);
+    };
+  }
+  ResponseOrder& order = *exchange->order;
+  std::lock_guard<std::mutex> order_lock(order.mutex);
+  if (exchange->seq != order.next_seq) {
+    order.parked.emplace(exchange->seq, std::move(send));
+    return;
+  }
+  if (send) {
+    send();
+  }
+  ++order.next_seq;
+  for (auto it = order.parked.find(order.next_seq); it != order.parked.end();
+       it = order.parked.find(order.next_seq)) {
+    std::function<void()> parked = std::move(it->second);
+    order.parked.erase(it);
+    if (parked) {
+      parked();
+    }
+    ++order.next_seq;
+  }
+}
+
+void ServerCore::transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string text,
+                          const std::shared_ptr<FlightGuard>& guard, bool close) {
+  // Runs with send_mutex_ held shared; parked responses may run after stop() closed sends.
+  std::shared_ptr<PT::Peer> peer = sends_closed_ ? nullptr : weak_peer.lock();
+  if (!peer) {
+    return; // the guard releases the count
+  }
+  auto self = shared_from_this();
+  size_t size = text.size();
+  try {
+    // Peer::send queues the bytes on the reactor's write queue; see serialize() for why the
+    // response does not go through Http::ResponseWriter.
+    peer->send(Pistache::RawBuffer(std::move(text), size))
+        .then(
+            [guard, weak_peer, close, self](ssize_t) {
+              // Only on a reactor thread is the fd known to still belong to this peer (Pistache
+              // closes it there); when the write settled before we attached, skip the half-close
+              // and let the keep-alive timeout reap the connection.
+              auto alive = weak_peer.lock();
+              if (close && alive && !self->workers_.onWorkerThread()) {
+                ::shutdown(alive->fd(), SHUT_WR);
+              }
+              guard->release();
+            },
+            [guard](std::exception_ptr) { guard->release(); });
+  } catch (const std::exception& e) {
+    logger_.error(kLog, std::string("queueing a response failed: ") + e.what());
+  }
+}
+
+std::string ServerCore::serialize(const Exchange& exchange, const PreparedResponse& out) {
+  // Responses are serialized here and queued with Peer::send rather than through
+  // Http::ResponseWriter, for three reasons measured on Pistache 0.0.5:
+  // - ResponseWriter::send returns a chained promise whose continuations Pistache runs without
+  //   its lock; attaching one from a worker thread races with the reactor (ThreadSanitizer).
+  // - It flips the peer's idle flag, a plain bool the reactor reads, from the calling thread.
+  // - It always writes a Content-Length for the body it sends: wrong for HEAD (must announce the
+  //   GET length without the body) and for 204/304 (must have none).
+  bool bodyless = statusForbidsBody(out.status);
+  std::optional<size_t> length;
+  if (!bodyless) {
+    length = out.body.size();
+  }
+  std::string text = serializeHead(exchange.version, out.status,
+                                   PH::codeString(static_cast<PH::Code>(out.status)), out.headers, length);
+  if (!exchange.head && !bodyless) {
+    text += out.body;
+  }
+  return text;
+}
+
+// The Pistache handler. One clone runs per reactor thread; all share the ServerCore.
+class RequestHandler final : public PH::Handler {
+public:
+  HTTP_PROTOTYPE(RequestHandler)
+
+  explicit RequestHandler(std::shared_ptr<ServerCore> core) : core_(std::move(core)) {}
+
+  // Unused: onInput below hands requests to the core directly.
+  void onRequest(const PH::Request&, PH::ResponseWriter response) override {
+    response.send(PH::Code::Internal_Server_Error, "{\"detail\":\"internal error\",\"code\":\"internal\"}");
+  }
+
+private:
+  // Replaces Http::Handler::onConnection: installs the same request parser Pistache would, and
+  // registers the socket for the shutdown cleanup.
+  void onConnection(const std::shared_ptr<PT::Peer>& peer) override {
+    peer->putData(ParserData, std::make_shared<PH::RequestParser>(getMaxRequestSize()));
+    peer->putData(kConnectionDataKey, std::make_shared<ConnectionState>());
+    core_->trackPeer(peer);
+  }
+
+  // Replaces Http::Handler::onInput (same parser, same peer bookkeeping) so that limits are
+  // checked on the raw head and every error is answered in JSON.
+  void onInput(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer) override;
+
+  std::shared_ptr<ConnectionState> connectionState(const std::shared_ptr<PT::Peer>& peer) {
+    auto data = peer->tryGetData(kConnectionDataKey);
+    if (data) {
+      return std::static_pointer_cast<ConnectionState>(data);
+    }
+    auto state = std::make_shared<ConnectionState>();
+    peer->putData(kConnectionDataKey, state);
+    return state;
+  }
+
+  // Fills what is known about the request from its raw head, for responses and the log.
+  void describe(Exchange& exchange, const ConnectionState& state) {
+    if (!state.parsed) {
+      return;
+    }
+    exchange.method_label = logSafe(state.parsed->method, 16);
+    exchange.head = state.parsed->method == "HEAD";
+    std::string query;
+    splitTarget(state.parsed->target, exchange.request.path, query);
+  }
+
+  // Answers a request that cannot be served and stops reading from the connection.
+  void reject(const std::shared_ptr<PT::Peer>& peer, ConnectionState& state, int status,
+              const std::string& code, const std::string& detail) {
+    getParser(peer)->reset();
+    auto exchange = std::make_shared<Exchange>();
+    describe(*exchange, state);
+    exchange->peer = peer;
+    exchange->order = state.order;
+    exchange->seq = state.next_seq++;
+    exchange->request.client_ip = peerIp(*peer);
+    exchange->close = true;
+    state.nextRequest();
+    state.discard = true;
+    // Idle, so Pistache reaps the connection at the keep-alive timeout instead of sending its own
+    // 408 after the header timeout.
+    peer->setIdle(true);
+    core_->answerNow(exchange, Response::error(status, code, detail));
+  }
+
+  // Feeds one request's worth of `buffer` to the parser; returns how many bytes it used.
+  size_t consume(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer,
+                 ConnectionState& state);
+  // Returns false when the request was rejected.
+  bool readHead(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer,
+                ConnectionState& state);
+  void handleComplete(const std::shared_ptr<PT::Peer>& peer, ConnectionState& state);
+
+  std::shared_ptr<ServerCore> core_;
+};
+
+void RequestHandler::onInput(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer) {
+  auto state = connectionState(peer);
+  // One read may carry several pipelined requests; each pass consumes one request's bytes.
+  while (len > 0 && !state->discard) {
+    size_t used = consume(buffer, len, peer, *state);
+    buffer += used;
+    len -= used;
+  }
+}
+
+size_t RequestHandler::consume(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer,
+                               ConnectionState& state) {
+  if (!state.head_complete && !readHead(buffer, len, peer, state)) {
+    return len;
+  }
+  // Pistache's parser drops whatever follows a complete request in its buffer, so it is fed only
+  // this request's bytes when their number is known (always, except for chunked bodies).
+  size_t take = len;
+  if (state.head_complete && state.parsed && !state.parsed->has_transfer_encoding) {
+    uint64_t total = state.head.size() + state.parsed->content_length.value_or(0);
+    take = static_cast<size_t>(std::min<uint64_t>(len, total > state.fed ? total - state.fed : 0));
+  }
+  auto parser = getParser(peer);
+  try {
+    state.fed += take;
+    if (!parser->feed(buffer, take)) {
+      reject(peer, state, 413, "request_too_large",
+             "request exceeds the limit of " + std::to_string(core_->maxRequestSize()) + " bytes");
+      return len;
+    }
+    if (parser->parse() != PH::Private::State::Done) {
+      // Incomplete. (Had it been given all its declared bytes it would be done; anything after
+      // them is dropped rather than guessed at.)
+      return len;
+    }
+  } catch (const PH::HttpError& e) {
+    // Pistache's parser messages are fixed texts ("Unknown HTTP request method", ...).
+    bool unsupported = e.code() == static_cast<int>(PH::Code::Not_Implemented);
+    reject(peer, state, unsupported ? 501 : 400, unsupported ? "not_implemented" : "bad_request", e.reason());
+    return len;
+  } catch (const std::exception&) {
+    reject(peer, state, 400, "bad_request", "malformed request");
+    return len;
+  }
+  handleComplete(peer, state);
+  return take;
+}
+
+bool RequestHandler::readHead(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer,
+                              ConnectionState& state) {
+  const size_t limit = core_->maxRequestSize();
+  size_t scan_from = state.head.size() >= 3 ? state.head.size() - 3 : 0;
+  size_t room = limit + 1 > state.head.size() ? limit + 1 - state.head.size() : 0;
+  state.head.append(buffer, std::min(len, room));
+  size_t end = findHeadEnd(state.head, scan_from);
+  if (end == std::string::npos) {
+    if (state.head.size() > limit) {
+      reject(peer, state, 413, "request_too_large",
+             "request headers exceed the limit of " + std::to_string(limit) + " bytes");
+      return false;
+    }
+    return true;
+  }
+  state.head.resize(end);
+  state.head_complete = true;
+  state.parsed = parseRequestHead(state.head);
+  if (!state.parsed) {
+    return true; // malformed: Pistache's parser rejects it with its own message
+  }
+  const RequestHead& head = *state.parsed;
+  if (head.bad_content_length) {
+    reject(peer, state, 400, "bad_request", "invalid Content-Length header");
+    return false;
+  }
+  if (head.content_length && *head.content_length > limit - std::min(limit, end)) {
+    // Refused before the body arrives (Pistache would first reserve whatever the header claims).
+    reject(peer, state, 413, "request_too_large",
+           "request exceeds the limit of " + std::to_string(limit) + " bytes");
+    return false;
+  }
+  bool has_body = head.content_length.value_or(0) > 0 || head.has_transfer_encoding;
+  if (head.expect_continue && has_body && head.version == "HTTP/1.1") {
+    // Pistache ignores Expect, and clients such as curl then wait a second before sending.
+    static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+    peer->send(Pistache::RawBuffer(kContinue, kContinue.size()));
+  }
+  return true;
+}
+
+void RequestHandler::handleComplete(const std::shared_ptr<PT::Peer>& peer, ConnectionState& state) {
+  auto parser = getParser(peer);
+  PH::Request& parsed = parser->request;
+  auto exchange = std::make_shared<Exchange>();
+  describe(*exchange, state);
+  Request& request = exchange->request;
+  bool http10 = parsed.version() == PH::Version::Http10;
+  exchange->version = http10 ? "HTTP/1.0" : "HTTP/1.1";
+  exchange->peer = peer;
+  exchange->order = state.order;
+  exchange->seq = state.next_seq++;
+  request.client_ip = peerIp(*peer);
+  request.body = parsed.body();
+
+  if (state.parsed) {
+    splitTarget(state.parsed->target, request.path, request.query_string);
+    request.headers = state.parsed->headers;
+    bool keep_alive = http10 ? state.parsed->connection_keep_alive : !state.parsed->connection_close;
+    exchange->close = !keep_alive;
+  } else {
+    // Only reachable if Pistache accepts a head our reader could not split; use its view.
+    request.path = parsed.resource();
+    for (auto it = parsed.query().parameters_begin(); it != parsed.query().parameters_end(); ++it) {
+      request.query_string += (request.query_string.empty() ? "" : "&") + it->first + "=" + it->second;
+    }
+    for (const auto& [name, raw] : parsed.headers().rawList()) {
+      request.headers.emplace_back(name, raw.value());
+    }
+    exchange->close = true;
+  }
+  request.query = parseQueryString(request.query_string);
+
+  std::optional<Method> method = fromPistache(parsed.method());
+  exchange->method_label = PH::methodString(parsed.method());
+  exchange->head = method == Method::Head;
+
+  // Pistache marks a peer busy while a request runs and, in that state, applies the header
+  // timeout counted from the end of the previous request: a handler slower than the header
+  // timeout would get its connection closed with a 408. Marking it idle instead puts an
+  // in-flight request under the keep-alive timeout.
+  peer->setIdle(true);
+  state.nextRequest();
+  parser->reset();
+
+  if (!method) {
+    core_->answerNow(exchange, Response::error(501, "not_implemented",
+                                               "method " + exchange->method_label + " is not supported"));
+    return;
+  }
+  request.method = *method;
+  core_->dispatch(exchange);
+}
+
+void validateOptions(const HttpServerOptions& options) {
+  auto fail = [](const std::string& what) { throw std::invalid_argument("http server option " + what); };
+  if (options.host.empty()) {
+    fail("host must not be empty");
+  }
+  if (options.threads < 1) {
+    fail("threads must be at least 1, got " + std::to_string(options.threads));
+  }
+  if (options.worker_threads < 1) {
+    fail("worker_threads must be at least 1, got " + std::to_string(options.worker_threads));
+  }
+  if (options.worker_queue_capacity < 1) {
+    fail("worker_queue_capacity must be at least 1");
+  }
+  if (options.max_request_size_bytes < 256) {
+    fail("max_request_size_bytes must be at least 256, got " +
+         std::to_string(options.max_request_size_bytes));
+  }
+  if (options.keepalive_timeout_ms < 1 || options.header_timeout_ms < 1 || options.body_timeout_ms < 1) {
+    fail("timeouts must be at least 1 ms");
+  }
+  if (options.shutdown_grace_ms < 0) {
+    fail("shutdown_grace_ms must not be negative");
+  }
+}
+
+} // namespace
+
+struct HttpServer::Impl {
+  Impl(HttpServerOptions opts, Router& router, Logger& log)
+      : options(std::move(opts)), logger(log), core(std::make_shared<ServerCore>(options, router, log)) {}
+
+  HttpServerOptions options;
+  Logger& logger;
+  std::shared_ptr<ServerCore> core;
+  std::unique_ptr<PH::Endpoint> endpoint;
+  std::mutex lifecycle_mutex;
+  bool started = false;
+  std::atomic<uint16_t> port{0};
+  std::atomic<bool> running{false};
+};
+
+HttpServer::HttpServer(HttpServerOptions options, Router& router, Logger& logger) {
+  validateOptions(options);
+  impl_ = std::make_unique<Impl>(std::move(options), router, logger);
+}
+
+HttpServer::~HttpServer() {
+  stop();
+  // Every worker has been joined by stop(); if start() never ran, join them now.
+  impl_->core->stopWorkers();
+}
+
+void HttpServer::start() {
+  std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
+  if (impl_->started) {
+    throw std::logic_error("HttpServer::start() may only be called once");
+  }
+  impl_->started = true;
+  const HttpServerOptions& options = impl_->options;
+  const std::string label = hostPortLabel(options.host, options.port);
+  try {
+    auto endpoint = std::make_unique<PH::Endpoint>(resolveAddress(options.host, options.port));
+    auto pistache_options = PH::Endpoint::options()
+                                .threads(options.threads)
+                                .flags(PT::Options::ReuseAddr | PT::Options::NoDelay)
+                                .maxRequestSize(static_cast<size_t>(options.max_request_size_bytes))
+                                .headerTimeout(std::chrono::milliseconds(options.header_timeout_ms))
+                                .bodyTimeout(std::chrono::milliseconds(options.body_timeout_ms))
+                                .keepaliveTimeout(std::chrono::milliseconds(options.keepalive_timeout_ms));
+    endpoint->init(pistache_options);
+    endpoint->setHandler(PH::make_handler<RequestHandler>(impl_->core));
+    endpoint->serveThreaded();
+    impl_->port = static_cast<uint16_t>(endpoint->getPort());
+    impl_->endpoint = std::move(endpoint);
+  } catch (const std::exception& e) {
+    throw std::runtime_error("cannot listen on " + label + ": " + e.what());
+  }
+  impl_->running = true;
+  impl_->logger.debug(kLog, "listening on " + hostPortLabel(options.host, impl_->port));
+}
+
+uint16_t HttpServer::port() const {
+  return impl_->port;
+}
+
+bool HttpServer::running() const {
+  return impl_->running;
+}
+
+void HttpServer::stop() {
+  std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
+  if (!impl_->endpoint) {
+    return;
+  }
+  ServerCore& core = *impl_->core;
+  const int64_t grace_ms = impl_->options.shutdown_grace_ms;
+  size_t pending = core.beginDrain();
+  if (pending > 0) {
+    impl_->logger.info(kLog, "stopping: waiting up to " + std::to_string(grace_ms) + " ms for " +
+                                 std::to_string(pending) + " request(s) in progress");
+  }
+  size_t left = 0;
+  if (!core.waitIdle(std::chrono::milliseconds(grace_ms), left)) {
+    impl_->logger.warn(kLog, "stopping: " + std::to_string(left) + " request(s) still in progress after " +
+                                 std::to_string(grace_ms) + " ms; their responses are dropped");
+  }
+  core.closeSends();
+  impl_->endpoint->shutdown();
+  impl_->endpoint.reset(); // joins the reactor threads
+  core.closeLeftoverSockets();
+  core.stopWorkers(); // lets running handlers return
+  impl_->running = false;
+  impl_->logger.debug(kLog, "stopped");
+}
+
+} // namespace bambuddy::http
