@@ -149,7 +149,8 @@ int run(const Arguments& args, const bambuddy::config::Environment& env) {
   }
   logger.setLevel(config.log_level);
   logger.info("app", std::string("bambuddy ") + kVersion + " (plugin ABI " +
-                         bambuddy::plugins::abiString(BB_ABI_MAJOR, BB_ABI_MINOR) + ") using " + config.config_file);
+                         bambuddy::plugins::abiString(BB_ABI_MAJOR, BB_ABI_MINOR) + ") using " +
+                         config.config_file);
   bambuddy::app::App app(config, logger);
   try {
     app.start();

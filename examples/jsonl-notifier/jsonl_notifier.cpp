@@ -53,7 +53,8 @@ public:
       result.error = "cannot open " + path_;
       return result;
     }
-    bool ok = std::fwrite(notification_json.data(), 1, notification_json.size(), file) == notification_json.size() &&
+    bool ok = std::fwrite(notification_json.data(), 1, notification_json.size(), file) ==
+                  notification_json.size() &&
               std::fputc('\n', file) != EOF;
     ok = std::fclose(file) == 0 && ok;
     result.outcome = ok ? bambuddy::sdk::DeliveryResult::Outcome::Delivered

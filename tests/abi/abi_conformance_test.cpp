@@ -38,7 +38,8 @@ protected:
     kv_ = std::make_unique<storage::KvStore>(*db_);
     bus_ = std::make_unique<bus::EventBus>(*logger_, 1000);
     bus_->start();
-    host_ = std::make_unique<PluginHost>(HostServices{*logger_, *bus_, *kv_, dir_.path(), [] { return int64_t{0}; }});
+    host_ = std::make_unique<PluginHost>(
+        HostServices{*logger_, *bus_, *kv_, dir_.path(), [] { return int64_t{0}; }});
   }
 
   void TearDown() override {

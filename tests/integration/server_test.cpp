@@ -36,7 +36,8 @@ protected:
 
   std::unique_ptr<ServerProcess> start(const std::string& config,
                                        const std::map<std::string, std::string>& env = {}) {
-    auto server = std::make_unique<ServerProcess>(serverBinary(), std::vector<std::string>{"--config", config}, env);
+    auto server =
+        std::make_unique<ServerProcess>(serverBinary(), std::vector<std::string>{"--config", config}, env);
     EXPECT_TRUE(server->waitReady()) << server->log();
     return server;
   }
@@ -119,7 +120,8 @@ TEST_F(ServerTest, EnvironmentOverridesDataDirAndListen) {
   std::string config = dir_.write("env.yaml", "server:\n  listen: 127.0.0.1:1\n"
                                               "plugins:\n  search_path: [" +
                                                   pluginDir() + "]\n  load: [{name: storage.local}]\n");
-  auto server = start(config, {{"BAMBUDDY_DATA_DIR", dir_.file("envdata")}, {"BAMBUDDY_LISTEN", "127.0.0.1:0"}});
+  auto server =
+      start(config, {{"BAMBUDDY_DATA_DIR", dir_.file("envdata")}, {"BAMBUDDY_LISTEN", "127.0.0.1:0"}});
   EXPECT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/health").status, 200);
   EXPECT_TRUE(std::filesystem::exists(dir_.file("envdata/bambuddy.db")));
 }
@@ -157,7 +159,8 @@ TEST_F(ServerTest, CheckConfigValidatesWithoutStarting) {
   auto ok = runProcess({serverBinary(), "--check-config", writeConfig()});
   EXPECT_EQ(ok.exit_code, 0) << ok.stderr_text;
   EXPECT_NE(ok.stdout_text.find("OK"), std::string::npos);
-  EXPECT_FALSE(std::filesystem::exists(dir_.file("data/bambuddy.db"))) << "--check-config must not touch data";
+  EXPECT_FALSE(std::filesystem::exists(dir_.file("data/bambuddy.db")))
+      << "--check-config must not touch data";
 
   std::string bad = dir_.write("bad.yaml", testing::readFile(dir_.file("bambuddy.yaml")) +
                                                "    - name: abi.schema\n      config: {qos: 9}\n");
@@ -173,9 +176,11 @@ TEST_F(ServerTest, ListPluginsShowsSearchPathContents) {
   auto r = runProcess({serverBinary(), "--list-plugins", "--config", writeConfig()});
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
   EXPECT_NE(r.stdout_text.find("storage.local\t"), std::string::npos) << r.stdout_text;
-  EXPECT_TRUE(std::regex_search(r.stdout_text, std::regex("bb_abi_other_major\\.so\t[^\n]*REFUSED: ABI major version differs")))
+  EXPECT_TRUE(std::regex_search(
+      r.stdout_text, std::regex("bb_abi_other_major\\.so\t[^\n]*REFUSED: ABI major version differs")))
       << r.stdout_text;
-  EXPECT_TRUE(std::regex_search(r.stdout_text, std::regex("bb_abi_dup_b\\.so\t[^\n]*REFUSED: duplicate name 'abi.dup'")))
+  EXPECT_TRUE(std::regex_search(r.stdout_text,
+                                std::regex("bb_abi_dup_b\\.so\t[^\n]*REFUSED: duplicate name 'abi.dup'")))
       << r.stdout_text;
 }
 
@@ -198,8 +203,9 @@ TEST_F(ServerTest, OptionalPluginFailuresDoNotStopTheServer) {
 
 TEST_F(ServerTest, PortInUseFailsWithExit1) {
   auto first = start(writeConfig());
-  std::string config = dir_.write("second.yaml", "server:\n  listen: 127.0.0.1:" + std::to_string(first->port()) +
-                                                     "\ndata_dir: " + dir_.file("data2") + "\n");
+  std::string config =
+      dir_.write("second.yaml", "server:\n  listen: 127.0.0.1:" + std::to_string(first->port()) +
+                                    "\ndata_dir: " + dir_.file("data2") + "\n");
   auto r = runProcess({serverBinary(), "--config", config});
   EXPECT_EQ(r.exit_code, 1) << r.stderr_text;
   EXPECT_NE(r.stderr_text.find("in use"), std::string::npos) << r.stderr_text;

@@ -177,7 +177,9 @@ int ServerProcess::stop(int64_t timeout_ms) {
   return waitExit(timeout_ms);
 }
 
-std::string ServerProcess::log() const { return readFile(log_path_); }
+std::string ServerProcess::log() const {
+  return readFile(log_path_);
+}
 
 std::string serverBinary() {
 #ifdef BAMBUDDY_SERVER_BINARY

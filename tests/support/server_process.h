@@ -11,15 +11,15 @@
 namespace bambuddy::testing {
 
 struct ProcessResult {
-  int exit_code = -1;  // -1 when killed by a signal
+  int exit_code = -1; // -1 when killed by a signal
   int signal = 0;
   std::string stdout_text;
   std::string stderr_text;
 };
 
 // Runs a command to completion (with a deadline; killed with SIGKILL after it).
-ProcessResult runProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
-                         int64_t timeout_ms = 30000);
+ProcessResult runProcess(const std::vector<std::string>& argv,
+                         const std::map<std::string, std::string>& env = {}, int64_t timeout_ms = 30000);
 
 class ServerProcess {
 public:

@@ -9,13 +9,15 @@
 namespace bambuddy::api {
 
 void addHealthRoutes(http::Router& router) {
-  router.add({http::Method::Get, "/health", "", http::RateClass::None, "Liveness probe",
-              [](const http::Request&) { return http::Response::json(200, {{"status", "ok"}}); }});
+  router.add(
+      {http::Method::Get, "/health", "", http::RateClass::None, "Liveness probe", [](const http::Request&) {
+         return http::Response::json(200, {{"status", "ok"}});
+       }});
 }
 
 void addPluginRoutes(http::Router& router, const plugins::PluginHost& host) {
-  router.add({http::Method::Get, "/api/v1/plugins", "settings:read", http::RateClass::Read,
-              "Loaded plugins", [&host](const http::Request& request) {
+  router.add({http::Method::Get, "/api/v1/plugins", "settings:read", http::RateClass::Read, "Loaded plugins",
+              [&host](const http::Request& request) {
                 http::Response error;
                 auto page = parsePage(request, error);
                 if (!page) {

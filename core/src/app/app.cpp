@@ -28,7 +28,9 @@ struct App::Services {
 App::App(const config::CoreConfig& config, Logger& logger)
     : config_(config), logger_(logger), services_(std::make_unique<Services>()) {}
 
-App::~App() { stop(); }
+App::~App() {
+  stop();
+}
 
 void App::start() {
   const int64_t started_ms = monotonicMs();
@@ -44,7 +46,8 @@ void App::start() {
     storage::migrate(*s.database, storage::coreMigrations(), logger_);
     s.kv = std::make_unique<storage::KvStore>(*s.database);
 
-    s.bus = std::make_unique<bus::EventBus>(logger_, config_.bus.queue_capacity, config_.bus.dispatch_threads);
+    s.bus =
+        std::make_unique<bus::EventBus>(logger_, config_.bus.queue_capacity, config_.bus.dispatch_threads);
     s.bus->start();
 
     s.plugins = std::make_unique<plugins::PluginHost>(
@@ -71,14 +74,18 @@ void App::start() {
     stop();
     throw;
   }
-  logger_.info("app", "listening on " + std::string(config_.server.listen_host.find(':') != std::string::npos
-                                                        ? "[" + config_.server.listen_host + "]"
-                                                        : config_.server.listen_host) +
+  logger_.info("app", "listening on " +
+                          std::string(config_.server.listen_host.find(':') != std::string::npos
+                                          ? "[" + config_.server.listen_host + "]"
+                                          : config_.server.listen_host) +
                           ":" + std::to_string(port()) + " (started in " +
-                          std::to_string(monotonicMs() - started_ms) + " ms, data in " + config_.data_dir + ")");
+                          std::to_string(monotonicMs() - started_ms) + " ms, data in " + config_.data_dir +
+                          ")");
 }
 
-uint16_t App::port() const { return services_->http ? services_->http->port() : 0; }
+uint16_t App::port() const {
+  return services_->http ? services_->http->port() : 0;
+}
 
 void App::stop() {
   auto& s = *services_;

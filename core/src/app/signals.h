@@ -8,8 +8,8 @@ namespace bambuddy::app {
 
 class ShutdownSignals {
 public:
-  ShutdownSignals();  // blocks SIGTERM and SIGINT for this thread and the threads it creates
-  int wait();         // returns the signal number received
+  ShutdownSignals(); // blocks SIGTERM and SIGINT for this thread and the threads it creates
+  int wait();        // returns the signal number received
 private:
   sigset_t set_;
 };

@@ -20,6 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "bus/topics.h"
+
 namespace bambuddy {
 class Logger;
 }
@@ -86,6 +88,10 @@ public:
   // the number dropped), bus stopping, or an empty or "*" type.
   bool publish(std::string type, std::string payload_json, uint32_t payload_version = 1);
   bool publish(Event event); // fills id and timestamp_ms when empty / 0
+  // A core topic from topics.h, with its declared payload version.
+  bool publish(const Topic& topic, std::string payload_json) {
+    return publish(topic.name, std::move(payload_json), topic.payload_version);
+  }
 
   BusStats stats() const;
 

@@ -24,10 +24,14 @@ public:
 
   // One line: "<UTC time> <LEVEL> [component] message". Messages must never carry secrets.
   void log(LogLevel level, std::string_view component, std::string_view message);
-  void debug(std::string_view component, std::string_view message) { log(LogLevel::Debug, component, message); }
+  void debug(std::string_view component, std::string_view message) {
+    log(LogLevel::Debug, component, message);
+  }
   void info(std::string_view component, std::string_view message) { log(LogLevel::Info, component, message); }
   void warn(std::string_view component, std::string_view message) { log(LogLevel::Warn, component, message); }
-  void error(std::string_view component, std::string_view message) { log(LogLevel::Error, component, message); }
+  void error(std::string_view component, std::string_view message) {
+    log(LogLevel::Error, component, message);
+  }
 
 private:
   mutable std::mutex mutex_;

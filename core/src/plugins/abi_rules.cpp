@@ -6,7 +6,9 @@
 
 namespace bambuddy::plugins {
 
-std::string abiString(uint32_t major, uint32_t minor) { return std::to_string(major) + "." + std::to_string(minor); }
+std::string abiString(uint32_t major, uint32_t minor) {
+  return std::to_string(major) + "." + std::to_string(minor);
+}
 
 std::optional<std::string> checkAbiVersion(uint32_t host_major, uint32_t host_minor, uint32_t plugin_major,
                                            uint32_t plugin_minor) {
@@ -112,12 +114,13 @@ std::optional<std::string> checkDescriptor(const bb_plugin_descriptor* d, uint32
   }
   if (d->struct_size > sizeof(bb_plugin_descriptor)) {
     return "descriptor struct_size " + std::to_string(d->struct_size) + " is larger than this host knows (" +
-           std::to_string(sizeof(bb_plugin_descriptor)) + "); plugin ABI " + abiString(d->abi_major, d->abi_minor) +
-           ", host ABI " + abiString(host_major, host_minor);
+           std::to_string(sizeof(bb_plugin_descriptor)) + "); plugin ABI " +
+           abiString(d->abi_major, d->abi_minor) + ", host ABI " + abiString(host_major, host_minor);
   }
   if (!BB_HAS_FIELD(bb_plugin_descriptor, d, ops)) {
     return "descriptor struct_size " + std::to_string(d->struct_size) + " is smaller than ABI " +
-           abiString(host_major, host_minor) + " requires (" + std::to_string(sizeof(bb_plugin_descriptor)) + ")";
+           abiString(host_major, host_minor) + " requires (" + std::to_string(sizeof(bb_plugin_descriptor)) +
+           ")";
   }
   if (d->kind < BB_KIND_PRINTER_DRIVER || d->kind > BB_KIND_NOTIFIER) {
     return "descriptor kind " + std::to_string(d->kind) + " is not a known plugin kind";
@@ -134,12 +137,12 @@ std::optional<std::string> checkDescriptor(const bb_plugin_descriptor* d, uint32
   }
   uint32_t ops_size = *static_cast<const uint32_t*>(d->ops);
   if (ops_size < minimumOpsSize(d->kind)) {
-    return kindName(d->kind) + " ops struct_size " + std::to_string(ops_size) + " is smaller than required (" +
-           std::to_string(minimumOpsSize(d->kind)) + ")";
+    return kindName(d->kind) + " ops struct_size " + std::to_string(ops_size) +
+           " is smaller than required (" + std::to_string(minimumOpsSize(d->kind)) + ")";
   }
   if (ops_size > minimumOpsSize(d->kind)) {
-    return kindName(d->kind) + " ops struct_size " + std::to_string(ops_size) + " is larger than this host knows (" +
-           std::to_string(minimumOpsSize(d->kind)) + ")";
+    return kindName(d->kind) + " ops struct_size " + std::to_string(ops_size) +
+           " is larger than this host knows (" + std::to_string(minimumOpsSize(d->kind)) + ")";
   }
   if (!opsComplete(d->kind, d->ops)) {
     return kindName(d->kind) + " ops table has NULL functions";

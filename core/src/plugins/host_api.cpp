@@ -124,7 +124,8 @@ int32_t hostUnsubscribe(bb_host_ctx* handle, uint64_t id, bb_error* err) {
     {
       std::lock_guard<std::mutex> lock(ctx->mutex);
       if (ctx->subscriptions.erase(id) == 0) {
-        fill(err, BB_ERR_NOT_FOUND, "not_found", "no subscription " + std::to_string(id) + " for this instance");
+        fill(err, BB_ERR_NOT_FOUND, "not_found",
+             "no subscription " + std::to_string(id) + " for this instance");
         return BB_ERR_NOT_FOUND;
       }
     }
@@ -180,8 +181,8 @@ int32_t hostKvDelete(bb_host_ctx* handle, const char* key, size_t key_len, bb_er
   });
 }
 
-int32_t hostKvScan(bb_host_ctx* handle, const char* prefix, size_t prefix_len, bb_kv_visit_fn visit, void* user,
-                   bb_error* err) {
+int32_t hostKvScan(bb_host_ctx* handle, const char* prefix, size_t prefix_len, bb_kv_visit_fn visit,
+                   void* user, bb_error* err) {
   return guarded(err, [&]() -> int32_t {
     InstanceContext* ctx = InstanceContext::from(handle);
     if (visit == nullptr) {
@@ -196,7 +197,9 @@ int32_t hostKvScan(bb_host_ctx* handle, const char* prefix, size_t prefix_len, b
   });
 }
 
-const char* hostDataDir(bb_host_ctx* handle) { return InstanceContext::from(handle)->data_dir.c_str(); }
+const char* hostDataDir(bb_host_ctx* handle) {
+  return InstanceContext::from(handle)->data_dir.c_str();
+}
 
 int64_t hostNow(bb_host_ctx* handle) {
   try {
@@ -213,15 +216,16 @@ int32_t hostReportStatus(bb_host_ctx* handle, const char* json, size_t len, bb_e
       fill(err, BB_ERR_UNSUPPORTED, "unsupported", "report_status is for printer drivers only");
       return BB_ERR_UNSUPPORTED;
     }
-    nlohmann::json status = nlohmann::json::parse(json != nullptr ? std::string(json, len) : std::string(),
-                                                  nullptr, false);
+    nlohmann::json status =
+        nlohmann::json::parse(json != nullptr ? std::string(json, len) : std::string(), nullptr, false);
     if (status.is_discarded() || !status.is_object()) {
       fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_status", "status must be a JSON object");
       return BB_ERR_INVALID_ARGUMENT;
     }
     // The printer registry consumes this topic; the driver never derives print events itself.
-    nlohmann::json payload = {{"plugin", ctx->plugin_name}, {"instance", ctx->instance_id}, {"status", status}};
-    if (!ctx->services->bus.publish("printer_status_reported", payload.dump(), 1)) {
+    nlohmann::json payload = {
+        {"plugin", ctx->plugin_name}, {"instance", ctx->instance_id}, {"status", status}};
+    if (!ctx->services->bus.publish(bus::topics::kPrinterStatusReported, payload.dump())) {
       fill(err, BB_ERR_UNAVAILABLE, "bus_full", "event bus queue is full; status dropped");
       return BB_ERR_UNAVAILABLE;
     }
@@ -233,8 +237,9 @@ int32_t hostReportStatus(bb_host_ctx* handle, const char* json, size_t len, bb_e
 
 const bb_host_api* hostApi() {
   static const bb_host_api table = {
-      sizeof(bb_host_api), BB_ABI_MAJOR, BB_ABI_MINOR, &hostLog,     &hostPublish, &hostSubscribe, &hostUnsubscribe,
-      &hostKvGet,          &hostKvPut,   &hostKvDelete, &hostKvScan, &hostDataDir, &hostNow,       &hostReportStatus};
+      sizeof(bb_host_api), BB_ABI_MAJOR,     BB_ABI_MINOR, &hostLog,         &hostPublish,
+      &hostSubscribe,      &hostUnsubscribe, &hostKvGet,   &hostKvPut,       &hostKvDelete,
+      &hostKvScan,         &hostDataDir,     &hostNow,     &hostReportStatus};
   return &table;
 }
 

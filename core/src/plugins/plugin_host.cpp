@@ -23,10 +23,16 @@ namespace bambuddy::plugins {
 PluginInstance::PluginInstance(LoadedPlugin& plugin, std::unique_ptr<InstanceContext> ctx)
     : plugin_(plugin), ctx_(std::move(ctx)) {}
 
-PluginInstance::~PluginInstance() { destroy(); }
+PluginInstance::~PluginInstance() {
+  destroy();
+}
 
-const std::string& PluginInstance::pluginName() const { return ctx_->plugin_name; }
-uint32_t PluginInstance::kind() const { return ctx_->kind; }
+const std::string& PluginInstance::pluginName() const {
+  return ctx_->plugin_name;
+}
+uint32_t PluginInstance::kind() const {
+  return ctx_->kind;
+}
 
 template <class Ops> const Ops* PluginInstance::ops() const {
   return static_cast<const Ops*>(plugin_.descriptor().ops);
@@ -47,7 +53,9 @@ bb_error newError() {
   throw PluginCallError(rc, copy.reason, copy.message[0] != '\0' ? copy.message : "plugin call failed");
 }
 
-void appendTo(void* user, const char* data, size_t len) { static_cast<std::string*>(user)->append(data, len); }
+void appendTo(void* user, const char* data, size_t len) {
+  static_cast<std::string*>(user)->append(data, len);
+}
 } // namespace
 
 template <class Fn> int32_t PluginInstance::invoke(Fn&& fn) {
@@ -131,7 +139,8 @@ bool PluginInstance::storageRemove(const std::string& key) {
 std::vector<std::pair<std::string, uint64_t>> PluginInstance::storageList(const std::string& prefix) {
   std::vector<std::pair<std::string, uint64_t>> out;
   auto visit = [](void* user, const char* key, size_t len, uint64_t size) -> int32_t {
-    static_cast<std::vector<std::pair<std::string, uint64_t>>*>(user)->emplace_back(std::string(key, len), size);
+    static_cast<std::vector<std::pair<std::string, uint64_t>>*>(user)->emplace_back(std::string(key, len),
+                                                                                    size);
     return 0;
   };
   invoke([&](bb_error& err) {
@@ -153,15 +162,17 @@ void PluginInstance::driverStop() {
 std::string PluginInstance::driverCommand(const std::string& command_json) {
   std::string out;
   invoke([&](bb_error& err) {
-    return ops<bb_printer_driver_ops>()->command(self_, command_json.data(), command_json.size(), &appendTo, &out,
-                                                 &err);
+    return ops<bb_printer_driver_ops>()->command(self_, command_json.data(), command_json.size(), &appendTo,
+                                                 &out, &err);
   });
   return out;
 }
 
 std::string PluginInstance::driverCapabilities() {
   std::string out;
-  invoke([&](bb_error& err) { return ops<bb_printer_driver_ops>()->capabilities(self_, &appendTo, &out, &err); });
+  invoke([&](bb_error& err) {
+    return ops<bb_printer_driver_ops>()->capabilities(self_, &appendTo, &out, &err);
+  });
   return out;
 }
 
@@ -169,8 +180,8 @@ bb_delivery_result PluginInstance::notifierSend(const std::string& notification_
   bb_delivery_result result{};
   result.struct_size = sizeof(bb_delivery_result);
   invoke([&](bb_error& err) {
-    return ops<bb_notifier_ops>()->send(self_, notification_json.data(), notification_json.size(), deadline_ms,
-                                        &result, &err);
+    return ops<bb_notifier_ops>()->send(self_, notification_json.data(), notification_json.size(),
+                                        deadline_ms, &result, &err);
   });
   result.response_snippet[sizeof result.response_snippet - 1] = '\0';
   result.error[sizeof result.error - 1] = '\0';
@@ -198,7 +209,8 @@ int32_t PluginInstance::authenticate(const bb_auth_request& request, bb_principa
 LoadedPlugin::LoadedPlugin(std::unique_ptr<SharedLibrary> library, const bb_plugin_descriptor* descriptor,
                            bool required, nlohmann::json config)
     : library_(std::move(library)), descriptor_(descriptor), required_(required), config_(std::move(config)),
-      instance_validator_(std::make_unique<config::SchemaValidator>(nlohmann::json::parse(descriptor->instance_schema))) {}
+      instance_validator_(
+          std::make_unique<config::SchemaValidator>(nlohmann::json::parse(descriptor->instance_schema))) {}
 
 LoadedPlugin::~LoadedPlugin() {
   // Instances hold function pointers into the library: they must go before it is unloaded.
@@ -209,7 +221,9 @@ LoadedPlugin::~LoadedPlugin() {
   library_.reset();
 }
 
-const std::string& LoadedPlugin::path() const { return library_->path(); }
+const std::string& LoadedPlugin::path() const {
+  return library_->path();
+}
 
 // ----- Resolution and probing ----------------------------------------------------------------
 
@@ -288,7 +302,8 @@ config::ConfigError schemaError(const config::CoreConfig& cfg, const std::string
 
 // Validates the entry's config block and instance settings against the plugin's schemas. Returns
 // the problems with file, line and path; `config_out` receives the config with defaults applied.
-std::vector<config::ConfigError> validateEntry(const config::CoreConfig& cfg, const config::PluginEntryConfig& entry,
+std::vector<config::ConfigError> validateEntry(const config::CoreConfig& cfg,
+                                               const config::PluginEntryConfig& entry,
                                                const bb_plugin_descriptor& d, nlohmann::json& config_out) {
   std::vector<config::ConfigError> errors;
   nlohmann::json config_schema = nlohmann::json::parse(d.config_schema);
@@ -318,7 +333,9 @@ std::string joinErrors(const std::vector<config::ConfigError>& errors) {
   return text;
 }
 
-bool defaultsToOneInstance(uint32_t kind) { return kind == BB_KIND_STORAGE || kind == BB_KIND_AUTH; }
+bool defaultsToOneInstance(uint32_t kind) {
+  return kind == BB_KIND_STORAGE || kind == BB_KIND_AUTH;
+}
 
 } // namespace
 
@@ -326,9 +343,12 @@ bool defaultsToOneInstance(uint32_t kind) { return kind == BB_KIND_STORAGE || ki
 
 PluginHost::PluginHost(HostServices services) : services_(std::move(services)) {}
 
-PluginHost::~PluginHost() { shutdown(); }
+PluginHost::~PluginHost() {
+  shutdown();
+}
 
-std::unique_ptr<InstanceContext> PluginHost::makeContext(const LoadedPlugin& plugin, const std::string& instance_id) {
+std::unique_ptr<InstanceContext> PluginHost::makeContext(const LoadedPlugin& plugin,
+                                                         const std::string& instance_id) {
   auto ctx = std::make_unique<InstanceContext>();
   ctx->services = &services_;
   ctx->plugin_name = plugin.name();
@@ -361,21 +381,24 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
     std::shared_lock<std::shared_mutex> lock(mutex_);
     for (const auto& loaded : plugins_) {
       if (loaded->name() == d.name) {
-        throw PluginLoadError("plugin " + entry.name + " refused: duplicate name '" + d.name + "' (already loaded from " +
-                                  loaded->path() + "; this copy " + path + ", version " + d.version + ")",
+        throw PluginLoadError("plugin " + entry.name + " refused: duplicate name '" + d.name +
+                                  "' (already loaded from " + loaded->path() + "; this copy " + path +
+                                  ", version " + d.version + ")",
                               false);
       }
     }
   }
   if (entry.name != d.name) {
-    throw PluginLoadError("plugin " + entry.name + " refused: " + path + " declares the name '" + d.name + "'", false);
+    throw PluginLoadError(
+        "plugin " + entry.name + " refused: " + path + " declares the name '" + d.name + "'", false);
   }
   nlohmann::json config_json;
   auto errors = validateEntry(cfg, entry, d, config_json);
   if (!errors.empty()) {
     throw PluginLoadError(joinErrors(errors), true);
   }
-  auto plugin = std::make_unique<LoadedPlugin>(std::move(probe.library), probe.descriptor, entry.required, config_json);
+  auto plugin =
+      std::make_unique<LoadedPlugin>(std::move(probe.library), probe.descriptor, entry.required, config_json);
 
   std::vector<config::PluginInstanceConfig> instances = entry.instances;
   if (!entry.instances_given && defaultsToOneInstance(d.kind)) {
@@ -392,8 +415,8 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
     try {
       object->create(config_text, settings.dump());
     } catch (const PluginCallError& e) {
-      throw PluginLoadError("plugin " + entry.name + " instance '" + instance.id + "' could not be created: " +
-                                e.what(),
+      throw PluginLoadError("plugin " + entry.name + " instance '" + instance.id +
+                                "' could not be created: " + e.what(),
                             false);
     }
     plugin->instances().push_back(std::move(object));
@@ -411,10 +434,10 @@ void PluginHost::loadAll(const config::CoreConfig& cfg) {
     try {
       auto plugin = loadOne(cfg, entry);
       const bb_plugin_descriptor& d = plugin->descriptor();
-      services_.logger.info("plugins", "loaded " + plugin->name() + " " + d.version + " (" + kindName(d.kind) +
-                                           ", ABI " + abiString(d.abi_major, d.abi_minor) + ", " +
-                                           std::to_string(plugin->instances().size()) + " instance(s)) from " +
-                                           plugin->path());
+      services_.logger.info("plugins", "loaded " + plugin->name() + " " + d.version + " (" +
+                                           kindName(d.kind) + ", ABI " + abiString(d.abi_major, d.abi_minor) +
+                                           ", " + std::to_string(plugin->instances().size()) +
+                                           " instance(s)) from " + plugin->path());
       std::unique_lock<std::shared_mutex> lock(mutex_);
       plugins_.push_back(std::move(plugin));
     } catch (const std::exception& e) {
@@ -501,8 +524,8 @@ std::vector<DiscoveredPlugin> PluginHost::discover(const std::vector<std::string
       }
       const bb_plugin_descriptor* d = query(BB_ABI_MAJOR, BB_ABI_MINOR);
       auto problem = checkDescriptor(d);
-      if (d != nullptr && d->struct_size >= offsetof(bb_plugin_descriptor, config_schema) && d->name != nullptr &&
-          d->version != nullptr && d->struct_size <= sizeof(bb_plugin_descriptor)) {
+      if (d != nullptr && d->struct_size >= offsetof(bb_plugin_descriptor, config_schema) &&
+          d->name != nullptr && d->version != nullptr && d->struct_size <= sizeof(bb_plugin_descriptor)) {
         entry.summary = summarize(*d, entry.path, false);
       }
       if (problem) {
@@ -537,8 +560,8 @@ PluginInstance& PluginHost::createInstance(const std::string& plugin_name, const
   if (!issues.empty()) {
     std::string text;
     for (const auto& issue : issues) {
-      text += (text.empty() ? "" : "; ") + (issue.path.empty() ? std::string("settings") : issue.path) + ": " +
-              issue.message;
+      text += (text.empty() ? "" : "; ") + (issue.path.empty() ? std::string("settings") : issue.path) +
+              ": " + issue.message;
     }
     throw std::invalid_argument(text);
   }

@@ -186,7 +186,8 @@ public:
   void shutdown();
 
 private:
-  std::unique_ptr<LoadedPlugin> loadOne(const config::CoreConfig& config, const config::PluginEntryConfig& entry);
+  std::unique_ptr<LoadedPlugin> loadOne(const config::CoreConfig& config,
+                                        const config::PluginEntryConfig& entry);
   std::unique_ptr<InstanceContext> makeContext(const LoadedPlugin& plugin, const std::string& instance_id);
 
   HostServices services_;

@@ -52,7 +52,7 @@ extern "C" {
 #endif
 
 /* True when the struct `p` of type T, written by a peer, is large enough to contain `field`. */
-#define BB_HAS_FIELD(T, p, field) \
+#define BB_HAS_FIELD(T, p, field)                                                                            \
   ((p) != NULL && (size_t)(p)->struct_size >= offsetof(T, field) + sizeof(((T*)0)->field))
 
 /* ---------------------------------------------------------------------------------------------
@@ -229,9 +229,9 @@ typedef struct bb_printer_driver_ops {
  * are NULL with length 0. */
 typedef struct bb_auth_request {
   uint32_t struct_size;
-  const char* method;    /* "GET", "POST", ... */
-  const char* path;      /* without query string */
-  const char* client_ip; /* after trusted-proxy processing */
+  const char* method;         /* "GET", "POST", ... */
+  const char* path;           /* without query string */
+  const char* client_ip;      /* after trusted-proxy processing */
   const char* api_key_header; /* X-API-Key */
   size_t api_key_header_len;
   const char* authorization_header; /* Authorization */
@@ -271,11 +271,11 @@ typedef struct bb_auth_ops {
 
 typedef struct bb_delivery_result {
   uint32_t struct_size;
-  int32_t outcome;          /* BB_DELIVERY_* */
-  int32_t http_status;      /* 0 when not HTTP or no response */
-  int64_t retry_after_ms;   /* 0 = no hint */
+  int32_t outcome;             /* BB_DELIVERY_* */
+  int32_t http_status;         /* 0 when not HTTP or no response */
+  int64_t retry_after_ms;      /* 0 = no hint */
   char response_snippet[1024]; /* start of the receiver's answer, NUL-terminated, may be empty */
-  char error[256];          /* human text for failures, never containing secrets */
+  char error[256];             /* human text for failures, never containing secrets */
 } bb_delivery_result;
 
 typedef struct bb_notifier_ops {
@@ -309,12 +309,12 @@ typedef struct bb_storage_ops {
  * ------------------------------------------------------------------------------------------- */
 
 typedef struct bb_plugin_descriptor {
-  uint32_t struct_size; /* sizeof(bb_plugin_descriptor) when the plugin was built */
-  uint32_t abi_major;   /* BB_ABI_MAJOR at build time */
-  uint32_t abi_minor;   /* BB_ABI_MINOR at build time */
-  uint32_t kind;        /* BB_KIND_*; 0 is invalid */
-  const char* name;     /* unique dotted id "<kind>.<impl>", e.g. "storage.local" */
-  const char* version;  /* the plugin's own semantic version */
+  uint32_t struct_size;        /* sizeof(bb_plugin_descriptor) when the plugin was built */
+  uint32_t abi_major;          /* BB_ABI_MAJOR at build time */
+  uint32_t abi_minor;          /* BB_ABI_MINOR at build time */
+  uint32_t kind;               /* BB_KIND_*; 0 is invalid */
+  const char* name;            /* unique dotted id "<kind>.<impl>", e.g. "storage.local" */
+  const char* version;         /* the plugin's own semantic version */
   const char* description;     /* one line */
   const char* config_schema;   /* JSON Schema (draft-07) of the plugin's YAML `config:` block */
   const char* instance_schema; /* JSON Schema of one instance's settings */

@@ -122,7 +122,8 @@ struct Event {
 // Valid until the instance is destroyed.
 class Host {
 public:
-  Host(const bb_host_api* api, bb_host_ctx* ctx) : api_(api), ctx_(ctx), subs_(std::make_shared<Subscriptions>()) {}
+  Host(const bb_host_api* api, bb_host_ctx* ctx)
+      : api_(api), ctx_(ctx), subs_(std::make_shared<Subscriptions>()) {}
 
   const bb_host_api* api() const { return api_; }
   bb_host_ctx* ctx() const { return ctx_; }
@@ -140,7 +141,8 @@ public:
   void publish(const std::string& topic, std::string_view payload_json, uint32_t payload_version = 1) const {
     bb_error err = detail::makeError();
     detail::throwIfFailed(
-        api_->publish(ctx_, topic.c_str(), payload_json.data(), payload_json.size(), payload_version, &err), err);
+        api_->publish(ctx_, topic.c_str(), payload_json.data(), payload_json.size(), payload_version, &err),
+        err);
   }
 
   // Subscribes `fn` to `topic` ("*" = all). `fn` runs on a bus thread and must return quickly.
@@ -184,8 +186,8 @@ public:
 
   void kvPut(std::string_view key, std::string_view value_json) const {
     bb_error err = detail::makeError();
-    detail::throwIfFailed(api_->kv_put(ctx_, key.data(), key.size(), value_json.data(), value_json.size(), &err),
-                          err);
+    detail::throwIfFailed(
+        api_->kv_put(ctx_, key.data(), key.size(), value_json.data(), value_json.size(), &err), err);
   }
 
   // Returns false when there was nothing to delete.
@@ -204,7 +206,7 @@ public:
     bb_error err = detail::makeError();
     auto visit = [](void* user, const char* k, size_t kl, const char* v, size_t vl) -> int32_t {
       static_cast<std::vector<std::pair<std::string, std::string>>*>(user)->emplace_back(std::string(k, kl),
-                                                                                          std::string(v, vl));
+                                                                                         std::string(v, vl));
       return 0;
     };
     detail::throwIfFailed(api_->kv_scan(ctx_, prefix.data(), prefix.size(), visit, &out, &err), err);
@@ -281,9 +283,9 @@ struct Principal {
 struct AuthResult {
   enum class Outcome { Ok, NoCredentials, Invalid };
   Outcome outcome = Outcome::NoCredentials;
-  Principal principal;   // when Ok
-  std::string reason;    // when Invalid: machine code, e.g. "invalid_api_key"
-  std::string message;   // when Invalid: human text
+  Principal principal; // when Ok
+  std::string reason;  // when Invalid: machine code, e.g. "invalid_api_key"
+  std::string message; // when Invalid: human text
 };
 
 class Authenticator {
@@ -294,8 +296,11 @@ public:
 };
 
 struct DeliveryResult {
-  enum class Outcome { Delivered = BB_DELIVERY_DELIVERED, Retryable = BB_DELIVERY_RETRYABLE,
-                       Permanent = BB_DELIVERY_PERMANENT };
+  enum class Outcome {
+    Delivered = BB_DELIVERY_DELIVERED,
+    Retryable = BB_DELIVERY_RETRYABLE,
+    Permanent = BB_DELIVERY_PERMANENT
+  };
   Outcome outcome = Outcome::Retryable;
   int http_status = 0;
   int64_t retry_after_ms = 0;
@@ -321,7 +326,7 @@ public:
   virtual ~BlobStore() = default;
   virtual void put(const std::string& key, std::string_view data) = 0;
   virtual std::optional<std::string> get(const std::string& key) = 0; // nullopt = not found
-  virtual bool remove(const std::string& key) = 0;                   // false = not found
+  virtual bool remove(const std::string& key) = 0;                    // false = not found
   virtual std::vector<BlobInfo> list(const std::string& prefix) = 0;
 };
 
@@ -346,7 +351,8 @@ template <class T> struct PrinterDriverGlue {
       return BB_OK;
     });
   }
-  static int32_t command(void* self, const char* json, size_t len, bb_write_fn out, void* user, bb_error* err) {
+  static int32_t command(void* self, const char* json, size_t len, bb_write_fn out, void* user,
+                         bb_error* err) {
     return guard(err, [&] {
       std::string result = static_cast<T*>(self)->command(std::string(view(json, len)));
       if (out != nullptr && !result.empty()) {
@@ -396,7 +402,8 @@ template <class T> struct AuthGlue {
       }
       const Principal& p = result.principal;
       if (p.printer_ids.size() > BB_MAX_PRINCIPAL_PRINTERS) {
-        throw Error(BB_ERR_INVALID_ARGUMENT, "too_many_printers", "principal printer list exceeds the ABI limit");
+        throw Error(BB_ERR_INVALID_ARGUMENT, "too_many_printers",
+                    "principal printer list exceeds the ABI limit");
       }
       copyText(out->id, sizeof out->id, p.id);
       copyText(out->display_name, sizeof out->display_name, p.display_name);
@@ -437,13 +444,15 @@ template <class T> struct NotifierGlue {
 };
 
 template <class T> struct BlobStoreGlue {
-  static int32_t put(void* self, const char* key, size_t key_len, const char* data, size_t len, bb_error* err) {
+  static int32_t put(void* self, const char* key, size_t key_len, const char* data, size_t len,
+                     bb_error* err) {
     return guard(err, [&] {
       static_cast<T*>(self)->put(std::string(view(key, key_len)), view(data, len));
       return BB_OK;
     });
   }
-  static int32_t get(void* self, const char* key, size_t key_len, bb_write_fn out, void* user, bb_error* err) {
+  static int32_t get(void* self, const char* key, size_t key_len, bb_write_fn out, void* user,
+                     bb_error* err) {
     return guard(err, [&] {
       std::optional<std::string> blob = static_cast<T*>(self)->get(std::string(view(key, key_len)));
       if (!blob) {
@@ -516,10 +525,18 @@ template <class T> void destroy(void* instance) noexcept {
 }
 
 template <class T> const bb_plugin_descriptor* descriptor() noexcept {
-  static const bb_plugin_descriptor d = {
-      sizeof(bb_plugin_descriptor), BB_ABI_MAJOR, BB_ABI_MINOR, T::kKind,
-      T::kName,                     T::kVersion,  T::kDescription, T::kConfigSchema,
-      T::kInstanceSchema,           &create<T>,   &destroy<T>,     opsFor<T>()};
+  static const bb_plugin_descriptor d = {sizeof(bb_plugin_descriptor),
+                                         BB_ABI_MAJOR,
+                                         BB_ABI_MINOR,
+                                         T::kKind,
+                                         T::kName,
+                                         T::kVersion,
+                                         T::kDescription,
+                                         T::kConfigSchema,
+                                         T::kInstanceSchema,
+                                         &create<T>,
+                                         &destroy<T>,
+                                         opsFor<T>()};
   return &d;
 }
 
@@ -527,10 +544,10 @@ template <class T> const bb_plugin_descriptor* descriptor() noexcept {
 } // namespace bambuddy::sdk
 
 // Emits the plugin's only exported symbol. Use once per plugin, at namespace scope.
-#define BAMBUDDY_PLUGIN(PluginClass)                                                                   \
-  extern "C" BB_EXPORT const bb_plugin_descriptor* bb_plugin_query(uint32_t host_abi_major,            \
-                                                                   uint32_t host_abi_minor) {          \
-    (void)host_abi_major;                                                                              \
-    (void)host_abi_minor;                                                                              \
-    return ::bambuddy::sdk::detail::descriptor<PluginClass>();                                         \
+#define BAMBUDDY_PLUGIN(PluginClass)                                                                         \
+  extern "C" BB_EXPORT const bb_plugin_descriptor* bb_plugin_query(uint32_t host_abi_major,                  \
+                                                                   uint32_t host_abi_minor) {                \
+    (void)host_abi_major;                                                                                    \
+    (void)host_abi_minor;                                                                                    \
+    return ::bambuddy::sdk::detail::descriptor<PluginClass>();                                               \
   }

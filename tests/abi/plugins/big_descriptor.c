@@ -9,7 +9,8 @@ typedef struct {
 TP_DESCRIPTOR(base_descriptor, sizeof(future_descriptor), BB_ABI_MAJOR, BB_ABI_MINOR, "abi.big_descriptor");
 static future_descriptor descriptor;
 BB_EXPORT const bb_plugin_descriptor* bb_plugin_query(uint32_t major, uint32_t minor) {
-  (void)major; (void)minor;
+  (void)major;
+  (void)minor;
   descriptor.base = base_descriptor;
   descriptor.future_field = "from the future";
   descriptor.future_flags = 1;

@@ -2,6 +2,7 @@
 #include <bambuddy/abi.h>
 #include <stddef.h>
 BB_EXPORT const bb_plugin_descriptor* bb_plugin_query(uint32_t major, uint32_t minor) {
-  (void)major; (void)minor;
+  (void)major;
+  (void)minor;
   return NULL;
 }

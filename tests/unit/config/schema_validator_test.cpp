@@ -143,7 +143,8 @@ TEST(SchemaValidator, CombinatorsAndRefs) {
 }
 
 TEST(SchemaValidator, TupleWithoutAdditionalItems) {
-  SchemaValidator validator(json::parse(R"({"type": "array", "items": [{"type": "string"}, {"type": "integer"}],
+  SchemaValidator validator(
+      json::parse(R"({"type": "array", "items": [{"type": "string"}, {"type": "integer"}],
                                            "additionalItems": false})"));
   EXPECT_TRUE(validator.validate(json::parse(R"(["a", 1])")).empty());
   auto found = validator.validate(json::parse(R"(["a", "b", 3])"));

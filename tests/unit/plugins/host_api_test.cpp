@@ -34,9 +34,8 @@ protected:
     kv_ = std::make_unique<storage::KvStore>(*db_);
     bus_ = std::make_unique<bus::EventBus>(*logger_, 100);
     bus_->start();
-    services_ = std::make_unique<HostServices>(HostServices{*logger_, *bus_, *kv_, dir_.path(), [] {
-                                                              return int64_t{1705329000000};
-                                                            }});
+    services_ = std::make_unique<HostServices>(
+        HostServices{*logger_, *bus_, *kv_, dir_.path(), [] { return int64_t{1705329000000}; }});
   }
   void TearDown() override {
     bus_->stop();
@@ -75,7 +74,9 @@ protected:
   std::unique_ptr<HostServices> services_;
 };
 
-void appendTo(void* user, const char* data, size_t len) { static_cast<std::string*>(user)->append(data, len); }
+void appendTo(void* user, const char* data, size_t len) {
+  static_cast<std::string*>(user)->append(data, len);
+}
 
 TEST_F(HostApiTest, TableAnnouncesVersionAndSize) {
   const bb_host_api* api = hostApi();
@@ -90,7 +91,8 @@ TEST_F(HostApiTest, LogIsTaggedAndKeptOnOneLine) {
   std::string msg = "hello\nFAKE ERROR [app] injected";
   hostApi()->log(ctx->handle(), BB_LOG_WARN, msg.data(), msg.size());
   std::string text = log();
-  EXPECT_NE(text.find("WARN [plugin:storage.x/one] hello FAKE ERROR [app] injected"), std::string::npos) << text;
+  EXPECT_NE(text.find("WARN [plugin:storage.x/one] hello FAKE ERROR [app] injected"), std::string::npos)
+      << text;
 }
 
 TEST_F(HostApiTest, KvIsNamespacedByPluginName) {
@@ -155,7 +157,8 @@ TEST_F(HostApiTest, PublishAndSubscribeThroughTheBus) {
   bb_error err = error();
   ASSERT_EQ(hostApi()->subscribe(ctx->handle(), "print_started", &collect, &received, &id, &err), BB_OK);
   std::string payload = R"({"printer_id":1})";
-  ASSERT_EQ(hostApi()->publish(ctx->handle(), "print_started", payload.data(), payload.size(), 1, &err), BB_OK);
+  ASSERT_EQ(hostApi()->publish(ctx->handle(), "print_started", payload.data(), payload.size(), 1, &err),
+            BB_OK);
   ASSERT_EQ(hostApi()->publish(ctx->handle(), "other", payload.data(), payload.size(), 1, &err), BB_OK);
   ASSERT_TRUE(bus_->waitIdle(5000));
   std::lock_guard<std::mutex> lock(received.mutex);
@@ -210,9 +213,11 @@ TEST_F(HostApiTest, ReportStatusOnlyForPrinterDrivers) {
   Received received;
   uint64_t id = 0;
   bb_error err = error();
-  ASSERT_EQ(hostApi()->subscribe(store->handle(), "printer_status_reported", &collect, &received, &id, &err), BB_OK);
+  ASSERT_EQ(hostApi()->subscribe(store->handle(), "printer_status_reported", &collect, &received, &id, &err),
+            BB_OK);
   std::string status = R"({"state":"idle"})";
-  EXPECT_EQ(hostApi()->report_status(store->handle(), status.data(), status.size(), &err), BB_ERR_UNSUPPORTED);
+  EXPECT_EQ(hostApi()->report_status(store->handle(), status.data(), status.size(), &err),
+            BB_ERR_UNSUPPORTED);
   EXPECT_EQ(hostApi()->report_status(driver->handle(), "nope", 4, &err), BB_ERR_INVALID_ARGUMENT);
   ASSERT_EQ(hostApi()->report_status(driver->handle(), status.data(), status.size(), &err), BB_OK);
   ASSERT_TRUE(bus_->waitIdle(5000));

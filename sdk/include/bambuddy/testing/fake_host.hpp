@@ -19,8 +19,8 @@
 #include <bambuddy/sdk.hpp>
 
 #include <atomic>
-#include <condition_variable>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -82,8 +82,10 @@ public:
   const bb_host_api* api() const { return &api_; }
 
   // Creates an instance through the descriptor. Throws sdk::Error with the plugin's code and message.
-  std::unique_ptr<Instance> create(const bb_plugin_descriptor* descriptor, const std::string& config_json = "{}",
-                                   const std::string& settings_json = "{}", const std::string& instance_id = "test") {
+  std::unique_ptr<Instance> create(const bb_plugin_descriptor* descriptor,
+                                   const std::string& config_json = "{}",
+                                   const std::string& settings_json = "{}",
+                                   const std::string& instance_id = "test") {
     if (descriptor == nullptr) {
       throw std::invalid_argument("descriptor is NULL");
     }
@@ -96,8 +98,9 @@ public:
     std::filesystem::create_directories(ctx->data_dir);
     bb_error err = sdk::detail::makeError();
     void* self = nullptr;
-    int32_t rc = descriptor->create(&api_, reinterpret_cast<bb_host_ctx*>(ctx.get()), config_json.data(),
-                                    config_json.size(), settings_json.data(), settings_json.size(), &self, &err);
+    int32_t rc =
+        descriptor->create(&api_, reinterpret_cast<bb_host_ctx*>(ctx.get()), config_json.data(),
+                           config_json.size(), settings_json.data(), settings_json.size(), &self, &err);
     sdk::detail::throwIfFailed(rc, err);
     return std::unique_ptr<Instance>(new Instance(this, descriptor, self, std::move(ctx)));
   }
@@ -230,8 +233,8 @@ private:
     std::lock_guard<std::mutex> lock(h->mutex_);
     h->logs_.push_back({level, ctxOf(ctx)->instance_id, std::string(msg, len)});
   }
-  static int32_t publishFn(bb_host_ctx* ctx, const char* topic, const char* json, size_t len, uint32_t version,
-                           bb_error* err) {
+  static int32_t publishFn(bb_host_ctx* ctx, const char* topic, const char* json, size_t len,
+                           uint32_t version, bb_error* err) {
     if (topic == nullptr || *topic == '\0') {
       sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_topic", "topic is empty");
       return BB_ERR_INVALID_ARGUMENT;
@@ -242,10 +245,11 @@ private:
     h->changed_.notify_all();
     return BB_OK;
   }
-  static int32_t subscribeFn(bb_host_ctx* ctx, const char* topic, bb_event_fn cb, void* user, uint64_t* out_id,
-                             bb_error* err) {
+  static int32_t subscribeFn(bb_host_ctx* ctx, const char* topic, bb_event_fn cb, void* user,
+                             uint64_t* out_id, bb_error* err) {
     if (topic == nullptr || *topic == '\0' || cb == nullptr || out_id == nullptr) {
-      sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument", "topic, callback and id are required");
+      sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_argument",
+                             "topic, callback and id are required");
       return BB_ERR_INVALID_ARGUMENT;
     }
     FakeHost* h = hostOf(ctx);
