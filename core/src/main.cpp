@@ -118,7 +118,7 @@ int listPlugins(const Arguments& args, const bambuddy::config::Environment& env)
     std::cout << " " << dir;
   }
   std::cout << "\n";
-  for (const auto& found : bambuddy::plugins::PluginHost::discover(search_path)) {
+  for (const auto& found : bambuddy::plugins::discoverPlugins(search_path)) {
     if (found.summary) {
       const auto& s = *found.summary;
       std::cout << s.name << "\t" << s.version << "\t" << s.kind << "\tABI " << s.abi << "\t" << found.path;

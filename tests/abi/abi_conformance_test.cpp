@@ -1,15 +1,10 @@
 // ABI conformance: each test loads one purpose-built plugin through the real host and checks the
 // host's answer (sdk/ABI.md lists the rules).
-#include "bus/event_bus.h"
-#include "common/logger.h"
 #include "config/config_error.h"
 #include "config/core_config.h"
 #include "plugins/abi_rules.h"
 #include "plugins/plugin_host.h"
-#include "storage/database.h"
-#include "storage/kv_store.h"
-#include "storage/migrations.h"
-#include "support/temp_dir.h"
+#include "support/core_services.h"
 
 #include <gtest/gtest.h>
 
@@ -20,51 +15,33 @@
 namespace bambuddy::plugins {
 namespace {
 
-using testing::TempDir;
-
 const std::string kPluginDir = ABI_PLUGIN_DIR;
 
 // A host with real services over a temp directory; the log goes to a file the test can read.
 class AbiHost : public ::testing::Test {
 protected:
   void SetUp() override {
-    log_path_ = dir_.file("host.log");
-    log_file_ = std::fopen(log_path_.c_str(), "w+");
-    logger_ = std::make_unique<Logger>(LogLevel::Debug, log_file_);
-    storage::DatabaseOptions db_options;
-    db_options.path = dir_.file("test.db");
-    db_ = std::make_unique<storage::Database>(db_options, *logger_);
-    storage::migrate(*db_, storage::coreMigrations(), *logger_);
-    kv_ = std::make_unique<storage::KvStore>(*db_);
-    bus_ = std::make_unique<bus::EventBus>(*logger_, 1000);
-    bus_->start();
     host_ = std::make_unique<PluginHost>(
-        HostServices{*logger_, *bus_, *kv_, dir_.path(), [] { return int64_t{0}; }});
+        HostServices{core_.logger(), core_.bus(), core_.kv(), core_.dir().path(), [] { return int64_t{0}; }});
   }
 
-  void TearDown() override {
-    host_.reset();
-    bus_->stop();
-    std::fclose(log_file_);
-  }
+  void TearDown() override { host_.reset(); }
 
-  // A config whose single plugin entry comes from `entry_yaml` (indented list item text).
+  // A config whose plugin entries come from `entries_yaml` (indented list item text).
   config::CoreConfig configWith(const std::string& entries_yaml) {
-    std::string yaml = "data_dir: " + dir_.path() + "\n" +
+    std::string yaml = "data_dir: " + core_.dir().path() + "\n" +
                        "plugins:\n"
                        "  search_path: [" +
                        kPluginDir + "]\n" + "  load:\n" + entries_yaml;
     config::Environment env;
-    env.exe_dir = dir_.path();
-    return config::parseCoreConfig(yaml, dir_.file("bambuddy.yaml"), env);
+    env.exe_dir = core_.dir().path();
+    return config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env);
   }
 
-  std::string log() {
-    std::fflush(log_file_);
-    return testing::readFile(log_path_);
-  }
+  std::string log() { return core_.log(); }
 
-  // Loads one required entry and returns the refusal message ("" when it loaded).
+  // Loads the entries (required unless they say otherwise) and returns the refusal message
+  // ("" when everything loaded).
   std::string refusal(const std::string& entries_yaml) {
     try {
       host_->loadAll(configWith(entries_yaml));
@@ -74,13 +51,7 @@ protected:
     return "";
   }
 
-  TempDir dir_;
-  std::string log_path_;
-  std::FILE* log_file_ = nullptr;
-  std::unique_ptr<Logger> logger_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::KvStore> kv_;
-  std::unique_ptr<bus::EventBus> bus_;
+  testing::CoreServices core_;
   std::unique_ptr<PluginHost> host_;
 };
 
@@ -224,7 +195,7 @@ TEST_F(AbiHost, NameMismatchRefused) {
 }
 
 TEST_F(AbiHost, DiscoverListsEveryFileWithItsVerdict) {
-  auto found = PluginHost::discover({kPluginDir});
+  auto found = discoverPlugins({kPluginDir});
   bool saw_ok = false;
   bool saw_null = false;
   for (const auto& d : found) {

@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "support/gate.h"
+
 #include <gtest/gtest.h>
 
 namespace bambuddy::bus {
@@ -22,28 +24,7 @@ using namespace std::chrono_literals;
 
 constexpr int64_t kWaitMs = 10000; // generous deadline for conditions that should hold quickly
 
-// A one-shot gate a handler can block on until the test opens it.
-class Gate {
-public:
-  void open() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    open_ = true;
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [this] { return open_; });
-  }
-  bool waitFor(int64_t ms) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return cv_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return open_; });
-  }
-
-private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using bambuddy::testing::Gate;
 
 // Captures log lines so tests can check what the bus reports.
 class LogCapture {

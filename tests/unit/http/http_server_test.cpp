@@ -16,6 +16,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/gate.h"
+
 #include <gtest/gtest.h>
 
 #include "common/logger.h"
@@ -32,31 +34,7 @@ using bambuddy::testing::httpRequest;
 using bambuddy::testing::HttpResult;
 using nlohmann::json;
 
-// Handlers block on this until the test opens it; `entered` tells the test a handler is running.
-class Gate {
-public:
-  void enter() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    ++entered_;
-    cv_.notify_all();
-    cv_.wait(lock, [this] { return open_; });
-  }
-  bool waitEntered(int count, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
-    std::unique_lock<std::mutex> lock(mutex_);
-    return cv_.wait_for(lock, timeout, [&] { return entered_ >= count; });
-  }
-  void open() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    open_ = true;
-    cv_.notify_all();
-  }
-
-private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  int entered_ = 0;
-  bool open_ = false;
-};
+using bambuddy::testing::Gate;
 
 RouteSpec route(Method method, std::string pattern, Handler handler) {
   RouteSpec spec;

@@ -7,31 +7,14 @@
 #include <mutex>
 #include <stdexcept>
 
+#include "support/gate.h"
+
 #include <gtest/gtest.h>
 
 namespace bambuddy::http {
 namespace {
 
-// A gate tasks wait on until the test opens it.
-class Gate {
-public:
-  void open() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      open_ = true;
-    }
-    cv_.notify_all();
-  }
-  void wait() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    cv_.wait(lock, [this] { return open_; });
-  }
-
-private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  bool open_ = false;
-};
+using bambuddy::testing::Gate;
 
 TEST(WorkerPool, RunsPostedTasks) {
   WorkerPool pool(2, 16);

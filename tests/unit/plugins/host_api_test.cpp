@@ -1,11 +1,6 @@
 // The real bb_host_api table, driven directly through instance contexts (no plugin file needed).
-#include "bus/event_bus.h"
-#include "common/logger.h"
 #include "plugins/host_services.h"
-#include "storage/database.h"
-#include "storage/kv_store.h"
-#include "storage/migrations.h"
-#include "support/temp_dir.h"
+#include "support/core_services.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -23,32 +18,13 @@ namespace {
 
 class HostApiTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    log_path_ = dir_.file("log.txt");
-    log_file_ = std::fopen(log_path_.c_str(), "w+");
-    logger_ = std::make_unique<Logger>(LogLevel::Debug, log_file_);
-    storage::DatabaseOptions options;
-    options.path = dir_.file("db.sqlite");
-    db_ = std::make_unique<storage::Database>(options, *logger_);
-    storage::migrate(*db_, storage::coreMigrations(), *logger_);
-    kv_ = std::make_unique<storage::KvStore>(*db_);
-    bus_ = std::make_unique<bus::EventBus>(*logger_, 100);
-    bus_->start();
-    services_ = std::make_unique<HostServices>(
-        HostServices{*logger_, *bus_, *kv_, dir_.path(), [] { return int64_t{1705329000000}; }});
-  }
-  void TearDown() override {
-    bus_->stop();
-    std::fclose(log_file_);
-  }
-
   std::unique_ptr<InstanceContext> context(const std::string& plugin, const std::string& id, uint32_t kind) {
     auto ctx = std::make_unique<InstanceContext>();
-    ctx->services = services_.get();
+    ctx->services = &services_;
     ctx->plugin_name = plugin;
     ctx->instance_id = id;
     ctx->kind = kind;
-    ctx->data_dir = dir_.path();
+    ctx->data_dir = core_.dir().path();
     ctx->log_component = "plugin:" + plugin + "/" + id;
     return ctx;
   }
@@ -59,19 +35,12 @@ protected:
     return e;
   }
 
-  std::string log() {
-    std::fflush(log_file_);
-    return testing::readFile(log_path_);
-  }
+  std::string log() { return core_.log(); }
+  bus::EventBus& bus() { return core_.bus(); }
 
-  testing::TempDir dir_;
-  std::string log_path_;
-  std::FILE* log_file_ = nullptr;
-  std::unique_ptr<Logger> logger_;
-  std::unique_ptr<storage::Database> db_;
-  std::unique_ptr<storage::KvStore> kv_;
-  std::unique_ptr<bus::EventBus> bus_;
-  std::unique_ptr<HostServices> services_;
+  testing::CoreServices core_;
+  HostServices services_{core_.logger(), core_.bus(), core_.kv(), core_.dir().path(),
+                         [] { return int64_t{1705329000000}; }};
 };
 
 void appendTo(void* user, const char* data, size_t len) {
@@ -160,7 +129,7 @@ TEST_F(HostApiTest, PublishAndSubscribeThroughTheBus) {
   ASSERT_EQ(hostApi()->publish(ctx->handle(), "print_started", payload.data(), payload.size(), 1, &err),
             BB_OK);
   ASSERT_EQ(hostApi()->publish(ctx->handle(), "other", payload.data(), payload.size(), 1, &err), BB_OK);
-  ASSERT_TRUE(bus_->waitIdle(5000));
+  ASSERT_TRUE(bus().waitIdle(5000));
   std::lock_guard<std::mutex> lock(received.mutex);
   ASSERT_EQ(received.payloads.size(), 1u);
   EXPECT_EQ(received.payloads[0], payload);
@@ -187,7 +156,7 @@ TEST_F(HostApiTest, UnsubscribeOnlyOwnSubscriptions) {
   EXPECT_EQ(hostApi()->unsubscribe(mine->handle(), id, &err), BB_OK);
   EXPECT_EQ(hostApi()->unsubscribe(mine->handle(), id, &err), BB_ERR_NOT_FOUND);
   ASSERT_EQ(hostApi()->publish(theirs->handle(), "x", "{}", 2, 1, &err), BB_OK);
-  ASSERT_TRUE(bus_->waitIdle(5000));
+  ASSERT_TRUE(bus().waitIdle(5000));
   std::lock_guard<std::mutex> lock(received.mutex);
   EXPECT_TRUE(received.payloads.empty());
 }
@@ -202,7 +171,7 @@ TEST_F(HostApiTest, DropSubscriptionsRemovesEveryOneOfTheInstance) {
   dropSubscriptions(*ctx);
   ASSERT_EQ(hostApi()->publish(ctx->handle(), "a", "{}", 2, 1, &err), BB_OK);
   ASSERT_EQ(hostApi()->publish(ctx->handle(), "b", "{}", 2, 1, &err), BB_OK);
-  ASSERT_TRUE(bus_->waitIdle(5000));
+  ASSERT_TRUE(bus().waitIdle(5000));
   std::lock_guard<std::mutex> lock(received.mutex);
   EXPECT_TRUE(received.payloads.empty());
 }
@@ -220,7 +189,7 @@ TEST_F(HostApiTest, ReportStatusOnlyForPrinterDrivers) {
             BB_ERR_UNSUPPORTED);
   EXPECT_EQ(hostApi()->report_status(driver->handle(), "nope", 4, &err), BB_ERR_INVALID_ARGUMENT);
   ASSERT_EQ(hostApi()->report_status(driver->handle(), status.data(), status.size(), &err), BB_OK);
-  ASSERT_TRUE(bus_->waitIdle(5000));
+  ASSERT_TRUE(bus().waitIdle(5000));
   std::lock_guard<std::mutex> lock(received.mutex);
   ASSERT_EQ(received.payloads.size(), 1u);
   auto payload = nlohmann::json::parse(received.payloads[0]);
@@ -232,7 +201,7 @@ TEST_F(HostApiTest, ReportStatusOnlyForPrinterDrivers) {
 
 TEST_F(HostApiTest, DataDirAndClock) {
   auto ctx = context("storage.a", "one", BB_KIND_STORAGE);
-  EXPECT_EQ(std::string(hostApi()->data_dir(ctx->handle())), dir_.path());
+  EXPECT_EQ(std::string(hostApi()->data_dir(ctx->handle())), core_.dir().path());
   EXPECT_EQ(hostApi()->now_ms(ctx->handle()), 1705329000000);
 }
 

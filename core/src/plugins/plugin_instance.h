@@ -1,0 +1,111 @@
+// A loaded plugin library and its live instances: the only way the core calls into plugin code.
+#pragma once
+
+#include "plugins/host_services.h"
+
+#include <bambuddy/abi.h>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bambuddy::config {
+class SchemaValidator;
+}
+
+namespace bambuddy::plugins {
+
+class SharedLibrary;
+class LoadedPlugin;
+
+// A plugin op returned an error code (or threw inside the plugin, which the SDK turns into one).
+class PluginCallError : public std::runtime_error {
+public:
+  PluginCallError(int32_t code, std::string reason, const std::string& message)
+      : std::runtime_error(message), code_(code), reason_(std::move(reason)) {}
+  int32_t code() const { return code_; }
+  const std::string& reason() const { return reason_; }
+
+private:
+  int32_t code_;
+  std::string reason_;
+};
+
+// One live instance. Op calls may run concurrently; destroy waits for them.
+class PluginInstance {
+public:
+  PluginInstance(LoadedPlugin& plugin, std::unique_ptr<InstanceContext> ctx);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  const std::string& id() const { return ctx_->instance_id; }
+  const std::string& pluginName() const;
+  uint32_t kind() const;
+
+  // Calls the descriptor's create with validated JSON; throws PluginCallError on failure.
+  void create(const std::string& config_json, const std::string& settings_json);
+  // Stops (printer drivers), drops subscriptions, destroys. Idempotent.
+  void destroy();
+
+  // Storage ops.
+  void storagePut(const std::string& key, const std::string& data);
+  std::optional<std::string> storageGet(const std::string& key);
+  bool storageRemove(const std::string& key);
+  std::vector<std::pair<std::string, uint64_t>> storageList(const std::string& prefix);
+
+  // Printer driver ops.
+  void driverStart();
+  void driverStop();
+  std::string driverCommand(const std::string& command_json);
+  std::string driverCapabilities();
+
+  // Notifier op: returns the filled result, throws PluginCallError when the op itself failed.
+  bb_delivery_result notifierSend(const std::string& notification_json, int64_t deadline_ms);
+
+  // Auth op: returns BB_AUTH_* and fills `out`; `err` carries reason/message for BB_AUTH_INVALID.
+  int32_t authenticate(const bb_auth_request& request, bb_principal& out, bb_error& err);
+
+private:
+  template <class Ops> const Ops* ops() const;
+  template <class Fn> int32_t invoke(Fn&& fn);
+
+  LoadedPlugin& plugin_;
+  std::unique_ptr<InstanceContext> ctx_;
+  void* self_ = nullptr;
+  std::shared_mutex in_use_; // shared by op calls, exclusive for destroy
+  bool stopped_ = false;
+};
+
+// One loaded library with its validated config and instances.
+class LoadedPlugin {
+public:
+  LoadedPlugin(std::unique_ptr<SharedLibrary> library, const bb_plugin_descriptor* descriptor, bool required,
+               nlohmann::json config);
+  ~LoadedPlugin();
+
+  const bb_plugin_descriptor& descriptor() const { return *descriptor_; }
+  std::string name() const { return descriptor_->name; }
+  const std::string& path() const;
+  bool required() const { return required_; }
+  const nlohmann::json& config() const { return config_; }
+  const config::SchemaValidator& instanceValidator() const { return *instance_validator_; }
+
+  std::vector<std::unique_ptr<PluginInstance>>& instances() { return instances_; }
+  const std::vector<std::unique_ptr<PluginInstance>>& instances() const { return instances_; }
+
+private:
+  std::unique_ptr<SharedLibrary> library_;
+  const bb_plugin_descriptor* descriptor_;
+  bool required_;
+  nlohmann::json config_;
+  std::unique_ptr<config::SchemaValidator> instance_validator_;
+  std::vector<std::unique_ptr<PluginInstance>> instances_;
+};
+
+} // namespace bambuddy::plugins
