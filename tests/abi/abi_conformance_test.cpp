@@ -105,6 +105,9 @@ TEST_F(AbiHost, DuplicateNameRefused) {
                             "    - name: abi.dup_again\n      path: " + kPluginDir + "/bb_abi_dup_b.so\n");
   EXPECT_NE(why.find("duplicate name"), std::string::npos) << why;
   EXPECT_NE(why.find("bb_abi_dup_a.so"), std::string::npos) << why;
+  std::string abi = abiString(BB_ABI_MAJOR, BB_ABI_MINOR);
+  EXPECT_NE(log().find("(required plugin; plugin ABI " + abi + ", host ABI " + abi + ")"), std::string::npos)
+      << log();
 }
 
 TEST_F(AbiHost, DescriptorLargerThanHostKnowsRefused) {

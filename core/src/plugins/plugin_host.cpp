@@ -105,6 +105,7 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
     throw PluginLoadError("plugin " + entry.name + " refused: " + error, false);
   }
   const bb_plugin_descriptor& d = *probe.descriptor;
+  const std::string plugin_abi = abiString(d.abi_major, d.abi_minor);
   {
     std::shared_lock<std::shared_mutex> lock(mutex_);
     for (const auto& loaded : plugins_) {
@@ -112,18 +113,19 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
         throw PluginLoadError("plugin " + entry.name + " refused: duplicate name '" + d.name +
                                   "' (already loaded from " + loaded->path() + "; this copy " + path +
                                   ", version " + d.version + ")",
-                              false);
+                              false, plugin_abi);
       }
     }
   }
   if (entry.name != d.name) {
-    throw PluginLoadError(
-        "plugin " + entry.name + " refused: " + path + " declares the name '" + d.name + "'", false);
+    throw PluginLoadError("plugin " + entry.name + " refused: " + path + " declares the name '" + d.name +
+                              "'",
+                          false, plugin_abi);
   }
   nlohmann::json config_json;
   auto errors = validateEntry(cfg, entry, d, config_json);
   if (!errors.empty()) {
-    throw PluginLoadError(joinErrors(errors), true);
+    throw PluginLoadError(joinErrors(errors), true, plugin_abi);
   }
   auto plugin =
       std::make_unique<LoadedPlugin>(std::move(probe.library), probe.descriptor, entry.required, config_json);
@@ -145,7 +147,7 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
     } catch (const PluginCallError& e) {
       throw PluginLoadError("plugin " + entry.name + " instance '" + instance.id +
                                 "' could not be created: " + e.what(),
-                            false);
+                            false, plugin_abi);
     }
     plugin->instances().push_back(std::move(object));
   }
@@ -158,6 +160,7 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
 }
 
 void PluginHost::loadAll(const config::CoreConfig& cfg) {
+  const std::string host_abi = abiString(BB_ABI_MAJOR, BB_ABI_MINOR);
   for (const auto& entry : cfg.plugins) {
     try {
       auto plugin = loadOne(cfg, entry);
@@ -170,17 +173,20 @@ void PluginHost::loadAll(const config::CoreConfig& cfg) {
       plugins_.push_back(std::move(plugin));
     } catch (const std::exception& e) {
       bool config_error = false;
+      std::string plugin_abi;
       if (auto* le = dynamic_cast<const PluginLoadError*>(&e)) {
         config_error = le->configError();
+        plugin_abi = le->pluginAbi();
       }
+      std::string versions = "plugin ABI " + (plugin_abi.empty() ? std::string("unknown") : plugin_abi) +
+                             ", host ABI " + host_abi;
       if (entry.required) {
-        services_.logger.error("plugins", std::string(e.what()) + " (required plugin; host ABI " +
-                                              abiString(BB_ABI_MAJOR, BB_ABI_MINOR) + ")");
+        services_.logger.error("plugins", std::string(e.what()) + " (required plugin; " + versions + ")");
         shutdown();
-        throw PluginLoadError(e.what(), config_error);
+        throw PluginLoadError(e.what(), config_error, plugin_abi);
       }
-      services_.logger.warn("plugins", std::string(e.what()) + " (optional plugin skipped; host ABI " +
-                                           abiString(BB_ABI_MAJOR, BB_ABI_MINOR) + ")");
+      services_.logger.warn("plugins",
+                            std::string(e.what()) + " (optional plugin skipped; " + versions + ")");
     }
   }
 }

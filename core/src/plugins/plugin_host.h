@@ -25,13 +25,17 @@ namespace bambuddy::plugins {
 // A required plugin could not be loaded (or a config block failed its schema): startup stops.
 class PluginLoadError : public std::runtime_error {
 public:
-  PluginLoadError(std::string message, bool config_error)
-      : std::runtime_error(std::move(message)), config_error_(config_error) {}
+  PluginLoadError(std::string message, bool config_error, std::string plugin_abi = "")
+      : std::runtime_error(std::move(message)), config_error_(config_error),
+        plugin_abi_(std::move(plugin_abi)) {}
   // True when the cause is the operator's YAML (exit status 2), false for a refused binary.
   bool configError() const { return config_error_; }
+  // "major.minor" from the plugin's descriptor, or "" when the file could not be queried.
+  const std::string& pluginAbi() const { return plugin_abi_; }
 
 private:
   bool config_error_;
+  std::string plugin_abi_;
 };
 
 class PluginHost {
