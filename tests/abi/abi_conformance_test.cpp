@@ -2,6 +2,7 @@
 // host's answer (sdk/ABI.md lists the rules).
 #include "config/config_error.h"
 #include "config/core_config.h"
+#include "http/router.h"
 #include "plugins/abi_rules.h"
 #include "plugins/plugin_host.h"
 #include "support/core_services.h"
@@ -21,8 +22,8 @@ const std::string kPluginDir = ABI_PLUGIN_DIR;
 class AbiHost : public ::testing::Test {
 protected:
   void SetUp() override {
-    host_ = std::make_unique<PluginHost>(
-        HostServices{core_.logger(), core_.bus(), core_.kv(), core_.dir().path(), [] { return int64_t{0}; }});
+    host_ = std::make_unique<PluginHost>(HostServices{
+        core_.logger(), core_.bus(), core_.kv(), core_.dir().path(), [] { return int64_t{0}; }, &router_});
   }
 
   void TearDown() override { host_.reset(); }
@@ -52,6 +53,7 @@ protected:
   }
 
   testing::CoreServices core_;
+  http::Router router_;
   std::unique_ptr<PluginHost> host_;
 };
 
@@ -221,6 +223,48 @@ TEST_F(AbiHost, ShutdownUnloadsAndIsIdempotent) {
   EXPECT_TRUE(host_->summaries().empty());
   host_->shutdown();
   EXPECT_NE(log().find("unloaded abi.ok"), std::string::npos);
+}
+
+TEST_F(AbiHost, PluginRoutesAreServedThroughTheRouter) {
+  ASSERT_EQ(refusal("    - name: abi.routes\n"), "");
+  PluginInstance* instance = host_->findInstance("abi.routes", "default");
+  ASSERT_NE(instance, nullptr);
+  EXPECT_EQ(instance->storageGet("conflict"), std::to_string(BB_ERR_CONFLICT))
+      << "a taken route must be refused";
+
+  auto match = router_.match(http::Method::Get, "/api/v1/abi-routes/7");
+  ASSERT_NE(match.route, nullptr);
+  EXPECT_EQ(match.route->permission, "printers:read");
+  EXPECT_EQ(match.route->rate_class, http::RateClass::Read);
+  http::Request request;
+  request.method = http::Method::Get;
+  request.path = "/api/v1/abi-routes/7";
+  request.params = match.params;
+  request.query = {{"q", "x"}};
+  request.principal = http::Principal{"key:3", "reader", BB_PERM_PRINTERS_READ, {}, 0, 0, 0};
+  http::Response ok = match.route->handler(request);
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(ok.body), nlohmann::json({{"id", "7"}, {"caller", "key:3"}, {"q", "x"}}));
+
+  auto post = router_.match(http::Method::Post, "/api/v1/abi-routes");
+  ASSERT_NE(post.route, nullptr);
+  EXPECT_EQ(post.route->permission, "admin");
+  http::Response bad = post.route->handler(request);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(bad.body),
+            nlohmann::json({{"detail", "name must not be empty"}, {"code", "invalid_name"}}));
+
+  auto del = router_.match(http::Method::Delete, "/api/v1/abi-routes/7");
+  ASSERT_NE(del.route, nullptr);
+  EXPECT_EQ(del.route->permission, "authenticated");
+  http::Response broken = del.route->handler(request);
+  EXPECT_EQ(broken.status, 500);
+  EXPECT_EQ(broken.body.find("secret"), std::string::npos);
+
+  host_->shutdown();
+  http::Response gone = match.route->handler(request);
+  EXPECT_EQ(gone.status, 503);
+  EXPECT_EQ(nlohmann::json::parse(gone.body)["code"], "plugin_unavailable");
 }
 
 TEST(AbiRules, VersionRuleTable) {

@@ -3,6 +3,8 @@
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 
+#include <bambuddy/abi.h>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -64,7 +66,7 @@ TEST_F(ServerTest, PluginsEndpointListsLoadedPlugins) {
   const auto& p = body["items"][0];
   EXPECT_EQ(p["name"], "storage.local");
   EXPECT_EQ(p["kind"], "storage");
-  EXPECT_EQ(p["abi"], "0.1");
+  EXPECT_EQ(p["abi"], std::to_string(BB_ABI_MAJOR) + "." + std::to_string(BB_ABI_MINOR));
   EXPECT_EQ(p["instances"], nlohmann::json::array({"default"}));
   EXPECT_FALSE(p["version"].get<std::string>().empty());
 
@@ -187,7 +189,9 @@ TEST_F(ServerTest, ListPluginsShowsSearchPathContents) {
 TEST_F(ServerTest, RequiredPluginRefusedExitsWith3) {
   auto r = runProcess({serverBinary(), "--config", writeConfig("    - name: abi.other_major\n")});
   EXPECT_EQ(r.exit_code, 3) << r.stderr_text;
-  EXPECT_NE(r.stderr_text.find("plugin ABI 1.0, host ABI 0.1"), std::string::npos) << r.stderr_text;
+  std::string versions = "plugin ABI " + std::to_string(BB_ABI_MAJOR + 1) + ".0, host ABI " +
+                         std::to_string(BB_ABI_MAJOR) + "." + std::to_string(BB_ABI_MINOR);
+  EXPECT_NE(r.stderr_text.find(versions), std::string::npos) << r.stderr_text;
 }
 
 TEST_F(ServerTest, OptionalPluginFailuresDoNotStopTheServer) {

@@ -50,11 +50,12 @@ void App::start() {
         std::make_unique<bus::EventBus>(logger_, config_.bus.queue_capacity, config_.bus.dispatch_threads);
     s.bus->start();
 
-    s.plugins = std::make_unique<plugins::PluginHost>(
-        plugins::HostServices{logger_, *s.bus, *s.kv, config_.data_dir, [] { return nowUtcMs(); }});
+    // The router exists before plugins load: plugins register their routes while being created.
+    s.router = std::make_unique<http::Router>();
+    s.plugins = std::make_unique<plugins::PluginHost>(plugins::HostServices{
+        logger_, *s.bus, *s.kv, config_.data_dir, [] { return nowUtcMs(); }, s.router.get()});
     s.plugins->loadAll(config_);
 
-    s.router = std::make_unique<http::Router>();
     api::addHealthRoutes(*s.router);
     api::addPluginRoutes(*s.router, *s.plugins);
 

@@ -298,7 +298,16 @@ private:
     }
     request.params = std::move(match.params);
     try {
-      return match.route->handler(request);
+      std::vector<std::pair<std::string, std::string>> extra_headers;
+      if (guard_) {
+        if (auto denied = guard_(*match.route, request, extra_headers)) {
+          appendHeaders(*denied, extra_headers);
+          return std::move(*denied);
+        }
+      }
+      Response response = match.route->handler(request);
+      appendHeaders(response, extra_headers);
+      return response;
     } catch (const std::exception& e) {
       logger_.error(kLog, "handler for " + logSafe(what) + " failed: " + e.what());
     } catch (...) {
@@ -311,6 +320,16 @@ private:
   void transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string text,
                 const std::shared_ptr<FlightGuard>& guard, bool close);
 
+  static void appendHeaders(Response& response,
+                            const std::vector<std::pair<std::string, std::string>>& extra) {
+    response.headers.insert(response.headers.end(), extra.begin(), extra.end());
+  }
+
+public:
+  // Set once before start(); read by workers afterwards.
+  RequestGuard guard_;
+
+private:
   HttpServerOptions options_;
   Router& router_;
   Logger& logger_;
@@ -727,6 +746,14 @@ HttpServer::~HttpServer() {
   stop();
   // Every worker has been joined by stop(); if start() never ran, join them now.
   impl_->core->stopWorkers();
+}
+
+void HttpServer::setGuard(RequestGuard guard) {
+  std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
+  if (impl_->started) {
+    throw std::logic_error("HttpServer::setGuard() must be called before start()");
+  }
+  impl_->core->guard_ = std::move(guard);
 }
 
 void HttpServer::start() {

@@ -24,6 +24,8 @@
 //   connection still open is closed.
 #pragma once
 
+#include "http/http_types.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -57,6 +59,10 @@ public:
   ~HttpServer(); // stop()
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
+
+  // Installs the guard every routed request passes before its handler (see RequestGuard). Call
+  // before start().
+  void setGuard(RequestGuard guard);
 
   // Binds and starts serving. Throws std::runtime_error("cannot listen on HOST:PORT: <reason>")
   // (IPv6 hosts are bracketed: "[::1]:8080"), std::logic_error when called twice.

@@ -2,6 +2,7 @@
 // resource, the auth chain and the tests build against these alone.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -26,6 +27,18 @@ std::optional<Method> parseMethod(std::string_view token);
 // "none", "read", "write", "control"
 std::string_view rateClassName(RateClass rate_class);
 
+// The authenticated caller of a request, as established by the auth chain. Permissions are the
+// BB_PERM_* bits of sdk/include/bambuddy/abi.h; rate limits of 0 mean "the server default".
+struct Principal {
+  std::string id;
+  std::string display_name;
+  uint64_t permissions = 0;
+  std::vector<int64_t> printer_ids; // empty = every printer
+  uint32_t rate_limit_read = 0;
+  uint32_t rate_limit_write = 0;
+  uint32_t rate_limit_control = 0;
+};
+
 struct Request {
   Method method = Method::Get;
   // Path as sent, still percent-encoded, without the query string.
@@ -41,6 +54,8 @@ struct Request {
   std::string client_ip;
   // Request headers in arrival order, names as sent.
   std::vector<std::pair<std::string, std::string>> headers;
+  // Set by the request guard for routes that need authentication; empty on public routes.
+  std::optional<Principal> principal;
 
   // Value of the first header with this name, compared case-insensitively.
   std::optional<std::string> header(std::string_view name) const;
@@ -62,6 +77,16 @@ struct Response {
 };
 
 using Handler = std::function<Response(const Request&)>;
+
+struct RouteSpec;
+
+// Runs on the worker thread after routing and before the route's handler. It may rewrite the
+// request (client_ip behind a trusted proxy, principal). Returning a response answers with it
+// instead of calling the handler (401, 403, 429); `extra_headers` are added to whatever response
+// goes out, the handler's included (rate-limit headers).
+using RequestGuard =
+    std::function<std::optional<Response>(const RouteSpec& route, Request& request,
+                                          std::vector<std::pair<std::string, std::string>>& extra_headers)>;
 
 struct RouteSpec {
   Method method = Method::Get;

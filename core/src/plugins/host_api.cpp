@@ -4,10 +4,16 @@
 
 #include "bus/event_bus.h"
 #include "common/logger.h"
+#include "http/http_types.h"
+#include "http/router.h"
 #include "storage/kv_store.h"
+
+#include <bambuddy/permissions.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 
@@ -40,6 +46,10 @@ template <class Fn> int32_t guarded(bb_error* err, Fn&& fn) noexcept {
     fill(err, BB_ERR_INTERNAL, "internal", "unknown error in host");
     return BB_ERR_INTERNAL;
   }
+}
+
+void appendTo(void* user, const char* data, size_t len) {
+  static_cast<std::string*>(user)->append(data, len);
 }
 
 // Plugin text goes into our log: keep it on one line so it cannot forge log entries.
@@ -233,13 +243,186 @@ int32_t hostReportStatus(bb_host_ctx* handle, const char* json, size_t len, bb_e
   });
 }
 
+int statusForCode(int32_t code) {
+  switch (code) {
+  case BB_ERR_INVALID_ARGUMENT:
+    return 400;
+  case BB_ERR_NOT_FOUND:
+    return 404;
+  case BB_ERR_CONFLICT:
+    return 409;
+  case BB_ERR_UNSUPPORTED:
+    return 422;
+  case BB_ERR_UNAVAILABLE:
+    return 503;
+  default:
+    return 500;
+  }
+}
+
+std::string boundedText(const char* text, size_t capacity) {
+  return std::string(text, strnlen(text, capacity));
+}
+
+// Calls a plugin route handler for one request. Runs on an HTTP worker thread.
+http::Response callRoute(InstanceContext& ctx, bb_route_fn handler, void* user,
+                         const http::Request& request) {
+  std::shared_lock<std::shared_mutex> lock(ctx.call_mutex);
+  if (!ctx.alive) {
+    return http::Response::error(503, "plugin_unavailable",
+                                 "the plugin serving this route (" + ctx.plugin_name + ") is not running");
+  }
+  bb_principal principal{};
+  principal.struct_size = sizeof principal;
+  if (request.principal) {
+    const http::Principal& p = *request.principal;
+    std::snprintf(principal.id, sizeof principal.id, "%s", p.id.c_str());
+    std::snprintf(principal.display_name, sizeof principal.display_name, "%s", p.display_name.c_str());
+    principal.permissions = p.permissions;
+    principal.printer_count =
+        static_cast<uint32_t>(std::min<size_t>(p.printer_ids.size(), BB_MAX_PRINCIPAL_PRINTERS));
+    for (uint32_t i = 0; i < principal.printer_count; ++i) {
+      principal.printer_ids[i] = p.printer_ids[i];
+    }
+    principal.rate_limit_read = p.rate_limit_read;
+    principal.rate_limit_write = p.rate_limit_write;
+    principal.rate_limit_control = p.rate_limit_control;
+  }
+  std::vector<const char*> param_names, param_values, query_names, query_values;
+  for (const auto& [k, v] : request.params) {
+    param_names.push_back(k.c_str());
+    param_values.push_back(v.c_str());
+  }
+  for (const auto& [k, v] : request.query) {
+    query_names.push_back(k.c_str());
+    query_values.push_back(v.c_str());
+  }
+  std::string method(http::methodName(request.method));
+  bb_http_request req{};
+  req.struct_size = sizeof req;
+  req.method = method.c_str();
+  req.path = request.path.c_str();
+  req.query_string = request.query_string.c_str();
+  req.body = request.body.data();
+  req.body_len = request.body.size();
+  req.client_ip = request.client_ip.c_str();
+  req.param_names = param_names.data();
+  req.param_values = param_values.data();
+  req.param_count = param_names.size();
+  req.query_names = query_names.data();
+  req.query_values = query_values.data();
+  req.query_count = query_names.size();
+  req.principal = &principal;
+
+  int32_t status = 200;
+  std::string body;
+  bb_error err{};
+  err.struct_size = sizeof err;
+  int32_t rc = handler(user, &req, &status, &appendTo, &body, &err);
+  if (rc != BB_OK) {
+    int http_status = statusForCode(rc);
+    std::string message = boundedText(err.message, sizeof err.message);
+    if (http_status == 500) {
+      ctx.services->logger.error(ctx.log_component, "route " + method + " " + request.path +
+                                                        " failed (code " + std::to_string(rc) +
+                                                        "): " + oneLine(message.data(), message.size()));
+      return http::Response::error(500, "internal", "internal error");
+    }
+    std::string reason = boundedText(err.reason, sizeof err.reason);
+    return http::Response::error(http_status, reason.empty() ? "error" : reason, message);
+  }
+  if (status < 100 || status > 599 || (!body.empty() && !nlohmann::json::accept(body))) {
+    ctx.services->logger.error(ctx.log_component,
+                               "route " + method + " " + request.path +
+                                   " answered an invalid status or a body that is not JSON");
+    return http::Response::error(500, "internal", "internal error");
+  }
+  http::Response response;
+  response.status = status;
+  response.body = std::move(body);
+  if (response.body.empty()) {
+    response.content_type.clear();
+  }
+  return response;
+}
+
+int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* pattern, uint64_t permission,
+                          uint32_t rate_class, bb_route_fn handler, void* user, bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (ctx->services->router == nullptr) {
+      fill(err, BB_ERR_UNSUPPORTED, "no_http", "this host does not serve HTTP");
+      return BB_ERR_UNSUPPORTED;
+    }
+    auto parsed = method != nullptr ? http::parseMethod(method) : std::nullopt;
+    if (!parsed || *parsed == http::Method::Head || *parsed == http::Method::Options) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_method", "method must be GET, POST, PUT, PATCH or DELETE");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    if (pattern == nullptr || std::strncmp(pattern, "/api/v1/", 8) != 0) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_pattern", "a plugin route must start with /api/v1/");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    std::string permission_name = "authenticated";
+    if (permission != 0) {
+      permission_name = std::string(sdk::permissionWire(permission));
+      if (permission_name.empty()) {
+        fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_permission", "permission must be one BB_PERM_* bit or 0");
+        return BB_ERR_INVALID_ARGUMENT;
+      }
+    }
+    http::RateClass rc;
+    switch (rate_class) {
+    case BB_RATE_READ:
+      rc = http::RateClass::Read;
+      break;
+    case BB_RATE_WRITE:
+      rc = http::RateClass::Write;
+      break;
+    case BB_RATE_CONTROL:
+      rc = http::RateClass::Control;
+      break;
+    default:
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_rate_class",
+           "rate class must be BB_RATE_READ, _WRITE or _CONTROL");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    if (handler == nullptr) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_handler", "handler is NULL");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    std::shared_ptr<InstanceContext> owner = ctx->shared_from_this();
+    http::RouteSpec spec;
+    spec.method = *parsed;
+    spec.pattern = pattern;
+    spec.permission = permission_name;
+    spec.rate_class = rc;
+    spec.summary = "served by plugin " + ctx->plugin_name;
+    spec.handler = [owner, handler, user](const http::Request& request) {
+      return callRoute(*owner, handler, user, request);
+    };
+    try {
+      ctx->services->router->add(std::move(spec));
+    } catch (const std::invalid_argument& e) {
+      fill(err, BB_ERR_CONFLICT, "route_conflict", e.what());
+      return BB_ERR_CONFLICT;
+    }
+    return BB_OK;
+  });
+}
+
+const char* hostServerDataDir(bb_host_ctx* handle) {
+  return InstanceContext::from(handle)->services->data_dir.c_str();
+}
+
 } // namespace
 
 const bb_host_api* hostApi() {
   static const bb_host_api table = {
-      sizeof(bb_host_api), BB_ABI_MAJOR,     BB_ABI_MINOR, &hostLog,         &hostPublish,
-      &hostSubscribe,      &hostUnsubscribe, &hostKvGet,   &hostKvPut,       &hostKvDelete,
-      &hostKvScan,         &hostDataDir,     &hostNow,     &hostReportStatus};
+      sizeof(bb_host_api), BB_ABI_MAJOR,     BB_ABI_MINOR, &hostLog,          &hostPublish,
+      &hostSubscribe,      &hostUnsubscribe, &hostKvGet,   &hostKvPut,        &hostKvDelete,
+      &hostKvScan,         &hostDataDir,     &hostNow,     &hostReportStatus, &hostRegisterRoute,
+      &hostServerDataDir};
   return &table;
 }
 

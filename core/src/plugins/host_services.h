@@ -7,8 +7,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <set>
+#include <shared_mutex>
 #include <string>
 
 namespace bambuddy {
@@ -18,6 +20,9 @@ class EventBus;
 }
 namespace storage {
 class KvStore;
+}
+namespace http {
+class Router;
 }
 } // namespace bambuddy
 
@@ -29,10 +34,11 @@ struct HostServices {
   storage::KvStore& kv;
   std::string data_dir;              // instance data dirs live under <data_dir>/plugins/<name>/<id>
   std::function<int64_t()> clock_ms; // UTC epoch ms; replaceable in tests
+  http::Router* router = nullptr;    // where plugin routes go; null when the host serves no HTTP
 };
 
 // What bb_host_ctx points to. Created before `create`, destroyed after `destroy`.
-struct InstanceContext {
+struct InstanceContext : std::enable_shared_from_this<InstanceContext> {
   const HostServices* services = nullptr;
   std::string plugin_name;
   std::string instance_id;
@@ -42,6 +48,11 @@ struct InstanceContext {
 
   std::mutex mutex;
   std::set<uint64_t> subscriptions; // bus subscription ids owned by this instance
+
+  // Shared by every call into the instance (ops, route handlers), exclusive while it is created
+  // and destroyed. `alive` is true between a successful create and destroy.
+  std::shared_mutex call_mutex;
+  bool alive = false;
 
   bb_host_ctx* handle() { return reinterpret_cast<bb_host_ctx*>(this); }
   static InstanceContext* from(bb_host_ctx* ctx) { return reinterpret_cast<InstanceContext*>(ctx); }

@@ -75,9 +75,9 @@ PluginHost::~PluginHost() {
   shutdown();
 }
 
-std::unique_ptr<InstanceContext> PluginHost::makeContext(const LoadedPlugin& plugin,
+std::shared_ptr<InstanceContext> PluginHost::makeContext(const LoadedPlugin& plugin,
                                                          const std::string& instance_id) {
-  auto ctx = std::make_unique<InstanceContext>();
+  auto ctx = std::make_shared<InstanceContext>();
   ctx->services = &services_;
   ctx->plugin_name = plugin.name();
   ctx->instance_id = instance_id;

@@ -74,7 +74,7 @@ public:
 private:
   std::unique_ptr<LoadedPlugin> loadOne(const config::CoreConfig& config,
                                         const config::PluginEntryConfig& entry);
-  std::unique_ptr<InstanceContext> makeContext(const LoadedPlugin& plugin, const std::string& instance_id);
+  std::shared_ptr<InstanceContext> makeContext(const LoadedPlugin& plugin, const std::string& instance_id);
 
   HostServices services_;
   mutable std::shared_mutex mutex_;

@@ -8,7 +8,7 @@ namespace bambuddy::plugins {
 
 // ----- PluginInstance ------------------------------------------------------------------------
 
-PluginInstance::PluginInstance(LoadedPlugin& plugin, std::unique_ptr<InstanceContext> ctx)
+PluginInstance::PluginInstance(LoadedPlugin& plugin, std::shared_ptr<InstanceContext> ctx)
     : plugin_(plugin), ctx_(std::move(ctx)) {}
 
 PluginInstance::~PluginInstance() {
@@ -47,7 +47,7 @@ void appendTo(void* user, const char* data, size_t len) {
 } // namespace
 
 template <class Fn> int32_t PluginInstance::invoke(Fn&& fn) {
-  std::shared_lock<std::shared_mutex> lock(in_use_);
+  std::shared_lock<std::shared_mutex> lock(ctx_->call_mutex);
   if (self_ == nullptr) {
     throw PluginCallError(BB_ERR_UNAVAILABLE, "destroyed", "plugin instance '" + id() + "' is not running");
   }
@@ -60,7 +60,7 @@ template <class Fn> int32_t PluginInstance::invoke(Fn&& fn) {
 }
 
 void PluginInstance::create(const std::string& config_json, const std::string& settings_json) {
-  std::unique_lock<std::shared_mutex> lock(in_use_);
+  std::unique_lock<std::shared_mutex> lock(ctx_->call_mutex);
   bb_error err = newError();
   void* self = nullptr;
   int32_t rc = plugin_.descriptor().create(hostApi(), ctx_->handle(), config_json.data(), config_json.size(),
@@ -72,6 +72,7 @@ void PluginInstance::create(const std::string& config_json, const std::string& s
     throw PluginCallError(BB_ERR_INTERNAL, "no_instance", "create returned success without an instance");
   }
   self_ = self;
+  ctx_->alive = true;
 }
 
 void PluginInstance::destroy() {
@@ -84,11 +85,12 @@ void PluginInstance::destroy() {
   }
   // Subscriptions go first so no callback can reach an instance being destroyed.
   dropSubscriptions(*ctx_);
-  std::unique_lock<std::shared_mutex> lock(in_use_);
+  std::unique_lock<std::shared_mutex> lock(ctx_->call_mutex);
   if (self_ != nullptr) {
     plugin_.descriptor().destroy(self_);
     self_ = nullptr;
   }
+  ctx_->alive = false;
 }
 
 void PluginInstance::storagePut(const std::string& key, const std::string& data) {
@@ -177,7 +179,7 @@ bb_delivery_result PluginInstance::notifierSend(const std::string& notification_
 }
 
 int32_t PluginInstance::authenticate(const bb_auth_request& request, bb_principal& out, bb_error& err) {
-  std::shared_lock<std::shared_mutex> lock(in_use_);
+  std::shared_lock<std::shared_mutex> lock(ctx_->call_mutex);
   if (self_ == nullptr) {
     throw PluginCallError(BB_ERR_UNAVAILABLE, "destroyed", "plugin instance '" + id() + "' is not running");
   }

@@ -39,7 +39,7 @@ private:
 // One live instance. Op calls may run concurrently; destroy waits for them.
 class PluginInstance {
 public:
-  PluginInstance(LoadedPlugin& plugin, std::unique_ptr<InstanceContext> ctx);
+  PluginInstance(LoadedPlugin& plugin, std::shared_ptr<InstanceContext> ctx);
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
@@ -76,9 +76,8 @@ private:
   template <class Fn> int32_t invoke(Fn&& fn);
 
   LoadedPlugin& plugin_;
-  std::unique_ptr<InstanceContext> ctx_;
+  std::shared_ptr<InstanceContext> ctx_; // shared with the routes the instance registered
   void* self_ = nullptr;
-  std::shared_mutex in_use_; // shared by op calls, exclusive for destroy
   bool stopped_ = false;
 };
 

@@ -40,7 +40,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define BB_ABI_MAJOR 0u
-#define BB_ABI_MINOR 1u
+#define BB_ABI_MINOR 2u
 
 /* The one symbol every plugin exports. */
 #define BB_PLUGIN_QUERY_SYMBOL "bb_plugin_query"
@@ -124,6 +124,46 @@ typedef int32_t (*bb_kv_visit_fn)(void* user, const char* key, size_t key_len, c
 #define BB_LOG_ERROR 4
 
 /* ---------------------------------------------------------------------------------------------
+ * Plugin REST routes (since 0.2)
+ * ------------------------------------------------------------------------------------------- */
+
+/* Rate classes of a route: each has its own per-caller limit (API.md "Rate limits"). */
+#define BB_RATE_READ 1u
+#define BB_RATE_WRITE 2u
+#define BB_RATE_CONTROL 3u
+
+struct bb_principal;
+
+/* A request routed to a plugin. Borrowed: every pointer is valid only during the handler call. */
+typedef struct bb_http_request {
+  uint32_t struct_size;
+  const char* method;       /* "GET", "POST", ... */
+  const char* path;         /* as sent, without the query string */
+  const char* query_string; /* raw text after '?', "" when none; may carry secrets: never log it */
+  const char* body;         /* request body (not NUL-terminated) */
+  size_t body_len;
+  const char* client_ip; /* after trusted-proxy processing */
+  /* The route's {name} segments, decoded: names[i] = values[i] for i < param_count. */
+  const char* const* param_names;
+  const char* const* param_values;
+  size_t param_count;
+  /* Decoded query parameters, likewise (first value of a repeated name). */
+  const char* const* query_names;
+  const char* const* query_values;
+  size_t query_count;
+  /* The authenticated caller. */
+  const struct bb_principal* principal;
+} bb_http_request;
+
+/* Handles one request on a host worker thread (several may run at once). Sets *out_status
+ * (200..599) and writes a JSON body to `body_out`, then returns BB_OK. Returning an error code
+ * instead makes the host answer with {"detail": err->message, "code": err->reason} and the status
+ * for that code: BB_ERR_INVALID_ARGUMENT 400, BB_ERR_NOT_FOUND 404, BB_ERR_CONFLICT 409,
+ * BB_ERR_UNSUPPORTED 422, BB_ERR_UNAVAILABLE 503, anything else 500 with a generic message. */
+typedef int32_t (*bb_route_fn)(void* user, const bb_http_request* request, int32_t* out_status,
+                               bb_write_fn body_out, void* body_user, bb_error* err);
+
+/* ---------------------------------------------------------------------------------------------
  * Host services
  *
  * The host passes one table to `create`; it stays valid until the instance's `destroy` returns.
@@ -181,6 +221,23 @@ typedef struct bb_host_api {
    * merges it into the printer registry and derives print events from state changes.
    * BB_ERR_UNSUPPORTED when called by an instance of another kind. */
   int32_t (*report_status)(bb_host_ctx* ctx, const char* status_json, size_t len, bb_error* err);
+
+  /* since 0.2 */
+
+  /* Adds a REST route served by this instance. `method` is "GET", "POST", "PUT", "PATCH" or
+   * "DELETE"; `pattern` starts with "/api/v1/" and may hold whole-segment parameters ("{id}").
+   * `permission` is one BB_PERM_* bit the caller needs, or 0 for any authenticated caller;
+   * `rate_class` is BB_RATE_*. Only callers that pass authentication reach the handler. The route
+   * lives until the server stops; after the instance is destroyed it answers 503. Call it from
+   * `create`. BB_ERR_CONFLICT when the method and pattern are taken, BB_ERR_INVALID_ARGUMENT for a
+   * bad method, pattern, permission or rate class, BB_ERR_UNSUPPORTED when the host serves no
+   * HTTP (e.g. --check-config). */
+  int32_t (*register_route)(bb_host_ctx* ctx, const char* method, const char* pattern, uint64_t permission,
+                            uint32_t rate_class, bb_route_fn handler, void* user, bb_error* err);
+
+  /* The server's data directory (the parent of every instance's data_dir), for files an operator
+   * looks for there, e.g. a bootstrap credential. Valid until `destroy` returns. */
+  const char* (*server_data_dir)(bb_host_ctx* ctx);
 } bb_host_api;
 
 /* ---------------------------------------------------------------------------------------------

@@ -118,6 +118,91 @@ struct Event {
   uint32_t payload_version = 1;
 };
 
+// ----- REST routes served by a plugin (ABI 0.2) ----------------------------------------------
+
+struct Principal {
+  std::string id;
+  std::string display_name;
+  uint64_t permissions = 0;
+  std::vector<int64_t> printer_ids; // empty = all printers
+  uint32_t rate_limit_read = 0;     // 0 = server default
+  uint32_t rate_limit_write = 0;
+  uint32_t rate_limit_control = 0;
+};
+
+enum class RateClass : uint32_t { Read = BB_RATE_READ, Write = BB_RATE_WRITE, Control = BB_RATE_CONTROL };
+
+// One request to a plugin route; the views are valid during the handler call only.
+struct RouteRequest {
+  std::string_view method;
+  std::string_view path;
+  std::string_view query_string;
+  std::string_view body;
+  std::string_view client_ip;
+  std::map<std::string, std::string> params; // the pattern's {name} segments
+  std::map<std::string, std::string> query;
+  Principal principal; // the authenticated caller
+
+  // "" when absent.
+  std::string param(const std::string& name) const {
+    auto it = params.find(name);
+    return it == params.end() ? std::string() : it->second;
+  }
+};
+
+// The handler's answer: a status and a JSON body ("" for none, e.g. with 204).
+struct RouteResponse {
+  int status = 200;
+  std::string body = "{}";
+};
+
+using RouteHandler = std::function<RouteResponse(const RouteRequest&)>;
+
+namespace detail {
+
+inline Principal principalFrom(const bb_principal* p) {
+  Principal out;
+  if (p == nullptr) {
+    return out;
+  }
+  out.id.assign(p->id, strnlen(p->id, sizeof p->id));
+  out.display_name.assign(p->display_name, strnlen(p->display_name, sizeof p->display_name));
+  out.permissions = p->permissions;
+  uint32_t n = p->printer_count < BB_MAX_PRINCIPAL_PRINTERS ? p->printer_count : BB_MAX_PRINCIPAL_PRINTERS;
+  out.printer_ids.assign(p->printer_ids, p->printer_ids + n);
+  out.rate_limit_read = p->rate_limit_read;
+  out.rate_limit_write = p->rate_limit_write;
+  out.rate_limit_control = p->rate_limit_control;
+  return out;
+}
+
+inline int32_t routeTrampoline(void* user, const bb_http_request* req, int32_t* out_status,
+                               bb_write_fn body_out, void* body_user, bb_error* err) {
+  return guard(err, [&] {
+    RouteRequest r;
+    r.method = req->method != nullptr ? req->method : "";
+    r.path = req->path != nullptr ? req->path : "";
+    r.query_string = req->query_string != nullptr ? req->query_string : "";
+    r.body = req->body != nullptr ? std::string_view(req->body, req->body_len) : std::string_view();
+    r.client_ip = req->client_ip != nullptr ? req->client_ip : "";
+    for (size_t i = 0; i < req->param_count; ++i) {
+      r.params.emplace(req->param_names[i], req->param_values[i]);
+    }
+    for (size_t i = 0; i < req->query_count; ++i) {
+      r.query.emplace(req->query_names[i], req->query_values[i]);
+    }
+    r.principal = principalFrom(req->principal);
+    RouteResponse response = (*static_cast<RouteHandler*>(user))(r);
+    *out_status = response.status;
+    if (!response.body.empty()) {
+      body_out(body_user, response.body.data(), response.body.size());
+    }
+    return BB_OK;
+  });
+}
+
+} // namespace detail
+
 // The host's services for one instance. Cheap to copy: copies share the subscription table.
 // Valid until the instance is destroyed.
 class Host {
@@ -224,10 +309,38 @@ public:
     detail::throwIfFailed(api_->report_status(ctx_, status_json.data(), status_json.size(), &err), err);
   }
 
+  // Serves `method` `pattern` (e.g. "GET", "/api/v1/api-keys/{id}") from this instance, for
+  // callers holding `permission` (one BB_PERM_* bit; 0 = any authenticated caller). Call from the
+  // constructor. Throws Error(BB_ERR_CONFLICT) when the route is taken. The handler runs on host
+  // worker threads, several at once; throw Error to answer with its code (see bb_route_fn).
+  void registerRoute(const std::string& method, const std::string& pattern, uint64_t permission,
+                     RateClass rate_class, RouteHandler handler) {
+    if (!BB_HAS_FIELD(bb_host_api, api_, register_route) || api_->register_route == nullptr) {
+      throw Error(BB_ERR_UNSUPPORTED, "unsupported", "host cannot serve plugin routes");
+    }
+    auto holder = std::make_unique<RouteHandler>(std::move(handler));
+    bb_error err = detail::makeError();
+    detail::throwIfFailed(api_->register_route(ctx_, method.c_str(), pattern.c_str(), permission,
+                                               static_cast<uint32_t>(rate_class), &detail::routeTrampoline,
+                                               holder.get(), &err),
+                          err);
+    std::lock_guard<std::mutex> lock(subs_->mutex);
+    subs_->routes.push_back(std::move(holder));
+  }
+
+  // The server's data directory (see bb_host_api.server_data_dir); "" on hosts before ABI 0.2.
+  std::string serverDataDir() const {
+    if (!BB_HAS_FIELD(bb_host_api, api_, server_data_dir) || api_->server_data_dir == nullptr) {
+      return "";
+    }
+    return api_->server_data_dir(ctx_);
+  }
+
 private:
   struct Subscriptions {
     std::mutex mutex;
     std::map<uint64_t, std::unique_ptr<std::function<void(const Event&)>>> handlers;
+    std::vector<std::unique_ptr<RouteHandler>> routes; // live as long as the instance
   };
 
   static void onEvent(void* user, const bb_event* e) {
@@ -268,16 +381,6 @@ struct AuthRequest {
   std::string_view client_ip;
   std::optional<std::string_view> api_key;       // X-API-Key
   std::optional<std::string_view> authorization; // Authorization
-};
-
-struct Principal {
-  std::string id;
-  std::string display_name;
-  uint64_t permissions = 0;
-  std::vector<int64_t> printer_ids; // empty = all printers
-  uint32_t rate_limit_read = 0;     // 0 = server default
-  uint32_t rate_limit_write = 0;
-  uint32_t rate_limit_control = 0;
 };
 
 struct AuthResult {
@@ -338,23 +441,34 @@ inline std::string_view view(const char* data, size_t len) {
   return data == nullptr ? std::string_view() : std::string_view(data, len);
 }
 
+// What the host holds as an instance: the plugin object plus a Host copy that owns the handler
+// tables of its subscriptions and routes, so they live exactly as long as the instance even when
+// the plugin does not keep its Host. The plugin is destroyed first, then the handlers.
+template <class T> struct InstanceBox {
+  explicit InstanceBox(Host h) : host(std::move(h)) {}
+  Host host;
+  std::unique_ptr<T> plugin;
+};
+
+template <class T> T* pluginOf(void* self) { return static_cast<InstanceBox<T>*>(self)->plugin.get(); }
+
 template <class T> struct PrinterDriverGlue {
   static int32_t start(void* self, bb_error* err) {
     return guard(err, [&] {
-      static_cast<T*>(self)->start();
+      pluginOf<T>(self)->start();
       return BB_OK;
     });
   }
   static int32_t stop(void* self, bb_error* err) {
     return guard(err, [&] {
-      static_cast<T*>(self)->stop();
+      pluginOf<T>(self)->stop();
       return BB_OK;
     });
   }
   static int32_t command(void* self, const char* json, size_t len, bb_write_fn out, void* user,
                          bb_error* err) {
     return guard(err, [&] {
-      std::string result = static_cast<T*>(self)->command(std::string(view(json, len)));
+      std::string result = pluginOf<T>(self)->command(std::string(view(json, len)));
       if (out != nullptr && !result.empty()) {
         out(user, result.data(), result.size());
       }
@@ -363,7 +477,7 @@ template <class T> struct PrinterDriverGlue {
   }
   static int32_t capabilities(void* self, bb_write_fn out, void* user, bb_error* err) {
     return guard(err, [&] {
-      std::string result = static_cast<T*>(self)->capabilities();
+      std::string result = pluginOf<T>(self)->capabilities();
       if (out != nullptr) {
         out(user, result.data(), result.size());
       }
@@ -390,7 +504,7 @@ template <class T> struct AuthGlue {
       if (req->authorization_header != nullptr) {
         r.authorization = view(req->authorization_header, req->authorization_header_len);
       }
-      AuthResult result = static_cast<T*>(self)->authenticate(r);
+      AuthResult result = pluginOf<T>(self)->authenticate(r);
       switch (result.outcome) {
       case AuthResult::Outcome::NoCredentials:
         return static_cast<int32_t>(BB_AUTH_NO_CREDENTIALS);
@@ -428,7 +542,7 @@ template <class T> struct NotifierGlue {
   static int32_t send(void* self, const char* json, size_t len, int64_t deadline_ms, bb_delivery_result* out,
                       bb_error* err) {
     return guard(err, [&] {
-      DeliveryResult r = static_cast<T*>(self)->send(std::string(view(json, len)), deadline_ms);
+      DeliveryResult r = pluginOf<T>(self)->send(std::string(view(json, len)), deadline_ms);
       out->outcome = static_cast<int32_t>(r.outcome);
       out->http_status = r.http_status;
       out->retry_after_ms = r.retry_after_ms;
@@ -447,14 +561,14 @@ template <class T> struct BlobStoreGlue {
   static int32_t put(void* self, const char* key, size_t key_len, const char* data, size_t len,
                      bb_error* err) {
     return guard(err, [&] {
-      static_cast<T*>(self)->put(std::string(view(key, key_len)), view(data, len));
+      pluginOf<T>(self)->put(std::string(view(key, key_len)), view(data, len));
       return BB_OK;
     });
   }
   static int32_t get(void* self, const char* key, size_t key_len, bb_write_fn out, void* user,
                      bb_error* err) {
     return guard(err, [&] {
-      std::optional<std::string> blob = static_cast<T*>(self)->get(std::string(view(key, key_len)));
+      std::optional<std::string> blob = pluginOf<T>(self)->get(std::string(view(key, key_len)));
       if (!blob) {
         fillError(err, BB_ERR_NOT_FOUND, "not_found", "no blob with that key");
         return BB_ERR_NOT_FOUND;
@@ -467,7 +581,7 @@ template <class T> struct BlobStoreGlue {
   }
   static int32_t remove(void* self, const char* key, size_t key_len, bb_error* err) {
     return guard(err, [&] {
-      if (!static_cast<T*>(self)->remove(std::string(view(key, key_len)))) {
+      if (!pluginOf<T>(self)->remove(std::string(view(key, key_len)))) {
         fillError(err, BB_ERR_NOT_FOUND, "not_found", "no blob with that key");
         return BB_ERR_NOT_FOUND;
       }
@@ -477,7 +591,7 @@ template <class T> struct BlobStoreGlue {
   static int32_t list(void* self, const char* prefix, size_t prefix_len, bb_blob_visit_fn visit, void* user,
                       bb_error* err) {
     return guard(err, [&] {
-      for (const BlobInfo& b : static_cast<T*>(self)->list(std::string(view(prefix, prefix_len)))) {
+      for (const BlobInfo& b : pluginOf<T>(self)->list(std::string(view(prefix, prefix_len)))) {
         if (visit(user, b.key.data(), b.key.size(), b.size_bytes) != 0) {
           break;
         }
@@ -514,14 +628,16 @@ int32_t create(const bb_host_api* host, bb_host_ctx* ctx, const char* config, si
     }
     std::string config_json(config_len == 0 ? std::string_view("{}") : view(config, config_len));
     std::string settings_json(settings_len == 0 ? std::string_view("{}") : view(settings, settings_len));
-    *out_instance = new T(Host(host, ctx), config_json, settings_json);
+    auto box = std::make_unique<InstanceBox<T>>(Host(host, ctx));
+    box->plugin = std::make_unique<T>(box->host, config_json, settings_json);
+    *out_instance = box.release();
     return BB_OK;
   });
 }
 
 template <class T> void destroy(void* instance) noexcept {
   // Destructors are noexcept; a throwing one would terminate inside the plugin, never the host's code.
-  delete static_cast<T*>(instance);
+  delete static_cast<InstanceBox<T>*>(instance);
 }
 
 template <class T> const bb_plugin_descriptor* descriptor() noexcept {

@@ -18,8 +18,8 @@ namespace {
 
 class HostApiTest : public ::testing::Test {
 protected:
-  std::unique_ptr<InstanceContext> context(const std::string& plugin, const std::string& id, uint32_t kind) {
-    auto ctx = std::make_unique<InstanceContext>();
+  std::shared_ptr<InstanceContext> context(const std::string& plugin, const std::string& id, uint32_t kind) {
+    auto ctx = std::make_shared<InstanceContext>();
     ctx->services = &services_;
     ctx->plugin_name = plugin;
     ctx->instance_id = id;

@@ -21,6 +21,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -74,6 +75,8 @@ public:
     api_.data_dir = &FakeHost::dataDirFn;
     api_.now_ms = &FakeHost::nowFn;
     api_.report_status = &FakeHost::reportStatusFn;
+    api_.register_route = &FakeHost::registerRouteFn;
+    api_.server_data_dir = &FakeHost::serverDataDirFn;
   }
 
   FakeHost(const FakeHost&) = delete;
@@ -137,6 +140,113 @@ public:
   }
 
   void setNowMs(int64_t now_ms) { now_ms_ = now_ms; }
+
+  // The answer of a plugin route as the server would build it.
+  struct RouteResult {
+    int status = 0;
+    std::string body;
+  };
+
+  // A principal holding every permission, the default caller of callRoute.
+  static sdk::Principal adminPrincipal() {
+    sdk::Principal p;
+    p.id = "test:admin";
+    p.display_name = "test admin";
+    p.permissions = BB_PERM_ADMIN;
+    return p;
+  }
+
+  // Calls the route whose pattern matches `path` (no query string; pass `query` separately) the way
+  // the server would after authentication: 404 when no route matches, 403 when `principal` lacks
+  // the route's permission, error codes mapped to statuses with {"detail","code"} bodies.
+  RouteResult callRoute(const std::string& method, const std::string& path, const std::string& body = "",
+                        const sdk::Principal& principal = adminPrincipal(),
+                        const std::string& client_ip = "127.0.0.1",
+                        const std::map<std::string, std::string>& query = {}) {
+    Route route;
+    std::map<std::string, std::string> params;
+    bool found = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const Route& r : routes_) {
+        if (r.method == method && matchPattern(r.pattern, path, params)) {
+          route = r;
+          found = true;
+          break;
+        }
+        params.clear();
+      }
+    }
+    if (!found) {
+      return {404, R"({"detail":"no route","code":"not_found"})"};
+    }
+    if (route.permission != 0 && (principal.permissions & BB_PERM_ADMIN) == 0 &&
+        (principal.permissions & route.permission) != route.permission) {
+      return {403, R"({"detail":"forbidden","code":"forbidden"})"};
+    }
+    bb_principal p{};
+    p.struct_size = sizeof p;
+    sdk::detail::copyText(p.id, sizeof p.id, principal.id);
+    sdk::detail::copyText(p.display_name, sizeof p.display_name, principal.display_name);
+    p.permissions = principal.permissions;
+    p.rate_limit_read = principal.rate_limit_read;
+    p.rate_limit_write = principal.rate_limit_write;
+    p.rate_limit_control = principal.rate_limit_control;
+    std::vector<const char*> pn, pv, qn, qv;
+    for (const auto& [k, v] : params) {
+      pn.push_back(k.c_str());
+      pv.push_back(v.c_str());
+    }
+    for (const auto& [k, v] : query) {
+      qn.push_back(k.c_str());
+      qv.push_back(v.c_str());
+    }
+    bb_http_request req{};
+    req.struct_size = sizeof req;
+    req.method = method.c_str();
+    req.path = path.c_str();
+    req.query_string = "";
+    req.body = body.data();
+    req.body_len = body.size();
+    req.client_ip = client_ip.c_str();
+    req.param_names = pn.data();
+    req.param_values = pv.data();
+    req.param_count = pn.size();
+    req.query_names = qn.data();
+    req.query_values = qv.data();
+    req.query_count = qn.size();
+    req.principal = &p;
+    int32_t status = 200;
+    std::string out;
+    bb_error err = sdk::detail::makeError();
+    int32_t rc = route.handler(route.user, &req, &status, &sdk::detail::appendToString, &out, &err);
+    if (rc == BB_OK) {
+      return {status, out};
+    }
+    int code = rc == BB_ERR_INVALID_ARGUMENT ? 400
+               : rc == BB_ERR_NOT_FOUND      ? 404
+               : rc == BB_ERR_CONFLICT       ? 409
+               : rc == BB_ERR_UNSUPPORTED    ? 422
+               : rc == BB_ERR_UNAVAILABLE    ? 503
+                                             : 500;
+    std::string reason = err.reason;
+    std::string message = code == 500 ? std::string("internal error") : std::string(err.message);
+    return {code, "{\"detail\":\"" + jsonEscape(message) + "\",\"code\":\"" +
+                      jsonEscape(code == 500 ? "internal" : reason) + "\"}"};
+  }
+
+  // The registered routes as "METHOD pattern".
+  std::vector<std::string> routes() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::vector<std::string> out;
+    for (const Route& r : routes_) {
+      out.push_back(r.method + " " + r.pattern);
+    }
+    return out;
+  }
+
+  // Where server_data_dir points (default: data_root).
+  void setServerDataDir(std::string dir) { server_data_dir_ = std::move(dir); }
 
   std::vector<LogLine> logs() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -207,6 +317,95 @@ public:
   };
 
 private:
+  struct Route {
+    std::string method;
+    std::string pattern;
+    uint64_t permission = 0;
+    uint32_t rate_class = 0;
+    bb_route_fn handler = nullptr;
+    void* user = nullptr;
+    const void* owner = nullptr;
+  };
+
+  static std::string jsonEscape(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+      if (c == '"' || c == '\\') {
+        out += '\\';
+        out += c;
+      } else if (static_cast<unsigned char>(c) < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+        out += buf;
+      } else {
+        out += c;
+      }
+    }
+    return out;
+  }
+
+  static std::vector<std::string> segments(const std::string& path) {
+    std::vector<std::string> out;
+    size_t start = 1;
+    while (start <= path.size()) {
+      size_t end = path.find('/', start);
+      if (end == std::string::npos) {
+        end = path.size();
+      }
+      out.push_back(path.substr(start, end - start));
+      start = end + 1;
+    }
+    return out;
+  }
+
+  static bool matchPattern(const std::string& pattern, const std::string& path,
+                           std::map<std::string, std::string>& params) {
+    auto want = segments(pattern);
+    auto got = segments(path);
+    if (want.size() != got.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < want.size(); ++i) {
+      const std::string& w = want[i];
+      if (w.size() > 2 && w.front() == '{' && w.back() == '}') {
+        if (got[i].empty()) {
+          return false;
+        }
+        params[w.substr(1, w.size() - 2)] = got[i];
+      } else if (w != got[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static int32_t registerRouteFn(bb_host_ctx* ctx, const char* method, const char* pattern,
+                                 uint64_t permission, uint32_t rate_class, bb_route_fn handler, void* user,
+                                 bb_error* err) {
+    if (method == nullptr || pattern == nullptr || handler == nullptr ||
+        std::string(pattern).rfind("/api/v1/", 0) != 0 || rate_class < BB_RATE_READ ||
+        rate_class > BB_RATE_CONTROL) {
+      sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_route",
+                             "bad method, pattern or rate class");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    for (const Route& r : h->routes_) {
+      if (r.method == method && r.pattern == pattern) {
+        sdk::detail::fillError(err, BB_ERR_CONFLICT, "route_taken", "route already registered");
+        return BB_ERR_CONFLICT;
+      }
+    }
+    h->routes_.push_back({method, pattern, permission, rate_class, handler, user, ctxOf(ctx)});
+    return BB_OK;
+  }
+
+  static const char* serverDataDirFn(bb_host_ctx* ctx) {
+    FakeHost* h = hostOf(ctx);
+    return h->server_data_dir_.empty() ? h->data_root_.c_str() : h->server_data_dir_.c_str();
+  }
+
   struct Subscription {
     std::string topic;
     bb_event_fn cb;
@@ -225,6 +424,11 @@ private:
     std::lock_guard<std::mutex> lock(mutex_);
     for (auto it = subscriptions_.begin(); it != subscriptions_.end();) {
       it = it->second.owner == owner ? subscriptions_.erase(it) : std::next(it);
+    }
+    // Unlike the server (where a destroyed instance's routes answer 503), the fake forgets them so
+    // a test can create the plugin again on the same host.
+    for (auto it = routes_.begin(); it != routes_.end();) {
+      it = it->owner == owner ? routes_.erase(it) : std::next(it);
     }
   }
 
@@ -350,6 +554,8 @@ private:
   std::vector<std::string> status_reports_;
   std::map<std::string, std::string> kv_;
   std::map<uint64_t, Subscription> subscriptions_;
+  std::vector<Route> routes_;
+  std::string server_data_dir_;
   uint64_t next_subscription_ = 0;
   std::atomic<uint64_t> event_counter_{0};
   std::atomic<int64_t> now_ms_{1705329000000}; // 2024-01-15T14:30:00Z

@@ -1,0 +1,50 @@
+// Serves REST routes through bb_host_api.register_route (ABI 0.2): a JSON answer echoing the
+// caller and the path parameter, an sdk::Error mapped to 400, a body that is not JSON (must become
+// a 500 without the text) and a second registration of a taken route (must be refused).
+#include <bambuddy/sdk.hpp>
+
+#include <string>
+
+namespace {
+
+class RoutesPlugin : public bambuddy::sdk::BlobStore {
+public:
+  static constexpr const char* kName = "abi.routes";
+  static constexpr const char* kVersion = "1.0.0";
+  static constexpr const char* kDescription = "registers REST routes";
+  static constexpr const char* kConfigSchema = R"({"type":"object"})";
+  static constexpr const char* kInstanceSchema = R"({"type":"object"})";
+
+  RoutesPlugin(bambuddy::sdk::Host host, const std::string&, const std::string&) {
+    using bambuddy::sdk::RateClass;
+    using bambuddy::sdk::RouteRequest;
+    using bambuddy::sdk::RouteResponse;
+    host.registerRoute("GET", "/api/v1/abi-routes/{id}", BB_PERM_PRINTERS_READ, RateClass::Read,
+                       [](const RouteRequest& r) {
+                         return RouteResponse{200, "{\"id\":\"" + r.param("id") + "\",\"caller\":\"" +
+                                                       r.principal.id + "\",\"q\":\"" + r.query.at("q") + "\"}"};
+                       });
+    host.registerRoute("POST", "/api/v1/abi-routes", BB_PERM_ADMIN, RateClass::Write, [](const RouteRequest&) -> RouteResponse {
+      throw bambuddy::sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_name", "name must not be empty");
+    });
+    host.registerRoute("DELETE", "/api/v1/abi-routes/{id}", 0, RateClass::Write,
+                       [](const RouteRequest&) { return RouteResponse{200, "not json, secret text"}; });
+    try {
+      host.registerRoute("GET", "/api/v1/abi-routes/{id}", 0, RateClass::Read,
+                         [](const RouteRequest&) { return RouteResponse{}; });
+    } catch (const bambuddy::sdk::Error& e) {
+      conflict_code_ = e.code();
+    }
+  }
+  void put(const std::string&, std::string_view) override {}
+  std::optional<std::string> get(const std::string&) override { return std::to_string(conflict_code_); }
+  bool remove(const std::string&) override { return false; }
+  std::vector<bambuddy::sdk::BlobInfo> list(const std::string&) override { return {}; }
+
+private:
+  int32_t conflict_code_ = 0;
+};
+
+} // namespace
+
+BAMBUDDY_PLUGIN(RoutesPlugin)
