@@ -36,6 +36,8 @@ data_dir: $work/data
 plugins:
   search_path: [$work/plugin-build]
   load:
+    - name: auth.apikey
+      path: $build/plugins/bb_auth_apikey.so
     - name: notifier.jsonl
       instances:
         - id: farm
@@ -44,7 +46,8 @@ YAML
 
 "$work/prefix/bin/bambuddy" --check-config "$work/bambuddy.yaml"
 
-"$work/prefix/bin/bambuddy" --config "$work/bambuddy.yaml" 2>"$work/server.log" &
+admin_key="bb_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+BAMBUDDY_ADMIN_KEY=$admin_key "$work/prefix/bin/bambuddy" --config "$work/bambuddy.yaml" 2>"$work/server.log" &
 server_pid=$!
 port=""
 for _ in $(seq 1 1000); do
@@ -55,7 +58,7 @@ for _ in $(seq 1 1000); do
 done
 [ -n "$port" ] || { echo "server did not become ready" >&2; cat "$work/server.log" >&2; exit 1; }
 
-plugins=$(curl -sS --max-time 5 "http://127.0.0.1:$port/api/v1/plugins")
+plugins=$(curl -sS --max-time 5 -H "X-API-Key: $admin_key" "http://127.0.0.1:$port/api/v1/plugins")
 echo "$plugins" | grep -q '"name":"notifier.jsonl"' || { echo "plugin not listed: $plugins" >&2; exit 1; }
 echo "$plugins" | grep -q '"instances":\["farm"\]' || { echo "instance not listed: $plugins" >&2; exit 1; }
 grep -q "writing notifications to $work/data/plugins/notifier.jsonl/farm/farm.jsonl" "$work/server.log"

@@ -16,6 +16,8 @@ namespace bambuddy::testing {
 namespace {
 
 const std::string kAbiPluginDir = ABI_PLUGIN_DIR;
+const std::string kAdminKey = "bb_" + std::string(43, 'A');
+const std::vector<std::pair<std::string, std::string>> kAuth = {{"X-API-Key", kAdminKey}};
 
 class ServerTest : public ::testing::Test {
 protected:
@@ -31,7 +33,8 @@ protected:
                        pluginDir() + ", " + kAbiPluginDir +
                        "]\n"
                        "  load:\n"
-                       "    - name: storage.local\n" +
+                       "    - name: storage.local\n"
+                       "    - name: auth.apikey\n" +
                        extra_load;
     return dir_.write("bambuddy.yaml", yaml);
   }
@@ -58,10 +61,10 @@ TEST_F(ServerTest, HealthAnswersJson) {
 
 TEST_F(ServerTest, PluginsEndpointListsLoadedPlugins) {
   auto server = start(writeConfig());
-  auto r = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins");
+  auto r = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins", "", kAuth);
   ASSERT_EQ(r.status, 200) << r.error;
   auto body = nlohmann::json::parse(r.body);
-  ASSERT_EQ(body["total"], 1);
+  ASSERT_EQ(body["total"], 2);
   EXPECT_EQ(body["offset"], 0);
   const auto& p = body["items"][0];
   EXPECT_EQ(p["name"], "storage.local");
@@ -70,7 +73,7 @@ TEST_F(ServerTest, PluginsEndpointListsLoadedPlugins) {
   EXPECT_EQ(p["instances"], nlohmann::json::array({"default"}));
   EXPECT_FALSE(p["version"].get<std::string>().empty());
 
-  auto bad = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins?limit=0");
+  auto bad = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins?limit=0", "", kAuth);
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(nlohmann::json::parse(bad.body)["code"], "invalid_parameter");
 }
@@ -95,7 +98,7 @@ TEST_F(ServerTest, OversizedBodyIsRefusedAndServerKeepsServing) {
 
 TEST_F(ServerTest, AccessLogHasOneLinePerRequestWithoutQueryString) {
   auto server = start(writeConfig());
-  ASSERT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins?token=sekret").status, 200);
+  ASSERT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins?token=sekret", "", kAuth).status, 200);
   ASSERT_EQ(server->stop(), 0);
   std::string log = server->log();
   EXPECT_NE(log.find("GET /api/v1/plugins 200"), std::string::npos) << log;
@@ -197,9 +200,9 @@ TEST_F(ServerTest, RequiredPluginRefusedExitsWith3) {
 TEST_F(ServerTest, OptionalPluginFailuresDoNotStopTheServer) {
   auto server = start(writeConfig("    - name: abi.create_throws\n      required: false\n"
                                   "    - name: abi.null_query\n      required: false\n"));
-  auto r = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins");
+  auto r = httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins", "", kAuth);
   ASSERT_EQ(r.status, 200);
-  EXPECT_EQ(nlohmann::json::parse(r.body)["total"], 1);
+  EXPECT_EQ(nlohmann::json::parse(r.body)["total"], 2);
   std::string log = server->log();
   EXPECT_NE(log.find("disk on fire"), std::string::npos) << log;
   EXPECT_NE(log.find("returned NULL"), std::string::npos) << log;

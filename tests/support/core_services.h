@@ -40,6 +40,7 @@ public:
   const TempDir& dir() const { return dir_; }
   Logger& logger() { return *logger_; }
   storage::KvStore& kv() { return *kv_; }
+  storage::Database& database() { return *database_; }
   bus::EventBus& bus() { return *bus_; }
 
   // Everything logged so far.

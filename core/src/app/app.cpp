@@ -1,6 +1,9 @@
 #include "app/app.h"
 
+#include "api/audit_routes.h"
 #include "api/system_routes.h"
+#include "auth/audit_log.h"
+#include "auth/auth_gate.h"
 #include "bus/event_bus.h"
 #include "common/logger.h"
 #include "common/time.h"
@@ -20,7 +23,9 @@ struct App::Services {
   std::unique_ptr<storage::Database> database;
   std::unique_ptr<storage::KvStore> kv;
   std::unique_ptr<bus::EventBus> bus;
+  std::unique_ptr<auth::AuditLog> audit;
   std::unique_ptr<plugins::PluginHost> plugins;
+  std::unique_ptr<auth::AuthGate> gate;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::HttpServer> http;
 };
@@ -49,6 +54,8 @@ void App::start() {
     s.bus =
         std::make_unique<bus::EventBus>(logger_, config_.bus.queue_capacity, config_.bus.dispatch_threads);
     s.bus->start();
+    s.audit = std::make_unique<auth::AuditLog>(*s.database, *s.bus, logger_,
+                                               int64_t{config_.audit.retention_days} * 24 * 3600 * 1000);
 
     // The router exists before plugins load: plugins register their routes while being created.
     s.router = std::make_unique<http::Router>();
@@ -58,6 +65,21 @@ void App::start() {
 
     api::addHealthRoutes(*s.router);
     api::addPluginRoutes(*s.router, *s.plugins);
+    api::addAuditRoutes(*s.router, *s.audit);
+
+    auth::AuthSettings auth_settings;
+    auth_settings.read_limit = config_.auth.read_limit;
+    auth_settings.write_limit = config_.auth.write_limit;
+    auth_settings.control_limit = config_.auth.control_limit;
+    auth_settings.failed_auth_per_minute = config_.auth.failed_auth_per_minute;
+    for (const std::string& text : config_.server.trusted_proxies) {
+      auth_settings.trusted_proxies.push_back(*sdk::Cidr::parse(text)); // validated when loaded
+    }
+    s.gate = std::make_unique<auth::AuthGate>(std::move(auth_settings), *s.plugins, s.audit.get(), logger_,
+                                              [] { return nowUtcMs(); });
+    for (const std::string& problem : auth::routeTableProblems(s.router->routes())) {
+      logger_.error("app", "route table: " + problem);
+    }
 
     http::HttpServerOptions options;
     options.host = config_.server.listen_host;
@@ -70,6 +92,7 @@ void App::start() {
     options.body_timeout_ms = config_.server.body_timeout_ms;
     options.shutdown_grace_ms = config_.server.shutdown_grace_ms;
     s.http = std::make_unique<http::HttpServer>(options, *s.router, logger_);
+    s.http->setGuard(s.gate->guard());
     s.http->start();
   } catch (...) {
     stop();
@@ -84,6 +107,10 @@ void App::start() {
                           ")");
 }
 
+std::vector<http::RouteSpec> App::routes() const {
+  return services_->router ? services_->router->routes() : std::vector<http::RouteSpec>{};
+}
+
 uint16_t App::port() const {
   return services_->http ? services_->http->port() : 0;
 }
@@ -94,11 +121,13 @@ void App::stop() {
     s.http->stop();
     s.http.reset();
   }
+  s.gate.reset();
   s.router.reset();
   if (s.plugins) {
     s.plugins->shutdown();
     s.plugins.reset();
   }
+  s.audit.reset(); // stores what is queued; before the bus it subscribes to and the database
   if (s.bus) {
     s.bus->stop();
     s.bus.reset();

@@ -3,9 +3,11 @@
 #pragma once
 
 #include "config/core_config.h"
+#include "http/http_types.h"
 
 #include <cstdint>
 #include <memory>
+#include <vector>
 
 namespace bambuddy {
 class Logger;
@@ -27,6 +29,9 @@ public:
 
   // The port actually bound (useful with port 0).
   uint16_t port() const;
+
+  // Every route the server answers (core and plugin routes), with permission and rate class.
+  std::vector<http::RouteSpec> routes() const;
 
   // Graceful: HTTP first (in-flight requests finish), then plugins, bus and database. Idempotent.
   void stop();

@@ -4,6 +4,8 @@
 #include "config/json_pointer.h"
 #include "config/schema_validator.h"
 
+#include <bambuddy/cidr.hpp>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -94,6 +96,9 @@ public:
     const json& bus = objectOr(data, "bus", empty_);
     config.bus.queue_capacity = numberOr<std::size_t>(bus, "queue_capacity", config.bus.queue_capacity);
     config.bus.dispatch_threads = numberOr<int>(bus, "dispatch_threads", config.bus.dispatch_threads);
+    auth(objectOr(data, "auth", empty_), config.auth);
+    config.audit.retention_days =
+        numberOr<int>(objectOr(data, "audit", empty_), "retention_days", config.audit.retention_days);
     std::string level = stringOr(objectOr(data, "log", empty_), "level", "info");
     if (!parseLogLevel(level, config.log_level)) {
       config.log_level = LogLevel::Info; // the schema's enum has already reported it
@@ -140,6 +145,30 @@ private:
     out.header_timeout_ms = numberOr<int64_t>(s, "header_timeout_ms", out.header_timeout_ms);
     out.body_timeout_ms = numberOr<int64_t>(s, "body_timeout_ms", out.body_timeout_ms);
     out.shutdown_grace_ms = numberOr<int64_t>(s, "shutdown_grace_ms", out.shutdown_grace_ms);
+    const json* proxies = member(s, "trusted_proxies");
+    if (proxies != nullptr && proxies->is_array()) {
+      for (std::size_t i = 0; i < proxies->size(); ++i) {
+        const json& item = (*proxies)[i];
+        if (!item.is_string()) {
+          continue; // the schema has reported it
+        }
+        std::string why;
+        auto range = sdk::Cidr::parse(item.get<std::string>(), &why);
+        if (!range) {
+          fileError(childPointer("/server/trusted_proxies", i), "invalid CIDR: " + why);
+          continue;
+        }
+        out.trusted_proxies.push_back(range->str());
+      }
+    }
+  }
+
+  void auth(const json& a, AuthConfig& out) {
+    const json& limits = objectOr(a, "rate_limits", empty_);
+    out.read_limit = numberOr<uint32_t>(limits, "read", out.read_limit);
+    out.write_limit = numberOr<uint32_t>(limits, "write", out.write_limit);
+    out.control_limit = numberOr<uint32_t>(limits, "control", out.control_limit);
+    out.failed_auth_per_minute = numberOr<uint32_t>(a, "failed_auth_per_minute", out.failed_auth_per_minute);
   }
 
   void database(const json& d, const std::string& data_dir, DatabaseConfig& out) {

@@ -28,6 +28,19 @@ struct ServerConfig {
   int64_t header_timeout_ms = 5000;
   int64_t body_timeout_ms = 30000;
   int64_t shutdown_grace_ms = 10000;
+  // Canonical CIDRs ("10.0.0.0/8"), each checked with sdk::Cidr when loaded.
+  std::vector<std::string> trusted_proxies;
+};
+
+struct AuthConfig {
+  uint32_t read_limit = 100; // requests per rolling 60 s per key and class (auth.rate_limits.*)
+  uint32_t write_limit = 30;
+  uint32_t control_limit = 10;
+  uint32_t failed_auth_per_minute = 20; // per client IP
+};
+
+struct AuditConfig {
+  int retention_days = 90;
 };
 
 struct DatabaseConfig {
@@ -63,6 +76,8 @@ struct CoreConfig {
   ServerConfig server;
   DatabaseConfig database;
   BusConfig bus;
+  AuthConfig auth;
+  AuditConfig audit;
   LogLevel log_level = LogLevel::Info;
   std::vector<std::string> plugin_search_path; // absolute
   std::vector<PluginEntryConfig> plugins;

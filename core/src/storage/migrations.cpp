@@ -129,6 +129,22 @@ const std::vector<Migration>& coreMigrations() {
         "value TEXT NOT NULL, "
         "updated_at TEXT NOT NULL, "
         "PRIMARY KEY (namespace, key))"}},
+      {2,
+       "audit_log",
+       {"CREATE TABLE audit_log ("
+        "id INTEGER PRIMARY KEY, "
+        "at TEXT NOT NULL, "
+        "at_ms BIGINT NOT NULL, "
+        "kind TEXT NOT NULL, "
+        "principal_id TEXT, "
+        "principal_name TEXT, "
+        "key_prefix TEXT, "
+        "client_ip TEXT, "
+        "method TEXT, "
+        "path TEXT, "
+        "reason TEXT, "
+        "detail TEXT)",
+        "CREATE INDEX audit_log_at_ms ON audit_log (at_ms)"}},
   };
   return migrations;
 }

@@ -1,0 +1,335 @@
+#include "auth/audit_log.h"
+
+#include "bus/event_bus.h"
+#include "common/logger.h"
+#include "common/time.h"
+#include "storage/database.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+namespace bambuddy::auth {
+
+namespace {
+
+constexpr const char* kComponent = "audit";
+constexpr std::size_t kBatchRows = 256;
+constexpr int64_t kTrimEveryMs = 60 * 60 * 1000;
+constexpr int64_t kDropLogEveryMs = 60 * 1000;
+constexpr std::size_t kMaxField = 512; // longer text (paths, reasons) is cut: rows stay small
+
+std::string clip(std::string text) {
+  if (text.size() > kMaxField) {
+    text.resize(kMaxField);
+  }
+  return text;
+}
+
+// Only a key's display prefix may be stored, whatever a caller hands in.
+std::string safePrefix(const std::string& prefix) {
+  return prefix.substr(0, 8);
+}
+
+soci::indicator nullIfEmpty(const std::string& text) {
+  return text.empty() ? soci::i_null : soci::i_ok;
+}
+
+} // namespace
+
+bool isAuditKind(std::string_view kind) {
+  return std::find(std::begin(kAuditKinds), std::end(kAuditKinds), kind) != std::end(kAuditKinds);
+}
+
+AuditLog::AuditLog(storage::Database& db, bus::EventBus& bus, Logger& logger, int64_t retention_ms,
+                   std::size_t queue_capacity)
+    : db_(db), bus_(bus), logger_(logger), retention_ms_(retention_ms),
+      queue_capacity_(std::max<std::size_t>(1, queue_capacity)) {
+  if (retention_ms < 1) {
+    throw std::invalid_argument("audit retention must be positive");
+  }
+  writer_ = std::thread([this] { writerLoop(); });
+  subscription_ = bus_.subscribe(
+      "audit_event", [this](const bus::Event& event) { onBusEvent(event.payload_json); }, this);
+}
+
+AuditLog::~AuditLog() {
+  bus_.unsubscribe(subscription_);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_cv_.notify_all();
+  writer_.join();
+}
+
+void AuditLog::record(AuditEntry entry) {
+  if (!isAuditKind(entry.kind)) {
+    logger_.warn(kComponent, "ignoring audit entry of unknown kind '" + clip(entry.kind) + "'");
+    return;
+  }
+  if (entry.at_ms == 0) {
+    entry.at_ms = nowUtcMs();
+  }
+  entry.key_prefix = safePrefix(entry.key_prefix);
+  bool log_drop = false;
+  uint64_t dropped_now = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_ || queue_.size() >= queue_capacity_) {
+      ++dropped_;
+      ++dropped_since_log_;
+      const int64_t now = monotonicMs();
+      if (last_drop_log_ms_ == 0 || now - last_drop_log_ms_ >= kDropLogEveryMs) {
+        log_drop = true;
+        dropped_now = dropped_since_log_;
+        dropped_since_log_ = 0;
+        last_drop_log_ms_ = now;
+      }
+    } else {
+      queue_.push_back(std::move(entry));
+    }
+  }
+  if (log_drop) {
+    logger_.warn(kComponent, "audit queue full: dropped " + std::to_string(dropped_now) + " entr" +
+                                 (dropped_now == 1 ? "y" : "ies") + " since the last warning");
+    return;
+  }
+  wake_cv_.notify_one();
+}
+
+void AuditLog::onBusEvent(const std::string& payload_json) {
+  nlohmann::json p = nlohmann::json::parse(payload_json, nullptr, false);
+  if (!p.is_object()) {
+    logger_.warn(kComponent, "audit_event payload is not a JSON object; ignored");
+    return;
+  }
+  auto text = [&p](const char* key) {
+    auto it = p.find(key);
+    return it != p.end() && it->is_string() ? clip(it->get<std::string>()) : std::string();
+  };
+  AuditEntry entry;
+  entry.kind = text("kind");
+  if (entry.kind.rfind("key_", 0) != 0 || !isAuditKind(entry.kind)) {
+    logger_.warn(kComponent, "audit_event of kind '" + entry.kind +
+                                 "' ignored: plugins may record key_created, key_changed, key_rotated "
+                                 "and key_deleted only");
+    return;
+  }
+  entry.principal_id = text("principal_id");
+  entry.principal_name = text("principal_name");
+  entry.key_prefix = text("key_prefix");
+  entry.client_ip = text("client_ip");
+  entry.path = text("path");
+  entry.reason = text("reason");
+  auto detail = p.find("detail");
+  if (detail != p.end() && detail->is_object()) {
+    entry.detail_json = clip(detail->dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    if (!nlohmann::json::accept(entry.detail_json)) {
+      entry.detail_json = "{\"truncated\":true}";
+    }
+  }
+  record(std::move(entry));
+}
+
+void AuditLog::writerLoop() {
+  int64_t next_trim_ms = 0; // trim at once, then hourly
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    const int64_t now = monotonicMs();
+    if (now >= next_trim_ms) {
+      lock.unlock();
+      try {
+        trim(nowUtcMs());
+      } catch (const std::exception& e) {
+        logger_.error(kComponent, std::string("trimming the audit log failed: ") + e.what());
+      }
+      next_trim_ms = now + kTrimEveryMs;
+      lock.lock();
+    }
+    wake_cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, next_trim_ms - monotonicMs())),
+                      [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty()) {
+      if (stopping_) {
+        return;
+      }
+      continue;
+    }
+    std::vector<AuditEntry> batch;
+    const std::size_t take = std::min(queue_.size(), kBatchRows);
+    batch.reserve(take);
+    for (std::size_t i = 0; i < take; ++i) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    writing_ = true;
+    lock.unlock();
+    store(batch);
+    lock.lock();
+    writing_ = false;
+    if (queue_.empty()) {
+      idle_cv_.notify_all();
+    }
+  }
+}
+
+void AuditLog::store(std::vector<AuditEntry>& batch) {
+  try {
+    db_.write([&](soci::session& session) {
+      for (AuditEntry& e : batch) {
+        const std::string at = formatUtcMs(e.at_ms);
+        const long long at_ms = e.at_ms;
+        std::string principal_id = clip(e.principal_id), principal_name = clip(e.principal_name),
+                    client_ip = clip(e.client_ip), method = clip(e.method), path = clip(e.path),
+                    reason = clip(e.reason);
+        soci::indicator i_pid = nullIfEmpty(principal_id), i_pname = nullIfEmpty(principal_name),
+                        i_prefix = nullIfEmpty(e.key_prefix), i_ip = nullIfEmpty(client_ip),
+                        i_method = nullIfEmpty(method), i_path = nullIfEmpty(path),
+                        i_reason = nullIfEmpty(reason), i_detail = nullIfEmpty(e.detail_json);
+        session << "INSERT INTO audit_log (at, at_ms, kind, principal_id, principal_name, key_prefix, "
+                   "client_ip, method, path, reason, detail) VALUES (:at, :at_ms, :kind, :pid, :pname, "
+                   ":prefix, :ip, :method, :path, :reason, :detail)",
+            soci::use(at), soci::use(at_ms), soci::use(e.kind), soci::use(principal_id, i_pid),
+            soci::use(principal_name, i_pname), soci::use(e.key_prefix, i_prefix), soci::use(client_ip, i_ip),
+            soci::use(method, i_method), soci::use(path, i_path), soci::use(reason, i_reason),
+            soci::use(e.detail_json, i_detail);
+      }
+    });
+    std::lock_guard<std::mutex> lock(mutex_);
+    recorded_ += batch.size();
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      dropped_ += batch.size();
+    }
+    logger_.error(kComponent,
+                  "could not store " + std::to_string(batch.size()) + " audit entries: " + e.what());
+  }
+}
+
+AuditPage AuditLog::list(const AuditFilter& filter) const {
+  std::string where = " WHERE 1=1";
+  long long since = filter.since_ms.value_or(0), until = filter.until_ms.value_or(0);
+  if (filter.kind) {
+    where += " AND kind = :kind";
+  }
+  if (filter.since_ms) {
+    where += " AND at_ms >= :since";
+  }
+  if (filter.until_ms) {
+    where += " AND at_ms < :until";
+  }
+  if (filter.principal_id) {
+    where += " AND principal_id = :pid";
+  }
+  if (filter.client_ip) {
+    where += " AND client_ip = :ip";
+  }
+  // Binds the filter values in the order their placeholders appear.
+  auto bindFilters = [&](soci::statement& st) {
+    if (filter.kind) {
+      st.exchange(soci::use(*filter.kind));
+    }
+    if (filter.since_ms) {
+      st.exchange(soci::use(since));
+    }
+    if (filter.until_ms) {
+      st.exchange(soci::use(until));
+    }
+    if (filter.principal_id) {
+      st.exchange(soci::use(*filter.principal_id));
+    }
+    if (filter.client_ip) {
+      st.exchange(soci::use(*filter.client_ip));
+    }
+  };
+
+  AuditPage page;
+  db_.read([&](soci::session& session) {
+    long long total = 0;
+    {
+      soci::statement st(session);
+      st.exchange(soci::into(total));
+      bindFilters(st);
+      st.alloc();
+      st.prepare("SELECT COUNT(*) FROM audit_log" + where);
+      st.define_and_bind();
+      st.execute(true);
+    }
+    page.total = total;
+
+    long long id = 0, at_ms = 0;
+    std::string kind, pid, pname, prefix, ip, method, path, reason, detail;
+    soci::indicator i_pid, i_pname, i_prefix, i_ip, i_method, i_path, i_reason, i_detail;
+    soci::statement st(session);
+    st.exchange(soci::into(id));
+    st.exchange(soci::into(at_ms));
+    st.exchange(soci::into(kind));
+    st.exchange(soci::into(pid, i_pid));
+    st.exchange(soci::into(pname, i_pname));
+    st.exchange(soci::into(prefix, i_prefix));
+    st.exchange(soci::into(ip, i_ip));
+    st.exchange(soci::into(method, i_method));
+    st.exchange(soci::into(path, i_path));
+    st.exchange(soci::into(reason, i_reason));
+    st.exchange(soci::into(detail, i_detail));
+    bindFilters(st);
+    st.alloc();
+    st.prepare("SELECT id, at_ms, kind, principal_id, principal_name, key_prefix, client_ip, method, path, "
+               "reason, detail FROM audit_log" +
+               where + " ORDER BY at_ms DESC, id DESC LIMIT " + std::to_string(filter.limit) + " OFFSET " +
+               std::to_string(filter.offset));
+    st.define_and_bind();
+    st.execute();
+    auto value = [](const std::string& text, soci::indicator ind) {
+      return ind == soci::i_ok ? text : std::string();
+    };
+    while (st.fetch()) {
+      AuditEntry e;
+      e.id = id;
+      e.at_ms = at_ms;
+      e.kind = kind;
+      e.principal_id = value(pid, i_pid);
+      e.principal_name = value(pname, i_pname);
+      e.key_prefix = value(prefix, i_prefix);
+      e.client_ip = value(ip, i_ip);
+      e.method = value(method, i_method);
+      e.path = value(path, i_path);
+      e.reason = value(reason, i_reason);
+      e.detail_json = value(detail, i_detail);
+      page.items.push_back(std::move(e));
+    }
+  });
+  return page;
+}
+
+std::size_t AuditLog::trim(int64_t now_ms) {
+  const long long cutoff = now_ms - retention_ms_;
+  const std::size_t removed = db_.write([&](soci::session& session) {
+    soci::statement st =
+        (session.prepare << "DELETE FROM audit_log WHERE at_ms < :cutoff", soci::use(cutoff));
+    st.execute(true);
+    return static_cast<std::size_t>(st.get_affected_rows());
+  });
+  if (removed > 0) {
+    logger_.info(kComponent, "trimmed " + std::to_string(removed) + " audit entries older than " +
+                                 formatUtcSeconds(cutoff));
+  }
+  return removed;
+}
+
+bool AuditLog::flush(int64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  wake_cv_.notify_one();
+  return idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                           [this] { return queue_.empty() && !writing_; });
+}
+
+AuditStats AuditLog::stats() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return AuditStats{recorded_, dropped_};
+}
+
+} // namespace bambuddy::auth

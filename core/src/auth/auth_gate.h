@@ -1,0 +1,116 @@
+// The request guard of the REST layer: who is calling (auth plugins), may they (permissions), and
+// how often (rate limits). Installed with HttpServer::setGuard; runs on worker threads.
+//
+// Order for every routed request:
+//  1. client IP: X-Forwarded-For is believed only from server.trusted_proxies (client_ip.h);
+//     request.client_ip is rewritten.
+//  2. public routes (permission "") pass untouched: no principal, no rate-limit headers.
+//  3. an IP with auth.failed_auth_per_minute failures in the last 60 s gets 429 at once, without
+//     its credentials being tried (this also holds off a valid key sent from that address until
+//     the window clears: guessing must not be able to probe which keys are valid).
+//  4. the auth chain: every auth plugin instance in load order. NO_CREDENTIALS asks the next one;
+//     INVALID answers 401 with the plugin's reason as "code"; if none accepts, 401
+//     missing_api_key. With no auth plugin loaded at all, every protected route answers 401
+//     missing_api_key (fail closed; a warning is logged once). Every 401 counts one failure for
+//     the client IP and is audited (auth_failed). A plugin error (not a refusal) tries the next
+//     instance; if nothing accepts and one errored, 503 auth_unavailable (not counted, not the
+//     client's fault).
+//  5. authorization: "authenticated" needs a valid principal only; otherwise the route's
+//     permission, with admin implying all. 403 names the missing permission (audited, at most one
+//     row per principal and permission a minute). A 403 does not spend rate budget: the limits
+//     count requests the server accepted; the 403 still carries the rate-limit headers.
+//  6. rate limit per principal and class (the principal's own limit when non-zero, else the
+//     configured default): 429 rate_limited with Retry-After (audited, at most one row per
+//     principal and class a minute).
+// Every response after step 4 succeeded carries X-RateLimit-Limit/-Remaining/-Reset (Unix seconds)
+// and the IETF draft-10 pair RateLimit-Policy: "<class>";q=<limit>;w=60 and
+// RateLimit: "<class>";r=<remaining>;t=<seconds until reset>.
+// Keys are never logged, echoed or stored; the audit trail gets the 8-character display prefix of
+// a presented key that looks like one ("bb_...").
+#pragma once
+
+#include "auth/rate_limiter.h"
+#include "http/http_types.h"
+
+#include <bambuddy/cidr.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace bambuddy {
+class Logger;
+namespace plugins {
+class PluginHost;
+}
+} // namespace bambuddy
+
+namespace bambuddy::auth {
+
+class AuditLog;
+
+struct AuthSettings {
+  uint32_t read_limit = 100;
+  uint32_t write_limit = 30;
+  uint32_t control_limit = 10;
+  uint32_t failed_auth_per_minute = 20;
+  std::vector<sdk::Cidr> trusted_proxies;
+};
+
+class AuthGate {
+public:
+  // `audit` may be null (no audit trail). `clock_ms` gives UTC epoch ms.
+  AuthGate(AuthSettings settings, plugins::PluginHost& plugins, AuditLog* audit, Logger& logger,
+           std::function<int64_t()> clock_ms);
+  ~AuthGate();
+  AuthGate(const AuthGate&) = delete;
+  AuthGate& operator=(const AuthGate&) = delete;
+
+  std::optional<http::Response> operator()(const http::RouteSpec& route, http::Request& request,
+                                           std::vector<std::pair<std::string, std::string>>& extra_headers);
+
+  // A RequestGuard calling this gate (which must outlive the server using it).
+  http::RequestGuard guard();
+
+  const AuthSettings& settings() const { return settings_; }
+
+private:
+  uint32_t limitFor(const http::Principal& principal, http::RateClass rate_class) const;
+  SlidingWindowLimiter& limiterFor(http::RateClass rate_class);
+  std::optional<http::Response> authenticate(const http::RouteSpec& route, http::Request& request,
+                                             int64_t now_ms);
+  http::Response refuseAuth(const http::Request& request, int64_t now_ms, int status, const std::string& code,
+                            const std::string& detail);
+  void auditSampled(const std::string& sample_key, int64_t now_ms, const std::function<void()>& write);
+
+  AuthSettings settings_;
+  plugins::PluginHost& plugins_;
+  AuditLog* audit_;
+  Logger& logger_;
+  std::function<int64_t()> clock_ms_;
+  SlidingWindowLimiter read_;
+  SlidingWindowLimiter write_;
+  SlidingWindowLimiter control_;
+  SlidingWindowLimiter failed_auth_;
+  SlidingWindowLimiter audit_samples_;
+  std::atomic<bool> warned_no_auth_{false};
+};
+
+// The rate-limit headers for a decision of `rate_class` (appended to `headers`).
+void appendRateLimitHeaders(const SlidingWindowLimiter::Decision& decision, http::RateClass rate_class,
+                            std::vector<std::pair<std::string, std::string>>& headers);
+
+// The display prefix of a presented key (X-API-Key, else Authorization: Bearer): its first 8
+// characters when it starts with "bb_" and they are all key characters, else "".
+std::string presentedKeyPrefix(const http::Request& request);
+
+// Problems with a route table: a protected route with an unknown permission or without a rate
+// class, a public route with a rate class. Empty when every route is properly declared.
+std::vector<std::string> routeTableProblems(const std::vector<http::RouteSpec>& routes);
+
+} // namespace bambuddy::auth

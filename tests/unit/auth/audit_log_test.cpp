@@ -1,0 +1,178 @@
+// AuditLog: asynchronous record, filtered listing, trimming by age, bus events from plugins.
+#include "auth/audit_log.h"
+
+#include "support/core_services.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace bambuddy::auth {
+namespace {
+
+constexpr int64_t kT0 = 1705329000000;
+constexpr int64_t kDay = 24LL * 3600 * 1000;
+
+AuditEntry entry(const std::string& kind, int64_t at_ms, const std::string& principal = "",
+                 const std::string& ip = "") {
+  AuditEntry e;
+  e.kind = kind;
+  e.at_ms = at_ms;
+  e.principal_id = principal;
+  e.client_ip = ip;
+  e.method = "GET";
+  e.path = "/api/v1/printers";
+  return e;
+}
+
+class AuditLogTest : public ::testing::Test {
+protected:
+  testing::CoreServices core_;
+};
+
+TEST_F(AuditLogTest, RecordsAndListsNewestFirst) {
+  AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
+  log.record(entry("auth_failed", kT0, "", "203.0.113.5"));
+  AuditEntry forbidden = entry("forbidden", kT0 + 1000, "key-1", "127.0.0.1");
+  forbidden.principal_name = "ci";
+  forbidden.key_prefix = "bb_AbCdEfGhIjKlMn"; // more than a prefix: cut to 8
+  forbidden.reason = "missing permission admin";
+  forbidden.detail_json = R"({"required":"admin"})";
+  log.record(forbidden);
+  ASSERT_TRUE(log.flush(5000));
+
+  AuditPage page = log.list({});
+  ASSERT_EQ(page.total, 2);
+  ASSERT_EQ(page.items.size(), 2u);
+  const AuditEntry& top = page.items[0];
+  EXPECT_GT(top.id, 0);
+  EXPECT_EQ(top.kind, "forbidden");
+  EXPECT_EQ(top.at_ms, kT0 + 1000);
+  EXPECT_EQ(top.principal_id, "key-1");
+  EXPECT_EQ(top.principal_name, "ci");
+  EXPECT_EQ(top.key_prefix, "bb_AbCdE");
+  EXPECT_EQ(top.client_ip, "127.0.0.1");
+  EXPECT_EQ(top.method, "GET");
+  EXPECT_EQ(top.reason, "missing permission admin");
+  EXPECT_EQ(top.detail_json, R"({"required":"admin"})");
+  EXPECT_EQ(page.items[1].kind, "auth_failed");
+  EXPECT_EQ(page.items[1].principal_id, "");
+  EXPECT_EQ(log.stats().recorded, 2u);
+}
+
+TEST_F(AuditLogTest, FiltersAndPages) {
+  AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
+  for (int i = 0; i < 10; ++i) {
+    log.record(entry(i % 2 == 0 ? "auth_failed" : "rate_limited", kT0 + i * 1000, i < 5 ? "a" : "b",
+                     i < 3 ? "10.0.0.1" : "10.0.0.2"));
+  }
+  ASSERT_TRUE(log.flush(5000));
+
+  AuditFilter f;
+  f.kind = "auth_failed";
+  EXPECT_EQ(log.list(f).total, 5);
+  f = {};
+  f.principal_id = "b";
+  EXPECT_EQ(log.list(f).total, 5);
+  f = {};
+  f.client_ip = "10.0.0.1";
+  EXPECT_EQ(log.list(f).total, 3);
+  f = {};
+  f.since_ms = kT0 + 2000;
+  f.until_ms = kT0 + 5000; // exclusive
+  EXPECT_EQ(log.list(f).total, 3);
+  f = {};
+  f.kind = "rate_limited";
+  f.principal_id = "b";
+  f.since_ms = kT0 + 6000;
+  EXPECT_EQ(log.list(f).total, 2);
+
+  f = {};
+  f.limit = 3;
+  f.offset = 2;
+  AuditPage page = log.list(f);
+  EXPECT_EQ(page.total, 10);
+  ASSERT_EQ(page.items.size(), 3u);
+  EXPECT_EQ(page.items[0].at_ms, kT0 + 7000);
+  EXPECT_EQ(page.items[2].at_ms, kT0 + 5000);
+}
+
+TEST_F(AuditLogTest, TrimDropsOldRows) {
+  AuditLog log(core_.database(), core_.bus(), core_.logger(), 30 * kDay);
+  log.record(entry("auth_failed", kT0 - 40 * kDay));
+  log.record(entry("auth_failed", kT0 - 31 * kDay));
+  log.record(entry("auth_failed", kT0 - 29 * kDay));
+  log.record(entry("auth_failed", kT0));
+  ASSERT_TRUE(log.flush(5000));
+  EXPECT_EQ(log.trim(kT0), 2u);
+  EXPECT_EQ(log.list({}).total, 2);
+  EXPECT_EQ(log.trim(kT0), 0u);
+}
+
+TEST_F(AuditLogTest, UnknownKindsAreRefused) {
+  AuditLog log(core_.database(), core_.bus(), core_.logger(), kDay);
+  log.record(entry("made_up", kT0));
+  ASSERT_TRUE(log.flush(5000));
+  EXPECT_EQ(log.list({}).total, 0);
+  EXPECT_NE(core_.log().find("unknown kind 'made_up'"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, FullQueueDropsAndCounts) {
+  // One pooled session, held by the test: the writer cannot store anything meanwhile, so the
+  // bounded queue must refuse what does not fit instead of blocking record().
+  storage::DatabaseOptions options;
+  options.path = core_.dir().file("single.db");
+  options.pool_size = 1;
+  storage::Database db(options, core_.logger());
+  storage::migrate(db, storage::coreMigrations(), core_.logger());
+  AuditLog log(db, core_.bus(), core_.logger(), 90 * kDay, 4);
+  ASSERT_TRUE(log.flush(5000)); // the start-up trim is done
+  db.read([&](soci::session&) {
+    for (int i = 0; i < 1000; ++i) {
+      log.record(entry("auth_failed", kT0 + i));
+    }
+    return 0;
+  });
+  ASSERT_TRUE(log.flush(5000));
+  const AuditStats stats = log.stats();
+  EXPECT_EQ(stats.recorded + stats.dropped, 1000u);
+  EXPECT_LE(stats.recorded, 8u); // one batch taken before the writer blocked, one queue-full
+  EXPECT_EQ(log.list({}).total, static_cast<int64_t>(stats.recorded));
+  EXPECT_NE(core_.log().find("audit queue full: dropped 1 entry since the last warning"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, PluginsRecordKeyEventsThroughTheBus) {
+  AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
+  nlohmann::json created = {{"kind", "key_created"},
+                            {"principal_id", "key-admin"},
+                            {"principal_name", "admin"},
+                            {"key_prefix", "bb_Xy12zzzzzzzzzzzzzzzzzzzzz"},
+                            {"client_ip", "127.0.0.1"},
+                            {"path", "/api/v1/api-keys"},
+                            {"reason", ""},
+                            {"detail", {{"key_id", "key-7"}, {"name", "ci"}}}};
+  ASSERT_TRUE(core_.bus().publish("audit_event", created.dump()));
+  ASSERT_TRUE(core_.bus().publish("audit_event", R"({"kind":"auth_failed"})")); // not a plugin's to record
+  ASSERT_TRUE(core_.bus().publish("audit_event", "not json"));
+  ASSERT_TRUE(core_.bus().waitIdle(5000));
+  ASSERT_TRUE(log.flush(5000));
+  AuditPage page = log.list({});
+  ASSERT_EQ(page.total, 1);
+  EXPECT_EQ(page.items[0].kind, "key_created");
+  EXPECT_EQ(page.items[0].key_prefix, "bb_Xy12z");
+  EXPECT_EQ(nlohmann::json::parse(page.items[0].detail_json)["key_id"], "key-7");
+  EXPECT_NE(core_.log().find("audit_event of kind 'auth_failed' ignored"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, QueuedEntriesAreStoredOnShutdown) {
+  {
+    AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
+    for (int i = 0; i < 50; ++i) {
+      log.record(entry("auth_failed", kT0 + i));
+    }
+  }
+  AuditLog reopened(core_.database(), core_.bus(), core_.logger(), 90 * kDay * 1000);
+  EXPECT_EQ(reopened.list({}).total, 50);
+}
+
+} // namespace
+} // namespace bambuddy::auth
