@@ -40,7 +40,8 @@ protected:
   }
 
   std::unique_ptr<ServerProcess> start(const std::string& config,
-                                       const std::map<std::string, std::string>& env = {}) {
+                                       std::map<std::string, std::string> env = {}) {
+    env.emplace("BAMBUDDY_ADMIN_KEY", kAdminKey);
     auto server =
         std::make_unique<ServerProcess>(serverBinary(), std::vector<std::string>{"--config", config}, env);
     EXPECT_TRUE(server->waitReady()) << server->log();
@@ -98,7 +99,8 @@ TEST_F(ServerTest, OversizedBodyIsRefusedAndServerKeepsServing) {
 
 TEST_F(ServerTest, AccessLogHasOneLinePerRequestWithoutQueryString) {
   auto server = start(writeConfig());
-  ASSERT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins?token=sekret", "", kAuth).status, 200);
+  ASSERT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/api/v1/plugins?token=sekret", "", kAuth).status,
+            200);
   ASSERT_EQ(server->stop(), 0);
   std::string log = server->log();
   EXPECT_NE(log.find("GET /api/v1/plugins 200"), std::string::npos) << log;
@@ -156,7 +158,7 @@ TEST_F(ServerTest, PluginConfigErrorExitsWith2) {
   config = dir_.write("bambuddy.yaml", yaml);
   auto r = runProcess({serverBinary(), "--config", config});
   EXPECT_EQ(r.exit_code, 2) << r.stderr_text;
-  EXPECT_NE(r.stderr_text.find("plugins.load[0].config.no_such_option: unknown key"), std::string::npos)
+  EXPECT_NE(r.stderr_text.find("plugins.load[1].config.no_such_option: unknown key"), std::string::npos)
       << r.stderr_text;
 }
 
@@ -171,9 +173,9 @@ TEST_F(ServerTest, CheckConfigValidatesWithoutStarting) {
                                                "    - name: abi.schema\n      config: {qos: 9}\n");
   auto r = runProcess({serverBinary(), "--check-config", bad});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_NE(r.stderr_text.find(bad + ":10 plugins.load[1].config.topic: required"), std::string::npos)
+  EXPECT_NE(r.stderr_text.find(bad + ":11 plugins.load[2].config.topic: required"), std::string::npos)
       << r.stderr_text;
-  EXPECT_NE(r.stderr_text.find(bad + ":10 plugins.load[1].config.qos: must be <= 2"), std::string::npos)
+  EXPECT_NE(r.stderr_text.find(bad + ":11 plugins.load[2].config.qos: must be <= 2"), std::string::npos)
       << r.stderr_text;
 }
 

@@ -25,7 +25,8 @@ struct PermissionInfo {
 
 inline constexpr std::array<PermissionInfo, 10> kPermissions = {{
     {BB_PERM_PRINTERS_READ, "printers:read", "Read Printers", "view printers and their status"},
-    {BB_PERM_PRINTERS_CONTROL, "printers:control", "Control Printers", "start, stop, pause and resume prints"},
+    {BB_PERM_PRINTERS_CONTROL, "printers:control", "Control Printers",
+     "start, stop, pause and resume prints"},
     {BB_PERM_ARCHIVES_READ, "archives:read", "Read Archives", "view archives"},
     {BB_PERM_ARCHIVES_WRITE, "archives:write", "Write Archives", "edit and delete archives"},
     {BB_PERM_STATISTICS_READ, "statistics:read", "Read Statistics", "view statistics"},
@@ -33,8 +34,10 @@ inline constexpr std::array<PermissionInfo, 10> kPermissions = {{
     {BB_PERM_QUEUE_WRITE, "queue:write", "Write Queue", "add, remove and reorder queue items"},
     {BB_PERM_SETTINGS_READ, "settings:read", "Read Settings",
      "view configuration (secrets redacted), notification providers and plugins"},
-    {BB_PERM_SETTINGS_WRITE, "settings:write", "Write Settings", "change configuration and notification providers"},
-    {BB_PERM_ADMIN, "admin", "Admin", "everything, including API keys, printer connections and the audit log"},
+    {BB_PERM_SETTINGS_WRITE, "settings:write", "Write Settings",
+     "change configuration and notification providers"},
+    {BB_PERM_ADMIN, "admin", "Admin",
+     "everything, including API keys, printer connections and the audit log"},
 }};
 
 // Every permission bit.

@@ -450,7 +450,9 @@ template <class T> struct InstanceBox {
   std::unique_ptr<T> plugin;
 };
 
-template <class T> T* pluginOf(void* self) { return static_cast<InstanceBox<T>*>(self)->plugin.get(); }
+template <class T> T* pluginOf(void* self) {
+  return static_cast<InstanceBox<T>*>(self)->plugin.get();
+}
 
 template <class T> struct PrinterDriverGlue {
   static int32_t start(void* self, bb_error* err) {

@@ -19,16 +19,19 @@ public:
     using bambuddy::sdk::RateClass;
     using bambuddy::sdk::RouteRequest;
     using bambuddy::sdk::RouteResponse;
-    host.registerRoute("GET", "/api/v1/abi-routes/{id}", BB_PERM_PRINTERS_READ, RateClass::Read,
-                       [](const RouteRequest& r) {
-                         return RouteResponse{200, "{\"id\":\"" + r.param("id") + "\",\"caller\":\"" +
-                                                       r.principal.id + "\",\"q\":\"" + r.query.at("q") + "\"}"};
+    host.registerRoute(
+        "GET", "/api/v1/abi-routes/{id}", BB_PERM_PRINTERS_READ, RateClass::Read, [](const RouteRequest& r) {
+          return RouteResponse{200, "{\"id\":\"" + r.param("id") + "\",\"caller\":\"" + r.principal.id +
+                                        "\",\"q\":\"" + r.query.at("q") + "\"}"};
+        });
+    host.registerRoute("POST", "/api/v1/abi-routes", BB_PERM_ADMIN, RateClass::Write,
+                       [](const RouteRequest&) -> RouteResponse {
+                         throw bambuddy::sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_name",
+                                                    "name must not be empty");
                        });
-    host.registerRoute("POST", "/api/v1/abi-routes", BB_PERM_ADMIN, RateClass::Write, [](const RouteRequest&) -> RouteResponse {
-      throw bambuddy::sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_name", "name must not be empty");
+    host.registerRoute("DELETE", "/api/v1/abi-routes/{id}", 0, RateClass::Write, [](const RouteRequest&) {
+      return RouteResponse{200, "not json, secret text"};
     });
-    host.registerRoute("DELETE", "/api/v1/abi-routes/{id}", 0, RateClass::Write,
-                       [](const RouteRequest&) { return RouteResponse{200, "not json, secret text"}; });
     try {
       host.registerRoute("GET", "/api/v1/abi-routes/{id}", 0, RateClass::Read,
                          [](const RouteRequest&) { return RouteResponse{}; });

@@ -92,7 +92,8 @@ TEST_F(RouteTableTest, EveryRouteIsGuardedAsDeclared) {
       }
       auto denied = call(route.method, path, keys[other]);
       EXPECT_EQ(denied.status, 403) << what << " reachable without " << route.permission;
-      EXPECT_EQ(nlohmann::json::parse(denied.body, nullptr, false).value("required", ""), route.permission) << what;
+      EXPECT_EQ(nlohmann::json::parse(denied.body, nullptr, false).value("required", ""), route.permission)
+          << what;
       if (route.permission != "admin") {
         if (!keys.count(route.permission)) {
           keys[route.permission] = keyWith(route.permission);
