@@ -37,7 +37,7 @@ done
 
 # A read key whose limit never trips during the run.
 created=$(curl -fsS -X POST -H "X-API-Key: $admin" -H 'Content-Type: application/json' \
-  -d '{"name":"bench","permissions":["printers:read"],"rate_limits":{"read":10000000}}' \
+  -d '{"name":"bench","permissions":["printers:read"],"rate_limits":{"read":1000000}}' \
   "http://127.0.0.1:$port/api/v1/api-keys")
 key=$(echo "$created" | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["key"])')
 

@@ -318,6 +318,8 @@ TEST_F(ApiKeysTest, AuthenticatedResponsesCarryRateLimitHeaders) {
     EXPECT_EQ(r.headers.count(h), 1u) << h;
   }
   EXPECT_EQ(r.headers["ratelimit-policy"], "\"read\";q=100;w=60");
+  auto limits = json::parse(r.body)["rate_limits"];
+  EXPECT_EQ(limits, json({{"read", 100}, {"write", 30}, {"control", 10}})) << r.body;
   EXPECT_EQ(call("GET", "/health", "").headers.count("x-ratelimit-limit"), 0u);
 }
 

@@ -15,7 +15,7 @@ namespace bambuddy::auth_apikey {
 
 inline constexpr size_t kMaxNameChars = 100;
 inline constexpr size_t kMaxAllowedIps = 64;
-inline constexpr uint32_t kMaxRateLimit = 100000;
+inline constexpr uint32_t kMaxRateLimit = 1000000;
 inline constexpr int64_t kMaxGracePeriodS = 365 * 86400;
 
 // The fields present in a body; absent ones stay nullopt.

@@ -133,7 +133,7 @@ TEST_F(Routes, CreateValidationNamesTheProblemAndStoresNothing) {
   expectRefused("POST", p, R"({"name":"n","allowed_ips":["example.com"]})", "invalid_cidr", "example.com");
   expectRefused("POST", p, R"({"name":"n","allowed_ips":"10.0.0.0/8"})", "invalid_cidr");
   expectRefused("POST", p, R"({"name":"n","rate_limits":{"read":0}})", "invalid_rate_limits", "read");
-  expectRefused("POST", p, R"({"name":"n","rate_limits":{"write":100001}})", "invalid_rate_limits");
+  expectRefused("POST", p, R"({"name":"n","rate_limits":{"write":1000001}})", "invalid_rate_limits");
   expectRefused("POST", p, R"({"name":"n","rate_limits":{"write":1.5}})", "invalid_rate_limits");
   expectRefused("POST", p, R"({"name":"n","rate_limits":{"burst":3}})", "unknown_field", "rate_limits.burst");
   expectRefused("POST", p, R"({"name":"n","enabled":"yes"})", "invalid_enabled");
