@@ -290,8 +290,10 @@ std::optional<http::Response> AuthGate::authenticate(const http::RouteSpec& rout
     request.principal = toPrincipal(principal);
     // Routes (e.g. GET /auth/me) see the limits that actually apply, server defaults included.
     http::Principal& effective = *request.principal;
-    effective.rate_limit_read = effective.rate_limit_read != 0 ? effective.rate_limit_read : settings_.read_limit;
-    effective.rate_limit_write = effective.rate_limit_write != 0 ? effective.rate_limit_write : settings_.write_limit;
+    effective.rate_limit_read =
+        effective.rate_limit_read != 0 ? effective.rate_limit_read : settings_.read_limit;
+    effective.rate_limit_write =
+        effective.rate_limit_write != 0 ? effective.rate_limit_write : settings_.write_limit;
     effective.rate_limit_control =
         effective.rate_limit_control != 0 ? effective.rate_limit_control : settings_.control_limit;
     return std::nullopt;
