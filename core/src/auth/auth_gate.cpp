@@ -204,18 +204,28 @@ void AuthGate::auditSampled(const std::string& sample_key, int64_t now_ms,
   }
 }
 
+namespace {
+
+// The fields every audit row about a request shares; the caller adds reason, principal and detail.
+AuditEntry requestEntry(const char* kind, const http::Request& request, int64_t now_ms) {
+  AuditEntry e;
+  e.at_ms = now_ms;
+  e.kind = kind;
+  e.key_prefix = presentedKeyPrefix(request);
+  e.client_ip = request.client_ip;
+  e.method = std::string(http::methodName(request.method));
+  e.path = request.path;
+  return e;
+}
+
+} // namespace
+
 http::Response AuthGate::refuseAuth(const http::Request& request, int64_t now_ms, int status,
                                     const std::string& code, const std::string& detail) {
   if (status == 401) {
     failed_auth_.tryAcquire(request.client_ip, settings_.failed_auth_per_minute, now_ms);
     if (audit_ != nullptr) {
-      AuditEntry e;
-      e.at_ms = now_ms;
-      e.kind = "auth_failed";
-      e.key_prefix = presentedKeyPrefix(request);
-      e.client_ip = request.client_ip;
-      e.method = std::string(http::methodName(request.method));
-      e.path = request.path;
+      AuditEntry e = requestEntry("auth_failed", request, now_ms);
       e.reason = code;
       audit_->record(std::move(e));
     }
@@ -322,13 +332,7 @@ AuthGate::operator()(const http::RouteSpec& route, http::Request& request,
   const auto failures = failed_auth_.peek(request.client_ip, settings_.failed_auth_per_minute, now_ms);
   if (!failures.allowed) {
     auditSampled("i\x1f" + request.client_ip, now_ms, [&] {
-      AuditEntry e;
-      e.at_ms = now_ms;
-      e.kind = "rate_limited";
-      e.key_prefix = presentedKeyPrefix(request);
-      e.client_ip = request.client_ip;
-      e.method = std::string(http::methodName(request.method));
-      e.path = request.path;
+      AuditEntry e = requestEntry("rate_limited", request, now_ms);
       e.reason = "failed_auth_limit";
       e.detail_json = nlohmann::json{{"limit", settings_.failed_auth_per_minute}, {"window_s", 60}}.dump();
       audit_->record(std::move(e));
@@ -359,15 +363,9 @@ AuthGate::operator()(const http::RouteSpec& route, http::Request& request,
     }
     if (!sdk::permits(principal.permissions, *bit)) {
       auditSampled("f\x1f" + principal.id + "\x1f" + route.permission, now_ms, [&] {
-        AuditEntry e;
-        e.at_ms = now_ms;
-        e.kind = "forbidden";
+        AuditEntry e = requestEntry("forbidden", request, now_ms);
         e.principal_id = principal.id;
         e.principal_name = principal.display_name;
-        e.key_prefix = presentedKeyPrefix(request);
-        e.client_ip = request.client_ip;
-        e.method = std::string(http::methodName(request.method));
-        e.path = request.path;
         e.reason = "missing permission " + route.permission;
         e.detail_json = nlohmann::json{{"required", route.permission}}.dump();
         audit_->record(std::move(e));
@@ -391,15 +389,9 @@ AuthGate::operator()(const http::RouteSpec& route, http::Request& request,
   }
   const std::string_view class_name = http::rateClassName(rate_class);
   auditSampled("r\x1f" + principal.id + "\x1f" + std::string(class_name), now_ms, [&] {
-    AuditEntry e;
-    e.at_ms = now_ms;
-    e.kind = "rate_limited";
+    AuditEntry e = requestEntry("rate_limited", request, now_ms);
     e.principal_id = principal.id;
     e.principal_name = principal.display_name;
-    e.key_prefix = presentedKeyPrefix(request);
-    e.client_ip = request.client_ip;
-    e.method = std::string(http::methodName(request.method));
-    e.path = request.path;
     e.reason = std::string(class_name) + "_limit";
     e.detail_json = nlohmann::json{{"class", class_name}, {"limit", limit}, {"window_s", 60}}.dump();
     audit_->record(std::move(e));

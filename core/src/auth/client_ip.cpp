@@ -1,20 +1,12 @@
 #include "auth/client_ip.h"
 
+#include "common/text.h"
+
 #include <string_view>
 
 namespace bambuddy::auth {
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 bool isAddress(std::string_view text) {
   // A bare address parses as a single-host range; anything with a '/' is not an address.
@@ -43,7 +35,7 @@ std::string resolveClientIp(const std::string& peer_ip, const std::optional<std:
   while (true) {
     const std::size_t comma = end == 0 ? std::string_view::npos : list.rfind(',', end - 1);
     const std::size_t begin = comma == std::string_view::npos ? 0 : comma + 1;
-    std::string_view entry = trim(list.substr(begin, end - begin));
+    std::string_view entry = trimOws(list.substr(begin, end - begin));
     if (!isAddress(entry)) {
       return last_good;
     }

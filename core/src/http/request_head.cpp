@@ -1,5 +1,7 @@
 #include "http/request_head.h"
 
+#include "common/text.h"
+
 #include <limits>
 
 #include "http/url.h"
@@ -7,16 +9,6 @@
 namespace bambuddy::http {
 
 namespace {
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // Calls `fn` for each comma-separated, trimmed, non-empty element of a list-valued header.
 template <typename Fn> void forEachListItem(std::string_view value, Fn fn) {
@@ -26,7 +18,7 @@ template <typename Fn> void forEachListItem(std::string_view value, Fn fn) {
     if (comma == std::string_view::npos) {
       comma = value.size();
     }
-    std::string_view item = trim(value.substr(start, comma - start));
+    std::string_view item = trimOws(value.substr(start, comma - start));
     if (!item.empty()) {
       fn(item);
     }
@@ -90,7 +82,7 @@ std::optional<RequestHead> parseRequestHead(std::string_view head) {
       return std::nullopt;
     }
     std::string_view name = header_line.substr(0, colon);
-    std::string_view value = trim(header_line.substr(colon + 1));
+    std::string_view value = trimOws(header_line.substr(colon + 1));
     out.headers.emplace_back(std::string(name), std::string(value));
 
     if (equalsIgnoreCase(name, "Content-Length")) {
@@ -103,7 +95,7 @@ std::optional<RequestHead> parseRequestHead(std::string_view head) {
           out.content_length = length;
         }
       });
-      if (trim(value).empty()) {
+      if (trimOws(value).empty()) {
         out.bad_content_length = true;
       }
     } else if (equalsIgnoreCase(name, "Transfer-Encoding")) {
