@@ -1,6 +1,7 @@
 #include "app/app.h"
 
 #include "api/audit_routes.h"
+#include "api/printer_routes.h"
 #include "api/system_routes.h"
 #include "auth/audit_log.h"
 #include "auth/auth_gate.h"
@@ -10,6 +11,8 @@
 #include "http/http_server.h"
 #include "http/router.h"
 #include "plugins/plugin_host.h"
+#include "printers/printer_registry.h"
+#include "printers/printer_store.h"
 #include "storage/database.h"
 #include "storage/kv_store.h"
 #include "storage/migrations.h"
@@ -25,10 +28,32 @@ struct App::Services {
   std::unique_ptr<bus::EventBus> bus;
   std::unique_ptr<auth::AuditLog> audit;
   std::unique_ptr<plugins::PluginHost> plugins;
+  std::unique_ptr<printers::PrinterStore> printer_store;
+  std::unique_ptr<printers::PrinterRegistry> printers;
   std::unique_ptr<auth::AuthGate> gate;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::HttpServer> http;
 };
+
+namespace {
+
+// Printers declared in YAML: the instances of printer driver plugins listed in the config.
+std::vector<printers::ConfiguredPrinter> configuredPrinters(const config::CoreConfig& config,
+                                                            const plugins::PluginHost& host) {
+  std::vector<printers::ConfiguredPrinter> out;
+  for (const config::PluginEntryConfig& entry : config.plugins) {
+    const plugins::LoadedPlugin* plugin = host.find(entry.name);
+    if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_PRINTER_DRIVER) {
+      continue;
+    }
+    for (const config::PluginInstanceConfig& instance : entry.instances) {
+      out.push_back({entry.name, instance.id, instance.name.empty() ? instance.id : instance.name});
+    }
+  }
+  return out;
+}
+
+} // namespace
 
 App::App(const config::CoreConfig& config, Logger& logger)
     : config_(config), logger_(logger), services_(std::make_unique<Services>()) {}
@@ -61,11 +86,20 @@ void App::start() {
     s.router = std::make_unique<http::Router>();
     s.plugins = std::make_unique<plugins::PluginHost>(plugins::HostServices{
         logger_, *s.bus, *s.kv, config_.data_dir, [] { return nowUtcMs(); }, s.router.get()});
+    s.printer_store = std::make_unique<printers::PrinterStore>(*s.database);
+    printers::LifecycleSettings lifecycle;
+    lifecycle.progress_milestones = config_.printers.progress_milestones;
+    lifecycle.offline_debounce_ms = config_.printers.offline_debounce_ms;
+    s.printers = std::make_unique<printers::PrinterRegistry>(*s.printer_store, *s.plugins, *s.bus, logger_,
+                                                             [] { return nowUtcMs(); }, lifecycle);
+    s.printers->listen(); // before drivers start, so their first reports are kept
     s.plugins->loadAll(config_);
+    s.printers->start(configuredPrinters(config_, *s.plugins));
 
     api::addHealthRoutes(*s.router);
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
+    api::addPrinterRoutes(*s.router, *s.printers, nullptr);
 
     auth::AuthSettings auth_settings;
     auth_settings.read_limit = config_.auth.read_limit;
@@ -123,10 +157,15 @@ void App::stop() {
   }
   s.gate.reset();
   s.router.reset();
+  if (s.printers) {
+    s.printers->stop(); // no more reports handled or events derived while drivers shut down
+  }
   if (s.plugins) {
     s.plugins->shutdown();
     s.plugins.reset();
   }
+  s.printers.reset();
+  s.printer_store.reset();
   s.audit.reset(); // stores what is queued; before the bus it subscribes to and the database
   if (s.bus) {
     s.bus->stop();

@@ -99,6 +99,7 @@ public:
     auth(objectOr(data, "auth", empty_), config.auth);
     config.audit.retention_days =
         numberOr<int>(objectOr(data, "audit", empty_), "retention_days", config.audit.retention_days);
+    printers(objectOr(data, "printers", empty_), config.printers);
     std::string level = stringOr(objectOr(data, "log", empty_), "level", "info");
     if (!parseLogLevel(level, config.log_level)) {
       config.log_level = LogLevel::Info; // the schema's enum has already reported it
@@ -229,6 +230,20 @@ private:
     }
   }
 
+  void printers(const json& section, PrintersConfig& out) {
+    const json* milestones = member(section, "progress_milestones");
+    if (milestones != nullptr && milestones->is_array()) {
+      out.progress_milestones.clear();
+      for (const json& m : *milestones) {
+        if (m.is_number_integer()) {
+          out.progress_milestones.push_back(m.get<int>());
+        }
+      }
+      std::sort(out.progress_milestones.begin(), out.progress_milestones.end());
+    }
+    out.offline_debounce_ms = static_cast<int64_t>(numberOr<double>(section, "offline_debounce_s", 60.0) * 1000.0);
+  }
+
   void instances(const json& item, PluginEntryConfig& entry) {
     const json* list = member(item, "instances");
     if (list == nullptr) {
@@ -248,6 +263,7 @@ private:
       PluginInstanceConfig instance;
       instance.pointer = childPointer(base, j);
       instance.id = stringOr(raw, "id", "");
+      instance.name = stringOr(raw, "name", instance.id);
       const json* settings = member(raw, "settings");
       if (settings != nullptr && settings->is_object()) {
         instance.settings = *settings;

@@ -54,8 +54,14 @@ struct BusConfig {
   int dispatch_threads = 1;
 };
 
+struct PrintersConfig {
+  std::vector<int> progress_milestones{25, 50, 75}; // ascending
+  int64_t offline_debounce_ms = 60000;
+};
+
 struct PluginInstanceConfig {
   std::string id;
+  std::string name; // display name; the id when absent
   nlohmann::json settings = nlohmann::json::object(); // {} when absent
   std::string pointer;                                // "/plugins/load/2/instances/0"
 };
@@ -78,6 +84,7 @@ struct CoreConfig {
   BusConfig bus;
   AuthConfig auth;
   AuditConfig audit;
+  PrintersConfig printers;
   LogLevel log_level = LogLevel::Info;
   std::vector<std::string> plugin_search_path; // absolute
   std::vector<PluginEntryConfig> plugins;

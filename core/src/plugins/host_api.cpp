@@ -391,19 +391,36 @@ int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* p
       fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_handler", "handler is NULL");
       return BB_ERR_INVALID_ARGUMENT;
     }
-    std::shared_ptr<InstanceContext> owner = ctx->shared_from_this();
+    // Same plugin, instance id, method and pattern as an earlier (destroyed) instance: the route
+    // already exists and now serves the new instance.
+    std::string method_name(http::methodName(*parsed));
+    auto [binding, rebound] = ctx->services->route_bindings->bind(
+        ctx->plugin_name, ctx->instance_id, method_name, pattern, ctx->shared_from_this(), handler, user);
+    if (rebound) {
+      return BB_OK;
+    }
     http::RouteSpec spec;
     spec.method = *parsed;
     spec.pattern = pattern;
     spec.permission = permission_name;
     spec.rate_class = rc;
     spec.summary = "served by plugin " + ctx->plugin_name;
-    spec.handler = [owner, handler, user](const http::Request& request) {
-      return callRoute(*owner, handler, user, request);
+    spec.handler = [binding = binding](const http::Request& request) {
+      std::shared_ptr<InstanceContext> owner;
+      bb_route_fn fn = nullptr;
+      void* fn_user = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(binding->mutex);
+        owner = binding->owner;
+        fn = binding->handler;
+        fn_user = binding->user;
+      }
+      return callRoute(*owner, fn, fn_user, request);
     };
     try {
       ctx->services->router->add(std::move(spec));
     } catch (const std::invalid_argument& e) {
+      ctx->services->route_bindings->forget(ctx->plugin_name, ctx->instance_id, method_name, pattern);
       fill(err, BB_ERR_CONFLICT, "route_conflict", e.what());
       return BB_ERR_CONFLICT;
     }

@@ -4,6 +4,8 @@
 
 #include <bambuddy/abi.h>
 
+#include "plugins/route_bindings.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -35,6 +37,8 @@ struct HostServices {
   std::string data_dir;              // instance data dirs live under <data_dir>/plugins/<name>/<id>
   std::function<int64_t()> clock_ms; // UTC epoch ms; replaceable in tests
   http::Router* router = nullptr;    // where plugin routes go; null when the host serves no HTTP
+  // Which instance serves each plugin route (shared by every instance of this host).
+  std::shared_ptr<RouteBindings> route_bindings = std::make_shared<RouteBindings>();
 };
 
 // What bb_host_ctx points to. Created before `create`, destroyed after `destroy`.

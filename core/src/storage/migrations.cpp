@@ -145,6 +145,22 @@ const std::vector<Migration>& coreMigrations() {
         "reason TEXT, "
         "detail TEXT)",
         "CREATE INDEX audit_log_at_ms ON audit_log (at_ms)"}},
+      {3,
+       "printers",
+       {"CREATE TABLE printers ("
+        "id INTEGER PRIMARY KEY, "
+        "name TEXT NOT NULL, "
+        "driver TEXT NOT NULL, "
+        "instance_id TEXT NOT NULL, "
+        "source TEXT NOT NULL, "
+        "settings TEXT NOT NULL, "
+        "lifecycle TEXT NOT NULL, "
+        "created_at_ms BIGINT NOT NULL, "
+        "updated_at_ms BIGINT NOT NULL, "
+        "UNIQUE (driver, instance_id))",
+        // Ids handed out once and never again, even after the highest row is deleted (portable
+        // replacement for SQLite's AUTOINCREMENT).
+        "CREATE TABLE id_sequences (name TEXT PRIMARY KEY, last_value BIGINT NOT NULL)"}},
   };
   return migrations;
 }

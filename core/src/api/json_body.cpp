@@ -1,0 +1,41 @@
+#include "api/json_body.h"
+
+#include <cctype>
+
+namespace bambuddy::api {
+
+std::optional<nlohmann::json> parseJsonObject(const http::Request& request, http::Response& error) {
+  if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    error = http::Response::error(400, "invalid_body", "the request body is empty; a JSON object is expected");
+    return std::nullopt;
+  }
+  try {
+    nlohmann::json body = nlohmann::json::parse(request.body);
+    if (!body.is_object()) {
+      error = http::Response::error(400, "invalid_body",
+                                    std::string("the request body must be a JSON object, not ") + body.type_name());
+      return std::nullopt;
+    }
+    return body;
+  } catch (const nlohmann::json::parse_error& e) {
+    error = http::Response::error(400, "invalid_json",
+                                  "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    return std::nullopt;
+  }
+}
+
+std::optional<int64_t> parseId(const std::string& text) {
+  if (text.empty() || text.size() > 18) {
+    return std::nullopt;
+  }
+  int64_t value = 0;
+  for (char c : text) {
+    if (!std::isdigit(static_cast<unsigned char>(c))) {
+      return std::nullopt;
+    }
+    value = value * 10 + (c - '0');
+  }
+  return value > 0 ? std::optional<int64_t>(value) : std::nullopt;
+}
+
+} // namespace bambuddy::api

@@ -1,0 +1,185 @@
+#include "api/printer_routes.h"
+
+#include "api/json_body.h"
+#include "api/pagination.h"
+#include "http/router.h"
+#include "printers/printer_registry.h"
+
+#include <algorithm>
+
+namespace bambuddy::api {
+
+namespace {
+
+using printers::PrinterError;
+
+http::Response errorResponse(const PrinterError& e) {
+  int status = 400;
+  switch (e.kind()) {
+  case PrinterError::Kind::Invalid:
+    status = 400;
+    break;
+  case PrinterError::Kind::NotFound:
+    status = 404;
+    break;
+  case PrinterError::Kind::Conflict:
+    status = 409;
+    break;
+  case PrinterError::Kind::Unavailable:
+    status = 503;
+    break;
+  case PrinterError::Kind::Unsupported:
+    status = 422;
+    break;
+  }
+  nlohmann::json body = {{"detail", e.what()}, {"code", e.code()}};
+  if (e.extra().is_object()) {
+    body.update(e.extra());
+  }
+  return http::Response::json(status, body);
+}
+
+// A key limited to some printers sees the others as absent.
+bool visible(const http::Request& request, int64_t id) {
+  if (!request.principal || request.principal->printer_ids.empty()) {
+    return true;
+  }
+  const auto& allowed = request.principal->printer_ids;
+  return std::find(allowed.begin(), allowed.end(), id) != allowed.end();
+}
+
+template <class Fn> http::Response withPrinter(const http::Request& request, Fn&& fn) {
+  auto id = parseId(request.params.at("id"));
+  if (!id || !visible(request, *id)) {
+    return http::Response::error(404, "not_found", "no printer with id " + request.params.at("id"));
+  }
+  try {
+    return fn(*id);
+  } catch (const PrinterError& e) {
+    return errorResponse(e);
+  }
+}
+
+void addControl(http::Router& router, printers::PrinterRegistry& registry, const std::string& action) {
+  router.add({http::Method::Post, "/api/v1/printers/{id}/print/" + action, "printers:control",
+              http::RateClass::Control, "Send " + action + " to the printer",
+              [&registry, action](const http::Request& request) {
+                return withPrinter(request, [&](int64_t id) {
+                  nlohmann::json result = registry.command(id, {{"action", action}});
+                  return http::Response::json(
+                      200, {{"printer_id", id}, {"action", action}, {"accepted", true}, {"result", result}});
+                });
+              }});
+}
+
+} // namespace
+
+void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver) {
+  router.add({http::Method::Get, "/api/v1/printers", "printers:read", http::RateClass::Read,
+              "Printers with a status summary", [&registry](const http::Request& request) {
+                http::Response error;
+                auto page = parsePage(request, error);
+                if (!page) {
+                  return error;
+                }
+                nlohmann::json items = nlohmann::json::array();
+                for (int64_t id : registry.ids()) {
+                  if (!visible(request, id)) {
+                    continue;
+                  }
+                  try {
+                    nlohmann::json d = registry.details(id);
+                    items.push_back({{"id", id},
+                                     {"name", d["name"]},
+                                     {"driver", d["driver"]},
+                                     {"source", d["source"]},
+                                     {"model", d["model"]},
+                                     {"status", d["status"]}});
+                  } catch (const PrinterError&) {
+                    // removed between ids() and details(): simply not listed
+                  }
+                }
+                return http::Response::json(200, listEnvelope(items, *page));
+              }});
+
+  router.add({http::Method::Get, "/api/v1/printers/{id}", "printers:read", http::RateClass::Read,
+              "Printer details and capabilities", [&registry](const http::Request& request) {
+                return withPrinter(request,
+                                   [&](int64_t id) { return http::Response::json(200, registry.details(id)); });
+              }});
+
+  router.add({http::Method::Get, "/api/v1/printers/{id}/status", "printers:read", http::RateClass::Read,
+              "Live printer status", [&registry](const http::Request& request) {
+                return withPrinter(request,
+                                   [&](int64_t id) { return http::Response::json(200, registry.status(id)); });
+              }});
+
+  router.add({http::Method::Post, "/api/v1/printers", "admin", http::RateClass::Write, "Add a printer",
+              [&registry](const http::Request& request) {
+                http::Response error;
+                auto body = parseJsonObject(request, error);
+                if (!body) {
+                  return error;
+                }
+                try {
+                  return http::Response::json(201, registry.create(*body));
+                } catch (const PrinterError& e) {
+                  return errorResponse(e);
+                }
+              }});
+
+  router.add({http::Method::Patch, "/api/v1/printers/{id}", "admin", http::RateClass::Write,
+              "Rename a printer or change its driver settings", [&registry](const http::Request& request) {
+                return withPrinter(request, [&](int64_t id) {
+                  http::Response error;
+                  auto body = parseJsonObject(request, error);
+                  if (!body) {
+                    return error;
+                  }
+                  return http::Response::json(200, registry.update(id, *body));
+                });
+              }});
+
+  router.add({http::Method::Delete, "/api/v1/printers/{id}", "admin", http::RateClass::Write, "Remove a printer",
+              [&registry](const http::Request& request) {
+                return withPrinter(request, [&](int64_t id) {
+                  registry.remove(id);
+                  http::Response response;
+                  response.status = 204;
+                  response.content_type.clear();
+                  return response;
+                });
+              }});
+
+  for (const char* action : {"pause", "resume", "stop"}) {
+    addControl(router, registry, action);
+  }
+
+  router.add({http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control", http::RateClass::Control,
+              "Start printing an archive", [&registry, resolver](const http::Request& request) {
+                return withPrinter(request, [&](int64_t id) {
+                  http::Response error;
+                  auto body = parseJsonObject(request, error);
+                  if (!body) {
+                    return error;
+                  }
+                  if (!body->contains("archive_id") || !(*body)["archive_id"].is_number_integer() ||
+                      (*body)["archive_id"].get<int64_t>() <= 0) {
+                    return http::Response::error(400, "invalid_archive_id",
+                                                 "archive_id: required, a positive integer");
+                  }
+                  registry.requireStartSupport(id); // 422 before looking at the archive
+                  if (!resolver) {
+                    return http::Response::error(503, "archives_unavailable",
+                                                 "this server has no archive store to print from");
+                  }
+                  nlohmann::json command = resolver(*body);
+                  command["action"] = "start_print";
+                  nlohmann::json result = registry.command(id, command);
+                  return http::Response::json(
+                      200, {{"printer_id", id}, {"action", "start"}, {"accepted", true}, {"result", result}});
+                });
+              }});
+}
+
+} // namespace bambuddy::api

@@ -1,0 +1,25 @@
+// /api/v1/printers: the printer list, details and live status, management (admin) and print
+// control (printers:control, control rate class).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+
+namespace bambuddy::http {
+class Router;
+}
+namespace bambuddy::printers {
+class PrinterRegistry;
+}
+
+namespace bambuddy::api {
+
+// Turns the body of POST /printers/{id}/print/start into the driver's start_print command
+// (filename, estimated time, ...). Throws printers::PrinterError (NotFound for an unknown archive).
+using StartPrintResolver = std::function<nlohmann::json(const nlohmann::json& body)>;
+
+void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver);
+
+} // namespace bambuddy::api

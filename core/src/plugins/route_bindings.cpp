@@ -1,0 +1,29 @@
+#include "plugins/route_bindings.h"
+
+namespace bambuddy::plugins {
+
+std::pair<std::shared_ptr<RouteBinding>, bool>
+RouteBindings::bind(const std::string& plugin, const std::string& instance, const std::string& method,
+                    const std::string& pattern, std::shared_ptr<InstanceContext> owner, bb_route_fn handler,
+                    void* user) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto [it, inserted] = bindings_.try_emplace(Key{plugin, instance, method, pattern});
+  if (inserted) {
+    it->second = std::make_shared<RouteBinding>();
+  }
+  {
+    std::lock_guard<std::mutex> binding_lock(it->second->mutex);
+    it->second->owner = std::move(owner);
+    it->second->handler = handler;
+    it->second->user = user;
+  }
+  return {it->second, !inserted};
+}
+
+void RouteBindings::forget(const std::string& plugin, const std::string& instance, const std::string& method,
+                           const std::string& pattern) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  bindings_.erase(Key{plugin, instance, method, pattern});
+}
+
+} // namespace bambuddy::plugins

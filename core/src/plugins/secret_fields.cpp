@@ -1,0 +1,101 @@
+#include "plugins/secret_fields.h"
+
+#include <array>
+
+namespace bambuddy::plugins {
+
+namespace {
+
+bool wellKnownSecretName(const std::string& name) {
+  static const std::array<const char*, 6> kNames = {"password", "secret", "token",
+                                                    "access_code", "api_key", "previous_secret"};
+  for (const char* known : kNames) {
+    if (name == known) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool isSecret(const nlohmann::json* property_schema, const std::string& name, bool schema_usable) {
+  if (!schema_usable) {
+    return wellKnownSecretName(name);
+  }
+  if (property_schema == nullptr || !property_schema->is_object()) {
+    return false;
+  }
+  auto flag = [&](const char* key) {
+    auto it = property_schema->find(key);
+    return it != property_schema->end() && it->is_boolean() && it->get<bool>();
+  };
+  return flag("writeOnly") || flag("x-bambuddy-secret");
+}
+
+const nlohmann::json* propertySchema(const nlohmann::json* schema, const std::string& name) {
+  if (schema == nullptr || !schema->is_object()) {
+    return nullptr;
+  }
+  auto props = schema->find("properties");
+  if (props == schema->end() || !props->is_object()) {
+    return nullptr;
+  }
+  auto it = props->find(name);
+  return it == props->end() ? nullptr : &*it;
+}
+
+void redactInto(nlohmann::json& value, const nlohmann::json* schema, bool schema_usable) {
+  if (!value.is_object()) {
+    return;
+  }
+  for (auto it = value.begin(); it != value.end(); ++it) {
+    const nlohmann::json* sub = propertySchema(schema, it.key());
+    if (isSecret(sub, it.key(), schema_usable)) {
+      if (!it.value().is_null()) {
+        it.value() = kSecretMask;
+      }
+    } else if (it.value().is_object()) {
+      redactInto(it.value(), sub, schema_usable);
+    }
+  }
+}
+
+nlohmann::json mergeInto(const nlohmann::json& current, const nlohmann::json& patch, const nlohmann::json* schema,
+                         bool schema_usable) {
+  if (!patch.is_object()) {
+    return patch;
+  }
+  nlohmann::json result = current.is_object() ? current : nlohmann::json::object();
+  for (auto it = patch.begin(); it != patch.end(); ++it) {
+    const nlohmann::json* sub = propertySchema(schema, it.key());
+    if (it.value().is_null()) {
+      result.erase(it.key());
+    } else if (isSecret(sub, it.key(), schema_usable) && it.value() == kSecretMask) {
+      continue; // the client echoed the mask: keep what is stored
+    } else if (it.value().is_object()) {
+      result[it.key()] = mergeInto(result.contains(it.key()) ? result[it.key()] : nlohmann::json(), it.value(),
+                                   sub, schema_usable);
+    } else {
+      result[it.key()] = it.value();
+    }
+  }
+  return result;
+}
+
+} // namespace
+
+nlohmann::json redactSecrets(const nlohmann::json& settings, const std::string& schema_text) {
+  nlohmann::json schema = nlohmann::json::parse(schema_text, nullptr, false);
+  bool usable = schema.is_object();
+  nlohmann::json copy = settings;
+  redactInto(copy, usable ? &schema : nullptr, usable);
+  return copy;
+}
+
+nlohmann::json mergeSettings(const nlohmann::json& current, const nlohmann::json& patch,
+                             const std::string& schema_text) {
+  nlohmann::json schema = nlohmann::json::parse(schema_text, nullptr, false);
+  bool usable = schema.is_object();
+  return mergeInto(current, patch, usable ? &schema : nullptr, usable);
+}
+
+} // namespace bambuddy::plugins

@@ -1,0 +1,709 @@
+#include "printers/printer_registry.h"
+
+#include "bus/event_bus.h"
+#include "bus/topics.h"
+#include "common/logger.h"
+#include "common/time.h"
+#include "plugins/plugin_host.h"
+#include "plugins/secret_fields.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace bambuddy::printers {
+
+namespace {
+
+constexpr const char* kComponent = "printers";
+constexpr std::size_t kMaxNameBytes = 100;
+
+nlohmann::json orNull(const nlohmann::json& object, const char* key) {
+  if (object.is_object()) {
+    auto it = object.find(key);
+    if (it != object.end()) {
+      return *it;
+    }
+  }
+  return nullptr;
+}
+
+std::string stringOf(const nlohmann::json& object, const char* key) {
+  nlohmann::json v = orNull(object, key);
+  return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+std::string validName(const nlohmann::json& value) {
+  if (!value.is_string()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_name", "name: must be a string");
+  }
+  std::string name = value.get<std::string>();
+  if (name.find_first_not_of(" \t") == std::string::npos) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_name", "name: must not be empty");
+  }
+  if (name.size() > kMaxNameBytes) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_name",
+                       "name: at most " + std::to_string(kMaxNameBytes) + " bytes");
+  }
+  return name;
+}
+
+// Which states allow which action, for a 409 that names the state before bothering the driver.
+bool actionFits(const std::string& action, const std::string& state) {
+  if (action == "pause") {
+    return state == "printing" || state == "preparing";
+  }
+  if (action == "resume") {
+    return state == "paused";
+  }
+  if (action == "stop") {
+    return state == "printing" || state == "preparing" || state == "paused";
+  }
+  if (action == "start_print") {
+    return state == "idle" || state == "finished" || state == "failed";
+  }
+  return true;
+}
+
+PrinterError fromPluginError(const plugins::PluginCallError& e, const std::string& state) {
+  switch (e.code()) {
+  case BB_ERR_CONFLICT:
+    return PrinterError(PrinterError::Kind::Conflict, "state_conflict", e.what(), {{"state", state}});
+  case BB_ERR_UNAVAILABLE:
+    return PrinterError(PrinterError::Kind::Unavailable, "printer_unavailable", e.what(), {{"state", state}});
+  case BB_ERR_UNSUPPORTED:
+    return PrinterError(PrinterError::Kind::Unsupported, "unsupported", e.what());
+  case BB_ERR_INVALID_ARGUMENT:
+    return PrinterError(PrinterError::Kind::Invalid, "invalid_command", e.what());
+  default:
+    return PrinterError(PrinterError::Kind::Unavailable, "driver_error",
+                        std::string("the printer driver failed: ") + e.what());
+  }
+}
+
+} // namespace
+
+struct PrinterRegistry::Live {
+  PrinterRecord record;
+  nlohmann::json status;      // the driver's latest report (null until the first)
+  int64_t updated_at_ms = 0;  // when it arrived
+  std::unique_ptr<LifecycleDetector> detector;
+  nlohmann::json persisted;   // detector memory as last written to the database
+  std::string problem;        // why there is no running driver instance, if so
+  nlohmann::json capabilities = nlohmann::json::object();
+};
+
+PrinterRegistry::PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins, bus::EventBus& bus,
+                                 Logger& logger, std::function<int64_t()> clock_ms, LifecycleSettings settings)
+    : store_(store), plugins_(plugins), bus_(bus), logger_(logger), clock_ms_(std::move(clock_ms)),
+      settings_(std::move(settings)) {}
+
+PrinterRegistry::~PrinterRegistry() {
+  stop();
+}
+
+void PrinterRegistry::listen() {
+  if (subscription_ != 0) {
+    return;
+  }
+  subscription_ = bus_.subscribe(bus::topics::kPrinterStatusReported.name,
+                                 [this](const bus::Event& event) { onStatus(event.payload_json); }, this);
+}
+
+void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
+  listen();
+  const int64_t now = clock_ms_();
+  std::vector<PrinterRecord> rows = store_.list();
+
+  // YAML printers: one row each (so they have a stable id), rows of removed ones deleted.
+  std::vector<PrinterRecord> kept;
+  for (const ConfiguredPrinter& c : configured) {
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const PrinterRecord& r) {
+      return r.source == "config" && r.driver == c.driver && r.instance_id == c.instance_id;
+    });
+    if (it == rows.end()) {
+      PrinterRecord record;
+      record.name = c.name;
+      record.driver = c.driver;
+      record.instance_id = c.instance_id;
+      record.source = "config";
+      record.created_at_ms = record.updated_at_ms = now;
+      kept.push_back(store_.insert(std::move(record)));
+      logger_.info(kComponent, "printer '" + c.name + "' (" + c.driver + "/" + c.instance_id +
+                                   ") from the config file has id " + std::to_string(kept.back().id));
+    } else {
+      if (it->name != c.name) {
+        it->name = c.name;
+        it->updated_at_ms = now;
+        store_.update(*it);
+      }
+      kept.push_back(*it);
+    }
+  }
+  for (const PrinterRecord& r : rows) {
+    if (r.source == "api") {
+      kept.push_back(r);
+    } else if (std::none_of(kept.begin(), kept.end(), [&](const PrinterRecord& k) { return k.id == r.id; })) {
+      if (plugins_.find(r.driver) == nullptr) {
+        kept.push_back(r); // its driver did not load this time: keep the printer and say why
+        continue;
+      }
+      store_.remove(r.id);
+      logger_.info(kComponent, "printer " + std::to_string(r.id) + " ('" + r.name +
+                                   "') is no longer in the config file and was removed");
+    }
+  }
+  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const PrinterRecord& r : kept) {
+      adopt(r);
+    }
+  }
+  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
+  for (const PrinterRecord& r : kept) {
+    if (r.source == "api") {
+      std::lock_guard<std::mutex> lock(mutex_);
+      Live& live = *printers_.at(r.id);
+      // createDriver calls into the plugin host, never back into this registry's mutex: the
+      // driver's first report goes through the bus and waits for the lock like any other.
+      createDriver(r, live);
+    } else {
+      plugins::PluginInstance* instance = plugins_.findInstance(r.driver, r.instance_id);
+      std::lock_guard<std::mutex> lock(mutex_);
+      Live& live = *printers_.at(r.id);
+      if (instance == nullptr) {
+        live.problem = "the driver plugin " + r.driver + " did not load (see the server log)";
+      } else {
+        try {
+          live.capabilities = nlohmann::json::parse(instance->driverCapabilities(), nullptr, false);
+        } catch (const std::exception& e) {
+          logger_.warn(kComponent, "capabilities of printer " + std::to_string(r.id) + ": " + e.what());
+        }
+      }
+    }
+  }
+  instances.unlock();
+
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (!clock_.joinable()) {
+    stopping_ = false;
+    clock_ = std::thread([this] { clockLoop(); });
+  }
+}
+
+void PrinterRegistry::stop() {
+  if (subscription_ != 0) {
+    bus_.unsubscribe(subscription_);
+    subscription_ = 0;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  clock_cv_.notify_all();
+  if (clock_.joinable()) {
+    clock_.join();
+  }
+}
+
+void PrinterRegistry::setSettings(const LifecycleSettings& settings) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  settings_ = settings;
+  for (auto& [id, live] : printers_) {
+    live->detector->setSettings(settings);
+  }
+  clock_cv_.notify_all();
+}
+
+LifecycleSettings PrinterRegistry::settings() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return settings_;
+}
+
+void PrinterRegistry::addEnricher(EventEnricher enricher) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  enrichers_.push_back(std::move(enricher));
+}
+
+PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record) {
+  auto live = std::make_unique<Live>();
+  live->record = record;
+  live->persisted = record.lifecycle;
+  live->detector = std::make_unique<LifecycleDetector>(settings_, LifecycleMemory::fromJson(record.lifecycle),
+                                                       clock_ms_());
+  InstanceKey key{record.driver, record.instance_id};
+  by_instance_[key] = record.id;
+  Live& ref = *live;
+  printers_[record.id] = std::move(live);
+  auto early = early_reports_.find(key);
+  if (early != early_reports_.end()) {
+    nlohmann::json status = std::move(early->second);
+    early_reports_.erase(early);
+    ref.status = status;
+    ref.updated_at_ms = clock_ms_();
+    publishEvents(ref, ref.detector->onReport(status, ref.updated_at_ms));
+  }
+  return ref;
+}
+
+void PrinterRegistry::createDriver(const PrinterRecord& record, Live& live) {
+  try {
+    plugins::PluginInstance& instance = plugins_.createInstance(record.driver, record.instance_id, record.settings);
+    live.problem.clear();
+    live.capabilities = nlohmann::json::parse(instance.driverCapabilities(), nullptr, false);
+    if (!live.capabilities.is_object()) {
+      live.capabilities = nlohmann::json::object();
+    }
+  } catch (const std::exception& e) {
+    live.problem = std::string("the driver could not start: ") + e.what();
+    logger_.warn(kComponent, "printer " + std::to_string(record.id) + " ('" + record.name + "'): " + live.problem);
+  }
+}
+
+std::string PrinterRegistry::instanceSchema(const std::string& driver) const {
+  const plugins::LoadedPlugin* plugin = plugins_.find(driver);
+  if (plugin == nullptr || plugin->descriptor().instance_schema == nullptr) {
+    return "";
+  }
+  return plugin->descriptor().instance_schema;
+}
+
+void PrinterRegistry::onStatus(const std::string& payload_json) {
+  nlohmann::json payload = nlohmann::json::parse(payload_json, nullptr, false);
+  if (!payload.is_object() || !payload.contains("status") || !payload["status"].is_object()) {
+    return;
+  }
+  InstanceKey key{stringOf(payload, "plugin"), stringOf(payload, "instance")};
+  std::vector<std::pair<int64_t, nlohmann::json>> to_save;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = by_instance_.find(key);
+    if (it == by_instance_.end()) {
+      early_reports_[key] = std::move(payload["status"]);
+      return;
+    }
+    Live& live = *printers_.at(it->second);
+    live.status = std::move(payload["status"]);
+    live.updated_at_ms = clock_ms_();
+    publishEvents(live, live.detector->onReport(live.status, live.updated_at_ms));
+    nlohmann::json memory = live.detector->memory().toJson();
+    if (memory != live.persisted) {
+      live.persisted = memory;
+      to_save.emplace_back(live.record.id, memory);
+    }
+  }
+  clock_cv_.notify_all(); // an offline announcement may now be due at another time
+  for (auto& [id, memory] : to_save) {
+    try {
+      store_.saveLifecycle(id, memory);
+    } catch (const std::exception& e) {
+      logger_.warn(kComponent, "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
+    }
+  }
+}
+
+void PrinterRegistry::publishEvents(Live& live, std::vector<LifecycleEvent> events) {
+  for (LifecycleEvent& event : events) {
+    nlohmann::json data = {{"printer", live.record.name}, {"printer_id", live.record.id}};
+    data.update(event.data);
+    for (const EventEnricher& enrich : enrichers_) {
+      try {
+        enrich(event.type, live.record.id, data);
+      } catch (const std::exception& e) {
+        logger_.warn(kComponent, "enriching " + event.type + " failed: " + e.what());
+      }
+    }
+    logger_.info(kComponent, event.type + " on printer " + std::to_string(live.record.id) + " ('" +
+                                 live.record.name + "')");
+    if (!bus_.publish(event.type, data.dump())) {
+      logger_.warn(kComponent, "event " + event.type + " for printer " + std::to_string(live.record.id) +
+                                   " was dropped (bus full or stopping)");
+    }
+  }
+}
+
+void PrinterRegistry::tick() {
+  std::vector<std::pair<int64_t, nlohmann::json>> to_save;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const int64_t now = clock_ms_();
+    for (auto& [id, live] : printers_) {
+      auto events = live->detector->onTick(now);
+      if (events.empty()) {
+        continue;
+      }
+      publishEvents(*live, std::move(events));
+      nlohmann::json memory = live->detector->memory().toJson();
+      if (memory != live->persisted) {
+        live->persisted = memory;
+        to_save.emplace_back(id, memory);
+      }
+    }
+  }
+  for (auto& [id, memory] : to_save) {
+    try {
+      store_.saveLifecycle(id, memory);
+    } catch (const std::exception& e) {
+      logger_.warn(kComponent, "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
+    }
+  }
+}
+
+void PrinterRegistry::clockLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    int64_t wait_ms = 1000;
+    const int64_t now = clock_ms_();
+    for (auto& [id, live] : printers_) {
+      if (auto due = live->detector->offlineDueMs()) {
+        wait_ms = std::min(wait_ms, std::max<int64_t>(0, *due - now));
+      }
+    }
+    if (wait_ms > 0) {
+      clock_cv_.wait_for(lock, std::chrono::milliseconds(wait_ms));
+    }
+    if (stopping_) {
+      break;
+    }
+    lock.unlock();
+    tick();
+    lock.lock();
+  }
+}
+
+std::vector<int64_t> PrinterRegistry::ids() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<int64_t> out;
+  for (const auto& [id, live] : printers_) {
+    out.push_back(id);
+  }
+  return out;
+}
+
+bool PrinterRegistry::exists(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return printers_.count(id) > 0;
+}
+
+std::string PrinterRegistry::name(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = printers_.find(id);
+  return it == printers_.end() ? std::string() : it->second->record.name;
+}
+
+nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
+  const nlohmann::json& s = live.status;
+  std::string state = stringOf(s, "state");
+  bool connected = orNull(s, "connected") == true && state != "offline" && !state.empty();
+  if (!connected) {
+    state = "offline";
+  }
+  nlohmann::json temperatures = orNull(s, "temperatures");
+  if (!temperatures.is_object()) {
+    temperatures = nlohmann::json::object();
+  }
+  nlohmann::json current = nullptr;
+  nlohmann::json print = orNull(s, "current_print");
+  if (print.is_object() && !stringOf(print, "filename").empty()) {
+    auto started = live.detector->printStartedMs();
+    current = {{"filename", stringOf(print, "filename")},
+               {"started_at", started ? nlohmann::json(formatUtcSeconds(*started)) : nlohmann::json(nullptr)}};
+    if (!stringOf(print, "job_id").empty()) {
+      current["job_id"] = stringOf(print, "job_id");
+    }
+  }
+  nlohmann::json errors = orNull(s, "errors");
+  if (!errors.is_array()) {
+    errors = nlohmann::json::array();
+  }
+  std::string connection_error = stringOf(s, "connection_error");
+  if (!connected && connection_error.empty()) {
+    connection_error = !live.problem.empty() ? live.problem
+                       : s.is_null()        ? "no status reported by the driver yet"
+                                            : "not connected";
+  }
+  return {{"id", live.record.id},
+          {"name", live.record.name},
+          {"connected", connected},
+          {"state", state},
+          {"progress", orNull(s, "progress")},
+          {"remaining_time", orNull(s, "remaining_time")},
+          {"temperature", orNull(temperatures, "nozzle")},
+          {"temperatures", temperatures},
+          {"layer", orNull(s, "layer")},
+          {"total_layers", orNull(s, "total_layers")},
+          {"current_print", current},
+          {"errors", errors},
+          {"print_error", orNull(s, "print_error")},
+          {"connection_error", connected ? nlohmann::json(nullptr) : nlohmann::json(connection_error)},
+          {"updated_at", live.updated_at_ms > 0 ? nlohmann::json(formatUtcSeconds(live.updated_at_ms))
+                                                : nlohmann::json(nullptr)}};
+}
+
+nlohmann::json PrinterRegistry::status(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = printers_.find(id);
+  if (it == printers_.end()) {
+    throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+  }
+  return statusLocked(*it->second);
+}
+
+nlohmann::json PrinterRegistry::details(int64_t id) const {
+  std::string schema;
+  nlohmann::json out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = printers_.find(id);
+    if (it == printers_.end()) {
+      throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+    }
+    const Live& live = *it->second;
+    out = {{"id", live.record.id},
+           {"name", live.record.name},
+           {"driver", live.record.driver},
+           {"instance_id", live.record.instance_id},
+           {"source", live.record.source},
+           {"settings", live.record.settings},
+           {"capabilities", live.capabilities},
+           {"model", orNull(live.status, "model")},
+           {"firmware", orNull(live.status, "firmware")},
+           {"created_at", formatUtcSeconds(live.record.created_at_ms)},
+           {"updated_at", formatUtcSeconds(live.record.updated_at_ms)},
+           {"status", statusLocked(live)}};
+    schema = instanceSchema(live.record.driver);
+  }
+  out["settings"] = plugins::redactSecrets(out["settings"], schema);
+  return out;
+}
+
+nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
+  if (!body.is_object()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_body", "body must be a JSON object");
+  }
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "name" && it.key() != "driver" && it.key() != "settings") {
+      throw PrinterError(PrinterError::Kind::Invalid, "unknown_field",
+                         it.key() + ": unknown field (expected name, driver, settings)");
+    }
+  }
+  if (!body.contains("name")) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_name", "name: required");
+  }
+  std::string name = validName(body["name"]);
+  if (!body.contains("driver") || !body["driver"].is_string()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
+                       "driver: required, the name of a printer driver plugin such as printer.bambu");
+  }
+  std::string driver = body["driver"].get<std::string>();
+  const plugins::LoadedPlugin* plugin = plugins_.find(driver);
+  if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_PRINTER_DRIVER) {
+    std::string loaded;
+    for (plugins::PluginSummary& summary : plugins_.summaries()) {
+      const plugins::LoadedPlugin* p = plugins_.find(summary.name);
+      if (p != nullptr && p->descriptor().kind == BB_KIND_PRINTER_DRIVER) {
+        loaded += (loaded.empty() ? "" : ", ") + summary.name;
+      }
+    }
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
+                       "driver: '" + driver + "' is not a loaded printer driver (loaded: " +
+                           (loaded.empty() ? std::string("none") : loaded) + ")");
+  }
+  nlohmann::json settings = body.value("settings", nlohmann::json::object());
+  if (!settings.is_object()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: must be an object");
+  }
+
+  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
+  PrinterRecord record;
+  record.name = name;
+  record.driver = driver;
+  record.source = "api";
+  record.settings = settings;
+  record.created_at_ms = record.updated_at_ms = clock_ms_();
+  record = store_.insert(std::move(record));
+  try {
+    plugins::PluginInstance& instance = plugins_.createInstance(driver, record.instance_id, settings);
+    nlohmann::json caps = nlohmann::json::parse(instance.driverCapabilities(), nullptr, false);
+    std::lock_guard<std::mutex> lock(mutex_);
+    Live& live = adopt(record);
+    live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
+  } catch (const std::exception& e) {
+    store_.remove(record.id);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      early_reports_.erase({driver, record.instance_id});
+    }
+    plugins_.destroyInstance(driver, record.instance_id);
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", std::string("settings: ") + e.what());
+  }
+  instances.unlock();
+  logger_.info(kComponent, "printer " + std::to_string(record.id) + " ('" + name + "', " + driver + ") added");
+  return details(record.id);
+}
+
+nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
+  if (!body.is_object()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_body", "body must be a JSON object");
+  }
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "name" && it.key() != "settings") {
+      throw PrinterError(PrinterError::Kind::Invalid, "unknown_field",
+                         it.key() + ": unknown or read-only field (expected name, settings)");
+    }
+  }
+  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
+  PrinterRecord record;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = printers_.find(id);
+    if (it == printers_.end()) {
+      throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+    }
+    record = it->second->record;
+  }
+  if (record.source == "config") {
+    throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
+                       "this printer is declared in the config file (plugins.load[].instances of " + record.driver +
+                           "); change it there and restart");
+  }
+  std::optional<std::string> new_name;
+  if (body.contains("name")) {
+    new_name = validName(body["name"]);
+  }
+  if (body.contains("settings")) {
+    if (!body["settings"].is_object()) {
+      throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: must be an object");
+    }
+    nlohmann::json merged = plugins::mergeSettings(record.settings, body["settings"], instanceSchema(record.driver));
+    if (merged != record.settings) {
+      plugins_.destroyInstance(record.driver, record.instance_id);
+      std::string failure;
+      nlohmann::json caps;
+      try {
+        caps = nlohmann::json::parse(
+            plugins_.createInstance(record.driver, record.instance_id, merged).driverCapabilities(), nullptr,
+            false);
+      } catch (const std::exception& e) {
+        failure = e.what();
+      }
+      std::lock_guard<std::mutex> lock(mutex_);
+      Live& live = *printers_.at(id);
+      if (!failure.empty()) {
+        // Put the previous driver back: a rejected change changes nothing.
+        createDriver(record, live);
+        throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: " + failure);
+      }
+      record.settings = merged;
+      live.problem.clear();
+      live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
+    }
+  }
+  if (new_name) {
+    record.name = *new_name;
+  }
+  record.updated_at_ms = clock_ms_();
+  store_.update(record);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    printers_.at(id)->record = record;
+  }
+  instances.unlock();
+  return details(id);
+}
+
+void PrinterRegistry::remove(int64_t id) {
+  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
+  PrinterRecord record;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = printers_.find(id);
+    if (it == printers_.end()) {
+      throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+    }
+    record = it->second->record;
+  }
+  if (record.source == "config") {
+    throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
+                       "this printer is declared in the config file; remove it there and restart");
+  }
+  plugins_.destroyInstance(record.driver, record.instance_id);
+  store_.remove(id);
+  std::lock_guard<std::mutex> lock(mutex_);
+  by_instance_.erase({record.driver, record.instance_id});
+  early_reports_.erase({record.driver, record.instance_id});
+  printers_.erase(id);
+  logger_.info(kComponent, "printer " + std::to_string(id) + " ('" + record.name + "') removed");
+}
+
+void PrinterRegistry::requireStartSupport(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = printers_.find(id);
+  if (it == printers_.end()) {
+    throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+  }
+  const Live& live = *it->second;
+  if (live.capabilities.value("start_print", false) != true) {
+    std::string reason = stringOf(live.capabilities, "reason_start_print");
+    throw PrinterError(PrinterError::Kind::Unsupported, "unsupported",
+                       "the " + live.record.driver + " driver cannot start prints" +
+                           (reason.empty() ? std::string() : ": " + reason));
+  }
+}
+
+nlohmann::json PrinterRegistry::command(int64_t id, const nlohmann::json& command) {
+  const std::string action = stringOf(command, "action");
+  if (action == "start_print") {
+    requireStartSupport(id);
+  }
+  std::shared_lock<std::shared_mutex> instances(instances_mutex_);
+  std::string driver, instance_id, state;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = printers_.find(id);
+    if (it == printers_.end()) {
+      throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+    }
+    const Live& live = *it->second;
+    nlohmann::json current = statusLocked(live);
+    state = current["state"].get<std::string>();
+    if (!current["connected"].get<bool>()) {
+      throw PrinterError(PrinterError::Kind::Unavailable, "printer_unavailable",
+                         "printer is not connected" + (current["connection_error"].is_string()
+                                                           ? ": " + current["connection_error"].get<std::string>()
+                                                           : std::string()),
+                         {{"state", state}});
+    }
+    if (!actionFits(action, state)) {
+      throw PrinterError(PrinterError::Kind::Conflict, "state_conflict",
+                         "cannot " + (action == "start_print" ? std::string("start a print") : action) +
+                             " while the printer is " + state,
+                         {{"state", state}});
+    }
+    driver = live.record.driver;
+    instance_id = live.record.instance_id;
+  }
+  plugins::PluginInstance* instance = plugins_.findInstance(driver, instance_id);
+  if (instance == nullptr) {
+    throw PrinterError(PrinterError::Kind::Unavailable, "printer_unavailable", "the printer's driver is not running",
+                       {{"state", state}});
+  }
+  std::string result;
+  try {
+    result = instance->driverCommand(command.dump());
+  } catch (const plugins::PluginCallError& e) {
+    throw fromPluginError(e, state);
+  }
+  if (action == "stop") {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = printers_.find(id);
+    if (it != printers_.end()) {
+      it->second->detector->noteStopRequested(clock_ms_());
+    }
+  }
+  nlohmann::json parsed = result.empty() ? nlohmann::json::object() : nlohmann::json::parse(result, nullptr, false);
+  return parsed.is_object() ? parsed : nlohmann::json::object();
+}
+
+} // namespace bambuddy::printers

@@ -1,0 +1,148 @@
+// The printers the server knows, their live status and the print events derived from it.
+//
+// Drivers report normalized status over the bus (topic printer_status_reported); the registry keeps
+// the latest per printer, runs each printer's lifecycle detector and publishes the resulting events
+// (print_started, print_progress, ..., printer_offline) with the payload of the webhook `data`
+// object. It also owns the printer records: REST-created printers (settings in the database, one
+// driver instance each, created here) and printers declared in YAML (instances created by the
+// plugin host, mirrored into the table so they get an id).
+//
+// Threading: reports arrive on the bus dispatch thread, REST calls on HTTP workers, the debounce
+// clock on the registry's own thread. One mutex guards the live state (held only for in-memory
+// work); another serializes creating and destroying driver instances against commands to them.
+#pragma once
+
+#include "printers/lifecycle_detector.h"
+#include "printers/printer_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bambuddy {
+class Logger;
+namespace bus {
+class EventBus;
+}
+namespace plugins {
+class PluginHost;
+}
+} // namespace bambuddy
+
+namespace bambuddy::printers {
+
+// A printer declared in YAML (plugins.load[].instances of a printer driver).
+struct ConfiguredPrinter {
+  std::string driver;
+  std::string instance_id;
+  std::string name;
+};
+
+// Errors of registry operations, mapped to HTTP statuses by the routes.
+class PrinterError : public std::runtime_error {
+public:
+  enum class Kind { Invalid, NotFound, Conflict, Unavailable, Unsupported };
+  PrinterError(Kind kind, std::string code, const std::string& message, nlohmann::json extra = nullptr)
+      : std::runtime_error(message), kind_(kind), code_(std::move(code)), extra_(std::move(extra)) {}
+  Kind kind() const { return kind_; }
+  const std::string& code() const { return code_; }
+  const nlohmann::json& extra() const { return extra_; }
+
+private:
+  Kind kind_;
+  std::string code_;
+  nlohmann::json extra_;
+};
+
+// Called synchronously for every lifecycle event before it is published; may add fields to `data`
+// (archives add archive_id). Must be quick and must not call back into the registry.
+using EventEnricher = std::function<void(const std::string& type, int64_t printer_id, nlohmann::json& data)>;
+
+class PrinterRegistry {
+public:
+  PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins, bus::EventBus& bus, Logger& logger,
+                  std::function<int64_t()> clock_ms, LifecycleSettings settings);
+  ~PrinterRegistry(); // stop()
+
+  // Subscribes to status reports. Call before the plugin host creates YAML instances so their
+  // first reports are not missed.
+  void listen();
+  // Mirrors YAML printers into the table, creates the driver instances of REST printers, starts
+  // the debounce clock.
+  void start(const std::vector<ConfiguredPrinter>& configured);
+  // Unsubscribes and stops the clock; driver instances belong to the plugin host's shutdown.
+  void stop();
+
+  void setSettings(const LifecycleSettings& settings);
+  LifecycleSettings settings() const;
+  void addEnricher(EventEnricher enricher);
+
+  std::vector<int64_t> ids() const;
+  bool exists(int64_t id) const;
+  // GET /printers/{id}/status shape (docs/printers.md, API.md). NotFound when unknown.
+  nlohmann::json status(int64_t id) const;
+  // Details: record fields, redacted settings, capabilities, status summary.
+  nlohmann::json details(int64_t id) const;
+  std::string name(int64_t id) const;
+
+  // REST management. `body` as received; throws PrinterError.
+  nlohmann::json create(const nlohmann::json& body);
+  nlohmann::json update(int64_t id, const nlohmann::json& body);
+  void remove(int64_t id);
+
+  // pause | resume | stop | start_print. `command` is the full driver command JSON (with
+  // "action"). Returns the driver's result object ({} when none). Throws PrinterError.
+  nlohmann::json command(int64_t id, const nlohmann::json& command);
+
+  // Unsupported (with the driver's reason) when the printer's driver cannot start prints.
+  void requireStartSupport(int64_t id) const;
+
+  // For tests: process everything due now (the clock thread does this on its own).
+  void tick();
+
+private:
+  struct Live;
+  using InstanceKey = std::pair<std::string, std::string>; // driver, instance id
+
+  void onStatus(const std::string& payload_json);
+  void publishEvents(Live& live, std::vector<LifecycleEvent> events); // mutex_ held
+  void persistMemory(Live& live);                                     // mutex_ held
+  void clockLoop();
+  Live& adopt(const PrinterRecord& record); // mutex_ held
+  void createDriver(const PrinterRecord& record, Live& live);
+  std::string instanceSchema(const std::string& driver) const;
+  nlohmann::json statusLocked(const Live& live) const;
+
+  PrinterStore& store_;
+  plugins::PluginHost& plugins_;
+  bus::EventBus& bus_;
+  Logger& logger_;
+  std::function<int64_t()> clock_ms_;
+
+  mutable std::mutex mutex_;
+  LifecycleSettings settings_;
+  std::map<int64_t, std::unique_ptr<Live>> printers_;
+  std::map<InstanceKey, int64_t> by_instance_;
+  std::map<InstanceKey, nlohmann::json> early_reports_; // reports that came before their printer was mapped
+  std::vector<EventEnricher> enrichers_;
+
+  std::shared_mutex instances_mutex_; // exclusive while instances are created/destroyed
+
+  std::condition_variable clock_cv_;
+  bool stopping_ = false;
+  std::thread clock_;
+  uint64_t subscription_ = 0;
+};
+
+} // namespace bambuddy::printers

@@ -1,0 +1,112 @@
+#include "printers/printer_store.h"
+
+#include "storage/database.h"
+#include "storage/id_sequence.h"
+
+namespace bambuddy::printers {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, name, driver, instance_id, source, settings, lifecycle, created_at_ms, updated_at_ms";
+
+nlohmann::json parseObject(const std::string& text) {
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+  return value.is_object() ? value : nlohmann::json::object();
+}
+
+std::vector<PrinterRecord> select(soci::session& session, const std::string& where, const int64_t* id) {
+  std::vector<PrinterRecord> out;
+  long long row_id = 0, created = 0, updated = 0;
+  std::string name, driver, instance_id, source, settings, lifecycle;
+  soci::statement st = (session.prepare << "SELECT " << kColumns << " FROM printers" << where << " ORDER BY id");
+  st.exchange(soci::into(row_id));
+  st.exchange(soci::into(name));
+  st.exchange(soci::into(driver));
+  st.exchange(soci::into(instance_id));
+  st.exchange(soci::into(source));
+  st.exchange(soci::into(settings));
+  st.exchange(soci::into(lifecycle));
+  st.exchange(soci::into(created));
+  st.exchange(soci::into(updated));
+  long long wanted = id != nullptr ? *id : 0;
+  if (id != nullptr) {
+    st.exchange(soci::use(wanted));
+  }
+  st.define_and_bind();
+  st.execute();
+  while (st.fetch()) {
+    PrinterRecord r;
+    r.id = row_id;
+    r.name = name;
+    r.driver = driver;
+    r.instance_id = instance_id;
+    r.source = source;
+    r.settings = parseObject(settings);
+    r.lifecycle = parseObject(lifecycle);
+    r.created_at_ms = created;
+    r.updated_at_ms = updated;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+} // namespace
+
+std::vector<PrinterRecord> PrinterStore::list() {
+  return db_.read([](soci::session& session) { return select(session, "", nullptr); });
+}
+
+std::optional<PrinterRecord> PrinterStore::find(int64_t id) {
+  auto rows = db_.read([&](soci::session& session) { return select(session, " WHERE id = :id", &id); });
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return std::move(rows.front());
+}
+
+PrinterRecord PrinterStore::insert(PrinterRecord record) {
+  return db_.write([&](soci::session& session) {
+    record.id = storage::nextId(session, "printers", "printers");
+    if (record.instance_id.empty()) {
+      record.instance_id = "printer-" + std::to_string(record.id);
+    }
+    long long id = record.id, created = record.created_at_ms, updated = record.updated_at_ms;
+    std::string settings = record.settings.dump();
+    std::string lifecycle = record.lifecycle.dump();
+    session << "INSERT INTO printers (" << kColumns
+            << ") VALUES (:id, :name, :driver, :instance, :source, :settings, :lifecycle, :created, :updated)",
+        soci::use(id), soci::use(record.name), soci::use(record.driver), soci::use(record.instance_id),
+        soci::use(record.source), soci::use(settings), soci::use(lifecycle), soci::use(created),
+        soci::use(updated);
+    return record;
+  });
+}
+
+void PrinterStore::update(const PrinterRecord& record) {
+  db_.write([&](soci::session& session) {
+    long long id = record.id, updated = record.updated_at_ms;
+    std::string settings = record.settings.dump();
+    session << "UPDATE printers SET name = :name, settings = :settings, updated_at_ms = :updated WHERE id = :id",
+        soci::use(record.name), soci::use(settings), soci::use(updated), soci::use(id);
+  });
+}
+
+void PrinterStore::saveLifecycle(int64_t id, const nlohmann::json& lifecycle) {
+  db_.write([&](soci::session& session) {
+    long long row_id = id;
+    std::string text = lifecycle.dump();
+    session << "UPDATE printers SET lifecycle = :lifecycle WHERE id = :id", soci::use(text), soci::use(row_id);
+  });
+}
+
+bool PrinterStore::remove(int64_t id) {
+  return db_.write([&](soci::session& session) {
+    long long row_id = id;
+    soci::statement st = (session.prepare << "DELETE FROM printers WHERE id = :id", soci::use(row_id));
+    st.execute(true);
+    return st.get_affected_rows() > 0;
+  });
+}
+
+} // namespace bambuddy::printers
