@@ -19,7 +19,5 @@ namespace bambuddy::api {
 // {"items": [...], "total", "limit", "offset"}; 400 invalid_parameter names a bad parameter.
 void addAuditRoutes(http::Router& router, const auth::AuditLog& audit);
 
-// "2024-01-15T14:30:00Z" or with fractional seconds ("...:00.123Z") or "+00:00" -> epoch ms.
-std::optional<int64_t> parseUtcTimestamp(const std::string& text);
 
 } // namespace bambuddy::api

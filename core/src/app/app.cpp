@@ -1,8 +1,14 @@
 #include "app/app.h"
 
+#include "api/archive_routes.h"
 #include "api/audit_routes.h"
+#include "api/notification_routes.h"
+#include "api/queue_routes.h"
 #include "api/printer_routes.h"
+#include "api/settings_routes.h"
 #include "api/system_routes.h"
+#include "archives/archive_service.h"
+#include "archives/statistics.h"
 #include "auth/audit_log.h"
 #include "auth/auth_gate.h"
 #include "bus/event_bus.h"
@@ -10,9 +16,12 @@
 #include "common/time.h"
 #include "http/http_server.h"
 #include "http/router.h"
+#include "notifications/notification_service.h"
 #include "plugins/plugin_host.h"
 #include "printers/printer_registry.h"
+#include "queue/queue_service.h"
 #include "printers/printer_store.h"
+#include "settings/settings_service.h"
 #include "storage/database.h"
 #include "storage/kv_store.h"
 #include "storage/migrations.h"
@@ -26,10 +35,16 @@ struct App::Services {
   std::unique_ptr<storage::Database> database;
   std::unique_ptr<storage::KvStore> kv;
   std::unique_ptr<bus::EventBus> bus;
+  std::unique_ptr<settings::SettingsService> settings;
   std::unique_ptr<auth::AuditLog> audit;
   std::unique_ptr<plugins::PluginHost> plugins;
   std::unique_ptr<printers::PrinterStore> printer_store;
   std::unique_ptr<printers::PrinterRegistry> printers;
+  std::unique_ptr<archives::ArchiveStore> archive_store;
+  std::unique_ptr<archives::ArchiveService> archives;
+  std::unique_ptr<queue::QueueStore> queue_store;
+  std::unique_ptr<queue::QueueService> queue;
+  std::unique_ptr<notifications::NotificationService> notifications;
   std::unique_ptr<auth::AuthGate> gate;
   std::unique_ptr<http::Router> router;
   std::unique_ptr<http::HttpServer> http;
@@ -79,6 +94,13 @@ void App::start() {
     s.bus =
         std::make_unique<bus::EventBus>(logger_, config_.bus.queue_capacity, config_.bus.dispatch_threads);
     s.bus->start();
+    settings::Settings defaults;
+    defaults.progress_milestones = config_.printers.progress_milestones;
+    defaults.offline_debounce_s = static_cast<double>(config_.printers.offline_debounce_ms) / 1000.0;
+    defaults.rate_limit_read = config_.auth.read_limit;
+    defaults.rate_limit_write = config_.auth.write_limit;
+    defaults.rate_limit_control = config_.auth.control_limit;
+    s.settings = std::make_unique<settings::SettingsService>(*s.kv, logger_, defaults);
     s.audit = std::make_unique<auth::AuditLog>(*s.database, *s.bus, logger_,
                                                int64_t{config_.audit.retention_days} * 24 * 3600 * 1000);
 
@@ -88,18 +110,61 @@ void App::start() {
         logger_, *s.bus, *s.kv, config_.data_dir, [] { return nowUtcMs(); }, s.router.get()});
     s.printer_store = std::make_unique<printers::PrinterStore>(*s.database);
     printers::LifecycleSettings lifecycle;
-    lifecycle.progress_milestones = config_.printers.progress_milestones;
-    lifecycle.offline_debounce_ms = config_.printers.offline_debounce_ms;
+    const settings::Settings current = s.settings->current();
+    lifecycle.progress_milestones = current.progress_milestones;
+    lifecycle.offline_debounce_ms = static_cast<int64_t>(current.offline_debounce_s * 1000.0);
     s.printers = std::make_unique<printers::PrinterRegistry>(*s.printer_store, *s.plugins, *s.bus, logger_,
                                                              [] { return nowUtcMs(); }, lifecycle);
     s.printers->listen(); // before drivers start, so their first reports are kept
+    s.archive_store = std::make_unique<archives::ArchiveStore>(*s.database);
+    s.archives = std::make_unique<archives::ArchiveService>(*s.archive_store, *s.plugins, logger_,
+                                                            [] { return nowUtcMs(); });
+    s.printers->addEnricher([&s](const std::string& type, int64_t printer_id, nlohmann::json& data) {
+      s.archives->enrich(type, printer_id, data);
+    });
+    s.queue_store = std::make_unique<queue::QueueStore>(*s.database);
+    s.queue = std::make_unique<queue::QueueService>(*s.queue_store, *s.archives, *s.printers, *s.bus, logger_,
+                                                    [] { return nowUtcMs(); });
+    s.notifications = std::make_unique<notifications::NotificationService>(
+        *s.database, *s.plugins, *s.bus, logger_, [] { return nowUtcMs(); },
+        notifications::settingsFromConfig(config_));
+    s.notifications->listen(); // before drivers start, so no early event is missed
     s.plugins->loadAll(config_);
     s.printers->start(configuredPrinters(config_, *s.plugins));
+    s.queue->start();
+    s.notifications->start(config_);
 
     api::addHealthRoutes(*s.router);
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
-    api::addPrinterRoutes(*s.router, *s.printers, nullptr);
+    api::addNotificationRoutes(*s.router, *s.notifications);
+    api::addPrinterRoutes(*s.router, *s.printers, [&s](const nlohmann::json& body) {
+      // The print record of the start comes from the lifecycle events; this only finds the file.
+      int64_t archive_id = body["archive_id"].get<int64_t>();
+      archives::ArchiveRecord archive;
+      try {
+        archive = s.archives->get(archive_id);
+      } catch (const archives::ArchiveError&) {
+        throw printers::PrinterError(printers::PrinterError::Kind::NotFound, "archive_not_found",
+                                     "no archive with id " + std::to_string(archive_id));
+      }
+      if (!archive.file_key) {
+        throw printers::PrinterError(printers::PrinterError::Kind::Invalid, "archive_has_no_file",
+                                     "archive " + std::to_string(archive_id) + " has no stored file to print");
+      }
+      nlohmann::json command = {{"archive_id", archive_id}, {"filename", archive.filename.value_or(archive.name)}};
+      if (archive.estimated_time_s) {
+        command["estimated_time_s"] = *archive.estimated_time_s;
+      }
+      return command;
+    });
+    api::addArchiveRoutes(*s.router, *s.archives, config_.archives.max_upload_bytes);
+    api::addStatisticsRoutes(*s.router, *s.database, [&s] {
+      settings::Settings now = s.settings->current();
+      return archives::CostSettings{now.filament_cost_per_kg, now.currency};
+    });
+    api::addQueueRoutes(*s.router, *s.queue);
+    api::addSettingsRoutes(*s.router, *s.settings);
 
     auth::AuthSettings auth_settings;
     auth_settings.read_limit = config_.auth.read_limit;
@@ -111,6 +176,14 @@ void App::start() {
     }
     s.gate = std::make_unique<auth::AuthGate>(std::move(auth_settings), *s.plugins, s.audit.get(), logger_,
                                               [] { return nowUtcMs(); });
+    // Changed settings reach the services that use them without a restart.
+    s.settings->addListener([&s](const settings::Settings& now) {
+      s.gate->setDefaultLimits(now.rate_limit_read, now.rate_limit_write, now.rate_limit_control);
+      printers::LifecycleSettings lifecycle;
+      lifecycle.progress_milestones = now.progress_milestones;
+      lifecycle.offline_debounce_ms = static_cast<int64_t>(now.offline_debounce_s * 1000.0);
+      s.printers->setSettings(lifecycle);
+    });
     for (const std::string& problem : auth::routeTableProblems(s.router->routes())) {
       logger_.error("app", "route table: " + problem);
     }
@@ -125,6 +198,8 @@ void App::start() {
     options.header_timeout_ms = config_.server.header_timeout_ms;
     options.body_timeout_ms = config_.server.body_timeout_ms;
     options.shutdown_grace_ms = config_.server.shutdown_grace_ms;
+    options.upload_paths = {"/api/v1/archives"};
+    options.max_upload_size_bytes = config_.archives.max_upload_bytes;
     s.http = std::make_unique<http::HttpServer>(options, *s.router, logger_);
     s.http->setGuard(s.gate->guard());
     s.http->start();
@@ -157,20 +232,32 @@ void App::stop() {
   }
   s.gate.reset();
   s.router.reset();
+  if (s.queue) {
+    s.queue->stop();
+  }
   if (s.printers) {
     s.printers->stop(); // no more reports handled or events derived while drivers shut down
+  }
+  if (s.notifications) {
+    s.notifications->stop(); // attempts in flight finish before their plugin instances go
   }
   if (s.plugins) {
     s.plugins->shutdown();
     s.plugins.reset();
   }
+  s.notifications.reset();
+  s.queue.reset();
+  s.queue_store.reset();
   s.printers.reset();
+  s.archives.reset();
+  s.archive_store.reset();
   s.printer_store.reset();
   s.audit.reset(); // stores what is queued; before the bus it subscribes to and the database
   if (s.bus) {
     s.bus->stop();
     s.bus.reset();
   }
+  s.settings.reset();
   s.kv.reset();
   s.database.reset();
 }

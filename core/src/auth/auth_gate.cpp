@@ -158,7 +158,8 @@ std::vector<std::string> routeTableProblems(const std::vector<http::RouteSpec>& 
 
 AuthGate::AuthGate(AuthSettings settings, plugins::PluginHost& plugins, AuditLog* audit, Logger& logger,
                    std::function<int64_t()> clock_ms)
-    : settings_(std::move(settings)), plugins_(plugins), audit_(audit), logger_(logger),
+    : settings_(std::move(settings)), default_read_(settings_.read_limit), default_write_(settings_.write_limit),
+      default_control_(settings_.control_limit), plugins_(plugins), audit_(audit), logger_(logger),
       clock_ms_(std::move(clock_ms)), read_(kWindowMs, kMaxLimiterKeys), write_(kWindowMs, kMaxLimiterKeys),
       control_(kWindowMs, kMaxLimiterKeys), failed_auth_(kWindowMs, kMaxLimiterKeys),
       audit_samples_(kWindowMs, kMaxAuditSampleKeys) {}
@@ -172,14 +173,20 @@ http::RequestGuard AuthGate::guard() {
   };
 }
 
+void AuthGate::setDefaultLimits(uint32_t read, uint32_t write, uint32_t control) {
+  default_read_.store(read, std::memory_order_relaxed);
+  default_write_.store(write, std::memory_order_relaxed);
+  default_control_.store(control, std::memory_order_relaxed);
+}
+
 uint32_t AuthGate::limitFor(const http::Principal& principal, http::RateClass rate_class) const {
   switch (rate_class) {
   case http::RateClass::Control:
-    return principal.rate_limit_control != 0 ? principal.rate_limit_control : settings_.control_limit;
+    return principal.rate_limit_control != 0 ? principal.rate_limit_control : default_control_.load(std::memory_order_relaxed);
   case http::RateClass::Write:
-    return principal.rate_limit_write != 0 ? principal.rate_limit_write : settings_.write_limit;
+    return principal.rate_limit_write != 0 ? principal.rate_limit_write : default_write_.load(std::memory_order_relaxed);
   default:
-    return principal.rate_limit_read != 0 ? principal.rate_limit_read : settings_.read_limit;
+    return principal.rate_limit_read != 0 ? principal.rate_limit_read : default_read_.load(std::memory_order_relaxed);
   }
 }
 
@@ -301,11 +308,11 @@ std::optional<http::Response> AuthGate::authenticate(const http::RouteSpec& rout
     // Routes (e.g. GET /auth/me) see the limits that actually apply, server defaults included.
     http::Principal& effective = *request.principal;
     effective.rate_limit_read =
-        effective.rate_limit_read != 0 ? effective.rate_limit_read : settings_.read_limit;
+        effective.rate_limit_read != 0 ? effective.rate_limit_read : default_read_.load(std::memory_order_relaxed);
     effective.rate_limit_write =
-        effective.rate_limit_write != 0 ? effective.rate_limit_write : settings_.write_limit;
+        effective.rate_limit_write != 0 ? effective.rate_limit_write : default_write_.load(std::memory_order_relaxed);
     effective.rate_limit_control =
-        effective.rate_limit_control != 0 ? effective.rate_limit_control : settings_.control_limit;
+        effective.rate_limit_control != 0 ? effective.rate_limit_control : default_control_.load(std::memory_order_relaxed);
     return std::nullopt;
   }
   if (plugin_failed) {

@@ -79,6 +79,10 @@ public:
 
   const AuthSettings& settings() const { return settings_; }
 
+  // Server-wide default limits (requests per 60 s) for keys without their own; takes effect for
+  // the next request (the settings API changes them at run time).
+  void setDefaultLimits(uint32_t read, uint32_t write, uint32_t control);
+
 private:
   uint32_t limitFor(const http::Principal& principal, http::RateClass rate_class) const;
   SlidingWindowLimiter& limiterFor(http::RateClass rate_class);
@@ -89,6 +93,9 @@ private:
   void auditSampled(const std::string& sample_key, int64_t now_ms, const std::function<void()>& write);
 
   AuthSettings settings_;
+  std::atomic<uint32_t> default_read_;
+  std::atomic<uint32_t> default_write_;
+  std::atomic<uint32_t> default_control_;
   plugins::PluginHost& plugins_;
   AuditLog* audit_;
   Logger& logger_;

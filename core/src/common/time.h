@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace bambuddy {
@@ -17,5 +18,9 @@ std::string formatUtcMs(int64_t epoch_ms);
 
 // "2024-01-15T14:30:00Z" (whole seconds, the API's form)
 std::string formatUtcSeconds(int64_t epoch_ms);
+
+// "2024-01-15T14:30:00Z" or with fractional seconds ("...:00.123Z") or "+00:00" -> epoch ms;
+// nullopt for anything else.
+std::optional<int64_t> parseUtcTimestamp(const std::string& text);
 
 } // namespace bambuddy

@@ -100,6 +100,9 @@ public:
     config.audit.retention_days =
         numberOr<int>(objectOr(data, "audit", empty_), "retention_days", config.audit.retention_days);
     printers(objectOr(data, "printers", empty_), config.printers);
+    config.archives.max_upload_bytes = numberOr<int64_t>(objectOr(data, "archives", empty_), "max_upload_bytes",
+                                                         config.archives.max_upload_bytes);
+    notifications(objectOr(data, "notifications", empty_), config.notifications);
     std::string level = stringOr(objectOr(data, "log", empty_), "level", "info");
     if (!parseLogLevel(level, config.log_level)) {
       config.log_level = LogLevel::Info; // the schema's enum has already reported it
@@ -244,6 +247,30 @@ private:
     out.offline_debounce_ms = static_cast<int64_t>(numberOr<double>(section, "offline_debounce_s", 60.0) * 1000.0);
   }
 
+  void notifications(const json& section, NotificationsConfig& out) {
+    const json* schedule = member(section, "retry_schedule_s");
+    if (schedule != nullptr && schedule->is_array() && !schedule->empty()) {
+      out.retry_schedule_ms.clear();
+      for (const json& s : *schedule) {
+        if (s.is_number()) {
+          out.retry_schedule_ms.push_back(static_cast<int64_t>(s.get<double>() * 1000.0));
+        }
+      }
+    }
+    const json* jitter = member(section, "retry_jitter");
+    if (jitter != nullptr && jitter->is_number()) {
+      out.retry_jitter = jitter->get<double>();
+    }
+    out.attempt_timeout_ms = numberOr<int64_t>(section, "attempt_timeout_ms", out.attempt_timeout_ms);
+    const json* disable = member(section, "disable_after_failing_s");
+    if (disable != nullptr && disable->is_number()) {
+      out.disable_after_failing_ms = static_cast<int64_t>(disable->get<double>() * 1000.0);
+    }
+    out.delivery_retention_days = numberOr<int>(section, "delivery_retention_days", out.delivery_retention_days);
+    out.workers_per_provider = numberOr<int>(section, "workers_per_provider", out.workers_per_provider);
+    out.max_queued_per_provider = numberOr<int>(section, "max_queued_per_provider", out.max_queued_per_provider);
+  }
+
   void instances(const json& item, PluginEntryConfig& entry) {
     const json* list = member(item, "instances");
     if (list == nullptr) {
@@ -267,6 +294,12 @@ private:
       const json* settings = member(raw, "settings");
       if (settings != nullptr && settings->is_object()) {
         instance.settings = *settings;
+      }
+      for (const char* key : {"events", "printer_ids", "quiet_hours"}) {
+        const json* value = member(raw, key);
+        if (value != nullptr) {
+          instance.routing[key] = *value;
+        }
       }
       if (!instance.id.empty()) {
         auto [first, inserted] = ids.emplace(instance.id, j);

@@ -54,15 +54,33 @@ struct BusConfig {
   int dispatch_threads = 1;
 };
 
+struct ArchivesConfig {
+  int64_t max_upload_bytes = 200LL * 1024 * 1024;
+};
+
 struct PrintersConfig {
   std::vector<int> progress_milestones{25, 50, 75}; // ascending
   int64_t offline_debounce_ms = 60000;
+};
+
+struct NotificationsConfig {
+  // Delay before attempt 1, 2, ... (notifications.retry_schedule_s in ms).
+  std::vector<int64_t> retry_schedule_ms{0,       5000,     30000,    120000,   600000,  1800000,
+                                         3600000, 10800000, 21600000, 43200000, 86400000};
+  double retry_jitter = 0.2;
+  int64_t attempt_timeout_ms = 10000;
+  int64_t disable_after_failing_ms = int64_t{432000} * 1000; // 0 = never
+  int delivery_retention_days = 30;
+  int workers_per_provider = 1;
+  int max_queued_per_provider = 1000;
 };
 
 struct PluginInstanceConfig {
   std::string id;
   std::string name; // display name; the id when absent
   nlohmann::json settings = nlohmann::json::object(); // {} when absent
+  // Notifier plugins: "events", "printer_ids" and "quiet_hours" as written ({} when none given).
+  nlohmann::json routing = nlohmann::json::object();
   std::string pointer;                                // "/plugins/load/2/instances/0"
 };
 
@@ -85,6 +103,8 @@ struct CoreConfig {
   AuthConfig auth;
   AuditConfig audit;
   PrintersConfig printers;
+  ArchivesConfig archives;
+  NotificationsConfig notifications;
   LogLevel log_level = LogLevel::Info;
   std::vector<std::string> plugin_search_path; // absolute
   std::vector<PluginEntryConfig> plugins;

@@ -61,6 +61,7 @@ struct ConnectionState {
   bool head_complete = false;
   std::optional<RequestHead> parsed;
   uint64_t fed = 0;     // bytes of the current request given to Pistache's parser
+  uint64_t limit = 0;   // size limit of the current request (0 until its head is read)
   bool discard = false; // a fatal error was answered: ignore the rest of the input
 
   void nextRequest() {
@@ -68,6 +69,7 @@ struct ConnectionState {
     head_complete = false;
     parsed.reset();
     fed = 0;
+    limit = 0;
   }
 };
 
@@ -160,6 +162,19 @@ public:
         workers_(options.worker_threads, options.worker_queue_capacity) {}
 
   size_t maxRequestSize() const { return static_cast<size_t>(options_.max_request_size_bytes); }
+
+  // The limit for one request: larger for POSTs to an upload path.
+  size_t limitFor(const RequestHead& head) const {
+    if (head.method == "POST" && options_.max_upload_size_bytes > options_.max_request_size_bytes) {
+      std::string path = head.target.substr(0, head.target.find('?'));
+      for (const std::string& upload : options_.upload_paths) {
+        if (path == upload) {
+          return static_cast<size_t>(options_.max_upload_size_bytes);
+        }
+      }
+    }
+    return maxRequestSize();
+  }
 
   // Reactor thread: a complete request goes to the worker pool (or is refused at once).
   void dispatch(const std::shared_ptr<Exchange>& exchange) {
@@ -578,6 +593,12 @@ size_t RequestHandler::consume(const char* buffer, size_t len, const std::shared
   auto parser = getParser(peer);
   try {
     state.fed += take;
+    // Chunked bodies have no Content-Length to check up front; count them as they arrive.
+    if (state.limit > 0 && state.fed > state.limit) {
+      reject(peer, state, 413, "request_too_large",
+             "request exceeds the limit of " + std::to_string(state.limit) + " bytes");
+      return len;
+    }
     if (!parser->feed(buffer, take)) {
       reject(peer, state, 413, "request_too_large",
              "request exceeds the limit of " + std::to_string(core_->maxRequestSize()) + " bytes");
@@ -627,10 +648,12 @@ bool RequestHandler::readHead(const char* buffer, size_t len, const std::shared_
     reject(peer, state, 400, "bad_request", "invalid Content-Length header");
     return false;
   }
-  if (head.content_length && *head.content_length > limit - std::min(limit, end)) {
+  const size_t request_limit = core_->limitFor(head);
+  state.limit = request_limit;
+  if (head.content_length && *head.content_length > request_limit - std::min(request_limit, end)) {
     // Refused before the body arrives (Pistache would first reserve whatever the header claims).
     reject(peer, state, 413, "request_too_large",
-           "request exceeds the limit of " + std::to_string(limit) + " bytes");
+           "request exceeds the limit of " + std::to_string(request_limit) + " bytes");
     return false;
   }
   bool has_body = head.content_length.value_or(0) > 0 || head.has_transfer_encoding;
@@ -769,7 +792,8 @@ void HttpServer::start() {
     auto pistache_options = PH::Endpoint::options()
                                 .threads(options.threads)
                                 .flags(PT::Options::ReuseAddr | PT::Options::NoDelay)
-                                .maxRequestSize(static_cast<size_t>(options.max_request_size_bytes))
+                                .maxRequestSize(static_cast<size_t>(
+                                    std::max(options.max_request_size_bytes, options.max_upload_size_bytes)))
                                 .headerTimeout(std::chrono::milliseconds(options.header_timeout_ms))
                                 .bodyTimeout(std::chrono::milliseconds(options.body_timeout_ms))
                                 .keepaliveTimeout(std::chrono::milliseconds(options.keepalive_timeout_ms));

@@ -30,6 +30,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace bambuddy {
 class Logger;
@@ -50,6 +51,11 @@ struct HttpServerOptions {
   int64_t header_timeout_ms = 10000;            // first request on a connection: line + headers
   int64_t body_timeout_ms = 30000;              // first request on a connection: complete body
   int64_t shutdown_grace_ms = 5000;
+  // POSTs to these exact paths (file uploads) may carry bodies up to max_upload_size_bytes;
+  // every other request keeps max_request_size_bytes. Checked from Content-Length before any of
+  // the body is read.
+  std::vector<std::string> upload_paths;
+  int64_t max_upload_size_bytes = 0;
 };
 
 class HttpServer {

@@ -1,5 +1,6 @@
 #include "printers/printer_store.h"
 
+#include "storage/binder.h"
 #include "storage/database.h"
 #include "storage/id_sequence.h"
 
@@ -19,7 +20,7 @@ std::vector<PrinterRecord> select(soci::session& session, const std::string& whe
   std::vector<PrinterRecord> out;
   long long row_id = 0, created = 0, updated = 0;
   std::string name, driver, instance_id, source, settings, lifecycle;
-  soci::statement st = (session.prepare << "SELECT " << kColumns << " FROM printers" << where << " ORDER BY id");
+  soci::statement st(session);
   st.exchange(soci::into(row_id));
   st.exchange(soci::into(name));
   st.exchange(soci::into(driver));
@@ -33,7 +34,7 @@ std::vector<PrinterRecord> select(soci::session& session, const std::string& whe
   if (id != nullptr) {
     st.exchange(soci::use(wanted));
   }
-  st.define_and_bind();
+  storage::prepareStatement(st, std::string("SELECT ") + kColumns + " FROM printers" + where + " ORDER BY id");
   st.execute();
   while (st.fetch()) {
     PrinterRecord r;

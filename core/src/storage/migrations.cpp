@@ -161,6 +161,101 @@ const std::vector<Migration>& coreMigrations() {
         // Ids handed out once and never again, even after the highest row is deleted (portable
         // replacement for SQLite's AUTOINCREMENT).
         "CREATE TABLE id_sequences (name TEXT PRIMARY KEY, last_value BIGINT NOT NULL)"}},
+      {4,
+       "archives_and_queue",
+       {"CREATE TABLE archives ("
+        "id INTEGER PRIMARY KEY, "
+        "status TEXT NOT NULL, "
+        "name TEXT NOT NULL, "
+        "filename TEXT, "
+        "printer_id BIGINT, "
+        "printer_name TEXT, "
+        "job_id TEXT, "
+        "source_archive_id BIGINT, "
+        "queue_item_id BIGINT, "
+        "started_at_ms BIGINT, "
+        "ended_at_ms BIGINT, "
+        "duration_s BIGINT, "
+        "progress REAL, "
+        "filament_used_g REAL, "
+        "filament_type TEXT, "
+        "estimated_time_s BIGINT, "
+        "error TEXT, "
+        "notes TEXT NOT NULL, "
+        "tags TEXT NOT NULL, "
+        "favourite INTEGER NOT NULL, "
+        "file_key TEXT, "
+        "file_size BIGINT, "
+        "thumbnail_key TEXT, "
+        "metadata TEXT, "
+        "sort_at_ms BIGINT NOT NULL, "
+        "created_at_ms BIGINT NOT NULL, "
+        "updated_at_ms BIGINT NOT NULL)",
+        // Lists are newest first, optionally for one printer or status.
+        "CREATE INDEX archives_sort ON archives (sort_at_ms, id)",
+        "CREATE INDEX archives_printer_sort ON archives (printer_id, sort_at_ms, id)",
+        "CREATE INDEX archives_status_sort ON archives (status, sort_at_ms, id)",
+        // Statistics read only this index (no table rows).
+        "CREATE INDEX archives_stats ON archives (status, sort_at_ms, printer_id, duration_s, filament_used_g, "
+        "printer_name)",
+        "CREATE TABLE queue_items ("
+        "id INTEGER PRIMARY KEY, "
+        "archive_id BIGINT NOT NULL, "
+        "printer_id BIGINT, "
+        "position BIGINT NOT NULL, "
+        "scheduled_at_ms BIGINT, "
+        "status TEXT NOT NULL, "
+        "reason TEXT, "
+        "assigned_printer_id BIGINT, "
+        "print_archive_id BIGINT, "
+        "started_at_ms BIGINT, "
+        "ended_at_ms BIGINT, "
+        "created_at_ms BIGINT NOT NULL, "
+        "updated_at_ms BIGINT NOT NULL)",
+        "CREATE INDEX queue_items_status_position ON queue_items (status, position)"}},
+      {5,
+       "notifications",
+       {"CREATE TABLE notification_providers ("
+        "id INTEGER PRIMARY KEY, "
+        "name TEXT NOT NULL, "
+        "type TEXT NOT NULL, "
+        "instance_id TEXT NOT NULL, "
+        "source TEXT NOT NULL, "
+        "enabled INTEGER NOT NULL, "
+        "settings TEXT NOT NULL, "
+        "events TEXT NOT NULL, "
+        "printer_ids TEXT NOT NULL, "
+        "quiet_hours TEXT NOT NULL, "
+        "disabled_reason TEXT NOT NULL, "
+        "disabled_at_ms BIGINT NOT NULL, "
+        "failing_since_ms BIGINT NOT NULL, "
+        "created_at_ms BIGINT NOT NULL, "
+        "updated_at_ms BIGINT NOT NULL, "
+        "UNIQUE (type, instance_id))",
+        // The outbox and the delivery log: one row per (event, provider), 0 / '' for "none".
+        "CREATE TABLE notification_deliveries ("
+        "id INTEGER PRIMARY KEY, "
+        "provider_id BIGINT NOT NULL, "
+        "event_id TEXT NOT NULL, "
+        "event_type TEXT NOT NULL, "
+        "notification TEXT NOT NULL, "
+        "status TEXT NOT NULL, "
+        "attempts INTEGER NOT NULL, "
+        "next_attempt_at_ms BIGINT NOT NULL, "
+        "http_status INTEGER NOT NULL, "
+        "error TEXT NOT NULL, "
+        "response_snippet TEXT NOT NULL, "
+        "history TEXT NOT NULL, "
+        "redelivery_of BIGINT NOT NULL, "
+        "created_at_ms BIGINT NOT NULL, "
+        "updated_at_ms BIGINT NOT NULL, "
+        "delivered_at_ms BIGINT NOT NULL)",
+        // The workers' scan of due rows per provider, the next wake-up, the log, trimming by age.
+        "CREATE INDEX notification_deliveries_due ON notification_deliveries (provider_id, status, "
+        "next_attempt_at_ms)",
+        "CREATE INDEX notification_deliveries_next ON notification_deliveries (status, next_attempt_at_ms)",
+        "CREATE INDEX notification_deliveries_log ON notification_deliveries (provider_id, id)",
+        "CREATE INDEX notification_deliveries_created ON notification_deliveries (created_at_ms)"}},
   };
   return migrations;
 }

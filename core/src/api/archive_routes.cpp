@@ -1,0 +1,265 @@
+#include "api/archive_routes.h"
+
+#include "api/json_body.h"
+#include "api/pagination.h"
+#include "archives/archive_service.h"
+#include "archives/statistics.h"
+#include "archives/three_mf.h"
+#include "common/time.h"
+#include "http/router.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+
+namespace bambuddy::api {
+
+namespace {
+
+template <class Fn> http::Response guarded(Fn&& fn) {
+  try {
+    return fn();
+  } catch (const archives::ArchiveError& e) {
+    return http::Response::error(e.httpStatus(), e.code(), e.what());
+  }
+}
+
+std::optional<int64_t> idParam(const http::Request& request, http::Response& error) {
+  auto id = parseId(request.params.at("id"));
+  if (!id) {
+    error = http::Response::error(404, "not_found", "no archive with id " + request.params.at("id"));
+  }
+  return id;
+}
+
+// since / until: an ISO 8601 UTC time; printer_id: an id.
+bool timeParam(const http::Request& request, const char* name, std::optional<int64_t>& out, http::Response& error) {
+  auto it = request.query.find(name);
+  if (it == request.query.end()) {
+    return true;
+  }
+  out = parseUtcTimestamp(it->second);
+  if (!out) {
+    error = http::Response::error(400, std::string("invalid_") + name,
+                                  std::string(name) + ": a UTC time like 2024-01-15T00:00:00Z");
+    return false;
+  }
+  return true;
+}
+
+bool idQuery(const http::Request& request, const char* name, std::optional<int64_t>& out, http::Response& error) {
+  auto it = request.query.find(name);
+  if (it == request.query.end()) {
+    return true;
+  }
+  out = parseId(it->second);
+  if (!out) {
+    error = http::Response::error(400, std::string("invalid_") + name, std::string(name) + ": a positive integer id");
+    return false;
+  }
+  return true;
+}
+
+bool hasSuffix(std::string text, const std::string& suffix) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// The uploaded file's name: ?filename=, or X-Filename. Only its last path segment is kept.
+std::optional<std::string> uploadName(const http::Request& request) {
+  std::string name;
+  if (auto it = request.query.find("filename"); it != request.query.end()) {
+    name = it->second;
+  } else if (auto header = request.header("X-Filename")) {
+    name = *header;
+  }
+  std::size_t slash = name.find_last_of("/\\");
+  if (slash != std::string::npos) {
+    name = name.substr(slash + 1);
+  }
+  if (name.empty() || name.size() > 200 || name.find('\0') != std::string::npos) {
+    return std::nullopt;
+  }
+  return name;
+}
+
+} // namespace
+
+void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, int64_t max_upload_bytes) {
+  router.add({http::Method::Get, "/api/v1/archives", "archives:read", http::RateClass::Read,
+              "Print archives, newest first (filters printer_id, status, since, until, q)",
+              [&service](const http::Request& request) {
+                http::Response error;
+                auto page = parsePage(request, error);
+                if (!page) {
+                  return error;
+                }
+                archives::ArchiveFilter filter;
+                filter.limit = static_cast<int64_t>(page->limit);
+                filter.offset = static_cast<int64_t>(page->offset);
+                if (!idQuery(request, "printer_id", filter.printer_id, error) ||
+                    !timeParam(request, "since", filter.since_ms, error) ||
+                    !timeParam(request, "until", filter.until_ms, error)) {
+                  return error;
+                }
+                if (auto it = request.query.find("status"); it != request.query.end()) {
+                  const std::string& s = it->second;
+                  if (s != "uploaded" && !archives::isPrintStatus(s)) {
+                    return http::Response::error(400, "invalid_status",
+                                                 "status: one of uploaded, printing, success, failed, cancelled");
+                  }
+                  filter.status = s;
+                }
+                if (auto it = request.query.find("q"); it != request.query.end() && !it->second.empty()) {
+                  if (it->second.size() > 200) {
+                    return http::Response::error(400, "invalid_q", "q: at most 200 bytes");
+                  }
+                  filter.q = it->second;
+                }
+                archives::ArchivePage result = service.list(filter);
+                nlohmann::json items = nlohmann::json::array();
+                for (const auto& record : result.items) {
+                  items.push_back(record.toJson());
+                }
+                return http::Response::json(200, {{"items", items},
+                                                  {"total", result.total},
+                                                  {"limit", page->limit},
+                                                  {"offset", page->offset}});
+              }});
+
+  router.add({http::Method::Get, "/api/v1/archives/{id}", "archives:read", http::RateClass::Read, "One archive",
+              [&service](const http::Request& request) {
+                http::Response error;
+                auto id = idParam(request, error);
+                if (!id) {
+                  return error;
+                }
+                return guarded([&] { return http::Response::json(200, service.get(*id).toJson()); });
+              }});
+
+  router.add({http::Method::Get, "/api/v1/archives/{id}/file", "archives:read", http::RateClass::Read,
+              "Download the archive's 3MF file", [&service](const http::Request& request) {
+                http::Response error;
+                auto id = idParam(request, error);
+                if (!id) {
+                  return error;
+                }
+                return guarded([&] {
+                  archives::ArchiveRecord record = service.get(*id);
+                  if (!record.file_key) {
+                    throw archives::ArchiveError(404, "no_file", "this archive has no stored file");
+                  }
+                  http::Response response;
+                  response.body = service.blob(*record.file_key);
+                  response.content_type = "application/vnd.ms-package.3dmanufacturing-3dmodel+xml";
+                  std::string name = record.filename.value_or("archive.3mf");
+                  std::replace(name.begin(), name.end(), '"', '_');
+                  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
+                  return response;
+                });
+              }});
+
+  router.add({http::Method::Get, "/api/v1/archives/{id}/thumbnail", "archives:read", http::RateClass::Read,
+              "The plate preview image (PNG)", [&service](const http::Request& request) {
+                http::Response error;
+                auto id = idParam(request, error);
+                if (!id) {
+                  return error;
+                }
+                return guarded([&] {
+                  archives::ArchiveRecord record = service.get(*id);
+                  if (!record.thumbnail_key) {
+                    throw archives::ArchiveError(404, "no_thumbnail", "this archive has no thumbnail");
+                  }
+                  http::Response response;
+                  response.body = service.blob(*record.thumbnail_key);
+                  response.content_type = "image/png";
+                  return response;
+                });
+              }});
+
+  router.add({http::Method::Post, "/api/v1/archives", "archives:write", http::RateClass::Write,
+              "Upload a 3MF (raw body; name in ?filename= or X-Filename)",
+              [&service, max_upload_bytes](const http::Request& request) {
+                auto content_type = request.header("Content-Type").value_or("");
+                if (content_type.rfind("multipart/", 0) == 0) {
+                  return http::Response::error(415, "unsupported_media_type",
+                                               "send the .3mf file itself as the request body (not a form); "
+                                               "give its name in ?filename=");
+                }
+                auto name = uploadName(request);
+                if (!name) {
+                  return http::Response::error(400, "invalid_filename",
+                                               "filename: give the file's name in ?filename= or X-Filename "
+                                               "(1-200 bytes)");
+                }
+                if (!hasSuffix(*name, ".3mf")) {
+                  return http::Response::error(400, "not_3mf", "filename: only .3mf files can be uploaded");
+                }
+                if (request.body.empty()) {
+                  return http::Response::error(400, "empty_body", "the request body is empty; send the .3mf file");
+                }
+                archives::ThreeMfLimits limits;
+                limits.max_file_bytes = static_cast<uint64_t>(max_upload_bytes);
+                archives::ThreeMfMetadata metadata;
+                try {
+                  metadata = archives::parseThreeMf(request.body, limits);
+                } catch (const archives::ThreeMfError& e) {
+                  return http::Response::error(e.httpStatus(), std::string(e.codeName()), e.what());
+                }
+                return guarded([&] {
+                  archives::ArchiveRecord record =
+                      service.createUpload(*name, request.body, archives::toJson(metadata), metadata.thumbnail_png);
+                  return http::Response::json(201, record.toJson());
+                });
+              }});
+
+  router.add({http::Method::Patch, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
+              "Edit name, notes, tags, favourite", [&service](const http::Request& request) {
+                http::Response error;
+                auto id = idParam(request, error);
+                if (!id) {
+                  return error;
+                }
+                auto body = parseJsonObject(request, error);
+                if (!body) {
+                  return error;
+                }
+                return guarded([&] { return http::Response::json(200, service.patch(*id, *body).toJson()); });
+              }});
+
+  router.add({http::Method::Delete, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
+              "Delete an archive and its files", [&service](const http::Request& request) {
+                http::Response error;
+                auto id = idParam(request, error);
+                if (!id) {
+                  return error;
+                }
+                return guarded([&] {
+                  service.remove(*id);
+                  http::Response response;
+                  response.status = 204;
+                  response.content_type.clear();
+                  return response;
+                });
+              }});
+}
+
+void addStatisticsRoutes(http::Router& router, storage::Database& db,
+                         std::function<archives::CostSettings()> cost_settings) {
+  router.add({http::Method::Get, "/api/v1/statistics", "statistics:read", http::RateClass::Read,
+              "Print totals, success rate, time and filament, per printer and per UTC day",
+              [&db, cost_settings](const http::Request& request) {
+                http::Response error;
+                archives::StatisticsFilter filter;
+                if (!timeParam(request, "since", filter.since_ms, error) ||
+                    !timeParam(request, "until", filter.until_ms, error) ||
+                    !idQuery(request, "printer_id", filter.printer_id, error)) {
+                  return error;
+                }
+                return http::Response::json(200, archives::computeStatistics(db, filter, cost_settings()));
+              }});
+}
+
+} // namespace bambuddy::api

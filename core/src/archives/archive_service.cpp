@@ -1,0 +1,375 @@
+#include "archives/archive_service.h"
+
+#include "common/logger.h"
+#include "plugins/plugin_host.h"
+
+#include <bambuddy/abi.h>
+
+#include <algorithm>
+
+namespace bambuddy::archives {
+
+namespace {
+
+constexpr const char* kComponent = "archives";
+constexpr std::size_t kMaxNameBytes = 200;
+constexpr std::size_t kMaxNotesBytes = 10000;
+constexpr std::size_t kMaxTags = 50;
+constexpr std::size_t kMaxTagBytes = 50;
+
+std::optional<std::string> optString(const nlohmann::json& data, const char* key) {
+  auto it = data.find(key);
+  if (it != data.end() && it->is_string() && !it->get<std::string>().empty()) {
+    return it->get<std::string>();
+  }
+  return std::nullopt;
+}
+
+std::optional<double> optNumber(const nlohmann::json& data, const char* key) {
+  auto it = data.find(key);
+  if (it != data.end() && it->is_number()) {
+    return it->get<double>();
+  }
+  return std::nullopt;
+}
+
+// "benchy.gcode.3mf" -> "benchy"
+std::string displayName(const std::string& filename) {
+  std::string name = filename.substr(filename.find_last_of('/') == std::string::npos ? 0
+                                                                                        : filename.find_last_of('/') + 1);
+  for (const char* suffix : {".3mf", ".gcode"}) {
+    std::size_t n = std::char_traits<char>::length(suffix);
+    if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0) {
+      name.resize(name.size() - n);
+    }
+  }
+  return name.empty() ? filename : name;
+}
+
+bool isEnd(const std::string& type) {
+  return type == "print_complete" || type == "print_failed" || type == "print_cancelled";
+}
+
+// Keeps only [A-Za-z0-9._-] so an uploaded name is a valid storage key segment.
+std::string safeSegment(const std::string& filename) {
+  std::string out;
+  for (char c : filename) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+              c == '_' || c == '-';
+    out += ok ? c : '_';
+  }
+  while (!out.empty() && out.front() == '.') {
+    out.erase(out.begin());
+  }
+  if (out.empty()) {
+    out = "upload.3mf";
+  }
+  return out.substr(0, 120);
+}
+
+} // namespace
+
+ArchiveService::ArchiveService(ArchiveStore& store, plugins::PluginHost& plugins, Logger& logger,
+                               std::function<int64_t()> clock_ms)
+    : store_(store), plugins_(plugins), logger_(logger), clock_ms_(std::move(clock_ms)) {}
+
+void ArchiveService::expectPrint(int64_t printer_id, ExpectedPrint expected) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  expected_[printer_id] = expected;
+}
+
+void ArchiveService::addPrintListener(PrintListener listener) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  listeners_.push_back(std::move(listener));
+}
+
+std::optional<int64_t> ArchiveService::openArchiveId(int64_t printer_id) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = open_by_printer_.find(printer_id);
+    if (it != open_by_printer_.end()) {
+      return it->second;
+    }
+  }
+  // After a restart the running print's record is found in the database.
+  auto open = store_.openPrint(printer_id);
+  if (!open) {
+    return std::nullopt;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  open_by_printer_[printer_id] = open->id;
+  return open->id;
+}
+
+void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohmann::json& data) {
+  const int64_t now = clock_ms_();
+  if (type == "print_started") {
+    ExpectedPrint expected;
+    std::vector<PrintListener> listeners;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = expected_.find(printer_id);
+      if (it != expected_.end()) {
+        expected = it->second;
+        expected_.erase(it);
+      }
+      listeners = listeners_;
+    }
+    // A print record still open on this printer never got its end: close it as failed.
+    if (auto stale = openArchiveId(printer_id)) {
+      if (auto record = store_.find(*stale); record && record->status == "printing") {
+        record->status = "failed";
+        record->ended_at_ms = now;
+        record->error = {{"code", "no_end_reported"}, {"message", "the printer started another print"}};
+        record->updated_at_ms = now;
+        store_.update(*record);
+      }
+    }
+    ArchiveRecord record;
+    record.status = "printing";
+    record.filename = optString(data, "filename");
+    record.name = displayName(record.filename.value_or("print"));
+    record.printer_id = printer_id;
+    record.printer_name = optString(data, "printer");
+    record.job_id = optString(data, "job_id");
+    record.started_at_ms = now;
+    record.progress = optNumber(data, "progress");
+    record.created_at_ms = record.updated_at_ms = now;
+    if (expected.source_archive_id > 0) {
+      if (auto source = store_.find(expected.source_archive_id)) {
+        record.source_archive_id = source->id;
+        record.queue_item_id = expected.queue_item_id;
+        record.name = source->name;
+        record.estimated_time_s = source->estimated_time_s;
+        record.filament_type = source->filament_type;
+        record.metadata = source->metadata;
+      }
+    }
+    record = store_.insert(std::move(record));
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      open_by_printer_[printer_id] = record.id;
+    }
+    data["archive_id"] = record.id;
+    for (const auto& listener : listeners) {
+      listener(type, record);
+    }
+    return;
+  }
+
+  if (type != "print_progress" && type != "print_paused" && type != "print_resumed" && !isEnd(type)) {
+    return;
+  }
+  auto id = openArchiveId(printer_id);
+  if (!id) {
+    return;
+  }
+  data["archive_id"] = *id;
+  auto record = store_.find(*id);
+  if (!record) {
+    return;
+  }
+  if (auto progress = optNumber(data, "progress_exact")) {
+    record->progress = progress;
+  } else if (auto p = optNumber(data, "progress")) {
+    record->progress = p;
+  }
+  record->updated_at_ms = now;
+  if (!isEnd(type)) {
+    if (type == "print_progress") {
+      store_.update(*record);
+    }
+    return;
+  }
+  record->status = type == "print_complete" ? "success" : type == "print_failed" ? "failed" : "cancelled";
+  record->ended_at_ms = now;
+  if (auto duration = optNumber(data, "duration")) {
+    record->duration_s = static_cast<int64_t>(*duration);
+  } else if (record->started_at_ms) {
+    record->duration_s = (now - *record->started_at_ms) / 1000;
+  }
+  if (auto grams = optNumber(data, "filament_used")) {
+    record->filament_used_g = grams;
+  } else if (type == "print_complete" && record->metadata.is_object()) {
+    // The slicer's estimate is the best figure for a finished print the printer does not count.
+    auto total = record->metadata.find("total_filament_g");
+    if (total != record->metadata.end() && total->is_number()) {
+      record->filament_used_g = total->get<double>();
+    }
+  }
+  if (record->filament_used_g) {
+    data["filament_used"] = *record->filament_used_g;
+  }
+  if (data.contains("error") && data["error"].is_object()) {
+    record->error = data["error"];
+  }
+  store_.update(*record);
+  std::vector<PrintListener> listeners;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    open_by_printer_.erase(printer_id);
+    listeners = listeners_;
+  }
+  for (const auto& listener : listeners) {
+    listener(type, *record);
+  }
+}
+
+ArchiveRecord ArchiveService::get(int64_t id) {
+  auto record = store_.find(id);
+  if (!record) {
+    throw ArchiveError(404, "not_found", "no archive with id " + std::to_string(id));
+  }
+  return *record;
+}
+
+ArchiveRecord ArchiveService::patch(int64_t id, const nlohmann::json& body) {
+  ArchiveRecord record = get(id);
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    const std::string& key = it.key();
+    const nlohmann::json& v = it.value();
+    if (key == "name") {
+      if (!v.is_string() || v.get<std::string>().find_first_not_of(" \t") == std::string::npos ||
+          v.get<std::string>().size() > kMaxNameBytes) {
+        throw ArchiveError(400, "invalid_name", "name: a non-empty string of at most 200 bytes");
+      }
+      record.name = v.get<std::string>();
+    } else if (key == "notes") {
+      if (!v.is_string() || v.get<std::string>().size() > kMaxNotesBytes) {
+        throw ArchiveError(400, "invalid_notes", "notes: a string of at most 10000 bytes");
+      }
+      record.notes = v.get<std::string>();
+    } else if (key == "tags") {
+      if (!v.is_array() || v.size() > kMaxTags) {
+        throw ArchiveError(400, "invalid_tags", "tags: an array of at most 50 strings");
+      }
+      std::vector<std::string> tags;
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_string() || v[i].get<std::string>().empty() || v[i].get<std::string>().size() > kMaxTagBytes) {
+          throw ArchiveError(400, "invalid_tags",
+                             "tags[" + std::to_string(i) + "]: a non-empty string of at most 50 bytes");
+        }
+        if (std::find(tags.begin(), tags.end(), v[i].get<std::string>()) == tags.end()) {
+          tags.push_back(v[i].get<std::string>());
+        }
+      }
+      record.tags = std::move(tags);
+    } else if (key == "favourite") {
+      if (!v.is_boolean()) {
+        throw ArchiveError(400, "invalid_favourite", "favourite: true or false");
+      }
+      record.favourite = v.get<bool>();
+    } else {
+      throw ArchiveError(400, "unknown_field",
+                         key + ": unknown or read-only field (expected name, notes, tags, favourite)");
+    }
+  }
+  record.updated_at_ms = clock_ms_();
+  if (!store_.update(record)) {
+    throw ArchiveError(404, "not_found", "no archive with id " + std::to_string(id));
+  }
+  return record;
+}
+
+void ArchiveService::remove(int64_t id) {
+  ArchiveRecord record = get(id);
+  if (record.status == "printing") {
+    throw ArchiveError(409, "print_running", "this print is still running; delete it after it ends");
+  }
+  for (const auto& key : {record.file_key, record.thumbnail_key}) {
+    if (key) {
+      storageRemove(*key);
+    }
+  }
+  store_.remove(id);
+}
+
+ArchiveRecord ArchiveService::createUpload(const std::string& filename, const std::string& bytes,
+                                           const nlohmann::json& metadata,
+                                           const std::optional<std::string>& thumbnail_png) {
+  const int64_t now = clock_ms_();
+  ArchiveRecord record;
+  record.status = "uploaded";
+  record.filename = filename;
+  record.name = displayName(filename);
+  record.metadata = metadata;
+  record.file_size = static_cast<int64_t>(bytes.size());
+  if (metadata.is_object()) {
+    if (auto t = metadata.find("total_print_time_s"); t != metadata.end() && t->is_number()) {
+      record.estimated_time_s = t->get<int64_t>();
+    }
+    if (auto types = metadata.find("filament_types"); types != metadata.end() && types->is_array() && !types->empty()) {
+      std::string joined;
+      for (const auto& t : *types) {
+        if (t.is_string()) {
+          joined += (joined.empty() ? "" : ",") + t.get<std::string>();
+        }
+      }
+      record.filament_type = joined;
+    }
+    if (auto title = metadata.find("title"); title != metadata.end() && title->is_string() &&
+                                               !title->get<std::string>().empty()) {
+      record.name = title->get<std::string>().substr(0, kMaxNameBytes);
+    }
+  }
+  record.created_at_ms = record.updated_at_ms = now;
+  record = store_.insert(std::move(record));
+  // Files go under the id so two uploads of one name never collide.
+  const std::string base = "archives/" + std::to_string(record.id) + "/";
+  try {
+    record.file_key = base + safeSegment(filename);
+    storagePut(*record.file_key, bytes);
+    if (thumbnail_png) {
+      record.thumbnail_key = base + "thumbnail.png";
+      storagePut(*record.thumbnail_key, *thumbnail_png);
+    }
+    store_.update(record);
+  } catch (...) {
+    // Nothing half-stored: the record goes and so does any blob already written.
+    for (const auto& key : {record.file_key, record.thumbnail_key}) {
+      if (key) {
+        try {
+          storageRemove(*key);
+        } catch (...) {
+        }
+      }
+    }
+    store_.remove(record.id);
+    throw;
+  }
+  return record;
+}
+
+std::string ArchiveService::blob(const std::string& key) {
+  auto stores = plugins_.instancesOfKind(BB_KIND_STORAGE);
+  if (stores.empty()) {
+    throw ArchiveError(503, "storage_unavailable", "no storage plugin is loaded");
+  }
+  auto data = stores.front()->storageGet(key);
+  if (!data) {
+    throw ArchiveError(404, "file_missing", "the archive's file is not in storage");
+  }
+  return *data;
+}
+
+void ArchiveService::storagePut(const std::string& key, const std::string& bytes) {
+  auto stores = plugins_.instancesOfKind(BB_KIND_STORAGE);
+  if (stores.empty()) {
+    throw ArchiveError(503, "storage_unavailable", "no storage plugin is loaded; uploads cannot be kept");
+  }
+  stores.front()->storagePut(key, bytes);
+}
+
+void ArchiveService::storageRemove(const std::string& key) {
+  auto stores = plugins_.instancesOfKind(BB_KIND_STORAGE);
+  if (stores.empty()) {
+    return;
+  }
+  try {
+    stores.front()->storageRemove(key);
+  } catch (const std::exception& e) {
+    logger_.warn(kComponent, "could not delete " + key + " from storage: " + e.what());
+  }
+}
+
+} // namespace bambuddy::archives

@@ -1,0 +1,92 @@
+// Archives: one record per print, plus uploaded 3MF files waiting to be printed.
+//
+// Print records follow the printer lifecycle events: the registry calls enrich() synchronously for
+// each event before publishing it, so a record is created at print_started and completed at
+// print_complete / print_failed / print_cancelled, and every event (and so every webhook) carries
+// its archive_id. Files (3MF, thumbnail) live in the storage plugin under archives/<id>/.
+#pragma once
+
+#include "archives/archive_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace bambuddy {
+class Logger;
+namespace plugins {
+class PluginHost;
+}
+} // namespace bambuddy
+
+namespace bambuddy::archives {
+
+class ArchiveError : public std::runtime_error {
+public:
+  ArchiveError(int http_status, std::string code, const std::string& message)
+      : std::runtime_error(message), http_status_(http_status), code_(std::move(code)) {}
+  int httpStatus() const { return http_status_; }
+  const std::string& code() const { return code_; }
+
+private:
+  int http_status_;
+  std::string code_;
+};
+
+// What the queue tells the archives before it starts a print: the next print_started on that
+// printer is this queue item's print of that uploaded archive.
+struct ExpectedPrint {
+  int64_t queue_item_id = 0;
+  int64_t source_archive_id = 0;
+};
+
+class ArchiveService {
+public:
+  // Called after a print record is created or finished (on the bus thread; must be quick).
+  using PrintListener = std::function<void(const std::string& event_type, const ArchiveRecord& archive)>;
+
+  ArchiveService(ArchiveStore& store, plugins::PluginHost& plugins, Logger& logger,
+                 std::function<int64_t()> clock_ms);
+
+  // Registry enricher: keeps print records in step and adds archive_id to the event data.
+  void enrich(const std::string& type, int64_t printer_id, nlohmann::json& data);
+  void expectPrint(int64_t printer_id, ExpectedPrint expected);
+  void addPrintListener(PrintListener listener);
+
+  ArchivePage list(const ArchiveFilter& filter) { return store_.list(filter); }
+  ArchiveRecord get(int64_t id);
+  // name, notes, tags, favourite. Throws ArchiveError (400 naming the field, 404).
+  ArchiveRecord patch(int64_t id, const nlohmann::json& body);
+  // Deletes the record and its files. 409 while the print is running.
+  void remove(int64_t id);
+
+  // Stores an uploaded file's blobs and creates an `uploaded` record (metadata already parsed).
+  ArchiveRecord createUpload(const std::string& filename, const std::string& bytes, const nlohmann::json& metadata,
+                             const std::optional<std::string>& thumbnail_png);
+  // The bytes of a stored blob (file or thumbnail); 404 when absent.
+  std::string blob(const std::string& key);
+
+private:
+  std::optional<int64_t> openArchiveId(int64_t printer_id);
+  void storagePut(const std::string& key, const std::string& bytes);
+  void storageRemove(const std::string& key);
+
+  ArchiveStore& store_;
+  plugins::PluginHost& plugins_;
+  Logger& logger_;
+  std::function<int64_t()> clock_ms_;
+
+  std::mutex mutex_;
+  std::map<int64_t, int64_t> open_by_printer_; // printer id -> archive id of the running print
+  std::map<int64_t, ExpectedPrint> expected_;  // printer id -> what the queue just started
+  std::vector<PrintListener> listeners_;
+};
+
+} // namespace bambuddy::archives

@@ -1,0 +1,51 @@
+// SQL for the `archives` table: insert, read, filter and page, update.
+#pragma once
+
+#include "archives/archive_record.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bambuddy::storage {
+class Database;
+}
+
+namespace bambuddy::archives {
+
+struct ArchiveFilter {
+  std::optional<int64_t> printer_id;
+  std::optional<std::string> status;
+  std::optional<int64_t> since_ms; // started (or uploaded) at or after
+  std::optional<int64_t> until_ms; // started (or uploaded) before
+  std::optional<std::string> q;    // case-insensitive substring of name or filename
+  int64_t limit = 100;
+  int64_t offset = 0;
+};
+
+struct ArchivePage {
+  std::vector<ArchiveRecord> items;
+  int64_t total = 0;
+};
+
+class ArchiveStore {
+public:
+  explicit ArchiveStore(storage::Database& db) : db_(db) {}
+
+  // Assigns id, created/updated times are taken from the record. Returns the stored record.
+  ArchiveRecord insert(ArchiveRecord record);
+  std::optional<ArchiveRecord> find(int64_t id);
+  // Newest first (by start, or upload time for uploads).
+  ArchivePage list(const ArchiveFilter& filter);
+  // Writes every mutable column of the record (by id). False when the row is gone.
+  bool update(const ArchiveRecord& record);
+  bool remove(int64_t id);
+  // The archive of the print running on a printer, if any (newest with status printing).
+  std::optional<ArchiveRecord> openPrint(int64_t printer_id);
+
+private:
+  storage::Database& db_;
+};
+
+} // namespace bambuddy::archives

@@ -1,0 +1,448 @@
+#include "notifications/delivery_engine.h"
+
+#include "common/logger.h"
+#include "common/time.h"
+#include "plugins/plugin_host.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace bambuddy::notifications {
+
+namespace {
+
+constexpr const char* kComponent = "notifications";
+constexpr size_t kMaxHistory = 50; // attempts kept per delivery (the default schedule makes 11)
+
+struct Outcome {
+  int32_t code = BB_DELIVERY_RETRYABLE;
+  int http_status = 0;
+  int64_t retry_after_ms = 0;
+  std::string snippet;
+  std::string error;
+};
+
+const char* outcomeName(int32_t code) {
+  switch (code) {
+  case BB_DELIVERY_DELIVERED:
+    return "delivered";
+  case BB_DELIVERY_PERMANENT:
+    return "permanent";
+  default:
+    return "retryable";
+  }
+}
+
+} // namespace
+
+DeliveryEngine::DeliveryEngine(OutboxStore& outbox, plugins::PluginHost& plugins, Logger& logger,
+                               std::function<int64_t()> clock_ms, EngineSettings settings, ProviderHealth& health)
+    : outbox_(outbox), plugins_(plugins), logger_(logger), clock_ms_(std::move(clock_ms)),
+      settings_(std::move(settings)), health_(health), random_(std::random_device{}()) {}
+
+DeliveryEngine::~DeliveryEngine() {
+  stop();
+}
+
+void DeliveryEngine::start() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (running_) {
+    return;
+  }
+  running_ = true;
+  stopping_ = false;
+  wake_requested_ = true; // first pass at once: what the last run left pending
+  for (auto& [id, lane] : lanes_) {
+    startLaneThreads(lane);
+  }
+  scheduler_ = std::thread([this] { schedulerLoop(); });
+}
+
+void DeliveryEngine::stop() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    running_ = false;
+    for (auto& [id, lane] : lanes_) {
+      lane->stopping = true;
+      for (Job& job : lane->queue) {
+        owned_.erase(job.id); // still pending in the database: the next start sends it
+      }
+      lane->queue.clear();
+      lane->cv.notify_all();
+      for (std::thread& t : lane->threads) {
+        threads.push_back(std::move(t));
+      }
+      lane->threads.clear();
+    }
+    scheduler_cv_.notify_all();
+  }
+  if (scheduler_.joinable()) {
+    scheduler_.join();
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+}
+
+void DeliveryEngine::startLaneThreads(const std::shared_ptr<Lane>& lane) {
+  lane->stopping = false;
+  for (int i = 0; i < std::max(1, settings_.workers_per_provider); ++i) {
+    lane->threads.emplace_back([this, lane] { workerLoop(lane); });
+  }
+}
+
+void DeliveryEngine::addProvider(std::shared_ptr<ProviderSlot> slot) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto lane = std::make_shared<Lane>();
+  lane->slot = std::move(slot);
+  lanes_[lane->slot->id] = lane;
+  if (running_) {
+    startLaneThreads(lane);
+    wake_requested_ = true; // it may have rows waiting (a provider re-added at start)
+    scheduler_cv_.notify_all();
+  }
+}
+
+void DeliveryEngine::removeProvider(int64_t provider_id) {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = lanes_.find(provider_id);
+    if (it == lanes_.end()) {
+      return;
+    }
+    std::shared_ptr<Lane> lane = it->second;
+    lanes_.erase(it);
+    lane->stopping = true;
+    for (Job& job : lane->queue) {
+      owned_.erase(job.id);
+    }
+    lane->queue.clear();
+    lane->cv.notify_all();
+    threads = std::move(lane->threads);
+    lane->threads.clear();
+  }
+  for (std::thread& t : threads) {
+    t.join();
+  }
+}
+
+void DeliveryEngine::claim(int64_t delivery_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  owned_.insert(delivery_id);
+}
+
+void DeliveryEngine::release(int64_t delivery_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  owned_.erase(delivery_id);
+}
+
+void DeliveryEngine::submit(const DeliveryRow& row) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = lanes_.find(row.provider_id);
+  if (it == lanes_.end() || !running_ ||
+      it->second->queue.size() + static_cast<size_t>(it->second->in_flight) >= settings_.max_queued_per_provider) {
+    // No room (or not running): the row waits in the database for the scheduler.
+    owned_.erase(row.id);
+    if (it != lanes_.end()) {
+      it->second->starved = true;
+    }
+    return;
+  }
+  it->second->queue.push_back(Job{row.id, row});
+  it->second->cv.notify_one();
+}
+
+void DeliveryEngine::wakeAt(int64_t at_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (at_ms < hinted_wake_ms_) {
+    hinted_wake_ms_ = at_ms;
+    scheduler_cv_.notify_all();
+  }
+}
+
+int64_t DeliveryEngine::cancelPending(int64_t provider_id, const std::string& error) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = lanes_.find(provider_id);
+    if (it != lanes_.end()) {
+      for (Job& job : it->second->queue) {
+        owned_.erase(job.id);
+      }
+      it->second->queue.clear();
+    }
+  }
+  return outbox_.cancelPending(provider_id, error, clock_ms_());
+}
+
+void DeliveryEngine::workerLoop(const std::shared_ptr<Lane>& lane) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    lane->cv.wait(lock, [&] { return lane->stopping || !lane->queue.empty(); });
+    if (lane->stopping) {
+      return;
+    }
+    Job job = std::move(lane->queue.front());
+    lane->queue.pop_front();
+    ++lane->in_flight;
+    lock.unlock();
+    try {
+      runJob(*lane->slot, job);
+    } catch (const std::exception& e) {
+      // The row stays pending/retrying; the scheduler tries it again.
+      logger_.error(kComponent, "delivery " + std::to_string(job.id) + ": " + e.what());
+    }
+    lock.lock();
+    --lane->in_flight;
+    owned_.erase(job.id);
+    if (lane->starved && lane->queue.size() * 2 < settings_.max_queued_per_provider) {
+      lane->starved = false;
+      wake_requested_ = true; // room again: fetch what waits in the database
+      scheduler_cv_.notify_all();
+    }
+  }
+}
+
+void DeliveryEngine::runJob(ProviderSlot& slot, Job& job) {
+  std::optional<DeliveryRow> row = job.row ? std::move(job.row) : outbox_.find(job.id);
+  if (!row || (row->status != status::kPending && row->status != status::kRetrying)) {
+    return; // cancelled, removed or finished meanwhile
+  }
+  attempt(slot, std::move(*row), false);
+}
+
+DeliveryRow DeliveryEngine::attemptNow(DeliveryRow row, bool ignore_disabled) {
+  std::shared_ptr<ProviderSlot> slot;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = lanes_.find(row.provider_id);
+    if (it != lanes_.end()) {
+      slot = it->second->slot;
+    }
+  }
+  DeliveryRow out = row;
+  try {
+    if (slot) {
+      out = attempt(*slot, std::move(row), ignore_disabled);
+    }
+  } catch (...) {
+    release(out.id);
+    throw;
+  }
+  release(out.id);
+  return out;
+}
+
+DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled) {
+  if (!ignore_disabled && !slot.enabled.load()) {
+    row.status = status::kCancelled;
+    row.next_attempt_at_ms = 0;
+    row.error = "the provider is disabled";
+    row.updated_at_ms = clock_ms_();
+    outbox_.save(row);
+    return row;
+  }
+  const int64_t started_ms = clock_ms_();
+  const int64_t started_mono = monotonicMs();
+  Outcome outcome;
+  {
+    std::shared_lock<std::shared_mutex> instance_lock(slot.instance_mutex);
+    plugins::PluginInstance* instance = plugins_.findInstance(slot.plugin, slot.instance_id);
+    if (instance == nullptr) {
+      outcome.error = "the provider's plugin instance is not running (see the server log)";
+    } else {
+      try {
+        bb_delivery_result result =
+            instance->notifierSend(row.notification, started_ms + settings_.attempt_timeout_ms);
+        outcome.code = result.outcome;
+        outcome.http_status = result.http_status;
+        outcome.retry_after_ms = result.retry_after_ms;
+        outcome.snippet = result.response_snippet;
+        outcome.error = result.error;
+        if (outcome.code != BB_DELIVERY_DELIVERED && outcome.code != BB_DELIVERY_PERMANENT) {
+          outcome.code = BB_DELIVERY_RETRYABLE;
+        }
+      } catch (const std::exception& e) {
+        outcome.code = BB_DELIVERY_RETRYABLE;
+        outcome.error = std::string("the notifier failed: ") + e.what();
+      }
+    }
+  }
+  const int64_t duration_ms = monotonicMs() - started_mono;
+  const int64_t now = clock_ms_();
+  if (duration_ms > settings_.attempt_timeout_ms + 2000) {
+    logger_.warn(kComponent, "provider " + std::to_string(slot.id) + ": an attempt took " +
+                                 std::to_string(duration_ms) + " ms, past its " +
+                                 std::to_string(settings_.attempt_timeout_ms) + " ms deadline (plugin " +
+                                 slot.plugin + ")");
+  }
+
+  row.attempts += 1;
+  row.http_status = outcome.http_status;
+  row.response_snippet = outcome.snippet;
+  row.error = outcome.error;
+  nlohmann::json entry = {{"attempt", row.attempts},
+                          {"at", formatUtcMs(started_ms)},
+                          {"duration_ms", duration_ms},
+                          {"outcome", outcomeName(outcome.code)},
+                          {"http_status", outcome.http_status > 0 ? nlohmann::json(outcome.http_status)
+                                                                  : nlohmann::json(nullptr)},
+                          {"error", outcome.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(outcome.error)}};
+  if (outcome.retry_after_ms > 0) {
+    entry["retry_after_ms"] = outcome.retry_after_ms;
+  }
+  switch (outcome.code) {
+  case BB_DELIVERY_DELIVERED:
+    row.status = status::kDelivered;
+    row.delivered_at_ms = now;
+    row.next_attempt_at_ms = 0;
+    row.error.clear();
+    break;
+  case BB_DELIVERY_PERMANENT:
+    row.status = status::kFailed;
+    row.next_attempt_at_ms = 0;
+    break;
+  default: {
+    auto delay = settings_.retry.delayAfterFailure(row.attempts, outcome.retry_after_ms, unitRandom());
+    if (delay) {
+      row.status = status::kRetrying;
+      row.next_attempt_at_ms = now + *delay;
+      entry["next_attempt_at"] = formatUtcMs(row.next_attempt_at_ms);
+    } else {
+      row.status = status::kFailed;
+      row.next_attempt_at_ms = 0;
+      row.error = "gave up after " + std::to_string(row.attempts) + " attempts: " + row.error;
+    }
+  }
+  }
+
+  std::optional<std::string> disable;
+  try {
+    disable = health_.attemptFinished(slot.id, row.id, outcome.code == BB_DELIVERY_DELIVERED, outcome.http_status,
+                                      outcome.error, now);
+  } catch (const std::exception& e) {
+    logger_.error(kComponent, std::string("provider health update failed: ") + e.what());
+  }
+  if (disable) {
+    entry["provider_disabled"] = *disable;
+    if (row.status == status::kRetrying) {
+      row.status = status::kCancelled;
+      row.next_attempt_at_ms = 0;
+      row.error += (row.error.empty() ? "" : "; ") + std::string("provider disabled: ") + *disable;
+    }
+  }
+  row.history.push_back(std::move(entry));
+  while (row.history.size() > kMaxHistory) {
+    row.history.erase(row.history.begin());
+  }
+  row.updated_at_ms = now;
+  outbox_.save(row);
+
+  if (disable) {
+    cancelPending(slot.id, "provider disabled: " + *disable);
+  } else if (row.status == status::kRetrying) {
+    wakeAt(row.next_attempt_at_ms);
+  }
+  logger_.debug(kComponent, "delivery " + std::to_string(row.id) + " (" + row.event_type + ") to provider " +
+                                std::to_string(slot.id) + ": attempt " + std::to_string(row.attempts) + " " +
+                                outcomeName(outcome.code) + " -> " + row.status);
+  if (row.status == status::kFailed) {
+    logger_.info(kComponent, "delivery " + std::to_string(row.id) + " (" + row.event_type + ") to provider " +
+                                 std::to_string(slot.id) + " failed: " + row.error);
+  }
+  return row;
+}
+
+void DeliveryEngine::schedulerLoop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    const int64_t now = clock_ms_();
+    // db_wake_ms_ is never later than the last scan + rescan_interval_ms: the safety net.
+    const int64_t due = std::min(hinted_wake_ms_, db_wake_ms_);
+    if (wake_requested_ || due <= now) {
+      wake_requested_ = false;
+      hinted_wake_ms_ = std::numeric_limits<int64_t>::max(); // the scan below sees everything stored before
+      lock.unlock();
+      try {
+        scanOnce();
+      } catch (const std::exception& e) {
+        logger_.error(kComponent, std::string("scanning the outbox failed: ") + e.what());
+        lock.lock();
+        db_wake_ms_ = clock_ms_() + 1000; // try again soon
+        continue;
+      }
+      lock.lock();
+      continue;
+    }
+    scheduler_cv_.wait_for(lock, std::chrono::milliseconds(due - now), [&] {
+      return stopping_ || wake_requested_ || std::min(hinted_wake_ms_, db_wake_ms_) < due;
+    });
+  }
+}
+
+void DeliveryEngine::scanNow() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    hinted_wake_ms_ = std::numeric_limits<int64_t>::max();
+  }
+  scanOnce();
+}
+
+void DeliveryEngine::scanOnce() {
+  const int64_t now = clock_ms_();
+  maybeTrim(now);
+  std::vector<std::pair<int64_t, std::shared_ptr<Lane>>> lanes;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [id, lane] : lanes_) {
+      if (lane->slot->enabled.load()) {
+        lanes.emplace_back(id, lane);
+      }
+    }
+  }
+  for (auto& [provider_id, lane] : lanes) {
+    std::vector<int64_t> ids = outbox_.due(provider_id, now, settings_.max_queued_per_provider);
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (lane->stopping) {
+      continue;
+    }
+    for (int64_t id : ids) {
+      if (owned_.count(id) > 0) {
+        continue;
+      }
+      if (lane->queue.size() + static_cast<size_t>(lane->in_flight) >= settings_.max_queued_per_provider) {
+        lane->starved = true;
+        break;
+      }
+      owned_.insert(id);
+      lane->queue.push_back(Job{id, std::nullopt});
+      lane->cv.notify_one();
+    }
+  }
+  std::optional<int64_t> next = outbox_.nextDueAfter(now);
+  std::lock_guard<std::mutex> lock(mutex_);
+  db_wake_ms_ = std::min(next.value_or(std::numeric_limits<int64_t>::max()), now + settings_.rescan_interval_ms);
+}
+
+void DeliveryEngine::maybeTrim(int64_t now_ms) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (now_ms - last_trim_ms_ < settings_.trim_interval_ms) {
+      return;
+    }
+    last_trim_ms_ = now_ms;
+  }
+  int64_t removed = outbox_.trim(now_ms - settings_.retention_ms);
+  if (removed > 0) {
+    logger_.info(kComponent, "removed " + std::to_string(removed) + " deliveries older than the retention time");
+  }
+}
+
+double DeliveryEngine::unitRandom() {
+  std::lock_guard<std::mutex> lock(random_mutex_);
+  return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+}
+
+} // namespace bambuddy::notifications

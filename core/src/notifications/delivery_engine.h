@@ -1,0 +1,158 @@
+// Delivery workers: every provider has its own lane (a queue and its own worker threads), so a
+// slow or dead receiver only ever holds up its own notifications. New deliveries are handed to the
+// lane straight from the router (no database polling on the hot path); a scheduler thread scans
+// the outbox for due retries and for what a crash or restart left pending, waking exactly when the
+// next retry is due.
+//
+// At-least-once: a row stays pending/retrying in the database until an attempt's outcome is
+// stored, so work that was queued or in flight when the process died is sent after the restart
+// (the same notification body, so the same webhook-id).
+#pragma once
+
+#include "notifications/outbox_store.h"
+#include "notifications/retry_policy.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bambuddy {
+class Logger;
+namespace plugins {
+class PluginHost;
+}
+} // namespace bambuddy
+
+namespace bambuddy::notifications {
+
+struct EngineSettings {
+  RetryPolicy retry;
+  int64_t attempt_timeout_ms = 10000; // the deadline handed to the plugin for one attempt
+  int workers_per_provider = 1;       // 1 keeps a provider's notifications in event order
+  size_t max_queued_per_provider = 1000; // more waits in the database until the lane has room
+  int64_t retention_ms = int64_t{30} * 24 * 3600 * 1000; // finished rows older than this are deleted
+  int64_t rescan_interval_ms = 60000; // safety net: scan the outbox at least this often
+  int64_t trim_interval_ms = 3600000;
+};
+
+// What a lane knows of its provider. The service owns the instance; the lane only calls it.
+struct ProviderSlot {
+  ProviderSlot(int64_t provider_id, std::string plugin_name, std::string instance)
+      : id(provider_id), plugin(std::move(plugin_name)), instance_id(std::move(instance)) {}
+  const int64_t id;
+  const std::string plugin;
+  const std::string instance_id;
+  // Shared while an attempt calls the plugin instance, exclusive while the service re-creates or
+  // destroys it: the instance is never freed under a running attempt.
+  std::shared_mutex instance_mutex;
+  std::atomic<bool> enabled{true};
+};
+
+// Told about every finished attempt (on a worker thread, without engine locks held).
+class ProviderHealth {
+public:
+  virtual ~ProviderHealth() = default;
+  // Returns the reason when the provider must be disabled because of this attempt (410 Gone, or
+  // failing for too long); the engine then cancels its pending deliveries.
+  virtual std::optional<std::string> attemptFinished(int64_t provider_id, int64_t delivery_id, bool delivered,
+                                                     int http_status, const std::string& error, int64_t now_ms) = 0;
+};
+
+class DeliveryEngine {
+public:
+  DeliveryEngine(OutboxStore& outbox, plugins::PluginHost& plugins, Logger& logger,
+                 std::function<int64_t()> clock_ms, EngineSettings settings, ProviderHealth& health);
+  ~DeliveryEngine(); // stop()
+  DeliveryEngine(const DeliveryEngine&) = delete;
+  DeliveryEngine& operator=(const DeliveryEngine&) = delete;
+
+  // Starts the scheduler; its first pass picks up what an earlier run left pending.
+  void start();
+  // Lanes finish the attempt in flight (bounded by the attempt timeout); queued work stays
+  // pending in the database for the next start. Idempotent.
+  void stop();
+
+  void addProvider(std::shared_ptr<ProviderSlot> slot);
+  // Drops the lane's queue and waits for its attempts in flight.
+  void removeProvider(int64_t provider_id);
+
+  // Hot path. claim() a new row's id while its insert transaction is still open (so the scheduler
+  // can never pick it up as well), then submit() it once committed, or release() it on failure.
+  void claim(int64_t delivery_id);
+  void release(int64_t delivery_id);
+  void submit(const DeliveryRow& row);
+
+  // Runs one attempt of a claimed row on the calling thread and releases it (the test endpoint).
+  // `ignore_disabled` sends even when the provider is disabled. Returns the row as stored after it.
+  DeliveryRow attemptNow(DeliveryRow row, bool ignore_disabled);
+
+  // Cancels the provider's queued and pending deliveries (it was disabled); returns how many rows.
+  int64_t cancelPending(int64_t provider_id, const std::string& error);
+
+  // Something became due at `at_ms` (a retry stored elsewhere, a delayed first attempt).
+  void wakeAt(int64_t at_ms);
+
+  // For tests: one scheduler pass now (due rows to lanes, trimming when due).
+  void scanNow();
+
+private:
+  struct Job {
+    int64_t id = 0;
+    std::optional<DeliveryRow> row; // set on the hot path, loaded from the database otherwise
+  };
+  struct Lane {
+    std::shared_ptr<ProviderSlot> slot;
+    std::deque<Job> queue;
+    int in_flight = 0;
+    bool stopping = false;
+    bool starved = false; // the scheduler left due rows behind because the queue was full
+    std::condition_variable cv;
+    std::vector<std::thread> threads;
+  };
+
+  void workerLoop(const std::shared_ptr<Lane>& lane);
+  void runJob(ProviderSlot& slot, Job& job);
+  DeliveryRow attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled);
+  void schedulerLoop();
+  void scanOnce();
+  void maybeTrim(int64_t now_ms);
+  void startLaneThreads(const std::shared_ptr<Lane>& lane); // mutex_ held
+  double unitRandom();
+
+  OutboxStore& outbox_;
+  plugins::PluginHost& plugins_;
+  Logger& logger_;
+  std::function<int64_t()> clock_ms_;
+  const EngineSettings settings_;
+  ProviderHealth& health_;
+
+  std::mutex mutex_;
+  std::map<int64_t, std::shared_ptr<Lane>> lanes_;
+  std::set<int64_t> owned_; // delivery ids queued or being attempted right now
+  bool running_ = false;
+  bool stopping_ = false;
+  bool wake_requested_ = false;
+  int64_t hinted_wake_ms_ = std::numeric_limits<int64_t>::max(); // lowest due time announced since the last scan
+  int64_t db_wake_ms_ = std::numeric_limits<int64_t>::max();     // next due time the last scan found
+  int64_t last_trim_ms_ = 0;
+  std::condition_variable scheduler_cv_;
+  std::thread scheduler_;
+
+  std::mutex random_mutex_;
+  std::mt19937_64 random_;
+};
+
+} // namespace bambuddy::notifications

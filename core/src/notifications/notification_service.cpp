@@ -1,0 +1,954 @@
+#include "notifications/notification_service.h"
+
+#include "common/logger.h"
+#include "common/time.h"
+#include "config/config_error.h"
+#include "config/core_config.h"
+#include "config/json_pointer.h"
+#include "config/schema_validator.h"
+#include "notifications/event_catalog.h"
+#include "notifications/generated_secrets.h"
+#include "notifications/notification_error.h"
+#include "notifications/time_zone.h"
+#include "plugins/plugin_host.h"
+#include "plugins/secret_fields.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace bambuddy::notifications {
+
+namespace {
+
+using nlohmann::json;
+using Kind = NotificationError::Kind;
+
+constexpr const char* kComponent = "notifications";
+constexpr const char* kPluginPrefix = "notifier.";
+constexpr size_t kMaxHeldEvents = 1000;
+constexpr int64_t kMaxGracePeriodS = 30 * 86400;
+
+NotificationError invalid(const std::string& code, const std::string& message, json extra = nullptr) {
+  return NotificationError(Kind::Invalid, code, message, std::move(extra));
+}
+
+NotificationError notFound(int64_t id) {
+  return NotificationError(Kind::NotFound, "not_found", "no notification provider with id " + std::to_string(id));
+}
+
+NotificationError declaredInConfig(const ProviderRecord& r) {
+  return NotificationError(Kind::Conflict, "declared_in_config",
+                           "this provider is declared in the config file (plugins.load[].instances of " + r.plugin() +
+                               ", id " + r.instance_id + "); change it there and restart");
+}
+
+json timeOrNull(int64_t ms) {
+  return ms > 0 ? json(formatUtcSeconds(ms)) : json(nullptr);
+}
+
+std::string durationText(int64_t ms) {
+  const int64_t s = ms / 1000;
+  if (s >= 86400) {
+    return std::to_string(s / 86400) + " d " + std::to_string(s % 86400 / 3600) + " h";
+  }
+  if (s >= 3600) {
+    return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
+  }
+  if (s >= 60) {
+    return std::to_string(s / 60) + " min";
+  }
+  return std::to_string(s) + " s";
+}
+
+bool isNotifierPlugin(const plugins::LoadedPlugin* plugin) {
+  return plugin != nullptr && plugin->descriptor().kind == BB_KIND_NOTIFIER &&
+         plugin->name().rfind(kPluginPrefix, 0) == 0 && plugin->name().size() > std::strlen(kPluginPrefix);
+}
+
+std::string typeOf(const std::string& plugin_name) {
+  return plugin_name.substr(std::strlen(kPluginPrefix));
+}
+
+bool reservedInstanceId(const std::string& id) {
+  const std::string prefix = "provider-";
+  return id.size() > prefix.size() && id.rfind(prefix, 0) == 0 &&
+         id.find_first_not_of("0123456789", prefix.size()) == std::string::npos;
+}
+
+void checkKeys(const json& body, std::initializer_list<const char*> allowed, const std::string& expected) {
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (std::none_of(allowed.begin(), allowed.end(), [&](const char* k) { return it.key() == k; })) {
+      throw invalid("unknown_field", it.key() + ": unknown field (expected " + expected + ")");
+    }
+  }
+}
+
+} // namespace
+
+struct NotificationService::Provider {
+  ProviderRecord record;
+  std::shared_ptr<ProviderSlot> slot;
+  std::shared_ptr<const TimeZone> zone; // of the quiet hours; null = UTC
+  std::string problem;                  // why its plugin instance is not running
+  std::mutex admin;                     // serializes REST changes to this provider
+};
+
+NotificationSettings settingsFromConfig(const config::CoreConfig& config) {
+  const config::NotificationsConfig& n = config.notifications;
+  NotificationSettings s;
+  s.engine.retry.schedule_ms = n.retry_schedule_ms;
+  s.engine.retry.jitter = n.retry_jitter;
+  s.engine.attempt_timeout_ms = n.attempt_timeout_ms;
+  s.engine.workers_per_provider = n.workers_per_provider;
+  s.engine.max_queued_per_provider = static_cast<size_t>(std::max(1, n.max_queued_per_provider));
+  s.engine.retention_ms = int64_t{n.delivery_retention_days} * 24 * 3600 * 1000;
+  s.disable_after_failing_ms = n.disable_after_failing_ms;
+  return s;
+}
+
+NotificationService::NotificationService(storage::Database& db, plugins::PluginHost& plugins, bus::EventBus& bus,
+                                         Logger& logger, std::function<int64_t()> clock_ms,
+                                         NotificationSettings settings)
+    : db_(db), plugins_(plugins), bus_(bus), logger_(logger), clock_ms_(std::move(clock_ms)),
+      settings_(std::move(settings)), store_(db), outbox_(db),
+      engine_(outbox_, plugins, logger, clock_ms_, settings_.engine, *this) {}
+
+NotificationService::~NotificationService() {
+  stop();
+}
+
+// ----- lifecycle ------------------------------------------------------------------------------
+
+void NotificationService::listen() {
+  if (!subscriptions_.empty()) {
+    return;
+  }
+  for (const EventInfo& info : eventCatalog()) {
+    if (info.name == "test") {
+      continue; // only POST /notifications/{id}/test makes test notifications
+    }
+    subscriptions_.push_back(bus_.subscribe(info.name, [this](const bus::Event& e) { route(e); }, this));
+  }
+}
+
+void NotificationService::start(const config::CoreConfig& config) {
+  listen();
+  mirrorConfigured(config);
+  std::vector<ProviderPtr> adopted;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (ProviderRecord& record : store_.list()) {
+      adopted.push_back(adopt(std::move(record)));
+    }
+  }
+  for (const ProviderPtr& p : adopted) {
+    const ProviderRecord& r = p->record; // not shared yet: REST is not serving
+    std::string problem;
+    if (!isNotifierPlugin(plugins_.find(r.plugin()))) {
+      problem = "the notifier plugin " + r.plugin() + " is not loaded (add it to plugins.load)";
+    } else if (r.source == "api") {
+      try {
+        std::unique_lock<std::shared_mutex> instance_lock(p->slot->instance_mutex);
+        plugins_.createInstance(r.plugin(), r.instance_id, r.settings);
+      } catch (const std::exception& e) {
+        problem = std::string("its plugin instance could not be created: ") + e.what();
+      }
+    } else if (plugins_.findInstance(r.plugin(), r.instance_id) == nullptr) {
+      problem = "its plugin instance did not start (see the server log)";
+    }
+    if (!problem.empty()) {
+      logger_.warn(kComponent, "provider " + std::to_string(r.id) + " ('" + r.name + "'): " + problem);
+      std::lock_guard<std::mutex> lock(mutex_);
+      p->problem = problem;
+    }
+  }
+  engine_.start();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    started_ = true;
+  }
+  routeHeld();
+  logger_.info(kComponent, std::to_string(adopted.size()) + " notification provider(s)");
+}
+
+void NotificationService::stop() {
+  for (uint64_t id : subscriptions_) {
+    bus_.unsubscribe(id);
+  }
+  subscriptions_.clear();
+  engine_.stop();
+}
+
+void NotificationService::mirrorConfigured(const config::CoreConfig& config) {
+  std::vector<ProviderRecord> configured;
+  std::vector<config::ConfigError> errors;
+  for (const config::PluginEntryConfig& entry : config.plugins) {
+    const plugins::LoadedPlugin* plugin = plugins_.find(entry.name);
+    if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_NOTIFIER) {
+      continue;
+    }
+    if (!isNotifierPlugin(plugin)) {
+      logger_.warn(kComponent, "notifier plugin '" + entry.name + "' is not named notifier.<type>: ignored");
+      continue;
+    }
+    for (const config::PluginInstanceConfig& instance : entry.instances) {
+      auto fail = [&](const std::string& key, const std::string& message) {
+        std::string pointer = key.empty() ? instance.pointer : config::childPointer(instance.pointer, key);
+        errors.push_back({config.document.file, config.document.lineOf(pointer),
+                          config::displayPath(pointer, &config.document.json), message});
+      };
+      if (reservedInstanceId(instance.id)) {
+        fail("id", "ids of the form provider-<number> are reserved for providers created over the API");
+        continue;
+      }
+      ProviderRecord r;
+      r.name = instance.name.empty() ? instance.id : instance.name;
+      r.type = typeOf(entry.name);
+      r.instance_id = instance.id;
+      r.source = "config";
+      try {
+        r.routing = parseRouting(instance.routing, ProviderRouting{});
+        if (r.routing.quiet_hours) {
+          zoneFor(r.routing, "quiet_hours.timezone");
+        }
+      } catch (const NotificationError& e) {
+        std::string message = e.what();
+        std::string key = message.substr(0, message.find_first_of(".:["));
+        fail(key, message.substr(message.find(": ") == std::string::npos ? 0 : message.find(": ") + 2));
+        continue;
+      }
+      configured.push_back(std::move(r));
+    }
+  }
+  if (!errors.empty()) {
+    throw config::ConfigException(std::move(errors));
+  }
+
+  const int64_t now = clock_ms_();
+  std::vector<ProviderRecord> rows = store_.list();
+  std::vector<int64_t> kept;
+  for (ProviderRecord& c : configured) {
+    auto it = std::find_if(rows.begin(), rows.end(), [&](const ProviderRecord& r) {
+      return r.source == "config" && r.type == c.type && r.instance_id == c.instance_id;
+    });
+    if (it == rows.end()) {
+      c.created_at_ms = c.updated_at_ms = now;
+      ProviderRecord stored = store_.insert(c);
+      kept.push_back(stored.id);
+      logger_.info(kComponent, "provider '" + stored.name + "' (" + stored.plugin() + "/" + stored.instance_id +
+                                   ") from the config file has id " + std::to_string(stored.id));
+      continue;
+    }
+    // The file is the truth for its fields; a restart also re-enables a provider the server
+    // disabled (the operator restarts after fixing the receiver).
+    it->name = c.name;
+    it->routing = c.routing;
+    if (!it->enabled) {
+      logger_.info(kComponent, "provider " + std::to_string(it->id) + " ('" + it->name +
+                                   "') from the config file is enabled again (it was disabled: " +
+                                   it->disabled_reason + ")");
+    }
+    it->enabled = true;
+    it->disabled_reason.clear();
+    it->disabled_at_ms = 0;
+    it->updated_at_ms = now;
+    store_.update(*it);
+    kept.push_back(it->id);
+  }
+  for (const ProviderRecord& r : rows) {
+    if (r.source != "config" || std::find(kept.begin(), kept.end(), r.id) != kept.end()) {
+      continue;
+    }
+    if (plugins_.find(r.plugin()) == nullptr) {
+      continue; // its plugin did not load this time: keep it (and its log) and say why
+    }
+    store_.remove(r.id);
+    logger_.info(kComponent, "provider " + std::to_string(r.id) + " ('" + r.name +
+                                 "') is no longer in the config file and was removed");
+  }
+}
+
+NotificationService::ProviderPtr NotificationService::adopt(ProviderRecord record) {
+  auto p = std::make_shared<Provider>();
+  p->slot = std::make_shared<ProviderSlot>(record.id, record.plugin(), record.instance_id);
+  p->slot->enabled = record.enabled;
+  if (record.routing.quiet_hours) {
+    try {
+      p->zone = zoneFor(record.routing, "quiet_hours.timezone");
+    } catch (const NotificationError& e) {
+      logger_.warn(kComponent, "provider " + std::to_string(record.id) + ": " + e.what() + "; using UTC");
+    }
+  }
+  p->record = std::move(record);
+  providers_[p->record.id] = p;
+  engine_.addProvider(p->slot);
+  return p;
+}
+
+void NotificationService::routeHeld() {
+  std::vector<bus::Event> held;
+  uint64_t dropped = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    held.swap(held_);
+    dropped = held_dropped_;
+    held_dropped_ = 0;
+  }
+  if (dropped > 0) {
+    logger_.warn(kComponent, std::to_string(dropped) + " event(s) before start-up were not routed (too many)");
+  }
+  for (const bus::Event& event : held) {
+    route(event);
+  }
+}
+
+// ----- router ---------------------------------------------------------------------------------
+
+void NotificationService::route(const bus::Event& event) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!started_) {
+      if (held_.size() < kMaxHeldEvents) {
+        held_.push_back(event);
+      } else {
+        ++held_dropped_;
+      }
+      return;
+    }
+  }
+  if (!isCatalogEvent(event.type) || event.type == "test") {
+    return;
+  }
+  json data = json::parse(event.payload_json, nullptr, false);
+  if (!data.is_object()) {
+    logger_.warn(kComponent, "event " + event.type + " has no JSON object payload; sent with empty data");
+    data = json::object();
+  }
+  const int64_t now = clock_ms_();
+  const int64_t first_delay = settings_.engine.retry.schedule_ms.empty() ? 0 : settings_.engine.retry.schedule_ms[0];
+  const std::string notification =
+      makeNotification(event.id, event.type, event.timestamp_ms > 0 ? event.timestamp_ms : now, data)
+          .dump(-1, ' ', false, json::error_handler_t::replace);
+  std::vector<DeliveryRow> rows;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [id, p] : providers_) {
+      Route r = routeEvent(p->record.routing, p->record.enabled, event.type, data, p->zone.get(), now);
+      if (r == Route::Skip) {
+        continue;
+      }
+      DeliveryRow row;
+      row.provider_id = id;
+      row.event_id = event.id;
+      row.event_type = event.type;
+      row.notification = notification;
+      row.created_at_ms = row.updated_at_ms = now;
+      if (r == Route::Suppress) {
+        const QuietHours& q = *p->record.routing.quiet_hours;
+        json qj = q.toJson();
+        row.status = status::kSuppressed;
+        row.error = "quiet hours " + qj["start"].get<std::string>() + "-" + qj["end"].get<std::string>() + " " +
+                    q.timezone;
+      } else {
+        row.status = status::kPending;
+        row.next_attempt_at_ms = now + first_delay;
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+  if (rows.empty()) {
+    return;
+  }
+  std::vector<int64_t> claimed;
+  try {
+    rows = outbox_.insert(std::move(rows), [&](const DeliveryRow& row) {
+      if (row.status == status::kPending && first_delay == 0) {
+        engine_.claim(row.id);
+        claimed.push_back(row.id);
+      }
+    });
+  } catch (const std::exception& e) {
+    for (int64_t id : claimed) {
+      engine_.release(id);
+    }
+    logger_.error(kComponent, "could not store the notifications of event " + event.id + " (" + event.type +
+                                  "): " + e.what());
+    return;
+  }
+  for (const DeliveryRow& row : rows) {
+    if (row.status != status::kPending) {
+      continue;
+    }
+    if (first_delay == 0) {
+      engine_.submit(row);
+    } else {
+      engine_.wakeAt(row.next_attempt_at_ms);
+    }
+  }
+}
+
+// ----- provider health (lane threads) ---------------------------------------------------------
+
+std::optional<std::string> NotificationService::attemptFinished(int64_t provider_id, int64_t delivery_id,
+                                                                bool delivered, int http_status,
+                                                                const std::string& error, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = providers_.find(provider_id);
+  if (it == providers_.end()) {
+    return std::nullopt;
+  }
+  ProviderRecord& r = it->second->record;
+  if (delivered) {
+    if (r.failing_since_ms != 0) {
+      r.failing_since_ms = 0;
+      persist(r);
+    }
+    return std::nullopt;
+  }
+  bool changed = false;
+  if (r.failing_since_ms == 0) {
+    r.failing_since_ms = now_ms;
+    changed = true;
+  }
+  std::optional<std::string> reason;
+  if (http_status == 410) {
+    reason = "the receiver answered 410 Gone (delivery " + std::to_string(delivery_id) + " at " +
+             formatUtcSeconds(now_ms) + "): it asked not to be sent anything more";
+  } else if (settings_.disable_after_failing_ms > 0 && now_ms - r.failing_since_ms >= settings_.disable_after_failing_ms) {
+    reason = "every delivery failed for " + durationText(now_ms - r.failing_since_ms) + " since " +
+             formatUtcSeconds(r.failing_since_ms) + " (last error: " + (error.empty() ? "none given" : error) + ")";
+  }
+  if (reason && r.enabled) {
+    r.enabled = false;
+    r.disabled_reason = *reason;
+    r.disabled_at_ms = now_ms;
+    it->second->slot->enabled = false;
+    changed = true;
+    logger_.warn(kComponent, "provider " + std::to_string(r.id) + " ('" + r.name + "') disabled: " + *reason);
+  } else {
+    reason.reset(); // already disabled (a test sent anyway): nothing more to do
+  }
+  if (changed) {
+    persist(r);
+  }
+  return reason;
+}
+
+void NotificationService::persist(const ProviderRecord& record) {
+  try {
+    store_.update(record);
+  } catch (const std::exception& e) {
+    logger_.error(kComponent, "could not save provider " + std::to_string(record.id) + ": " + e.what());
+  }
+}
+
+// ----- helpers --------------------------------------------------------------------------------
+
+NotificationService::ProviderPtr NotificationService::find(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = providers_.find(id);
+  return it == providers_.end() ? nullptr : it->second;
+}
+
+std::string NotificationService::instanceSchema(const std::string& type) const {
+  const plugins::LoadedPlugin* plugin = plugins_.find(ProviderRecord::pluginForType(type));
+  return plugin != nullptr && plugin->descriptor().instance_schema != nullptr ? plugin->descriptor().instance_schema
+                                                                               : "";
+}
+
+std::shared_ptr<const TimeZone> NotificationService::zoneFor(const ProviderRouting& routing,
+                                                             const std::string& path) {
+  if (!routing.quiet_hours) {
+    return nullptr;
+  }
+  const std::string& name = routing.quiet_hours->timezone;
+  std::lock_guard<std::mutex> lock(zones_mutex_);
+  auto it = zones_.find(name);
+  if (it != zones_.end()) {
+    return it->second;
+  }
+  std::string error;
+  auto zone = TimeZone::load(name, error);
+  if (zone == nullptr) {
+    throw invalid("invalid_quiet_hours", path + ": " + error);
+  }
+  zones_[name] = zone;
+  return zone;
+}
+
+ProviderRouting NotificationService::parseRouting(const json& body, const ProviderRouting& current) {
+  ProviderRouting out = current;
+  if (body.contains("events")) {
+    out.events = parseEvents(body["events"]);
+  }
+  if (body.contains("printer_ids")) {
+    out.printer_ids = parsePrinterIds(body["printer_ids"]);
+  }
+  if (body.contains("quiet_hours")) {
+    if (body["quiet_hours"].is_null()) {
+      out.quiet_hours.reset();
+    } else {
+      out.quiet_hours = parseQuietHours(body["quiet_hours"]);
+    }
+  }
+  return out;
+}
+
+json NotificationService::checkSettings(const std::string& type, const json& settings) const {
+  const plugins::LoadedPlugin* plugin = plugins_.find(ProviderRecord::pluginForType(type));
+  if (plugin == nullptr) {
+    throw invalid("invalid_type", "type: '" + type + "' is not a loaded notifier plugin");
+  }
+  auto issues = plugin->instanceValidator().validate(settings);
+  if (issues.empty()) {
+    return settings;
+  }
+  std::string text;
+  json errors = json::array();
+  for (const auto& issue : issues) {
+    std::string path = issue.path.empty() ? "settings" : "settings." + issue.path;
+    text += (text.empty() ? "" : "; ") + path + ": " + issue.message;
+    errors.push_back({{"path", path}, {"message", issue.message}});
+  }
+  throw invalid("invalid_settings", text, {{"errors", errors}});
+}
+
+json NotificationService::providerJson(const Provider& p) const {
+  const ProviderRecord& r = p.record;
+  const std::string schema = instanceSchema(r.type);
+  json settings = plugins::redactSecrets(r.settings, schema);
+  std::vector<std::string> hidden = generatedSecretFields(schema, r.type);
+  hidden.push_back("previous_secret");
+  for (const std::string& field : hidden) {
+    if (settings.contains(field) && !settings[field].is_null()) {
+      settings[field] = plugins::kSecretMask; // even when the plugin's schema forgot to mark it
+    }
+  }
+  return {{"id", r.id},
+          {"name", r.name},
+          {"type", r.type},
+          {"plugin", r.plugin()},
+          {"instance_id", r.instance_id},
+          {"source", r.source},
+          {"enabled", r.enabled},
+          {"disabled_reason", r.disabled_reason.empty() ? json(nullptr) : json(r.disabled_reason)},
+          {"disabled_at", timeOrNull(r.disabled_at_ms)},
+          {"failing_since", timeOrNull(r.failing_since_ms)},
+          {"settings", settings},
+          {"events", eventsJson(r.routing)},
+          {"printer_ids", printerIdsJson(r.routing)},
+          {"quiet_hours", quietHoursJson(r.routing)},
+          {"problem", p.problem.empty() ? json(nullptr) : json(p.problem)},
+          {"created_at", timeOrNull(r.created_at_ms)},
+          {"updated_at", timeOrNull(r.updated_at_ms)}};
+}
+
+void NotificationService::recreateInstance(Provider& p, const json& settings) {
+  std::string plugin, instance_id;
+  json previous;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    plugin = p.record.plugin();
+    instance_id = p.record.instance_id;
+    previous = p.record.settings;
+  }
+  std::unique_lock<std::shared_mutex> instance_lock(p.slot->instance_mutex); // waits for an attempt in flight
+  plugins_.destroyInstance(plugin, instance_id);
+  try {
+    plugins_.createInstance(plugin, instance_id, settings);
+  } catch (const std::exception& e) {
+    std::string restored;
+    try {
+      plugins_.createInstance(plugin, instance_id, previous); // a refused change changes nothing
+    } catch (const std::exception& again) {
+      restored = std::string("its plugin instance could not be created: ") + again.what();
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    p.problem = restored;
+    throw invalid("invalid_settings", std::string("settings: ") + e.what());
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  p.problem.clear();
+}
+
+// ----- REST -----------------------------------------------------------------------------------
+
+json NotificationService::types() const {
+  json out = json::array();
+  for (const plugins::PluginSummary& summary : plugins_.summaries()) {
+    const plugins::LoadedPlugin* plugin = plugins_.find(summary.name);
+    if (!isNotifierPlugin(plugin)) {
+      continue;
+    }
+    const std::string type = typeOf(summary.name);
+    const char* schema = plugin->descriptor().instance_schema;
+    out.push_back({{"type", type},
+                   {"plugin", summary.name},
+                   {"version", summary.version},
+                   {"description", summary.description},
+                   {"settings_schema", json::parse(schema != nullptr ? schema : "{}", nullptr, false)},
+                   {"generated_secrets", generatedSecretFields(schema != nullptr ? schema : "", type)}});
+  }
+  return out;
+}
+
+json NotificationService::events() const {
+  json out = json::array();
+  for (const EventInfo& info : eventCatalog()) {
+    out.push_back({{"event", info.name},
+                   {"description", info.description},
+                   {"sample", makeNotification("evt_5f1c2a9b7d3e4f60a1b2c3d4", info.name, 1705329000000, info.sample)}});
+  }
+  return out;
+}
+
+json NotificationService::list() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  json out = json::array();
+  for (const auto& [id, p] : providers_) {
+    out.push_back(providerJson(*p));
+  }
+  return out;
+}
+
+json NotificationService::get(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = providers_.find(id);
+  if (it == providers_.end()) {
+    throw notFound(id);
+  }
+  return providerJson(*it->second);
+}
+
+json NotificationService::create(const json& body) {
+  if (!body.is_object()) {
+    throw invalid("invalid_body", "body must be a JSON object");
+  }
+  checkKeys(body, {"type", "name", "enabled", "settings", "events", "printer_ids", "quiet_hours"},
+            "type, name, enabled, settings, events, printer_ids, quiet_hours");
+  if (!body.contains("type") || !body["type"].is_string()) {
+    throw invalid("invalid_type", "type: required, a notifier type such as webhook, ntfy or email");
+  }
+  const std::string type = body["type"].get<std::string>();
+  if (!isNotifierPlugin(plugins_.find(ProviderRecord::pluginForType(type)))) {
+    std::string loaded;
+    for (const json& t : types()) {
+      loaded += (loaded.empty() ? "" : ", ") + t["type"].get<std::string>();
+    }
+    throw invalid("invalid_type", "type: '" + type + "' is not a loaded notifier type (loaded: " +
+                                      (loaded.empty() ? std::string("none") : loaded) + ")");
+  }
+  if (!body.contains("name")) {
+    throw invalid("invalid_name", "name: required");
+  }
+  ProviderRecord record;
+  record.name = parseProviderName(body["name"]);
+  record.type = type;
+  record.source = "api";
+  if (body.contains("enabled")) {
+    if (!body["enabled"].is_boolean()) {
+      throw invalid("invalid_enabled", "enabled: must be true or false");
+    }
+    record.enabled = body["enabled"].get<bool>();
+  }
+  json settings = body.value("settings", json::object());
+  if (!settings.is_object()) {
+    throw invalid("invalid_settings", "settings: must be an object");
+  }
+  record.routing = parseRouting(body, ProviderRouting{});
+  zoneFor(record.routing, "quiet_hours.timezone");
+
+  // Secrets the operator left out are made here and shown once, in this answer.
+  const std::string schema = instanceSchema(type);
+  json generated = json::object();
+  for (const std::string& field : generatedSecretFields(schema, type)) {
+    auto it = settings.find(field);
+    if (it == settings.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty())) {
+      settings[field] = generateWebhookSecret();
+      generated[field] = settings[field];
+    }
+  }
+  checkSettings(type, settings);
+  record.settings = settings;
+  record.created_at_ms = record.updated_at_ms = clock_ms_();
+
+  record = store_.insert(std::move(record));
+  ProviderPtr p;
+  try {
+    plugins_.createInstance(record.plugin(), record.instance_id, record.settings);
+  } catch (const std::exception& e) {
+    store_.remove(record.id);
+    plugins_.destroyInstance(record.plugin(), record.instance_id);
+    throw invalid("invalid_settings", std::string("settings: ") + e.what());
+  }
+  json out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    p = adopt(record);
+    out = providerJson(*p);
+  }
+  if (!generated.empty()) {
+    out["secret"] = generated.begin().value(); // shown once; never again
+  }
+  logger_.info(kComponent, "provider " + std::to_string(record.id) + " ('" + record.name + "', " + type + ") added");
+  return out;
+}
+
+json NotificationService::update(int64_t id, const json& body) {
+  if (!body.is_object()) {
+    throw invalid("invalid_body", "body must be a JSON object");
+  }
+  ProviderPtr p = find(id);
+  if (!p) {
+    throw notFound(id);
+  }
+  std::lock_guard<std::mutex> admin(p->admin);
+  ProviderRecord record;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    record = p->record;
+  }
+  if (record.source == "config") {
+    throw declaredInConfig(record);
+  }
+  checkKeys(body, {"name", "enabled", "settings", "events", "printer_ids", "quiet_hours"},
+            "name, enabled, settings, events, printer_ids, quiet_hours; type cannot change");
+  std::optional<std::string> name;
+  if (body.contains("name")) {
+    name = parseProviderName(body["name"]);
+  }
+  std::optional<bool> enabled;
+  if (body.contains("enabled")) {
+    if (!body["enabled"].is_boolean()) {
+      throw invalid("invalid_enabled", "enabled: must be true or false");
+    }
+    enabled = body["enabled"].get<bool>();
+  }
+  ProviderRouting routing = parseRouting(body, record.routing);
+  std::shared_ptr<const TimeZone> zone = zoneFor(routing, "quiet_hours.timezone");
+  std::optional<json> settings;
+  if (body.contains("settings")) {
+    if (!body["settings"].is_object()) {
+      throw invalid("invalid_settings", "settings: must be an object");
+    }
+    json merged = plugins::mergeSettings(record.settings, body["settings"], instanceSchema(record.type));
+    if (merged != record.settings) {
+      checkSettings(record.type, merged);
+      recreateInstance(*p, merged);
+      settings = merged;
+    }
+  }
+
+  bool disabling = false;
+  json out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ProviderRecord& r = p->record;
+    if (name) {
+      r.name = *name;
+    }
+    if (settings) {
+      r.settings = *settings;
+    }
+    r.routing = routing;
+    p->zone = zone;
+    if (enabled && *enabled != r.enabled) {
+      r.enabled = *enabled;
+      p->slot->enabled = *enabled;
+      disabling = !*enabled;
+      if (*enabled) {
+        r.disabled_reason.clear(); // a fresh start: the failure clock restarts too
+        r.disabled_at_ms = 0;
+        r.failing_since_ms = 0;
+      } else {
+        r.disabled_reason.clear();
+        r.disabled_at_ms = clock_ms_();
+      }
+    }
+    r.updated_at_ms = clock_ms_();
+    store_.update(r);
+    out = providerJson(*p);
+  }
+  if (disabling) {
+    engine_.cancelPending(id, "the provider was disabled by a user");
+  } else if (enabled && *enabled) {
+    engine_.wakeAt(0);
+  }
+  return out;
+}
+
+void NotificationService::remove(int64_t id) {
+  ProviderPtr p = find(id);
+  if (!p) {
+    throw notFound(id);
+  }
+  std::lock_guard<std::mutex> admin(p->admin);
+  ProviderRecord record;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    record = p->record;
+    if (record.source == "config") {
+      throw declaredInConfig(record);
+    }
+    providers_.erase(id); // the router stops matching it
+  }
+  engine_.removeProvider(id); // waits for its attempts in flight
+  {
+    std::unique_lock<std::shared_mutex> instance_lock(p->slot->instance_mutex);
+    plugins_.destroyInstance(record.plugin(), record.instance_id);
+  }
+  store_.remove(id);
+  logger_.info(kComponent, "provider " + std::to_string(id) + " ('" + record.name + "') removed");
+}
+
+json NotificationService::test(int64_t id) {
+  ProviderPtr p = find(id);
+  if (!p) {
+    throw notFound(id);
+  }
+  std::string name;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    name = p->record.name;
+  }
+  const int64_t now = clock_ms_();
+  const std::string event_id = newEventId();
+  DeliveryRow row;
+  row.provider_id = id;
+  row.event_id = event_id;
+  row.event_type = "test";
+  row.notification =
+      makeNotification(event_id, "test", now,
+                       {{"message", "Test notification from Bambuddy"}, {"provider", name}, {"provider_id", id}})
+          .dump(-1, ' ', false, json::error_handler_t::replace);
+  row.next_attempt_at_ms = now;
+  row.created_at_ms = row.updated_at_ms = now;
+  std::vector<DeliveryRow> rows = outbox_.insert({row}, [&](const DeliveryRow& r) { engine_.claim(r.id); });
+  return deliveryJson(engine_.attemptNow(rows.front(), true));
+}
+
+json NotificationService::rotateSecret(int64_t id, const json& body) {
+  if (!body.is_object()) {
+    throw invalid("invalid_body", "body must be a JSON object");
+  }
+  checkKeys(body, {"grace_period_s"}, "grace_period_s");
+  int64_t grace_s = 86400;
+  if (body.contains("grace_period_s")) {
+    const json& g = body["grace_period_s"];
+    if (!g.is_number_integer() || g.get<int64_t>() < 0 || g.get<int64_t>() > kMaxGracePeriodS) {
+      throw invalid("invalid_grace_period",
+                    "grace_period_s: must be an integer from 0 to " + std::to_string(kMaxGracePeriodS) +
+                        " (seconds the old secret stays valid)");
+    }
+    grace_s = g.get<int64_t>();
+  }
+  ProviderPtr p = find(id);
+  if (!p) {
+    throw notFound(id);
+  }
+  std::lock_guard<std::mutex> admin(p->admin);
+  ProviderRecord record;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    record = p->record;
+  }
+  if (record.source == "config") {
+    throw declaredInConfig(record);
+  }
+  const std::string schema = instanceSchema(record.type);
+  std::vector<std::string> fields = generatedSecretFields(schema, record.type);
+  if (fields.empty()) {
+    throw NotificationError(Kind::Unsupported, "unsupported",
+                            "providers of type " + record.type + " have no generated secret to rotate");
+  }
+  const std::string& field = fields.front();
+  const int64_t now = clock_ms_();
+  json settings = record.settings;
+  std::string old = settings.contains(field) && settings[field].is_string() ? settings[field].get<std::string>() : "";
+  const std::string fresh = generateWebhookSecret();
+  settings[field] = fresh;
+  int64_t expires_ms = 0;
+  if (grace_s > 0 && !old.empty() && schemaHasProperty(schema, "previous_secret")) {
+    settings["previous_secret"] = old;
+    if (schemaHasProperty(schema, "previous_secret_expires_ms")) {
+      expires_ms = now + grace_s * 1000;
+      settings["previous_secret_expires_ms"] = expires_ms;
+    }
+  } else {
+    settings.erase("previous_secret");
+    settings.erase("previous_secret_expires_ms");
+  }
+  checkSettings(record.type, settings);
+  recreateInstance(*p, settings);
+  json out;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    p->record.settings = settings;
+    p->record.updated_at_ms = now;
+    store_.update(p->record);
+    out = {{"secret", fresh},
+           {"previous_secret_expires_at", expires_ms > 0 ? json(formatUtcSeconds(expires_ms)) : json(nullptr)},
+           {"provider", providerJson(*p)}};
+  }
+  logger_.info(kComponent, "provider " + std::to_string(id) + ": signing secret rotated");
+  return out;
+}
+
+json NotificationService::deliveries(int64_t id, const std::optional<std::string>& wanted, size_t limit,
+                                     size_t offset) {
+  if (!find(id)) {
+    throw notFound(id);
+  }
+  if (wanted) {
+    static const char* kStatuses[] = {status::kPending, status::kRetrying,   status::kDelivered,
+                                      status::kFailed,  status::kSuppressed, status::kCancelled};
+    if (std::none_of(std::begin(kStatuses), std::end(kStatuses), [&](const char* s) { return *wanted == s; })) {
+      throw invalid("invalid_parameter",
+                    "status must be one of pending, retrying, delivered, failed, suppressed, cancelled");
+    }
+  }
+  DeliveryPage page = outbox_.list(id, wanted, limit, offset);
+  json items = json::array();
+  for (const DeliveryRow& row : page.items) {
+    items.push_back(deliveryJson(row));
+  }
+  return {{"items", items}, {"total", page.total}, {"limit", limit}, {"offset", offset}};
+}
+
+json NotificationService::redeliver(int64_t delivery_id) {
+  std::optional<DeliveryRow> original = outbox_.find(delivery_id);
+  if (!original) {
+    throw NotificationError(Kind::NotFound, "not_found", "no delivery with id " + std::to_string(delivery_id));
+  }
+  ProviderPtr p = find(original->provider_id);
+  if (!p) {
+    throw NotificationError(Kind::NotFound, "not_found", "the provider of this delivery no longer exists");
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!p->record.enabled) {
+      throw NotificationError(Kind::Conflict, "provider_disabled",
+                              "provider " + std::to_string(p->record.id) +
+                                  " is disabled; enable it first (PATCH {\"enabled\": true})");
+    }
+  }
+  if (!isFinalStatus(original->status)) {
+    throw NotificationError(Kind::Conflict, "delivery_pending",
+                            "delivery " + std::to_string(delivery_id) + " is still " + original->status +
+                                "; it is sent on its own");
+  }
+  const int64_t now = clock_ms_();
+  DeliveryRow row;
+  row.provider_id = original->provider_id;
+  row.event_id = original->event_id;
+  row.event_type = original->event_type;
+  row.notification = original->notification; // the same body, so the same webhook-id
+  row.redelivery_of = original->id;
+  row.next_attempt_at_ms = now;
+  row.created_at_ms = row.updated_at_ms = now;
+  std::vector<DeliveryRow> rows = outbox_.insert({row}, [&](const DeliveryRow& r) { engine_.claim(r.id); });
+  engine_.submit(rows.front());
+  return deliveryJson(rows.front());
+}
+
+} // namespace bambuddy::notifications

@@ -1,0 +1,134 @@
+// Notification providers and the router: which providers exist (REST-created ones stored with
+// their settings, YAML-declared ones mirrored so they get an id), which event goes where, and the
+// REST operations on them. Delivery itself is the DeliveryEngine's.
+//
+// Router: subscribed to every catalogue event on the bus; for each event it matches the enabled
+// providers (event list, printer filter, quiet hours), writes one outbox row per (event,
+// provider) in one transaction, and only then hands the new rows to the providers' lanes.
+//
+// Threading: events arrive on the bus dispatch thread, REST calls on HTTP workers, attempt
+// outcomes on lane threads. mutex_ guards the provider map and records and is held only for
+// in-memory work and the provider row write; a provider's admin mutex serializes REST changes to
+// it (re-creating its plugin instance may wait for an attempt in flight), never the router.
+#pragma once
+
+#include "bus/event_bus.h"
+#include "notifications/delivery_engine.h"
+#include "notifications/outbox_store.h"
+#include "notifications/provider.h"
+#include "notifications/provider_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bambuddy {
+class Logger;
+namespace config {
+struct CoreConfig;
+}
+namespace plugins {
+class PluginHost;
+}
+namespace storage {
+class Database;
+}
+} // namespace bambuddy
+
+namespace bambuddy::notifications {
+
+class TimeZone;
+
+struct NotificationSettings {
+  EngineSettings engine;
+  int64_t disable_after_failing_ms = int64_t{432000} * 1000; // 0 = never
+};
+
+// From the config's notifications section.
+NotificationSettings settingsFromConfig(const config::CoreConfig& config);
+
+class NotificationService : private ProviderHealth {
+public:
+  NotificationService(storage::Database& db, plugins::PluginHost& plugins, bus::EventBus& bus, Logger& logger,
+                      std::function<int64_t()> clock_ms, NotificationSettings settings);
+  ~NotificationService() override; // stop()
+  NotificationService(const NotificationService&) = delete;
+  NotificationService& operator=(const NotificationService&) = delete;
+
+  // Subscribes to the bus. Call before plugins load; events that arrive before start() are held
+  // (up to a bound) and routed by start().
+  void listen();
+  // Mirrors the YAML providers (notifier plugin instances of `config`), creates the plugin
+  // instances of REST providers, starts delivery. Throws config::ConfigException for YAML
+  // providers with problems the schema cannot see (unknown time zone, reserved id).
+  void start(const config::CoreConfig& config);
+  // Unsubscribes and stops delivery (attempts in flight finish). Plugin instances stay for the
+  // plugin host's shutdown.
+  void stop();
+
+  // REST (throw NotificationError). Bodies as received.
+  nlohmann::json types() const;
+  nlohmann::json events() const;
+  nlohmann::json list() const;
+  nlohmann::json get(int64_t id) const;
+  nlohmann::json create(const nlohmann::json& body);
+  nlohmann::json update(int64_t id, const nlohmann::json& body);
+  void remove(int64_t id);
+  nlohmann::json test(int64_t id);
+  nlohmann::json rotateSecret(int64_t id, const nlohmann::json& body);
+  nlohmann::json deliveries(int64_t id, const std::optional<std::string>& status, size_t limit, size_t offset);
+  nlohmann::json redeliver(int64_t delivery_id);
+
+  // The router's entry point (the bus handler); public for tests.
+  void route(const bus::Event& event);
+
+  // For tests: one scheduler pass now.
+  void scanNow() { engine_.scanNow(); }
+
+private:
+  struct Provider;
+  using ProviderPtr = std::shared_ptr<Provider>;
+
+  std::optional<std::string> attemptFinished(int64_t provider_id, int64_t delivery_id, bool delivered,
+                                             int http_status, const std::string& error, int64_t now_ms) override;
+
+  void mirrorConfigured(const config::CoreConfig& config);
+  ProviderPtr adopt(ProviderRecord record); // mutex_ held
+  ProviderPtr find(int64_t id) const;
+  nlohmann::json providerJson(const Provider& p) const; // mutex_ held
+  std::string instanceSchema(const std::string& type) const;
+  std::shared_ptr<const TimeZone> zoneFor(const ProviderRouting& routing, const std::string& path);
+  ProviderRouting parseRouting(const nlohmann::json& body, const ProviderRouting& current);
+  nlohmann::json checkSettings(const std::string& type, const nlohmann::json& settings) const;
+  void recreateInstance(Provider& p, const nlohmann::json& settings); // p.admin held
+  void persist(const ProviderRecord& record); // mutex_ held
+  void routeHeld();
+
+  storage::Database& db_;
+  plugins::PluginHost& plugins_;
+  bus::EventBus& bus_;
+  Logger& logger_;
+  std::function<int64_t()> clock_ms_;
+  const NotificationSettings settings_;
+  ProviderStore store_;
+  OutboxStore outbox_;
+  DeliveryEngine engine_;
+
+  mutable std::mutex mutex_;
+  std::map<int64_t, ProviderPtr> providers_;
+  std::mutex zones_mutex_;
+  std::map<std::string, std::shared_ptr<const TimeZone>> zones_;
+  std::vector<uint64_t> subscriptions_;
+  bool started_ = false;
+  std::vector<bus::Event> held_; // events before start()
+  uint64_t held_dropped_ = 0;
+};
+
+} // namespace bambuddy::notifications

@@ -1,0 +1,86 @@
+// The `notification_deliveries` table: the durable outbox and the delivery log in one. The router
+// writes one row per (event, provider) before anything is sent; workers record each attempt on
+// it; pending rows survive a crash and are picked up again at start.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace bambuddy::storage {
+class Database;
+}
+
+namespace bambuddy::notifications {
+
+namespace status {
+inline constexpr const char* kPending = "pending";     // waiting for its first attempt
+inline constexpr const char* kRetrying = "retrying";   // failed, next attempt at next_attempt_at_ms
+inline constexpr const char* kDelivered = "delivered"; // a 2xx (or the plugin's success)
+inline constexpr const char* kFailed = "failed";       // permanent failure or schedule used up
+inline constexpr const char* kSuppressed = "suppressed"; // quiet hours: logged, never sent
+inline constexpr const char* kCancelled = "cancelled";   // the provider was disabled before it went out
+} // namespace status
+
+bool isFinalStatus(const std::string& status);
+
+struct DeliveryRow {
+  int64_t id = 0;
+  int64_t provider_id = 0;
+  std::string event_id;
+  std::string event_type;
+  std::string notification; // the JSON body handed to the plugin, the same for every attempt
+  std::string status = status::kPending;
+  int attempts = 0;
+  int64_t next_attempt_at_ms = 0; // 0 unless pending or retrying
+  int http_status = 0;            // of the last attempt; 0 = none
+  std::string error;              // of the last attempt
+  std::string response_snippet;   // of the last attempt
+  nlohmann::json history = nlohmann::json::array(); // one entry per attempt (and notes such as a disable)
+  int64_t redelivery_of = 0;      // the delivery this one repeats (POST .../redeliver); 0 = none
+  int64_t created_at_ms = 0;
+  int64_t updated_at_ms = 0;
+  int64_t delivered_at_ms = 0;
+};
+
+struct DeliveryPage {
+  std::vector<DeliveryRow> items; // newest first
+  int64_t total = 0;
+};
+
+class OutboxStore {
+public:
+  explicit OutboxStore(storage::Database& db) : db_(db) {}
+
+  // Inserts the rows in one transaction (never-reused ids). `before_commit` sees each row with its
+  // id while the transaction is still open, so a caller can claim the ids before any other reader
+  // can see them.
+  std::vector<DeliveryRow> insert(std::vector<DeliveryRow> rows,
+                                  const std::function<void(const DeliveryRow&)>& before_commit = nullptr);
+  std::optional<DeliveryRow> find(int64_t id);
+  // Stores the outcome of an attempt: every mutable column.
+  void save(const DeliveryRow& row);
+
+  // Ids of `provider_id`'s pending/retrying rows due at `now_ms`, oldest due first.
+  std::vector<int64_t> due(int64_t provider_id, int64_t now_ms, size_t limit);
+  // The earliest next_attempt_at_ms of a pending/retrying row after `now_ms`, if any.
+  std::optional<int64_t> nextDueAfter(int64_t now_ms);
+  // Marks the provider's pending/retrying rows cancelled with `error`; returns how many.
+  int64_t cancelPending(int64_t provider_id, const std::string& error, int64_t now_ms);
+  DeliveryPage list(int64_t provider_id, const std::optional<std::string>& status, size_t limit, size_t offset);
+  // Deletes finished rows created before `cutoff_ms` and rows of providers that no longer exist;
+  // returns how many.
+  int64_t trim(int64_t cutoff_ms);
+
+private:
+  storage::Database& db_;
+};
+
+// The delivery as the API shows it (notification parsed, times as UTC text).
+nlohmann::json deliveryJson(const DeliveryRow& row);
+
+} // namespace bambuddy::notifications

@@ -1,0 +1,106 @@
+// The print queue: items that refer to an uploaded archive, optionally a printer and a time,
+// in an explicit order. A dispatcher starts the first due item on an idle printer whose driver can
+// start prints; a waiting item shows why it waits. An item ends with the print it started (the
+// archives tell the queue when a print record is created and when it ends).
+#pragma once
+
+#include "queue/queue_store.h"
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bambuddy {
+class Logger;
+namespace bus {
+class EventBus;
+}
+namespace printers {
+class PrinterRegistry;
+}
+namespace archives {
+class ArchiveService;
+struct ArchiveRecord;
+} // namespace archives
+} // namespace bambuddy
+
+namespace bambuddy::queue {
+
+class QueueError : public std::runtime_error {
+public:
+  QueueError(int http_status, std::string code, const std::string& message)
+      : std::runtime_error(message), http_status_(http_status), code_(std::move(code)) {}
+  int httpStatus() const { return http_status_; }
+  const std::string& code() const { return code_; }
+
+private:
+  int http_status_;
+  std::string code_;
+};
+
+struct QueueOptions {
+  int64_t dispatch_interval_ms = 1000;
+  int64_t start_timeout_ms = 180000; // a started item whose print never shows up fails after this
+};
+
+class QueueService {
+public:
+  QueueService(QueueStore& store, archives::ArchiveService& archives, printers::PrinterRegistry& printers,
+               bus::EventBus& bus, Logger& logger, std::function<int64_t()> clock_ms, QueueOptions options = {});
+  ~QueueService(); // stop()
+
+  void start(); // dispatcher thread
+  void stop();
+
+  std::vector<QueueItem> list(const std::optional<std::string>& status);
+  QueueItem get(int64_t id);
+  QueueItem add(const nlohmann::json& body);
+  QueueItem patch(int64_t id, const nlohmann::json& body);
+  void remove(int64_t id);
+  std::vector<QueueItem> reorder(const nlohmann::json& body);
+
+  nlohmann::json toJson(const QueueItem& item);
+
+  // One dispatch pass (the thread runs it on its own; tests may call it).
+  void dispatchOnce();
+
+private:
+  void onPrint(const std::string& event_type, const archives::ArchiveRecord& archive);
+  void applyPrintEvents(); // dispatch_mutex_ held
+  void setReason(QueueItem& item, const std::string& reason);
+  void wake();
+  void loop();
+
+  QueueStore& store_;
+  archives::ArchiveService& archives_;
+  printers::PrinterRegistry& printers_;
+  bus::EventBus& bus_;
+  Logger& logger_;
+  std::function<int64_t()> clock_ms_;
+  QueueOptions options_;
+
+  std::mutex dispatch_mutex_; // one dispatch pass at a time, and item updates against it
+  std::mutex wake_mutex_;
+  std::condition_variable wake_cv_;
+  bool wake_ = false;
+  struct PrintEvent {
+    std::string type;
+    int64_t archive_id;
+    int64_t queue_item_id;
+    std::string archive_status;
+    std::string error;
+  };
+  std::vector<PrintEvent> print_events_; // from the archives, applied by the dispatcher
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+} // namespace bambuddy::queue

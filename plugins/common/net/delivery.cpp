@@ -1,0 +1,32 @@
+#include "net/delivery.h"
+
+#include "text/utf8.h"
+
+#include <stdexcept>
+
+namespace bambuddy::common::net {
+
+sdk::DeliveryResult failedDelivery(sdk::DeliveryResult::Outcome outcome, const std::string& error) {
+  sdk::DeliveryResult r;
+  r.outcome = outcome;
+  r.error = text::utf8Snippet(error, kErrorMaxBytes);
+  return r;
+}
+
+SendStart beginSend(const std::string& notification_json, int64_t deadline_ms, int64_t now_ms) {
+  SendStart start;
+  try {
+    start.notification = text::parseNotification(notification_json);
+  } catch (const std::invalid_argument& e) {
+    start.early = failedDelivery(sdk::DeliveryResult::Outcome::Permanent, e.what());
+    return start;
+  }
+  start.remaining_ms = deadline_ms - now_ms;
+  if (start.remaining_ms <= 0) {
+    start.early = failedDelivery(sdk::DeliveryResult::Outcome::Retryable,
+                                 "the delivery deadline passed before the attempt started");
+  }
+  return start;
+}
+
+} // namespace bambuddy::common::net

@@ -1,0 +1,40 @@
+// The plugin's config block (timing shared by every printer) and one printer's settings.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace bambuddy::printer_bambu {
+
+struct DriverConfig {
+  int64_t reconnect_min_ms = 1000;
+  int64_t reconnect_max_ms = 60000;
+  int64_t stale_timeout_ms = 60000;
+  int64_t connect_timeout_ms = 10000; // the MQTT library rounds it up to whole seconds
+  int64_t keepalive_s = 30;
+  int64_t command_timeout_ms = 5000;
+};
+
+enum class TlsMode { None, CaFile, Fingerprint };
+
+struct PrinterSettings {
+  std::string host;
+  std::string serial;
+  std::string access_code; // secret: never logged, never part of an error message
+  int port = 8883;
+  TlsMode tls_mode = TlsMode::None;
+  std::string ca_file;
+  std::string fingerprint_sha256; // 64 lower-case hex digits, colons removed
+};
+
+// Both parsers repeat the schema's checks (the host validated already) so a bad value can never
+// slip through, and add what a schema cannot say (reconnect_max_ms >= reconnect_min_ms, a host
+// that is a real address or name). They throw sdk::Error(BB_ERR_INVALID_ARGUMENT) with reason
+// "invalid_config" / "invalid_settings" and a message naming the field, never its secret value.
+DriverConfig parseDriverConfig(const std::string& config_json);
+PrinterSettings parsePrinterSettings(const std::string& settings_json);
+
+// "ssl://host:port", with IPv6 addresses in brackets.
+std::string brokerUri(const PrinterSettings& settings);
+
+} // namespace bambuddy::printer_bambu

@@ -1,0 +1,259 @@
+// The MQTT session without a broker: connection errors, backoff, stop at any moment, pinning.
+// (End-to-end runs against a real mosquitto broker live in broker_test.cpp.)
+#include "bambu_test_util.h"
+#include "local_tls_server.h"
+
+#include "mqtt_session.h"
+#include "peer_certificate.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+
+namespace bambuddy::printer_bambu::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int64_t msSince(Clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
+}
+
+// A loopback port with nothing listening (bound, then released).
+int closedPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+DriverConfig fastConfig() {
+  DriverConfig c;
+  c.reconnect_min_ms = 50;
+  c.reconnect_max_ms = 200;
+  c.stale_timeout_ms = 1000;
+  c.connect_timeout_ms = 1000;
+  c.keepalive_s = 5;
+  c.command_timeout_ms = 500;
+  return c;
+}
+
+PrinterSettings settingsFor(int port) {
+  PrinterSettings s;
+  s.host = "127.0.0.1";
+  s.port = port;
+  s.serial = "01P00TEST000001";
+  s.access_code = "Sekr1tCode";
+  return s;
+}
+
+class BambuSession : public ::testing::Test {
+protected:
+  void TearDown() override {
+    for (const auto& line : host_.logs()) {
+      EXPECT_EQ(line.message.find("Sekr1tCode"), std::string::npos) << "access code logged: " << line.message;
+    }
+    for (const std::string& report : host_.statusReports()) {
+      EXPECT_EQ(report.find("Sekr1tCode"), std::string::npos) << report;
+    }
+  }
+
+  std::unique_ptr<MqttSession> session(DriverConfig config, PrinterSettings settings) {
+    return std::make_unique<MqttSession>(harness_.host(), config, std::move(settings));
+  }
+
+  json lastReport() {
+    auto reports = host_.statusReports();
+    return reports.empty() ? json() : json::parse(reports.back());
+  }
+
+  int warnings(const std::string& needle) {
+    int n = 0;
+    for (const auto& line : host_.logs()) {
+      n += line.level == BB_LOG_WARN && line.message.find(needle) != std::string::npos ? 1 : 0;
+    }
+    return n;
+  }
+
+  testing::FakeHost host_;
+  HostHarness harness_{host_};
+};
+
+TEST_F(BambuSession, ClientIdNamesSerialProcessAndInstance) {
+  auto a = session(fastConfig(), settingsFor(1));
+  auto b = session(fastConfig(), settingsFor(1));
+  std::string prefix = "bambuddy_01P00TEST000001_" + std::to_string(::getpid()) + "_";
+  EXPECT_EQ(a->clientId().rfind(prefix, 0), 0u) << a->clientId();
+  EXPECT_EQ(b->clientId().rfind(prefix, 0), 0u) << b->clientId();
+  EXPECT_NE(a->clientId(), b->clientId());
+  EXPECT_EQ(std::stoull(b->clientId().substr(prefix.size())), std::stoull(a->clientId().substr(prefix.size())) + 1);
+}
+
+TEST_F(BambuSession, RefusedConnectionIsReportedAndRetriedWithBackoff) {
+  int port = closedPort();
+  auto s = session(fastConfig(), settingsFor(port));
+  Clock::time_point started = Clock::now();
+  s->start();
+  EXPECT_LT(msSince(started), 200) << "start() must not wait for the connection";
+  ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
+  json status = lastReport();
+  EXPECT_EQ(status["connected"], false);
+  EXPECT_EQ(status["state"], "offline");
+  EXPECT_EQ(status["connection_error"],
+            "TCP connection to 127.0.0.1:" + std::to_string(port) + " failed: Connection refused");
+  // Backoff: 50, 100, 200, 200, ... ms (+/-20 %): a handful of attempts per second, not thousands.
+  ASSERT_TRUE(eventually([&] { return s->connectAttempts() >= 5; }, 5000));
+  Clock::time_point window = Clock::now();
+  uint64_t before = s->connectAttempts();
+  ASSERT_TRUE(eventually([&] { return msSince(window) >= 1000; }, 2000));
+  uint64_t per_second = s->connectAttempts() - before;
+  EXPECT_GE(per_second, 3u);
+  EXPECT_LE(per_second, 7u);
+  s->stop();
+  // The same error again and again is one report and one warning; repeats are debug lines.
+  EXPECT_EQ(host_.statusReports().size(), 1u);
+  EXPECT_EQ(warnings("Connection refused"), 1);
+}
+
+TEST_F(BambuSession, StopIsPromptDuringBackoff) {
+  DriverConfig c = fastConfig();
+  c.reconnect_min_ms = 60000;
+  c.reconnect_max_ms = 60000;
+  auto s = session(c, settingsFor(closedPort()));
+  s->start();
+  ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
+  Clock::time_point stopping = Clock::now();
+  s->stop();
+  EXPECT_LT(msSince(stopping), 500);
+  EXPECT_EQ(s->connectAttempts(), 1u);
+  s->stop(); // idempotent
+}
+
+TEST_F(BambuSession, StopIsPromptWhileAPrinterNeverAnswersTheHandshake) {
+  LocalTlsServer mute(LocalTlsServer::Mode::Silent);
+  DriverConfig c = fastConfig();
+  c.connect_timeout_ms = 30000;
+  auto s = session(c, settingsFor(mute.port()));
+  s->start();
+  ASSERT_TRUE(eventually([&] { return mute.accepted() >= 1; }, 5000));
+  Clock::time_point stopping = Clock::now();
+  s->stop();
+  EXPECT_LT(msSince(stopping), 1000);
+  EXPECT_TRUE(host_.statusReports().empty());
+}
+
+TEST_F(BambuSession, AHandshakeThatNeverCompletesTimesOut) {
+  LocalTlsServer mute(LocalTlsServer::Mode::Silent);
+  auto s = session(fastConfig(), settingsFor(mute.port()));
+  s->start();
+  ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
+  EXPECT_EQ(lastReport()["connection_error"],
+            "TLS handshake with 127.0.0.1:" + std::to_string(mute.port()) + " timed out");
+  s->stop();
+}
+
+TEST_F(BambuSession, PinnedFingerprintMismatchNeverReachesMqtt) {
+  LocalTlsServer server(LocalTlsServer::Mode::Handshake);
+  PrinterSettings settings = settingsFor(server.port());
+  settings.tls_mode = TlsMode::Fingerprint;
+  settings.fingerprint_sha256 = std::string(64, 'a');
+  auto s = session(fastConfig(), settings);
+  s->start();
+  ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
+  EXPECT_EQ(lastReport()["connection_error"], "the printer's certificate (SHA-256 " + server.fingerprint() +
+                                                  ") does not match tls.fingerprint_sha256; not connecting");
+  s->stop();
+  EXPECT_EQ(warnings("does not match tls.fingerprint_sha256"), 1);
+}
+
+TEST_F(BambuSession, PinnedFingerprintMatchGoesOnToMqtt) {
+  LocalTlsServer server(LocalTlsServer::Mode::Handshake); // hangs up after TLS: no MQTT there
+  PrinterSettings settings = settingsFor(server.port());
+  settings.tls_mode = TlsMode::Fingerprint;
+  settings.fingerprint_sha256 = server.fingerprint();
+  auto s = session(fastConfig(), settings);
+  s->start();
+  ASSERT_TRUE(host_.waitForStatusReports(1, 10000));
+  std::string error = lastReport()["connection_error"];
+  EXPECT_EQ(error.find("fingerprint"), std::string::npos) << error;
+  EXPECT_NE(error.find("127.0.0.1:" + std::to_string(server.port())), std::string::npos) << error;
+  // Our probe and Paho's own connection both reached the server.
+  EXPECT_TRUE(eventually([&] { return server.accepted() >= 2; }, 5000));
+  s->stop();
+}
+
+TEST_F(BambuSession, UnreadableCaFileIsNamed) {
+  PrinterSettings settings = settingsFor(closedPort());
+  settings.tls_mode = TlsMode::CaFile;
+  settings.ca_file = "/nonexistent/bambu-ca.pem";
+  auto s = session(fastConfig(), settings);
+  s->start();
+  ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
+  EXPECT_EQ(lastReport()["connection_error"],
+            "cannot read tls.ca_file /nonexistent/bambu-ca.pem: No such file or directory");
+  s->stop();
+}
+
+TEST_F(BambuSession, StartStopRacesLeaveNoReportBehind) {
+  LocalTlsServer server(LocalTlsServer::Mode::Handshake);
+  DriverConfig c = fastConfig();
+  c.reconnect_min_ms = 10;
+  c.reconnect_max_ms = 20;
+  for (int round = 0; round < 16; ++round) {
+    // Every fourth round reaches a TLS server (Paho then handshakes too), the others are refused.
+    PrinterSettings settings = settingsFor(round % 4 == 1 ? server.port() : closedPort());
+    auto s = session(c, settings);
+    s->start();
+    if (round % 3 == 0) {
+      eventually([&] { return s->connectAttempts() >= 2; }, 2000);
+    }
+    s->stop();
+    size_t reports = host_.statusReports().size();
+    // Nothing may arrive after stop() returned, however long one waits.
+    EXPECT_FALSE(host_.waitForStatusReports(reports + 1, round == 15 ? 300 : 20)) << round;
+    if (round % 4 == 0) {
+      s->start(); // a stopped session can start again
+      eventually([&] { return host_.statusReports().size() > reports; }, 2000);
+      s->stop();
+    }
+  }
+}
+
+TEST(BambuPeerCertificate, ReadsTheServersFingerprint) {
+  LocalTlsServer server(LocalTlsServer::Mode::Handshake);
+  PeerCertificate cert = fetchPeerCertificate("127.0.0.1", server.port(), 5000, nullptr);
+  ASSERT_TRUE(cert.ok) << cert.error;
+  EXPECT_EQ(cert.sha256_hex, server.fingerprint());
+  EXPECT_EQ(cert.sha256_hex.size(), 64u);
+}
+
+TEST(BambuPeerCertificate, FailuresAreNamed) {
+  int port = closedPort();
+  PeerCertificate refused = fetchPeerCertificate("127.0.0.1", port, 2000, nullptr);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_EQ(refused.error, "TCP connection to 127.0.0.1:" + std::to_string(port) + " failed: Connection refused");
+  PeerCertificate unresolvable = fetchPeerCertificate("no-such-printer.invalid", 8883, 2000, nullptr);
+  EXPECT_FALSE(unresolvable.ok);
+  EXPECT_EQ(unresolvable.error.rfind("cannot resolve no-such-printer.invalid", 0), 0u) << unresolvable.error;
+  LocalTlsServer mute(LocalTlsServer::Mode::Silent);
+  std::atomic<bool> cancel{false};
+  std::thread canceller([&] {
+    eventually([&] { return mute.accepted() >= 1; }, 5000);
+    cancel = true;
+  });
+  Clock::time_point started = Clock::now();
+  PeerCertificate cancelled = fetchPeerCertificate("127.0.0.1", mute.port(), 30000, [&] { return cancel.load(); });
+  canceller.join();
+  EXPECT_LT(msSince(started), 2000);
+  EXPECT_EQ(cancelled.error, "TLS handshake with 127.0.0.1:" + std::to_string(mute.port()) + " cancelled");
+}
+
+} // namespace
+} // namespace bambuddy::printer_bambu::test

@@ -1,0 +1,89 @@
+// One simulated printer without any networking: its `print` state (started from a captured full
+// report), a job that moves IDLE -> PREPARE -> RUNNING -> FINISH over simulated time, the
+// printer-side reactions to pause/resume/stop, and the reports a subscriber sees: full reports
+// (msg 0) and deltas (msg 1) holding only the fields changed since the previous report.
+#pragma once
+
+#include "fixtures.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <random>
+#include <string>
+
+namespace bambusim {
+
+struct JobSpec {
+  std::string filename;
+  double duration_s = 60; // PREPARE + RUNNING
+  int total_layers = 50;
+  double prepare_s = -1; // < 0: 10 % of the duration, at most 30 s
+};
+
+// Bambu error codes used by the simulator.
+constexpr uint32_t kPrintErrorCancelled = 50348044; // 0x0300400C "The task was canceled."
+constexpr uint32_t kPrintErrorDefault = 83918908;   // 0x0500803C, a P2S error pause
+
+class PrinterModel {
+public:
+  PrinterModel(std::string serial, const FixtureSet& fixtures, int64_t now_ms);
+
+  const std::string& serial() const { return serial_; }
+  std::string gcodeState() const;
+
+  // Reports (the whole MQTT payload). Both mark the current state as known to subscribers.
+  // `wall_ms` (UTC epoch ms) goes into "_sim_sent_ms" so a consumer can measure latency.
+  nlohmann::json fullReport(int64_t wall_ms);
+  // Only the fields that changed since the last report; nullopt when none did.
+  std::optional<nlohmann::json> deltaReport(int64_t wall_ms);
+  nlohmann::json versionReply(const nlohmann::json& sequence_id) const;
+
+  // Moves the job along to `now_ms` (steady clock). True when gcode_state changed, which a
+  // printer reports at once rather than with the next periodic delta.
+  bool advance(int64_t now_ms);
+  // Temperatures move towards their targets, Wi-Fi signal jitters: once per report period.
+  void drift(int64_t now_ms);
+  // When advance() will next change gcode_state (INT64_MAX when no job runs).
+  int64_t nextPhaseChangeMs() const;
+
+  // Each returns an empty string when applied, else why not (the state is unchanged then).
+  std::string startJob(const JobSpec& job, int64_t now_ms);
+  std::string pause(int64_t now_ms, uint32_t print_error = 0); // print_error != 0: the printer paused itself
+  std::string resume(int64_t now_ms);
+  std::string stop(int64_t now_ms);
+  std::string fail(int64_t now_ms, uint32_t print_error);
+  void addHms(uint32_t attr, uint32_t code);
+  void clearHms();
+
+private:
+  enum class Phase { Idle, Prepare, Running, Paused, Finished, Failed };
+
+  void enterPhase(Phase phase, int64_t now_ms);
+  void updateProgress(int64_t now_ms);
+  double runningElapsedS(int64_t now_ms) const;
+  void setLayers(int layer);
+  void setIfPresent(const char* key, const nlohmann::json& value);
+  void finishJob(Phase phase, uint32_t print_error, int64_t now_ms);
+  std::string nextSequenceId();
+
+  std::string serial_;
+  nlohmann::json state_;     // the printer's current `print` object (no envelope keys)
+  nlohmann::json published_; // the state as of the last report
+  nlohmann::json info_;      // the get_version reply
+  uint64_t sequence_ = 0;
+  std::minstd_rand rng_;
+
+  Phase phase_ = Phase::Idle;
+  JobSpec job_;
+  int64_t prepare_end_ms_ = 0;
+  int64_t prepare_left_ms_ = 0;  // while paused during PREPARE
+  int64_t running_since_ms_ = 0; // when the current RUNNING stretch began
+  double running_before_s_ = 0;  // RUNNING time before the last pause
+  Phase paused_from_ = Phase::Running;
+  int64_t last_drift_ms_ = 0;
+  nlohmann::json idle_stg_cur_;
+};
+
+} // namespace bambusim

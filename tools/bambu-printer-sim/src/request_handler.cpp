@@ -1,0 +1,126 @@
+#include "request_handler.h"
+
+namespace bambusim {
+namespace {
+
+// The command name ends up in a stdout event line: keep it to one harmless token.
+std::string safeToken(const std::string& text) {
+  std::string out;
+  for (char c : text.substr(0, 64)) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-' || c == '.';
+    out += ok ? c : '?';
+  }
+  return out.empty() ? "unknown" : out;
+}
+
+// Print acks say "SUCCESS"; system acks say "success" with an empty reason (P2S captures).
+nlohmann::json ack(const std::string& section, const std::string& command, const nlohmann::json& sequence_id,
+                   const std::string& refusal) {
+  nlohmann::json body;
+  body["command"] = command;
+  if (section == "system") {
+    body["result"] = refusal.empty() ? "success" : "fail";
+    body["reason"] = refusal;
+  } else {
+    body["result"] = refusal.empty() ? "SUCCESS" : "FAIL";
+    body["reason"] = refusal.empty() ? "SUCCESS" : refusal;
+  }
+  body["sequence_id"] = sequence_id;
+  return nlohmann::json{{section, std::move(body)}};
+}
+
+// A field as a string, or "" when absent or of another type (requests come from anyone).
+std::string stringField(const nlohmann::json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+std::string jobFileName(const nlohmann::json& print) {
+  std::string file = stringField(print, "file");
+  if (file.empty()) {
+    std::string url = stringField(print, "url");
+    size_t slash = url.find_last_of('/');
+    file = slash == std::string::npos ? url : url.substr(slash + 1);
+  }
+  if (file.empty()) {
+    std::string name = stringField(print, "subtask_name");
+    file = name.empty() ? std::string() : name + ".3mf";
+  }
+  return file;
+}
+
+} // namespace
+
+RequestOutcome handleRequest(PrinterModel& printer, const std::string& payload, int64_t now_ms,
+                             double job_duration_s) {
+  RequestOutcome out;
+  // Slicers have been seen sending a trailing NUL after the JSON.
+  std::string text = payload;
+  while (!text.empty() && (text.back() == '\0' || text.back() == '\n' || text.back() == ' ')) {
+    text.pop_back();
+  }
+  nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || doc.empty()) {
+    out.command = "invalid";
+    return out;
+  }
+  std::string section;
+  for (const char* known : {"pushing", "info", "print", "system"}) {
+    if (doc.contains(known)) {
+      section = known;
+      break;
+    }
+  }
+  if (section.empty()) {
+    section = doc.begin().key();
+  }
+  const nlohmann::json& body = doc[section];
+  if (!body.is_object() || !body.contains("command") || !body["command"].is_string()) {
+    out.command = "invalid";
+    return out;
+  }
+  const std::string command = body["command"].get<std::string>();
+  const nlohmann::json sequence_id = body.contains("sequence_id") ? body["sequence_id"] : nlohmann::json("0");
+  out.command = safeToken(command);
+
+  if (section == "pushing") {
+    out.send_full_report = command == "pushall";
+    return out;
+  }
+  if (section == "info") {
+    if (command == "get_version") {
+      out.replies.push_back(printer.versionReply(sequence_id));
+    }
+    return out;
+  }
+  if (section == "print") {
+    std::string refusal;
+    if (command == "pause") {
+      refusal = printer.pause(now_ms);
+    } else if (command == "resume") {
+      refusal = printer.resume(now_ms);
+    } else if (command == "stop") {
+      refusal = printer.stop(now_ms);
+    } else if (command == "project_file") {
+      JobSpec job;
+      job.filename = jobFileName(body);
+      job.duration_s = job_duration_s;
+      refusal = printer.startJob(job, now_ms);
+      nlohmann::json reply = ack(section, command, sequence_id, refusal);
+      reply[section]["subtask_name"] = stringField(body, "subtask_name");
+      out.replies.push_back(std::move(reply));
+      out.state_changed = refusal.empty();
+      return out;
+    }
+    out.replies.push_back(ack(section, command, sequence_id, refusal));
+    out.state_changed = refusal.empty() && (command == "pause" || command == "resume" || command == "stop");
+    return out;
+  }
+  if (section == "system") {
+    out.replies.push_back(ack(section, command, sequence_id, ""));
+  }
+  return out;
+}
+
+} // namespace bambusim
