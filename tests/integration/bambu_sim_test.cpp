@@ -4,6 +4,7 @@
 #include "support/mosquitto_broker.h"
 #include "support/mqtt_test_client.h"
 #include "support/server_process.h"
+#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -500,6 +501,62 @@ TEST_F(BambuSimTest, BadInputGetsPreciseErrorsAndNeverStopsTheSimulator) {
   EXPECT_TRUE(sim->running());
   EXPECT_EQ(sim->quit(), 0);
   EXPECT_TRUE(sim->waitLine("bye", kWaitMs));
+}
+
+TEST_F(BambuSimTest, FixtureDirReplacesTheBuiltInCaptures) {
+  TempDir fixtures;
+  fixtures.write("custom-pushall-idle.json",
+                 R"({"print":{"command":"push_status","msg":0,"sequence_id":"41","gcode_state":"FINISH",)"
+                 R"("bed_temper":20,"nozzle_temper":21,"wifi_signal":"-60dBm","custom_marker":"kept"}})");
+  fixtures.write("custom-get-version.json",
+                 R"({"info":{"command":"get_version","module":[{"name":"ota","sw_ver":"09.09.09.09"}]}})");
+  const size_t from = client_->mark();
+  auto sim = startSim({"--model", "custom", "--fixture-dir", fixtures.path()});
+  auto full = client_->waitFor(printReport(kSerial, pushStatusWith("msg", 0)), kWaitMs, from);
+  ASSERT_TRUE(full) << sim->transcript();
+  json print = parsed(*full)["print"];
+  EXPECT_EQ(print["custom_marker"], "kept");
+  EXPECT_EQ(print["sequence_id"], "42");   // the printer's counter continues from the capture's
+  EXPECT_EQ(print["gcode_state"], "IDLE"); // a simulated printer always starts idle
+  // Even a capture this small can run a job.
+  control(*sim, "start tiny.3mf 1 5 0.2");
+  EXPECT_TRUE(client_->waitFor(printReport(kSerial, pushStatusWith("gcode_state", "FINISH")), kWaitMs, from));
+
+  const size_t before = client_->mark();
+  publishRequest(request("info", "get_version", "3"));
+  auto reply = client_->waitFor([](const MqttTestClient::Message& m) { return parsed(m).contains("info"); },
+                                kWaitMs, before);
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(parsed(*reply)["info"]["module"][0]["sw_ver"], "09.09.09.09");
+  EXPECT_EQ(parsed(*reply)["info"]["module"][0]["sn"], kSerial);
+}
+
+TEST_F(BambuSimTest, QuitsCleanlyWhileTheBrokerIsDown) {
+  auto sim = startSim();
+  const size_t mark = sim->mark();
+  client_->disconnect();
+  broker_->stop();
+  ASSERT_TRUE(sim->waitLine("disconnected " + kSerial, kWaitMs, mark)) << sim->transcript();
+  ASSERT_TRUE(sim->waitLine("connect_failed " + kSerial, kWaitMs, mark)) << sim->transcript();
+  EXPECT_EQ(sim->quit(), 0) << sim->transcript();
+  EXPECT_TRUE(sim->waitLine("bye", kWaitMs, mark));
+}
+
+TEST(BambuSimCli, RejectsABrokenFixture) {
+  TempDir fixtures;
+  fixtures.write("bad-pushall-idle.json", "{\"print\": [1, 2");
+  fixtures.write("bad-get-version.json", "{}");
+  auto r = runProcess({bambuPrinterSimBinary(), "--port", "1", "--insecure", "--serial", "A", "--password",
+                       "x", "--model", "bad", "--fixture-dir", fixtures.path()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.stderr_text.find("fixture bad-pushall-idle.json is not valid JSON"), std::string::npos)
+      << r.stderr_text;
+  fixtures.write("bad-pushall-idle.json", "{\"print\": {}}");
+  r = runProcess({bambuPrinterSimBinary(), "--port", "1", "--insecure", "--serial", "A", "--password", "x",
+                  "--model", "bad", "--fixture-dir", fixtures.path()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.stderr_text.find("fixture bad-get-version.json has no 'info' object"), std::string::npos)
+      << r.stderr_text;
 }
 
 TEST(BambuSimCli, RejectsBadOptionsWithUsage) {

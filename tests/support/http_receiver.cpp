@@ -220,7 +220,8 @@ HttpReceiver::HttpReceiver(const std::string& bind_address) : address_(bind_addr
     }
     length = sizeof *a;
   }
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 || ::listen(listen_fd_, 128) != 0) {
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&storage), length) != 0 ||
+      ::listen(listen_fd_, 128) != 0) {
     std::string why = std::strerror(errno);
     ::close(listen_fd_);
     throw std::runtime_error("HttpReceiver: cannot listen on " + bind_address + ": " + why);
@@ -382,7 +383,9 @@ void HttpReceiver::serveConnection(int fd, uint64_t id) {
     }
     if (head_end == std::string::npos) {
       if (buffer.size() > kMaxHeadBytes) {
-        sendAll(fd, "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+        sendAll(
+            fd,
+            "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       }
       break;
     }
@@ -453,7 +456,8 @@ void HttpReceiver::serveConnection(int fd, uint64_t id) {
     if (response.drop) {
       break;
     }
-    std::string out = "HTTP/1.1 " + std::to_string(response.status) + " " + reasonPhrase(response.status) + "\r\n";
+    std::string out =
+        "HTTP/1.1 " + std::to_string(response.status) + " " + reasonPhrase(response.status) + "\r\n";
     for (const auto& [name, value] : response.headers) {
       out += name + ": " + value + "\r\n";
     }

@@ -44,7 +44,7 @@ struct ReceivedRequest {
 struct ScriptedResponse {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers; // sent as given (Content-Length is added)
-  std::string body;     // not sent with 1xx, 204 or 304
+  std::string body;                                         // not sent with 1xx, 204 or 304
   int delay_ms = 0;  // wait this long before answering (a slow receiver)
   bool drop = false; // close the connection without answering
 };

@@ -131,6 +131,7 @@ std::vector<ReceivedMail> SmtpSink::messages() const {
     if (record.contains("auth_user") && record["auth_user"].is_string()) {
       mail.auth_user = record["auth_user"].get<std::string>();
     }
+    mail.parsed = record.value("parsed", nlohmann::json::object());
     out.push_back(std::move(mail));
   }
   return out;

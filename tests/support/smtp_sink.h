@@ -11,6 +11,8 @@
 
 #include "support/server_process.h"
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -26,7 +28,8 @@ struct SmtpSinkOptions {
   bool implicit_tls = false;     // TLS from the first byte (smtps://) instead of STARTTLS
   std::string auth_user;         // non-empty: AUTH PLAIN/LOGIN accepted (over TLS only) for this login
   std::string auth_password;
-  std::vector<std::pair<std::string, std::string>> reject_rcpt; // address -> reply, e.g. "550 5.1.1 No such user"
+  std::vector<std::pair<std::string, std::string>>
+      reject_rcpt;        // address -> reply, e.g. "550 5.1.1 No such user"
   std::string data_reply; // non-empty: DATA is answered with this instead of 250
 };
 
@@ -36,6 +39,10 @@ struct ReceivedMail {
   std::string data; // the message exactly as received (CRLF line ends, dot-stuffing removed)
   bool tls = false;
   std::string auth_user; // empty when the client did not authenticate
+  // Python's e-mail parser's reading of the message (policy=default), an independent check:
+  // "subject", "from", "to", "date", "message-id" (decoded), "date_utc" (ISO 8601), "body" (decoded
+  // content), "content_type", "charset", "defects" (array; empty for a well-formed message).
+  nlohmann::json parsed;
 
   // The unfolded value of the first header `name` (any case), "" when absent.
   std::string header(const std::string& name) const;

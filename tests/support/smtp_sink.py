@@ -10,7 +10,8 @@ connections, so a test reads the port instead of guessing a free one.
 
 Each line of --record: {"mail_from", "rcpt_tos", "data" (the message as received, UTF-8 with
 replacement characters), "data_b64" (exact bytes), "tls" (STARTTLS was active), "auth_user"
-(the login that authenticated, or null)}. --reject-rcpt answers RCPT TO for ADDRESS with REPLY
+(the login that authenticated, or null), "parsed" (Python's e-mail parser's reading: decoded
+subject, from, to, date, message-id, date_utc, body, content_type, charset, defects)}. --reject-rcpt answers RCPT TO for ADDRESS with REPLY
 (e.g. "450 4.2.1 Mailbox busy"); --data-reply answers DATA with REPLY instead of 250. --smtps
 speaks TLS from the first byte (implicit TLS, as on port 465) instead of offering STARTTLS.
 """
@@ -18,6 +19,10 @@ speaks TLS from the first byte (implicit TLS, as on port 465) instead of offerin
 import argparse
 import asyncio
 import base64
+import datetime
+import email
+import email.policy
+import email.utils
 import json
 import signal
 import ssl
@@ -54,9 +59,30 @@ class RecordingHandler:
             "tls": session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None,
             "auth_user": auth_user,
         }
+        record["parsed"] = parse_message(raw)
         with open(self.record_path, "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")
         return "250 2.0.0 Message accepted for delivery"
+
+
+def parse_message(raw):
+    """What Python's own e-mail parser makes of the message: an independent reading of it."""
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    parsed = {name.lower(): str(msg[name]) for name in ("Subject", "From", "To", "Date", "Message-ID")
+              if msg[name] is not None}
+    try:
+        date = email.utils.parsedate_to_datetime(msg["Date"])
+        parsed["date_utc"] = date.astimezone(datetime.timezone.utc).isoformat() if date.tzinfo else None
+    except Exception as e:  # noqa: BLE001 - reported to the test instead
+        parsed["date_error"] = repr(e)
+    try:
+        parsed["body"] = msg.get_content()
+    except Exception as e:  # noqa: BLE001
+        parsed["body_error"] = repr(e)
+    parsed["content_type"] = msg.get_content_type()
+    parsed["charset"] = msg.get_content_charset()
+    parsed["defects"] = [repr(d) for d in msg.defects]
+    return parsed
 
 
 def make_authenticator(user, password):

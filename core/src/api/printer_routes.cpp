@@ -173,7 +173,7 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
                     return http::Response::error(503, "archives_unavailable",
                                                  "this server has no archive store to print from");
                   }
-                  nlohmann::json command = resolver(*body);
+                  nlohmann::json command = resolver(id, *body);
                   command["action"] = "start_print";
                   nlohmann::json result = registry.command(id, command);
                   return http::Response::json(

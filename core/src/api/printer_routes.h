@@ -18,7 +18,7 @@ namespace bambuddy::api {
 
 // Turns the body of POST /printers/{id}/print/start into the driver's start_print command
 // (filename, estimated time, ...). Throws printers::PrinterError (NotFound for an unknown archive).
-using StartPrintResolver = std::function<nlohmann::json(const nlohmann::json& body)>;
+using StartPrintResolver = std::function<nlohmann::json(int64_t printer_id, const nlohmann::json& body)>;
 
 void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver);
 

@@ -2,6 +2,7 @@
 
 #include "api/archive_routes.h"
 #include "api/audit_routes.h"
+#include "api/openapi.h"
 #include "api/notification_routes.h"
 #include "api/queue_routes.h"
 #include "api/printer_routes.h"
@@ -138,7 +139,7 @@ void App::start() {
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
     api::addNotificationRoutes(*s.router, *s.notifications);
-    api::addPrinterRoutes(*s.router, *s.printers, [&s](const nlohmann::json& body) {
+    api::addPrinterRoutes(*s.router, *s.printers, [&s](int64_t printer_id, const nlohmann::json& body) {
       // The print record of the start comes from the lifecycle events; this only finds the file.
       int64_t archive_id = body["archive_id"].get<int64_t>();
       archives::ArchiveRecord archive;
@@ -152,6 +153,8 @@ void App::start() {
         throw printers::PrinterError(printers::PrinterError::Kind::Invalid, "archive_has_no_file",
                                      "archive " + std::to_string(archive_id) + " has no stored file to print");
       }
+      // The print record made at print_started links back to this upload.
+      s.archives->expectPrint(printer_id, {0, archive_id});
       nlohmann::json command = {{"archive_id", archive_id}, {"filename", archive.filename.value_or(archive.name)}};
       if (archive.estimated_time_s) {
         command["estimated_time_s"] = *archive.estimated_time_s;
@@ -164,6 +167,7 @@ void App::start() {
       return archives::CostSettings{now.filament_cost_per_kg, now.currency};
     });
     api::addQueueRoutes(*s.router, *s.queue);
+    api::addOpenApiRoute(*s.router, BAMBUDDY_VERSION);
     api::addSettingsRoutes(*s.router, *s.settings);
 
     auth::AuthSettings auth_settings;

@@ -16,6 +16,8 @@ constexpr std::size_t kMaxNameBytes = 200;
 constexpr std::size_t kMaxNotesBytes = 10000;
 constexpr std::size_t kMaxTags = 50;
 constexpr std::size_t kMaxTagBytes = 50;
+// How long a start told by the queue or the start route waits for its print_started.
+constexpr int64_t kExpectationMs = 5 * 60 * 1000;
 
 std::optional<std::string> optString(const nlohmann::json& data, const char* key) {
   auto it = data.find(key);
@@ -74,6 +76,7 @@ ArchiveService::ArchiveService(ArchiveStore& store, plugins::PluginHost& plugins
     : store_(store), plugins_(plugins), logger_(logger), clock_ms_(std::move(clock_ms)) {}
 
 void ArchiveService::expectPrint(int64_t printer_id, ExpectedPrint expected) {
+  expected.at_ms = clock_ms_();
   std::lock_guard<std::mutex> lock(mutex_);
   expected_[printer_id] = expected;
 }
@@ -110,7 +113,9 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
       std::lock_guard<std::mutex> lock(mutex_);
       auto it = expected_.find(printer_id);
       if (it != expected_.end()) {
-        expected = it->second;
+        if (now - it->second.at_ms <= kExpectationMs) {
+          expected = it->second;
+        }
         expected_.erase(it);
       }
       listeners = listeners_;
@@ -138,7 +143,9 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
     if (expected.source_archive_id > 0) {
       if (auto source = store_.find(expected.source_archive_id)) {
         record.source_archive_id = source->id;
-        record.queue_item_id = expected.queue_item_id;
+        if (expected.queue_item_id > 0) {
+          record.queue_item_id = expected.queue_item_id;
+        }
         record.name = source->name;
         record.estimated_time_s = source->estimated_time_s;
         record.filament_type = source->filament_type;

@@ -42,9 +42,11 @@ private:
 
 // What the queue tells the archives before it starts a print: the next print_started on that
 // printer is this queue item's print of that uploaded archive.
+// An expectation older than a few minutes is ignored (the start was refused or never happened).
 struct ExpectedPrint {
   int64_t queue_item_id = 0;
   int64_t source_archive_id = 0;
+  int64_t at_ms = 0; // set by expectPrint
 };
 
 class ArchiveService {

@@ -149,10 +149,15 @@ void attachPlateFiles(std::vector<PlateInfo>& plates, const std::vector<ModelSet
     const std::string number = std::to_string(plate.index);
     const std::string thumbnail = "Metadata/plate_" + number + ".png";
     const std::string gcode = "Metadata/plate_" + number + ".gcode";
-    const std::string_view thumbnail_setting =
-        from_settings != nullptr && from_settings->thumbnail_file ? *from_settings->thumbnail_file : "";
-    const std::string_view gcode_setting =
-        from_settings != nullptr && from_settings->gcode_file ? *from_settings->gcode_file : "";
+    // Views of the stored strings (a ternary with "" would view a temporary copy instead).
+    std::string_view thumbnail_setting;
+    std::string_view gcode_setting;
+    if (from_settings != nullptr && from_settings->thumbnail_file) {
+      thumbnail_setting = *from_settings->thumbnail_file;
+    }
+    if (from_settings != nullptr && from_settings->gcode_file) {
+      gcode_setting = *from_settings->gcode_file;
+    }
     plate.thumbnail_entry = presentEntry(entries, {thumbnail, thumbnail_setting});
     plate.gcode_entry = presentEntry(entries, {gcode, gcode_setting});
   }
@@ -203,17 +208,20 @@ void computeTotals(ThreeMfMetadata& metadata, const ProjectSettings& project) {
 
 void pickThumbnail(ThreeMfMetadata& metadata, const ZipReader& zip, const EntryIndex& entries,
                    const ThreeMfLimits& limits) {
-  const std::string_view first_plate = !metadata.plates.empty() && metadata.plates.front().thumbnail_entry
-                                           ? *metadata.plates.front().thumbnail_entry
-                                           : "";
+  std::string_view first_plate;
+  if (!metadata.plates.empty() && metadata.plates.front().thumbnail_entry) {
+    first_plate = *metadata.plates.front().thumbnail_entry;
+  }
+  std::vector<std::string> tried; // the first plate's thumbnail is often plate_1.png again
   for (const std::string_view candidate :
        {first_plate, std::string_view("Metadata/plate_1.png"), std::string_view("Metadata/thumbnail.png"),
         std::string_view("Auxiliaries/.thumbnails/thumbnail_3mf.png"),
         std::string_view("Auxiliaries/.thumbnails/thumbnail_middle.png")}) {
     const std::optional<std::string> name = presentEntry(entries, {candidate});
-    if (!name) {
+    if (!name || std::find(tried.begin(), tried.end(), *name) != tried.end()) {
       continue;
     }
+    tried.push_back(*name);
     const ZipEntry& entry = *entries.find(*name);
     if (entry.size > limits.max_thumbnail_bytes) {
       metadata.warnings.push_back("thumbnail " + quoted(entry.name) +

@@ -2,7 +2,9 @@
 
 #include "archives/three_mf_error.h"
 
+#include <algorithm>
 #include <cstddef>
+#include <optional>
 
 namespace bambuddy::archives {
 namespace {
@@ -25,44 +27,62 @@ bool hasSignature(std::string_view bytes, std::size_t offset, char third, char f
          bytes[offset + 3] == fourth;
 }
 
+// The count declared by the ZIP64 record that a locator right before `eocd` points to.
+std::optional<uint64_t> zip64Count(std::string_view bytes, std::size_t eocd) {
+  if (eocd < kZip64LocatorSize || !hasSignature(bytes, eocd - kZip64LocatorSize, '\x06', '\x07')) {
+    return std::nullopt;
+  }
+  const uint64_t offset = readLittleEndian(bytes, eocd - kZip64LocatorSize + 8, 8);
+  if (bytes.size() < kZip64EocdMinSize || offset > bytes.size() - kZip64EocdMinSize ||
+      !hasSignature(bytes, static_cast<std::size_t>(offset), '\x06', '\x06')) {
+    return std::nullopt;
+  }
+  const auto record = static_cast<std::size_t>(offset);
+  return std::max(readLittleEndian(bytes, record + 24, 8), readLittleEndian(bytes, record + 32, 8));
+}
+
+// The count of a plausible record at `pos`, or nullopt when the bytes there only look like one.
+std::optional<uint64_t> recordCount(std::string_view bytes, std::size_t pos) {
+  if (!hasSignature(bytes, pos, '\x05', '\x06') ||
+      pos + kEocdSize + readLittleEndian(bytes, pos + 20, 2) > bytes.size()) {
+    return std::nullopt;
+  }
+  const uint64_t disk = readLittleEndian(bytes, pos + 4, 2);
+  const uint64_t directory_disk = readLittleEndian(bytes, pos + 6, 2);
+  const uint64_t on_disk = readLittleEndian(bytes, pos + 8, 2);
+  const uint64_t total = readLittleEndian(bytes, pos + 10, 2);
+  // ZIP64 archives may put 0xFFFF here and the real values in the ZIP64 record. Whether the
+  // directory really is where the record says is left to libzip, which names that problem.
+  const bool single_disk = (disk == 0 || disk == 0xFFFF) && (directory_disk == 0 || directory_disk == 0xFFFF);
+  if (!single_disk || on_disk != total) {
+    return std::nullopt;
+  }
+  const std::optional<uint64_t> zip64 = zip64Count(bytes, pos);
+  return zip64 ? std::max(*zip64, total) : total;
+}
+
 } // namespace
 
 uint64_t declaredEntryCount(std::string_view bytes) {
   if (bytes.empty()) {
     throw ThreeMfError(ThreeMfErrorCode::NotZip, "not a zip archive (the upload is empty)");
   }
-  const ThreeMfError no_record(ThreeMfErrorCode::NotZip,
-                               "not a zip archive (no end-of-central-directory record: not a zip "
-                               "file, or the upload is truncated)");
-  if (bytes.size() < kEocdSize) {
-    throw no_record;
-  }
-  // The record sits at the very end unless a comment follows it; search backwards for the last
-  // signature whose comment fits in the file.
-  const std::size_t last = bytes.size() - kEocdSize;
-  const std::size_t first = last > kMaxCommentBytes ? last - kMaxCommentBytes : 0;
-  std::size_t eocd = std::string_view::npos;
-  for (std::size_t pos = last + 1; pos-- > first;) {
-    if (hasSignature(bytes, pos, '\x05', '\x06') &&
-        pos + kEocdSize + readLittleEndian(bytes, pos + 20, 2) <= bytes.size()) {
-      eocd = pos;
-      break;
+  std::optional<uint64_t> count;
+  if (bytes.size() >= kEocdSize) {
+    const std::size_t last = bytes.size() - kEocdSize;
+    const std::size_t first = last > kMaxCommentBytes ? last - kMaxCommentBytes : 0;
+    for (std::size_t pos = last + 1; pos-- > first;) {
+      if (const std::optional<uint64_t> candidate = recordCount(bytes, pos)) {
+        count = std::max(count.value_or(0), *candidate);
+      }
     }
   }
-  if (eocd == std::string_view::npos) {
-    throw no_record;
+  if (!count) {
+    throw ThreeMfError(ThreeMfErrorCode::NotZip,
+                       "not a zip archive (no end-of-central-directory record: not a zip "
+                       "file, or the upload is truncated)");
   }
-  uint64_t count = readLittleEndian(bytes, eocd + 10, 2);
-  // A ZIP64 locator right before the record points at the 64-bit record, whose count wins
-  // (the 16-bit field then holds 0xFFFF).
-  if (eocd >= kZip64LocatorSize && hasSignature(bytes, eocd - kZip64LocatorSize, '\x06', '\x07')) {
-    const uint64_t zip64_offset = readLittleEndian(bytes, eocd - kZip64LocatorSize + 8, 8);
-    if (bytes.size() >= kZip64EocdMinSize && zip64_offset <= bytes.size() - kZip64EocdMinSize &&
-        hasSignature(bytes, static_cast<std::size_t>(zip64_offset), '\x06', '\x06')) {
-      count = readLittleEndian(bytes, static_cast<std::size_t>(zip64_offset) + 32, 8);
-    }
-  }
-  return count;
+  return *count;
 }
 
 } // namespace bambuddy::archives

@@ -8,9 +8,12 @@
 
 namespace bambuddy::archives {
 
-// The entry count the archive's end-of-central-directory record declares (the ZIP64 record's
-// when there is one). Throws ThreeMfError(NotZip) for empty input or when no such record is in
-// the last 64 KiB + 22 bytes (not a zip, or the upload was cut short).
+// The largest entry count declared by any plausible end-of-central-directory record in the last
+// 64 KiB + 22 bytes (the ZIP64 record's count when a locator points to one). Taking the largest
+// means a harmless-looking fake record hidden in the archive comment cannot mask the real one.
+// Plausible: a single disk, the same count for it and in total. Throws
+// ThreeMfError(NotZip) for empty input or when there is no such record (not a zip, or the
+// upload was cut short).
 uint64_t declaredEntryCount(std::string_view bytes);
 
 } // namespace bambuddy::archives

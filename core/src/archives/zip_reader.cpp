@@ -28,6 +28,9 @@ std::string quoted(const ZipEntry& entry) {
   case ZIP_ER_INCONS:
     message = "not a valid zip archive (its directory does not match its entries: damaged or truncated)";
     break;
+  case ZIP_ER_EXISTS: // libzip refuses an archive where two entries share a name
+    zip_error_fini(&error);
+    throw ThreeMfError(ThreeMfErrorCode::DuplicateEntry, "duplicate entry names in the archive");
   case ZIP_ER_MULTIDISK:
     message = "not a valid zip archive (split into several parts)";
     break;
@@ -77,24 +80,22 @@ ZipReader::ZipReader(std::string_view bytes) {
   if (source == nullptr) {
     throwOpenError(error);
   }
-  archive_ = zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error);
-  if (archive_ == nullptr) {
+  archive_.reset(zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
+  if (!archive_) {
     zip_source_free(source); // only owned by the archive once opening succeeded
     throwOpenError(error);
   }
   zip_error_fini(&error);
 
-  const zip_int64_t count = zip_get_num_entries(archive_, 0);
+  const zip_int64_t count = zip_get_num_entries(archive_.get(), 0);
   entries_.reserve(count > 0 ? static_cast<std::size_t>(count) : 0);
   for (zip_int64_t i = 0; i < count; ++i) {
     zip_stat_t stat;
     zip_stat_init(&stat);
     constexpr zip_uint64_t kNeeded =
         ZIP_STAT_NAME | ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD;
-    if (zip_stat_index(archive_, static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &stat) != 0 ||
+    if (zip_stat_index(archive_.get(), static_cast<zip_uint64_t>(i), ZIP_FL_ENC_RAW, &stat) != 0 ||
         (stat.valid & kNeeded) != kNeeded || stat.name == nullptr) {
-      zip_discard(archive_);
-      archive_ = nullptr;
       throw ThreeMfError(ThreeMfErrorCode::NotZip, "not a valid zip archive (entry #" + std::to_string(i) +
                                                        " has an unreadable header)");
     }
@@ -111,10 +112,8 @@ ZipReader::ZipReader(std::string_view bytes) {
   }
 }
 
-ZipReader::~ZipReader() {
-  if (archive_ != nullptr) {
-    zip_discard(archive_); // read-only: nothing to write back
-  }
+void ZipReader::Discard::operator()(zip* archive) const {
+  zip_discard(archive);
 }
 
 template <typename Sink>
@@ -122,9 +121,9 @@ bool ZipReader::stream(const ZipEntry& entry, uint64_t limit, Overflow overflow,
   if (entry.encrypted) {
     throw ThreeMfError(ThreeMfErrorCode::UnsupportedEntry, "entry " + quoted(entry) + " is encrypted");
   }
-  std::unique_ptr<zip_file_t, FileCloser> file(zip_fopen_index(archive_, entry.index, 0));
+  std::unique_ptr<zip_file_t, FileCloser> file(zip_fopen_index(archive_.get(), entry.index, 0));
   if (!file) {
-    throwReadError(entry, zip_get_error(archive_));
+    throwReadError(entry, zip_get_error(archive_.get()));
   }
   std::array<char, kChunkBytes> buffer;
   uint64_t total = 0;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,9 +29,6 @@ public:
   // local header agrees with the central directory. Throws ThreeMfError(NotZip) when the bytes
   // are not a readable zip archive.
   explicit ZipReader(std::string_view bytes);
-  ~ZipReader();
-  ZipReader(const ZipReader&) = delete;
-  ZipReader& operator=(const ZipReader&) = delete;
 
   const std::vector<ZipEntry>& entries() const { return entries_; }
 
@@ -55,7 +53,10 @@ private:
   template <typename Sink>
   bool stream(const ZipEntry& entry, uint64_t limit, Overflow overflow, Sink&& sink) const;
 
-  zip* archive_ = nullptr;
+  struct Discard {
+    void operator()(zip* archive) const; // read-only: discarded, nothing is written back
+  };
+  std::unique_ptr<zip, Discard> archive_;
   std::vector<ZipEntry> entries_;
 };
 

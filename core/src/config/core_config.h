@@ -68,7 +68,7 @@ struct NotificationsConfig {
   std::vector<int64_t> retry_schedule_ms{0,       5000,     30000,    120000,   600000,  1800000,
                                          3600000, 10800000, 21600000, 43200000, 86400000};
   double retry_jitter = 0.2;
-  int64_t attempt_timeout_ms = 10000;
+  int64_t attempt_timeout_ms = 30000;
   int64_t disable_after_failing_ms = int64_t{432000} * 1000; // 0 = never
   int delivery_retention_days = 30;
   int workers_per_provider = 1;

@@ -40,7 +40,7 @@ namespace bambuddy::notifications {
 
 struct EngineSettings {
   RetryPolicy retry;
-  int64_t attempt_timeout_ms = 10000; // the deadline handed to the plugin for one attempt
+  int64_t attempt_timeout_ms = 30000; // the deadline handed to the plugin for one attempt
   int workers_per_provider = 1;       // 1 keeps a provider's notifications in event order
   size_t max_queued_per_provider = 1000; // more waits in the database until the lane has room
   int64_t retention_ms = int64_t{30} * 24 * 3600 * 1000; // finished rows older than this are deleted

@@ -731,7 +731,18 @@ json NotificationService::update(int64_t id, const json& body) {
     if (!body["settings"].is_object()) {
       throw invalid("invalid_settings", "settings: must be an object");
     }
-    json merged = plugins::mergeSettings(record.settings, body["settings"], instanceSchema(record.type));
+    // Generated secrets are masked on read even when the plugin's schema forgot to mark them
+    // secret, so their mask sent back must keep them too.
+    const std::string schema = instanceSchema(record.type);
+    json patch = body["settings"];
+    std::vector<std::string> hidden = generatedSecretFields(schema, record.type);
+    hidden.push_back("previous_secret");
+    for (const std::string& field : hidden) {
+      if (patch.contains(field) && patch[field] == plugins::kSecretMask) {
+        patch.erase(field);
+      }
+    }
+    json merged = plugins::mergeSettings(record.settings, patch, schema);
     if (merged != record.settings) {
       checkSettings(record.type, merged);
       recreateInstance(*p, merged);

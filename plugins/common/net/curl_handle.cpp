@@ -61,7 +61,8 @@ ConnectionPin::ConnectionPin(std::string host, uint16_t port, std::vector<std::s
 
 void ConnectionPin::apply(CURL* handle) {
   unsigned char probe[sizeof(in6_addr)];
-  bool literal = ::inet_pton(AF_INET, host_.c_str(), probe) == 1 || ::inet_pton(AF_INET6, host_.c_str(), probe) == 1;
+  bool literal =
+      ::inet_pton(AF_INET, host_.c_str(), probe) == 1 || ::inet_pton(AF_INET6, host_.c_str(), probe) == 1;
   if (!literal) {
     // "host:port:addr1,addr2" with IPv6 addresses in brackets.
     std::string entry = host_ + ":" + std::to_string(port_) + ":";

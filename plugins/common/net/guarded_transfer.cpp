@@ -25,8 +25,8 @@ GuardedTransfer::GuardedTransfer(const TargetUrl& target, const SsrfPolicy& poli
   const int64_t remaining_ms = timeout_ms - (steadyMs() - started);
   if (remaining_ms <= 0) {
     failure_.resolve_failed = true;
-    failure_.error = "resolving '" + target.host + "' used up the whole timeout of " + std::to_string(timeout_ms) +
-                     " ms";
+    failure_.error =
+        "resolving '" + target.host + "' used up the whole timeout of " + std::to_string(timeout_ms) + " ms";
     return;
   }
   easy_ = std::make_unique<CurlEasy>();

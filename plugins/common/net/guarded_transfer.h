@@ -28,7 +28,8 @@ class GuardedTransfer {
 public:
   // `protocols` as for CURLOPT_PROTOCOLS_STR ("http,https"). `timeout_ms` bounds the whole attempt,
   // resolution included.
-  GuardedTransfer(const TargetUrl& target, const SsrfPolicy& policy, const char* protocols, int64_t timeout_ms);
+  GuardedTransfer(const TargetUrl& target, const SsrfPolicy& policy, const char* protocols,
+                  int64_t timeout_ms);
   GuardedTransfer(const GuardedTransfer&) = delete;
   GuardedTransfer& operator=(const GuardedTransfer&) = delete;
 

@@ -28,7 +28,8 @@ bool startsWithNoCase(std::string_view text, std::string_view prefix) {
     return false;
   }
   for (size_t i = 0; i < prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(text[i])) != std::tolower(static_cast<unsigned char>(prefix[i]))) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) !=
+        std::tolower(static_cast<unsigned char>(prefix[i]))) {
       return false;
     }
   }
@@ -154,9 +155,8 @@ sdk::DeliveryResult deliveryResult(const HttpExchange& ex, int64_t now_ms, int64
   r.response_snippet = text::utf8Snippet(ex.body_head, kSnippetMaxBytes);
   if (ex.code != CURLE_OK) {
     if (ex.code == CURLE_OPERATION_TIMEDOUT) {
-      return finish(Outcome::Retryable,
-                    "no complete answer within " + std::to_string(timeout_ms) + " ms (timed out): " +
-                        ex.transport_error);
+      return finish(Outcome::Retryable, "no complete answer within " + std::to_string(timeout_ms) +
+                                            " ms (timed out): " + ex.transport_error);
     }
     return finish(isTransientTransportError(ex.code) ? Outcome::Retryable : Outcome::Permanent,
                   ex.transport_error);
@@ -178,8 +178,10 @@ sdk::DeliveryResult deliveryResult(const HttpExchange& ex, int64_t now_ms, int64
     if (auto delay = parseRetryAfter(ex.retry_after, now_ms)) {
       r.retry_after_ms = *delay;
     }
-    return finish(Outcome::Retryable, "HTTP " + std::to_string(s) + " from the receiver" +
-                                          (ex.retry_after.empty() ? "" : " (Retry-After: " + text::singleLine(ex.retry_after) + ")"));
+    return finish(
+        Outcome::Retryable,
+        "HTTP " + std::to_string(s) + " from the receiver" +
+            (ex.retry_after.empty() ? "" : " (Retry-After: " + text::singleLine(ex.retry_after) + ")"));
   }
   if (s == 410) {
     return finish(Outcome::Permanent, "HTTP 410 Gone: the receiver asked to stop deliveries");

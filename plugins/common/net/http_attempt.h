@@ -39,7 +39,7 @@ struct HttpExchange {
   std::string retry_after; // the final response's Retry-After value, "" when none
   std::string location;    // the final response's Location value, "" when none
   std::string body_head;   // the first bytes of the answer (at most 4 KiB)
-  GuardFailure guard; // set when the SSRF guard stopped the attempt
+  GuardFailure guard;      // set when the SSRF guard stopped the attempt
 };
 
 // Performs the attempt. Never throws for network trouble (that is in the exchange); throws only for

@@ -29,8 +29,8 @@ constexpr BuiltinRange kMetadata[] = {
 };
 
 constexpr BuiltinRange kRefused[] = {
-    {"169.254.0.0/16", "link-local"}, {"fe80::/10", "link-local"},  {"0.0.0.0/8", "unspecified"},
-    {"::/128", "unspecified"},        {"224.0.0.0/4", "multicast"}, {"ff00::/8", "multicast"},
+    {"169.254.0.0/16", "link-local"},    {"fe80::/10", "link-local"},  {"0.0.0.0/8", "unspecified"},
+    {"::/128", "unspecified"},           {"224.0.0.0/4", "multicast"}, {"ff00::/8", "multicast"},
     {"255.255.255.255/32", "broadcast"},
 };
 
@@ -65,8 +65,8 @@ std::vector<sdk::Cidr> parseList(const nlohmann::json& config, const char* key) 
     return out;
   }
   if (!it->is_array()) {
-    throw std::invalid_argument(std::string("/") + key + " must be an array of addresses or CIDR ranges, got " +
-                                it->type_name());
+    throw std::invalid_argument(std::string("/") + key +
+                                " must be an array of addresses or CIDR ranges, got " + it->type_name());
   }
   for (size_t i = 0; i < it->size(); ++i) {
     const nlohmann::json& entry = (*it)[i];
@@ -77,7 +77,8 @@ std::vector<sdk::Cidr> parseList(const nlohmann::json& config, const char* key) 
     std::string why;
     auto cidr = sdk::Cidr::parse(entry.get<std::string>(), &why);
     if (!cidr) {
-      throw std::invalid_argument(where + ": '" + entry.get<std::string>() + "' is not a valid CIDR (" + why + ")");
+      throw std::invalid_argument(where + ": '" + entry.get<std::string>() + "' is not a valid CIDR (" + why +
+                                  ")");
     }
     out.push_back(*cidr);
   }

@@ -75,8 +75,8 @@ TargetUrl parseTargetUrl(const std::string& url, const std::vector<std::string>&
   std::transform(out.scheme.begin(), out.scheme.end(), out.scheme.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (std::find(allowed_schemes.begin(), allowed_schemes.end(), out.scheme) == allowed_schemes.end()) {
-    throw std::invalid_argument("scheme '" + out.scheme + "' is not allowed (use " + joinSchemes(allowed_schemes) +
-                                ")");
+    throw std::invalid_argument("scheme '" + out.scheme + "' is not allowed (use " +
+                                joinSchemes(allowed_schemes) + ")");
   }
   out.host = part(parsed.get(), CURLUPART_HOST);
   if (out.host.empty()) {

@@ -111,8 +111,9 @@ TEST_F(HttpAttemptTest, RedirectsAreNotFollowed) {
   sdk::DeliveryResult r = run(attemptTo("/old"));
   EXPECT_EQ(r.outcome, Outcome::Permanent);
   EXPECT_EQ(r.http_status, 302);
-  EXPECT_EQ(r.error, "HTTP 302 redirect refused: redirects are not followed; set the URL to the final address "
-                     "(it points to https://elsewhere.example:8443)");
+  EXPECT_EQ(r.error,
+            "HTTP 302 redirect refused: redirects are not followed; set the URL to the final address "
+            "(it points to https://elsewhere.example:8443)");
   EXPECT_EQ(r.error.find("token"), std::string::npos);
   EXPECT_EQ(rx_.requestCount(), 1u);
 }
@@ -170,10 +171,11 @@ TEST(HttpReceiver, ServesKeepAliveChunkedAndRecordsInOrder) {
   });
   CurlEasy easy;
   std::string answer;
-  curl_easy_setopt(easy.get(), CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
-    static_cast<std::string*>(u)->append(d, s * n);
-    return s * n;
-  });
+  curl_easy_setopt(
+      easy.get(), CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) {
+        static_cast<std::string*>(u)->append(d, s * n);
+        return s * n;
+      });
   curl_easy_setopt(easy.get(), CURLOPT_WRITEDATA, &answer);
   curl_slist* chunked = curl_slist_append(nullptr, "Transfer-Encoding: chunked");
   for (const char* path : {"/a", "/b"}) {

@@ -48,7 +48,7 @@ TEST(SsrfPolicy, DefaultsRefuseTheDangerousRanges) {
 TEST(SsrfPolicy, DenyWinsAndAllowOpensExceptions) {
   SsrfPolicy p = policyFrom(R"({"allow_cidrs":["169.254.10.0/24","127.0.0.0/8"],
                                "deny_cidrs":["127.0.0.1","192.168.0.0/16"]})");
-  EXPECT_EQ(why(p, "169.254.10.7"), "allowed");   // a link-local device, explicitly allowed
+  EXPECT_EQ(why(p, "169.254.10.7"), "allowed");    // a link-local device, explicitly allowed
   EXPECT_EQ(why(p, "169.254.11.7"), "link-local"); // outside the exception
   EXPECT_EQ(why(p, "127.0.0.1"), "deny_cidrs entry 127.0.0.1/32");
   EXPECT_EQ(why(p, "127.0.0.2"), "allowed");
@@ -81,8 +81,9 @@ TEST(SsrfPolicy, ConfigErrorsNameTheEntry) {
   EXPECT_EQ(error(R"({"allow_cidrs":"10.0.0.0/8"})"),
             "/allow_cidrs must be an array of addresses or CIDR ranges, got string");
   EXPECT_EQ(error(R"({"allow_cidrs":[7]})"), "/allow_cidrs/0 must be a string, got number");
-  EXPECT_EQ(error(R"({"allow_cidrs":["example.com"]})"),
-            "/allow_cidrs/0: 'example.com' is not a valid CIDR ('example.com' is not an IPv4 or IPv6 address)");
+  EXPECT_EQ(
+      error(R"({"allow_cidrs":["example.com"]})"),
+      "/allow_cidrs/0: 'example.com' is not a valid CIDR ('example.com' is not an IPv4 or IPv6 address)");
   EXPECT_EQ(error(R"({"allow_cidrs":[],"deny_cidrs":null})"), "(accepted)");
 }
 

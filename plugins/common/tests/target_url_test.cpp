@@ -47,7 +47,8 @@ TEST(TargetUrl, RefusalsArePreciseAndNeverEchoThePath) {
   EXPECT_EQ(error("example.com/hook"), "is not an absolute URL (expected e.g. http://example.com/...)");
   EXPECT_EQ(error("http://exa mple.com/"), "contains a space or control character (percent-encode it)");
   EXPECT_EQ(error("http://example.com:0/"), "has no usable port (1..65535)");
-  EXPECT_EQ(error("http://example.com/\r\nX: y"), "contains a space or control character (percent-encode it)");
+  EXPECT_EQ(error("http://example.com/\r\nX: y"),
+            "contains a space or control character (percent-encode it)");
   EXPECT_EQ(error("smtp://x", {"smtp", "smtps"}), "(accepted)");
   EXPECT_EQ(error("http://x", {"smtp", "smtps"}), "scheme 'http' is not allowed (use smtp or smtps)");
   EXPECT_EQ(error("https://" + std::string(5000, 'a') + ".com"), "is 5012 bytes long; the limit is 4096");

@@ -31,8 +31,10 @@ std::string parseError(const std::string& source) {
 
 TEST(Template, RendersDataFieldsEventAndTimestamp) {
   Notification n = parseNotification(kSample);
-  EXPECT_EQ(render("Print finished: {{filename}} on {{printer}}", n), "Print finished: benchy.3mf on Workshop X1C");
-  EXPECT_EQ(render("{{event}} at {{timestamp}} ({{id}})", n), "print_complete at 2024-01-15T14:30:00Z (evt_1)");
+  EXPECT_EQ(render("Print finished: {{filename}} on {{printer}}", n),
+            "Print finished: benchy.3mf on Workshop X1C");
+  EXPECT_EQ(render("{{event}} at {{timestamp}} ({{id}})", n),
+            "print_complete at 2024-01-15T14:30:00Z (evt_1)");
   EXPECT_EQ(render("{{ printer_id }}/{{filament_used}}/{{ok}}/{{tags}}", n), "1/45.2/true/[\"a\",\"b\"]");
   EXPECT_EQ(render("tray {{ams.tray}}", n), "tray A2");
   EXPECT_EQ(render("took {{duration_text}}", n), "took 2h 15m");
@@ -43,7 +45,8 @@ TEST(Template, RendersDataFieldsEventAndTimestamp) {
 TEST(Template, MissingNullAndEmptyUseTheFallback) {
   Notification n = parseNotification(kSample);
   EXPECT_EQ(render("[{{missing}}][{{none}}][{{empty}}]", n), "[][][]");
-  EXPECT_EQ(render("{{missing|n/a}} {{none|-}} {{empty|(empty)}} {{printer|x}}", n), "n/a - (empty) Workshop X1C");
+  EXPECT_EQ(render("{{missing|n/a}} {{none|-}} {{empty|(empty)}} {{printer|x}}", n),
+            "n/a - (empty) Workshop X1C");
   EXPECT_EQ(render("{{ams.missing|?}} {{printer.name|?}}", n), "? ?");
 }
 
@@ -71,8 +74,10 @@ TEST(Notification, ParseChecksTheShape) {
   EXPECT_EQ(error("[]"), "notification must be a JSON object, got array");
   EXPECT_EQ(error(R"({"event":"x"})"), "notification has no non-empty string \"id\"");
   EXPECT_EQ(error(R"({"id":"e","event":""})"), "notification has no non-empty string \"event\"");
-  EXPECT_EQ(error(R"({"id":"e","event":"x","timestamp":5})"), "notification \"timestamp\" must be a string, got number");
-  EXPECT_EQ(error(R"({"id":"e","event":"x","data":[1]})"), "notification \"data\" must be an object, got array");
+  EXPECT_EQ(error(R"({"id":"e","event":"x","timestamp":5})"),
+            "notification \"timestamp\" must be a string, got number");
+  EXPECT_EQ(error(R"({"id":"e","event":"x","data":[1]})"),
+            "notification \"data\" must be an object, got array");
   Notification n = parseNotification(R"({"id":"e","event":"test"})");
   EXPECT_TRUE(n.data.is_object());
   EXPECT_EQ(n.timestamp, "");

@@ -55,8 +55,13 @@ TEST(Utf8, SingleLineRemovesLineBreaks) {
 
 TEST(Base64, MatchesRfc4648Vectors) {
   const std::pair<std::string, std::string> vectors[] = {
-      {"", ""},         {"f", "Zg=="},        {"fo", "Zm8="},         {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64Encode(plain), encoded);
@@ -71,12 +76,12 @@ TEST(Base64, MatchesRfc4648Vectors) {
 }
 
 TEST(Base64, DecodeIsStrict) {
-  EXPECT_FALSE(base64Decode("Zg=").has_value());       // length
-  EXPECT_FALSE(base64Decode("Zm9v!A==").has_value());  // alphabet
-  EXPECT_FALSE(base64Decode("Zg==Zg==").has_value());  // padding in the middle
-  EXPECT_FALSE(base64Decode("Zh==").has_value());      // non-zero unused bits
+  EXPECT_FALSE(base64Decode("Zg=").has_value());        // length
+  EXPECT_FALSE(base64Decode("Zm9v!A==").has_value());   // alphabet
+  EXPECT_FALSE(base64Decode("Zg==Zg==").has_value());   // padding in the middle
+  EXPECT_FALSE(base64Decode("Zh==").has_value());       // non-zero unused bits
   EXPECT_FALSE(base64Decode("Zm9v\nYmFy").has_value()); // whitespace
-  EXPECT_FALSE(base64Decode("Zm9v_-==").has_value());  // base64url is another alphabet
+  EXPECT_FALSE(base64Decode("Zm9v_-==").has_value());   // base64url is another alphabet
 }
 
 // Decodes the words back (independently of encodedWords) to check the round trip.
@@ -102,10 +107,15 @@ TEST(Rfc2047, AsciiStaysAndUtf8IsEncodedInShortWords) {
   ASSERT_GT(words.size(), 3u);
   for (const std::string& w : words) {
     EXPECT_LE(w.size(), 75u) << w;
+    EXPECT_TRUE(w.size() >= 60 || &w == &words.back()) << "words are filled: " << w;
     std::string inner = *base64Decode(w.substr(10, w.size() - 12));
     EXPECT_TRUE(isValidUtf8(inner)) << "a word split a character: " << w;
   }
   EXPECT_EQ(decodeWords(headerText(long_text, "\r\n ")), long_text);
+  // With "Subject: " already on the first line, that line stays within 76 characters too.
+  std::vector<std::string> offset_words = encodedWords(long_text, 9);
+  EXPECT_LE(9 + offset_words.front().size(), 76u);
+  EXPECT_LE(offset_words.back().size(), 75u);
   EXPECT_TRUE(encodedWords("").empty());
   // Control characters are not printable ASCII either: encoded, never passed raw into a header.
   EXPECT_NE(headerText("a\r\nb").find("=?UTF-8?B?"), std::string::npos);

@@ -26,23 +26,24 @@ EventTemplates EventTemplates::parse(const nlohmann::json* templates, std::strin
     return out;
   }
   if (!templates->is_object()) {
-    throw std::invalid_argument(std::string("/templates must be an object of event names to {") + out.names_[0] +
-                                ", " + out.names_[1] + "}, got " + templates->type_name());
+    throw std::invalid_argument(std::string("/templates must be an object of event names to {") +
+                                out.names_[0] + ", " + out.names_[1] + "}, got " + templates->type_name());
   }
   for (auto ev = templates->begin(); ev != templates->end(); ++ev) {
     const std::string path = "/templates/" + utf8Snippet(ev.key(), 64);
     if (!isEventKey(ev.key())) {
-      throw std::invalid_argument(path + ": not an event name (lower-case letters, digits and '_', or \"*\")");
+      throw std::invalid_argument(path +
+                                  ": not an event name (lower-case letters, digits and '_', or \"*\")");
     }
     if (!ev->is_object()) {
-      throw std::invalid_argument(path + " must be an object with " + out.names_[0] + " and/or " + out.names_[1] +
-                                  ", got " + ev->type_name());
+      throw std::invalid_argument(path + " must be an object with " + out.names_[0] + " and/or " +
+                                  out.names_[1] + ", got " + ev->type_name());
     }
     for (auto field = ev->begin(); field != ev->end(); ++field) {
       int which = field.key() == out.names_[0] ? 0 : field.key() == out.names_[1] ? 1 : -1;
       if (which < 0) {
-        throw std::invalid_argument(path + ": unknown field '" + utf8Snippet(field.key(), 64) + "' (allowed: " +
-                                    out.names_[0] + ", " + out.names_[1] + ")");
+        throw std::invalid_argument(path + ": unknown field '" + utf8Snippet(field.key(), 64) +
+                                    "' (allowed: " + out.names_[0] + ", " + out.names_[1] + ")");
       }
       const std::string field_path = path + "/" + field.key();
       if (!field->is_string()) {

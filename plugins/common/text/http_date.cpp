@@ -92,8 +92,8 @@ std::optional<int64_t> parseHttpDate(std::string_view text) {
   }
   // asctime
   consumed = 0;
-  if (std::sscanf(s.c_str(), "%*3[A-Za-z] %3s %2d %2d:%2d:%2d %4d%n", month, &day, &hour, &minute, &second, &year,
-                  &consumed) == 6 &&
+  if (std::sscanf(s.c_str(), "%*3[A-Za-z] %3s %2d %2d:%2d:%2d %4d%n", month, &day, &hour, &minute, &second,
+                  &year, &consumed) == 6 &&
       static_cast<size_t>(consumed) == s.size()) {
     return toUnixMs(year, monthIndex(month), day, hour, minute, second);
   }

@@ -15,7 +15,8 @@ nlohmann::json parseJsonObject(const std::string& text, const std::string& reaso
     throw sdk::Error(BB_ERR_INVALID_ARGUMENT, reason, what + " is not valid JSON");
   }
   if (!doc.is_object()) {
-    throw sdk::Error(BB_ERR_INVALID_ARGUMENT, reason, what + " must be a JSON object, got " + doc.type_name());
+    throw sdk::Error(BB_ERR_INVALID_ARGUMENT, reason,
+                     what + " must be a JSON object, got " + doc.type_name());
   }
   return doc;
 }

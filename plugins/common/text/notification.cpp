@@ -70,7 +70,8 @@ std::optional<std::string> Notification::field(const std::string& name) const {
     }
     if (d->is_number()) {
       double s = d->get<double>();
-      return std::isfinite(s) ? std::optional<std::string>(durationText(static_cast<int64_t>(s))) : std::nullopt;
+      return std::isfinite(s) ? std::optional<std::string>(durationText(static_cast<int64_t>(s)))
+                              : std::nullopt;
     }
     return valueText(*d);
   }
@@ -104,7 +105,8 @@ Notification parseNotification(const std::string& json) {
   }
   if (auto it = doc.find("data"); it != doc.end() && !it->is_null()) {
     if (!it->is_object()) {
-      throw std::invalid_argument(std::string("notification \"data\" must be an object, got ") + it->type_name());
+      throw std::invalid_argument(std::string("notification \"data\" must be an object, got ") +
+                                  it->type_name());
     }
     n.data = *it;
   }

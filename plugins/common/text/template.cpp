@@ -63,8 +63,8 @@ Template Template::parse(std::string_view source) {
   return t;
 }
 
-std::string Template::render(
-    const std::function<std::optional<std::string>(const std::string&)>& lookup) const {
+std::string
+Template::render(const std::function<std::optional<std::string>(const std::string&)>& lookup) const {
   std::string out;
   for (const Part& part : parts_) {
     if (!part.is_field) {

@@ -10,7 +10,7 @@ namespace bambuddy::notifier_email {
 EmailNotifier::EmailNotifier(sdk::Host host, const std::string& config_json, const std::string& settings_json)
     : host_(host), policy_(common::net::policyFromPluginConfig(config_json, kName)),
       settings_(parseEmailSettings(settings_json)) {
-  const char* security = settings_.implicitTls()        ? "implicit TLS"
+  const char* security = settings_.implicitTls()       ? "implicit TLS"
                          : settings_.starttls_required ? "STARTTLS required"
                                                        : "no TLS";
   host_.info("e-mail via " + settings_.server.scheme + "://" +

@@ -27,10 +27,10 @@ public:
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
 
-  // The RFC 5322 message for a notification at `now_ms` (public for tests).
+private:
+  // The RFC 5322 message for a notification at `now_ms`.
   std::string message(const common::text::Notification& notification, int64_t now_ms) const;
 
-private:
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after the rest
   sdk::Host host_;
   common::net::SsrfPolicy policy_;

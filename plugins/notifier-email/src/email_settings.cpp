@@ -74,8 +74,8 @@ EmailSettings parseEmailSettings(const std::string& settings_json) {
   const std::string what = "notifier.email settings";
   json settings = common::text::parseJsonObject(settings_json, "invalid_settings", what);
   common::text::rejectUnknownKeys(settings,
-                                  {"smtp_url", "starttls", "username", "password", "ca_file", "tls_verify", "from",
-                                   "to", "templates", "timeout_ms"},
+                                  {"smtp_url", "starttls", "username", "password", "ca_file", "tls_verify",
+                                   "from", "to", "templates", "timeout_ms"},
                                   "invalid_settings", what);
   EmailSettings out;
   out.server = serverField(settings);
@@ -83,7 +83,8 @@ EmailSettings parseEmailSettings(const std::string& settings_json) {
   if (find(settings, "starttls") != nullptr) {
     std::string mode = stringField(settings, "starttls");
     if (mode != "required" && mode != "none") {
-      invalid("/starttls must be \"required\" or \"none\", got \"" + common::text::utf8Snippet(mode, 32) + "\"");
+      invalid("/starttls must be \"required\" or \"none\", got \"" + common::text::utf8Snippet(mode, 32) +
+              "\"");
     }
     out.starttls_required = mode == "required";
   }

@@ -8,6 +8,8 @@
 #include <stdexcept>
 
 namespace bambuddy::notifier_email {
+
+namespace text = common::text;
 namespace {
 
 bool isAtext(char c) {
@@ -134,8 +136,9 @@ std::string mailboxHeader(const Mailbox& mailbox) {
   if (mailbox.display_name.empty()) {
     return mailbox.address;
   }
-  std::string name = text::isAscii(mailbox.display_name) ? "\"" + mailbox.display_name + "\""
-                                                         : text::headerText(mailbox.display_name, "\r\n ");
+  std::string name = text::isAscii(mailbox.display_name)
+                         ? "\"" + mailbox.display_name + "\""
+                         : text::headerText(mailbox.display_name, "\r\n ", std::string("From: ").size());
   return name + " <" + mailbox.address + ">";
 }
 

@@ -5,6 +5,8 @@
 #include "text/utf8.h"
 
 namespace bambuddy::notifier_email {
+
+namespace text = common::text;
 namespace {
 
 constexpr size_t kMaxSubjectBytes = 900; // keeps "Subject: " + an ASCII subject under 998 octets
@@ -53,14 +55,15 @@ std::string quotedPrintable(const std::string& crlf_text) {
   size_t line_start = 0;
   while (line_start <= crlf_text.size()) {
     size_t end = crlf_text.find("\r\n", line_start);
-    std::string line = crlf_text.substr(line_start, end == std::string::npos ? std::string::npos : end - line_start);
+    std::string line =
+        crlf_text.substr(line_start, end == std::string::npos ? std::string::npos : end - line_start);
     size_t column = 0;
     for (size_t i = 0; i < line.size(); ++i) {
       unsigned char c = static_cast<unsigned char>(line[i]);
       bool last = i + 1 == line.size();
       bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !last);
-      std::string piece = literal ? std::string(1, static_cast<char>(c))
-                                  : std::string{'=', kHex[c >> 4], kHex[c & 15]};
+      std::string piece =
+          literal ? std::string(1, static_cast<char>(c)) : std::string{'=', kHex[c >> 4], kHex[c & 15]};
       // 76 characters per encoded line, including the '=' of a soft break.
       if (column + piece.size() > 75) {
         out += "=\r\n";
@@ -81,8 +84,8 @@ std::string quotedPrintable(const std::string& crlf_text) {
 std::string messageIdFor(const std::string& notification_id, const std::string& domain) {
   std::string local;
   for (char c : notification_id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.';
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-' || c == '.';
     local += ok ? c : '_';
   }
   while (!local.empty() && local.front() == '.') {
@@ -111,7 +114,7 @@ std::string buildMessage(const MailContent& c) {
   m += "Message-ID: <" + c.message_id + ">\r\n";
   m += "From: " + mailboxHeader(c.from) + "\r\n";
   m += "To: " + to + "\r\n";
-  m += "Subject: " + text::headerText(subject, "\r\n ") + "\r\n";
+  m += "Subject: " + text::headerText(subject, "\r\n ", std::string("Subject: ").size()) + "\r\n";
   m += "MIME-Version: 1.0\r\n";
   m += "Content-Type: text/plain; charset=utf-8\r\n";
   m += std::string("Content-Transfer-Encoding: ") + (qp ? "quoted-printable" : "7bit") + "\r\n";

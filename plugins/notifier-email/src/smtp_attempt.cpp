@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <deque>
 
 namespace bambuddy::notifier_email {
 namespace {
@@ -30,7 +31,19 @@ size_t readMessage(char* buffer, size_t size, size_t count, void* user) {
 // complete at a line whose code is followed by a space ("250 OK"), after "250-..." continuations.
 struct ReplyLog {
   std::string pending;
-  std::string last;
+  std::deque<std::string> replies; // the most recent complete replies
+
+  // The last reply with `code`: curl reports the code of the reply that decided the transfer, but
+  // QUIT's "221 Bye" may have come after it.
+  std::string find(long code) const {
+    const std::string prefix = std::to_string(code);
+    for (auto it = replies.rbegin(); it != replies.rend(); ++it) {
+      if (it->compare(0, prefix.size(), prefix) == 0) {
+        return *it;
+      }
+    }
+    return replies.empty() ? std::string() : replies.back();
+  }
 };
 
 int onDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
@@ -46,8 +59,11 @@ int onDebug(CURL*, curl_infotype type, char* data, size_t size, void* user) {
     log->pending += (log->pending.empty() ? "" : "\n") + line;
   }
   if (line.size() < 4 || line[3] != '-') {
-    log->last = log->pending;
+    log->replies.push_back(std::move(log->pending));
     log->pending.clear();
+    if (log->replies.size() > 8) {
+      log->replies.pop_front();
+    }
   }
   return 0;
 }
@@ -90,8 +106,9 @@ SmtpExchange performSmtp(const SmtpAttempt& attempt, const common::net::SsrfPoli
   curl_easy_setopt(h, CURLOPT_READDATA, &upload);
   curl_easy_setopt(h, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(attempt.message.size()));
   curl_easy_setopt(h, CURLOPT_USE_SSL,
-                   static_cast<long>(attempt.starttls_required || attempt.server.scheme == "smtps" ? CURLUSESSL_ALL
-                                                                                                   : CURLUSESSL_NONE));
+                   static_cast<long>(attempt.starttls_required || attempt.server.scheme == "smtps"
+                                         ? CURLUSESSL_ALL
+                                         : CURLUSESSL_NONE));
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, attempt.tls_verify ? 1L : 0L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, attempt.tls_verify ? 2L : 0L);
   if (!attempt.ca_file.empty()) {
@@ -108,7 +125,7 @@ SmtpExchange performSmtp(const SmtpAttempt& attempt, const common::net::SsrfPoli
 
   ex.code = transfer.perform();
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &ex.reply_code);
-  ex.last_reply = replies.last;
+  ex.last_reply = replies.find(ex.reply_code);
   ex.guard = transfer.failure();
   if (ex.code != CURLE_OK) {
     ex.transport_error = transfer.errorText(ex.code);
@@ -134,10 +151,12 @@ sdk::DeliveryResult smtpDeliveryResult(const SmtpExchange& ex, int64_t timeout_m
   }
   const std::string reply = common::text::singleLine(ex.last_reply);
   if (ex.reply_code >= 400 && ex.reply_code < 500) {
-    return finish(Outcome::Retryable, "SMTP server answered " + (reply.empty() ? std::to_string(ex.reply_code) : reply));
+    return finish(Outcome::Retryable,
+                  "SMTP server answered " + (reply.empty() ? std::to_string(ex.reply_code) : reply));
   }
   if (ex.reply_code >= 500 && ex.reply_code < 600) {
-    return finish(Outcome::Permanent, "SMTP server answered " + (reply.empty() ? std::to_string(ex.reply_code) : reply));
+    return finish(Outcome::Permanent,
+                  "SMTP server answered " + (reply.empty() ? std::to_string(ex.reply_code) : reply));
   }
   if (ex.code == CURLE_OPERATION_TIMEDOUT) {
     return finish(Outcome::Retryable, "no complete SMTP exchange within " + std::to_string(timeout_ms) +
@@ -145,7 +164,8 @@ sdk::DeliveryResult smtpDeliveryResult(const SmtpExchange& ex, int64_t timeout_m
   }
   if (ex.code == CURLE_USE_SSL_FAILED) {
     return finish(Outcome::Permanent,
-                  "the SMTP server does not offer STARTTLS, and starttls is \"required\": " + ex.transport_error);
+                  "the SMTP server does not offer STARTTLS, and starttls is \"required\": " +
+                      ex.transport_error);
   }
   return finish(configurationError(ex.code) ? Outcome::Permanent : Outcome::Retryable, ex.transport_error);
 }

@@ -33,9 +33,9 @@ struct SmtpAttempt {
 
 struct SmtpExchange {
   CURLcode code = CURLE_OK;
-  long reply_code = 0;          // the last SMTP reply code curl saw
-  std::string last_reply;       // that reply's text as the server sent it (bounded)
-  std::string transport_error;  // curl's text when code != CURLE_OK
+  long reply_code = 0;             // the last SMTP reply code curl saw
+  std::string last_reply;          // that reply's text as the server sent it (bounded)
+  std::string transport_error;     // curl's text when code != CURLE_OK
   common::net::GuardFailure guard; // set when the SSRF guard stopped the attempt
 };
 

@@ -8,6 +8,9 @@
 #include <algorithm>
 
 namespace bambuddy::notifier_ntfy {
+namespace {
+
+// `text` percent-encoded for use inside a URL (RFC 3986 unreserved characters stay).
 std::string percentEncode(const std::string& text) {
   static const char kHex[] = "0123456789ABCDEF";
   std::string out;
@@ -25,6 +28,8 @@ std::string percentEncode(const std::string& text) {
   return out;
 }
 
+} // namespace
+
 NtfyNotifier::NtfyNotifier(sdk::Host host, const std::string& config_json, const std::string& settings_json)
     : host_(host), policy_(common::net::policyFromPluginConfig(config_json, kName)),
       settings_(parseNtfySettings(settings_json)) {
@@ -38,8 +43,8 @@ NtfyMessage NtfyNotifier::render(const common::text::Notification& n) const {
   auto lookup = [&](const std::string& name) { return n.field(name); };
   NtfyMessage m;
   // Headers carry the title: one line, bounded, and valid UTF-8 before it is RFC 2047 encoded.
-  m.title = common::text::utf8Snippet(common::text::singleLine(settings_.templates.first(n.event).render(lookup)),
-                                      kMaxTitleBytes);
+  m.title = common::text::utf8Snippet(
+      common::text::singleLine(settings_.templates.first(n.event).render(lookup)), kMaxTitleBytes);
   m.message = common::text::utf8Snippet(settings_.templates.second(n.event).render(lookup), kMaxMessageBytes);
   m.priority = settings_.priorityFor(n.event);
   m.tags = settings_.tagsFor(n.event);

@@ -42,16 +42,13 @@ public:
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
 
+private:
   NtfyMessage render(const common::text::Notification& notification) const;
 
-private:
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after the rest
   sdk::Host host_;
   common::net::SsrfPolicy policy_;
   NtfySettings settings_;
 };
-
-// `text` percent-encoded for use inside a URL (RFC 3986 unreserved characters stay).
-std::string percentEncode(const std::string& text);
 
 } // namespace bambuddy::notifier_ntfy

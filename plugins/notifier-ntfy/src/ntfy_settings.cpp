@@ -41,7 +41,8 @@ template <class Fn> void forEachEvent(const json& settings, const char* key, con
     return;
   }
   if (!it->is_object()) {
-    invalid(std::string("/") + key + " must be an object of event names to " + shape + ", got " + it->type_name());
+    invalid(std::string("/") + key + " must be an object of event names to " + shape + ", got " +
+            it->type_name());
   }
   for (auto e = it->begin(); e != it->end(); ++e) {
     std::string path = std::string("/") + key + "/" + common::text::utf8Snippet(e.key(), 64);
@@ -83,12 +84,18 @@ int defaultPriority(const std::string& event) {
 
 std::vector<std::string> defaultTags(const std::string& event) {
   static const std::map<std::string, std::vector<std::string>> kTags = {
-      {"print_started", {"arrow_forward"}},    {"print_progress", {"hourglass_flowing_sand"}},
-      {"print_complete", {"white_check_mark"}}, {"print_failed", {"x"}},
-      {"print_paused", {"pause_button"}},      {"print_resumed", {"arrow_forward"}},
-      {"print_cancelled", {"stop_button"}},    {"printer_offline", {"electric_plug"}},
-      {"printer_online", {"satellite"}},       {"printer_error", {"warning"}},
-      {"queue_item_added", {"inbox_tray"}},    {"queue_item_started", {"arrow_forward"}},
+      {"print_started", {"arrow_forward"}},
+      {"print_progress", {"hourglass_flowing_sand"}},
+      {"print_complete", {"white_check_mark"}},
+      {"print_failed", {"x"}},
+      {"print_paused", {"pause_button"}},
+      {"print_resumed", {"arrow_forward"}},
+      {"print_cancelled", {"stop_button"}},
+      {"printer_offline", {"electric_plug"}},
+      {"printer_online", {"satellite"}},
+      {"printer_error", {"warning"}},
+      {"queue_item_added", {"inbox_tray"}},
+      {"queue_item_started", {"arrow_forward"}},
       {"test", {"bell"}},
   };
   auto it = kTags.find(event);
@@ -116,9 +123,9 @@ std::vector<std::string> NtfySettings::tagsFor(const std::string& event) const {
 NtfySettings parseNtfySettings(const std::string& settings_json) {
   const std::string what = "notifier.ntfy settings";
   json settings = common::text::parseJsonObject(settings_json, "invalid_settings", what);
-  common::text::rejectUnknownKeys(settings,
-                                  {"server", "topic", "token", "priority", "tags", "click", "templates", "timeout_ms"},
-                                  "invalid_settings", what);
+  common::text::rejectUnknownKeys(
+      settings, {"server", "topic", "token", "priority", "tags", "click", "templates", "timeout_ms"},
+      "invalid_settings", what);
   NtfySettings out;
 
   auto topic = settings.find("topic");
@@ -129,7 +136,8 @@ NtfySettings parseNtfySettings(const std::string& settings_json) {
     invalid(std::string("/topic must be a string, got ") + topic->type_name());
   }
   out.topic = topic->get<std::string>();
-  if (out.topic.empty() || out.topic.size() > 64 || !std::all_of(out.topic.begin(), out.topic.end(), isTopicChar)) {
+  if (out.topic.empty() || out.topic.size() > 64 ||
+      !std::all_of(out.topic.begin(), out.topic.end(), isTopicChar)) {
     invalid("/topic must be 1 to 64 letters, digits, '-' or '_'");
   }
   out.publish_url = publishUrl(settings, out.topic);
@@ -141,42 +149,45 @@ NtfySettings parseNtfySettings(const std::string& settings_json) {
     const std::string& t = token->get_ref<const std::string&>();
     bool printable = std::all_of(t.begin(), t.end(), [](char c) { return c > 0x20 && c < 0x7F; });
     if (t.empty() || t.size() > 512 || !printable) {
-      invalid("/token must be 1 to 512 printable ASCII characters without spaces (an ntfy access token, tk_...)");
+      invalid(
+          "/token must be 1 to 512 printable ASCII characters without spaces (an ntfy access token, tk_...)");
     }
     out.token = t;
   }
 
-  forEachEvent(settings, "priority", "1..5", [&](const std::string& key, const json& value, const std::string& path) {
-    if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 5) {
-      invalid(path + " must be an integer from 1 (min) to 5 (max), got " + describe(value));
-    }
-    out.priority[key] = value.get<int>();
-  });
+  forEachEvent(settings, "priority", "1..5",
+               [&](const std::string& key, const json& value, const std::string& path) {
+                 if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 5) {
+                   invalid(path + " must be an integer from 1 (min) to 5 (max), got " + describe(value));
+                 }
+                 out.priority[key] = value.get<int>();
+               });
 
-  forEachEvent(settings, "tags", "arrays of tags", [&](const std::string& key, const json& value,
-                                                        const std::string& path) {
-    if (!value.is_array()) {
-      invalid(path + " must be an array of tags, got " + value.type_name());
-    }
-    if (value.size() > 10) {
-      invalid(path + " has " + std::to_string(value.size()) + " tags; the limit is 10");
-    }
-    std::vector<std::string> tags;
-    for (size_t i = 0; i < value.size(); ++i) {
-      const json& tag = value[i];
-      std::string tag_path = path + "/" + std::to_string(i);
-      if (!tag.is_string()) {
-        invalid(tag_path + " must be a string, got " + tag.type_name());
-      }
-      const std::string& t = tag.get_ref<const std::string&>();
-      if (t.empty() || t.size() > 64 || t.find(',') != std::string::npos || hasControl(t) ||
-          !common::text::isValidUtf8(t)) {
-        invalid(tag_path + " must be 1 to 64 bytes of UTF-8 without commas or control characters");
-      }
-      tags.push_back(t);
-    }
-    out.tags[key] = tags;
-  });
+  forEachEvent(settings, "tags", "arrays of tags",
+               [&](const std::string& key, const json& value, const std::string& path) {
+                 if (!value.is_array()) {
+                   invalid(path + " must be an array of tags, got " + value.type_name());
+                 }
+                 if (value.size() > 10) {
+                   invalid(path + " has " + std::to_string(value.size()) + " tags; the limit is 10");
+                 }
+                 std::vector<std::string> tags;
+                 for (size_t i = 0; i < value.size(); ++i) {
+                   const json& tag = value[i];
+                   std::string tag_path = path + "/" + std::to_string(i);
+                   if (!tag.is_string()) {
+                     invalid(tag_path + " must be a string, got " + tag.type_name());
+                   }
+                   const std::string& t = tag.get_ref<const std::string&>();
+                   if (t.empty() || t.size() > 64 || t.find(',') != std::string::npos || hasControl(t) ||
+                       !common::text::isValidUtf8(t)) {
+                     invalid(tag_path +
+                             " must be 1 to 64 bytes of UTF-8 without commas or control characters");
+                   }
+                   tags.push_back(t);
+                 }
+                 out.tags[key] = tags;
+               });
 
   if (auto click = settings.find("click"); click != settings.end() && !click->is_null()) {
     if (!click->is_string()) {
@@ -201,7 +212,8 @@ NtfySettings parseNtfySettings(const std::string& settings_json) {
   auto templates = settings.find("templates");
   try {
     out.templates = common::text::EventTemplates::parse(
-        templates == settings.end() ? nullptr : &*templates, "title", "message", [](const std::string& event) {
+        templates == settings.end() ? nullptr : &*templates, "title", "message",
+        [](const std::string& event) {
           common::text::EventText t = common::text::defaultEventText(event);
           return std::make_pair(std::string(t.title), std::string(t.message));
         });

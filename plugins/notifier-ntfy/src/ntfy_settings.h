@@ -20,10 +20,10 @@ struct NtfySettings {
   common::net::TargetUrl publish_url; // <server>/<topic>
   std::string topic;
   std::optional<std::string> token;
-  std::map<std::string, int> priority;                     // event or "*" -> 1..5 (overrides only)
-  std::map<std::string, std::vector<std::string>> tags;    // event or "*" -> tags (overrides only)
+  std::map<std::string, int> priority;                  // event or "*" -> 1..5 (overrides only)
+  std::map<std::string, std::vector<std::string>> tags; // event or "*" -> tags (overrides only)
   std::optional<common::text::Template> click;
-  common::text::EventTemplates templates;                  // title, message
+  common::text::EventTemplates templates; // title, message
   int64_t timeout_ms = kDefaultTimeoutMs;
 
   int priorityFor(const std::string& event) const;

@@ -33,9 +33,10 @@ TEST_F(NtfyTest, PublishesTitlePriorityTagsAndMessageFromDefaults) {
 TEST_F(NtfyTest, FailureEventsAreHighPriorityByDefault) {
   auto ntfy = create(local());
   for (const char* event : {"print_failed", "printer_error", "printer_offline"}) {
-    ASSERT_EQ(send(*ntfy, notification(event, {{"printer", "P1S"}, {"filename", "cube.3mf"}, {"reason", "clog"}}))
-                  .result.outcome,
-              BB_DELIVERY_DELIVERED);
+    ASSERT_EQ(
+        send(*ntfy, notification(event, {{"printer", "P1S"}, {"filename", "cube.3mf"}, {"reason", "clog"}}))
+            .result.outcome,
+        BB_DELIVERY_DELIVERED);
   }
   auto reqs = rx_.requests();
   ASSERT_EQ(reqs.size(), 3u);
@@ -72,7 +73,8 @@ TEST_F(NtfyTest, OverridesTokenAndClick) {
   EXPECT_EQ(a.header("priority"), "5");
   EXPECT_EQ(a.header("tags"), "tada,printer");
   EXPECT_EQ(a.header("click"), "http://bambuddy.local/archives/12?file=big%20part%20%26%20co.3mf");
-  EXPECT_EQ(a.body, "print_complete on Workshop X1C at 2024-01-15T14:30:00Z"); // "*" message, event's own title
+  EXPECT_EQ(a.body,
+            "print_complete on Workshop X1C at 2024-01-15T14:30:00Z"); // "*" message, event's own title
   const ReceivedRequest& b = reqs[1];
   EXPECT_EQ(b.header("priority"), "1");
   EXPECT_FALSE(b.hasHeader("tags")); // "*": [] sends none
@@ -82,13 +84,16 @@ TEST_F(NtfyTest, OverridesTokenAndClick) {
 
 TEST_F(NtfyTest, NonAsciiAndLineBreaksAreSafeInHeaders) {
   auto ntfy = create(local());
-  json data = {{"printer", "Werkstatt \xC3\x9C" "berdruck"}, {"filename", "w\xC3\xBCrfel\r\nX-Injected: 1.3mf"}};
+  json data = {{"printer", "Werkstatt \xC3\x9C"
+                           "berdruck"},
+               {"filename", "w\xC3\xBCrfel\r\nX-Injected: 1.3mf"}};
   ASSERT_EQ(send(*ntfy, notification("print_started", data)).result.outcome, BB_DELIVERY_DELIVERED);
   ReceivedRequest r = rx_.requests().at(0);
   EXPECT_FALSE(r.hasHeader("x-injected"));
   EXPECT_EQ(r.header("title").rfind("=?UTF-8?B?", 0), 0u) << r.header("title");
   EXPECT_EQ(decodeHeader(r.header("title")),
-            "Print started: w\xC3\xBCrfel  X-Injected: 1.3mf on Werkstatt \xC3\x9C" "berdruck");
+            "Print started: w\xC3\xBCrfel  X-Injected: 1.3mf on Werkstatt \xC3\x9C"
+            "berdruck");
   // The message body keeps its line break: it is content, not a header.
   EXPECT_NE(r.body.find("w\xC3\xBCrfel\r\nX-Injected"), std::string::npos) << r.body;
 }
@@ -144,7 +149,8 @@ TEST_F(NtfyTest, TimeoutAndSsrfGuard) {
   auto denied = create(local(), {{"deny_cidrs", {"127.0.0.0/8"}}});
   SendOutcome d = send(*denied, notification("test", json::object()));
   EXPECT_EQ(d.result.outcome, BB_DELIVERY_PERMANENT);
-  EXPECT_EQ(d.error(), "target address 127.0.0.1 is refused by the SSRF guard (deny_cidrs entry 127.0.0.0/8)");
+  EXPECT_EQ(d.error(),
+            "target address 127.0.0.1 is refused by the SSRF guard (deny_cidrs entry 127.0.0.0/8)");
 }
 
 TEST_F(NtfyTest, TokenAndTopicStayOutOfLogsAndErrors) {

@@ -28,13 +28,14 @@ inline const bb_plugin_descriptor* descriptor() {
 
 inline constexpr int64_t kNowMs = 1705329000000;
 
-inline std::string notification(const std::string& event, const json& data, const std::string& id = "evt_n1") {
+inline std::string notification(const std::string& event, const json& data,
+                                const std::string& id = "evt_n1") {
   return json{{"id", id}, {"event", event}, {"timestamp", "2024-01-15T14:30:00Z"}, {"data", data}}.dump();
 }
 
-inline const json kCompleteData = {{"printer", "Workshop X1C"}, {"printer_id", 1},    {"filename", "benchy.3mf"},
-                                   {"duration", 8100},          {"filament_used", 45.2}, {"status", "success"},
-                                   {"archive_id", 12}};
+inline const json kCompleteData = {
+    {"printer", "Workshop X1C"}, {"printer_id", 1},     {"filename", "benchy.3mf"}, {"duration", 8100},
+    {"filament_used", 45.2},     {"status", "success"}, {"archive_id", 12}};
 
 // Decodes a header made of RFC 2047 "=?UTF-8?B?...?=" words (or plain text) with OpenSSL's
 // decoder, independently of the plugin's encoder.
@@ -50,7 +51,8 @@ inline std::string decodeHeader(const std::string& value) {
     std::string bytes(b64.size(), '\0');
     int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(bytes.data()),
                             reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
-    size_t pad = b64.size() >= 2 && b64[b64.size() - 2] == '=' ? 2 : (!b64.empty() && b64.back() == '=' ? 1 : 0);
+    size_t pad =
+        b64.size() >= 2 && b64[b64.size() - 2] == '=' ? 2 : (!b64.empty() && b64.back() == '=' ? 1 : 0);
     out += bytes.substr(0, static_cast<size_t>(n) - pad);
     pos = end + 2;
   }
@@ -68,7 +70,8 @@ class NtfyTest : public ::testing::Test {
 protected:
   NtfyTest() : host_(tmp_.path()) {}
 
-  std::unique_ptr<testing::FakeHost::Instance> create(const json& settings, const json& config = json::object()) {
+  std::unique_ptr<testing::FakeHost::Instance> create(const json& settings,
+                                                      const json& config = json::object()) {
     return host_.create(descriptor(), config.dump(), settings.dump(), "ntfy");
   }
 
@@ -90,8 +93,8 @@ protected:
     SendOutcome out;
     out.result.struct_size = sizeof out.result;
     bb_error err = sdk::detail::makeError();
-    out.rc = instance.ops<bb_notifier_ops>()->send(instance.self(), body.data(), body.size(), kNowMs + budget_ms,
-                                                   &out.result, &err);
+    out.rc = instance.ops<bb_notifier_ops>()->send(instance.self(), body.data(), body.size(),
+                                                   kNowMs + budget_ms, &out.result, &err);
     out.message = err.message;
     return out;
   }

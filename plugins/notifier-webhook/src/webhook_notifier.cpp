@@ -1,7 +1,7 @@
 #include "webhook_notifier.h"
 
-#include "net/http_attempt.h"
 #include "net/delivery.h"
+#include "net/http_attempt.h"
 #include "webhook_signer.h"
 
 #include <algorithm>
@@ -18,7 +18,8 @@ int64_t floorSeconds(int64_t ms) {
 
 } // namespace
 
-WebhookNotifier::WebhookNotifier(sdk::Host host, const std::string& config_json, const std::string& settings_json)
+WebhookNotifier::WebhookNotifier(sdk::Host host, const std::string& config_json,
+                                 const std::string& settings_json)
     : host_(host), policy_(common::net::policyFromPluginConfig(config_json, kName)),
       settings_(parseWebhookSettings(settings_json)) {
   // Host and port only: a webhook URL's path or query often is the credential (Slack, Discord).
@@ -28,8 +29,8 @@ WebhookNotifier::WebhookNotifier(sdk::Host host, const std::string& config_json,
              (settings_.previous_secret_key ? " (rotation: previous secret until its expiry)" : ""));
 }
 
-std::vector<std::string> WebhookNotifier::requestHeaders(const std::string& message_id, const std::string& body,
-                                                         int64_t now_ms) const {
+std::vector<std::string> WebhookNotifier::requestHeaders(const std::string& message_id,
+                                                         const std::string& body, int64_t now_ms) const {
   const int64_t timestamp_s = floorSeconds(now_ms);
   std::vector<std::string> headers = {"Content-Type: application/json", "webhook-id: " + message_id,
                                       "webhook-timestamp: " + std::to_string(timestamp_s)};
@@ -56,8 +57,8 @@ sdk::DeliveryResult WebhookNotifier::send(const std::string& notification_json, 
   const common::text::Notification& notification = start.notification;
   if (settings_.secret_key && notification.id.find('.') != std::string::npos) {
     // Standard Webhooks delimits the signed fields with '.', so an id containing one is ambiguous.
-    return common::net::failedDelivery(Outcome::Permanent,
-                                       "notification id contains '.', which Standard Webhooks signing forbids");
+    return common::net::failedDelivery(
+        Outcome::Permanent, "notification id contains '.', which Standard Webhooks signing forbids");
   }
 
   common::net::HttpAttempt attempt;

@@ -30,11 +30,11 @@ public:
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
 
-  // The request headers for one attempt at `now_ms` (public for tests).
+private:
+  // The request headers for one attempt at `now_ms`.
   std::vector<std::string> requestHeaders(const std::string& message_id, const std::string& body,
                                           int64_t now_ms) const;
 
-private:
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after everything else
   sdk::Host host_;
   common::net::SsrfPolicy policy_;

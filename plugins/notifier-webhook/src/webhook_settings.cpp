@@ -37,8 +37,8 @@ bool isTokenChar(char c) {
 
 // Names the transport or the signing owns: a custom value would break framing or forge a signature.
 bool isReservedHeader(const std::string& lower_name) {
-  static const char* const kReserved[] = {"content-type", "content-length", "host",
-                                          "transfer-encoding", "connection", "expect"};
+  static const char* const kReserved[] = {"content-type",      "content-length", "host",
+                                          "transfer-encoding", "connection",     "expect"};
   if (lower_name.rfind("webhook-", 0) == 0) {
     return true;
   }
@@ -68,7 +68,8 @@ std::vector<std::pair<std::string, std::string>> headersField(const json& settin
     return out;
   }
   if (!it->is_object()) {
-    invalid(std::string("/headers must be an object of header names to string values, got ") + it->type_name());
+    invalid(std::string("/headers must be an object of header names to string values, got ") +
+            it->type_name());
   }
   if (it->size() > 32) {
     invalid("/headers has " + std::to_string(it->size()) + " entries; the limit is 32");
@@ -80,9 +81,10 @@ std::vector<std::pair<std::string, std::string>> headersField(const json& settin
               "' is not a valid HTTP header name (letters, digits and !#$%&'*+-.^_`|~, 1 to 128 characters)");
     }
     if (isReservedHeader(lower(name))) {
-      invalid("/headers/" + name +
-              " cannot be set: webhook-*, Content-Type, Content-Length, Host, Transfer-Encoding, Connection and "
-              "Expect are set by the notifier");
+      invalid(
+          "/headers/" + name +
+          " cannot be set: webhook-*, Content-Type, Content-Length, Host, Transfer-Encoding, Connection and "
+          "Expect are set by the notifier");
     }
     if (!h->is_string()) {
       invalid("/headers/" + name + " must be a string, got " + h->type_name());
@@ -94,7 +96,8 @@ std::vector<std::pair<std::string, std::string>> headersField(const json& settin
     for (char c : value) {
       unsigned char u = static_cast<unsigned char>(c);
       if ((u < 0x20 && c != '\t') || u == 0x7F) {
-        invalid("/headers/" + name + " contains a control character (line breaks are not allowed in a header)");
+        invalid("/headers/" + name +
+                " contains a control character (line breaks are not allowed in a header)");
       }
     }
     if (!common::text::isValidUtf8(value)) {

@@ -37,8 +37,8 @@ std::optional<std::string> decodeWebhookSecret(std::string_view secret, std::str
     return fail("must be 'whsec_' followed by standard base64 (A-Z, a-z, 0-9, '+', '/', '=' padding)");
   }
   if (key->size() < kMinSecretBytes || key->size() > kMaxSecretBytes) {
-    return fail("must decode to " + std::to_string(kMinSecretBytes) + " to " + std::to_string(kMaxSecretBytes) +
-                " bytes, got " + std::to_string(key->size()));
+    return fail("must decode to " + std::to_string(kMinSecretBytes) + " to " +
+                std::to_string(kMaxSecretBytes) + " bytes, got " + std::to_string(key->size()));
   }
   return key;
 }
@@ -56,9 +56,11 @@ std::string webhookSignature(std::string_view key, std::string_view message_id, 
   const std::string timestamp = std::to_string(timestamp_s);
   // The signed content is fed in pieces so a large body is never copied.
   const std::string_view pieces[] = {message_id, ".", timestamp, ".", body};
-  bool ok = ctx && EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) == 1;
+  bool ok = ctx && EVP_MAC_init(ctx.get(), reinterpret_cast<const unsigned char*>(key.data()), key.size(),
+                                params) == 1;
   for (std::string_view piece : pieces) {
-    ok = ok && EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(piece.data()), piece.size()) == 1;
+    ok = ok &&
+         EVP_MAC_update(ctx.get(), reinterpret_cast<const unsigned char*>(piece.data()), piece.size()) == 1;
   }
   unsigned char out[EVP_MAX_MD_SIZE];
   size_t out_len = 0;

@@ -50,9 +50,11 @@ TEST_F(WebhookTest, SignatureVerifiesIndependently) {
   ReceivedRequest r = rx_.requests().at(0);
   std::vector<std::string> signatures = splitSpaces(r.header("webhook-signature"));
   ASSERT_EQ(signatures.size(), 1u) << r.header("webhook-signature");
-  EXPECT_EQ(signatures[0], expectedSignature(secret, r.header("webhook-id"), r.header("webhook-timestamp"), r.body));
+  EXPECT_EQ(signatures[0],
+            expectedSignature(secret, r.header("webhook-id"), r.header("webhook-timestamp"), r.body));
   // And it is not a signature of something else: another secret or timestamp does not verify.
-  EXPECT_NE(signatures[0], expectedSignature(makeSecret(8), r.header("webhook-id"), r.header("webhook-timestamp"), r.body));
+  EXPECT_NE(signatures[0],
+            expectedSignature(makeSecret(8), r.header("webhook-id"), r.header("webhook-timestamp"), r.body));
   EXPECT_NE(signatures[0], expectedSignature(secret, r.header("webhook-id"), "1705329001", r.body));
 }
 
@@ -95,18 +97,22 @@ TEST_F(WebhookTest, RotationSendsBothSignaturesUntilThePreviousSecretExpires) {
     const ReceivedRequest& r = reqs[i];
     std::vector<std::string> sigs = splitSpaces(r.header("webhook-signature"));
     ASSERT_EQ(sigs.size(), 2u) << r.header("webhook-signature");
-    EXPECT_EQ(sigs[0], expectedSignature(current, r.header("webhook-id"), r.header("webhook-timestamp"), r.body));
-    EXPECT_EQ(sigs[1], expectedSignature(previous, r.header("webhook-id"), r.header("webhook-timestamp"), r.body));
+    EXPECT_EQ(sigs[0],
+              expectedSignature(current, r.header("webhook-id"), r.header("webhook-timestamp"), r.body));
+    EXPECT_EQ(sigs[1],
+              expectedSignature(previous, r.header("webhook-id"), r.header("webhook-timestamp"), r.body));
   }
   std::vector<std::string> after = splitSpaces(reqs[2].header("webhook-signature"));
   ASSERT_EQ(after.size(), 1u);
-  EXPECT_EQ(after[0],
-            expectedSignature(current, reqs[2].header("webhook-id"), reqs[2].header("webhook-timestamp"), reqs[2].body));
+  EXPECT_EQ(after[0], expectedSignature(current, reqs[2].header("webhook-id"),
+                                        reqs[2].header("webhook-timestamp"), reqs[2].body));
 }
 
 TEST_F(WebhookTest, CustomHeadersAreSent) {
   json s = settingsFor();
-  s["headers"] = {{"Authorization", "Bearer ha-token"}, {"X-Farm", "workshop \xC3\xA9"}, {"User-Agent", "Mine/2"},
+  s["headers"] = {{"Authorization", "Bearer ha-token"},
+                  {"X-Farm", "workshop \xC3\xA9"},
+                  {"User-Agent", "Mine/2"},
                   {"X-Empty", ""}};
   auto hook = create(s);
   ASSERT_EQ(send(*hook).result.outcome, BB_DELIVERY_DELIVERED);
@@ -161,8 +167,10 @@ TEST_F(WebhookTest, RedirectsAreNeverFollowed) {
   SendOutcome out = send(*hook);
   EXPECT_EQ(out.result.outcome, BB_DELIVERY_PERMANENT);
   EXPECT_EQ(out.result.http_status, 302);
-  EXPECT_EQ(out.error(), "HTTP 302 redirect refused: redirects are not followed; set the URL to the final address "
-                         "(it points to http://127.0.0.1:" + std::to_string(elsewhere.port()) + ")");
+  EXPECT_EQ(out.error(),
+            "HTTP 302 redirect refused: redirects are not followed; set the URL to the final address "
+            "(it points to http://127.0.0.1:" +
+                std::to_string(elsewhere.port()) + ")");
   EXPECT_EQ(rx_.requestCount(), 1u);
   EXPECT_EQ(elsewhere.requestCount(), 0u);
   rx_.enqueue({308, {{"Location", elsewhere.url("/new")}}, ""});

@@ -32,6 +32,7 @@ TEST(WebhookDescriptor, EmbedsTheSchemaFilesAndMarksSecrets) {
   for (const char* plain : {"url", "timeout_ms", "previous_secret_expires_ms"}) {
     EXPECT_FALSE(instance["properties"][plain].contains("writeOnly")) << plain;
   }
+  EXPECT_EQ(instance["properties"]["secret"]["x-bambuddy-generate"], "whsec"); // the core makes one
   EXPECT_EQ(instance["properties"]["timeout_ms"]["default"], 10000);
   EXPECT_EQ(instance["required"], json::array({"url"}));
   EXPECT_EQ(instance["additionalProperties"], false);

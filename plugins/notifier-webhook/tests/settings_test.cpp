@@ -26,8 +26,10 @@ TEST_F(WebhookSettingsTest, UrlMustBeAnAbsoluteHttpUrl) {
   EXPECT_EQ(refusal(json::object()), p + "/url is required");
   EXPECT_EQ(refusal({{"url", 5}}), p + "/url must be a string, got number");
   EXPECT_EQ(refusal({{"url", ""}}), p + "/url is empty");
-  EXPECT_EQ(refusal({{"url", "ftp://example.com/x"}}), p + "/url scheme 'ftp' is not allowed (use http or https)");
-  EXPECT_EQ(refusal({{"url", "file:///etc/passwd"}}), p + "/url scheme 'file' is not allowed (use http or https)");
+  EXPECT_EQ(refusal({{"url", "ftp://example.com/x"}}),
+            p + "/url scheme 'ftp' is not allowed (use http or https)");
+  EXPECT_EQ(refusal({{"url", "file:///etc/passwd"}}),
+            p + "/url scheme 'file' is not allowed (use http or https)");
   EXPECT_EQ(refusal({{"url", "gopher://x"}}), p + "/url scheme 'gopher' is not allowed (use http or https)");
   EXPECT_EQ(refusal({{"url", "example.com/hook"}}),
             p + "/url is not an absolute URL (expected e.g. http://example.com/...)");
@@ -47,8 +49,9 @@ TEST_F(WebhookSettingsTest, SecretsMustBeStandardWebhooksSecretsAndAreNeverEchoe
   s["secret"] = "not-a-whsec-secret-value";
   EXPECT_EQ(refusal(s), p + "/secret must start with 'whsec_' (a Standard Webhooks secret)");
   s["secret"] = "whsec_%%%%";
-  EXPECT_EQ(refusal(s),
-            p + "/secret must be 'whsec_' followed by standard base64 (A-Z, a-z, 0-9, '+', '/', '=' padding)");
+  EXPECT_EQ(
+      refusal(s),
+      p + "/secret must be 'whsec_' followed by standard base64 (A-Z, a-z, 0-9, '+', '/', '=' padding)");
   s["secret"] = short_secret;
   std::string message = refusal(s);
   EXPECT_EQ(message, p + "/secret must decode to 24 to 64 bytes, got 16");
@@ -66,29 +69,35 @@ TEST_F(WebhookSettingsTest, RotationNeedsBothSecretsAndAnExpiry) {
   json s = settingsFor();
   s["previous_secret"] = makeSecret(2);
   s["previous_secret_expires_ms"] = kNowMs + 1000;
-  EXPECT_EQ(refusal(s), p + "/previous_secret needs /secret: the previous secret only signs alongside the current one");
+  EXPECT_EQ(refusal(s),
+            p + "/previous_secret needs /secret: the previous secret only signs alongside the current one");
   s["secret"] = makeSecret(1);
   s.erase("previous_secret_expires_ms");
-  EXPECT_EQ(refusal(s), p + "/previous_secret needs /previous_secret_expires_ms (when receivers stop accepting it)");
+  EXPECT_EQ(refusal(s),
+            p + "/previous_secret needs /previous_secret_expires_ms (when receivers stop accepting it)");
   s["previous_secret_expires_ms"] = -1;
-  EXPECT_EQ(refusal(s), p + "/previous_secret_expires_ms must be a Unix time in ms (an integer >= 0), got -1");
+  EXPECT_EQ(refusal(s),
+            p + "/previous_secret_expires_ms must be a Unix time in ms (an integer >= 0), got -1");
   s["previous_secret_expires_ms"] = "soon";
-  EXPECT_EQ(refusal(s), p + "/previous_secret_expires_ms must be a Unix time in ms (an integer >= 0), got string");
+  EXPECT_EQ(refusal(s),
+            p + "/previous_secret_expires_ms must be a Unix time in ms (an integer >= 0), got string");
   s.erase("previous_secret");
   s["previous_secret_expires_ms"] = kNowMs;
   EXPECT_EQ(refusal(s), p + "/previous_secret_expires_ms is set but /previous_secret is not");
   s["previous_secret"] = "whsec_short";
-  EXPECT_EQ(refusal(s), p + "/previous_secret must be 'whsec_' followed by standard base64 (A-Z, a-z, 0-9, '+', "
-                            "'/', '=' padding)");
+  EXPECT_EQ(refusal(s),
+            p + "/previous_secret must be 'whsec_' followed by standard base64 (A-Z, a-z, 0-9, '+', "
+                "'/', '=' padding)");
 }
 
 TEST_F(WebhookSettingsTest, CustomHeadersCannotOverrideReservedOnes) {
   const std::string p = "notifier.webhook settings: ";
-  const std::string reserved_tail =
-      " cannot be set: webhook-*, Content-Type, Content-Length, Host, Transfer-Encoding, Connection and Expect are "
-      "set by the notifier";
-  for (const char* name : {"webhook-id", "Webhook-Signature", "WEBHOOK-TIMESTAMP", "webhook-anything", "Content-Type",
-                           "content-length", "Host", "Transfer-Encoding", "Connection", "Expect"}) {
+  const std::string reserved_tail = " cannot be set: webhook-*, Content-Type, Content-Length, Host, "
+                                    "Transfer-Encoding, Connection and Expect are "
+                                    "set by the notifier";
+  for (const char* name :
+       {"webhook-id", "Webhook-Signature", "WEBHOOK-TIMESTAMP", "webhook-anything", "Content-Type",
+        "content-length", "Host", "Transfer-Encoding", "Connection", "Expect"}) {
     json s = settingsFor();
     s["headers"] = {{name, "x"}};
     EXPECT_EQ(refusal(s), p + "/headers/" + name + reserved_tail);
@@ -99,7 +108,8 @@ TEST_F(WebhookSettingsTest, CustomHeadersCannotOverrideReservedOnes) {
                             "!#$%&'*+-.^_`|~, 1 to 128 characters)");
   s["headers"] = {{"X-Token", "secret-value\r\nX-Injected: 1"}};
   std::string message = refusal(s);
-  EXPECT_EQ(message, p + "/headers/X-Token contains a control character (line breaks are not allowed in a header)");
+  EXPECT_EQ(message,
+            p + "/headers/X-Token contains a control character (line breaks are not allowed in a header)");
   EXPECT_EQ(message.find("secret-value"), std::string::npos);
   s["headers"] = {{"X-Token", 5}};
   EXPECT_EQ(refusal(s), p + "/headers/X-Token must be a string, got number");
@@ -144,9 +154,10 @@ TEST_F(WebhookSettingsTest, NotJsonOrNotAnObject) {
 }
 
 TEST_F(WebhookSettingsTest, ConfigIsTheSsrfGuard) {
-  EXPECT_EQ(configRefusal({{"deny_cidrs", {"127.0.0.1", "10.0.0.0/33"}}}),
-            "notifier.webhook config: /deny_cidrs/1: '10.0.0.0/33' is not a valid CIDR (prefix length 33 exceeds "
-            "32 for IPv4)");
+  EXPECT_EQ(
+      configRefusal({{"deny_cidrs", {"127.0.0.1", "10.0.0.0/33"}}}),
+      "notifier.webhook config: /deny_cidrs/1: '10.0.0.0/33' is not a valid CIDR (prefix length 33 exceeds "
+      "32 for IPv4)");
   EXPECT_EQ(configRefusal({{"allow_cidrs", "10.0.0.0/8"}}),
             "notifier.webhook config: /allow_cidrs must be an array of addresses or CIDR ranges, got string");
   EXPECT_EQ(configRefusal({{"allow", json::array()}}),

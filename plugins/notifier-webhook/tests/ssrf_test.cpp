@@ -33,7 +33,8 @@ TEST_F(WebhookTest, LoopbackIsAllowedByDefaultAndDenyCidrsRefusesIt) {
   auto denied = create(settingsFor(), {{"deny_cidrs", {"127.0.0.1"}}});
   SendOutcome out = send(*denied);
   EXPECT_EQ(out.result.outcome, BB_DELIVERY_PERMANENT);
-  EXPECT_EQ(out.error(), "target address 127.0.0.1 is refused by the SSRF guard (deny_cidrs entry 127.0.0.1/32)");
+  EXPECT_EQ(out.error(),
+            "target address 127.0.0.1 is refused by the SSRF guard (deny_cidrs entry 127.0.0.1/32)");
   EXPECT_EQ(rx_.requestCount(), 1u); // nothing new arrived
 }
 
@@ -43,7 +44,8 @@ TEST_F(WebhookTest, ANameIsRefusedWhenAnyOfItsAddressesIs) {
                      {{"deny_cidrs", {"127.0.0.0/8", "::1"}}});
   SendOutcome out = send(*hook);
   EXPECT_EQ(out.result.outcome, BB_DELIVERY_PERMANENT);
-  EXPECT_NE(out.error().find("is refused by the SSRF guard (deny_cidrs entry"), std::string::npos) << out.error();
+  EXPECT_NE(out.error().find("is refused by the SSRF guard (deny_cidrs entry"), std::string::npos)
+      << out.error();
   EXPECT_EQ(rx_.requestCount(), 0u);
   // Allowed by default, the name works and is pinned to the checked addresses.
   auto ok = create({{"url", "http://localhost:" + std::to_string(rx_.port()) + "/"}});

@@ -39,8 +39,9 @@ inline const std::string kNotification =
 
 inline std::string encodeBase64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
   out.resize(static_cast<size_t>(n));
   return out;
 }
@@ -49,7 +50,8 @@ inline std::string decodeBase64(const std::string& text) {
   std::string out(text.size(), '\0');
   int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                           reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  size_t pad = text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : (!text.empty() && text.back() == '=' ? 1 : 0);
+  size_t pad =
+      text.size() >= 2 && text[text.size() - 2] == '=' ? 2 : (!text.empty() && text.back() == '=' ? 1 : 0);
   out.resize(static_cast<size_t>(n) - pad); // EVP_DecodeBlock counts padding as zero bytes
   return out;
 }
@@ -68,14 +70,14 @@ inline std::string makeSecret(unsigned char seed, size_t length = 32) {
 }
 
 // The "v1,<base64>" a receiver holding `secret` expects, computed the way a receiver would.
-inline std::string expectedSignature(const std::string& secret, const std::string& id, const std::string& timestamp,
-                                     const std::string& body) {
+inline std::string expectedSignature(const std::string& secret, const std::string& id,
+                                     const std::string& timestamp, const std::string& body) {
   std::string key = decodeBase64(secret.substr(6));
   std::string content = id + "." + timestamp + "." + body;
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(content.data()),
-       content.size(), mac, &mac_len);
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(content.data()), content.size(), mac, &mac_len);
   return "v1," + encodeBase64(std::string(reinterpret_cast<char*>(mac), mac_len));
 }
 
@@ -102,7 +104,8 @@ class WebhookTest : public ::testing::Test {
 protected:
   WebhookTest() : host_(tmp_.path()) {}
 
-  std::unique_ptr<testing::FakeHost::Instance> create(const json& settings, const json& config = json::object()) {
+  std::unique_ptr<testing::FakeHost::Instance> create(const json& settings,
+                                                      const json& config = json::object()) {
     return host_.create(descriptor(), config.dump(), settings.dump(), "hook");
   }
 

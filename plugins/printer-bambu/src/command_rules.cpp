@@ -34,12 +34,12 @@ PrintAction parseCommand(const std::string& command_json) {
     return PrintAction::Stop;
   }
   if (name == "start_print") {
-    throw sdk::Error(BB_ERR_UNSUPPORTED, "unsupported_action", std::string("printer.bambu: ") + kStartPrintReason);
+    throw sdk::Error(BB_ERR_UNSUPPORTED, "unsupported_action",
+                     std::string("printer.bambu: ") + kStartPrintReason);
   }
   std::string shown = name.size() > 32 ? name.substr(0, 32) + "..." : name;
   throw sdk::Error(BB_ERR_UNSUPPORTED, "unsupported_action",
-                   "printer.bambu does not know the action '" + shown +
-                       "'; supported: pause, resume, stop");
+                   "printer.bambu does not know the action '" + shown + "'; supported: pause, resume, stop");
 }
 
 void checkCommandAllowed(PrintAction action, Activity activity) {

@@ -103,7 +103,8 @@ void parseTls(const json& tls, PrinterSettings& s) {
   }
   for (const auto& [field, v] : tls.items()) {
     if (field == "ca_file") {
-      if (!v.is_string() || v.get_ref<const std::string&>().empty() || v.get_ref<const std::string&>().size() > 4096 ||
+      if (!v.is_string() || v.get_ref<const std::string&>().empty() ||
+          v.get_ref<const std::string&>().size() > 4096 ||
           v.get_ref<const std::string&>().find('\0') != std::string::npos) {
         badSettings("/tls/ca_file must be a non-empty path");
       }
@@ -153,8 +154,8 @@ DriverConfig parseDriverConfig(const std::string& config_json) {
     }
   }
   if (c.reconnect_max_ms < c.reconnect_min_ms) {
-    badConfig("/reconnect_max_ms (" + std::to_string(c.reconnect_max_ms) + ") must be at least reconnect_min_ms (" +
-              std::to_string(c.reconnect_min_ms) + ")");
+    badConfig("/reconnect_max_ms (" + std::to_string(c.reconnect_max_ms) +
+              ") must be at least reconnect_min_ms (" + std::to_string(c.reconnect_min_ms) + ")");
   }
   return c;
 }
@@ -167,7 +168,8 @@ PrinterSettings parsePrinterSettings(const std::string& settings_json) {
   for (const auto& [field, v] : doc.items()) {
     (void)v;
     if (field != "host" && field != "serial" && field != "access_code" && field != "port" && field != "tls") {
-      badSettings("unknown field '" + shortName(field) + "'; expected host, serial, access_code, port or tls");
+      badSettings("unknown field '" + shortName(field) +
+                  "'; expected host, serial, access_code, port or tls");
     }
   }
   PrinterSettings s;

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -16,6 +17,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
+
+constexpr milliseconds kReportRetry{500};
 
 // Bambu's broker drops the older of two sessions with one client id, so ids must differ between
 // instances of the process, even for the same printer (a re-created instance while the old one
@@ -71,11 +74,13 @@ std::string describeConnectFailure(const mqtt::exception& e, const PrinterSettin
   }
   std::string where = s.host + ":" + std::to_string(s.port);
   if (e.get_return_code() == MQTTASYNC_FAILURE) {
+    // The driver's own TCP/TLS probe just succeeded, so the port answers TLS.
     if (s.tls_mode == TlsMode::CaFile) {
-      return "TCP/TLS connection to " + where +
-             " failed (nothing listening, unreachable, or the certificate does not verify against tls.ca_file)";
+      return "TLS connection to " + where +
+             " failed: the printer's certificate does not verify against tls.ca_file (or the printer hung "
+             "up)";
     }
-    return "TCP/TLS connection to " + where + " failed (nothing listening, unreachable, or TLS refused)";
+    return "MQTT connection to " + where + " failed: the printer hung up during the TLS or MQTT handshake";
   }
   return "MQTT connection to " + where + " failed: " + e.get_error_str() + " (code " +
          std::to_string(e.get_return_code()) + ")";
@@ -186,7 +191,10 @@ void MqttSession::run() {
     connection_error_ = error;
     reportLocked();
     logConnectionErrorLocked(error, delay_ms);
-    wake_.wait_for(lock, milliseconds(delay_ms), [this] { return stopping_; });
+    const Clock::time_point retry_at = Clock::now() + milliseconds(delay_ms);
+    while (!stopping_ && Clock::now() < retry_at) {
+      waitLocked(lock, retry_at);
+    }
   }
   disconnect();
 }
@@ -210,8 +218,8 @@ bool MqttSession::connect(std::string& error) {
     return false;
   }
   if (settings_.tls_mode == TlsMode::Fingerprint && cert.sha256_hex != settings_.fingerprint_sha256) {
-    error = "the printer's certificate (SHA-256 " + cert.sha256_hex +
-            ") does not match tls.fingerprint_sha256; not connecting";
+    error =
+        "the printer's certificate (SHA-256 " + cert.sha256_hex + ") does not match tls.fingerprint_sha256";
     return false;
   }
   if (stopping()) {
@@ -288,11 +296,11 @@ std::string MqttSession::watchConnection(bool& delivered_status) {
     if (Clock::now() >= deadline) {
       std::string ms = std::to_string(config_.stale_timeout_ms);
       // Some P1 and A1 firmware silently stops publishing; a new connection revives it.
-      return status_since_connect_ ? "no message from the printer for " + ms + " ms; reconnecting"
-                                   : "no status report within " + ms +
-                                         " ms of connecting (check the serial number)";
+      return status_since_connect_
+                 ? "no message from the printer for " + ms + " ms; reconnecting"
+                 : "no status report within " + ms + " ms of connecting (check the serial number)";
     }
-    wake_.wait_until(lock, deadline);
+    waitLocked(lock, deadline);
   }
 }
 
@@ -338,7 +346,9 @@ void MqttSession::onMessage(const mqtt::const_message_ptr& message) {
     last_warned_error_.clear();
   }
   logReportProblemLocked(result);
-  if (result.changed || first_status) {
+  // A message that slips in while the worker tears the connection down still merges, but the
+  // worker's own offline report (with the reason) is the next one to go out.
+  if ((result.changed || first_status) && mqtt_connected_) {
     reportLocked();
   }
   if (--callbacks_in_flight_ == 0) {
@@ -356,6 +366,18 @@ void MqttSession::onConnectionLost(const std::string& cause) {
   wake_.notify_all();
 }
 
+void MqttSession::waitLocked(std::unique_lock<std::mutex>& lock, Clock::time_point until) {
+  if (report_failed_) {
+    // The host refused the last report (its bus was full): offer it again soon, or the core would
+    // keep a stale state until something else changes.
+    until = std::min(until, Clock::now() + kReportRetry);
+  }
+  wake_.wait_until(lock, until);
+  if (report_failed_ && !stopping_) {
+    reportLocked();
+  }
+}
+
 void MqttSession::reportLocked() {
   if (reports_closed_ || (mqtt_connected_ && !status_since_connect_)) {
     // Closed: stop() has begun. Connected without a status yet: the old state is stale, so the
@@ -365,13 +387,18 @@ void MqttSession::reportLocked() {
   bool live = mqtt_connected_ && status_since_connect_;
   std::string text = state_.status(live, connection_error_).dump();
   if (text == last_reported_) {
+    report_failed_ = false;
     return;
   }
   try {
     host_.reportStatus(text);
     last_reported_ = std::move(text);
+    report_failed_ = false;
   } catch (const sdk::Error& e) {
-    host_.debug(where_ + ": report_status failed: " + e.what());
+    if (!report_failed_) {
+      host_.debug(where_ + ": report_status failed, will retry: " + e.what());
+    }
+    report_failed_ = true;
   }
 }
 
@@ -386,7 +413,8 @@ void MqttSession::logReportProblemLocked(const PrinterState::ApplyResult& result
   ++bad_payloads_since_warning_;
   // A printer (or something posing as one) sending garbage once a second must not flood the log.
   Clock::time_point now = Clock::now();
-  if (last_payload_warning_ == Clock::time_point{} || now - last_payload_warning_ >= std::chrono::minutes(1)) {
+  if (last_payload_warning_ == Clock::time_point{} ||
+      now - last_payload_warning_ >= std::chrono::minutes(1)) {
     host_.warn(where_ + ": ignored " + std::to_string(bad_payloads_since_warning_) +
                " malformed report(s) since the last warning; latest: " + result.problem);
     last_payload_warning_ = now;
@@ -421,12 +449,13 @@ void MqttSession::sendPrintCommand(PrintAction action) {
     mqtt::delivery_token_ptr token = client_->publish(request_topic_, payload, 1, false);
     if (!token->wait_for(milliseconds(config_.command_timeout_ms))) {
       throw sdk::Error(BB_ERR_UNAVAILABLE, "command_timeout",
-                       std::string("the printer did not acknowledge the ") + actionName(action) + " command within " +
-                           std::to_string(config_.command_timeout_ms) + " ms");
+                       std::string("the printer did not acknowledge the ") + actionName(action) +
+                           " command within " + std::to_string(config_.command_timeout_ms) + " ms");
     }
   } catch (const mqtt::exception& e) {
     throw sdk::Error(BB_ERR_UNAVAILABLE, "command_failed",
-                     std::string("sending the ") + actionName(action) + " command failed: " + e.get_error_str());
+                     std::string("sending the ") + actionName(action) +
+                         " command failed: " + e.get_error_str());
   }
   host_.info(where_ + ": sent " + actionName(action));
 }

@@ -64,6 +64,8 @@ private:
   void onConnectionLost(const std::string& cause);
 
   // Require mutex_.
+  // Waits on wake_ until `until` (or a notification); retries a refused report meanwhile.
+  void waitLocked(std::unique_lock<std::mutex>& lock, Clock::time_point until);
   void reportLocked();
   void logReportProblemLocked(const PrinterState::ApplyResult& result);
   void logConnectionErrorLocked(const std::string& error, int64_t retry_ms);
@@ -93,6 +95,7 @@ private:
   Clock::time_point last_message_at_;
   std::string connection_error_ = "not connected yet";
   std::string last_reported_;
+  bool report_failed_ = false; // the host refused the newest report; the worker offers it again
   PrinterState state_;
   uint64_t sequence_id_ = 0;
   uint64_t connect_attempts_ = 0;

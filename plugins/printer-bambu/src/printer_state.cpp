@@ -322,9 +322,11 @@ void PrinterState::applyInfo(const json& info, ApplyResult& result) {
   }
   if (model.empty()) {
     // Older P1/A1 firmware names only the project (ha-bambulab's table).
-    model = project == "C11" ? "P1P" : project == "C12" ? "P1S" : project == "N1" ? "A1 mini"
-            : project == "N2S"                                                 ? "A1"
-                                                                               : "";
+    model = project == "C11"   ? "P1P"
+            : project == "C12" ? "P1S"
+            : project == "N1"  ? "A1 mini"
+            : project == "N2S" ? "A1"
+                               : "";
   }
   if (!firmware.empty()) {
     assign(firmware_, std::move(firmware), result.changed);
@@ -398,7 +400,8 @@ json PrinterState::status(bool connected, const std::string& connection_error) c
   json errors = json::array();
   if (live) {
     for (const HmsError& e : errors_) {
-      errors.push_back({{"code", e.code}, {"severity", e.severity}, {"module", e.module}, {"message", e.message}});
+      errors.push_back(
+          {{"code", e.code}, {"severity", e.severity}, {"module", e.module}, {"message", e.message}});
     }
   }
   s["errors"] = std::move(errors);

@@ -29,9 +29,9 @@ class PrinterState {
 public:
   struct ApplyResult {
     ParsedReport::Kind kind = ParsedReport::Kind::Invalid;
-    bool changed = false;      // something the normalized status shows changed
-    int skipped_fields = 0;    // fields ignored for a wrong type or value
-    std::string problem;       // Invalid: why; else the first skipped field and why
+    bool changed = false;   // something the normalized status shows changed
+    int skipped_fields = 0; // fields ignored for a wrong type or value
+    std::string problem;    // Invalid: why; else the first skipped field and why
   };
 
   // Parses one MQTT payload and merges it. Never throws on any input.

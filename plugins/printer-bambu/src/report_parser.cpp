@@ -11,11 +11,25 @@ namespace {
 using nlohmann::json;
 
 // Keys of the "print" object that the status uses; everything else is dropped while parsing.
-constexpr std::array<std::string_view, 19> kPrintKeys = {
-    "command",      "gcode_state",  "mc_percent",  "mc_remaining_time", "nozzle_temper",
-    "nozzle_target_temper", "bed_temper", "bed_target_temper", "chamber_temper", "layer_num",
-    "total_layer_num", "subtask_name", "gcode_file", "subtask_id", "task_id",
-    "project_id",   "hms",          "print_error", "fail_reason"};
+constexpr std::array<std::string_view, 19> kPrintKeys = {"command",
+                                                         "gcode_state",
+                                                         "mc_percent",
+                                                         "mc_remaining_time",
+                                                         "nozzle_temper",
+                                                         "nozzle_target_temper",
+                                                         "bed_temper",
+                                                         "bed_target_temper",
+                                                         "chamber_temper",
+                                                         "layer_num",
+                                                         "total_layer_num",
+                                                         "subtask_name",
+                                                         "gcode_file",
+                                                         "subtask_id",
+                                                         "task_id",
+                                                         "project_id",
+                                                         "hms",
+                                                         "print_error",
+                                                         "fail_reason"};
 
 constexpr std::array<std::string_view, 2> kInfoKeys = {"command", "module"};
 

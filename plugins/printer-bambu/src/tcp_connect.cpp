@@ -45,7 +45,8 @@ bool waitReady(int fd, short events, Deadline deadline, const std::function<bool
       return false;
     }
     auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now())
+            .count();
     if (left <= 0) {
       why = "timed out";
       return false;
@@ -62,8 +63,8 @@ bool waitReady(int fd, short events, Deadline deadline, const std::function<bool
   }
 }
 
-Socket connectTcp(const std::string& host, int port, Deadline deadline, const std::function<bool()>& cancelled,
-                  std::string& error) {
+Socket connectTcp(const std::string& host, int port, Deadline deadline,
+                  const std::function<bool()>& cancelled, std::string& error) {
   const std::string where = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;

@@ -43,7 +43,7 @@ bool waitReady(int fd, short events, Deadline deadline, const std::function<bool
 
 // A connected non-blocking socket to the first address of host:port that accepts, or an invalid
 // one with `error` naming host, port and cause. Name resolution itself is not cancellable.
-Socket connectTcp(const std::string& host, int port, Deadline deadline, const std::function<bool()>& cancelled,
-                  std::string& error);
+Socket connectTcp(const std::string& host, int port, Deadline deadline,
+                  const std::function<bool()>& cancelled, std::string& error);
 
 } // namespace bambuddy::printer_bambu

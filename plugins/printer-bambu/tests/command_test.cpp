@@ -24,7 +24,8 @@ TEST(BambuCommands, ParsesTheThreeActions) {
 
 TEST(BambuCommands, StartPrintAndUnknownActionsAreUnsupported) {
   sdk::Error start = errorOf([] {
-    parseCommand(R"({"action":"start_print","archive_id":3,"filename":"benchy.3mf","estimated_time_s":3600})");
+    parseCommand(
+        R"({"action":"start_print","archive_id":3,"filename":"benchy.3mf","estimated_time_s":3600})");
   });
   EXPECT_EQ(start.code(), BB_ERR_UNSUPPORTED);
   EXPECT_EQ(start.reason(), "unsupported_action");
@@ -38,14 +39,16 @@ TEST(BambuCommands, StartPrintAndUnknownActionsAreUnsupported) {
 }
 
 TEST(BambuCommands, MalformedCommandsAreInvalid) {
-  for (const char* text : {"", "nope", "[]", "{}", R"({"action":5})", R"({"cmd":"pause"})", R"({"action":null})"}) {
+  for (const char* text :
+       {"", "nope", "[]", "{}", R"({"action":5})", R"({"cmd":"pause"})", R"({"action":null})"}) {
     EXPECT_EQ(errorOf([&] { parseCommand(text); }).code(), BB_ERR_INVALID_ARGUMENT) << text;
   }
 }
 
 TEST(BambuCommands, StatesThatAllowEachAction) {
-  const std::vector<Activity> all = {Activity::Unknown,  Activity::Idle,     Activity::Preparing, Activity::Printing,
-                                     Activity::Paused,   Activity::Finished, Activity::Failed};
+  const std::vector<Activity> all = {Activity::Unknown,  Activity::Idle,   Activity::Preparing,
+                                     Activity::Printing, Activity::Paused, Activity::Finished,
+                                     Activity::Failed};
   auto allowed = [](PrintAction action, Activity a) {
     try {
       checkCommandAllowed(action, a);
@@ -78,7 +81,8 @@ TEST(BambuCommands, WireFormatMatchesTheProtocolDocumentation) {
   EXPECT_EQ(json::parse(printCommandPayload(PrintAction::Stop, 9)), expected("request-stop.json", "9"));
   EXPECT_EQ(json::parse(getVersionPayload(2)), expected("request-get-version.json", "2"));
   // pushall: the documented fields bambuddy and ha-bambulab send (no version/push_target).
-  EXPECT_EQ(json::parse(pushAllPayload(1)), json({{"pushing", {{"command", "pushall"}, {"sequence_id", "1"}}}}));
+  EXPECT_EQ(json::parse(pushAllPayload(1)),
+            json({{"pushing", {{"command", "pushall"}, {"sequence_id", "1"}}}}));
 }
 
 TEST(BambuCommands, Capabilities) {
@@ -95,15 +99,16 @@ class BambuDriverOps : public ::testing::Test {
 protected:
   int32_t command(const std::string& text, bb_error& err, std::string& out) {
     err = sdk::detail::makeError();
-    return ops()->command(instance_->self(), text.data(), text.size(), &sdk::detail::appendToString, &out, &err);
+    return ops()->command(instance_->self(), text.data(), text.size(), &sdk::detail::appendToString, &out,
+                          &err);
   }
   const bb_printer_driver_ops* ops() const { return instance_->ops<bb_printer_driver_ops>(); }
 
   testing::FakeHost host_;
   // Nothing listens on port 1 of the loopback: the driver stays offline.
-  std::unique_ptr<testing::FakeHost::Instance> instance_ =
-      host_.create(descriptor(), R"({"reconnect_min_ms":10000,"reconnect_max_ms":10000})",
-                   R"({"host":"127.0.0.1","port":1,"serial":"01S00C000000001","access_code":"abcd1234"})", "ops");
+  std::unique_ptr<testing::FakeHost::Instance> instance_ = host_.create(
+      descriptor(), R"({"reconnect_min_ms":10000,"reconnect_max_ms":10000})",
+      R"({"host":"127.0.0.1","port":1,"serial":"01S00C000000001","access_code":"abcd1234"})", "ops");
 };
 
 TEST_F(BambuDriverOps, CommandsWhileNotConnectedAreUnavailable) {
@@ -125,7 +130,8 @@ TEST_F(BambuDriverOps, CommandsWhileNotConnectedAreUnavailable) {
 TEST_F(BambuDriverOps, UnsupportedAndInvalidWinOverOffline) {
   bb_error err;
   std::string out;
-  EXPECT_EQ(command(R"({"action":"start_print","archive_id":1,"filename":"a.3mf"})", err, out), BB_ERR_UNSUPPORTED);
+  EXPECT_EQ(command(R"({"action":"start_print","archive_id":1,"filename":"a.3mf"})", err, out),
+            BB_ERR_UNSUPPORTED);
   EXPECT_NE(std::string(err.message).find("file"), std::string::npos);
   EXPECT_EQ(command(R"({"action":"dance"})", err, out), BB_ERR_UNSUPPORTED);
   EXPECT_EQ(command("not json", err, out), BB_ERR_INVALID_ARGUMENT);

@@ -20,7 +20,8 @@ json instanceSchema() {
   return json::parse(readText(PRINTER_BAMBU_SCHEMA_DIR "/instance.schema.json"));
 }
 
-const json kGoodSettings = {{"host", "192.168.1.50"}, {"serial", "01P00A451601106"}, {"access_code", "12345678"}};
+const json kGoodSettings = {
+    {"host", "192.168.1.50"}, {"serial", "01P00A451601106"}, {"access_code", "12345678"}};
 
 json with(json base, const std::string& key, json value) {
   base[key] = std::move(value);
@@ -56,8 +57,10 @@ std::vector<std::pair<json, std::string>> badSettings() {
       {with(kGoodSettings, "tls", json({{"verify", false}})), "tls"},
       {with(kGoodSettings, "tls", json({{"ca_file", ""}})), "ca_file"},
       {with(kGoodSettings, "tls", json({{"fingerprint_sha256", "abcd"}})), "fingerprint_sha256"},
-      {with(kGoodSettings, "tls", json({{"fingerprint_sha256", std::string(64, 'g')}})), "fingerprint_sha256"},
-      {with(kGoodSettings, "tls", json({{"ca_file", "/ca.pem"}, {"fingerprint_sha256", std::string(64, 'a')}})),
+      {with(kGoodSettings, "tls", json({{"fingerprint_sha256", std::string(64, 'g')}})),
+       "fingerprint_sha256"},
+      {with(kGoodSettings, "tls",
+            json({{"ca_file", "/ca.pem"}, {"fingerprint_sha256", std::string(64, 'a')}})),
        "tls"},
       {with(kGoodSettings, "name", "extra"), "name"},
   };
@@ -74,8 +77,9 @@ std::vector<json> goodSettings() {
       with(kGoodSettings, "tls", json({{"ca_file", "/etc/bambuddy/bambu-ca.pem"}})),
       with(kGoodSettings, "tls", json({{"fingerprint_sha256", std::string(64, 'A')}})),
       with(kGoodSettings, "tls",
-           json({{"fingerprint_sha256", "CF:31:A0:45:79:AE:AE:16:E3:55:52:79:85:9E:E8:C7:2D:A3:4C:E5:3A:8E:BE:8C:E4:"
-                                        "53:DF:F1:51:52:9B:02"}})),
+           json({{"fingerprint_sha256",
+                  "CF:31:A0:45:79:AE:AE:16:E3:55:52:79:85:9E:E8:C7:2D:A3:4C:E5:3A:8E:BE:8C:E4:"
+                  "53:DF:F1:51:52:9B:02"}})),
   };
 }
 
@@ -127,8 +131,7 @@ TEST(BambuSchema, TheServerValidatorRefusesBadSettings) {
     ASSERT_FALSE(issues.empty()) << settings.dump();
     bool named = false;
     for (const auto& issue : issues) {
-      named = named || issue.pointer.find(field) != std::string::npos || issue.pointer == "/tls" ||
-              false;
+      named = named || issue.pointer.find(field) != std::string::npos || issue.pointer == "/tls" || false;
     }
     EXPECT_TRUE(named) << settings.dump() << " -> " << issues[0].pointer << " " << issues[0].message;
   }
@@ -174,34 +177,42 @@ TEST(BambuSchema, DefaultsTheServerFillsIn) {
   EXPECT_EQ(s.tls_mode, TlsMode::None);
   EXPECT_EQ(s.host, "192.168.1.50");
   EXPECT_EQ(brokerUri(s), "ssl://192.168.1.50:8883");
-  EXPECT_EQ(brokerUri(parsePrinterSettings(with(kGoodSettings, "host", "fe80::1").dump())), "ssl://[fe80::1]:8883");
+  EXPECT_EQ(brokerUri(parsePrinterSettings(with(kGoodSettings, "host", "fe80::1").dump())),
+            "ssl://[fe80::1]:8883");
 }
 
 TEST(BambuSchema, TlsModesAndFingerprintSpelling) {
   PrinterSettings pinned = parsePrinterSettings(
       with(kGoodSettings, "tls",
-           json({{"fingerprint_sha256", "CF:31:A0:45:79:AE:AE:16:E3:55:52:79:85:9E:E8:C7:2D:A3:4C:E5:3A:8E:BE:8C:E4:"
-                                        "53:DF:F1:51:52:9B:02"}}))
+           json({{"fingerprint_sha256",
+                  "CF:31:A0:45:79:AE:AE:16:E3:55:52:79:85:9E:E8:C7:2D:A3:4C:E5:3A:8E:BE:8C:E4:"
+                  "53:DF:F1:51:52:9B:02"}}))
           .dump());
   EXPECT_EQ(pinned.tls_mode, TlsMode::Fingerprint);
   EXPECT_EQ(pinned.fingerprint_sha256, "cf31a04579aeae16e3555279859ee8c72da34ce53a8ebe8ce453dff151529b02");
-  PrinterSettings ca = parsePrinterSettings(with(kGoodSettings, "tls", json({{"ca_file", "/x/ca.pem"}})).dump());
+  PrinterSettings ca =
+      parsePrinterSettings(with(kGoodSettings, "tls", json({{"ca_file", "/x/ca.pem"}})).dump());
   EXPECT_EQ(ca.tls_mode, TlsMode::CaFile);
   EXPECT_EQ(ca.ca_file, "/x/ca.pem");
   // Colons in the wrong places are refused.
-  EXPECT_THROW(parsePrinterSettings(with(kGoodSettings, "tls",
-                                         json({{"fingerprint_sha256", "C:F31:A0:45:79:AE:AE:16:E3:55:52:79:85:9E:E8:C7:2D:"
-                                                                      "A3:4C:E5:3A:8E:BE:8C:E4:53:DF:F1:51:52:9B:02"}}))
-                                        .dump()),
+  EXPECT_THROW(parsePrinterSettings(
+                   with(kGoodSettings, "tls",
+                        json({{"fingerprint_sha256", "C:F31:A0:45:79:AE:AE:16:E3:55:52:79:85:9E:E8:C7:2D:"
+                                                     "A3:4C:E5:3A:8E:BE:8C:E4:53:DF:F1:51:52:9B:02"}}))
+                       .dump()),
                sdk::Error);
 }
 
 TEST(BambuSchema, ConfigValidationBothWays) {
   config::SchemaValidator validator(configSchema());
-  const std::vector<std::string> bad = {
-      R"({"reconnect_min_ms":5})",  R"({"reconnect_max_ms":"60000"})", R"({"stale_timeout_ms":50})",
-      R"({"connect_timeout_ms":500})", R"({"keepalive_s":0})",        R"({"command_timeout_ms":99})",
-      R"({"bogus":1})",             "[]"};
+  const std::vector<std::string> bad = {R"({"reconnect_min_ms":5})",
+                                        R"({"reconnect_max_ms":"60000"})",
+                                        R"({"stale_timeout_ms":50})",
+                                        R"({"connect_timeout_ms":500})",
+                                        R"({"keepalive_s":0})",
+                                        R"({"command_timeout_ms":99})",
+                                        R"({"bogus":1})",
+                                        "[]"};
   for (const std::string& text : bad) {
     EXPECT_FALSE(validator.validate(json::parse(text)).empty()) << text;
     try {
@@ -213,7 +224,8 @@ TEST(BambuSchema, ConfigValidationBothWays) {
   }
   // What the schema cannot say: max below min.
   EXPECT_THROW(parseDriverConfig(R"({"reconnect_min_ms":5000,"reconnect_max_ms":1000})"), sdk::Error);
-  std::string fast = R"({"reconnect_min_ms":10,"reconnect_max_ms":100,"stale_timeout_ms":100,"connect_timeout_ms":1000,"keepalive_s":1,"command_timeout_ms":100})";
+  std::string fast =
+      R"({"reconnect_min_ms":10,"reconnect_max_ms":100,"stale_timeout_ms":100,"connect_timeout_ms":1000,"keepalive_s":1,"command_timeout_ms":100})";
   EXPECT_TRUE(validator.validate(json::parse(fast)).empty());
   DriverConfig c = parseDriverConfig(fast);
   EXPECT_EQ(c.reconnect_min_ms, 10);
@@ -245,7 +257,8 @@ TEST(BambuCreate, BadSettingsAreRefusedWithoutEchoingTheAccessCode) {
 TEST(BambuCreate, CreatingDoesNotConnectOrReport) {
   testing::FakeHost host;
   auto instance = host.create(descriptor(), "{}", kGoodSettings.dump(), "p1");
-  EXPECT_TRUE(host.logged("printer 01P00A451601106 at ssl://192.168.1.50:8883 (TLS certificate not verified)"));
+  EXPECT_TRUE(
+      host.logged("printer 01P00A451601106 at ssl://192.168.1.50:8883 (TLS certificate not verified)"));
   instance->destroy(); // without start: nothing to stop
   EXPECT_TRUE(host.statusReports().empty());
   for (const auto& line : host.logs()) {
@@ -270,9 +283,8 @@ TEST(BambuModule, LoadsAndExportsOnlyTheEntryPoint) {
     auto instance = host.create(d, "{}", kGoodSettings.dump(), "so");
     std::string caps;
     bb_error err = sdk::detail::makeError();
-    ASSERT_EQ(static_cast<const bb_printer_driver_ops*>(d->ops)->capabilities(instance->self(),
-                                                                                 &sdk::detail::appendToString,
-                                                                                 &caps, &err),
+    ASSERT_EQ(static_cast<const bb_printer_driver_ops*>(d->ops)->capabilities(
+                  instance->self(), &sdk::detail::appendToString, &caps, &err),
               BB_OK);
     EXPECT_EQ(json::parse(caps)["start_print"], false);
   }

@@ -10,7 +10,8 @@ TEST(BambuFixtures, X1cIdle) {
   EXPECT_EQ(s["state"], "idle");
   EXPECT_EQ(s["progress"], 0);
   EXPECT_TRUE(s["remaining_time"].is_null());
-  EXPECT_EQ(s["temperatures"], json({{"nozzle", 30.0}, {"nozzle_target", 0.0}, {"bed", 27.0}, {"bed_target", 0.0}}));
+  EXPECT_EQ(s["temperatures"],
+            json({{"nozzle", 30.0}, {"nozzle_target", 0.0}, {"bed", 27.0}, {"bed_target", 0.0}}));
   EXPECT_EQ(s["layer"], 0);
   EXPECT_EQ(s["total_layers"], 0);
   EXPECT_TRUE(s["current_print"].is_null()); // no subtask_name, no gcode_file
@@ -29,7 +30,8 @@ TEST(BambuFixtures, X1cFinishWithVersion) {
   EXPECT_TRUE(s["remaining_time"].is_null());
   EXPECT_EQ(s["layer"], 480);
   EXPECT_EQ(s["total_layers"], 480);
-  EXPECT_EQ(s["current_print"], json({{"filename", "Garden Hose Healer: Male fitting"}, {"job_id", "702384465"}}));
+  EXPECT_EQ(s["current_print"],
+            json({{"filename", "Garden Hose Healer: Male fitting"}, {"job_id", "702384465"}}));
   EXPECT_TRUE(s["end_reason"].is_null());
   EXPECT_EQ(s["model"], "X1-Carbon");
   EXPECT_EQ(s["firmware"], "01.09.00.01");
@@ -95,9 +97,13 @@ TEST(BambuFixtures, H2dRunning) {
   EXPECT_EQ(s["layer"], 0);
   EXPECT_EQ(s["total_layers"], 26);
   // subtask_id wins over task_id and project_id.
-  EXPECT_EQ(s["current_print"], json({{"filename", "Number 10 House Numbers_plate_1"}, {"job_id", "690732217"}}));
-  EXPECT_EQ(s["temperatures"],
-            json({{"nozzle", 40.0}, {"nozzle_target", 0.0}, {"bed", 100.0}, {"bed_target", 100.0}, {"chamber", 49.0}}));
+  EXPECT_EQ(s["current_print"],
+            json({{"filename", "Number 10 House Numbers_plate_1"}, {"job_id", "690732217"}}));
+  EXPECT_EQ(s["temperatures"], json({{"nozzle", 40.0},
+                                     {"nozzle_target", 0.0},
+                                     {"bed", 100.0},
+                                     {"bed_target", 100.0},
+                                     {"chamber", 49.0}}));
   EXPECT_EQ(s["model"], "H2D");
   EXPECT_EQ(s["firmware"], "01.01.02.07");
   EXPECT_TRUE(s["end_reason"].is_null());
@@ -138,7 +144,8 @@ TEST(BambuFixtures, P2sRunning) {
   EXPECT_EQ(s["total_layers"], 305);
   // subtask_id is "" here, so task_id is the job id. The name keeps its trailing space.
   EXPECT_EQ(s["current_print"], json({{"filename", "Rear Dry Pod AMS 2 PRO "}, {"job_id", "6456"}}));
-  EXPECT_EQ(s["temperatures"], json({{"nozzle", 254.0}, {"nozzle_target", 255.0}, {"bed", 70.0}, {"bed_target", 70.0}}));
+  EXPECT_EQ(s["temperatures"],
+            json({{"nozzle", 254.0}, {"nozzle_target", 255.0}, {"bed", 70.0}, {"bed_target", 70.0}}));
   EXPECT_EQ(s["errors"], json::array());
 }
 
@@ -214,10 +221,11 @@ TEST(BambuFixtures, OfflineStatusKeepsTheJobButNotTheLiveReadings) {
 
 TEST(BambuFixtures, EveryStatusHasTheRequiredFieldsAndTypes) {
   for (const char* name :
-       {"x1c-pushall-idle.json", "x1c-pushall-finish.json", "p1p-pushall-failed.json", "p1s-pushall-finish.json",
-        "a1-pushall-idle.json", "a1mini-pushall-idle.json", "h2d-pushall-running.json", "h2c-pushall-failed.json",
-        "x2d-pushall-running-hms.json", "p2s-pushall-running.json", "p2s-pushall-finish-hms.json",
-        "p2s-pause-print-error.json", "p2s-print-failed-cancelled.json"}) {
+       {"x1c-pushall-idle.json", "x1c-pushall-finish.json", "p1p-pushall-failed.json",
+        "p1s-pushall-finish.json", "a1-pushall-idle.json", "a1mini-pushall-idle.json",
+        "h2d-pushall-running.json", "h2c-pushall-failed.json", "x2d-pushall-running-hms.json",
+        "p2s-pushall-running.json", "p2s-pushall-finish-hms.json", "p2s-pause-print-error.json",
+        "p2s-print-failed-cancelled.json"}) {
     for (bool connected : {true, false}) {
       json s = stateFrom({name}).status(connected, "down");
       SCOPED_TRACE(std::string(name) + (connected ? " connected" : " offline"));

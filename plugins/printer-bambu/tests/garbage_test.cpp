@@ -30,9 +30,10 @@ protected:
 
 TEST_F(BambuGarbage, NotJsonAtAll) {
   for (const std::string& payload :
-       {std::string(), std::string("   \n"), std::string("garbage"), std::string("{"), std::string("{\"print\":"),
-        std::string("{\"print\":{\"gcode_state\":\"IDLE\""), std::string("{'print':{}}"),
-        std::string("{\"print\":{}}}"), std::string("\x00\x01\x02", 3), std::string("{\"a\":1}\x00{\"b\":2}", 15)}) {
+       {std::string(), std::string("   \n"), std::string("garbage"), std::string("{"),
+        std::string("{\"print\":"), std::string("{\"print\":{\"gcode_state\":\"IDLE\""),
+        std::string("{'print':{}}"), std::string("{\"print\":{}}}"), std::string("\x00\x01\x02", 3),
+        std::string("{\"a\":1}\x00{\"b\":2}", 15)}) {
     PrinterState::ApplyResult r = applyAndExpectUnchanged(payload);
     EXPECT_EQ(r.kind, ParsedReport::Kind::Invalid) << payload;
     EXPECT_FALSE(r.problem.empty());
@@ -48,7 +49,8 @@ TEST_F(BambuGarbage, TruncatedRealReports) {
 }
 
 TEST_F(BambuGarbage, JsonThatIsNotAnObject) {
-  for (const char* payload : {"null", "[]", "[{\"print\":{\"gcode_state\":\"IDLE\"}}]", "42", "\"print\"", "true"}) {
+  for (const char* payload :
+       {"null", "[]", "[{\"print\":{\"gcode_state\":\"IDLE\"}}]", "42", "\"print\"", "true"}) {
     PrinterState::ApplyResult r = applyAndExpectUnchanged(payload);
     EXPECT_EQ(r.kind, ParsedReport::Kind::Invalid) << payload;
     EXPECT_EQ(r.problem, "not a JSON object");
@@ -57,7 +59,8 @@ TEST_F(BambuGarbage, JsonThatIsNotAnObject) {
 
 TEST_F(BambuGarbage, ObjectsOfNoInterest) {
   for (const char* payload :
-       {"{}", R"({"print":[1,2]})", R"({"print":"IDLE"})", R"({"system":{"command":"ledctrl","result":"success"}})",
+       {"{}", R"({"print":[1,2]})", R"({"print":"IDLE"})",
+        R"({"system":{"command":"ledctrl","result":"success"}})",
         R"({"print":{"command":"pause","result":"SUCCESS","sequence_id":"3","gcode_state":"IDLE"}})",
         R"({"info":{"command":"get_version_ack"}})", R"({"mc_print":{"command":"push_info","param":"x"}})"}) {
     PrinterState::ApplyResult r = applyAndExpectUnchanged(payload);
@@ -118,23 +121,28 @@ TEST_F(BambuGarbage, TrailingNulAndWhitespaceAreTolerated) {
   EXPECT_EQ(liveStatus(state_)["progress"], 66);
   good_ = liveStatus(state_).dump();
   // A NUL anywhere else is not JSON (the parser would stop at it and ignore the rest).
-  EXPECT_EQ(applyAndExpectUnchanged(R"({"print":{"command":"push_status","mc_percent":1}})" + std::string(1, '\0') +
+  EXPECT_EQ(applyAndExpectUnchanged(R"({"print":{"command":"push_status","mc_percent":1}})" +
+                                    std::string(1, '\0') +
                                     R"({"print":{"command":"push_status","mc_percent":2}})")
                 .problem,
             "NUL byte inside the payload");
-  applyAndExpectUnchanged(std::string("{\"print\":{\"command\":\"push_status\",\"subtask_name\":\"a\0b\"}}", 56));
+  applyAndExpectUnchanged(
+      std::string("{\"print\":{\"command\":\"push_status\",\"subtask_name\":\"a\0b\"}}", 56));
 }
 
 TEST_F(BambuGarbage, HostileSizesAndNesting) {
   std::string deep(200000, '[');
   EXPECT_EQ(applyAndExpectUnchanged(deep).kind, ParsedReport::Kind::Invalid);
-  std::string nested = R"({"print":{"command":"push_status","hms":)" + std::string(5000, '[') + std::string(5000, ']') + "}}";
+  std::string nested =
+      R"({"print":{"command":"push_status","hms":)" + std::string(5000, '[') + std::string(5000, ']') + "}}";
   EXPECT_EQ(applyAndExpectUnchanged(nested).kind, ParsedReport::Kind::PushStatus);
-  std::string huge = R"({"print":{"command":"push_status","subtask_name":")" + std::string(kMaxReportBytes, 'x') + "\"}}";
+  std::string huge =
+      R"({"print":{"command":"push_status","subtask_name":")" + std::string(kMaxReportBytes, 'x') + "\"}}";
   PrinterState::ApplyResult r = applyAndExpectUnchanged(huge);
   EXPECT_EQ(r.kind, ParsedReport::Kind::Invalid);
   EXPECT_NE(r.problem.find("exceeds"), std::string::npos);
-  std::string long_name = R"({"print":{"command":"push_status","subtask_name":")" + std::string(5000, 'x') + "\"}}";
+  std::string long_name =
+      R"({"print":{"command":"push_status","subtask_name":")" + std::string(5000, 'x') + "\"}}";
   EXPECT_EQ(applyAndExpectUnchanged(long_name).skipped_fields, 1);
   std::string many_hms = R"({"print":{"command":"push_status","hms":[)";
   for (int i = 0; i < 500; ++i) {
@@ -148,7 +156,8 @@ TEST_F(BambuGarbage, HostileSizesAndNesting) {
 TEST_F(BambuGarbage, RandomMutationsOfRealReportsNeverCrash) {
   std::mt19937 random(20240115);
   const std::vector<std::string> sources = {fixture("x2d-pushall-running-hms.json"),
-                                            fixture("p1s-pushall-finish.json"), fixture("a1-get-version.json")};
+                                            fixture("p1s-pushall-finish.json"),
+                                            fixture("a1-get-version.json")};
   for (int i = 0; i < 1500; ++i) {
     std::string payload = sources[static_cast<size_t>(i) % sources.size()];
     int edits = 1 + static_cast<int>(random() % 8);
@@ -189,7 +198,10 @@ TEST(BambuUtf8, ChecksAndRepairs) {
   EXPECT_FALSE(isValidUtf8("\xF4\x90\x80\x80")); // above U+10FFFF
   EXPECT_FALSE(isValidUtf8("\xE2\x96"));         // truncated
   EXPECT_FALSE(isValidUtf8("\x80"));
-  EXPECT_EQ(repairUtf8("a\xFF" "b"), "a\xEF\xBF\xBD" "b");
+  EXPECT_EQ(repairUtf8("a\xFF"
+                       "b"),
+            "a\xEF\xBF\xBD"
+            "b");
   EXPECT_EQ(repairUtf8("\xE2\x96\xBA"), "\xE2\x96\xBA");
   EXPECT_EQ(repairUtf8("\xE2\x96"), "\xEF\xBF\xBD\xEF\xBF\xBD");
 }

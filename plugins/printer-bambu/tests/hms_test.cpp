@@ -15,11 +15,11 @@ TEST(BambuHms, DecodesTheCapturedEntriesExactly) {
   };
   // Entries seen on P2S and X2D printers (fixtures) plus ha-bambulab's documented example.
   const Case cases[] = {
-      {83887616, 131184, "0500_0600_0002_0070", "serious", "mainboard"},  // 0x05000600 / 0x00020070
-      {83952640, 196610, "0501_0400_0003_0002", "common", "mainboard"},   // "threaded rods need lubrication"
-      {83887360, 65543, "0500_0500_0001_0007", "fatal", "mainboard"},     // "MQTT command verification failed"
-      {83887104, 196695, "0500_0400_0003_0057", "common", "mainboard"},   // "air purification in progress"
-      {50331904, 65543, "0300_0100_0001_0007", "fatal", "mc"},            // heatbed sensor, ha-bambulab comment
+      {83887616, 131184, "0500_0600_0002_0070", "serious", "mainboard"}, // 0x05000600 / 0x00020070
+      {83952640, 196610, "0501_0400_0003_0002", "common", "mainboard"},  // "threaded rods need lubrication"
+      {83887360, 65543, "0500_0500_0001_0007", "fatal", "mainboard"},    // "MQTT command verification failed"
+      {83887104, 196695, "0500_0400_0003_0057", "common", "mainboard"},  // "air purification in progress"
+      {50331904, 65543, "0300_0100_0001_0007", "fatal", "mc"}, // heatbed sensor, ha-bambulab comment
   };
   for (const Case& c : cases) {
     HmsError e = decodeHms(c.attr, c.code);

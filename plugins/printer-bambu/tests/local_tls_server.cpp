@@ -26,8 +26,8 @@ LocalTlsServer::LocalTlsServer(Mode mode) : mode_(mode) {
   X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
   X509_NAME* name = X509_get_subject_name(cert);
   // Like a printer: the certificate names the serial, not the address.
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("01P00TEST000001"), -1,
-                             -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                             reinterpret_cast<const unsigned char*>("01P00TEST000001"), -1, -1, 0);
   X509_set_issuer_name(cert, name);
   X509_set_pubkey(cert, key);
   X509_sign(cert, key, EVP_sha256());
@@ -50,7 +50,8 @@ LocalTlsServer::LocalTlsServer(Mode mode) : mode_(mode) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 64) != 0) {
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listen_fd_, 64) != 0) {
     throw std::runtime_error("cannot listen on loopback");
   }
   socklen_t addr_len = sizeof addr;

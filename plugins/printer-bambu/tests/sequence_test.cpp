@@ -109,8 +109,8 @@ TEST(BambuSequence, IdleStraightAfterAJobIsACancel) {
 
 TEST(BambuSequence, GcodeStatesMapToTheNormalizedStates) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"IDLE", "idle"},         {"PREPARE", "preparing"}, {"SLICING", "preparing"}, {"RUNNING", "printing"},
-      {"PAUSE", "paused"},      {"FINISH", "finished"},   {"FAILED", "failed"}};
+      {"IDLE", "idle"},    {"PREPARE", "preparing"}, {"SLICING", "preparing"}, {"RUNNING", "printing"},
+      {"PAUSE", "paused"}, {"FINISH", "finished"},   {"FAILED", "failed"}};
   for (const auto& [gcode, normalized] : cases) {
     PrinterState state;
     state.applyPayload(R"({"print":{"command":"push_status","gcode_state":")" + gcode + "\"}}");
@@ -135,7 +135,8 @@ TEST(BambuSequence, DeltasMergeIntoTheFullReport) {
   EXPECT_EQ(after["current_print"], before["current_print"]);
   EXPECT_EQ(after["temperatures"], before["temperatures"]);
   // A delta that changes nothing shown is not a change.
-  EXPECT_FALSE(state.applyPayload(R"({"print":{"command":"push_status","msg":1,"wifi_signal":"-60dBm"}})").changed);
+  EXPECT_FALSE(
+      state.applyPayload(R"({"print":{"command":"push_status","msg":1,"wifi_signal":"-60dBm"}})").changed);
   EXPECT_EQ(liveStatus(state), after);
 }
 
@@ -146,7 +147,8 @@ TEST(BambuSequence, P1sDeltaAfterFullReport) {
   // 11.96875 °C is 12.0 to a tenth, which the full report already said.
   EXPECT_FALSE(r.changed);
   EXPECT_EQ(liveStatus(state), before);
-  r = state.applyPayload(R"({"print":{"bed_temper":12.25,"command":"push_status","msg":1,"sequence_id":"40944"}})");
+  r = state.applyPayload(
+      R"({"print":{"bed_temper":12.25,"command":"push_status","msg":1,"sequence_id":"40944"}})");
   EXPECT_TRUE(r.changed);
   EXPECT_EQ(liveStatus(state)["temperatures"]["bed"], 12.3);
   EXPECT_EQ(liveStatus(state)["total_layers"], 260);
@@ -195,7 +197,8 @@ TEST(BambuSequence, NewJobReplacesNameAndId) {
   EXPECT_EQ(s["state"], "preparing");
   EXPECT_EQ(s["current_print"], json({{"filename", "benchy"}, {"job_id", "42"}}));
   // Without a subtask name the G-code file's base name stands in.
-  state.applyPayload(R"({"print":{"command":"push_status","subtask_name":"","gcode_file":"/sdcard/cube.gcode.3mf"}})");
+  state.applyPayload(
+      R"({"print":{"command":"push_status","subtask_name":"","gcode_file":"/sdcard/cube.gcode.3mf"}})");
   EXPECT_EQ(liveStatus(state)["current_print"]["filename"], "cube.gcode.3mf");
 }
 

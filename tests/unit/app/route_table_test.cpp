@@ -1,6 +1,7 @@
 // Walks every route of a fully started server (core and plugin routes) and proves each is guarded
 // exactly as its route-table entry declares: no key -> 401, a key without the permission -> 403,
 // an admin key -> through to the handler.
+#include "api/openapi.h"
 #include "app/app.h"
 #include "common/logger.h"
 #include "config/core_config.h"
@@ -11,7 +12,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <functional>
+#include <set>
 #include <cstdlib>
 #include <regex>
 
@@ -109,6 +113,68 @@ TEST_F(RouteTableTest, EveryRouteIsGuardedAsDeclared) {
     ++checked;
   }
   EXPECT_GE(checked, 8u);
+}
+
+// GET /api/v1/openapi.json lists every route of the running server with its permission as a
+// security scope and its rate class, and every $ref in it resolves.
+TEST_F(RouteTableTest, OpenApiDocumentCoversEveryRoute) {
+  auto r = httpRequest("127.0.0.1", app_->port(), "GET", "/api/v1/openapi.json", "", {});
+  ASSERT_EQ(r.status, 200) << "public, no key needed";
+  nlohmann::json doc = nlohmann::json::parse(r.body, nullptr, false);
+  ASSERT_TRUE(doc.is_object()) << "valid JSON";
+  EXPECT_EQ(doc["openapi"], "3.1.0");
+  const nlohmann::json& paths = doc["paths"];
+  std::set<std::string> operation_ids;
+  for (const auto& route : app_->routes()) {
+    std::string method(http::methodName(route.method));
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    std::string what = method + " " + route.pattern;
+    ASSERT_TRUE(paths.contains(route.pattern) && paths[route.pattern].contains(method)) << what << " missing";
+    const nlohmann::json& op = paths[route.pattern][method];
+    EXPECT_TRUE(operation_ids.insert(op["operationId"].get<std::string>()).second) << what << ": operationId reused";
+    EXPECT_EQ(op["x-rate-class"], std::string(http::rateClassName(route.rate_class))) << what;
+    if (route.permission.empty()) {
+      EXPECT_TRUE(op["security"].empty()) << what << " is public";
+    } else {
+      ASSERT_EQ(op["security"].size(), 2u) << what;
+      nlohmann::json scopes = op["security"][0]["ApiKeyHeader"];
+      if (route.permission == "authenticated") {
+        EXPECT_TRUE(scopes.empty()) << what;
+      } else {
+        EXPECT_EQ(scopes, nlohmann::json::array({route.permission})) << what;
+      }
+      EXPECT_TRUE(op["responses"].contains("401")) << what;
+      EXPECT_TRUE(op["responses"].contains("403")) << what;
+    }
+    if (route.pattern.find("{id}") != std::string::npos) {
+      EXPECT_EQ(op["parameters"][0]["name"], "id") << what;
+    }
+    // The core's resources and the API-key routes have their answers described.
+    for (const char* described : {"/api/v1/printers", "/api/v1/archives", "/api/v1/queue", "/api/v1/statistics",
+                                  "/api/v1/settings", "/api/v1/api-keys"}) {
+      if (route.pattern.rfind(described, 0) == 0) {
+        EXPECT_NE(api::findShape(route.method, route.pattern), nullptr) << what << " has no described shape";
+      }
+    }
+  }
+  // Every reference points at a defined schema.
+  std::function<void(const nlohmann::json&)> walk = [&](const nlohmann::json& node) {
+    if (node.is_object()) {
+      if (node.contains("$ref")) {
+        std::string ref = node["$ref"];
+        ASSERT_EQ(ref.rfind("#/components/schemas/", 0), 0u) << ref;
+        EXPECT_TRUE(doc["components"]["schemas"].contains(ref.substr(21))) << ref;
+      }
+      for (const auto& [k, v] : node.items()) {
+        walk(v);
+      }
+    } else if (node.is_array()) {
+      for (const auto& v : node) {
+        walk(v);
+      }
+    }
+  };
+  walk(doc);
 }
 
 } // namespace

@@ -5,7 +5,7 @@
 #include "archives/three_mf_error.h"
 #include "archives/zip_preflight.h"
 
-#include "zip_builder.h"
+#include "three_mf_fixture.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -122,6 +122,21 @@ TEST(ArchivesPreflight, FindsTheRecordBeforeAComment) {
   bytes[bytes.size() - 2] = static_cast<char>(comment.size());
   bytes += comment;
   EXPECT_EQ(declaredEntryCount(bytes), 1u);
+}
+
+TEST(ArchivesPreflight, AFakeRecordInTheCommentCannotHideTheRealCount) {
+  test::ZipBuilder zip;
+  zip.add("a", "1");
+  std::string bytes = zip.build();
+  const std::size_t eocd = bytes.rfind(std::string("PK\x05\x06", 4));
+  ASSERT_EQ(eocd, bytes.size() - 22);
+  bytes.replace(eocd + 8, 4, std::string("\x60\xEA\x60\xEA", 4)); // the real record: 60000 entries
+  // The comment holds a record of its own that claims one entry and also ends the file.
+  const std::string fake = std::string("PK\x05\x06", 4) + std::string(4, '\0') +
+                           std::string("\x01\x00\x01\x00", 4) + std::string(10, '\0');
+  bytes[bytes.size() - 2] = static_cast<char>(fake.size());
+  bytes += fake;
+  EXPECT_EQ(declaredEntryCount(bytes), 60000u);
 }
 
 TEST(ArchivesPreflight, UsesTheZip64Count) {

@@ -2,11 +2,19 @@
 // settings, plate names, thumbnails and G-code. Tests change or drop parts to make bad files.
 #pragma once
 
-#include "zip_builder.h"
+#include "support/zip_builder.h"
 
 #include <string>
 
 namespace bambuddy::archives::test {
+
+// The zip tools live in tests/support (the integration tests build uploads with them too).
+using bambuddy::testing::corruptStoredData;
+using bambuddy::testing::patchCompressionMethod;
+using bambuddy::testing::patchDeclaredSize;
+using bambuddy::testing::patchName;
+using bambuddy::testing::tinyPng;
+using bambuddy::testing::ZipBuilder;
 
 extern const char* const kContentTypesXml;
 extern const char* const kModelXml;

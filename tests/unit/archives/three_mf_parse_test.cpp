@@ -298,6 +298,30 @@ TEST(ThreeMfParse, LongAndInvalidUtf8TextIsCleaned) {
   EXPECT_THAT(m.warnings, ElementsAre("3D/3dmodel.model: metadata Designer cut to 1024 bytes"));
 }
 
+// pugixml expands no entities beyond the five predefined ones: no file is read, nothing multiplies.
+TEST(ThreeMfParse, DtdEntitiesAreNeitherLoadedNorExpanded) {
+  ZipBuilder zip = slicedProject();
+  zip.set("Metadata/slice_info.config", R"(<?xml version="1.0"?>
+<!DOCTYPE config [
+  <!ENTITY secret SYSTEM "file:///etc/passwd">
+  <!ENTITY a "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa">
+  <!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">
+  <!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">
+]>
+<config><plate>
+  <metadata key="index" value="1"/>
+  <metadata key="printer_model_id" value="&secret;"/>
+  <metadata key="prediction" value="&c;"/>
+</plate></config>)");
+  const ThreeMfMetadata m = parseThreeMf(zip.build());
+  ASSERT_EQ(m.plates.size(), 1u);
+  EXPECT_EQ(m.plates[0].printer_model_id, "&secret;");
+  EXPECT_FALSE(m.plates[0].print_time_s);
+  EXPECT_THAT(m.warnings,
+              ElementsAre("Metadata/slice_info.config: plate 1 prediction: '&c;' is not a non-negative "
+                          "number; ignored"));
+}
+
 TEST(ThreeMfParse, CorruptEntryIsOnlyFoundByFullVerification) {
   ZipBuilder zip = slicedProject();
   std::string bytes = zip.build();

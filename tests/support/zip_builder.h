@@ -1,4 +1,4 @@
-// Builds zip archives in memory with libzip for the 3MF tests, plus byte-level patches that
+// Builds zip archives in memory with libzip for the 3MF tests (unit and integration), plus byte-level patches that
 // forge what libzip would never write (lying sizes, broken CRCs, renamed entries).
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace bambuddy::archives::test {
+namespace bambuddy::testing {
 
 class ZipBuilder {
 public:
@@ -50,4 +50,4 @@ void corruptStoredData(std::string& zip, std::string_view needle);
 // A valid 1x1 grayscale PNG, built byte by byte.
 std::string tinyPng();
 
-} // namespace bambuddy::archives::test
+} // namespace bambuddy::testing

@@ -1,4 +1,4 @@
-#include "zip_builder.h"
+#include "support/zip_builder.h"
 
 #include <gtest/gtest.h>
 #include <zip.h>
@@ -7,7 +7,7 @@
 #include <cstring>
 #include <memory>
 
-namespace bambuddy::archives::test {
+namespace bambuddy::testing {
 namespace {
 
 // A libzip source that yields `size` zero bytes.
@@ -183,7 +183,10 @@ std::string ZipBuilder::build() const {
       continue;
     }
     const auto i = static_cast<zip_uint64_t>(index);
-    zip_set_file_compression(archive, i, entry.method == Method::Store ? ZIP_CM_STORE : ZIP_CM_DEFLATE, 0);
+    // Zeros get the fastest deflate level: they still shrink about 1000 times, in a fraction of the time.
+    const zip_uint32_t level = entry.zeros > 0 ? 1 : 0;
+    zip_set_file_compression(archive, i, entry.method == Method::Store ? ZIP_CM_STORE : ZIP_CM_DEFLATE,
+                             level);
     if (entry.encrypted && zip_file_set_encryption(archive, i, ZIP_EM_AES_256, "secret-pass") != 0) {
       ADD_FAILURE() << "libzip cannot encrypt: " << zip_strerror(archive);
     }
@@ -257,4 +260,4 @@ std::string tinyPng() {
   return png;
 }
 
-} // namespace bambuddy::archives::test
+} // namespace bambuddy::testing

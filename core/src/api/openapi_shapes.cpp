@@ -1,0 +1,337 @@
+// Parameters and answer shapes of the routes, for the OpenAPI document. Kept next to each other so
+// a new route is described in one place; a unit test lists core routes that have no shape here.
+#include "api/openapi.h"
+
+#include <map>
+#include <utility>
+
+namespace bambuddy::api {
+
+namespace {
+
+using nlohmann::json;
+
+json ref(const std::string& name) {
+  return {{"$ref", "#/components/schemas/" + name}};
+}
+
+json listOf(const std::string& name) {
+  json items = {{"type", "array"}, {"items", ref(name)}};
+  json narrowed = {{"type", "object"}, {"properties", {{"items", items}}}};
+  return {{"allOf", json::array({ref("ListEnvelope"), narrowed})}};
+}
+
+json nullable(const std::string& type) {
+  return {{"type", {type, "null"}}};
+}
+
+const std::vector<std::pair<std::string, std::string>> kPage = {{"limit", "page size, 1-1000 (default 100)"},
+                                                                {"offset", "items to skip (default 0)"}};
+
+std::vector<std::pair<std::string, std::string>> page(std::vector<std::pair<std::string, std::string>> more) {
+  more.insert(more.end(), kPage.begin(), kPage.end());
+  return more;
+}
+
+using Key = std::pair<http::Method, std::string>;
+
+std::map<Key, RouteShape> buildShapes() {
+  using M = http::Method;
+  std::map<Key, RouteShape> s;
+  auto add = [&](M m, const std::string& pattern, RouteShape shape) { s[{m, pattern}] = std::move(shape); };
+
+  add(M::Get, "/health", {{}, nullptr, "", {{"type", "object"}, {"properties", {{"status", {{"const", "ok"}}}}}}});
+  add(M::Get, "/api/v1/openapi.json", {{}, nullptr, "", {{"type", "object"}}});
+  add(M::Get, "/api/v1/plugins", {kPage, nullptr, "", listOf("Plugin")});
+  add(M::Get, "/api/v1/audit",
+      {page({{"kind", "entry kind"}, {"since", "UTC time"}, {"until", "UTC time"}, {"principal_id", "key id"},
+             {"client_ip", "client address"}}),
+       nullptr, "", listOf("AuditEntry")});
+
+  // Printers
+  add(M::Get, "/api/v1/printers", {kPage, nullptr, "", listOf("PrinterSummary")});
+  add(M::Get, "/api/v1/printers/{id}", {{}, nullptr, "", ref("Printer")});
+  add(M::Get, "/api/v1/printers/{id}/status", {{}, nullptr, "", ref("PrinterStatus")});
+  add(M::Post, "/api/v1/printers", {{}, ref("NewPrinter"), "", ref("Printer"), 201});
+  add(M::Patch, "/api/v1/printers/{id}",
+      {{}, {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}, {"settings", {{"type", "object"}}}}}}, "",
+       ref("Printer")});
+  add(M::Delete, "/api/v1/printers/{id}", {{}, nullptr, "", nullptr, 204});
+  for (const char* action : {"pause", "resume", "stop"}) {
+    add(M::Post, std::string("/api/v1/printers/{id}/print/") + action, {{}, nullptr, "", ref("CommandResult")});
+  }
+  add(M::Post, "/api/v1/printers/{id}/print/start",
+      {{}, {{"type", "object"}, {"required", {"archive_id"}}, {"properties", {{"archive_id", {{"type", "integer"}}}}}},
+       "", ref("CommandResult")});
+
+  // Archives and statistics
+  add(M::Get, "/api/v1/archives",
+      {page({{"printer_id", "only this printer"},
+             {"status", "uploaded, printing, success, failed or cancelled"},
+             {"since", "started (or uploaded) at or after, UTC"},
+             {"until", "started (or uploaded) before, UTC"},
+             {"q", "text in the name or file name"}}),
+       nullptr, "", listOf("Archive")});
+  add(M::Get, "/api/v1/archives/{id}", {{}, nullptr, "", ref("Archive")});
+  add(M::Get, "/api/v1/archives/{id}/file",
+      {{}, nullptr, "", {{"type", "string"}, {"contentMediaType", "application/vnd.ms-package.3dmanufacturing-3dmodel+xml"}},
+       200, "application/vnd.ms-package.3dmanufacturing-3dmodel+xml"});
+  add(M::Get, "/api/v1/archives/{id}/thumbnail",
+      {{}, nullptr, "", {{"type", "string"}, {"contentMediaType", "image/png"}}, 200, "image/png"});
+  add(M::Post, "/api/v1/archives",
+      {{{"filename", "the file's name, ending in .3mf (or send X-Filename)"}},
+       {{"type", "string"}, {"contentMediaType", "application/octet-stream"}},
+       "application/octet-stream",
+       ref("Archive"),
+       201});
+  add(M::Patch, "/api/v1/archives/{id}",
+      {{},
+       {{"type", "object"},
+        {"properties",
+         {{"name", {{"type", "string"}}},
+          {"notes", {{"type", "string"}}},
+          {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+          {"favourite", {{"type", "boolean"}}}}}},
+       "",
+       ref("Archive")});
+  add(M::Delete, "/api/v1/archives/{id}", {{}, nullptr, "", nullptr, 204});
+  add(M::Get, "/api/v1/statistics",
+      {{{"since", "prints started at or after, UTC"}, {"until", "prints started before, UTC"},
+        {"printer_id", "only this printer"}},
+       nullptr, "", ref("Statistics")});
+
+  // Queue
+  add(M::Get, "/api/v1/queue", {page({{"status", "only items with this status"}}), nullptr, "", listOf("QueueItem")});
+  add(M::Get, "/api/v1/queue/{id}", {{}, nullptr, "", ref("QueueItem")});
+  add(M::Post, "/api/v1/queue",
+      {{},
+       {{"type", "object"},
+        {"required", {"archive_id"}},
+        {"properties",
+         {{"archive_id", {{"type", "integer"}}},
+          {"printer_id", nullable("integer")},
+          {"scheduled_at", {{"type", {"string", "null"}}, {"format", "date-time"}}}}}},
+       "",
+       ref("QueueItem"),
+       201});
+  add(M::Patch, "/api/v1/queue/{id}",
+      {{},
+       {{"type", "object"},
+        {"properties",
+         {{"printer_id", nullable("integer")},
+          {"scheduled_at", {{"type", {"string", "null"}}, {"format", "date-time"}}},
+          {"status", {{"enum", {"pending", "skipped", "cancelled"}}}}}}},
+       "",
+       ref("QueueItem")});
+  add(M::Delete, "/api/v1/queue/{id}", {{}, nullptr, "", nullptr, 204});
+  add(M::Post, "/api/v1/queue/reorder",
+      {{},
+       {{"type", "object"}, {"required", {"order"}}, {"properties", {{"order", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}},
+       "",
+       {{"type", "object"}, {"properties", {{"items", {{"type", "array"}, {"items", ref("QueueItem")}}}}}}});
+
+  // Settings
+  add(M::Get, "/api/v1/settings", {{}, nullptr, "", ref("Settings")});
+  add(M::Get, "/api/v1/settings/schema", {{}, nullptr, "", {{"type", "object"}}});
+  add(M::Patch, "/api/v1/settings", {{}, ref("Settings"), "", ref("Settings")});
+
+  // API keys (served by auth.apikey)
+  add(M::Get, "/api/v1/api-keys", {kPage, nullptr, "", listOf("ApiKey")});
+  add(M::Post, "/api/v1/api-keys", {{}, ref("NewApiKey"), "", ref("CreatedApiKey"), 201});
+  add(M::Get, "/api/v1/api-keys/{id}", {{}, nullptr, "", ref("ApiKey")});
+  add(M::Patch, "/api/v1/api-keys/{id}", {{}, ref("NewApiKey"), "", ref("ApiKey")});
+  add(M::Delete, "/api/v1/api-keys/{id}", {{}, nullptr, "", nullptr, 204});
+  add(M::Post, "/api/v1/api-keys/{id}/rotate",
+      {{}, {{"type", "object"}, {"properties", {{"grace_period_s", {{"type", "integer"}, {"minimum", 0}}}}}}, "",
+       ref("CreatedApiKey"), 201});
+  add(M::Get, "/api/v1/auth/me", {{}, nullptr, "", ref("ApiKey")});
+  return s;
+}
+
+} // namespace
+
+const RouteShape* findShape(http::Method method, const std::string& pattern) {
+  static const std::map<Key, RouteShape> shapes = buildShapes();
+  auto it = shapes.find({method, pattern});
+  return it == shapes.end() ? nullptr : &it->second;
+}
+
+const nlohmann::json& componentSchemas() {
+  static const json schemas = [] {
+    json time = {{"type", {"string", "null"}}, {"format", "date-time"}};
+    json error_item = {{"type", "object"},
+                       {"properties",
+                        {{"code", {{"type", "string"}}},
+                         {"severity", {{"enum", {"fatal", "serious", "common", "info", "unknown"}}}},
+                         {"module", {{"type", "string"}}},
+                         {"message", {{"type", "string"}}}}}};
+    json status = {
+        {"type", "object"},
+        {"required", {"id", "name", "connected", "state"}},
+        {"properties",
+         {{"id", {{"type", "integer"}}},
+          {"name", {{"type", "string"}}},
+          {"connected", {{"type", "boolean"}}},
+          {"state", {{"enum", {"idle", "preparing", "printing", "paused", "finished", "failed", "offline"}}}},
+          {"progress", nullable("number")},
+          {"remaining_time", nullable("integer")},
+          {"temperature", nullable("number")},
+          {"temperatures", {{"type", "object"}, {"additionalProperties", {{"type", "number"}}}}},
+          {"layer", nullable("integer")},
+          {"total_layers", nullable("integer")},
+          {"current_print",
+           {{"type", {"object", "null"}},
+            {"properties", {{"filename", {{"type", "string"}}}, {"started_at", time}, {"job_id", {{"type", "string"}}}}}}},
+          {"errors", {{"type", "array"}, {"items", error_item}}},
+          {"print_error", nullable("string")},
+          {"connection_error", nullable("string")},
+          {"updated_at", time}}}};
+    json out = {
+        {"Error",
+         {{"type", "object"},
+          {"required", {"detail", "code"}},
+          {"properties", {{"detail", {{"type", "string"}}}, {"code", {{"type", "string"}}}}}}},
+        {"ListEnvelope",
+         {{"type", "object"},
+          {"required", {"items", "total", "limit", "offset"}},
+          {"properties",
+           {{"items", {{"type", "array"}}},
+            {"total", {{"type", "integer"}}},
+            {"limit", {{"type", "integer"}}},
+            {"offset", {{"type", "integer"}}}}}}},
+        {"PrinterStatus", status},
+        {"PrinterSummary",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "integer"}}},
+            {"name", {{"type", "string"}}},
+            {"driver", {{"type", "string"}}},
+            {"source", {{"enum", {"api", "config"}}}},
+            {"model", nullable("string")},
+            {"status", ref("PrinterStatus")}}}}},
+        {"Printer",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "integer"}}},
+            {"name", {{"type", "string"}}},
+            {"driver", {{"type", "string"}}},
+            {"instance_id", {{"type", "string"}}},
+            {"source", {{"enum", {"api", "config"}}}},
+            {"settings", {{"type", "object"}, {"description", "driver settings; secrets shown as ********"}}},
+            {"capabilities", {{"type", "object"}, {"additionalProperties", true}}},
+            {"model", nullable("string")},
+            {"firmware", nullable("string")},
+            {"created_at", time},
+            {"updated_at", time},
+            {"status", ref("PrinterStatus")}}}}},
+        {"NewPrinter",
+         {{"type", "object"},
+          {"required", {"name", "driver"}},
+          {"properties",
+           {{"name", {{"type", "string"}}},
+            {"driver", {{"type", "string"}, {"examples", {"printer.bambu", "printer.sim"}}}},
+            {"settings", {{"type", "object"}}}}}}},
+        {"CommandResult",
+         {{"type", "object"},
+          {"properties",
+           {{"printer_id", {{"type", "integer"}}},
+            {"action", {{"type", "string"}}},
+            {"accepted", {{"type", "boolean"}}},
+            {"result", {{"type", "object"}}}}}}},
+        {"Archive",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "integer"}}},
+            {"status", {{"enum", {"uploaded", "printing", "success", "failed", "cancelled"}}}},
+            {"name", {{"type", "string"}}},
+            {"filename", nullable("string")},
+            {"printer_id", nullable("integer")},
+            {"printer", nullable("string")},
+            {"started_at", time},
+            {"ended_at", time},
+            {"duration", {{"type", {"integer", "null"}}, {"description", "seconds"}}},
+            {"progress", nullable("number")},
+            {"filament_used", {{"type", {"number", "null"}}, {"description", "grams"}}},
+            {"filament_type", nullable("string")},
+            {"estimated_time", {{"type", {"integer", "null"}}, {"description", "slicer estimate, seconds"}}},
+            {"error", {{"type", {"object", "null"}}}},
+            {"notes", {{"type", "string"}}},
+            {"tags", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+            {"favourite", {{"type", "boolean"}}},
+            {"has_file", {{"type", "boolean"}}},
+            {"has_thumbnail", {{"type", "boolean"}}},
+            {"metadata", {{"type", {"object", "null"}}, {"description", "parsed 3MF metadata"}}},
+            {"created_at", time},
+            {"updated_at", time}}}}},
+        {"QueueItem",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "integer"}}},
+            {"archive_id", {{"type", "integer"}}},
+            {"name", nullable("string")},
+            {"printer_id", nullable("integer")},
+            {"position", {{"type", "integer"}}},
+            {"scheduled_at", time},
+            {"status", {{"enum", {"pending", "printing", "completed", "failed", "cancelled", "skipped"}}}},
+            {"reason", nullable("string")},
+            {"assigned_printer_id", nullable("integer")},
+            {"print_archive_id", nullable("integer")},
+            {"started_at", time},
+            {"ended_at", time}}}}},
+        {"Settings",
+         {{"type", "object"},
+          {"properties",
+           {{"progress_milestones", {{"type", "array"}, {"items", {{"type", "integer"}}}}},
+            {"offline_debounce_s", {{"type", "number"}}},
+            {"default_rate_limits", {{"type", "object"}}},
+            {"filament_cost_per_kg", {{"type", "number"}}},
+            {"currency", {{"type", "string"}}},
+            {"time_zone", {{"type", "string"}}}}}}},
+        {"Statistics",
+         {{"type", "object"},
+          {"properties",
+           {{"total_prints", {{"type", "integer"}}},
+            {"successful", {{"type", "integer"}}},
+            {"failed", {{"type", "integer"}}},
+            {"cancelled", {{"type", "integer"}}},
+            {"success_rate", {{"type", {"number", "null"}}, {"description", "percent"}}},
+            {"total_print_time", {{"type", "integer"}, {"description", "seconds"}}},
+            {"total_filament", {{"type", "number"}, {"description", "grams"}}},
+            {"filament_cost", {{"type", "number"}}},
+            {"currency", nullable("string")},
+            {"per_printer", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+            {"per_day", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}},
+        {"ApiKey",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "string"}}},
+            {"name", {{"type", "string"}}},
+            {"prefix", {{"type", "string"}}},
+            {"permissions", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+            {"expires_at", time},
+            {"enabled", {{"type", "boolean"}}}}}}},
+        {"NewApiKey",
+         {{"type", "object"},
+          {"properties",
+           {{"name", {{"type", "string"}}},
+            {"permissions", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+            {"expires_at", time},
+            {"allowed_ips", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}}},
+        {"CreatedApiKey",
+         {{"allOf", json::array({ref("ApiKey"),
+                                 {{"type", "object"},
+                                  {"properties", {{"key", {{"type", "string"}, {"description", "shown once"}}}}}}})}}},
+        {"Plugin",
+         {{"type", "object"},
+          {"properties",
+           {{"name", {{"type", "string"}}},
+            {"kind", {{"type", "string"}}},
+            {"version", {{"type", "string"}}},
+            {"abi", {{"type", "string"}}}}}}},
+        {"AuditEntry", {{"type", "object"}}}};
+    return out;
+  }();
+  return schemas;
+}
+
+} // namespace bambuddy::api

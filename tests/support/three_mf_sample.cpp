@@ -1,0 +1,37 @@
+#include "support/three_mf_sample.h"
+
+#include "support/zip_builder.h"
+
+namespace bambuddy::testing {
+
+std::string sampleThreeMf(const std::string& title, int64_t print_time_s, double filament_g) {
+  const std::string grams = std::to_string(filament_g);
+  ZipBuilder zip;
+  zip.add("[Content_Types].xml",
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          "<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">"
+          "<Default Extension=\"model\" ContentType=\"application/vnd.ms-package.3dmanufacturing-3dmodel+xml\"/>"
+          "<Default Extension=\"png\" ContentType=\"image/png\"/></Types>");
+  zip.add("3D/3dmodel.model",
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+          "<model unit=\"millimeter\" xmlns=\"http://schemas.microsoft.com/3dmanufacturing/core/2015/02\">"
+          "<metadata name=\"Title\">" +
+              title +
+              "</metadata><metadata name=\"Application\">BambuStudio-01.10.00.00</metadata>"
+              "<resources/><build/></model>");
+  zip.add("Metadata/slice_info.config",
+          "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<config><header>"
+          "<header_item key=\"X-BBL-Client-Version\" value=\"01.10.00.00\"/></header><plate>"
+          "<metadata key=\"index\" value=\"1\"/>"
+          "<metadata key=\"printer_model_id\" value=\"C11\"/>"
+          "<metadata key=\"prediction\" value=\"" +
+              std::to_string(print_time_s) +
+              "\"/><metadata key=\"weight\" value=\"" + grams +
+              "\"/><filament id=\"1\" type=\"PLA\" color=\"#FFFFFF\" used_m=\"1.0\" used_g=\"" + grams +
+              "\"/></plate></config>");
+  zip.add("Metadata/plate_1.png", tinyPng(), ZipBuilder::Method::Store);
+  zip.add("Metadata/plate_1.gcode", "; sample\nG28\n");
+  return zip.build();
+}
+
+} // namespace bambuddy::testing

@@ -1,0 +1,623 @@
+// The notification service with the real plugin host, a real SQLite file and the real bus, over
+// the scripted notifier plugin (tests/unit/notifications/plugins): provider management, the
+// router, retries, Retry-After, 410 and long-failure disabling, quiet hours, per-provider
+// isolation, the test endpoint, redelivery, secret rotation, restart with pending rows and YAML
+// providers. Waits are on conditions with deadlines.
+#include "config/config_error.h"
+#include "config/core_config.h"
+#include "notifications/notification_error.h"
+#include "notifications/notification_service.h"
+#include "notifications/provider_store.h"
+#include "plugins/plugin_host.h"
+#include "support/core_services.h"
+
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace bambuddy::notifications {
+namespace {
+
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct Sent {
+  std::string instance;
+  json notification;
+  std::string action;
+  std::string secret;
+  std::string previous_secret;
+  Clock::time_point at;
+};
+
+class NotificationServiceTest : public ::testing::Test {
+protected:
+  NotificationServiceTest() {
+    core_.bus().subscribe("scripted_notifier_sent", [this](const bus::Event& e) {
+      json p = json::parse(e.payload_json);
+      std::lock_guard<std::mutex> lock(mutex_);
+      sent_.push_back({p["instance"], p["notification"], p["action"], p["secret"], p["previous_secret"],
+                       Clock::now()});
+      cv_.notify_all();
+    });
+    settings_.engine.retry.schedule_ms = {0, 100, 200, 200, 200, 200};
+    settings_.engine.retry.jitter = 0;
+    settings_.engine.attempt_timeout_ms = 5000;
+    settings_.engine.rescan_interval_ms = 5000;
+  }
+  ~NotificationServiceTest() override { shutdown(); }
+
+  void start(const std::string& instances_yaml = "") {
+    host_ = std::make_unique<plugins::PluginHost>(plugins::HostServices{
+        core_.logger(), core_.bus(), core_.kv(), core_.dir().path(), [this] { return now(); }});
+    std::string yaml = "data_dir: " + core_.dir().path() +
+                       "\nplugins:\n  search_path: []\n  load:\n    - name: notifier.scripted\n      path: " +
+                       std::string(SCRIPTED_NOTIFIER_PLUGIN) + "\n" + instances_yaml;
+    config::Environment env;
+    env.exe_dir = core_.dir().path();
+    config_ = config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env);
+    host_->loadAll(config_);
+    service_ = std::make_unique<NotificationService>(core_.database(), *host_, core_.bus(), core_.logger(),
+                                                     [this] { return now(); }, settings_);
+    service_->listen();
+    service_->start(config_);
+  }
+
+  void shutdown() {
+    if (service_) {
+      service_->stop();
+    }
+    service_.reset();
+    host_.reset();
+  }
+
+  int64_t now() const { return std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count() +
+                               offset_ms_.load(); }
+
+  json create(json body) {
+    if (!body.contains("type")) {
+      body["type"] = "scripted";
+    }
+    if (!body.contains("name")) {
+      body["name"] = "scripted";
+    }
+    return service_->create(body);
+  }
+
+  void publish(const std::string& type, json data = {{"printer", "X1C"}, {"printer_id", 1}}) {
+    ASSERT_TRUE(core_.bus().publish(type, data.dump()));
+  }
+
+  bool waitSent(size_t count, int64_t timeout_ms = 5000) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] { return sent_.size() >= count; });
+  }
+
+  std::vector<Sent> sent() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return sent_;
+  }
+
+  std::vector<Sent> sentTo(const std::string& instance) {
+    std::vector<Sent> out;
+    for (const Sent& s : sent()) {
+      if (s.instance == instance) {
+        out.push_back(s);
+      }
+    }
+    return out;
+  }
+
+  // The plugin announces a send on the bus, which runs behind the delivery log: wait for it.
+  std::vector<Sent> waitSentTo(const std::string& instance, size_t count, int64_t timeout_ms = 5000) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+      return std::count_if(sent_.begin(), sent_.end(), [&](const Sent& s) { return s.instance == instance; }) >=
+             static_cast<std::ptrdiff_t>(count);
+    });
+    lock.unlock();
+    return sentTo(instance);
+  }
+
+  json log(int64_t provider_id, const std::optional<std::string>& status = std::nullopt) {
+    return service_->deliveries(provider_id, status, 100, 0)["items"];
+  }
+
+  // Waits until the provider's log has `count` rows in `status`.
+  bool waitStatus(int64_t provider_id, const std::string& status, size_t count, int64_t timeout_ms = 5000) {
+    auto until = Clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (Clock::now() < until) {
+      if (log(provider_id, status).size() >= count) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return false;
+  }
+
+  template <class Fn> NotificationError expectError(Fn&& fn) {
+    try {
+      fn();
+    } catch (const NotificationError& e) {
+      return e;
+    }
+    ADD_FAILURE() << "no NotificationError";
+    return NotificationError(NotificationError::Kind::Invalid, "none", "none");
+  }
+
+  testing::CoreServices core_;
+  NotificationSettings settings_;
+  std::atomic<int64_t> offset_ms_{0};
+  config::CoreConfig config_;
+  std::unique_ptr<plugins::PluginHost> host_;
+  std::unique_ptr<NotificationService> service_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::vector<Sent> sent_;
+};
+
+std::string instanceOf(const json& provider) {
+  return provider["instance_id"].get<std::string>();
+}
+
+TEST_F(NotificationServiceTest, CreateGeneratesTheSecretShowsItOnceAndHandsItToThePlugin) {
+  start();
+  json created = create({{"name", "Home Assistant"}});
+  ASSERT_TRUE(created["secret"].is_string());
+  const std::string secret = created["secret"];
+  ASSERT_EQ(secret.rfind("whsec_", 0), 0u);
+  unsigned char key[64];
+  EXPECT_EQ(EVP_DecodeBlock(key, reinterpret_cast<const unsigned char*>(secret.c_str() + 6),
+                            static_cast<int>(secret.size() - 6)),
+            33) // 32 bytes plus the padding byte EVP_DecodeBlock counts
+      << secret;
+  EXPECT_EQ(created["settings"]["secret"], "********");
+  EXPECT_EQ(created["source"], "api");
+  EXPECT_EQ(created["enabled"], true);
+  EXPECT_EQ(created["events"], nullptr);
+  const int64_t id = created["id"];
+  EXPECT_EQ(created["instance_id"], "provider-" + std::to_string(id));
+
+  json read = service_->get(id);
+  EXPECT_FALSE(read.contains("secret"));
+  EXPECT_EQ(read["settings"]["secret"], "********");
+  EXPECT_EQ(service_->list()[0].dump().find(secret.substr(6)), std::string::npos);
+
+  json result = service_->test(id);
+  EXPECT_EQ(result["status"], "delivered");
+  ASSERT_EQ(waitSentTo(instanceOf(created), 1).size(), 1u);
+  EXPECT_EQ(sent()[0].secret, secret) << "the plugin instance got the generated secret";
+  EXPECT_EQ(core_.log().find(secret.substr(6)), std::string::npos) << "never in the log";
+
+  json own = create({{"name", "own secret"}, {"settings", {{"secret", "whsec_" + std::string(32, 'A')}}}});
+  EXPECT_FALSE(own.contains("secret")) << "a secret the operator chose is not echoed";
+}
+
+TEST_F(NotificationServiceTest, BadInputIsRefusedPreciselyAndNothingIsStored) {
+  start();
+  struct Case {
+    json body;
+    std::string code;
+    std::string detail;
+  };
+  for (const Case& c : {
+           Case{{{"type", "carrier_pigeon"}}, "invalid_type",
+                "type: 'carrier_pigeon' is not a loaded notifier type (loaded: scripted)"},
+           Case{{{"settings", {{"script", {"explode"}}}}}, "invalid_settings", "settings.script[0]: "},
+           Case{{{"settings", {{"colour", "red"}}}}, "invalid_settings", "settings.colour: "},
+           Case{{{"settings", {{"refuse", true}}}}, "invalid_settings", "settings: "},
+           Case{{{"events", {"print_done"}}}, "invalid_events", "events[0]: unknown event 'print_done'"},
+           Case{{{"printer_ids", {0}}}, "invalid_printer_ids", "printer_ids[0]: must be a positive integer"},
+           Case{{{"quiet_hours", {{"start", "22:00"}, {"end", "07:00"}, {"timezone", "Mars/Base"}}}},
+                "invalid_quiet_hours", "quiet_hours.timezone: unknown time zone 'Mars/Base'"},
+           Case{{{"quiet_hours", {{"start", "25:00"}, {"end", "07:00"}}}}, "invalid_quiet_hours",
+                "quiet_hours.start: must be a time HH:MM"},
+           Case{{{"name", ""}}, "invalid_name", "name: must not be empty"},
+           Case{{{"enabled", "yes"}}, "invalid_enabled", "enabled: must be true or false"},
+           Case{{{"url", "http://x"}}, "unknown_field", "url: unknown field"},
+       }) {
+    NotificationError e = expectError([&] { create(c.body); });
+    EXPECT_EQ(e.kind(), NotificationError::Kind::Invalid) << c.body.dump();
+    EXPECT_EQ(e.code(), c.code) << c.body.dump() << " -> " << e.what();
+    EXPECT_EQ(std::string(e.what()).rfind(c.detail, 0), 0u) << e.what();
+  }
+  NotificationError schema = expectError([&] { create({{"settings", {{"script", {"explode"}}}}}); });
+  ASSERT_TRUE(schema.extra()["errors"].is_array());
+  EXPECT_EQ(schema.extra()["errors"][0]["path"], "settings.script[0]");
+  EXPECT_EQ(service_->list(), json::array());
+  EXPECT_TRUE(host_->instancesOfKind(BB_KIND_NOTIFIER).empty()) << "no instance left behind";
+}
+
+TEST_F(NotificationServiceTest, RouterWritesOneRowPerMatchingProviderAndDelivers) {
+  start();
+  json all = create({{"name", "all"}});
+  json failures = create({{"name", "failures"}, {"events", {"print_failed"}}});
+  json printer2 = create({{"name", "printer 2"}, {"printer_ids", {2}}});
+  publish("print_complete", {{"printer", "X1C"}, {"printer_id", 1}, {"duration", 8100}});
+  ASSERT_TRUE(waitStatus(all["id"], "delivered", 1));
+  json row = log(all["id"])[0];
+  EXPECT_EQ(row["event"], "print_complete");
+  EXPECT_EQ(row["attempts"], 1);
+  EXPECT_EQ(row["http_status"], 200);
+  EXPECT_EQ(row["response_snippet"], "ok");
+  EXPECT_EQ(row["notification"]["data"]["duration"], 8100);
+  EXPECT_EQ(row["notification"]["id"], row["event_id"]);
+  EXPECT_EQ(row["notification"]["id"].get<std::string>().rfind("evt_", 0), 0u);
+  EXPECT_EQ(row["notification"]["timestamp"].get<std::string>().size(), 20u); // YYYY-MM-DDTHH:MM:SSZ
+  EXPECT_EQ(row["history"].size(), 1u);
+  EXPECT_EQ(log(failures["id"]), json::array()) << "not subscribed: no row at all";
+  EXPECT_EQ(log(printer2["id"]), json::array()) << "other printer";
+
+  publish("printer_online", {{"printer", "P1S"}, {"printer_id", 2}});
+  ASSERT_TRUE(waitStatus(printer2["id"], "delivered", 1));
+  publish("queue_item_added", {{"queue_item_id", 3}});
+  ASSERT_TRUE(waitStatus(printer2["id"], "delivered", 2)) << "events without a printer pass the filter";
+  publish("printer_status_reported", {{"instance", "x"}});
+  publish("not_in_the_catalogue", json::object());
+  ASSERT_TRUE(waitStatus(all["id"], "delivered", 3));
+  ASSERT_TRUE(core_.bus().waitIdle(2000));
+  EXPECT_EQ(log(all["id"]).size(), 3u) << "only catalogue events are routed";
+}
+
+TEST_F(NotificationServiceTest, RetriesFollowTheScheduleUntilDelivered) {
+  start();
+  json p = create({{"settings", {{"script", {"retry", "retry", "ok"}}}}});
+  publish("print_started");
+  ASSERT_TRUE(waitStatus(p["id"], "delivered", 1));
+  auto sends = waitSentTo(instanceOf(p), 3);
+  ASSERT_EQ(sends.size(), 3u);
+  EXPECT_GE(sends[1].at - sends[0].at, std::chrono::milliseconds(90));
+  EXPECT_GE(sends[2].at - sends[1].at, std::chrono::milliseconds(190));
+  EXPECT_EQ(sends[0].notification, sends[2].notification) << "every attempt carries the same body and id";
+  json row = log(p["id"])[0];
+  EXPECT_EQ(row["attempts"], 3);
+  ASSERT_EQ(row["history"].size(), 3u);
+  EXPECT_EQ(row["history"][0]["outcome"], "retryable");
+  EXPECT_EQ(row["history"][0]["http_status"], 503);
+  EXPECT_TRUE(row["history"][0]["next_attempt_at"].is_string());
+  EXPECT_EQ(row["history"][2]["outcome"], "delivered");
+  EXPECT_EQ(row["error"], nullptr);
+  EXPECT_EQ(service_->get(p["id"])["failing_since"], nullptr) << "a success ends the failing run";
+}
+
+TEST_F(NotificationServiceTest, RetryAfterFromTheReceiverIsHonoured) {
+  start();
+  json p = create({{"settings", {{"script", {"retry_after:700"}}}}});
+  publish("print_started");
+  ASSERT_TRUE(waitStatus(p["id"], "delivered", 1));
+  auto sends = waitSentTo(instanceOf(p), 2);
+  ASSERT_EQ(sends.size(), 2u);
+  EXPECT_GE(sends[1].at - sends[0].at, std::chrono::milliseconds(690)) << "not the 100 ms of the schedule";
+  EXPECT_EQ(log(p["id"])[0]["history"][0]["retry_after_ms"], 700);
+}
+
+TEST_F(NotificationServiceTest, ScheduleUsedUpFailsTheDelivery) {
+  settings_.engine.retry.schedule_ms = {0, 50, 50};
+  start();
+  json p = create({{"settings", {{"default", "retry"}}}});
+  publish("print_started");
+  ASSERT_TRUE(waitStatus(p["id"], "failed", 1));
+  json row = log(p["id"])[0];
+  EXPECT_EQ(row["attempts"], 3);
+  EXPECT_EQ(row["error"], "gave up after 3 attempts: HTTP 503 from the receiver");
+  EXPECT_EQ(waitSentTo(instanceOf(p), 3).size(), 3u);
+}
+
+TEST_F(NotificationServiceTest, GoneDisablesTheProviderAndCancelsWhatWaits) {
+  start();
+  json p = create({{"settings", {{"script", {"slow:300", "gone"}}, {"default", "ok"}}}});
+  const int64_t id = p["id"];
+  publish("print_started");
+  publish("print_progress");
+  publish("print_complete");
+  ASSERT_TRUE(waitStatus(id, "failed", 1));
+  ASSERT_TRUE(waitStatus(id, "cancelled", 1));
+  json provider = service_->get(id);
+  EXPECT_EQ(provider["enabled"], false);
+  ASSERT_TRUE(provider["disabled_reason"].is_string());
+  EXPECT_NE(provider["disabled_reason"].get<std::string>().find("410 Gone"), std::string::npos);
+  json failed = log(id, std::string("failed"))[0];
+  EXPECT_EQ(failed["http_status"], 410);
+  EXPECT_TRUE(failed["history"].back()["provider_disabled"].is_string()) << "the disable shows in the log";
+  json cancelled = log(id, std::string("cancelled"))[0];
+  EXPECT_EQ(cancelled["error"].get<std::string>().rfind("provider disabled: the receiver answered 410 Gone", 0), 0u);
+  // Disabled: new events make no rows; the first attempt (slow, then retried) is cancelled too.
+  publish("print_failed");
+  ASSERT_TRUE(core_.bus().waitIdle(2000));
+  EXPECT_EQ(log(id).size(), 3u);
+  EXPECT_EQ(sentTo(instanceOf(p)).size(), 2u);
+  // Enabling again clears the reason; deliveries flow.
+  service_->update(id, {{"enabled", true}});
+  EXPECT_EQ(service_->get(id)["disabled_reason"], nullptr);
+  publish("print_failed");
+  ASSERT_TRUE(waitStatus(id, "delivered", 1));
+}
+
+TEST_F(NotificationServiceTest, ProviderFailingForTooLongIsDisabledWithTheReason) {
+  settings_.disable_after_failing_ms = 300;
+  settings_.engine.retry.schedule_ms = {0, 100, 100, 100, 100, 100, 100, 100, 100, 100};
+  start();
+  json p = create({{"settings", {{"default", "retry"}}}});
+  publish("print_started");
+  ASSERT_TRUE(waitStatus(p["id"], "cancelled", 1));
+  json provider = service_->get(p["id"]);
+  EXPECT_EQ(provider["enabled"], false);
+  EXPECT_EQ(provider["disabled_reason"].get<std::string>().rfind("every delivery failed for", 0), 0u)
+      << provider["disabled_reason"];
+  EXPECT_NE(provider["disabled_reason"].get<std::string>().find("HTTP 503"), std::string::npos);
+  size_t attempts = log(p["id"])[0]["attempts"];
+  EXPECT_GE(attempts, 4u);
+  EXPECT_LE(attempts, 6u);
+}
+
+TEST_F(NotificationServiceTest, QuietHoursLogSuppressedInsteadOfSending) {
+  start();
+  const int64_t minute = now() / 60000 % 1440;
+  auto clock = [](int64_t m) {
+    m = (m + 1440) % 1440;
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "%02d:%02d", static_cast<int>(m / 60), static_cast<int>(m % 60));
+    return std::string(buf);
+  };
+  json quiet = create({{"name", "quiet"}, {"quiet_hours", {{"start", clock(minute - 1)}, {"end", clock(minute + 3)}}}});
+  json loud = create({{"name", "loud"}});
+  publish("print_failed");
+  ASSERT_TRUE(waitStatus(loud["id"], "delivered", 1));
+  ASSERT_TRUE(waitStatus(quiet["id"], "suppressed", 1));
+  json row = log(quiet["id"])[0];
+  EXPECT_EQ(row["attempts"], 0);
+  EXPECT_EQ(row["error"].get<std::string>().rfind("quiet hours ", 0), 0u);
+  EXPECT_TRUE(sentTo(instanceOf(quiet)).empty());
+  // A suppressed delivery can be sent on demand.
+  json again = service_->redeliver(row["id"]);
+  ASSERT_TRUE(waitStatus(quiet["id"], "delivered", 1));
+  EXPECT_EQ(again["redelivery_of"], row["id"]);
+}
+
+TEST_F(NotificationServiceTest, ADeadReceiverDoesNotDelayTheOthers) {
+  start();
+  json dead = create({{"name", "dead"}, {"settings", {{"default", "slow:3000"}}}});
+  json healthy = create({{"name", "healthy"}});
+  const auto t0 = Clock::now();
+  for (int i = 0; i < 5; ++i) {
+    publish("print_progress", {{"printer_id", 1}, {"progress", 10 * i}});
+  }
+  ASSERT_TRUE(waitStatus(healthy["id"], "delivered", 5, 2500));
+  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(2500)) << "healthy deliveries did not wait for the dead one";
+  EXPECT_TRUE(log(dead["id"], std::string("delivered")).empty());
+  // In event order at the healthy receiver (one worker per provider).
+  auto sends = waitSentTo(instanceOf(healthy), 5);
+  ASSERT_EQ(sends.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(sends[i].notification["data"]["progress"], 10 * i);
+  }
+}
+
+TEST_F(NotificationServiceTest, TestEndpointReturnsTheDeliveryResult) {
+  start();
+  json ok = create({{"name", "ok"}});
+  json result = service_->test(ok["id"]);
+  EXPECT_EQ(result["event"], "test");
+  EXPECT_EQ(result["status"], "delivered");
+  EXPECT_EQ(result["attempts"], 1);
+  EXPECT_EQ(result["notification"]["data"]["provider"], "ok");
+  EXPECT_EQ(result["notification"]["data"]["provider_id"], ok["id"]);
+  json bad = create({{"name", "bad"}, {"settings", {{"script", {"fail"}}}}});
+  json failed = service_->test(bad["id"]);
+  EXPECT_EQ(failed["status"], "failed");
+  EXPECT_EQ(failed["http_status"], 400);
+  EXPECT_EQ(failed["response_snippet"], "bad payload");
+  EXPECT_EQ(failed["error"], "HTTP 400 from the receiver");
+  json thrower = create({{"name", "thrower"}, {"settings", {{"script", {"throw"}}}}});
+  json retrying = service_->test(thrower["id"]);
+  EXPECT_EQ(retrying["status"], "retrying");
+  EXPECT_NE(retrying["error"].get<std::string>().find("scripted failure"), std::string::npos);
+  ASSERT_TRUE(waitStatus(thrower["id"], "delivered", 1)) << "a failed test is retried like any delivery";
+  EXPECT_EQ(expectError([&] { service_->test(999); }).kind(), NotificationError::Kind::NotFound);
+}
+
+TEST_F(NotificationServiceTest, RedeliverSendsTheSameNotificationAgain) {
+  start();
+  json p = create({});
+  publish("print_complete");
+  ASSERT_TRUE(waitStatus(p["id"], "delivered", 1));
+  json first = log(p["id"])[0];
+  json again = service_->redeliver(first["id"]);
+  EXPECT_EQ(again["status"], "pending");
+  EXPECT_EQ(again["redelivery_of"], first["id"]);
+  ASSERT_TRUE(waitStatus(p["id"], "delivered", 2));
+  auto sends = waitSentTo(instanceOf(p), 2);
+  ASSERT_EQ(sends.size(), 2u);
+  EXPECT_EQ(sends[0].notification, sends[1].notification) << "same id, so the same webhook-id";
+  EXPECT_EQ(expectError([&] { service_->redeliver(987654); }).kind(), NotificationError::Kind::NotFound);
+
+  json slow = create({{"name", "slow"}, {"settings", {{"script", {"retry"}}}}});
+  settings_.engine.retry.schedule_ms = {0, 100};
+  publish("print_failed");
+  ASSERT_TRUE(waitStatus(slow["id"], "retrying", 1));
+  NotificationError pending = expectError([&] { service_->redeliver(log(slow["id"])[0]["id"]); });
+  EXPECT_EQ(pending.kind(), NotificationError::Kind::Conflict);
+  EXPECT_EQ(pending.code(), "delivery_pending");
+}
+
+TEST_F(NotificationServiceTest, RotatingTheSecretKeepsThePreviousOneForTheGracePeriod) {
+  start();
+  json p = create({});
+  const std::string first = p["secret"];
+  json rotated = service_->rotateSecret(p["id"], {{"grace_period_s", 60}});
+  const std::string second = rotated["secret"];
+  EXPECT_NE(first, second);
+  EXPECT_EQ(second.rfind("whsec_", 0), 0u);
+  EXPECT_TRUE(rotated["previous_secret_expires_at"].is_string());
+  EXPECT_EQ(rotated["provider"]["settings"]["secret"], "********");
+  EXPECT_EQ(rotated["provider"]["settings"]["previous_secret"], "********");
+  service_->test(p["id"]);
+  ASSERT_EQ(waitSentTo(instanceOf(p), 1).size(), 1u);
+  EXPECT_EQ(sent()[0].secret, second);
+  EXPECT_EQ(sent()[0].previous_secret, first);
+  const std::string read = service_->get(p["id"]).dump();
+  EXPECT_EQ(read.find(second.substr(6)), std::string::npos);
+  EXPECT_EQ(read.find(first.substr(6)), std::string::npos);
+
+  json immediate = service_->rotateSecret(p["id"], json::object());
+  EXPECT_TRUE(immediate["previous_secret_expires_at"].is_string()) << "default grace 86400 s";
+  json no_grace = service_->rotateSecret(p["id"], {{"grace_period_s", 0}});
+  EXPECT_EQ(no_grace["previous_secret_expires_at"], nullptr);
+  EXPECT_FALSE(no_grace["provider"]["settings"].contains("previous_secret"));
+  EXPECT_EQ(expectError([&] { service_->rotateSecret(p["id"], {{"grace_period_s", -1}}); }).code(),
+            "invalid_grace_period");
+}
+
+TEST_F(NotificationServiceTest, UpdateAndRemove) {
+  start();
+  json p = create({{"name", "before"}});
+  const int64_t id = p["id"];
+  json changed = service_->update(id, {{"name", "after"}, {"events", {"print_failed"}}, {"printer_ids", {1, 2}}});
+  EXPECT_EQ(changed["name"], "after");
+  EXPECT_EQ(changed["events"], json({"print_failed"}));
+  EXPECT_EQ(changed["printer_ids"], json({1, 2}));
+  // A refused settings change changes nothing: the old instance still delivers.
+  NotificationError refused = expectError([&] { service_->update(id, {{"settings", {{"refuse", true}}}}); });
+  EXPECT_EQ(refused.code(), "invalid_settings");
+  EXPECT_EQ(service_->test(id)["status"], "delivered");
+  EXPECT_EQ(expectError([&] { service_->update(id, {{"type", "other"}}); }).code(), "unknown_field");
+  // Sending the mask back keeps the secret; a real change re-creates the instance.
+  service_->update(id, {{"settings", {{"secret", "********"}, {"script", {"fail"}}}}});
+  EXPECT_EQ(service_->test(id)["status"], "failed");
+  EXPECT_EQ(waitSentTo(instanceOf(p), 3).back().secret, p["secret"]);
+  // Back to every event.
+  EXPECT_EQ(service_->update(id, {{"events", nullptr}})["events"], nullptr);
+
+  service_->remove(id);
+  EXPECT_EQ(expectError([&] { service_->get(id); }).kind(), NotificationError::Kind::NotFound);
+  EXPECT_EQ(expectError([&] { service_->deliveries(id, std::nullopt, 10, 0); }).kind(),
+            NotificationError::Kind::NotFound);
+  EXPECT_TRUE(host_->instancesOfKind(BB_KIND_NOTIFIER).empty());
+  json next = create({});
+  EXPECT_GT(next["id"].get<int64_t>(), id) << "ids are never reused";
+}
+
+TEST_F(NotificationServiceTest, DisablingByHandCancelsWhatWaits) {
+  start();
+  json p = create({{"settings", {{"default", "retry"}}}});
+  settings_.engine.retry.schedule_ms = {0, 100};
+  publish("print_started");
+  ASSERT_TRUE(waitStatus(p["id"], "retrying", 1));
+  service_->update(p["id"], {{"enabled", false}});
+  ASSERT_TRUE(waitStatus(p["id"], "cancelled", 1));
+  EXPECT_EQ(log(p["id"])[0]["error"], "the provider was disabled by a user");
+}
+
+TEST_F(NotificationServiceTest, PendingDeliveriesSurviveARestartAndKeepTheirId) {
+  settings_.engine.retry.schedule_ms = {0, 60000};
+  start();
+  json p = create({{"settings", {{"default", "retry"}}}});
+  const int64_t id = p["id"];
+  for (const char* type : {"print_started", "print_progress", "print_complete"}) {
+    publish(type);
+  }
+  ASSERT_TRUE(waitStatus(id, "retrying", 3));
+  std::vector<std::string> ids_before;
+  for (const Sent& s : waitSentTo(instanceOf(p), 3)) {
+    ids_before.push_back(s.notification["id"]);
+  }
+  shutdown();
+
+  // The receiver is fixed meanwhile; the retries come due.
+  ProviderStore store(core_.database());
+  ProviderRecord record = *store.find(id);
+  record.settings["default"] = "ok";
+  store.update(record);
+  offset_ms_ = 61000;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    sent_.clear();
+  }
+  start();
+  ASSERT_TRUE(waitStatus(id, "delivered", 3));
+  std::vector<std::string> ids_after;
+  for (const Sent& s : waitSentTo(instanceOf(p), 3)) {
+    ids_after.push_back(s.notification["id"]);
+  }
+  std::sort(ids_before.begin(), ids_before.end());
+  std::sort(ids_after.begin(), ids_after.end());
+  EXPECT_EQ(ids_after, ids_before) << "each delivered once more, with the same id";
+  EXPECT_EQ(log(id)[0]["attempts"], 2);
+}
+
+TEST_F(NotificationServiceTest, ProvidersDeclaredInYaml) {
+  start("      instances:\n"
+        "        - id: night-desk\n"
+        "          name: Night desk\n"
+        "          settings: { default: ok }\n"
+        "          events: [print_failed, printer_error]\n"
+        "          quiet_hours: { start: \"22:00\", end: \"07:00\", timezone: Europe/Berlin }\n");
+  json list = service_->list();
+  ASSERT_EQ(list.size(), 1u);
+  json p = list[0];
+  EXPECT_EQ(p["source"], "config");
+  EXPECT_EQ(p["name"], "Night desk");
+  EXPECT_EQ(p["instance_id"], "night-desk");
+  EXPECT_EQ(p["events"], json({"print_failed", "printer_error"}));
+  EXPECT_EQ(p["quiet_hours"]["timezone"], "Europe/Berlin");
+  const int64_t id = p["id"];
+  for (auto attempt : {std::function<void()>([&] { service_->update(id, {{"name", "x"}}); }),
+                       std::function<void()>([&] { service_->remove(id); }),
+                       std::function<void()>([&] { service_->rotateSecret(id, json::object()); })}) {
+    NotificationError e = expectError(attempt);
+    EXPECT_EQ(e.kind(), NotificationError::Kind::Conflict);
+    EXPECT_EQ(e.code(), "declared_in_config");
+  }
+  EXPECT_EQ(service_->test(id)["status"], "delivered");
+  // Same id after a restart.
+  shutdown();
+  start("      instances:\n        - id: night-desk\n");
+  ASSERT_EQ(service_->list().size(), 1u);
+  EXPECT_EQ(service_->list()[0]["id"], id);
+  EXPECT_EQ(service_->list()[0]["events"], nullptr);
+}
+
+TEST_F(NotificationServiceTest, YamlProblemsTheSchemaCannotSeeStopStartWithTheLine) {
+  try {
+    start("      instances:\n"
+          "        - id: a\n"
+          "          quiet_hours: { start: \"22:00\", end: \"07:00\", timezone: Mars/Base }\n"
+          "        - id: provider-7\n");
+    FAIL() << "started";
+  } catch (const config::ConfigException& e) {
+    ASSERT_EQ(e.errors().size(), 2u);
+    EXPECT_EQ(e.errors()[0].line, 9); // the quiet_hours line
+    EXPECT_EQ(e.errors()[0].path, "plugins.load[0].instances[0].quiet_hours");
+    EXPECT_NE(e.errors()[0].message.find("unknown time zone 'Mars/Base'"), std::string::npos);
+    EXPECT_EQ(e.errors()[1].path, "plugins.load[0].instances[1].id");
+    EXPECT_NE(e.errors()[1].message.find("reserved"), std::string::npos);
+  }
+}
+
+TEST_F(NotificationServiceTest, TypesAndEventsDescribeThemselves) {
+  start();
+  json types = service_->types();
+  ASSERT_EQ(types.size(), 1u);
+  EXPECT_EQ(types[0]["type"], "scripted");
+  EXPECT_EQ(types[0]["plugin"], "notifier.scripted");
+  EXPECT_TRUE(types[0]["settings_schema"]["properties"].contains("script"));
+  EXPECT_EQ(types[0]["generated_secrets"], json({"secret"}));
+  json events = service_->events();
+  ASSERT_EQ(events.size(), 13u);
+  for (const json& e : events) {
+    EXPECT_EQ(e["sample"]["event"], e["event"]);
+    EXPECT_TRUE(e["sample"]["data"].is_object());
+    EXPECT_FALSE(e["description"].get<std::string>().empty());
+  }
+}
+
+} // namespace
+} // namespace bambuddy::notifications
