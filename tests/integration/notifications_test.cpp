@@ -111,8 +111,9 @@ protected:
   }
 
   void start(const std::string& extra = "") {
-    server_ = std::make_unique<ServerProcess>(serverBinary(), std::vector<std::string>{"--config", config(extra)},
-                                              std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
+    server_ = std::make_unique<ServerProcess>(
+        serverBinary(), std::vector<std::string>{"--config", config(extra)},
+        std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
     ASSERT_TRUE(server_->waitReady()) << server_->log();
   }
 
@@ -141,7 +142,8 @@ protected:
   }
 
   // Polls the provider's delivery log until `check` holds.
-  json waitLog(const json& provider, const std::function<bool(const json&)>& check, int64_t deadline_ms = 15000) {
+  json waitLog(const json& provider, const std::function<bool(const json&)>& check,
+               int64_t deadline_ms = 15000) {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
     Answer last;
     while (std::chrono::steady_clock::now() < until) {
@@ -164,8 +166,9 @@ protected:
   }
 
   void simPrint(const std::string& filename, int estimated_s = 600) {
-    Answer a = api("POST", "/api/v1/sim/sim-a/actions",
-                   json{{"action", "start_print"}, {"filename", filename}, {"estimated_time_s", estimated_s}});
+    Answer a =
+        api("POST", "/api/v1/sim/sim-a/actions",
+            json{{"action", "start_print"}, {"filename", filename}, {"estimated_time_s", estimated_s}});
     ASSERT_EQ(a.status, 200) << a.raw;
   }
 
@@ -225,9 +228,9 @@ TEST_F(NotificationsTest, SecretShownOnceAndTheTestWebhookIsSignedAsStandardWebh
   const int64_t ts = std::stoll(got.header("webhook-timestamp"));
   EXPECT_LE(std::llabs(ts - static_cast<int64_t>(std::time(nullptr))), 60);
   EXPECT_TRUE(signatureValid(got, secret)) << got.header("webhook-signature");
-  EXPECT_FALSE(signatureValid(got, "whsec_" + base64Encode(reinterpret_cast<const unsigned char*>(
-                                                                 "another secret of 32 bytes......"),
-                                                             32)))
+  EXPECT_FALSE(signatureValid(
+      got, "whsec_" +
+               base64Encode(reinterpret_cast<const unsigned char*>("another secret of 32 bytes......"), 32)))
       << "the check really checks";
   EXPECT_EQ(server_->log().find(key_text), std::string::npos) << "the secret is never logged";
 
@@ -238,28 +241,34 @@ TEST_F(NotificationsTest, SecretShownOnceAndTheTestWebhookIsSignedAsStandardWebh
   ASSERT_EQ(api("POST", path(created, "/test")).body["status"], "delivered");
   ASSERT_TRUE(rx.waitForRequests(2, 5000));
   EXPECT_TRUE(signatureValid(rx.requests()[1], fresh));
-  EXPECT_TRUE(signatureValid(rx.requests()[1], secret)) << "old receivers keep working during the grace period";
+  EXPECT_TRUE(signatureValid(rx.requests()[1], secret))
+      << "old receivers keep working during the grace period";
   EXPECT_EQ(api("GET", path(created)).raw.find(fresh.substr(6)), std::string::npos);
 }
 
 TEST_F(NotificationsTest, BadSettingsAreRefusedPreciselyAndNothingIsStored) {
-  Answer no_url = api("POST", "/api/v1/notifications", json{{"type", "webhook"}, {"name", "x"}, {"settings", json::object()}});
+  Answer no_url = api("POST", "/api/v1/notifications",
+                      json{{"type", "webhook"}, {"name", "x"}, {"settings", json::object()}});
   EXPECT_EQ(no_url.status, 400) << no_url.raw;
   EXPECT_EQ(no_url.body["code"], "invalid_settings");
   EXPECT_EQ(no_url.body["detail"], "settings.url: required") << no_url.raw;
-  Answer wrong_type =
-      api("POST", "/api/v1/notifications", json{{"type", "webhook"}, {"name", "x"}, {"settings", {{"url", 5}}}});
+  Answer wrong_type = api("POST", "/api/v1/notifications",
+                          json{{"type", "webhook"}, {"name", "x"}, {"settings", {{"url", 5}}}});
   EXPECT_EQ(wrong_type.status, 400);
   EXPECT_EQ(wrong_type.body["errors"][0]["path"], "settings.url") << wrong_type.raw;
-  Answer refused = api("POST", "/api/v1/notifications",
-                       json{{"type", "webhook"}, {"name", "x"}, {"settings", {{"url", "gopher://example/"}}}});
+  Answer refused =
+      api("POST", "/api/v1/notifications",
+          json{{"type", "webhook"}, {"name", "x"}, {"settings", {{"url", "gopher://example/"}}}});
   EXPECT_EQ(refused.status, 400) << refused.raw;
   EXPECT_EQ(refused.body["detail"].get<std::string>().rfind("settings: ", 0), 0u) << refused.raw;
   Answer unknown = api("POST", "/api/v1/notifications", json{{"type", "pager"}, {"name", "x"}});
   EXPECT_EQ(unknown.status, 400);
-  EXPECT_NE(unknown.body["detail"].get<std::string>().find("loaded: webhook"), std::string::npos) << unknown.raw;
+  EXPECT_NE(unknown.body["detail"].get<std::string>().find("loaded: webhook"), std::string::npos)
+      << unknown.raw;
   Answer bad_event = api("POST", "/api/v1/notifications",
-                         json{{"type", "webhook"}, {"name", "x"}, {"events", {"print_done"}},
+                         json{{"type", "webhook"},
+                              {"name", "x"},
+                              {"events", {"print_done"}},
                               {"settings", {{"url", "http://127.0.0.1:1/"}}}});
   EXPECT_EQ(bad_event.status, 400);
   EXPECT_EQ(bad_event.body["code"], "invalid_events");
@@ -288,9 +297,10 @@ TEST_F(NotificationsTest, TypesAndEventsAreListed) {
     names.insert(e["event"].get<std::string>());
     EXPECT_EQ(e["sample"]["event"], e["event"]);
   }
-  for (const char* n : {"print_started", "print_progress", "print_complete", "print_failed", "printer_offline",
-                        "printer_error", "print_paused", "print_resumed", "print_cancelled", "printer_online",
-                        "queue_item_added", "queue_item_started", "test"}) {
+  for (const char* n :
+       {"print_started", "print_progress", "print_complete", "print_failed", "printer_offline",
+        "printer_error", "print_paused", "print_resumed", "print_cancelled", "printer_online",
+        "queue_item_added", "queue_item_started", "test"}) {
     EXPECT_EQ(names.count(n), 1u) << n;
   }
 }
@@ -343,7 +353,8 @@ TEST_F(NotificationsTest, GoneDisablesTheProviderWithTheReasonShown) {
   EXPECT_EQ(result.body["http_status"], 410);
   Answer provider = api("GET", path(p));
   EXPECT_EQ(provider.body["enabled"], false);
-  EXPECT_NE(provider.body["disabled_reason"].get<std::string>().find("410 Gone"), std::string::npos) << provider.raw;
+  EXPECT_NE(provider.body["disabled_reason"].get<std::string>().find("410 Gone"), std::string::npos)
+      << provider.raw;
   EXPECT_TRUE(provider.body["disabled_at"].is_string());
   json items = api("GET", path(p, "/deliveries")).body["items"];
   EXPECT_TRUE(items[0]["history"][0]["provider_disabled"].is_string()) << items.dump();
@@ -391,7 +402,8 @@ TEST_F(NotificationsTest, PendingDeliveriesSurviveKillMinus9AndAreDeliveredAfter
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  EXPECT_EQ(delivered_ids, sent_ids) << "each pending delivery arrives after the restart, with its webhook-id";
+  EXPECT_EQ(delivered_ids, sent_ids)
+      << "each pending delivery arrives after the restart, with its webhook-id";
   json items = waitLog(p, [](const json& items) { return countStatus(items, "delivered") == 3; });
   EXPECT_EQ(items.size(), 3u);
 }
@@ -412,8 +424,9 @@ TEST_F(NotificationsTest, ADeadReceiverDoesNotDelayHealthyOnes) {
     ASSERT_TRUE(waitForEvent(*rx, "print_complete", 10000));
   }
   const auto elapsed = std::chrono::steady_clock::now() - t0;
-  EXPECT_LT(elapsed, std::chrono::milliseconds(2900)) << "every healthy receiver had the whole print before the "
-                                                         "dead one's first attempt even timed out";
+  EXPECT_LT(elapsed, std::chrono::milliseconds(2900))
+      << "every healthy receiver had the whole print before the "
+         "dead one's first attempt even timed out";
   json dead_log = api("GET", path(dead_provider, "/deliveries")).body["items"];
   EXPECT_EQ(countStatus(dead_log, "delivered"), 0u);
   for (auto& rx : healthy) {
@@ -461,13 +474,14 @@ TEST_F(NotificationsTest, DeliveryLogPagesAndRedeliverKeepsTheWebhookId) {
 
 TEST_F(NotificationsTest, SimulatedPrintArrivesAsStartedProgressCompleteInOrder) {
   HttpReceiver rx;
-  json p = createWebhook("print events", rx,
-                         {{"events", {"print_started", "print_progress", "print_complete"}}, {"printer_ids", {1}}});
+  json p = createWebhook(
+      "print events", rx,
+      {{"events", {"print_started", "print_progress", "print_complete"}}, {"printer_ids", {1}}});
   simPrint("benchy.3mf");
   ASSERT_TRUE(waitForEvent(rx, "print_complete"));
   std::vector<std::string> got = events(rx);
-  EXPECT_EQ(got, (std::vector<std::string>{"print_started", "print_progress", "print_progress", "print_progress",
-                                           "print_complete"}));
+  EXPECT_EQ(got, (std::vector<std::string>{"print_started", "print_progress", "print_progress",
+                                           "print_progress", "print_complete"}));
   std::vector<int> milestones;
   for (const ReceivedRequest& r : rx.requests()) {
     json body = json::parse(r.body);
@@ -494,11 +508,14 @@ TEST_F(NotificationsTest, YamlProviderIsReadOnlyOverRest) {
   std::string text = readFile(yaml);
   const std::string entry = "    - name: notifier.webhook\n";
   text.replace(text.find(entry), entry.size(),
-               entry + "      instances:\n        - id: from-yaml\n          name: From YAML\n          settings: {url: \"" +
+               entry +
+                   "      instances:\n        - id: from-yaml\n          name: From YAML\n          "
+                   "settings: {url: \"" +
                    rx.url("/yaml") + "\"}\n          events: [test]\n");
   dir_.write("bambuddy.yaml", text);
-  server_ = std::make_unique<ServerProcess>(serverBinary(), std::vector<std::string>{"--config", yaml},
-                                            std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
+  server_ =
+      std::make_unique<ServerProcess>(serverBinary(), std::vector<std::string>{"--config", yaml},
+                                      std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
   ASSERT_TRUE(server_->waitReady()) << server_->log();
   Answer list = api("GET", "/api/v1/notifications");
   ASSERT_EQ(list.body["total"], 1) << list.raw;

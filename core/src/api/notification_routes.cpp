@@ -51,7 +51,8 @@ template <class Fn> http::Response guarded(Fn&& fn) {
 template <class Fn> http::Response withId(const http::Request& request, const char* what, Fn&& fn) {
   auto id = parseId(request.params.at("id"));
   if (!id) {
-    return http::Response::error(404, "not_found", std::string("no ") + what + " with id " + request.params.at("id"));
+    return http::Response::error(404, "not_found",
+                                 std::string("no ") + what + " with id " + request.params.at("id"));
   }
   return guarded([&] { return fn(*id); });
 }
@@ -131,7 +132,8 @@ void addNotificationRoutes(http::Router& router, NotificationService& service) {
               }});
 
   router.add({http::Method::Post, base + "/{id}/test", "settings:write", http::RateClass::Write,
-              "Send a test event now and return the delivery result", [&service](const http::Request& request) {
+              "Send a test event now and return the delivery result",
+              [&service](const http::Request& request) {
                 return withId(request, "notification provider",
                               [&](int64_t id) { return http::Response::json(200, service.test(id)); });
               }});
@@ -166,8 +168,8 @@ void addNotificationRoutes(http::Router& router, NotificationService& service) {
                 });
               }});
 
-  router.add({http::Method::Post, base + "/deliveries/{id}/redeliver", "settings:write", http::RateClass::Write,
-              "Send a finished delivery again (same notification, same webhook-id)",
+  router.add({http::Method::Post, base + "/deliveries/{id}/redeliver", "settings:write",
+              http::RateClass::Write, "Send a finished delivery again (same notification, same webhook-id)",
               [&service](const http::Request& request) {
                 return withId(request, "delivery",
                               [&](int64_t id) { return http::Response::json(202, service.redeliver(id)); });

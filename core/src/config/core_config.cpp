@@ -266,9 +266,11 @@ private:
     if (disable != nullptr && disable->is_number()) {
       out.disable_after_failing_ms = static_cast<int64_t>(disable->get<double>() * 1000.0);
     }
-    out.delivery_retention_days = numberOr<int>(section, "delivery_retention_days", out.delivery_retention_days);
+    out.delivery_retention_days =
+        numberOr<int>(section, "delivery_retention_days", out.delivery_retention_days);
     out.workers_per_provider = numberOr<int>(section, "workers_per_provider", out.workers_per_provider);
-    out.max_queued_per_provider = numberOr<int>(section, "max_queued_per_provider", out.max_queued_per_provider);
+    out.max_queued_per_provider =
+        numberOr<int>(section, "max_queued_per_provider", out.max_queued_per_provider);
   }
 
   void instances(const json& item, PluginEntryConfig& entry) {

@@ -77,11 +77,11 @@ struct NotificationsConfig {
 
 struct PluginInstanceConfig {
   std::string id;
-  std::string name; // display name; the id when absent
+  std::string name;                                   // display name; the id when absent
   nlohmann::json settings = nlohmann::json::object(); // {} when absent
+  std::string pointer;                                // "/plugins/load/2/instances/0"
   // Notifier plugins: "events", "printer_ids" and "quiet_hours" as written ({} when none given).
   nlohmann::json routing = nlohmann::json::object();
-  std::string pointer;                                // "/plugins/load/2/instances/0"
 };
 
 struct PluginEntryConfig {

@@ -6,13 +6,16 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
 
 namespace bambuddy::notifications {
 
 namespace {
 
 constexpr const char* kComponent = "notifications";
-constexpr size_t kMaxHistory = 50; // attempts kept per delivery (the default schedule makes 11)
+constexpr size_t kMaxHistory = 50;        // attempts kept per delivery (the default schedule makes 11)
+constexpr size_t kMaxWriteBatch = 500;    // outcomes stored per transaction
+constexpr size_t kMaxQueuedWrites = 5000; // beyond this the workers wait for the writer
 
 struct Outcome {
   int32_t code = BB_DELIVERY_RETRYABLE;
@@ -36,7 +39,8 @@ const char* outcomeName(int32_t code) {
 } // namespace
 
 DeliveryEngine::DeliveryEngine(OutboxStore& outbox, plugins::PluginHost& plugins, Logger& logger,
-                               std::function<int64_t()> clock_ms, EngineSettings settings, ProviderHealth& health)
+                               std::function<int64_t()> clock_ms, EngineSettings settings,
+                               ProviderHealth& health)
     : outbox_(outbox), plugins_(plugins), logger_(logger), clock_ms_(std::move(clock_ms)),
       settings_(std::move(settings)), health_(health), random_(std::random_device{}()) {}
 
@@ -45,6 +49,14 @@ DeliveryEngine::~DeliveryEngine() {
 }
 
 void DeliveryEngine::start() {
+  {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    if (!writer_running_) {
+      writer_running_ = true;
+      writer_stopping_ = false;
+      writer_ = std::thread([this] { writerLoop(); });
+    }
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   if (running_) {
     return;
@@ -84,6 +96,17 @@ void DeliveryEngine::stop() {
   for (std::thread& t : threads) {
     t.join();
   }
+  // Last: the outcomes of the attempts that just finished are stored before the writer ends.
+  {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    writer_stopping_ = true;
+    write_cv_.notify_all();
+  }
+  if (writer_.joinable()) {
+    writer_.join();
+  }
+  std::lock_guard<std::mutex> lock(write_mutex_);
+  writer_running_ = false;
 }
 
 void DeliveryEngine::startLaneThreads(const std::shared_ptr<Lane>& lane) {
@@ -143,7 +166,8 @@ void DeliveryEngine::submit(const DeliveryRow& row) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = lanes_.find(row.provider_id);
   if (it == lanes_.end() || !running_ ||
-      it->second->queue.size() + static_cast<size_t>(it->second->in_flight) >= settings_.max_queued_per_provider) {
+      it->second->queue.size() + static_cast<size_t>(it->second->in_flight) >=
+          settings_.max_queued_per_provider) {
     // No room (or not running): the row waits in the database for the scheduler.
     owned_.erase(row.id);
     if (it != lanes_.end()) {
@@ -188,15 +212,18 @@ void DeliveryEngine::workerLoop(const std::shared_ptr<Lane>& lane) {
     lane->queue.pop_front();
     ++lane->in_flight;
     lock.unlock();
+    bool handed_over = false;
     try {
-      runJob(*lane->slot, job);
+      handed_over = runJob(*lane->slot, job);
     } catch (const std::exception& e) {
       // The row stays pending/retrying; the scheduler tries it again.
       logger_.error(kComponent, "delivery " + std::to_string(job.id) + ": " + e.what());
     }
     lock.lock();
     --lane->in_flight;
-    owned_.erase(job.id);
+    if (!handed_over) {
+      owned_.erase(job.id); // otherwise the writer releases it once the outcome is stored
+    }
     if (lane->starved && lane->queue.size() * 2 < settings_.max_queued_per_provider) {
       lane->starved = false;
       wake_requested_ = true; // room again: fetch what waits in the database
@@ -205,12 +232,13 @@ void DeliveryEngine::workerLoop(const std::shared_ptr<Lane>& lane) {
   }
 }
 
-void DeliveryEngine::runJob(ProviderSlot& slot, Job& job) {
+bool DeliveryEngine::runJob(ProviderSlot& slot, Job& job) {
   std::optional<DeliveryRow> row = job.row ? std::move(job.row) : outbox_.find(job.id);
   if (!row || (row->status != status::kPending && row->status != status::kRetrying)) {
-    return; // cancelled, removed or finished meanwhile
+    return false; // cancelled, removed or finished meanwhile
   }
-  attempt(slot, std::move(*row), false);
+  attempt(slot, std::move(*row), false, nullptr);
+  return true;
 }
 
 DeliveryRow DeliveryEngine::attemptNow(DeliveryRow row, bool ignore_disabled) {
@@ -222,26 +250,37 @@ DeliveryRow DeliveryEngine::attemptNow(DeliveryRow row, bool ignore_disabled) {
       slot = it->second->slot;
     }
   }
-  DeliveryRow out = row;
+  if (!slot) {
+    release(row.id);
+    return row;
+  }
+  auto stored = std::make_shared<std::promise<void>>();
+  std::future<void> done = stored->get_future();
+  DeliveryRow out;
   try {
-    if (slot) {
-      out = attempt(*slot, std::move(row), ignore_disabled);
-    }
+    out = attempt(*slot, std::move(row), ignore_disabled, [stored] { stored->set_value(); });
   } catch (...) {
-    release(out.id);
+    release(row.id);
     throw;
   }
-  release(out.id);
+  done.wait(); // the caller reads the log right after: answer once the outcome is stored
   return out;
 }
 
-DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled) {
+DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled,
+                                    std::function<void()> done) {
   if (!ignore_disabled && !slot.enabled.load()) {
     row.status = status::kCancelled;
     row.next_attempt_at_ms = 0;
     row.error = "the provider is disabled";
     row.updated_at_ms = clock_ms_();
-    outbox_.save(row);
+    const int64_t id = row.id;
+    persist(row, [this, id, done] {
+      release(id);
+      if (done) {
+        done();
+      }
+    });
     return row;
   }
   const int64_t started_ms = clock_ms_();
@@ -283,13 +322,14 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
   row.http_status = outcome.http_status;
   row.response_snippet = outcome.snippet;
   row.error = outcome.error;
-  nlohmann::json entry = {{"attempt", row.attempts},
-                          {"at", formatUtcMs(started_ms)},
-                          {"duration_ms", duration_ms},
-                          {"outcome", outcomeName(outcome.code)},
-                          {"http_status", outcome.http_status > 0 ? nlohmann::json(outcome.http_status)
-                                                                  : nlohmann::json(nullptr)},
-                          {"error", outcome.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(outcome.error)}};
+  nlohmann::json entry = {
+      {"attempt", row.attempts},
+      {"at", formatUtcMs(started_ms)},
+      {"duration_ms", duration_ms},
+      {"outcome", outcomeName(outcome.code)},
+      {"http_status",
+       outcome.http_status > 0 ? nlohmann::json(outcome.http_status) : nlohmann::json(nullptr)},
+      {"error", outcome.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(outcome.error)}};
   if (outcome.retry_after_ms > 0) {
     entry["retry_after_ms"] = outcome.retry_after_ms;
   }
@@ -320,8 +360,8 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
 
   std::optional<std::string> disable;
   try {
-    disable = health_.attemptFinished(slot.id, row.id, outcome.code == BB_DELIVERY_DELIVERED, outcome.http_status,
-                                      outcome.error, now);
+    disable = health_.attemptFinished(slot.id, row.id, outcome.code == BB_DELIVERY_DELIVERED,
+                                      outcome.http_status, outcome.error, now);
   } catch (const std::exception& e) {
     logger_.error(kComponent, std::string("provider health update failed: ") + e.what());
   }
@@ -338,13 +378,20 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
     row.history.erase(row.history.begin());
   }
   row.updated_at_ms = now;
-  outbox_.save(row);
-
-  if (disable) {
-    cancelPending(slot.id, "provider disabled: " + *disable);
-  } else if (row.status == status::kRetrying) {
-    wakeAt(row.next_attempt_at_ms);
-  }
+  const int64_t id = row.id;
+  const int64_t provider_id = slot.id;
+  const int64_t retry_at = row.status == status::kRetrying ? row.next_attempt_at_ms : 0;
+  persist(row, [this, id, provider_id, retry_at, disable, done] {
+    if (disable) {
+      cancelPending(provider_id, "provider disabled: " + *disable);
+    } else if (retry_at > 0) {
+      wakeAt(retry_at);
+    }
+    release(id);
+    if (done) {
+      done();
+    }
+  });
   logger_.debug(kComponent, "delivery " + std::to_string(row.id) + " (" + row.event_type + ") to provider " +
                                 std::to_string(slot.id) + ": attempt " + std::to_string(row.attempts) + " " +
                                 outcomeName(outcome.code) + " -> " + row.status);
@@ -353,6 +400,60 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
                                  std::to_string(slot.id) + " failed: " + row.error);
   }
   return row;
+}
+
+void DeliveryEngine::persist(DeliveryRow row, std::function<void()> after) {
+  std::unique_lock<std::mutex> lock(write_mutex_);
+  if (!writer_running_) {
+    lock.unlock();
+    try {
+      outbox_.save(row);
+    } catch (const std::exception& e) {
+      logger_.error(kComponent, "storing delivery " + std::to_string(row.id) + " failed: " + e.what());
+    }
+    after();
+    return;
+  }
+  written_cv_.wait(lock, [&] { return writes_.size() < kMaxQueuedWrites || writer_stopping_; });
+  writes_.push_back(Write{std::move(row), std::move(after)});
+  write_cv_.notify_one();
+}
+
+void DeliveryEngine::writerLoop() {
+  std::unique_lock<std::mutex> lock(write_mutex_);
+  while (true) {
+    write_cv_.wait(lock, [&] { return writer_stopping_ || !writes_.empty(); });
+    if (writes_.empty()) {
+      return; // stopping, and everything is stored
+    }
+    std::vector<Write> batch;
+    while (!writes_.empty() && batch.size() < kMaxWriteBatch) {
+      batch.push_back(std::move(writes_.front()));
+      writes_.pop_front();
+    }
+    written_cv_.notify_all();
+    lock.unlock();
+    std::vector<DeliveryRow> rows;
+    rows.reserve(batch.size());
+    for (const Write& w : batch) {
+      rows.push_back(w.row);
+    }
+    try {
+      outbox_.saveMany(rows);
+    } catch (const std::exception& e) {
+      // The rows keep their previous state (pending/retrying): they are attempted again later.
+      logger_.error(kComponent,
+                    "storing " + std::to_string(rows.size()) + " delivery outcome(s) failed: " + e.what());
+    }
+    for (Write& w : batch) {
+      try {
+        w.after();
+      } catch (const std::exception& e) {
+        logger_.error(kComponent, std::string("after storing a delivery: ") + e.what());
+      }
+    }
+    lock.lock();
+  }
 }
 
 void DeliveryEngine::schedulerLoop() {
@@ -423,7 +524,8 @@ void DeliveryEngine::scanOnce() {
   }
   std::optional<int64_t> next = outbox_.nextDueAfter(now);
   std::lock_guard<std::mutex> lock(mutex_);
-  db_wake_ms_ = std::min(next.value_or(std::numeric_limits<int64_t>::max()), now + settings_.rescan_interval_ms);
+  db_wake_ms_ =
+      std::min(next.value_or(std::numeric_limits<int64_t>::max()), now + settings_.rescan_interval_ms);
 }
 
 void DeliveryEngine::maybeTrim(int64_t now_ms) {
@@ -436,7 +538,8 @@ void DeliveryEngine::maybeTrim(int64_t now_ms) {
   }
   int64_t removed = outbox_.trim(now_ms - settings_.retention_ms);
   if (removed > 0) {
-    logger_.info(kComponent, "removed " + std::to_string(removed) + " deliveries older than the retention time");
+    logger_.info(kComponent,
+                 "removed " + std::to_string(removed) + " deliveries older than the retention time");
   }
 }
 

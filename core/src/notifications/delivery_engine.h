@@ -4,9 +4,13 @@
 // the outbox for due retries and for what a crash or restart left pending, waking exactly when the
 // next retry is due.
 //
+// Outcomes are stored by one writer thread in batches (one transaction for everything that finished
+// meanwhile), so ten busy providers do not queue up behind ten separate commits.
+//
 // At-least-once: a row stays pending/retrying in the database until an attempt's outcome is
-// stored, so work that was queued or in flight when the process died is sent after the restart
-// (the same notification body, so the same webhook-id).
+// stored, and a delivery stays claimed (never picked up twice) until then, so work that was queued
+// or in flight when the process died is sent after the restart (the same notification body, so
+// the same webhook-id).
 #pragma once
 
 #include "notifications/outbox_store.h"
@@ -40,11 +44,11 @@ namespace bambuddy::notifications {
 
 struct EngineSettings {
   RetryPolicy retry;
-  int64_t attempt_timeout_ms = 30000; // the deadline handed to the plugin for one attempt
-  int workers_per_provider = 1;       // 1 keeps a provider's notifications in event order
-  size_t max_queued_per_provider = 1000; // more waits in the database until the lane has room
+  int64_t attempt_timeout_ms = 30000;                    // the deadline handed to the plugin for one attempt
+  int workers_per_provider = 1;                          // 1 keeps a provider's notifications in event order
+  size_t max_queued_per_provider = 1000;                 // more waits in the database until the lane has room
   int64_t retention_ms = int64_t{30} * 24 * 3600 * 1000; // finished rows older than this are deleted
-  int64_t rescan_interval_ms = 60000; // safety net: scan the outbox at least this often
+  int64_t rescan_interval_ms = 60000;                    // safety net: scan the outbox at least this often
   int64_t trim_interval_ms = 3600000;
 };
 
@@ -68,7 +72,8 @@ public:
   // Returns the reason when the provider must be disabled because of this attempt (410 Gone, or
   // failing for too long); the engine then cancels its pending deliveries.
   virtual std::optional<std::string> attemptFinished(int64_t provider_id, int64_t delivery_id, bool delivered,
-                                                     int http_status, const std::string& error, int64_t now_ms) = 0;
+                                                     int http_status, const std::string& error,
+                                                     int64_t now_ms) = 0;
 };
 
 class DeliveryEngine {
@@ -123,9 +128,20 @@ private:
     std::vector<std::thread> threads;
   };
 
+  struct Write {
+    DeliveryRow row;
+    std::function<void()> after; // runs once the row is committed (or the write failed)
+  };
+
   void workerLoop(const std::shared_ptr<Lane>& lane);
-  void runJob(ProviderSlot& slot, Job& job);
-  DeliveryRow attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled);
+  // True when the row went to the writer (which then releases it); false when there was nothing to do.
+  bool runJob(ProviderSlot& slot, Job& job);
+  // Makes one attempt and hands the outcome to the writer; once it is stored the claim on the row
+  // is released, a retry scheduled or the provider's other deliveries cancelled, then `done` runs.
+  DeliveryRow attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled, std::function<void()> done);
+  // Queues a row for the writer; waits while the writer is far behind (back-pressure).
+  void persist(DeliveryRow row, std::function<void()> after);
+  void writerLoop();
   void schedulerLoop();
   void scanOnce();
   void maybeTrim(int64_t now_ms);
@@ -145,14 +161,23 @@ private:
   bool running_ = false;
   bool stopping_ = false;
   bool wake_requested_ = false;
-  int64_t hinted_wake_ms_ = std::numeric_limits<int64_t>::max(); // lowest due time announced since the last scan
-  int64_t db_wake_ms_ = std::numeric_limits<int64_t>::max();     // next due time the last scan found
+  int64_t hinted_wake_ms_ =
+      std::numeric_limits<int64_t>::max();                   // lowest due time announced since the last scan
+  int64_t db_wake_ms_ = std::numeric_limits<int64_t>::max(); // next due time the last scan found
   int64_t last_trim_ms_ = 0;
   std::condition_variable scheduler_cv_;
   std::thread scheduler_;
 
   std::mutex random_mutex_;
   std::mt19937_64 random_;
+
+  std::mutex write_mutex_;
+  std::condition_variable write_cv_;   // the writer: rows queued, or stop
+  std::condition_variable written_cv_; // persist(): room in the queue again
+  std::deque<Write> writes_;
+  bool writer_running_ = false;
+  bool writer_stopping_ = false;
+  std::thread writer_;
 };
 
 } // namespace bambuddy::notifications

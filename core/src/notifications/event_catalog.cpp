@@ -28,7 +28,8 @@ json printData(json extra) {
 
 std::vector<EventInfo> build() {
   return {
-      {"print_started", "A printer started a print (it went from idle to preparing or printing, or reported a new job).",
+      {"print_started",
+       "A printer started a print (it went from idle to preparing or printing, or reported a new job).",
        printData({{"status", "printing"}, {"archive_id", 12}})},
       {"print_progress",
        "A print passed a progress milestone (default 25, 50 and 75 %, setting printers.progress_milestones); "
@@ -77,7 +78,8 @@ std::vector<EventInfo> build() {
         {"status", "offline"},
         {"offline_since", "2024-01-15T15:02:10Z"},
         {"error", "connection lost: no answer from 192.168.1.50:8883"}}},
-      {"printer_online", "A printer announced offline is reachable again.",
+      {"printer_online",
+       "A printer announced offline is reachable again.",
        {{"printer", "Workshop X1C"}, {"printer_id", 1}, {"status", "online"}}},
       {"printer_error",
        "A new error appeared on a printer (Bambu HMS); each error once while it stays active.",
@@ -90,7 +92,8 @@ std::vector<EventInfo> build() {
           {"severity", "serious"},
           {"module", "mc"},
           {"message", "The nozzle temperature is abnormal; the heater may be open-circuited."}}}}},
-      {"queue_item_added", "An item was added to the print queue.",
+      {"queue_item_added",
+       "An item was added to the print queue.",
        {{"queue_item_id", 7},
         {"archive_id", 12},
         {"filename", "benchy.3mf"},
@@ -98,13 +101,15 @@ std::vector<EventInfo> build() {
         {"printer", nullptr},
         {"position", 3},
         {"scheduled_at", nullptr}}},
-      {"queue_item_started", "The queue sent an item to a printer.",
+      {"queue_item_started",
+       "The queue sent an item to a printer.",
        {{"queue_item_id", 7},
         {"archive_id", 12},
         {"filename", "benchy.3mf"},
         {"printer_id", 1},
         {"printer", "Workshop X1C"}}},
-      {"test", "Sent on demand by POST /api/v1/notifications/{id}/test to check a provider.",
+      {"test",
+       "Sent on demand by POST /api/v1/notifications/{id}/test to check a provider.",
        {{"message", "Test notification from Bambuddy"}, {"provider", "Home Assistant"}, {"provider_id", 3}}},
   };
 }

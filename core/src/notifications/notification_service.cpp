@@ -33,13 +33,14 @@ NotificationError invalid(const std::string& code, const std::string& message, j
 }
 
 NotificationError notFound(int64_t id) {
-  return NotificationError(Kind::NotFound, "not_found", "no notification provider with id " + std::to_string(id));
+  return NotificationError(Kind::NotFound, "not_found",
+                           "no notification provider with id " + std::to_string(id));
 }
 
 NotificationError declaredInConfig(const ProviderRecord& r) {
   return NotificationError(Kind::Conflict, "declared_in_config",
-                           "this provider is declared in the config file (plugins.load[].instances of " + r.plugin() +
-                               ", id " + r.instance_id + "); change it there and restart");
+                           "this provider is declared in the config file (plugins.load[].instances of " +
+                               r.plugin() + ", id " + r.instance_id + "); change it there and restart");
 }
 
 json timeOrNull(int64_t ms) {
@@ -106,9 +107,9 @@ NotificationSettings settingsFromConfig(const config::CoreConfig& config) {
   return s;
 }
 
-NotificationService::NotificationService(storage::Database& db, plugins::PluginHost& plugins, bus::EventBus& bus,
-                                         Logger& logger, std::function<int64_t()> clock_ms,
-                                         NotificationSettings settings)
+NotificationService::NotificationService(storage::Database& db, plugins::PluginHost& plugins,
+                                         bus::EventBus& bus, Logger& logger,
+                                         std::function<int64_t()> clock_ms, NotificationSettings settings)
     : db_(db), plugins_(plugins), bus_(bus), logger_(logger), clock_ms_(std::move(clock_ms)),
       settings_(std::move(settings)), store_(db), outbox_(db),
       engine_(outbox_, plugins, logger, clock_ms_, settings_.engine, *this) {}
@@ -127,7 +128,8 @@ void NotificationService::listen() {
     if (info.name == "test") {
       continue; // only POST /notifications/{id}/test makes test notifications
     }
-    subscriptions_.push_back(bus_.subscribe(info.name, [this](const bus::Event& e) { route(e); }, this));
+    subscriptions_.push_back(bus_.subscribe(
+        info.name, [this](const bus::Event& e) { route(e); }, this));
   }
 }
 
@@ -185,6 +187,14 @@ void NotificationService::mirrorConfigured(const config::CoreConfig& config) {
   for (const config::PluginEntryConfig& entry : config.plugins) {
     const plugins::LoadedPlugin* plugin = plugins_.find(entry.name);
     if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_NOTIFIER) {
+      for (const config::PluginInstanceConfig& instance : entry.instances) {
+        if (plugin != nullptr && !instance.routing.empty()) {
+          logger_.warn(kComponent,
+                       "plugins.load[].instances '" + instance.id + "' of " + entry.name +
+                           ": events, printer_ids and quiet_hours apply to notifier plugins only; "
+                           "ignored");
+        }
+      }
       continue;
     }
     if (!isNotifierPlugin(plugin)) {
@@ -235,8 +245,9 @@ void NotificationService::mirrorConfigured(const config::CoreConfig& config) {
       c.created_at_ms = c.updated_at_ms = now;
       ProviderRecord stored = store_.insert(c);
       kept.push_back(stored.id);
-      logger_.info(kComponent, "provider '" + stored.name + "' (" + stored.plugin() + "/" + stored.instance_id +
-                                   ") from the config file has id " + std::to_string(stored.id));
+      logger_.info(kComponent, "provider '" + stored.name + "' (" + stored.plugin() + "/" +
+                                   stored.instance_id + ") from the config file has id " +
+                                   std::to_string(stored.id));
       continue;
     }
     // The file is the truth for its fields; a restart also re-enables a provider the server
@@ -295,7 +306,8 @@ void NotificationService::routeHeld() {
     held_dropped_ = 0;
   }
   if (dropped > 0) {
-    logger_.warn(kComponent, std::to_string(dropped) + " event(s) before start-up were not routed (too many)");
+    logger_.warn(kComponent,
+                 std::to_string(dropped) + " event(s) before start-up were not routed (too many)");
   }
   for (const bus::Event& event : held) {
     route(event);
@@ -325,7 +337,8 @@ void NotificationService::route(const bus::Event& event) {
     data = json::object();
   }
   const int64_t now = clock_ms_();
-  const int64_t first_delay = settings_.engine.retry.schedule_ms.empty() ? 0 : settings_.engine.retry.schedule_ms[0];
+  const int64_t first_delay =
+      settings_.engine.retry.schedule_ms.empty() ? 0 : settings_.engine.retry.schedule_ms[0];
   const std::string notification =
       makeNotification(event.id, event.type, event.timestamp_ms > 0 ? event.timestamp_ms : now, data)
           .dump(-1, ' ', false, json::error_handler_t::replace);
@@ -347,8 +360,8 @@ void NotificationService::route(const bus::Event& event) {
         const QuietHours& q = *p->record.routing.quiet_hours;
         json qj = q.toJson();
         row.status = status::kSuppressed;
-        row.error = "quiet hours " + qj["start"].get<std::string>() + "-" + qj["end"].get<std::string>() + " " +
-                    q.timezone;
+        row.error = "quiet hours " + qj["start"].get<std::string>() + "-" + qj["end"].get<std::string>() +
+                    " " + q.timezone;
       } else {
         row.status = status::kPending;
         row.next_attempt_at_ms = now + first_delay;
@@ -414,9 +427,11 @@ std::optional<std::string> NotificationService::attemptFinished(int64_t provider
   if (http_status == 410) {
     reason = "the receiver answered 410 Gone (delivery " + std::to_string(delivery_id) + " at " +
              formatUtcSeconds(now_ms) + "): it asked not to be sent anything more";
-  } else if (settings_.disable_after_failing_ms > 0 && now_ms - r.failing_since_ms >= settings_.disable_after_failing_ms) {
+  } else if (settings_.disable_after_failing_ms > 0 &&
+             now_ms - r.failing_since_ms >= settings_.disable_after_failing_ms) {
     reason = "every delivery failed for " + durationText(now_ms - r.failing_since_ms) + " since " +
-             formatUtcSeconds(r.failing_since_ms) + " (last error: " + (error.empty() ? "none given" : error) + ")";
+             formatUtcSeconds(r.failing_since_ms) +
+             " (last error: " + (error.empty() ? "none given" : error) + ")";
   }
   if (reason && r.enabled) {
     r.enabled = false;
@@ -452,8 +467,9 @@ NotificationService::ProviderPtr NotificationService::find(int64_t id) const {
 
 std::string NotificationService::instanceSchema(const std::string& type) const {
   const plugins::LoadedPlugin* plugin = plugins_.find(ProviderRecord::pluginForType(type));
-  return plugin != nullptr && plugin->descriptor().instance_schema != nullptr ? plugin->descriptor().instance_schema
-                                                                               : "";
+  return plugin != nullptr && plugin->descriptor().instance_schema != nullptr
+             ? plugin->descriptor().instance_schema
+             : "";
 }
 
 std::shared_ptr<const TimeZone> NotificationService::zoneFor(const ProviderRouting& routing,
@@ -597,7 +613,8 @@ json NotificationService::events() const {
   for (const EventInfo& info : eventCatalog()) {
     out.push_back({{"event", info.name},
                    {"description", info.description},
-                   {"sample", makeNotification("evt_5f1c2a9b7d3e4f60a1b2c3d4", info.name, 1705329000000, info.sample)}});
+                   {"sample", makeNotification("evt_5f1c2a9b7d3e4f60a1b2c3d4", info.name, 1705329000000,
+                                               info.sample)}});
   }
   return out;
 }
@@ -690,7 +707,8 @@ json NotificationService::create(const json& body) {
   if (!generated.empty()) {
     out["secret"] = generated.begin().value(); // shown once; never again
   }
-  logger_.info(kComponent, "provider " + std::to_string(record.id) + " ('" + record.name + "', " + type + ") added");
+  logger_.info(kComponent,
+               "provider " + std::to_string(record.id) + " ('" + record.name + "', " + type + ") added");
   return out;
 }
 
@@ -829,8 +847,9 @@ json NotificationService::test(int64_t id) {
   row.event_id = event_id;
   row.event_type = "test";
   row.notification =
-      makeNotification(event_id, "test", now,
-                       {{"message", "Test notification from Bambuddy"}, {"provider", name}, {"provider_id", id}})
+      makeNotification(
+          event_id, "test", now,
+          {{"message", "Test notification from Bambuddy"}, {"provider", name}, {"provider_id", id}})
           .dump(-1, ' ', false, json::error_handler_t::replace);
   row.next_attempt_at_ms = now;
   row.created_at_ms = row.updated_at_ms = now;
@@ -847,9 +866,9 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
   if (body.contains("grace_period_s")) {
     const json& g = body["grace_period_s"];
     if (!g.is_number_integer() || g.get<int64_t>() < 0 || g.get<int64_t>() > kMaxGracePeriodS) {
-      throw invalid("invalid_grace_period",
-                    "grace_period_s: must be an integer from 0 to " + std::to_string(kMaxGracePeriodS) +
-                        " (seconds the old secret stays valid)");
+      throw invalid("invalid_grace_period", "grace_period_s: must be an integer from 0 to " +
+                                                std::to_string(kMaxGracePeriodS) +
+                                                " (seconds the old secret stays valid)");
     }
     grace_s = g.get<int64_t>();
   }
@@ -875,7 +894,8 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
   const std::string& field = fields.front();
   const int64_t now = clock_ms_();
   json settings = record.settings;
-  std::string old = settings.contains(field) && settings[field].is_string() ? settings[field].get<std::string>() : "";
+  std::string old =
+      settings.contains(field) && settings[field].is_string() ? settings[field].get<std::string>() : "";
   const std::string fresh = generateWebhookSecret();
   settings[field] = fresh;
   int64_t expires_ms = 0;
@@ -897,9 +917,10 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
     p->record.settings = settings;
     p->record.updated_at_ms = now;
     store_.update(p->record);
-    out = {{"secret", fresh},
-           {"previous_secret_expires_at", expires_ms > 0 ? json(formatUtcSeconds(expires_ms)) : json(nullptr)},
-           {"provider", providerJson(*p)}};
+    out = {
+        {"secret", fresh},
+        {"previous_secret_expires_at", expires_ms > 0 ? json(formatUtcSeconds(expires_ms)) : json(nullptr)},
+        {"provider", providerJson(*p)}};
   }
   logger_.info(kComponent, "provider " + std::to_string(id) + ": signing secret rotated");
   return out;
@@ -913,7 +934,8 @@ json NotificationService::deliveries(int64_t id, const std::optional<std::string
   if (wanted) {
     static const char* kStatuses[] = {status::kPending, status::kRetrying,   status::kDelivered,
                                       status::kFailed,  status::kSuppressed, status::kCancelled};
-    if (std::none_of(std::begin(kStatuses), std::end(kStatuses), [&](const char* s) { return *wanted == s; })) {
+    if (std::none_of(std::begin(kStatuses), std::end(kStatuses),
+                     [&](const char* s) { return *wanted == s; })) {
       throw invalid("invalid_parameter",
                     "status must be one of pending, retrying, delivered, failed, suppressed, cancelled");
     }
@@ -929,7 +951,8 @@ json NotificationService::deliveries(int64_t id, const std::optional<std::string
 json NotificationService::redeliver(int64_t delivery_id) {
   std::optional<DeliveryRow> original = outbox_.find(delivery_id);
   if (!original) {
-    throw NotificationError(Kind::NotFound, "not_found", "no delivery with id " + std::to_string(delivery_id));
+    throw NotificationError(Kind::NotFound, "not_found",
+                            "no delivery with id " + std::to_string(delivery_id));
   }
   ProviderPtr p = find(original->provider_id);
   if (!p) {

@@ -83,7 +83,8 @@ public:
   void remove(int64_t id);
   nlohmann::json test(int64_t id);
   nlohmann::json rotateSecret(int64_t id, const nlohmann::json& body);
-  nlohmann::json deliveries(int64_t id, const std::optional<std::string>& status, size_t limit, size_t offset);
+  nlohmann::json deliveries(int64_t id, const std::optional<std::string>& status, size_t limit,
+                            size_t offset);
   nlohmann::json redeliver(int64_t delivery_id);
 
   // The router's entry point (the bus handler); public for tests.
@@ -97,7 +98,8 @@ private:
   using ProviderPtr = std::shared_ptr<Provider>;
 
   std::optional<std::string> attemptFinished(int64_t provider_id, int64_t delivery_id, bool delivered,
-                                             int http_status, const std::string& error, int64_t now_ms) override;
+                                             int http_status, const std::string& error,
+                                             int64_t now_ms) override;
 
   void mirrorConfigured(const config::CoreConfig& config);
   ProviderPtr adopt(ProviderRecord record); // mutex_ held
@@ -108,7 +110,7 @@ private:
   ProviderRouting parseRouting(const nlohmann::json& body, const ProviderRouting& current);
   nlohmann::json checkSettings(const std::string& type, const nlohmann::json& settings) const;
   void recreateInstance(Provider& p, const nlohmann::json& settings); // p.admin held
-  void persist(const ProviderRecord& record); // mutex_ held
+  void persist(const ProviderRecord& record);                         // mutex_ held
   void routeHeld();
 
   storage::Database& db_;

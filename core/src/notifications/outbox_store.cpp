@@ -90,7 +90,8 @@ nlohmann::json timeOrNull(int64_t ms) {
 } // namespace
 
 bool isFinalStatus(const std::string& s) {
-  return s == status::kDelivered || s == status::kFailed || s == status::kSuppressed || s == status::kCancelled;
+  return s == status::kDelivered || s == status::kFailed || s == status::kSuppressed ||
+         s == status::kCancelled;
 }
 
 std::vector<DeliveryRow> OutboxStore::insert(std::vector<DeliveryRow> rows,
@@ -100,15 +101,15 @@ std::vector<DeliveryRow> OutboxStore::insert(std::vector<DeliveryRow> rows,
   }
   return db_.write([&](soci::session& session) {
     Bound b;
-    soci::statement st = (session.prepare << "INSERT INTO notification_deliveries (" << kColumns
-                                          << ") VALUES (:id, :provider_id, :event_id, :event_type, :notification, "
-                                             ":status, :attempts, :next, :http_status, :error, :snippet, :history, "
-                                             ":redelivery_of, :created, :updated, :delivered)",
-                          soci::use(b.id), soci::use(b.provider_id), soci::use(b.event_id), soci::use(b.event_type),
-                          soci::use(b.notification), soci::use(b.status), soci::use(b.attempts), soci::use(b.next),
-                          soci::use(b.http_status), soci::use(b.error), soci::use(b.snippet), soci::use(b.history),
-                          soci::use(b.redelivery_of), soci::use(b.created), soci::use(b.updated),
-                          soci::use(b.delivered));
+    soci::statement st =
+        (session.prepare << "INSERT INTO notification_deliveries (" << kColumns
+                         << ") VALUES (:id, :provider_id, :event_id, :event_type, :notification, "
+                            ":status, :attempts, :next, :http_status, :error, :snippet, :history, "
+                            ":redelivery_of, :created, :updated, :delivered)",
+         soci::use(b.id), soci::use(b.provider_id), soci::use(b.event_id), soci::use(b.event_type),
+         soci::use(b.notification), soci::use(b.status), soci::use(b.attempts), soci::use(b.next),
+         soci::use(b.http_status), soci::use(b.error), soci::use(b.snippet), soci::use(b.history),
+         soci::use(b.redelivery_of), soci::use(b.created), soci::use(b.updated), soci::use(b.delivered));
     for (DeliveryRow& row : rows) {
       row.id = storage::nextId(session, "notification_deliveries", "notification_deliveries");
       b.from(row);
@@ -127,7 +128,8 @@ std::optional<DeliveryRow> OutboxStore::find(int64_t id) {
   return db_.read([&](soci::session& session) -> std::optional<DeliveryRow> {
     Bound b;
     long long wanted = id;
-    soci::statement st = (session.prepare << "SELECT " << kColumns << " FROM notification_deliveries WHERE id = :id");
+    soci::statement st =
+        (session.prepare << "SELECT " << kColumns << " FROM notification_deliveries WHERE id = :id");
     intoAll(st, b);
     st.exchange(soci::use(wanted));
     st.define_and_bind();
@@ -140,14 +142,27 @@ std::optional<DeliveryRow> OutboxStore::find(int64_t id) {
 }
 
 void OutboxStore::save(const DeliveryRow& row) {
+  saveMany({row});
+}
+
+void OutboxStore::saveMany(const std::vector<DeliveryRow>& rows) {
+  if (rows.empty()) {
+    return;
+  }
   db_.write([&](soci::session& session) {
     Bound b;
-    b.from(row);
-    session << "UPDATE notification_deliveries SET status = :status, attempts = :attempts, next_attempt_at_ms = "
-               ":next, http_status = :http_status, error = :error, response_snippet = :snippet, history = "
-               ":history, updated_at_ms = :updated, delivered_at_ms = :delivered WHERE id = :id",
-        soci::use(b.status), soci::use(b.attempts), soci::use(b.next), soci::use(b.http_status), soci::use(b.error),
-        soci::use(b.snippet), soci::use(b.history), soci::use(b.updated), soci::use(b.delivered), soci::use(b.id);
+    soci::statement st =
+        (session.prepare << "UPDATE notification_deliveries SET status = :status, attempts = :attempts, "
+                            "next_attempt_at_ms = :next, http_status = :http_status, error = :error, "
+                            "response_snippet = :snippet, history = :history, updated_at_ms = :updated, "
+                            "delivered_at_ms = :delivered WHERE id = :id",
+         soci::use(b.status), soci::use(b.attempts), soci::use(b.next), soci::use(b.http_status),
+         soci::use(b.error), soci::use(b.snippet), soci::use(b.history), soci::use(b.updated),
+         soci::use(b.delivered), soci::use(b.id));
+    for (const DeliveryRow& row : rows) {
+      b.from(row);
+      st.execute(true);
+    }
   });
 }
 
@@ -155,11 +170,11 @@ std::vector<int64_t> OutboxStore::due(int64_t provider_id, int64_t now_ms, size_
   return db_.read([&](soci::session& session) {
     std::vector<int64_t> out;
     long long id = 0, provider = provider_id, now = now_ms, max_rows = static_cast<long long>(limit);
-    soci::statement st = (session.prepare << "SELECT id FROM notification_deliveries WHERE provider_id = :p AND "
-                                          << kOpen
-                                          << " AND next_attempt_at_ms <= :now ORDER BY next_attempt_at_ms, id "
-                                             "LIMIT :limit",
-                          soci::into(id), soci::use(provider), soci::use(now), soci::use(max_rows));
+    soci::statement st =
+        (session.prepare << "SELECT id FROM notification_deliveries WHERE provider_id = :p AND " << kOpen
+                         << " AND next_attempt_at_ms <= :now ORDER BY next_attempt_at_ms, id "
+                            "LIMIT :limit",
+         soci::into(id), soci::use(provider), soci::use(now), soci::use(max_rows));
     st.execute();
     while (st.fetch()) {
       out.push_back(id);
@@ -185,11 +200,12 @@ std::optional<int64_t> OutboxStore::nextDueAfter(int64_t now_ms) {
 int64_t OutboxStore::cancelPending(int64_t provider_id, const std::string& error, int64_t now_ms) {
   return db_.write([&](soci::session& session) {
     long long provider = provider_id, now = now_ms;
-    soci::statement st = (session.prepare << "UPDATE notification_deliveries SET status = 'cancelled', "
-                                             "next_attempt_at_ms = 0, error = :error, updated_at_ms = :now WHERE "
-                                             "provider_id = :p AND "
-                                          << kOpen,
-                          soci::use(error), soci::use(now), soci::use(provider));
+    soci::statement st =
+        (session.prepare << "UPDATE notification_deliveries SET status = 'cancelled', "
+                            "next_attempt_at_ms = 0, error = :error, updated_at_ms = :now WHERE "
+                            "provider_id = :p AND "
+                         << kOpen,
+         soci::use(error), soci::use(now), soci::use(provider));
     st.execute(true);
     return static_cast<int64_t>(st.get_affected_rows());
   });
@@ -205,10 +221,11 @@ DeliveryPage OutboxStore::list(int64_t provider_id, const std::optional<std::str
     const std::string where =
         std::string(" WHERE provider_id = :p") + (status ? " AND status = :status" : "");
     if (status) {
-      session << "SELECT COUNT(*) FROM notification_deliveries" << where, soci::use(provider), soci::use(wanted),
-          soci::into(total);
+      session << "SELECT COUNT(*) FROM notification_deliveries" << where, soci::use(provider),
+          soci::use(wanted), soci::into(total);
     } else {
-      session << "SELECT COUNT(*) FROM notification_deliveries" << where, soci::use(provider), soci::into(total);
+      session << "SELECT COUNT(*) FROM notification_deliveries" << where, soci::use(provider),
+          soci::into(total);
     }
     page.total = total;
     Bound b;
@@ -233,14 +250,16 @@ DeliveryPage OutboxStore::list(int64_t provider_id, const std::optional<std::str
 int64_t OutboxStore::trim(int64_t cutoff_ms) {
   return db_.write([&](soci::session& session) {
     long long cutoff = cutoff_ms;
-    soci::statement st = (session.prepare << "DELETE FROM notification_deliveries WHERE created_at_ms < :cutoff AND "
-                                             "status IN ('delivered', 'failed', 'suppressed', 'cancelled')",
-                          soci::use(cutoff));
+    soci::statement st =
+        (session.prepare << "DELETE FROM notification_deliveries WHERE created_at_ms < :cutoff AND "
+                            "status IN ('delivered', 'failed', 'suppressed', 'cancelled')",
+         soci::use(cutoff));
     st.execute(true);
     int64_t removed = static_cast<int64_t>(st.get_affected_rows());
     // Rows an event routed to a provider in the moment it was being deleted.
-    soci::statement orphans = (session.prepare << "DELETE FROM notification_deliveries WHERE provider_id NOT IN "
-                                                  "(SELECT id FROM notification_providers)");
+    soci::statement orphans =
+        (session.prepare << "DELETE FROM notification_deliveries WHERE provider_id NOT IN "
+                            "(SELECT id FROM notification_providers)");
     orphans.execute(true);
     return removed + static_cast<int64_t>(orphans.get_affected_rows());
   });
@@ -248,25 +267,26 @@ int64_t OutboxStore::trim(int64_t cutoff_ms) {
 
 nlohmann::json deliveryJson(const DeliveryRow& row) {
   nlohmann::json notification = nlohmann::json::parse(row.notification, nullptr, false);
-  return {{"id", row.id},
-          {"provider_id", row.provider_id},
-          {"event_id", row.event_id},
-          {"event", row.event_type},
-          {"status", row.status},
-          {"attempts", row.attempts},
-          {"next_attempt_at", row.status == status::kPending || row.status == status::kRetrying
-                                  ? timeOrNull(row.next_attempt_at_ms)
-                                  : nlohmann::json(nullptr)},
-          {"http_status", row.http_status > 0 ? nlohmann::json(row.http_status) : nlohmann::json(nullptr)},
-          {"error", row.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.error)},
-          {"response_snippet",
-           row.response_snippet.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.response_snippet)},
-          {"redelivery_of", row.redelivery_of > 0 ? nlohmann::json(row.redelivery_of) : nlohmann::json(nullptr)},
-          {"created_at", timeOrNull(row.created_at_ms)},
-          {"updated_at", timeOrNull(row.updated_at_ms)},
-          {"delivered_at", timeOrNull(row.delivered_at_ms)},
-          {"history", row.history},
-          {"notification", notification.is_discarded() ? nlohmann::json(nullptr) : notification}};
+  return {
+      {"id", row.id},
+      {"provider_id", row.provider_id},
+      {"event_id", row.event_id},
+      {"event", row.event_type},
+      {"status", row.status},
+      {"attempts", row.attempts},
+      {"next_attempt_at", row.status == status::kPending || row.status == status::kRetrying
+                              ? timeOrNull(row.next_attempt_at_ms)
+                              : nlohmann::json(nullptr)},
+      {"http_status", row.http_status > 0 ? nlohmann::json(row.http_status) : nlohmann::json(nullptr)},
+      {"error", row.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.error)},
+      {"response_snippet",
+       row.response_snippet.empty() ? nlohmann::json(nullptr) : nlohmann::json(row.response_snippet)},
+      {"redelivery_of", row.redelivery_of > 0 ? nlohmann::json(row.redelivery_of) : nlohmann::json(nullptr)},
+      {"created_at", timeOrNull(row.created_at_ms)},
+      {"updated_at", timeOrNull(row.updated_at_ms)},
+      {"delivered_at", timeOrNull(row.delivered_at_ms)},
+      {"history", row.history},
+      {"notification", notification.is_discarded() ? nlohmann::json(nullptr) : notification}};
 }
 
 } // namespace bambuddy::notifications

@@ -18,10 +18,10 @@ class Database;
 namespace bambuddy::notifications {
 
 namespace status {
-inline constexpr const char* kPending = "pending";     // waiting for its first attempt
-inline constexpr const char* kRetrying = "retrying";   // failed, next attempt at next_attempt_at_ms
-inline constexpr const char* kDelivered = "delivered"; // a 2xx (or the plugin's success)
-inline constexpr const char* kFailed = "failed";       // permanent failure or schedule used up
+inline constexpr const char* kPending = "pending";       // waiting for its first attempt
+inline constexpr const char* kRetrying = "retrying";     // failed, next attempt at next_attempt_at_ms
+inline constexpr const char* kDelivered = "delivered";   // a 2xx (or the plugin's success)
+inline constexpr const char* kFailed = "failed";         // permanent failure or schedule used up
 inline constexpr const char* kSuppressed = "suppressed"; // quiet hours: logged, never sent
 inline constexpr const char* kCancelled = "cancelled";   // the provider was disabled before it went out
 } // namespace status
@@ -36,12 +36,12 @@ struct DeliveryRow {
   std::string notification; // the JSON body handed to the plugin, the same for every attempt
   std::string status = status::kPending;
   int attempts = 0;
-  int64_t next_attempt_at_ms = 0; // 0 unless pending or retrying
-  int http_status = 0;            // of the last attempt; 0 = none
-  std::string error;              // of the last attempt
-  std::string response_snippet;   // of the last attempt
+  int64_t next_attempt_at_ms = 0;                   // 0 unless pending or retrying
+  int http_status = 0;                              // of the last attempt; 0 = none
+  std::string error;                                // of the last attempt
+  std::string response_snippet;                     // of the last attempt
   nlohmann::json history = nlohmann::json::array(); // one entry per attempt (and notes such as a disable)
-  int64_t redelivery_of = 0;      // the delivery this one repeats (POST .../redeliver); 0 = none
+  int64_t redelivery_of = 0; // the delivery this one repeats (POST .../redeliver); 0 = none
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
   int64_t delivered_at_ms = 0;
@@ -64,6 +64,8 @@ public:
   std::optional<DeliveryRow> find(int64_t id);
   // Stores the outcome of an attempt: every mutable column.
   void save(const DeliveryRow& row);
+  // The same for several rows in one transaction (the delivery workers' batches).
+  void saveMany(const std::vector<DeliveryRow>& rows);
 
   // Ids of `provider_id`'s pending/retrying rows due at `now_ms`, oldest due first.
   std::vector<int64_t> due(int64_t provider_id, int64_t now_ms, size_t limit);
@@ -71,7 +73,8 @@ public:
   std::optional<int64_t> nextDueAfter(int64_t now_ms);
   // Marks the provider's pending/retrying rows cancelled with `error`; returns how many.
   int64_t cancelPending(int64_t provider_id, const std::string& error, int64_t now_ms);
-  DeliveryPage list(int64_t provider_id, const std::optional<std::string>& status, size_t limit, size_t offset);
+  DeliveryPage list(int64_t provider_id, const std::optional<std::string>& status, size_t limit,
+                    size_t offset);
   // Deletes finished rows created before `cutoff_ms` and rows of providers that no longer exist;
   // returns how many.
   int64_t trim(int64_t cutoff_ms);

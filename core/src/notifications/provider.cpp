@@ -18,12 +18,13 @@ NotificationError invalid(const std::string& code, const std::string& message) {
 
 } // namespace
 
-Route routeEvent(const ProviderRouting& routing, bool enabled, const std::string& type, const nlohmann::json& data,
-                 const TimeZone* zone, int64_t now_ms) {
+Route routeEvent(const ProviderRouting& routing, bool enabled, const std::string& type,
+                 const nlohmann::json& data, const TimeZone* zone, int64_t now_ms) {
   if (!enabled) {
     return Route::Skip;
   }
-  if (routing.events && std::find(routing.events->begin(), routing.events->end(), type) == routing.events->end()) {
+  if (routing.events &&
+      std::find(routing.events->begin(), routing.events->end(), type) == routing.events->end()) {
     return Route::Skip;
   }
   if (routing.printer_ids && data.is_object()) {
@@ -65,7 +66,8 @@ std::optional<std::vector<std::string>> parseEvents(const nlohmann::json& value,
     return std::nullopt;
   }
   if (!value.is_array() || value.empty()) {
-    throw invalid("invalid_events", path + ": must be a non-empty list of event names, or null for every event");
+    throw invalid("invalid_events",
+                  path + ": must be a non-empty list of event names, or null for every event");
   }
   std::vector<std::string> out;
   for (size_t i = 0; i < value.size(); ++i) {
@@ -75,7 +77,8 @@ std::optional<std::vector<std::string>> parseEvents(const nlohmann::json& value,
     }
     std::string name = value[i].get<std::string>();
     if (!isCatalogEvent(name)) {
-      throw invalid("invalid_events", where + ": unknown event '" + name + "' (known: " + catalogNames() + ")");
+      throw invalid("invalid_events",
+                    where + ": unknown event '" + name + "' (known: " + catalogNames() + ")");
     }
     if (std::find(out.begin(), out.end(), name) != out.end()) {
       throw invalid("invalid_events", where + ": '" + name + "' is listed twice");

@@ -16,7 +16,7 @@ namespace bambuddy::notifications {
 class TimeZone;
 
 struct ProviderRouting {
-  std::optional<std::vector<std::string>> events; // nullopt = every event
+  std::optional<std::vector<std::string>> events;  // nullopt = every event
   std::optional<std::vector<int64_t>> printer_ids; // nullopt = every printer
   std::optional<QuietHours> quiet_hours;
 };
@@ -46,14 +46,15 @@ enum class Route { Skip, Send, Suppress };
 // subscribed to the event, or filtered to other printers (events without a printer_id always
 // pass the printer filter); Suppress when it is inside its quiet hours (`zone` is the quiet hours'
 // time zone, nullptr = UTC); else Send.
-Route routeEvent(const ProviderRouting& routing, bool enabled, const std::string& type, const nlohmann::json& data,
-                 const TimeZone* zone, int64_t now_ms);
+Route routeEvent(const ProviderRouting& routing, bool enabled, const std::string& type,
+                 const nlohmann::json& data, const TimeZone* zone, int64_t now_ms);
 
 // Input checks shared by REST bodies and YAML instances. Each throws NotificationError
 // (Invalid) naming the field and what is wrong.
 std::string parseProviderName(const nlohmann::json& value);
 // null = every event; otherwise a non-empty array of distinct catalogue events.
-std::optional<std::vector<std::string>> parseEvents(const nlohmann::json& value, const std::string& path = "events");
+std::optional<std::vector<std::string>> parseEvents(const nlohmann::json& value,
+                                                    const std::string& path = "events");
 // null = every printer; otherwise a non-empty array of distinct positive printer ids.
 std::optional<std::vector<int64_t>> parsePrinterIds(const nlohmann::json& value,
                                                     const std::string& path = "printer_ids");

@@ -7,16 +7,18 @@ namespace bambuddy::notifications {
 
 namespace {
 
-constexpr const char* kColumns = "id, name, type, instance_id, source, enabled, settings, events, printer_ids, "
-                                 "quiet_hours, disabled_reason, disabled_at_ms, failing_since_ms, created_at_ms, "
-                                 "updated_at_ms";
+constexpr const char* kColumns =
+    "id, name, type, instance_id, source, enabled, settings, events, printer_ids, "
+    "quiet_hours, disabled_reason, disabled_at_ms, failing_since_ms, created_at_ms, "
+    "updated_at_ms";
 
 nlohmann::json parse(const std::string& text) {
   return nlohmann::json::parse(text, nullptr, false);
 }
 
 // Columns hold what the API accepted; a row edited by hand into nonsense loses only that filter.
-ProviderRouting routingFrom(const std::string& events, const std::string& printers, const std::string& quiet) {
+ProviderRouting routingFrom(const std::string& events, const std::string& printers,
+                            const std::string& quiet) {
   ProviderRouting routing;
   try {
     routing.events = parseEvents(parse(events));
@@ -90,8 +92,8 @@ std::vector<ProviderRecord> select(soci::session& session, const std::string& wh
 struct Columns {
   std::string settings, events, printers, quiet;
   explicit Columns(const ProviderRecord& r)
-      : settings(r.settings.dump()), events(eventsJson(r.routing).dump()), printers(printerIdsJson(r.routing).dump()),
-        quiet(quietHoursJson(r.routing).dump()) {}
+      : settings(r.settings.dump()), events(eventsJson(r.routing).dump()),
+        printers(printerIdsJson(r.routing).dump()), quiet(quietHoursJson(r.routing).dump()) {}
 };
 
 } // namespace
@@ -119,7 +121,8 @@ ProviderRecord ProviderStore::insert(ProviderRecord record) {
               created = record.created_at_ms, updated = record.updated_at_ms;
     int enabled = record.enabled ? 1 : 0;
     session << "INSERT INTO notification_providers (" << kColumns
-            << ") VALUES (:id, :name, :type, :instance, :source, :enabled, :settings, :events, :printers, :quiet, "
+            << ") VALUES (:id, :name, :type, :instance, :source, :enabled, :settings, :events, :printers, "
+               ":quiet, "
                ":reason, :disabled_at, :failing, :created, :updated)",
         soci::use(id), soci::use(record.name), soci::use(record.type), soci::use(record.instance_id),
         soci::use(record.source), soci::use(enabled), soci::use(c.settings), soci::use(c.events),
@@ -137,7 +140,8 @@ void ProviderStore::update(const ProviderRecord& record) {
     int enabled = record.enabled ? 1 : 0;
     session << "UPDATE notification_providers SET name = :name, enabled = :enabled, settings = :settings, "
                "events = :events, printer_ids = :printers, quiet_hours = :quiet, disabled_reason = :reason, "
-               "disabled_at_ms = :disabled_at, failing_since_ms = :failing, updated_at_ms = :updated WHERE id = :id",
+               "disabled_at_ms = :disabled_at, failing_since_ms = :failing, updated_at_ms = :updated WHERE "
+               "id = :id",
         soci::use(record.name), soci::use(enabled), soci::use(c.settings), soci::use(c.events),
         soci::use(c.printers), soci::use(c.quiet), soci::use(record.disabled_reason), soci::use(disabled_at),
         soci::use(failing), soci::use(updated), soci::use(id);

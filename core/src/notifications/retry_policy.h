@@ -14,8 +14,8 @@ inline constexpr int64_t kMaxRetryAfterMs = int64_t{24} * 3600 * 1000;
 
 struct RetryPolicy {
   // Delay before attempt 1, 2, ... in ms; attempts beyond the list are not made.
-  std::vector<int64_t> schedule_ms{0, 5000, 30000, 120000, 600000, 1800000, 3600000, 10800000, 21600000,
-                                   43200000, 86400000};
+  std::vector<int64_t> schedule_ms{0,       5000,     30000,    120000,   600000,  1800000,
+                                   3600000, 10800000, 21600000, 43200000, 86400000};
   double jitter = 0.2; // each scheduled delay is multiplied by a factor in [1 - jitter, 1 + jitter]
 
   int maxAttempts() const { return static_cast<int>(schedule_ms.size()); }
@@ -24,7 +24,8 @@ struct RetryPolicy {
   // schedule is used up. `retry_after_ms` > 0 (the receiver's Retry-After) replaces the
   // scheduled delay, capped at kMaxRetryAfterMs: the receiver knows best when it is ready.
   // `unit_random` is a uniform number in [0, 1) (injected so the bounds are testable).
-  std::optional<int64_t> delayAfterFailure(int attempts_made, int64_t retry_after_ms, double unit_random) const;
+  std::optional<int64_t> delayAfterFailure(int attempts_made, int64_t retry_after_ms,
+                                           double unit_random) const;
 
   // The jittered form of `delay_ms` for a given `unit_random` in [0, 1).
   int64_t jittered(int64_t delay_ms, double unit_random) const;

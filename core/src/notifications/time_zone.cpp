@@ -254,8 +254,8 @@ std::shared_ptr<const TimeZone> TimeZone::fromTzif(const std::string& name, cons
                   be32(bytes, at + 32), be32(bytes, at + 36), be32(bytes, at + 40)};
   };
   auto blockSize = [](const Counts& c, size_t time_size) {
-    return size_t{c.time} * time_size + c.time + size_t{c.type} * 6 + c.chars + size_t{c.leap} * (time_size + 4) +
-           c.isstd + c.isut;
+    return size_t{c.time} * time_size + c.time + size_t{c.type} * 6 + c.chars +
+           size_t{c.leap} * (time_size + 4) + c.isstd + c.isut;
   };
   const char version = bytes[4];
   size_t at = 0;

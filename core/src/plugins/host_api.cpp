@@ -394,10 +394,15 @@ int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* p
     // Same plugin, instance id, method and pattern as an earlier (destroyed) instance: the route
     // already exists and now serves the new instance.
     std::string method_name(http::methodName(*parsed));
-    auto [binding, rebound] = ctx->services->route_bindings->bind(
+    auto [binding, outcome] = ctx->services->route_bindings->bind(
         ctx->plugin_name, ctx->instance_id, method_name, pattern, ctx->shared_from_this(), handler, user);
-    if (rebound) {
+    if (outcome == RouteBindings::Outcome::Rebound) {
       return BB_OK;
+    }
+    if (outcome == RouteBindings::Outcome::Taken) {
+      fill(err, BB_ERR_CONFLICT, "route_conflict",
+           std::string(method_name) + " " + pattern + " is already registered by this instance");
+      return BB_ERR_CONFLICT;
     }
     http::RouteSpec spec;
     spec.method = *parsed;

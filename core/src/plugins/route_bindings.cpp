@@ -2,7 +2,7 @@
 
 namespace bambuddy::plugins {
 
-std::pair<std::shared_ptr<RouteBinding>, bool>
+std::pair<std::shared_ptr<RouteBinding>, RouteBindings::Outcome>
 RouteBindings::bind(const std::string& plugin, const std::string& instance, const std::string& method,
                     const std::string& pattern, std::shared_ptr<InstanceContext> owner, bb_route_fn handler,
                     void* user) {
@@ -11,13 +11,14 @@ RouteBindings::bind(const std::string& plugin, const std::string& instance, cons
   if (inserted) {
     it->second = std::make_shared<RouteBinding>();
   }
-  {
-    std::lock_guard<std::mutex> binding_lock(it->second->mutex);
-    it->second->owner = std::move(owner);
-    it->second->handler = handler;
-    it->second->user = user;
+  std::lock_guard<std::mutex> binding_lock(it->second->mutex);
+  if (!inserted && it->second->owner == owner) {
+    return {it->second, Outcome::Taken};
   }
-  return {it->second, !inserted};
+  it->second->owner = std::move(owner);
+  it->second->handler = handler;
+  it->second->user = user;
+  return {it->second, inserted ? Outcome::Created : Outcome::Rebound};
 }
 
 void RouteBindings::forget(const std::string& plugin, const std::string& instance, const std::string& method,

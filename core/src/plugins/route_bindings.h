@@ -25,8 +25,11 @@ struct RouteBinding {
 
 class RouteBindings {
 public:
-  // Returns the binding for this key and whether it already existed (and was rebound).
-  std::pair<std::shared_ptr<RouteBinding>, bool> bind(const std::string& plugin, const std::string& instance,
+  enum class Outcome { Created, Rebound, Taken };
+  // Created: a new binding (the caller adds the route). Rebound: the route exists and now serves
+  // `owner` (an earlier instance with this id was destroyed). Taken: `owner` itself registered this
+  // route already, which is a conflict like any other duplicate.
+  std::pair<std::shared_ptr<RouteBinding>, Outcome> bind(const std::string& plugin, const std::string& instance,
                                                      const std::string& method, const std::string& pattern,
                                                      std::shared_ptr<InstanceContext> owner, bb_route_fn handler,
                                                      void* user);

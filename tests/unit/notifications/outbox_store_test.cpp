@@ -51,7 +51,8 @@ protected:
     r.provider_id = provider_id;
     r.event_id = event_id;
     r.event_type = "print_complete";
-    r.notification = json{{"id", event_id}, {"event", "print_complete"}, {"data", {{"printer_id", 1}}}}.dump();
+    r.notification =
+        json{{"id", event_id}, {"event", "print_complete"}, {"data", {{"printer_id", 1}}}}.dump();
     r.next_attempt_at_ms = next_ms;
     r.created_at_ms = r.updated_at_ms = next_ms;
     return r;
@@ -194,7 +195,8 @@ TEST_F(OutboxStoreTest, ProviderRowsRoundTrip) {
   r.settings = {{"topic", "farm"}};
   r.routing.events = std::vector<std::string>{"print_failed"};
   r.routing.printer_ids = std::vector<int64_t>{4};
-  r.routing.quiet_hours = parseQuietHours(json{{"start", "22:00"}, {"end", "07:00"}, {"timezone", "Europe/Berlin"}});
+  r.routing.quiet_hours =
+      parseQuietHours(json{{"start", "22:00"}, {"end", "07:00"}, {"timezone", "Europe/Berlin"}});
   r.disabled_reason = "the receiver answered 410 Gone";
   r.disabled_at_ms = 77;
   r.failing_since_ms = 66;
@@ -209,7 +211,8 @@ TEST_F(OutboxStoreTest, ProviderRowsRoundTrip) {
   EXPECT_EQ(back.settings, r.settings);
   EXPECT_EQ(eventsJson(back.routing), json{"print_failed"});
   EXPECT_EQ(printerIdsJson(back.routing), json{4});
-  EXPECT_EQ(quietHoursJson(back.routing), (json{{"start", "22:00"}, {"end", "07:00"}, {"timezone", "Europe/Berlin"}}));
+  EXPECT_EQ(quietHoursJson(back.routing),
+            (json{{"start", "22:00"}, {"end", "07:00"}, {"timezone", "Europe/Berlin"}}));
   EXPECT_EQ(back.disabled_reason, r.disabled_reason);
   EXPECT_EQ(back.disabled_at_ms, 77);
   EXPECT_EQ(back.failing_since_ms, 66);

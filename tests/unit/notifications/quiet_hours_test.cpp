@@ -64,13 +64,15 @@ TEST(QuietHours, BadInputNamesTheField) {
            Case{json("22-07"), "quiet_hours: must be an object"},
            Case{json{{"end", "07:00"}}, "quiet_hours.start: required (a time HH:MM)"},
            Case{json{{"start", "22:00"}}, "quiet_hours.end: required (a time HH:MM)"},
-           Case{json{{"start", "24:00"}, {"end", "07:00"}}, "quiet_hours.start: must be a time HH:MM from 00:00 to 23:59"},
+           Case{json{{"start", "24:00"}, {"end", "07:00"}},
+                "quiet_hours.start: must be a time HH:MM from 00:00 to 23:59"},
            Case{json{{"start", "22:60"}, {"end", "07:00"}}, "quiet_hours.start: must be a time HH:MM"},
            Case{json{{"start", "7:00"}, {"end", "07:00"}}, "quiet_hours.start: must be a time HH:MM"},
            Case{json{{"start", 22}, {"end", "07:00"}}, "quiet_hours.start: must be a time HH:MM"},
            Case{json{{"start", "22:00"}, {"end", "22:00"}}, "quiet_hours: start and end must differ"},
            Case{json{{"start", "22:00"}, {"end", "07:00"}, {"tz", "UTC"}}, "quiet_hours.tz: unknown field"},
-           Case{json{{"start", "22:00"}, {"end", "07:00"}, {"timezone", 1}}, "quiet_hours.timezone: must be an IANA"},
+           Case{json{{"start", "22:00"}, {"end", "07:00"}, {"timezone", 1}},
+                "quiet_hours.timezone: must be an IANA"},
        }) {
     try {
       parseQuietHours(c.input);

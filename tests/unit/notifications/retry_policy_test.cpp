@@ -28,7 +28,7 @@ TEST(RetryPolicy, MidpointOfTheJitterIsTheScheduledDelay) {
 TEST(RetryPolicy, JitterStaysWithinItsBounds) {
   RetryPolicy policy;
   policy.jitter = 0.2;
-  EXPECT_EQ(policy.delayAfterFailure(3, 0, 0.0), 96000); // 120 s * 0.8
+  EXPECT_EQ(policy.delayAfterFailure(3, 0, 0.0), 96000);  // 120 s * 0.8
   EXPECT_EQ(policy.delayAfterFailure(3, 0, 1.0), 144000); // 120 s * 1.2
   std::mt19937_64 random(42);
   std::uniform_real_distribution<double> unit(0.0, 1.0);
@@ -53,8 +53,8 @@ TEST(RetryPolicy, NoJitterMeansTheExactSchedule) {
 
 TEST(RetryPolicy, RetryAfterReplacesTheScheduleUpToTheCap) {
   RetryPolicy policy;
-  EXPECT_EQ(policy.delayAfterFailure(1, 2000, 0.0), 2000);       // sooner than scheduled
-  EXPECT_EQ(policy.delayAfterFailure(1, 900000, 0.0), 900000);   // later than scheduled
+  EXPECT_EQ(policy.delayAfterFailure(1, 2000, 0.0), 2000);     // sooner than scheduled
+  EXPECT_EQ(policy.delayAfterFailure(1, 900000, 0.0), 900000); // later than scheduled
   EXPECT_EQ(policy.delayAfterFailure(1, kMaxRetryAfterMs * 3, 0.5), kMaxRetryAfterMs);
 }
 

@@ -50,7 +50,8 @@ TEST(Routing, PrinterFilterPassesEventsWithoutAPrinter) {
   EXPECT_EQ(routeEvent(r, true, "print_started", printEvent(5), nullptr, kNoon), Route::Send);
   EXPECT_EQ(routeEvent(r, true, "print_started", printEvent(1), nullptr, kNoon), Route::Skip);
   EXPECT_EQ(routeEvent(r, true, "queue_item_added", json{{"queue_item_id", 7}}, nullptr, kNoon), Route::Send);
-  EXPECT_EQ(routeEvent(r, true, "queue_item_added", json{{"printer_id", nullptr}}, nullptr, kNoon), Route::Send);
+  EXPECT_EQ(routeEvent(r, true, "queue_item_added", json{{"printer_id", nullptr}}, nullptr, kNoon),
+            Route::Send);
 }
 
 TEST(Routing, QuietHoursSuppressInsteadOfSkipping) {
@@ -70,16 +71,18 @@ TEST(Routing, QuietHoursSuppressInsteadOfSkipping) {
 
 TEST(Routing, EventsInputChecks) {
   EXPECT_FALSE(parseEvents(nullptr).has_value());
-  EXPECT_EQ(*parseEvents(json{"print_complete", "test"}), (std::vector<std::string>{"print_complete", "test"}));
+  EXPECT_EQ(*parseEvents(json{"print_complete", "test"}),
+            (std::vector<std::string>{"print_complete", "test"}));
   struct Case {
     json input;
     std::string message;
   };
-  for (const Case& c : {Case{json::array(), "events: must be a non-empty list"},
-                        Case{json("print_complete"), "events: must be a non-empty list"},
-                        Case{json{"print_complete", 3}, "events[1]: must be an event name"},
-                        Case{json{"print_done"}, "events[0]: unknown event 'print_done' (known: print_started, "},
-                        Case{json{"test", "test"}, "events[1]: 'test' is listed twice"}}) {
+  for (const Case& c :
+       {Case{json::array(), "events: must be a non-empty list"},
+        Case{json("print_complete"), "events: must be a non-empty list"},
+        Case{json{"print_complete", 3}, "events[1]: must be an event name"},
+        Case{json{"print_done"}, "events[0]: unknown event 'print_done' (known: print_started, "},
+        Case{json{"test", "test"}, "events[1]: 'test' is listed twice"}}) {
     try {
       parseEvents(c.input);
       ADD_FAILURE() << "accepted " << c.input.dump();
@@ -129,8 +132,8 @@ TEST(EventCatalog, NamesAreUniqueAndSamplesRealistic) {
 
 TEST(EventCatalog, ConfigSchemaAcceptsExactlyTheCatalogue) {
   json schema = json::parse(config::kCoreSchemaJson);
-  json allowed = schema["properties"]["plugins"]["properties"]["load"]["items"]["properties"]["instances"]["items"]
-                       ["properties"]["events"]["items"]["enum"];
+  json allowed = schema["properties"]["plugins"]["properties"]["load"]["items"]["properties"]["instances"]
+                       ["items"]["properties"]["events"]["items"]["enum"];
   std::vector<std::string> names;
   for (const EventInfo& e : eventCatalog()) {
     names.push_back(e.name);

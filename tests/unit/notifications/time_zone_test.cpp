@@ -70,8 +70,8 @@ TEST(TimeZone, FixedOffsetZonesAndUtc) {
 }
 
 TEST(TimeZone, BadNamesAreRefusedWithAReason) {
-  for (const std::string name : {"Mars/Olympus_Mons", "../../etc/passwd", "Europe/../etc/passwd", "/etc/passwd",
-                                 "Europe//Berlin", "", "Europe", "Europe/Berlin\n"}) {
+  for (const std::string name : {"Mars/Olympus_Mons", "../../etc/passwd", "Europe/../etc/passwd",
+                                 "/etc/passwd", "Europe//Berlin", "", "Europe", "Europe/Berlin\n"}) {
     std::string error;
     EXPECT_EQ(TimeZone::load(name, error), nullptr) << name;
     EXPECT_FALSE(error.empty()) << name;
@@ -100,8 +100,8 @@ TEST(PosixTzRule, ParsesTheCommonForms) {
   ASSERT_TRUE(julian.has_value());
   EXPECT_EQ(julian->offsetAt(kWinter2024), 7200);
   EXPECT_EQ(julian->offsetAt(kSummer2024), 3 * 3600);
-  for (const char* bad : {"", "C-1", "CET", "CET-1CEST,M13.1.0,M10.5.0", "CET-1CEST,M3.5.0", "CET-1CEST,M3.5.7,M10.5.0",
-                          "CET-1CEST,M3.5.0,M10.5.0/3junk"}) {
+  for (const char* bad : {"", "C-1", "CET", "CET-1CEST,M13.1.0,M10.5.0", "CET-1CEST,M3.5.0",
+                          "CET-1CEST,M3.5.7,M10.5.0", "CET-1CEST,M3.5.0,M10.5.0/3junk"}) {
     EXPECT_FALSE(PosixTzRule::parse(bad).has_value()) << bad;
   }
 }

@@ -76,6 +76,8 @@ std::string usage() {
          "  --fixture-dir DIR    read <model>-pushall-idle.json and <model>-get-version.json from DIR\n"
          "  --job-duration-s S   length of jobs started by an MQTT project_file request (default 60)\n"
          "  --verbose            print a `report` event line for every published report\n"
+         "  --trace              periodic reports carry layer_num = a per-printer counter; print\n"
+         "                       `sent <serial> <layer_num> <CLOCK_REALTIME us>` for each\n"
          "stdin: start <file> <duration_s> [total_layers] [prepare_s] | pause_error [code] | fail [code]\n"
          "       | hms <attr> <code> | clear_hms | silence on|off | pushall | stats | quit\n"
          "       (prefix a line with @SERIAL to address one printer)\n";
@@ -125,6 +127,8 @@ bool parseOptions(int argc, char** argv, Options& out) {
       out.job_duration_s = parseSeconds(arg, value());
     } else if (arg == "--verbose") {
       out.verbose = true;
+    } else if (arg == "--trace") {
+      out.trace = true;
     } else {
       throw std::invalid_argument("unknown option '" + arg + "'");
     }

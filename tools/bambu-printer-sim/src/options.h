@@ -20,6 +20,9 @@ struct Options {
   std::string fixture_dir;    // empty: the fixtures compiled into the binary
   double job_duration_s = 60; // length of jobs started with an MQTT project_file request
   bool verbose = false;       // one `report` event line per published report
+  // Benchmarks: every periodic report sets layer_num to a per-printer counter (which the driver
+  // normalizes, so each report changes the status) and prints a `sent` line with the publish time.
+  bool trace = false;
 };
 
 // Parses argv; throws std::invalid_argument with a message for the user on bad input.

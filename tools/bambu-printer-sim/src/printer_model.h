@@ -56,6 +56,8 @@ public:
   std::string fail(int64_t now_ms, uint32_t print_error);
   void addHms(uint32_t attr, uint32_t code);
   void clearHms();
+  // --trace: writes `layer` into layer_num (and the "3D" copy) so the next report carries it.
+  void setTraceLayer(int layer) { setLayers(layer); }
 
 private:
   enum class Phase { Idle, Prepare, Running, Paused, Finished, Failed };

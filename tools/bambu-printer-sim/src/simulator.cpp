@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <functional>
 #include <limits>
 #include <sstream>
@@ -59,6 +60,12 @@ int64_t steadyMs() {
 int64_t wallMs() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+int64_t wallUs() {
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  return static_cast<int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
 }
 
 Simulator::Simulator(Options options, const FixtureSet& fixtures, EventOut& events)
@@ -159,10 +166,18 @@ void Simulator::scheduleRetry(Printer& printer, int64_t now_ms) {
 }
 
 void Simulator::publish(Printer& printer, const nlohmann::json& message, const char* kind) {
-  if (!printer.connected || !printer.link->publish(message.dump())) {
+  if (!printer.connected) {
     ++printer.dropped;
     return;
   }
+  const std::string payload = message.dump();
+  // Taken right before the hand-over to Paho: a --trace latency covers Paho's send path too.
+  const int64_t publish_us = wallUs();
+  if (!printer.link->publish(payload)) {
+    ++printer.dropped;
+    return;
+  }
+  printer.last_publish_us = publish_us;
   ++printer.published;
   if (options_.verbose) {
     std::string sequence = "-";
@@ -190,6 +205,24 @@ void Simulator::publishDelta(Printer& printer) {
   }
   if (auto delta = printer.model->deltaReport(wallMs())) {
     publish(printer, *delta, "delta");
+  }
+}
+
+void Simulator::publishPeriodic(Printer& printer) {
+  if (!options_.trace) {
+    publishDelta(printer);
+    return;
+  }
+  if (printer.silent || !printer.connected) {
+    return; // no new trace value: a value is only used by a report that goes out
+  }
+  // A new layer_num every period, so the driver sees a change and reports every single one.
+  printer.model->setTraceLayer(++printer.trace_layer);
+  const uint64_t before = printer.published;
+  publishDelta(printer);
+  if (printer.published != before) {
+    events_.emit("sent " + printer.model->serial() + " " + std::to_string(printer.trace_layer) + " " +
+                 std::to_string(printer.last_publish_us));
   }
 }
 
@@ -274,7 +307,7 @@ void Simulator::step(int64_t now_ms) {
     }
     if (now_ms >= p.next_report_ms) {
       p.model->drift(now_ms);
-      publishDelta(p);
+      publishPeriodic(p);
       p.next_report_ms += options_.interval_ms;
       if (p.next_report_ms <= now_ms) {
         p.next_report_ms = now_ms + options_.interval_ms; // fell behind: do not burst to catch up

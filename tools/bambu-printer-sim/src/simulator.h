@@ -44,6 +44,8 @@ private:
     uint64_t published = 0;
     uint64_t dropped = 0;
     uint64_t reconnects = 0;
+    int trace_layer = 0;         // --trace: the layer_num of the latest periodic report
+    int64_t last_publish_us = 0; // CLOCK_REALTIME of the latest publish() call that went out
   };
 
   void handleLinkEvent(const LinkEvent& event, int64_t now_ms);
@@ -53,6 +55,7 @@ private:
   void publish(Printer& printer, const nlohmann::json& message, const char* kind);
   void publishFull(Printer& printer);
   void publishDelta(Printer& printer);
+  void publishPeriodic(Printer& printer);
   void step(int64_t now_ms);
   int64_t nextWakeMs(int64_t now_ms) const;
   std::string statsLine() const;
@@ -72,5 +75,6 @@ private:
 
 int64_t steadyMs();
 int64_t wallMs();
+int64_t wallUs(); // CLOCK_REALTIME in microseconds, for --trace lines
 
 } // namespace bambusim

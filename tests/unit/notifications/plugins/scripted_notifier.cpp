@@ -24,7 +24,8 @@ public:
   static constexpr const char* kConfigSchema = bambuddy::plugin::kConfigSchemaJson;
   static constexpr const char* kInstanceSchema = bambuddy::plugin::kInstanceSchemaJson;
 
-  ScriptedNotifier(bambuddy::sdk::Host host, const std::string&, const std::string& settings_json) : host_(host) {
+  ScriptedNotifier(bambuddy::sdk::Host host, const std::string&, const std::string& settings_json)
+      : host_(host) {
     settings_ = nlohmann::json::parse(settings_json);
     if (settings_.value("refuse", false)) {
       throw bambuddy::sdk::Error(BB_ERR_INVALID_ARGUMENT, "refused", "this instance refuses to start");
@@ -37,7 +38,8 @@ public:
     std::string action;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      const nlohmann::json& script = settings_.contains("script") ? settings_["script"] : nlohmann::json::array();
+      const nlohmann::json& script =
+          settings_.contains("script") ? settings_["script"] : nlohmann::json::array();
       action = sent_ < script.size() ? script[sent_].get<std::string>() : settings_.value("default", "ok");
       ++sent_;
     }

@@ -1,0 +1,93 @@
+#include "proc_stats.h"
+
+#include <cstdlib>
+#include <dirent.h>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace bambuddy::bench {
+namespace {
+
+std::string readAll(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The kB number after `key` ("VmRSS:") in /proc/<pid>/status, or -1.
+int64_t statusField(const std::string& status, const std::string& key) {
+  size_t at = status.find("\n" + key);
+  if (at == std::string::npos) {
+    return -1;
+  }
+  return std::strtoll(status.c_str() + at + key.size() + 1, nullptr, 10);
+}
+
+} // namespace
+
+ProcSample sampleProcess(pid_t pid) {
+  ProcSample sample;
+  const std::string base = "/proc/" + std::to_string(pid);
+  const std::string stat = readAll(base + "/stat");
+  // The command name is in parentheses and may contain spaces: fields are counted after ')'.
+  const size_t close = stat.rfind(')');
+  if (close == std::string::npos) {
+    return sample;
+  }
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  // After ')': state(3) ppid(4) ... utime is field 14, stime 15 (1-based over the whole line).
+  for (int index = 3; index <= 15 && fields >> field; ++index) {
+    if (index == 14) {
+      utime = std::stoull(field);
+    } else if (index == 15) {
+      stime = std::stoull(field);
+    }
+  }
+  const std::string status = readAll(base + "/status");
+  sample.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  sample.rss_kib = statusField(status, "VmRSS:");
+  sample.hwm_kib = statusField(status, "VmHWM:");
+  sample.threads = statusField(status, "Threads:");
+  sample.ok = sample.rss_kib >= 0;
+  return sample;
+}
+
+pid_t findChild(const std::string& comm) {
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) {
+    return -1;
+  }
+  const pid_t self = getpid();
+  pid_t found = -1;
+  while (dirent* entry = readdir(proc)) {
+    const pid_t pid = static_cast<pid_t>(std::strtol(entry->d_name, nullptr, 10));
+    if (pid <= 0) {
+      continue;
+    }
+    const std::string base = std::string("/proc/") + entry->d_name;
+    std::string name = readAll(base + "/comm");
+    if (!name.empty() && name.back() == '\n') {
+      name.pop_back();
+    }
+    if (name != comm) {
+      continue;
+    }
+    const std::string stat = readAll(base + "/stat");
+    const size_t close = stat.rfind(')');
+    std::istringstream fields(close == std::string::npos ? "" : stat.substr(close + 2));
+    std::string state;
+    long ppid = 0;
+    if (fields >> state >> ppid && ppid == self) {
+      found = pid;
+      break;
+    }
+  }
+  closedir(proc);
+  return found;
+}
+
+} // namespace bambuddy::bench

@@ -1,0 +1,24 @@
+// CPU time and memory of a running process from /proc, for benchmarks that measure other
+// processes (the server, the simulators, the broker).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <sys/types.h>
+
+namespace bambuddy::bench {
+
+struct ProcSample {
+  bool ok = false;       // false when the process is gone or /proc could not be read
+  double cpu_s = 0;      // utime + stime of all its threads so far, seconds
+  int64_t rss_kib = 0;   // VmRSS
+  int64_t hwm_kib = 0;   // VmHWM: the peak resident set size since the process started
+  int64_t threads = 0;   // Threads
+};
+
+ProcSample sampleProcess(pid_t pid);
+
+// The first child of this process whose command name (/proc/<pid>/comm) is `comm`, or -1.
+pid_t findChild(const std::string& comm);
+
+} // namespace bambuddy::bench
