@@ -1,6 +1,7 @@
 #include "api/archive_routes.h"
 
 #include "api/json_body.h"
+#include "api/route_helpers.h"
 #include "api/pagination.h"
 #include "archives/archive_service.h"
 #include "archives/statistics.h"
@@ -17,21 +18,7 @@ namespace bambuddy::api {
 
 namespace {
 
-template <class Fn> http::Response guarded(Fn&& fn) {
-  try {
-    return fn();
-  } catch (const archives::ArchiveError& e) {
-    return http::Response::error(e.httpStatus(), e.code(), e.what());
-  }
-}
 
-std::optional<int64_t> idParam(const http::Request& request, http::Response& error) {
-  auto id = parseId(request.params.at("id"));
-  if (!id) {
-    error = http::Response::error(404, "not_found", "no archive with id " + request.params.at("id"));
-  }
-  return id;
-}
 
 // since / until: an ISO 8601 UTC time; printer_id: an id.
 bool timeParam(const http::Request& request, const char* name, std::optional<int64_t>& out, http::Response& error) {
@@ -131,21 +118,21 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
   router.add({http::Method::Get, "/api/v1/archives/{id}", "archives:read", http::RateClass::Read, "One archive",
               [&service](const http::Request& request) {
                 http::Response error;
-                auto id = idParam(request, error);
+                auto id = idParam(request, error, "archive");
                 if (!id) {
                   return error;
                 }
-                return guarded([&] { return http::Response::json(200, service.get(*id).toJson()); });
+                return answerOrRefuse([&] { return http::Response::json(200, service.get(*id).toJson()); });
               }});
 
   router.add({http::Method::Get, "/api/v1/archives/{id}/file", "archives:read", http::RateClass::Read,
               "Download the archive's 3MF file", [&service](const http::Request& request) {
                 http::Response error;
-                auto id = idParam(request, error);
+                auto id = idParam(request, error, "archive");
                 if (!id) {
                   return error;
                 }
-                return guarded([&] {
+                return answerOrRefuse([&] {
                   archives::ArchiveRecord record = service.get(*id);
                   if (!record.file_key) {
                     throw archives::ArchiveError(404, "no_file", "this archive has no stored file");
@@ -163,11 +150,11 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
   router.add({http::Method::Get, "/api/v1/archives/{id}/thumbnail", "archives:read", http::RateClass::Read,
               "The plate preview image (PNG)", [&service](const http::Request& request) {
                 http::Response error;
-                auto id = idParam(request, error);
+                auto id = idParam(request, error, "archive");
                 if (!id) {
                   return error;
                 }
-                return guarded([&] {
+                return answerOrRefuse([&] {
                   archives::ArchiveRecord record = service.get(*id);
                   if (!record.thumbnail_key) {
                     throw archives::ArchiveError(404, "no_thumbnail", "this archive has no thumbnail");
@@ -208,7 +195,7 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                 } catch (const archives::ThreeMfError& e) {
                   return http::Response::error(e.httpStatus(), std::string(e.codeName()), e.what());
                 }
-                return guarded([&] {
+                return answerOrRefuse([&] {
                   archives::ArchiveRecord record =
                       service.createUpload(*name, request.body, archives::toJson(metadata), metadata.thumbnail_png);
                   return http::Response::json(201, record.toJson());
@@ -218,7 +205,7 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
   router.add({http::Method::Patch, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
               "Edit name, notes, tags, favourite", [&service](const http::Request& request) {
                 http::Response error;
-                auto id = idParam(request, error);
+                auto id = idParam(request, error, "archive");
                 if (!id) {
                   return error;
                 }
@@ -226,17 +213,17 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                 if (!body) {
                   return error;
                 }
-                return guarded([&] { return http::Response::json(200, service.patch(*id, *body).toJson()); });
+                return answerOrRefuse([&] { return http::Response::json(200, service.patch(*id, *body).toJson()); });
               }});
 
   router.add({http::Method::Delete, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
               "Delete an archive and its files", [&service](const http::Request& request) {
                 http::Response error;
-                auto id = idParam(request, error);
+                auto id = idParam(request, error, "archive");
                 if (!id) {
                   return error;
                 }
-                return guarded([&] {
+                return answerOrRefuse([&] {
                   service.remove(*id);
                   http::Response response;
                   response.status = 204;

@@ -14,29 +14,7 @@ namespace {
 using printers::PrinterError;
 
 http::Response errorResponse(const PrinterError& e) {
-  int status = 400;
-  switch (e.kind()) {
-  case PrinterError::Kind::Invalid:
-    status = 400;
-    break;
-  case PrinterError::Kind::NotFound:
-    status = 404;
-    break;
-  case PrinterError::Kind::Conflict:
-    status = 409;
-    break;
-  case PrinterError::Kind::Unavailable:
-    status = 503;
-    break;
-  case PrinterError::Kind::Unsupported:
-    status = 422;
-    break;
-  }
-  nlohmann::json body = {{"detail", e.what()}, {"code", e.code()}};
-  if (e.extra().is_object()) {
-    body.update(e.extra());
-  }
-  return http::Response::json(status, body);
+  return http::Response::json(e.httpStatus(), e.body());
 }
 
 // A key limited to some printers sees the others as absent.

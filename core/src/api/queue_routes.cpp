@@ -1,6 +1,7 @@
 #include "api/queue_routes.h"
 
 #include "api/json_body.h"
+#include "api/route_helpers.h"
 #include "api/pagination.h"
 #include "http/router.h"
 #include "queue/queue_service.h"
@@ -11,21 +12,7 @@ namespace {
 
 const char* const kStatuses[] = {"pending", "printing", "completed", "failed", "cancelled", "skipped"};
 
-template <class Fn> http::Response guarded(Fn&& fn) {
-  try {
-    return fn();
-  } catch (const queue::QueueError& e) {
-    return http::Response::error(e.httpStatus(), e.code(), e.what());
-  }
-}
 
-std::optional<int64_t> idParam(const http::Request& request, http::Response& error) {
-  auto id = parseId(request.params.at("id"));
-  if (!id) {
-    error = http::Response::error(404, "not_found", "no queue item with id " + request.params.at("id"));
-  }
-  return id;
-}
 
 } // namespace
 
@@ -59,11 +46,11 @@ void addQueueRoutes(http::Router& router, queue::QueueService& queue) {
   router.add({http::Method::Get, "/api/v1/queue/{id}", "queue:read", http::RateClass::Read, "One queue item",
               [&queue](const http::Request& request) {
                 http::Response error;
-                auto id = idParam(request, error);
+                auto id = idParam(request, error, "queue item");
                 if (!id) {
                   return error;
                 }
-                return guarded([&] { return http::Response::json(200, queue.toJson(queue.get(*id))); });
+                return answerOrRefuse([&] { return http::Response::json(200, queue.toJson(queue.get(*id))); });
               }});
   router.add({http::Method::Post, "/api/v1/queue", "queue:write", http::RateClass::Write,
               "Queue an uploaded archive", [&queue](const http::Request& request) {
@@ -72,12 +59,12 @@ void addQueueRoutes(http::Router& router, queue::QueueService& queue) {
                 if (!body) {
                   return error;
                 }
-                return guarded([&] { return http::Response::json(201, queue.toJson(queue.add(*body))); });
+                return answerOrRefuse([&] { return http::Response::json(201, queue.toJson(queue.add(*body))); });
               }});
   router.add({http::Method::Patch, "/api/v1/queue/{id}", "queue:write", http::RateClass::Write,
               "Change a queue item (printer, time, skip/cancel/requeue)", [&queue](const http::Request& request) {
                 http::Response error;
-                auto id = idParam(request, error);
+                auto id = idParam(request, error, "queue item");
                 if (!id) {
                   return error;
                 }
@@ -85,16 +72,16 @@ void addQueueRoutes(http::Router& router, queue::QueueService& queue) {
                 if (!body) {
                   return error;
                 }
-                return guarded([&] { return http::Response::json(200, queue.toJson(queue.patch(*id, *body))); });
+                return answerOrRefuse([&] { return http::Response::json(200, queue.toJson(queue.patch(*id, *body))); });
               }});
   router.add({http::Method::Delete, "/api/v1/queue/{id}", "queue:write", http::RateClass::Write,
               "Remove a queue item", [&queue](const http::Request& request) {
                 http::Response error;
-                auto id = idParam(request, error);
+                auto id = idParam(request, error, "queue item");
                 if (!id) {
                   return error;
                 }
-                return guarded([&] {
+                return answerOrRefuse([&] {
                   queue.remove(*id);
                   http::Response response;
                   response.status = 204;
@@ -109,7 +96,7 @@ void addQueueRoutes(http::Router& router, queue::QueueService& queue) {
                 if (!body) {
                   return error;
                 }
-                return guarded([&] {
+                return answerOrRefuse([&] {
                   nlohmann::json items = nlohmann::json::array();
                   for (const auto& item : queue.reorder(*body)) {
                     items.push_back(queue.toJson(item));

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "archives/archive_store.h"
+#include "common/service_error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -28,17 +29,7 @@ class PluginHost;
 
 namespace bambuddy::archives {
 
-class ArchiveError : public std::runtime_error {
-public:
-  ArchiveError(int http_status, std::string code, const std::string& message)
-      : std::runtime_error(message), http_status_(http_status), code_(std::move(code)) {}
-  int httpStatus() const { return http_status_; }
-  const std::string& code() const { return code_; }
-
-private:
-  int http_status_;
-  std::string code_;
-};
+using ArchiveError = ServiceError;
 
 // What the queue tells the archives before it starts a print: the next print_started on that
 // printer is this queue item's print of that uploaded archive.

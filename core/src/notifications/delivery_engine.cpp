@@ -101,6 +101,7 @@ void DeliveryEngine::stop() {
     std::lock_guard<std::mutex> lock(write_mutex_);
     writer_stopping_ = true;
     write_cv_.notify_all();
+    written_cv_.notify_all();
   }
   if (writer_.joinable()) {
     writer_.join();
@@ -188,17 +189,19 @@ void DeliveryEngine::wakeAt(int64_t at_ms) {
 }
 
 int64_t DeliveryEngine::cancelPending(int64_t provider_id, const std::string& error) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = lanes_.find(provider_id);
-    if (it != lanes_.end()) {
-      for (Job& job : it->second->queue) {
-        owned_.erase(job.id);
-      }
-      it->second->queue.clear();
-    }
-  }
+  dropQueued(provider_id);
   return outbox_.cancelPending(provider_id, error, clock_ms_());
+}
+
+void DeliveryEngine::dropQueued(int64_t provider_id) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = lanes_.find(provider_id);
+  if (it != lanes_.end()) {
+    for (Job& job : it->second->queue) {
+      owned_.erase(job.id); // a disabled provider's rows are skipped by the scheduler
+    }
+    it->second->queue.clear();
+  }
 }
 
 void DeliveryEngine::workerLoop(const std::shared_ptr<Lane>& lane) {
@@ -250,8 +253,9 @@ DeliveryRow DeliveryEngine::attemptNow(DeliveryRow row, bool ignore_disabled) {
       slot = it->second->slot;
     }
   }
+  const int64_t id = row.id;
   if (!slot) {
-    release(row.id);
+    release(id);
     return row;
   }
   auto stored = std::make_shared<std::promise<void>>();
@@ -260,7 +264,7 @@ DeliveryRow DeliveryEngine::attemptNow(DeliveryRow row, bool ignore_disabled) {
   try {
     out = attempt(*slot, std::move(row), ignore_disabled, [stored] { stored->set_value(); });
   } catch (...) {
-    release(row.id);
+    release(id);
     throw;
   }
   done.wait(); // the caller reads the log right after: answer once the outcome is stored
@@ -366,6 +370,7 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
     logger_.error(kComponent, std::string("provider health update failed: ") + e.what());
   }
   if (disable) {
+    dropQueued(slot.id); // at once, so this lane does not go on with them; the rows are cancelled below
     entry["provider_disabled"] = *disable;
     if (row.status == status::kRetrying) {
       row.status = status::kCancelled;
@@ -383,7 +388,7 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
   const int64_t retry_at = row.status == status::kRetrying ? row.next_attempt_at_ms : 0;
   persist(row, [this, id, provider_id, retry_at, disable, done] {
     if (disable) {
-      cancelPending(provider_id, "provider disabled: " + *disable);
+      cancelPending(provider_id, "provider disabled: " + *disable); // after this row is stored
     } else if (retry_at > 0) {
       wakeAt(retry_at);
     }
@@ -404,19 +409,20 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
 
 void DeliveryEngine::persist(DeliveryRow row, std::function<void()> after) {
   std::unique_lock<std::mutex> lock(write_mutex_);
-  if (!writer_running_) {
-    lock.unlock();
-    try {
-      outbox_.save(row);
-    } catch (const std::exception& e) {
-      logger_.error(kComponent, "storing delivery " + std::to_string(row.id) + " failed: " + e.what());
-    }
-    after();
+  written_cv_.wait(lock,
+                   [&] { return writes_.size() < kMaxQueuedWrites || !writer_running_ || writer_stopping_; });
+  if (writer_running_ && !writer_stopping_) {
+    writes_.push_back(Write{std::move(row), std::move(after)});
+    write_cv_.notify_one();
     return;
   }
-  written_cv_.wait(lock, [&] { return writes_.size() < kMaxQueuedWrites || writer_stopping_; });
-  writes_.push_back(Write{std::move(row), std::move(after)});
-  write_cv_.notify_one();
+  lock.unlock(); // no writer (any more): store it here
+  try {
+    outbox_.save(row);
+  } catch (const std::exception& e) {
+    logger_.error(kComponent, "storing delivery " + std::to_string(row.id) + " failed: " + e.what());
+  }
+  after();
 }
 
 void DeliveryEngine::writerLoop() {

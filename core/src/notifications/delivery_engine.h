@@ -142,6 +142,8 @@ private:
   // Queues a row for the writer; waits while the writer is far behind (back-pressure).
   void persist(DeliveryRow row, std::function<void()> after);
   void writerLoop();
+  // Empties the provider's queue (the rows stay in the database for cancelPending or a later scan).
+  void dropQueued(int64_t provider_id);
   void schedulerLoop();
   void scanOnce();
   void maybeTrim(int64_t now_ms);

@@ -554,15 +554,7 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
     }
   }
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
-  PrinterRecord record;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = printers_.find(id);
-    if (it == printers_.end()) {
-      throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
-    }
-    record = it->second->record;
-  }
+  PrinterRecord record = recordOf(id);
   if (record.source == "config") {
     throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
                        "this printer is declared in the config file (plugins.load[].instances of " + record.driver +
@@ -613,17 +605,18 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
   return details(id);
 }
 
+PrinterRecord PrinterRegistry::recordOf(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = printers_.find(id);
+  if (it == printers_.end()) {
+    throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+  }
+  return it->second->record;
+}
+
 void PrinterRegistry::remove(int64_t id) {
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
-  PrinterRecord record;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = printers_.find(id);
-    if (it == printers_.end()) {
-      throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
-    }
-    record = it->second->record;
-  }
+  PrinterRecord record = recordOf(id);
   if (record.source == "config") {
     throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
                        "this printer is declared in the config file; remove it there and restart");

@@ -13,6 +13,7 @@
 #pragma once
 
 #include "printers/lifecycle_detector.h"
+#include "common/service_error.h"
 #include "printers/printer_store.h"
 
 #include <nlohmann/json.hpp>
@@ -49,21 +50,8 @@ struct ConfiguredPrinter {
   std::string name;
 };
 
-// Errors of registry operations, mapped to HTTP statuses by the routes.
-class PrinterError : public std::runtime_error {
-public:
-  enum class Kind { Invalid, NotFound, Conflict, Unavailable, Unsupported };
-  PrinterError(Kind kind, std::string code, const std::string& message, nlohmann::json extra = nullptr)
-      : std::runtime_error(message), kind_(kind), code_(std::move(code)), extra_(std::move(extra)) {}
-  Kind kind() const { return kind_; }
-  const std::string& code() const { return code_; }
-  const nlohmann::json& extra() const { return extra_; }
-
-private:
-  Kind kind_;
-  std::string code_;
-  nlohmann::json extra_;
-};
+// Errors of registry operations; the routes answer with their status and body.
+using PrinterError = ServiceError;
 
 // Called synchronously for every lifecycle event before it is published; may add fields to `data`
 // (archives add archive_id). Must be quick and must not call back into the registry.
@@ -122,6 +110,7 @@ private:
   Live& adopt(const PrinterRecord& record); // mutex_ held
   void createDriver(const PrinterRecord& record, Live& live);
   std::string instanceSchema(const std::string& driver) const;
+  PrinterRecord recordOf(int64_t id) const; // NotFound when unknown
   nlohmann::json statusLocked(const Live& live) const;
 
   PrinterStore& store_;

@@ -4,6 +4,7 @@
 // archives tell the queue when a print record is created and when it ends).
 #pragma once
 
+#include "common/service_error.h"
 #include "queue/queue_store.h"
 
 #include <nlohmann/json.hpp>
@@ -34,17 +35,7 @@ struct ArchiveRecord;
 
 namespace bambuddy::queue {
 
-class QueueError : public std::runtime_error {
-public:
-  QueueError(int http_status, std::string code, const std::string& message)
-      : std::runtime_error(message), http_status_(http_status), code_(std::move(code)) {}
-  int httpStatus() const { return http_status_; }
-  const std::string& code() const { return code_; }
-
-private:
-  int http_status_;
-  std::string code_;
-};
+using QueueError = ServiceError;
 
 struct QueueOptions {
   int64_t dispatch_interval_ms = 1000;

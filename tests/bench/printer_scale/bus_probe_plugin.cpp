@@ -63,10 +63,12 @@ public:
     const std::string path = host_.dataDir() + "/bus_events.log";
     file_ = std::fopen(path.c_str(), "we");
     if (file_ == nullptr) {
-      throw bambuddy::sdk::Error(BB_ERR_INTERNAL, "io", "cannot create " + path + ": " + std::strerror(errno));
+      throw bambuddy::sdk::Error(BB_ERR_INTERNAL, "io",
+                                 "cannot create " + path + ": " + std::strerror(errno));
     }
     std::setvbuf(file_, nullptr, _IOFBF, 1 << 20);
-    subscription_ = host_.subscribe("printer_status_reported", [this](const bambuddy::sdk::Event& e) { record(e); });
+    subscription_ =
+        host_.subscribe("printer_status_reported", [this](const bambuddy::sdk::Event& e) { record(e); });
   }
 
   ~BusProbe() override {
@@ -89,8 +91,8 @@ private:
     std::string_view instance = stringAfter(event.payload_json, "\"instance\":\"");
     const int64_t layer = layerOf(event.payload_json);
     std::lock_guard<std::mutex> lock(mutex_);
-    std::fprintf(file_, "%.*s %" PRId64 " %" PRId64 "\n", static_cast<int>(instance.size()), instance.data(), layer,
-                 now_us);
+    std::fprintf(file_, "%.*s %" PRId64 " %" PRId64 "\n", static_cast<int>(instance.size()), instance.data(),
+                 layer, now_us);
     // Flushed a few times a second so the benchmark can read the file while the server runs.
     if (now_us - last_flush_us_ > 200000) {
       std::fflush(file_);

@@ -13,6 +13,7 @@
 // usage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] [--warmup-s 5]
 //                            [--printers-per-sim 250] [--connect-timeout-s 300] [--interval-ms 1000]
 //                            [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...
+//                            [--server-binary PATH --plugin-dir DIR]
 #include "proc_stats.h"
 
 #include "support/bambu_sim_process.h"
@@ -51,36 +52,39 @@ struct BenchOptions {
   int printers_per_sim = 250;
   int connect_timeout_s = 300;
   int interval_ms = 1000;
-  std::string driver_config = "{}";            // printer.bambu's plugin config (YAML flow map)
+  std::string driver_config = "{}";              // printer.bambu's plugin config (YAML flow map)
   std::map<std::string, std::string> server_env; // extra environment, for experiments (MALLOC_ARENA_MAX=2)
+  std::string server_binary = serverBinary();    // default: this build tree's
+  std::string plugin_dir = pluginDir();
 };
 
 // What one run (one N) measured.
 struct RunResult {
   int printers = 0;
   int sim_processes = 0;
-  double sims_ready_s = -1;      // simulators started -> every simulated printer on the broker
-  double server_ready_s = -1;    // server spawned -> listening
-  double all_connected_s = -1;   // server spawned -> GET /printers shows all N connected (-1: never)
-  int connected = 0;             // at the last poll before the window
-  int connected_after = 0;       // at the poll after the window
+  double sims_ready_s = -1;    // simulators started -> every simulated printer on the broker
+  double server_ready_s = -1;  // server spawned -> listening
+  double all_connected_s = -1; // server spawned -> GET /printers shows all N connected (-1: never)
+  int connected = 0;           // at the last poll before the window
+  int connected_after = 0;     // at the poll after the window
   double window_s = 0;
-  double server_cpu_pct = 0;     // % of one core over the window
-  double sims_cpu_pct = 0;       // all simulator processes together
+  double server_cpu_pct = 0; // % of one core over the window
+  double sims_cpu_pct = 0;   // all simulator processes together
   double broker_cpu_pct = 0;
-  double bench_cpu_pct = 0;      // this process (stdout readers, polling)
-  double machine_busy_pct = 0;   // all cores, every process on the machine (other load shows here)
-  int64_t rss_kib = 0;           // at the end of the window
-  int64_t rss_max_kib = 0;       // highest sample during the window
-  int64_t hwm_kib = 0;           // VmHWM at the end of the window (includes the connect phase)
+  double bench_cpu_pct = 0;    // this process (stdout readers, polling)
+  double machine_busy_pct = 0; // all cores, every process on the machine (other load shows here)
+  int64_t rss_kib = 0;         // at the end of the window
+  int64_t rss_max_kib = 0;     // highest sample during the window
+  int64_t hwm_kib = 0;         // VmHWM at the end of the window (includes the connect phase)
   int64_t threads = 0;
-  uint64_t sent = 0;             // traced reports published during the window
-  uint64_t matched = 0;          // of those, the ones whose bus event the probe saw
-  uint64_t bus_events = 0;       // probe lines with a receive time inside the window
+  uint64_t sent = 0;       // traced reports published during the window
+  uint64_t matched = 0;    // of those, the ones whose bus event the probe saw
+  uint64_t bus_events = 0; // probe lines with a receive time inside the window
   double p50_ms = -1, p90_ms = -1, p99_ms = -1, max_ms = -1;
   uint64_t sim_reconnects = 0, sim_dropped = 0;
   double shutdown_s = -1;
   int server_warnings = 0;
+  std::string thread_breakdown; // server CPU in the window by thread name
   std::string notes;
 };
 
@@ -135,8 +139,8 @@ std::pair<uint64_t, uint64_t> machineTicks() {
   return {total - idle, total};
 }
 
-std::string configYaml(const TempDir& dir, const MosquittoBroker& broker, const std::vector<std::string>& serials,
-                       const std::string& driver_config) {
+std::string configYaml(const TempDir& dir, const MosquittoBroker& broker,
+                       const std::vector<std::string>& serials, const BenchOptions& options) {
   std::ostringstream y;
   y << "data_dir: " << dir.path() << "/data\n"
     << "server:\n  listen: 127.0.0.1:0\n"
@@ -144,7 +148,7 @@ std::string configYaml(const TempDir& dir, const MosquittoBroker& broker, const 
     << "log:\n  level: info\n"
     // The bench polls GET /printers once a second while N printers connect.
     << "auth:\n  rate_limits: { read: 100000 }\n"
-    << "plugins:\n  search_path: [" << pluginDir() << "]\n  load:\n"
+    << "plugins:\n  search_path: [" << options.plugin_dir << "]\n  load:\n"
     << "    - name: storage.local\n"
     << "    - name: auth.apikey\n"
     << "    - name: notifier.bench_probe\n"
@@ -153,7 +157,7 @@ std::string configYaml(const TempDir& dir, const MosquittoBroker& broker, const 
     << "        - id: probe\n"
     << "          events: [test]\n" // never fires: the probe only listens to the bus
     << "    - name: printer.bambu\n"
-    << "      config: " << driver_config << "\n" // default {}: the timing for real printers
+    << "      config: " << options.driver_config << "\n" // default {}: the timing for real printers
     << "      instances:\n";
   for (const std::string& serial : serials) {
     // No tls block: no certificate check, what Bambu clients (and the default) do.
@@ -168,9 +172,9 @@ std::string configYaml(const TempDir& dir, const MosquittoBroker& broker, const 
 std::optional<std::pair<int, int>> countConnected(uint16_t port, const std::string& key) {
   int connected = 0, total = 0;
   for (int offset = 0;; offset += 1000) {
-    HttpResult r = httpRequest("127.0.0.1", port, "GET",
-                               "/api/v1/printers?limit=1000&offset=" + std::to_string(offset), "",
-                               {{"X-API-Key", key}}, 20000);
+    HttpResult r =
+        httpRequest("127.0.0.1", port, "GET", "/api/v1/printers?limit=1000&offset=" + std::to_string(offset),
+                    "", {{"X-API-Key", key}}, 20000);
     if (r.status != 200) {
       return std::nullopt;
     }
@@ -244,32 +248,36 @@ RunResult runOne(const BenchOptions& options, int printers) {
   }
   result.sim_processes = static_cast<int>(sims.size());
   for (auto& sim : sims) {
-    const int64_t left_ms = options.connect_timeout_s * 1000 - static_cast<int64_t>(secondsSince(sims_start) * 1000);
+    const int64_t left_ms =
+        options.connect_timeout_s * 1000 - static_cast<int64_t>(secondsSince(sims_start) * 1000);
     if (!sim->waitLine("ready", std::max<int64_t>(left_ms, 1))) {
       result.notes += "a simulator did not get all its printers onto the broker; ";
       std::printf("simulator not ready:\n%s\n", sim->transcript().substr(0, 2000).c_str());
     }
   }
   result.sims_ready_s = secondsSince(sims_start);
-  std::printf("simulators: %zu processes, all printers on the broker after %.1f s\n", sims.size(), result.sims_ready_s);
+  std::printf("simulators: %zu processes, all printers on the broker after %.1f s\n", sims.size(),
+              result.sims_ready_s);
   std::fflush(stdout);
 
   TempDir dir;
-  const std::string config = dir.write("bench.yaml", configYaml(dir, broker, serials, options.driver_config));
+  const std::string config = dir.write("bench.yaml", configYaml(dir, broker, serials, options));
   const std::string admin_key = randomAdminKey();
   const auto server_start = std::chrono::steady_clock::now();
   std::map<std::string, std::string> env = options.server_env;
   env["BAMBUDDY_ADMIN_KEY"] = admin_key;
-  ServerProcess server(serverBinary(), {"--config", config}, env);
+  ServerProcess server(options.server_binary, {"--config", config}, env);
   if (!server.waitReady(120000)) {
     const std::string log = server.log();
     std::printf("server did not start within 120 s (%s); its log ends with:\n%s\n",
-                server.running() ? "still running" : "exited", log.substr(log.size() > 3000 ? log.size() - 3000 : 0).c_str());
+                server.running() ? "still running" : "exited",
+                log.substr(log.size() > 3000 ? log.size() - 3000 : 0).c_str());
     result.notes += "server did not start; ";
     return result;
   }
   result.server_ready_s = secondsSince(server_start);
-  std::printf("server: listening after %.2f s (pid %d)\n", result.server_ready_s, static_cast<int>(server.pid()));
+  std::printf("server: listening after %.2f s (pid %d)\n", result.server_ready_s,
+              static_cast<int>(server.pid()));
   std::fflush(stdout);
 
   // All N connected: each driver has connected, subscribed and delivered a report.
@@ -320,6 +328,7 @@ RunResult runOne(const BenchOptions& options, int printers) {
   };
   const auto machine_before = machineTicks();
   const ProcSample server_before = sampleProcess(server.pid());
+  const auto threads_before = bambuddy::bench::sampleThreads(server.pid());
   const double sims_before = cpuOf(sim_pids);
   const double broker_before = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_before = sampleProcess(getpid()).cpu_s;
@@ -331,6 +340,7 @@ RunResult runOne(const BenchOptions& options, int printers) {
   }
   const int64_t window_end_us = realtimeUs();
   const ProcSample server_after = sampleProcess(server.pid());
+  const auto threads_after = bambuddy::bench::sampleThreads(server.pid());
   const double sims_after = cpuOf(sim_pids);
   const double broker_after = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_after = sampleProcess(getpid()).cpu_s;
@@ -342,11 +352,47 @@ RunResult runOne(const BenchOptions& options, int printers) {
   result.bench_cpu_pct = 100.0 * (bench_after - bench_before) / result.window_s;
   const double machine_total = static_cast<double>(machine_after.second - machine_before.second);
   result.machine_busy_pct =
-      machine_total > 0 ? 100.0 * static_cast<double>(machine_after.first - machine_before.first) / machine_total : 0;
+      machine_total > 0
+          ? 100.0 * static_cast<double>(machine_after.first - machine_before.first) / machine_total
+          : 0;
   result.rss_kib = server_after.rss_kib;
   result.rss_max_kib = std::max(result.rss_max_kib, server_after.rss_kib);
   result.hwm_kib = server_after.hwm_kib;
   result.threads = server_after.threads;
+  // Where the server's CPU went, by thread name (threads sharing a name are summed).
+  struct NameUsage {
+    double total_s = 0;
+    double top_s = 0; // the busiest single thread of that name
+    int count = 0;
+  };
+  std::map<std::string, NameUsage> by_name;
+  for (const auto& [tid, after] : threads_after) {
+    auto before = threads_before.find(tid);
+    const double used = after.cpu_s - (before != threads_before.end() ? before->second.cpu_s : 0);
+    NameUsage& slot = by_name[after.name];
+    slot.total_s += used;
+    slot.top_s = std::max(slot.top_s, used);
+    ++slot.count;
+  }
+  std::vector<std::pair<double, std::string>> ranked;
+  for (const auto& [name, usage] : by_name) {
+    char label[128];
+    if (usage.count > 1) {
+      std::snprintf(label, sizeof label, "%s x%d (busiest %.1f %%)", name.c_str(), usage.count,
+                    100.0 * usage.top_s / result.window_s);
+    } else {
+      std::snprintf(label, sizeof label, "%s", name.c_str());
+    }
+    ranked.emplace_back(100.0 * usage.total_s / result.window_s, label);
+  }
+  std::sort(ranked.rbegin(), ranked.rend());
+  result.thread_breakdown.clear();
+  for (size_t i = 0; i < ranked.size() && i < 6; ++i) {
+    char part[192];
+    std::snprintf(part, sizeof part, "%s%s %.1f %%", i == 0 ? "" : ", ", ranked[i].second.c_str(),
+                  ranked[i].first);
+    result.thread_breakdown += part;
+  }
 
   // Let events published at the end of the window arrive, then check nobody dropped out.
   if (auto counts = countConnected(server.port(), admin_key)) {
@@ -419,20 +465,24 @@ RunResult runOne(const BenchOptions& options, int printers) {
   result.p99_ms = percentile(latencies_us, 99);
   result.max_ms = latencies_us.empty() ? -1 : static_cast<double>(latencies_us.back()) / 1000.0;
 
-  std::printf("window %.1f s: server CPU %.1f %% of one core, RSS %.1f MiB (max %.1f, VmHWM %.1f), %lld threads\n",
-              result.window_s, result.server_cpu_pct, result.rss_kib / 1024.0, result.rss_max_kib / 1024.0,
-              result.hwm_kib / 1024.0, static_cast<long long>(result.threads));
+  std::printf(
+      "window %.1f s: server CPU %.1f %% of one core, RSS %.1f MiB (max %.1f, VmHWM %.1f), %lld threads\n",
+      result.window_s, result.server_cpu_pct, result.rss_kib / 1024.0, result.rss_max_kib / 1024.0,
+      result.hwm_kib / 1024.0, static_cast<long long>(result.threads));
+  std::printf("  server CPU by thread: %s\n", result.thread_breakdown.c_str());
   std::printf("  simulators %.1f %%, broker %.1f %%, bench %.1f %%, machine busy %.1f %% of all cores\n",
               result.sims_cpu_pct, result.broker_cpu_pct, result.bench_cpu_pct, result.machine_busy_pct);
-  std::printf("  latency report -> bus: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; matched %llu of %llu "
-              "traced reports; %llu bus events in the window (%.0f/s)\n",
-              result.p50_ms, result.p90_ms, result.p99_ms, result.max_ms,
-              static_cast<unsigned long long>(result.matched), static_cast<unsigned long long>(result.sent),
-              static_cast<unsigned long long>(result.bus_events), result.bus_events / result.window_s);
-  std::printf("  connected after the window: %d; simulator reconnects %llu, dropped %llu; server warnings %d; "
-              "shutdown %.1f s\n",
-              result.connected_after, static_cast<unsigned long long>(result.sim_reconnects),
-              static_cast<unsigned long long>(result.sim_dropped), result.server_warnings, result.shutdown_s);
+  std::printf(
+      "  latency report -> bus: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms; matched %llu of %llu "
+      "traced reports; %llu bus events in the window (%.0f/s)\n",
+      result.p50_ms, result.p90_ms, result.p99_ms, result.max_ms,
+      static_cast<unsigned long long>(result.matched), static_cast<unsigned long long>(result.sent),
+      static_cast<unsigned long long>(result.bus_events), result.bus_events / result.window_s);
+  std::printf(
+      "  connected after the window: %d; simulator reconnects %llu, dropped %llu; server warnings %d; "
+      "shutdown %.1f s\n",
+      result.connected_after, static_cast<unsigned long long>(result.sim_reconnects),
+      static_cast<unsigned long long>(result.sim_dropped), result.server_warnings, result.shutdown_s);
   if (result.server_warnings > 0) {
     std::istringstream lines(server_log);
     int shown = 0;
@@ -488,6 +538,10 @@ BenchOptions parseArgs(int argc, char** argv) {
       options.connect_timeout_s = positive(3600);
     } else if (arg == "--interval-ms") {
       options.interval_ms = positive(60000);
+    } else if (arg == "--server-binary") {
+      options.server_binary = value;
+    } else if (arg == "--plugin-dir") {
+      options.plugin_dir = value;
     } else if (arg == "--driver-config") {
       options.driver_config = value;
     } else if (arg == "--server-env") {
@@ -510,17 +564,27 @@ int main(int argc, char** argv) {
   try {
     options = parseArgs(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr,
-                 "printer_scale_bench: %s\nusage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] "
-                 "[--warmup-s 5] [--printers-per-sim 250] [--connect-timeout-s 300] [--interval-ms 1000]\n"
-                 "       [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...\n",
-                 e.what());
+    std::fprintf(
+        stderr,
+        "printer_scale_bench: %s\nusage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] "
+        "[--warmup-s 5] [--printers-per-sim 250] [--connect-timeout-s 300] [--interval-ms 1000]\n"
+        "       [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...\n"
+        "       [--server-binary PATH --plugin-dir DIR]\n",
+        e.what());
     return 2;
   }
   std::printf("printer scale benchmark: one report per %d ms per printer, window %d s after %d s warm-up, "
               "%d printers per simulator process, %ld cores\nserver %s\n",
               options.interval_ms, options.window_s, options.warmup_s, options.printers_per_sim,
-              sysconf(_SC_NPROCESSORS_ONLN), serverBinary().c_str());
+              sysconf(_SC_NPROCESSORS_ONLN), options.server_binary.c_str());
+  if ((std::string(BENCH_BUILD_TYPE) != "Release" || BENCH_SANITIZED) &&
+      options.server_binary == serverBinary()) {
+    // Debug builds and sanitizers cost several times the CPU and memory: such figures say nothing.
+    std::printf(
+        "WARNING: a %s%s build; configure with -DCMAKE_BUILD_TYPE=Release (no BAMBUDDY_SANITIZE) for real "
+        "figures\n",
+        BENCH_BUILD_TYPE, BENCH_SANITIZED ? " + sanitizer" : "");
+  }
   std::vector<RunResult> results;
   for (int n : options.counts) {
     try {
@@ -534,23 +598,24 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("\n%6s %9s %9s %9s %8s %8s %8s %8s %8s %8s %12s %6s %6s %6s %7s\n", "N", "connected", "connect_s",
-              "cpu_%1c", "rss_MiB", "max_MiB", "hwm_MiB", "p50_ms", "p99_ms", "max_ms", "matched", "sim_%",
-              "brk_%", "mach_%", "threads");
+  std::printf("\n%6s %9s %9s %9s %8s %8s %8s %8s %8s %8s %12s %6s %6s %6s %7s\n", "N", "connected",
+              "connect_s", "cpu_%1c", "rss_MiB", "max_MiB", "hwm_MiB", "p50_ms", "p99_ms", "max_ms",
+              "matched", "sim_%", "brk_%", "mach_%", "threads");
   for (const RunResult& r : results) {
     char matched[32];
     std::snprintf(matched, sizeof matched, "%llu/%llu", static_cast<unsigned long long>(r.matched),
                   static_cast<unsigned long long>(r.sent));
-    std::printf("%6d %9d %9.1f %9.1f %8.1f %8.1f %8.1f %8.2f %8.2f %8.2f %12s %6.1f %6.1f %6.1f %7lld\n", r.printers,
-                r.connected_after, r.all_connected_s, r.server_cpu_pct, r.rss_kib / 1024.0, r.rss_max_kib / 1024.0,
-                r.hwm_kib / 1024.0, r.p50_ms, r.p99_ms, r.max_ms, matched, r.sims_cpu_pct, r.broker_cpu_pct,
-                r.machine_busy_pct, static_cast<long long>(r.threads));
+    std::printf("%6d %9d %9.1f %9.1f %8.1f %8.1f %8.1f %8.2f %8.2f %8.2f %12s %6.1f %6.1f %6.1f %7lld\n",
+                r.printers, r.connected_after, r.all_connected_s, r.server_cpu_pct, r.rss_kib / 1024.0,
+                r.rss_max_kib / 1024.0, r.hwm_kib / 1024.0, r.p50_ms, r.p99_ms, r.max_ms, matched,
+                r.sims_cpu_pct, r.broker_cpu_pct, r.machine_busy_pct, static_cast<long long>(r.threads));
     if (!r.notes.empty()) {
       std::printf("       note: %s\n", r.notes.c_str());
     }
   }
-  std::printf("cpu_%%1c: server CPU in %% of one core; connect_s: server start -> all N connected (GET "
-              "/api/v1/printers); sim_%%/brk_%%: simulators/broker in %% of one core; mach_%%: whole machine, %% of "
-              "all cores.\nTargets (1000 printers): server < 50 %% of one core, < 200 MB RSS, p99 < 10 ms.\n");
+  std::printf(
+      "cpu_%%1c: server CPU in %% of one core; connect_s: server start -> all N connected (GET "
+      "/api/v1/printers); sim_%%/brk_%%: simulators/broker in %% of one core; mach_%%: whole machine, %% of "
+      "all cores.\nTargets (1000 printers): server < 50 %% of one core, < 200 MB RSS, p99 < 10 ms.\n");
   return 0;
 }

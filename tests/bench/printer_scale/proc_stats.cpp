@@ -25,16 +25,13 @@ int64_t statusField(const std::string& status, const std::string& key) {
   return std::strtoll(status.c_str() + at + key.size() + 1, nullptr, 10);
 }
 
-} // namespace
-
-ProcSample sampleProcess(pid_t pid) {
-  ProcSample sample;
-  const std::string base = "/proc/" + std::to_string(pid);
-  const std::string stat = readAll(base + "/stat");
+// utime + stime in seconds from a /proc .../stat file; -1 when unreadable.
+double cpuSeconds(const std::string& stat_path) {
+  const std::string stat = readAll(stat_path);
   // The command name is in parentheses and may contain spaces: fields are counted after ')'.
   const size_t close = stat.rfind(')');
   if (close == std::string::npos) {
-    return sample;
+    return -1;
   }
   std::istringstream fields(stat.substr(close + 2));
   std::string field;
@@ -47,13 +44,52 @@ ProcSample sampleProcess(pid_t pid) {
       stime = std::stoull(field);
     }
   }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+} // namespace
+
+ProcSample sampleProcess(pid_t pid) {
+  ProcSample sample;
+  const std::string base = "/proc/" + std::to_string(pid);
+  const double cpu_s = cpuSeconds(base + "/stat");
+  if (cpu_s < 0) {
+    return sample;
+  }
   const std::string status = readAll(base + "/status");
-  sample.cpu_s = static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
+  sample.cpu_s = cpu_s;
   sample.rss_kib = statusField(status, "VmRSS:");
   sample.hwm_kib = statusField(status, "VmHWM:");
   sample.threads = statusField(status, "Threads:");
   sample.ok = sample.rss_kib >= 0;
   return sample;
+}
+
+std::map<pid_t, ThreadSample> sampleThreads(pid_t pid) {
+  std::map<pid_t, ThreadSample> threads;
+  const std::string base = "/proc/" + std::to_string(pid) + "/task";
+  DIR* tasks = opendir(base.c_str());
+  if (tasks == nullptr) {
+    return threads;
+  }
+  while (dirent* entry = readdir(tasks)) {
+    const pid_t tid = static_cast<pid_t>(std::strtol(entry->d_name, nullptr, 10));
+    if (tid <= 0) {
+      continue;
+    }
+    const std::string dir = base + "/" + entry->d_name;
+    ThreadSample sample;
+    sample.cpu_s = cpuSeconds(dir + "/stat");
+    sample.name = readAll(dir + "/comm");
+    if (!sample.name.empty() && sample.name.back() == '\n') {
+      sample.name.pop_back();
+    }
+    if (sample.cpu_s >= 0) {
+      threads[tid] = sample;
+    }
+  }
+  closedir(tasks);
+  return threads;
 }
 
 pid_t findChild(const std::string& comm) {

@@ -3,20 +3,28 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <sys/types.h>
 
 namespace bambuddy::bench {
 
 struct ProcSample {
-  bool ok = false;       // false when the process is gone or /proc could not be read
-  double cpu_s = 0;      // utime + stime of all its threads so far, seconds
-  int64_t rss_kib = 0;   // VmRSS
-  int64_t hwm_kib = 0;   // VmHWM: the peak resident set size since the process started
-  int64_t threads = 0;   // Threads
+  bool ok = false;     // false when the process is gone or /proc could not be read
+  double cpu_s = 0;    // utime + stime of all its threads so far, seconds
+  int64_t rss_kib = 0; // VmRSS
+  int64_t hwm_kib = 0; // VmHWM: the peak resident set size since the process started
+  int64_t threads = 0; // Threads
 };
 
 ProcSample sampleProcess(pid_t pid);
+
+struct ThreadSample {
+  std::string name; // /proc/<pid>/task/<tid>/comm
+  double cpu_s = 0;
+};
+// Every thread of `pid` by thread id.
+std::map<pid_t, ThreadSample> sampleThreads(pid_t pid);
 
 // The first child of this process whose command name (/proc/<pid>/comm) is `comm`, or -1.
 pid_t findChild(const std::string& comm);
