@@ -2,59 +2,24 @@
 
 #include "api/json_body.h"
 #include "api/pagination.h"
+#include "api/route_helpers.h"
 #include "http/router.h"
-#include "notifications/notification_error.h"
 #include "notifications/notification_service.h"
 
 namespace bambuddy::api {
 
 namespace {
 
-using notifications::NotificationError;
 using notifications::NotificationService;
 
-http::Response errorResponse(const NotificationError& e) {
-  int status = 400;
-  switch (e.kind()) {
-  case NotificationError::Kind::Invalid:
-    status = 400;
-    break;
-  case NotificationError::Kind::NotFound:
-    status = 404;
-    break;
-  case NotificationError::Kind::Conflict:
-    status = 409;
-    break;
-  case NotificationError::Kind::Unsupported:
-    status = 422;
-    break;
-  case NotificationError::Kind::Unavailable:
-    status = 503;
-    break;
-  }
-  nlohmann::json body = {{"detail", e.what()}, {"code", e.code()}};
-  if (e.extra().is_object()) {
-    body.update(e.extra());
-  }
-  return http::Response::json(status, body);
-}
-
-template <class Fn> http::Response guarded(Fn&& fn) {
-  try {
-    return fn();
-  } catch (const NotificationError& e) {
-    return errorResponse(e);
-  }
-}
-
-// Runs fn(id) for a path {id} that is a valid provider (or delivery) id; 404 otherwise.
-template <class Fn> http::Response withId(const http::Request& request, const char* what, Fn&& fn) {
-  auto id = parseId(request.params.at("id"));
+// Runs fn(id) for a path {id} that is a positive integer; 404 naming `what` otherwise.
+template <class Fn> http::Response withId(const http::Request& request, const std::string& what, Fn&& fn) {
+  http::Response error;
+  auto id = idParam(request, error, what);
   if (!id) {
-    return http::Response::error(404, "not_found",
-                                 std::string("no ") + what + " with id " + request.params.at("id"));
+    return error;
   }
-  return guarded([&] { return fn(*id); });
+  return answerOrRefuse([&] { return fn(*id); });
 }
 
 // A POST body that may be empty (treated as {}).
@@ -88,7 +53,7 @@ void addNotificationRoutes(http::Router& router, NotificationService& service) {
                 if (!body) {
                   return error;
                 }
-                return guarded([&] { return http::Response::json(201, service.create(*body)); });
+                return answerOrRefuse([&] { return http::Response::json(201, service.create(*body)); });
               }});
 
   router.add({http::Method::Get, base + "/types", "settings:read", http::RateClass::Read,

@@ -515,6 +515,9 @@ BenchOptions parseArgs(int argc, char** argv) {
   BenchOptions options;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      throw std::invalid_argument("figures for N simulated Bambu printers against the real server");
+    }
     if (i + 1 >= argc) {
       throw std::invalid_argument("unknown option or missing value: " + arg);
     }

@@ -21,6 +21,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -114,8 +115,8 @@ public:
         std::vector<std::string>{"--config", dir_.write("bambuddy.yaml", yaml)},
         std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
     if (!process_->waitReady(20000)) {
-      std::fprintf(stderr, "server did not start:\n%s\n", process_->log().c_str());
-      std::exit(1);
+      // Thrown, not exit(): unwinding stops the server process and removes the temp dir.
+      throw std::runtime_error("the server did not start:\n" + process_->log());
     }
   }
   ~Server() { process_->stop(30000); }
@@ -125,8 +126,8 @@ public:
                                             {{"X-API-Key", kAdminKey}, {"Content-Type", "application/json"}},
                                             timeout_ms);
     if (r.status < 200 || r.status > 299) {
-      std::fprintf(stderr, "POST %s -> %d %s %s\n", path.c_str(), r.status, r.body.c_str(), r.error.c_str());
-      std::exit(1);
+      throw std::runtime_error("POST " + path + " -> " + std::to_string(r.status) + " " + r.body + " " +
+                               r.error);
     }
     return json::parse(r.body);
   }
@@ -235,10 +236,15 @@ int main(int argc, char** argv) {
               "(attempt timeout %d ms)\n\n",
               paced, interval_ms, events, kAttemptTimeoutMs);
   const int64_t interval_us = int64_t{interval_ms} * 1000;
-  print(run("1 provider, paced (latency)", 1, false, paced, interval_us), false);
-  print(run("10 providers, paced", 10, false, paced, interval_us), false);
-  print(run("9 healthy + 1 dead provider, paced (healthy only)", 9, true, paced, interval_us), false);
-  print(run("10 providers, burst (throughput)", 10, false, events, 0), true);
-  print(run("9 healthy + 1 dead provider, burst (healthy only)", 9, true, events, 0), true);
+  try {
+    print(run("1 provider, paced (latency)", 1, false, paced, interval_us), false);
+    print(run("10 providers, paced", 10, false, paced, interval_us), false);
+    print(run("9 healthy + 1 dead provider, paced (healthy only)", 9, true, paced, interval_us), false);
+    print(run("10 providers, burst (throughput)", 10, false, events, 0), true);
+    print(run("9 healthy + 1 dead provider, burst (healthy only)", 9, true, events, 0), true);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "webhook_bench: %s\n", e.what());
+    return 1;
+  }
   return 0;
 }

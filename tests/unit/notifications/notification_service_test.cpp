@@ -153,7 +153,7 @@ protected:
       return e;
     }
     ADD_FAILURE() << "no NotificationError";
-    return NotificationError(NotificationError::Kind::Invalid, "none", "none");
+    return NotificationError(NotificationError::Kind::Invalid, "none", "none"); // never inspected
   }
 
   testing::CoreServices core_;
@@ -231,7 +231,7 @@ TEST_F(NotificationServiceTest, BadInputIsRefusedPreciselyAndNothingIsStored) {
            Case{{{"url", "http://x"}}, "unknown_field", "url: unknown field"},
        }) {
     NotificationError e = expectError([&] { create(c.body); });
-    EXPECT_EQ(e.kind(), NotificationError::Kind::Invalid) << c.body.dump();
+    EXPECT_EQ(e.httpStatus(), 400) << c.body.dump();
     EXPECT_EQ(e.code(), c.code) << c.body.dump() << " -> " << e.what();
     EXPECT_EQ(std::string(e.what()).rfind(c.detail, 0), 0u) << e.what();
   }
@@ -432,7 +432,7 @@ TEST_F(NotificationServiceTest, TestEndpointReturnsTheDeliveryResult) {
   EXPECT_EQ(retrying["status"], "retrying");
   EXPECT_NE(retrying["error"].get<std::string>().find("scripted failure"), std::string::npos);
   ASSERT_TRUE(waitStatus(thrower["id"], "delivered", 1)) << "a failed test is retried like any delivery";
-  EXPECT_EQ(expectError([&] { service_->test(999); }).kind(), NotificationError::Kind::NotFound);
+  EXPECT_EQ(expectError([&] { service_->test(999); }).httpStatus(), 404);
 }
 
 TEST_F(NotificationServiceTest, RedeliverSendsTheSameNotificationAgain) {
@@ -448,14 +448,14 @@ TEST_F(NotificationServiceTest, RedeliverSendsTheSameNotificationAgain) {
   auto sends = waitSentTo(instanceOf(p), 2);
   ASSERT_EQ(sends.size(), 2u);
   EXPECT_EQ(sends[0].notification, sends[1].notification) << "same id, so the same webhook-id";
-  EXPECT_EQ(expectError([&] { service_->redeliver(987654); }).kind(), NotificationError::Kind::NotFound);
+  EXPECT_EQ(expectError([&] { service_->redeliver(987654); }).httpStatus(), 404);
 
   json slow = create({{"name", "slow"}, {"settings", {{"script", {"retry"}}}}});
   settings_.engine.retry.schedule_ms = {0, 100};
   publish("print_failed");
   ASSERT_TRUE(waitStatus(slow["id"], "retrying", 1));
   NotificationError pending = expectError([&] { service_->redeliver(log(slow["id"])[0]["id"]); });
-  EXPECT_EQ(pending.kind(), NotificationError::Kind::Conflict);
+  EXPECT_EQ(pending.httpStatus(), 409);
   EXPECT_EQ(pending.code(), "delivery_pending");
 }
 
@@ -511,9 +511,8 @@ TEST_F(NotificationServiceTest, UpdateAndRemove) {
   EXPECT_EQ(service_->update(id, {{"events", nullptr}})["events"], nullptr);
 
   service_->remove(id);
-  EXPECT_EQ(expectError([&] { service_->get(id); }).kind(), NotificationError::Kind::NotFound);
-  EXPECT_EQ(expectError([&] { service_->deliveries(id, std::nullopt, 10, 0); }).kind(),
-            NotificationError::Kind::NotFound);
+  EXPECT_EQ(expectError([&] { service_->get(id); }).httpStatus(), 404);
+  EXPECT_EQ(expectError([&] { service_->deliveries(id, std::nullopt, 10, 0); }).httpStatus(), 404);
   EXPECT_TRUE(host_->instancesOfKind(BB_KIND_NOTIFIER).empty());
   json next = create({});
   EXPECT_GT(next["id"].get<int64_t>(), id) << "ids are never reused";
@@ -589,7 +588,7 @@ TEST_F(NotificationServiceTest, ProvidersDeclaredInYaml) {
                        std::function<void()>([&] { service_->remove(id); }),
                        std::function<void()>([&] { service_->rotateSecret(id, json::object()); })}) {
     NotificationError e = expectError(attempt);
-    EXPECT_EQ(e.kind(), NotificationError::Kind::Conflict);
+    EXPECT_EQ(e.httpStatus(), 409);
     EXPECT_EQ(e.code(), "declared_in_config");
   }
   EXPECT_EQ(service_->test(id)["status"], "delivered");

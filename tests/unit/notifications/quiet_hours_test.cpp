@@ -78,7 +78,7 @@ TEST(QuietHours, BadInputNamesTheField) {
       parseQuietHours(c.input);
       ADD_FAILURE() << "accepted " << c.input.dump();
     } catch (const NotificationError& e) {
-      EXPECT_EQ(e.kind(), NotificationError::Kind::Invalid);
+      EXPECT_EQ(e.httpStatus(), 400);
       EXPECT_EQ(std::string(e.what()).rfind(c.message, 0), 0u) << e.what();
     }
   }
