@@ -71,6 +71,34 @@ std::optional<std::string> uploadName(const http::Request& request) {
   return name;
 }
 
+// GET /archives/{id}/file and /thumbnail: one stored blob of the archive.
+http::Response blobAnswer(archives::ArchiveService& service, const http::Request& request, bool thumbnail) {
+  http::Response error;
+  auto id = idParam(request, error, "archive");
+  if (!id) {
+    return error;
+  }
+  return answerOrRefuse([&] {
+    archives::ArchiveRecord record = service.get(*id);
+    const std::optional<std::string>& key = thumbnail ? record.thumbnail_key : record.file_key;
+    if (!key) {
+      throw archives::ArchiveError(404, thumbnail ? "no_thumbnail" : "no_file",
+                                   thumbnail ? "this archive has no thumbnail" : "this archive has no stored file");
+    }
+    http::Response response;
+    response.body = service.blob(*key);
+    if (thumbnail) {
+      response.content_type = "image/png";
+      return response;
+    }
+    response.content_type = "application/vnd.ms-package.3dmanufacturing-3dmodel+xml";
+    std::string name = record.filename.value_or("archive.3mf");
+    std::replace(name.begin(), name.end(), '"', '_');
+    response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
+    return response;
+  });
+}
+
 } // namespace
 
 void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, int64_t max_upload_bytes) {
@@ -126,45 +154,12 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
               }});
 
   router.add({http::Method::Get, "/api/v1/archives/{id}/file", "archives:read", http::RateClass::Read,
-              "Download the archive's 3MF file", [&service](const http::Request& request) {
-                http::Response error;
-                auto id = idParam(request, error, "archive");
-                if (!id) {
-                  return error;
-                }
-                return answerOrRefuse([&] {
-                  archives::ArchiveRecord record = service.get(*id);
-                  if (!record.file_key) {
-                    throw archives::ArchiveError(404, "no_file", "this archive has no stored file");
-                  }
-                  http::Response response;
-                  response.body = service.blob(*record.file_key);
-                  response.content_type = "application/vnd.ms-package.3dmanufacturing-3dmodel+xml";
-                  std::string name = record.filename.value_or("archive.3mf");
-                  std::replace(name.begin(), name.end(), '"', '_');
-                  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
-                  return response;
-                });
-              }});
+              "Download the archive's 3MF file",
+              [&service](const http::Request& request) { return blobAnswer(service, request, false); }});
 
   router.add({http::Method::Get, "/api/v1/archives/{id}/thumbnail", "archives:read", http::RateClass::Read,
-              "The plate preview image (PNG)", [&service](const http::Request& request) {
-                http::Response error;
-                auto id = idParam(request, error, "archive");
-                if (!id) {
-                  return error;
-                }
-                return answerOrRefuse([&] {
-                  archives::ArchiveRecord record = service.get(*id);
-                  if (!record.thumbnail_key) {
-                    throw archives::ArchiveError(404, "no_thumbnail", "this archive has no thumbnail");
-                  }
-                  http::Response response;
-                  response.body = service.blob(*record.thumbnail_key);
-                  response.content_type = "image/png";
-                  return response;
-                });
-              }});
+              "The plate preview image (PNG)",
+              [&service](const http::Request& request) { return blobAnswer(service, request, true); }});
 
   router.add({http::Method::Post, "/api/v1/archives", "archives:write", http::RateClass::Write,
               "Upload a 3MF (raw body; name in ?filename= or X-Filename)",
