@@ -11,9 +11,9 @@
 // includes the registry's handling of the same event.
 //
 // usage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] [--warmup-s 5]
-//                            [--printers-per-sim 250] [--connect-timeout-s 300] [--interval-ms 1000]
+//                            [--printers-per-sim 250] [--connect-timeout-s 120] [--interval-ms 1000]
 //                            [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...
-//                            [--server-binary PATH --plugin-dir DIR]
+//                            [--server-binary PATH --plugin-dir DIR] [--log-dir DIR]
 #include "proc_stats.h"
 
 #include "support/bambu_sim_process.h"
@@ -50,12 +50,13 @@ struct BenchOptions {
   int window_s = 30;
   int warmup_s = 5;
   int printers_per_sim = 250;
-  int connect_timeout_s = 300;
+  int connect_timeout_s = 120;
   int interval_ms = 1000;
   std::string driver_config = "{}";              // printer.bambu's plugin config (YAML flow map)
   std::map<std::string, std::string> server_env; // extra environment, for experiments (MALLOC_ARENA_MAX=2)
   std::string server_binary = serverBinary();    // default: this build tree's
   std::string plugin_dir = pluginDir();
+  std::string log_dir; // when set: server-<N>.log and broker-<N>.log are kept there
 };
 
 // What one run (one N) measured.
@@ -275,6 +276,12 @@ RunResult runOne(const BenchOptions& options, int printers) {
     result.notes += "server did not start; ";
     return result;
   }
+  auto saveLogs = [&] {
+    if (!options.log_dir.empty()) {
+      std::ofstream(options.log_dir + "/server-" + std::to_string(printers) + ".log") << server.log();
+      std::ofstream(options.log_dir + "/broker-" + std::to_string(printers) + ".log") << broker.log();
+    }
+  };
   result.server_ready_s = secondsSince(server_start);
   std::printf("server: listening after %.2f s (pid %d)\n", result.server_ready_s,
               static_cast<int>(server.pid()));
@@ -304,6 +311,7 @@ RunResult runOne(const BenchOptions& options, int printers) {
     std::printf("server exited during the connect phase; its log ends with:\n%s\n",
                 log.substr(log.size() > 3000 ? log.size() - 3000 : 0).c_str());
     result.notes += "server exited during the connect phase; ";
+    saveLogs();
     return result;
   }
   if (result.all_connected_s < 0) {
@@ -418,6 +426,7 @@ RunResult runOne(const BenchOptions& options, int printers) {
     }
   }
 
+  saveLogs();
   {
     // What the broker saw over the whole run (connection churn explains slow connect phases).
     const std::string log = broker.log();
@@ -541,6 +550,8 @@ BenchOptions parseArgs(int argc, char** argv) {
       options.connect_timeout_s = positive(3600);
     } else if (arg == "--interval-ms") {
       options.interval_ms = positive(60000);
+    } else if (arg == "--log-dir") {
+      options.log_dir = value;
     } else if (arg == "--server-binary") {
       options.server_binary = value;
     } else if (arg == "--plugin-dir") {
@@ -570,9 +581,9 @@ int main(int argc, char** argv) {
     std::fprintf(
         stderr,
         "printer_scale_bench: %s\nusage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] "
-        "[--warmup-s 5] [--printers-per-sim 250] [--connect-timeout-s 300] [--interval-ms 1000]\n"
+        "[--warmup-s 5] [--printers-per-sim 250] [--connect-timeout-s 120] [--interval-ms 1000]\n"
         "       [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...\n"
-        "       [--server-binary PATH --plugin-dir DIR]\n",
+        "       [--server-binary PATH --plugin-dir DIR] [--log-dir DIR]\n",
         e.what());
     return 2;
   }
