@@ -55,7 +55,7 @@ nlohmann::json buildOpenApi(const std::vector<http::RouteSpec>& routes, const st
   nlohmann::json paths = nlohmann::json::object();
   static const std::regex kParam("\\{([^}]+)\\}");
   for (const http::RouteSpec& route : routes) {
-    if (route.method == http::Method::Head || route.method == http::Method::Options) {
+    if (route.method == http::Method::Head || route.method == http::Method::Options || !route.in_openapi) {
       continue;
     }
     const RouteShape* shape = findShape(route.method, route.pattern);
@@ -95,7 +95,10 @@ nlohmann::json buildOpenApi(const std::vector<http::RouteSpec>& routes, const st
         } else if (name == "since" || name == "until") {
           schema = {{"type", "string"}, {"format", "date-time"}};
         }
-        params.push_back({{"name", name}, {"in", "query"}, {"required", false}, {"description", description},
+        params.push_back({{"name", name},
+                          {"in", "query"},
+                          {"required", false},
+                          {"description", description},
                           {"schema", schema}});
       }
       if (!shape->request.is_null()) {

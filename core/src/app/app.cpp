@@ -2,12 +2,13 @@
 
 #include "api/archive_routes.h"
 #include "api/audit_routes.h"
-#include "api/openapi.h"
 #include "api/notification_routes.h"
-#include "api/queue_routes.h"
+#include "api/openapi.h"
 #include "api/printer_routes.h"
+#include "api/queue_routes.h"
 #include "api/settings_routes.h"
 #include "api/system_routes.h"
+#include "api/web_routes.h"
 #include "archives/archive_service.h"
 #include "archives/statistics.h"
 #include "auth/audit_log.h"
@@ -20,12 +21,13 @@
 #include "notifications/notification_service.h"
 #include "plugins/plugin_host.h"
 #include "printers/printer_registry.h"
-#include "queue/queue_service.h"
 #include "printers/printer_store.h"
+#include "queue/queue_service.h"
 #include "settings/settings_service.h"
 #include "storage/database.h"
 #include "storage/kv_store.h"
 #include "storage/migrations.h"
+#include "web/static_site.h"
 
 #include <filesystem>
 
@@ -52,6 +54,9 @@ struct App::Services {
 };
 
 namespace {
+
+// The built UI is a few hundred KiB; anything near this bound is not a web UI build.
+constexpr int64_t kMaxWebUiBytes = 64LL * 1024 * 1024;
 
 // Printers declared in YAML: the instances of printer driver plugins listed in the config.
 std::vector<printers::ConfiguredPrinter> configuredPrinters(const config::CoreConfig& config,
@@ -114,8 +119,8 @@ void App::start() {
     const settings::Settings current = s.settings->current();
     lifecycle.progress_milestones = current.progress_milestones;
     lifecycle.offline_debounce_ms = static_cast<int64_t>(current.offline_debounce_s * 1000.0);
-    s.printers = std::make_unique<printers::PrinterRegistry>(*s.printer_store, *s.plugins, *s.bus, logger_,
-                                                             [] { return nowUtcMs(); }, lifecycle);
+    s.printers = std::make_unique<printers::PrinterRegistry>(
+        *s.printer_store, *s.plugins, *s.bus, logger_, [] { return nowUtcMs(); }, lifecycle);
     s.printers->listen(); // before drivers start, so their first reports are kept
     s.archive_store = std::make_unique<archives::ArchiveStore>(*s.database);
     s.archives = std::make_unique<archives::ArchiveService>(*s.archive_store, *s.plugins, logger_,
@@ -151,11 +156,13 @@ void App::start() {
       }
       if (!archive.file_key) {
         throw printers::PrinterError(printers::PrinterError::Kind::Invalid, "archive_has_no_file",
-                                     "archive " + std::to_string(archive_id) + " has no stored file to print");
+                                     "archive " + std::to_string(archive_id) +
+                                         " has no stored file to print");
       }
       // The print record made at print_started links back to this upload.
       s.archives->expectPrint(printer_id, {0, archive_id});
-      nlohmann::json command = {{"archive_id", archive_id}, {"filename", archive.filename.value_or(archive.name)}};
+      nlohmann::json command = {{"archive_id", archive_id},
+                                {"filename", archive.filename.value_or(archive.name)}};
       if (archive.estimated_time_s) {
         command["estimated_time_s"] = *archive.estimated_time_s;
       }
@@ -169,6 +176,16 @@ void App::start() {
     api::addQueueRoutes(*s.router, *s.queue);
     api::addOpenApiRoute(*s.router, BAMBUDDY_VERSION);
     api::addSettingsRoutes(*s.router, *s.settings);
+    if (!config_.server.web_root.empty()) {
+      auto site = std::make_shared<const web::StaticSite>(
+          web::StaticSite::load(config_.server.web_root, kMaxWebUiBytes));
+      api::addWebRoutes(*s.router, site);
+      logger_.info("app", "web UI: " + std::to_string(site->fileCount()) + " files (" +
+                              std::to_string(site->totalBytes() / 1024) + " KiB) from " +
+                              config_.server.web_root);
+    } else {
+      logger_.info("app", "web UI: not built (scripts/build-web), / is not served");
+    }
 
     auth::AuthSettings auth_settings;
     auth_settings.read_limit = config_.auth.read_limit;

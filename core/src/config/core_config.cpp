@@ -92,6 +92,7 @@ public:
     }
 
     server(objectOr(data, "server", empty_), config.server);
+    webRoot(objectOr(data, "server", empty_), config_dir, config.server);
     database(objectOr(data, "database", empty_), config.data_dir, config.database);
     const json& bus = objectOr(data, "bus", empty_);
     config.bus.queue_capacity = numberOr<std::size_t>(bus, "queue_capacity", config.bus.queue_capacity);
@@ -100,8 +101,8 @@ public:
     config.audit.retention_days =
         numberOr<int>(objectOr(data, "audit", empty_), "retention_days", config.audit.retention_days);
     printers(objectOr(data, "printers", empty_), config.printers);
-    config.archives.max_upload_bytes = numberOr<int64_t>(objectOr(data, "archives", empty_), "max_upload_bytes",
-                                                         config.archives.max_upload_bytes);
+    config.archives.max_upload_bytes = numberOr<int64_t>(
+        objectOr(data, "archives", empty_), "max_upload_bytes", config.archives.max_upload_bytes);
     notifications(objectOr(data, "notifications", empty_), config.notifications);
     std::string level = stringOr(objectOr(data, "log", empty_), "level", "info");
     if (!parseLogLevel(level, config.log_level)) {
@@ -164,6 +165,31 @@ private:
         }
         out.trusted_proxies.push_back(range->str());
       }
+    }
+  }
+
+  // An explicit web_root must hold a built UI; the default is used only when it does.
+  void webRoot(const json& s, const fs::path& config_dir, ServerConfig& out) {
+    const json* enabled = member(s, "web_ui");
+    if (enabled != nullptr && enabled->is_boolean() && !enabled->get<bool>()) {
+      return;
+    }
+    const json* root = member(s, "web_root");
+    if (root != nullptr && root->is_string() && !root->get<std::string>().empty()) {
+      std::string dir = resolve(config_dir, root->get<std::string>());
+      std::error_code ec;
+      if (!fs::is_regular_file(fs::path(dir) / "index.html", ec)) {
+        fileError("/server/web_root",
+                  "no index.html in " + dir + " (build the web UI with scripts/build-web)");
+        return;
+      }
+      out.web_root = dir;
+      return;
+    }
+    fs::path exe_dir = env_.exe_dir.empty() ? currentDir() : fs::path(resolve(currentDir(), env_.exe_dir));
+    std::error_code ec;
+    if (fs::is_regular_file(exe_dir / "web" / "index.html", ec)) {
+      out.web_root = normalize(exe_dir / "web");
     }
   }
 
@@ -244,7 +270,8 @@ private:
       }
       std::sort(out.progress_milestones.begin(), out.progress_milestones.end());
     }
-    out.offline_debounce_ms = static_cast<int64_t>(numberOr<double>(section, "offline_debounce_s", 60.0) * 1000.0);
+    out.offline_debounce_ms =
+        static_cast<int64_t>(numberOr<double>(section, "offline_debounce_s", 60.0) * 1000.0);
   }
 
   void notifications(const json& section, NotificationsConfig& out) {

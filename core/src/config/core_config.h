@@ -30,6 +30,9 @@ struct ServerConfig {
   int64_t shutdown_grace_ms = 10000;
   // Canonical CIDRs ("10.0.0.0/8"), each checked with sdk::Cidr when loaded.
   std::vector<std::string> trusted_proxies;
+  // Absolute directory of the built web interface, or empty when it is off or not built (the
+  // default looks for web/ next to the executable and is quietly empty when there is none).
+  std::string web_root;
 };
 
 struct AuthConfig {

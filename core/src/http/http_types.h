@@ -97,6 +97,9 @@ struct RouteSpec {
   RateClass rate_class = RateClass::None;
   std::string summary;
   Handler handler;
+  // False for routes that are not part of the REST API (the web interface's files): they are left
+  // out of GET /api/v1/openapi.json.
+  bool in_openapi = true;
 };
 
 } // namespace bambuddy::http

@@ -372,3 +372,36 @@ TEST(ListenParsing, Refused) {
 
 } // namespace
 } // namespace bambuddy::config
+
+namespace bambuddy::config {
+namespace {
+
+TEST(CoreConfigWebRoot, ExplicitDirectoryMustHoldABuiltUi) {
+  testing::TempDir dir;
+  dir.write("ui/index.html", "<!doctype html>");
+  Environment env = testEnv();
+  CoreConfig config = parseCoreConfig("server: {web_root: ui}\n", dir.file("bambuddy.yaml"), env);
+  EXPECT_EQ(config.server.web_root, dir.file("ui")) << "relative to the config file's directory";
+
+  auto errors = errorsOf("server:\n  web_root: nothing-here\n", env, dir.file("bambuddy.yaml"));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find(":2 server.web_root: no index.html in " + dir.file("nothing-here")),
+            std::string::npos)
+      << errors[0];
+}
+
+TEST(CoreConfigWebRoot, DefaultIsWebNextToTheExecutableWhenBuilt) {
+  testing::TempDir exe;
+  Environment env;
+  env.exe_dir = exe.path();
+  EXPECT_EQ(parseCoreConfig("", "/etc/bambuddy/bambuddy.yaml", env).server.web_root, "")
+      << "no build, no UI, no error";
+  exe.write("web/index.html", "<!doctype html>");
+  EXPECT_EQ(parseCoreConfig("", "/etc/bambuddy/bambuddy.yaml", env).server.web_root, exe.file("web"));
+  EXPECT_EQ(parseCoreConfig("server: {web_ui: false}\n", "/etc/bambuddy/bambuddy.yaml", env).server.web_root,
+            "")
+      << "web_ui: false turns it off";
+}
+
+} // namespace
+} // namespace bambuddy::config
