@@ -40,11 +40,15 @@ std::map<Key, RouteShape> buildShapes() {
   std::map<Key, RouteShape> s;
   auto add = [&](M m, const std::string& pattern, RouteShape shape) { s[{m, pattern}] = std::move(shape); };
 
-  add(M::Get, "/health", {{}, nullptr, "", {{"type", "object"}, {"properties", {{"status", {{"const", "ok"}}}}}}});
+  add(M::Get, "/health",
+      {{}, nullptr, "", {{"type", "object"}, {"properties", {{"status", {{"const", "ok"}}}}}}});
   add(M::Get, "/api/v1/openapi.json", {{}, nullptr, "", {{"type", "object"}}});
   add(M::Get, "/api/v1/plugins", {kPage, nullptr, "", listOf("Plugin")});
   add(M::Get, "/api/v1/audit",
-      {page({{"kind", "entry kind"}, {"since", "UTC time"}, {"until", "UTC time"}, {"principal_id", "key id"},
+      {page({{"kind", "entry kind"},
+             {"since", "UTC time"},
+             {"until", "UTC time"},
+             {"principal_id", "key id"},
              {"client_ip", "client address"}}),
        nullptr, "", listOf("AuditEntry")});
 
@@ -54,15 +58,23 @@ std::map<Key, RouteShape> buildShapes() {
   add(M::Get, "/api/v1/printers/{id}/status", {{}, nullptr, "", ref("PrinterStatus")});
   add(M::Post, "/api/v1/printers", {{}, ref("NewPrinter"), "", ref("Printer"), 201});
   add(M::Patch, "/api/v1/printers/{id}",
-      {{}, {{"type", "object"}, {"properties", {{"name", {{"type", "string"}}}, {"settings", {{"type", "object"}}}}}}, "",
+      {{},
+       {{"type", "object"},
+        {"properties", {{"name", {{"type", "string"}}}, {"settings", {{"type", "object"}}}}}},
+       "",
        ref("Printer")});
   add(M::Delete, "/api/v1/printers/{id}", {{}, nullptr, "", nullptr, 204});
   for (const char* action : {"pause", "resume", "stop"}) {
-    add(M::Post, std::string("/api/v1/printers/{id}/print/") + action, {{}, nullptr, "", ref("CommandResult")});
+    add(M::Post, std::string("/api/v1/printers/{id}/print/") + action,
+        {{}, nullptr, "", ref("CommandResult")});
   }
   add(M::Post, "/api/v1/printers/{id}/print/start",
-      {{}, {{"type", "object"}, {"required", {"archive_id"}}, {"properties", {{"archive_id", {{"type", "integer"}}}}}},
-       "", ref("CommandResult")});
+      {{},
+       {{"type", "object"},
+        {"required", {"archive_id"}},
+        {"properties", {{"archive_id", {{"type", "integer"}}}}}},
+       "",
+       ref("CommandResult")});
 
   // Archives and statistics
   add(M::Get, "/api/v1/archives",
@@ -74,8 +86,12 @@ std::map<Key, RouteShape> buildShapes() {
        nullptr, "", listOf("Archive")});
   add(M::Get, "/api/v1/archives/{id}", {{}, nullptr, "", ref("Archive")});
   add(M::Get, "/api/v1/archives/{id}/file",
-      {{}, nullptr, "", {{"type", "string"}, {"contentMediaType", "application/vnd.ms-package.3dmanufacturing-3dmodel+xml"}},
-       200, "application/vnd.ms-package.3dmanufacturing-3dmodel+xml"});
+      {{},
+       nullptr,
+       "",
+       {{"type", "string"}, {"contentMediaType", "application/vnd.ms-package.3dmanufacturing-3dmodel+xml"}},
+       200,
+       "application/vnd.ms-package.3dmanufacturing-3dmodel+xml"});
   add(M::Get, "/api/v1/archives/{id}/thumbnail",
       {{}, nullptr, "", {{"type", "string"}, {"contentMediaType", "image/png"}}, 200, "image/png"});
   add(M::Post, "/api/v1/archives",
@@ -96,12 +112,16 @@ std::map<Key, RouteShape> buildShapes() {
        ref("Archive")});
   add(M::Delete, "/api/v1/archives/{id}", {{}, nullptr, "", nullptr, 204});
   add(M::Get, "/api/v1/statistics",
-      {{{"since", "prints started at or after, UTC"}, {"until", "prints started before, UTC"},
+      {{{"since", "prints started at or after, UTC"},
+        {"until", "prints started before, UTC"},
         {"printer_id", "only this printer"}},
-       nullptr, "", ref("Statistics")});
+       nullptr,
+       "",
+       ref("Statistics")});
 
   // Queue
-  add(M::Get, "/api/v1/queue", {page({{"status", "only items with this status"}}), nullptr, "", listOf("QueueItem")});
+  add(M::Get, "/api/v1/queue",
+      {page({{"status", "only items with this status"}}), nullptr, "", listOf("QueueItem")});
   add(M::Get, "/api/v1/queue/{id}", {{}, nullptr, "", ref("QueueItem")});
   add(M::Post, "/api/v1/queue",
       {{},
@@ -126,7 +146,9 @@ std::map<Key, RouteShape> buildShapes() {
   add(M::Delete, "/api/v1/queue/{id}", {{}, nullptr, "", nullptr, 204});
   add(M::Post, "/api/v1/queue/reorder",
       {{},
-       {{"type", "object"}, {"required", {"order"}}, {"properties", {{"order", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}},
+       {{"type", "object"},
+        {"required", {"order"}},
+        {"properties", {{"order", {{"type", "array"}, {"items", {{"type", "integer"}}}}}}}},
        "",
        {{"type", "object"}, {"properties", {{"items", {{"type", "array"}, {"items", ref("QueueItem")}}}}}}});
 
@@ -142,9 +164,41 @@ std::map<Key, RouteShape> buildShapes() {
   add(M::Patch, "/api/v1/api-keys/{id}", {{}, ref("NewApiKey"), "", ref("ApiKey")});
   add(M::Delete, "/api/v1/api-keys/{id}", {{}, nullptr, "", nullptr, 204});
   add(M::Post, "/api/v1/api-keys/{id}/rotate",
-      {{}, {{"type", "object"}, {"properties", {{"grace_period_s", {{"type", "integer"}, {"minimum", 0}}}}}}, "",
-       ref("CreatedApiKey"), 201});
+      {{},
+       {{"type", "object"}, {"properties", {{"grace_period_s", {{"type", "integer"}, {"minimum", 0}}}}}},
+       "",
+       ref("CreatedApiKey"),
+       201});
   add(M::Get, "/api/v1/auth/me", {{}, nullptr, "", ref("ApiKey")});
+
+  // Notifications
+  const std::string n = "/api/v1/notifications";
+  add(M::Get, n, {kPage, nullptr, "", listOf("NotificationProvider")});
+  add(M::Post, n, {{}, ref("NewNotificationProvider"), "", ref("NotificationProvider"), 201});
+  add(M::Get, n + "/types",
+      {{},
+       nullptr,
+       "",
+       {{"type", "object"},
+        {"properties", {{"items", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}});
+  add(M::Get, n + "/events",
+      {{},
+       nullptr,
+       "",
+       {{"type", "object"}, {"properties", {{"items", {{"type", "array"}, {"items", ref("EventType")}}}}}}});
+  add(M::Get, n + "/{id}", {{}, nullptr, "", ref("NotificationProvider")});
+  add(M::Patch, n + "/{id}", {{}, ref("NewNotificationProvider"), "", ref("NotificationProvider")});
+  add(M::Delete, n + "/{id}", {{}, nullptr, "", nullptr, 204});
+  add(M::Post, n + "/{id}/test", {{}, nullptr, "", ref("Delivery")});
+  add(M::Post, n + "/{id}/rotate-secret",
+      {{},
+       {{"type", "object"}, {"properties", {{"grace_period_s", {{"type", "integer"}, {"minimum", 0}}}}}},
+       "",
+       {{"type", "object"}, {"description", "the provider, with the new secret in clear this once"}}});
+  add(M::Get, n + "/{id}/deliveries",
+      {page({{"status", "pending, retrying, delivered, failed, suppressed or cancelled"}}), nullptr, "",
+       listOf("Delivery")});
+  add(M::Post, n + "/deliveries/{id}/redeliver", {{}, nullptr, "", ref("Delivery"), 202});
   return s;
 }
 
@@ -181,7 +235,8 @@ const nlohmann::json& componentSchemas() {
           {"total_layers", nullable("integer")},
           {"current_print",
            {{"type", {"object", "null"}},
-            {"properties", {{"filename", {{"type", "string"}}}, {"started_at", time}, {"job_id", {{"type", "string"}}}}}}},
+            {"properties",
+             {{"filename", {{"type", "string"}}}, {"started_at", time}, {"job_id", {{"type", "string"}}}}}}},
           {"errors", {{"type", "array"}, {"items", error_item}}},
           {"print_error", nullable("string")},
           {"connection_error", nullable("string")},
@@ -318,9 +373,10 @@ const nlohmann::json& componentSchemas() {
             {"expires_at", time},
             {"allowed_ips", {{"type", "array"}, {"items", {{"type", "string"}}}}}}}}},
         {"CreatedApiKey",
-         {{"allOf", json::array({ref("ApiKey"),
-                                 {{"type", "object"},
-                                  {"properties", {{"key", {{"type", "string"}, {"description", "shown once"}}}}}}})}}},
+         {{"allOf",
+           json::array({ref("ApiKey"),
+                        {{"type", "object"},
+                         {"properties", {{"key", {{"type", "string"}, {"description", "shown once"}}}}}}})}}},
         {"Plugin",
          {{"type", "object"},
           {"properties",
@@ -328,7 +384,68 @@ const nlohmann::json& componentSchemas() {
             {"kind", {{"type", "string"}}},
             {"version", {{"type", "string"}}},
             {"abi", {{"type", "string"}}}}}}},
-        {"AuditEntry", {{"type", "object"}}}};
+        {"AuditEntry", {{"type", "object"}}},
+        {"NotificationProvider",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "integer"}}},
+            {"name", {{"type", "string"}}},
+            {"type", {{"type", "string"}, {"examples", {"webhook", "ntfy", "email"}}}},
+            {"plugin", {{"type", "string"}}},
+            {"instance_id", {{"type", "string"}}},
+            {"source", {{"enum", {"api", "config"}}}},
+            {"enabled", {{"type", "boolean"}}},
+            {"disabled_reason", nullable("string")},
+            {"disabled_at", time},
+            {"failing_since", time},
+            {"settings",
+             {{"type", "object"}, {"description", "the type's settings; secrets shown as ********"}}},
+            {"events", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+            {"printer_ids", {{"type", {"array", "null"}}, {"items", {{"type", "integer"}}}}},
+            {"quiet_hours", {{"type", {"object", "null"}}}},
+            {"problem", nullable("string")},
+            {"created_at", time},
+            {"updated_at", time}}}}},
+        {"NewNotificationProvider",
+         {{"type", "object"},
+          {"properties",
+           {{"type", {{"type", "string"}, {"description", "required when creating"}}},
+            {"name", {{"type", "string"}}},
+            {"enabled", {{"type", "boolean"}}},
+            {"settings", {{"type", "object"}}},
+            {"events", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+            {"printer_ids", {{"type", {"array", "null"}}, {"items", {{"type", "integer"}}}}},
+            {"quiet_hours",
+             {{"type", {"object", "null"}},
+              {"properties",
+               {{"start", {{"type", "string"}}},
+                {"end", {{"type", "string"}}},
+                {"timezone", {{"type", "string"}}}}}}}}}}},
+        {"EventType",
+         {{"type", "object"},
+          {"properties",
+           {{"event", {{"type", "string"}}},
+            {"description", {{"type", "string"}}},
+            {"sample", {{"type", "object"}}}}}}},
+        {"Delivery",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "integer"}}},
+            {"provider_id", {{"type", "integer"}}},
+            {"event", {{"type", "string"}}},
+            {"event_id", {{"type", "string"}}},
+            {"status", {{"enum", {"pending", "retrying", "delivered", "failed", "suppressed", "cancelled"}}}},
+            {"attempts", {{"type", "integer"}}},
+            {"next_attempt_at", time},
+            {"http_status", nullable("integer")},
+            {"error", nullable("string")},
+            {"response_snippet", nullable("string")},
+            {"redelivery_of", nullable("integer")},
+            {"created_at", time},
+            {"updated_at", time},
+            {"delivered_at", time},
+            {"history", {{"type", "array"}, {"items", {{"type", "object"}}}}},
+            {"notification", {{"type", {"object", "null"}}}}}}}}};
     return out;
   }();
   return schemas;
