@@ -1,8 +1,9 @@
 #include "api/archive_routes.h"
 
 #include "api/json_body.h"
-#include "api/route_helpers.h"
 #include "api/pagination.h"
+#include "api/route_helpers.h"
+#include "archives/answer_cache.h"
 #include "archives/archive_service.h"
 #include "archives/statistics.h"
 #include "archives/three_mf.h"
@@ -13,15 +14,29 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
 
 namespace bambuddy::api {
 
 namespace {
 
+// Distinct list/statistics queries whose answers are kept (the polled ones repeat).
+constexpr std::size_t kCachedAnswers = 64;
 
+std::string optText(const std::optional<int64_t>& value) {
+  return value ? std::to_string(*value) : std::string("-");
+}
+
+// Every field of the filter, so two requests share an answer only when they ask the same thing.
+std::string listKey(const archives::ArchiveFilter& f) {
+  return "l|" + optText(f.printer_id) + "|" + f.status.value_or("-") + "|" + optText(f.since_ms) + "|" +
+         optText(f.until_ms) + "|" + std::to_string(f.limit) + "|" + std::to_string(f.offset) + "|" +
+         (f.q ? "q" + *f.q : std::string("-"));
+}
 
 // since / until: an ISO 8601 UTC time; printer_id: an id.
-bool timeParam(const http::Request& request, const char* name, std::optional<int64_t>& out, http::Response& error) {
+bool timeParam(const http::Request& request, const char* name, std::optional<int64_t>& out,
+               http::Response& error) {
   auto it = request.query.find(name);
   if (it == request.query.end()) {
     return true;
@@ -35,14 +50,16 @@ bool timeParam(const http::Request& request, const char* name, std::optional<int
   return true;
 }
 
-bool idQuery(const http::Request& request, const char* name, std::optional<int64_t>& out, http::Response& error) {
+bool idQuery(const http::Request& request, const char* name, std::optional<int64_t>& out,
+             http::Response& error) {
   auto it = request.query.find(name);
   if (it == request.query.end()) {
     return true;
   }
   out = parseId(it->second);
   if (!out) {
-    error = http::Response::error(400, std::string("invalid_") + name, std::string(name) + ": a positive integer id");
+    error = http::Response::error(400, std::string("invalid_") + name,
+                                  std::string(name) + ": a positive integer id");
     return false;
   }
   return true;
@@ -50,7 +67,8 @@ bool idQuery(const http::Request& request, const char* name, std::optional<int64
 
 bool hasSuffix(std::string text, const std::string& suffix) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return text.size() >= suffix.size() &&
+         text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 // The uploaded file's name: ?filename=, or X-Filename. Only its last path segment is kept.
@@ -83,7 +101,8 @@ http::Response blobAnswer(archives::ArchiveService& service, const http::Request
     const std::optional<std::string>& key = thumbnail ? record.thumbnail_key : record.file_key;
     if (!key) {
       throw archives::ArchiveError(404, thumbnail ? "no_thumbnail" : "no_file",
-                                   thumbnail ? "this archive has no thumbnail" : "this archive has no stored file");
+                                   thumbnail ? "this archive has no thumbnail"
+                                             : "this archive has no stored file");
     }
     http::Response response;
     response.body = service.blob(*key);
@@ -102,9 +121,11 @@ http::Response blobAnswer(archives::ArchiveService& service, const http::Request
 } // namespace
 
 void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, int64_t max_upload_bytes) {
+  auto cache =
+      std::make_shared<archives::AnswerCache>([&service] { return service.generation(); }, kCachedAnswers);
   router.add({http::Method::Get, "/api/v1/archives", "archives:read", http::RateClass::Read,
               "Print archives, newest first (filters printer_id, status, since, until, q)",
-              [&service](const http::Request& request) {
+              [&service, cache](const http::Request& request) {
                 http::Response error;
                 auto page = parsePage(request, error);
                 if (!page) {
@@ -121,8 +142,9 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                 if (auto it = request.query.find("status"); it != request.query.end()) {
                   const std::string& s = it->second;
                   if (s != "uploaded" && !archives::isPrintStatus(s)) {
-                    return http::Response::error(400, "invalid_status",
-                                                 "status: one of uploaded, printing, success, failed, cancelled");
+                    return http::Response::error(
+                        400, "invalid_status",
+                        "status: one of uploaded, printing, success, failed, cancelled");
                   }
                   filter.status = s;
                 }
@@ -132,19 +154,24 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                   }
                   filter.q = it->second;
                 }
-                archives::ArchivePage result = service.list(filter);
-                nlohmann::json items = nlohmann::json::array();
-                for (const auto& record : result.items) {
-                  items.push_back(record.toJson());
-                }
-                return http::Response::json(200, {{"items", items},
-                                                  {"total", result.total},
-                                                  {"limit", page->limit},
-                                                  {"offset", page->offset}});
+                http::Response response;
+                response.body = cache->get(listKey(filter), [&] {
+                  archives::ArchivePage result = service.list(filter);
+                  nlohmann::json items = nlohmann::json::array();
+                  for (const auto& record : result.items) {
+                    items.push_back(record.toJson());
+                  }
+                  return http::Response::json(200, {{"items", items},
+                                                    {"total", result.total},
+                                                    {"limit", page->limit},
+                                                    {"offset", page->offset}})
+                      .body;
+                });
+                return response;
               }});
 
-  router.add({http::Method::Get, "/api/v1/archives/{id}", "archives:read", http::RateClass::Read, "One archive",
-              [&service](const http::Request& request) {
+  router.add({http::Method::Get, "/api/v1/archives/{id}", "archives:read", http::RateClass::Read,
+              "One archive", [&service](const http::Request& request) {
                 http::Response error;
                 auto id = idParam(request, error, "archive");
                 if (!id) {
@@ -161,41 +188,42 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
               "The plate preview image (PNG)",
               [&service](const http::Request& request) { return blobAnswer(service, request, true); }});
 
-  router.add({http::Method::Post, "/api/v1/archives", "archives:write", http::RateClass::Write,
-              "Upload a 3MF (raw body; name in ?filename= or X-Filename)",
-              [&service, max_upload_bytes](const http::Request& request) {
-                auto content_type = request.header("Content-Type").value_or("");
-                if (content_type.rfind("multipart/", 0) == 0) {
-                  return http::Response::error(415, "unsupported_media_type",
-                                               "send the .3mf file itself as the request body (not a form); "
-                                               "give its name in ?filename=");
-                }
-                auto name = uploadName(request);
-                if (!name) {
-                  return http::Response::error(400, "invalid_filename",
-                                               "filename: give the file's name in ?filename= or X-Filename "
-                                               "(1-200 bytes)");
-                }
-                if (!hasSuffix(*name, ".3mf")) {
-                  return http::Response::error(400, "not_3mf", "filename: only .3mf files can be uploaded");
-                }
-                if (request.body.empty()) {
-                  return http::Response::error(400, "empty_body", "the request body is empty; send the .3mf file");
-                }
-                archives::ThreeMfLimits limits;
-                limits.max_file_bytes = static_cast<uint64_t>(max_upload_bytes);
-                archives::ThreeMfMetadata metadata;
-                try {
-                  metadata = archives::parseThreeMf(request.body, limits);
-                } catch (const archives::ThreeMfError& e) {
-                  return http::Response::error(e.httpStatus(), std::string(e.codeName()), e.what());
-                }
-                return answerOrRefuse([&] {
-                  archives::ArchiveRecord record =
-                      service.createUpload(*name, request.body, archives::toJson(metadata), metadata.thumbnail_png);
-                  return http::Response::json(201, record.toJson());
-                });
-              }});
+  router.add(
+      {http::Method::Post, "/api/v1/archives", "archives:write", http::RateClass::Write,
+       "Upload a 3MF (raw body; name in ?filename= or X-Filename)",
+       [&service, max_upload_bytes](const http::Request& request) {
+         auto content_type = request.header("Content-Type").value_or("");
+         if (content_type.rfind("multipart/", 0) == 0) {
+           return http::Response::error(415, "unsupported_media_type",
+                                        "send the .3mf file itself as the request body (not a form); "
+                                        "give its name in ?filename=");
+         }
+         auto name = uploadName(request);
+         if (!name) {
+           return http::Response::error(400, "invalid_filename",
+                                        "filename: give the file's name in ?filename= or X-Filename "
+                                        "(1-200 bytes)");
+         }
+         if (!hasSuffix(*name, ".3mf")) {
+           return http::Response::error(400, "not_3mf", "filename: only .3mf files can be uploaded");
+         }
+         if (request.body.empty()) {
+           return http::Response::error(400, "empty_body", "the request body is empty; send the .3mf file");
+         }
+         archives::ThreeMfLimits limits;
+         limits.max_file_bytes = static_cast<uint64_t>(max_upload_bytes);
+         archives::ThreeMfMetadata metadata;
+         try {
+           metadata = archives::parseThreeMf(request.body, limits);
+         } catch (const archives::ThreeMfError& e) {
+           return http::Response::error(e.httpStatus(), std::string(e.codeName()), e.what());
+         }
+         return answerOrRefuse([&] {
+           archives::ArchiveRecord record =
+               service.createUpload(*name, request.body, archives::toJson(metadata), metadata.thumbnail_png);
+           return http::Response::json(201, record.toJson());
+         });
+       }});
 
   router.add({http::Method::Patch, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
               "Edit name, notes, tags, favourite", [&service](const http::Request& request) {
@@ -208,7 +236,8 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                 if (!body) {
                   return error;
                 }
-                return answerOrRefuse([&] { return http::Response::json(200, service.patch(*id, *body).toJson()); });
+                return answerOrRefuse(
+                    [&] { return http::Response::json(200, service.patch(*id, *body).toJson()); });
               }});
 
   router.add({http::Method::Delete, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
@@ -229,10 +258,12 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
 }
 
 void addStatisticsRoutes(http::Router& router, storage::Database& db,
+                         std::function<uint64_t()> archives_generation,
                          std::function<archives::CostSettings()> cost_settings) {
+  auto cache = std::make_shared<archives::AnswerCache>(std::move(archives_generation), kCachedAnswers);
   router.add({http::Method::Get, "/api/v1/statistics", "statistics:read", http::RateClass::Read,
               "Print totals, success rate, time and filament, per printer and per UTC day",
-              [&db, cost_settings](const http::Request& request) {
+              [&db, cost_settings, cache](const http::Request& request) {
                 http::Response error;
                 archives::StatisticsFilter filter;
                 if (!timeParam(request, "since", filter.since_ms, error) ||
@@ -240,7 +271,15 @@ void addStatisticsRoutes(http::Router& router, storage::Database& db,
                     !idQuery(request, "printer_id", filter.printer_id, error)) {
                   return error;
                 }
-                return http::Response::json(200, archives::computeStatistics(db, filter, cost_settings()));
+                const archives::CostSettings cost = cost_settings();
+                std::string key = "s|" + optText(filter.since_ms) + "|" + optText(filter.until_ms) + "|" +
+                                  optText(filter.printer_id) + "|" +
+                                  std::to_string(cost.filament_cost_per_kg) + "|" + cost.currency;
+                http::Response response;
+                response.body = cache->get(key, [&] {
+                  return http::Response::json(200, archives::computeStatistics(db, filter, cost)).body;
+                });
+                return response;
               }});
 }
 

@@ -20,7 +20,9 @@ namespace bambuddy::api {
 
 void addArchiveRoutes(http::Router& router, archives::ArchiveService& archives, int64_t max_upload_bytes);
 
+// Answers are kept until archives_generation() changes (see archives/answer_cache.h).
 void addStatisticsRoutes(http::Router& router, storage::Database& db,
+                         std::function<uint64_t()> archives_generation,
                          std::function<archives::CostSettings()> cost_settings);
 
 } // namespace bambuddy::api

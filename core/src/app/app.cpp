@@ -169,10 +169,12 @@ void App::start() {
       return command;
     });
     api::addArchiveRoutes(*s.router, *s.archives, config_.archives.max_upload_bytes);
-    api::addStatisticsRoutes(*s.router, *s.database, [&s] {
-      settings::Settings now = s.settings->current();
-      return archives::CostSettings{now.filament_cost_per_kg, now.currency};
-    });
+    api::addStatisticsRoutes(
+        *s.router, *s.database, [&s] { return s.archive_store->generation(); },
+        [&s] {
+          settings::Settings now = s.settings->current();
+          return archives::CostSettings{now.filament_cost_per_kg, now.currency};
+        });
     api::addQueueRoutes(*s.router, *s.queue);
     api::addOpenApiRoute(*s.router, BAMBUDDY_VERSION);
     api::addSettingsRoutes(*s.router, *s.settings);

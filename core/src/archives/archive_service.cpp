@@ -37,8 +37,8 @@ std::optional<double> optNumber(const nlohmann::json& data, const char* key) {
 
 // "benchy.gcode.3mf" -> "benchy"
 std::string displayName(const std::string& filename) {
-  std::string name = filename.substr(filename.find_last_of('/') == std::string::npos ? 0
-                                                                                        : filename.find_last_of('/') + 1);
+  std::string name =
+      filename.substr(filename.find_last_of('/') == std::string::npos ? 0 : filename.find_last_of('/') + 1);
   for (const char* suffix : {".3mf", ".gcode"}) {
     std::size_t n = std::char_traits<char>::length(suffix);
     if (name.size() > n && name.compare(name.size() - n, n, suffix) == 0) {
@@ -252,7 +252,8 @@ ArchiveRecord ArchiveService::patch(int64_t id, const nlohmann::json& body) {
       }
       std::vector<std::string> tags;
       for (std::size_t i = 0; i < v.size(); ++i) {
-        if (!v[i].is_string() || v[i].get<std::string>().empty() || v[i].get<std::string>().size() > kMaxTagBytes) {
+        if (!v[i].is_string() || v[i].get<std::string>().empty() ||
+            v[i].get<std::string>().size() > kMaxTagBytes) {
           throw ArchiveError(400, "invalid_tags",
                              "tags[" + std::to_string(i) + "]: a non-empty string of at most 50 bytes");
         }
@@ -305,7 +306,8 @@ ArchiveRecord ArchiveService::createUpload(const std::string& filename, const st
     if (auto t = metadata.find("total_print_time_s"); t != metadata.end() && t->is_number()) {
       record.estimated_time_s = t->get<int64_t>();
     }
-    if (auto types = metadata.find("filament_types"); types != metadata.end() && types->is_array() && !types->empty()) {
+    if (auto types = metadata.find("filament_types");
+        types != metadata.end() && types->is_array() && !types->empty()) {
       std::string joined;
       for (const auto& t : *types) {
         if (t.is_string()) {
@@ -314,8 +316,8 @@ ArchiveRecord ArchiveService::createUpload(const std::string& filename, const st
       }
       record.filament_type = joined;
     }
-    if (auto title = metadata.find("title"); title != metadata.end() && title->is_string() &&
-                                               !title->get<std::string>().empty()) {
+    if (auto title = metadata.find("title");
+        title != metadata.end() && title->is_string() && !title->get<std::string>().empty()) {
       record.name = title->get<std::string>().substr(0, kMaxNameBytes);
     }
   }

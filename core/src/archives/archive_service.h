@@ -54,6 +54,8 @@ public:
   void addPrintListener(PrintListener listener);
 
   ArchivePage list(const ArchiveFilter& filter) { return store_.list(filter); }
+  // See ArchiveStore::generation().
+  uint64_t generation() const { return store_.generation(); }
   ArchiveRecord get(int64_t id);
   // name, notes, tags, favourite. Throws ArchiveError (400 naming the field, 404).
   ArchiveRecord patch(int64_t id, const nlohmann::json& body);
@@ -61,8 +63,8 @@ public:
   void remove(int64_t id);
 
   // Stores an uploaded file's blobs and creates an `uploaded` record (metadata already parsed).
-  ArchiveRecord createUpload(const std::string& filename, const std::string& bytes, const nlohmann::json& metadata,
-                             const std::optional<std::string>& thumbnail_png);
+  ArchiveRecord createUpload(const std::string& filename, const std::string& bytes,
+                             const nlohmann::json& metadata, const std::optional<std::string>& thumbnail_png);
   // The bytes of a stored blob (file or thumbnail); 404 when absent.
   std::string blob(const std::string& key);
 

@@ -1,5 +1,7 @@
 #include "archives/archive_store.h"
 
+#include "archives/day_counts.h"
+
 #include "storage/binder.h"
 #include "storage/database.h"
 #include "storage/id_sequence.h"
@@ -12,12 +14,13 @@ namespace {
 using storage::Binder;
 
 // Every column but id, in one order used by insert and update.
-constexpr const char* kColumns[] = {
-    "status",        "name",           "filename",         "printer_id",   "printer_name",  "job_id",
-    "source_archive_id", "queue_item_id", "started_at_ms",  "ended_at_ms",  "duration_s",    "progress",
-    "filament_used_g", "filament_type", "estimated_time_s", "error",        "notes",         "tags",
-    "favourite",     "file_key",       "file_size",        "thumbnail_key", "metadata",     "sort_at_ms",
-    "created_at_ms", "updated_at_ms"};
+constexpr const char* kColumns[] = {"status",          "name",          "filename",          "printer_id",
+                                    "printer_name",    "job_id",        "source_archive_id", "queue_item_id",
+                                    "started_at_ms",   "ended_at_ms",   "duration_s",        "progress",
+                                    "filament_used_g", "filament_type", "estimated_time_s",  "error",
+                                    "notes",           "tags",          "favourite",         "file_key",
+                                    "file_size",       "thumbnail_key", "metadata",          "sort_at_ms",
+                                    "created_at_ms",   "updated_at_ms"};
 
 std::optional<std::string> jsonText(const nlohmann::json& value) {
   return value.is_null() ? std::nullopt : std::optional<std::string>(value.dump());
@@ -130,7 +133,9 @@ std::string likePattern(const std::string& q) {
 } // namespace
 
 ArchiveRecord ArchiveStore::insert(ArchiveRecord record) {
-  return db_.write([&](soci::session& session) {
+  // Counted after the commit (the write() returns), so a reader never caches the old state under
+  // the new generation.
+  ArchiveRecord stored = db_.write([&](soci::session& session) {
     record.id = storage::nextId(session, "archives", "archives");
     std::string sql = "INSERT INTO archives (id";
     std::string values = ") VALUES (:id";
@@ -144,8 +149,11 @@ ArchiveRecord ArchiveStore::insert(ArchiveRecord record) {
     bindColumns(st, binder, record);
     storage::prepareStatement(st, sql + values + ")");
     st.execute(true);
+    applyDayCount(session, contributionOf(record), +1);
     return record;
   });
+  generation_.fetch_add(1, std::memory_order_acq_rel);
+  return stored;
 }
 
 std::optional<ArchiveRecord> ArchiveStore::find(int64_t id) {
@@ -197,7 +205,8 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
   };
   return db_.read([&](soci::session& session) {
     ArchivePage page;
-    {
+    if (filter.q) {
+      // A name search has no running total: count the matching rows.
       Binder binder;
       long long total = 0;
       soci::statement st(session);
@@ -206,6 +215,17 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
       storage::prepareStatement(st, "SELECT COUNT(*) FROM archives" + where);
       st.execute(true);
       page.total = total;
+    } else {
+      DayCountFilter counts;
+      counts.printer_id = filter.printer_id;
+      if (filter.status) {
+        counts.statuses.push_back(*filter.status);
+      }
+      counts.since_ms = filter.since_ms;
+      counts.until_ms = filter.until_ms;
+      for (const DayCount& c : readDayCounts(session, counts, kGroupNone)) {
+        page.total += c.n;
+      }
     }
     page.items = selectRows(session,
                             "SELECT * FROM archives" + where +
@@ -220,7 +240,13 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
 }
 
 bool ArchiveStore::update(const ArchiveRecord& record) {
-  return db_.write([&](soci::session& session) {
+  bool changed = db_.write([&](soci::session& session) {
+    auto before =
+        selectRows(session, "SELECT * FROM archives WHERE id = :id",
+                   [&](soci::statement& st, Binder& b) { b.bind(st, std::optional<int64_t>(record.id)); });
+    if (before.empty()) {
+      return false;
+    }
     std::string sql = "UPDATE archives SET ";
     bool first = true;
     for (const char* column : kColumns) {
@@ -233,24 +259,41 @@ bool ArchiveStore::update(const ArchiveRecord& record) {
     binder.bind(st, std::optional<int64_t>(record.id));
     storage::prepareStatement(st, sql + " WHERE id = :id");
     st.execute(true);
-    return st.get_affected_rows() > 0;
+    applyDayCount(session, contributionOf(before.front()), -1);
+    applyDayCount(session, contributionOf(record), +1);
+    return true;
   });
+  if (changed) {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  return changed;
 }
 
 bool ArchiveStore::remove(int64_t id) {
-  return db_.write([&](soci::session& session) {
+  bool removed = db_.write([&](soci::session& session) {
+    auto before = selectRows(session, "SELECT * FROM archives WHERE id = :id",
+                             [&](soci::statement& st, Binder& b) { b.bind(st, std::optional<int64_t>(id)); });
+    if (before.empty()) {
+      return false;
+    }
     long long row_id = id;
     soci::statement st = (session.prepare << "DELETE FROM archives WHERE id = :id", soci::use(row_id));
     st.execute(true);
-    return st.get_affected_rows() > 0;
+    applyDayCount(session, contributionOf(before.front()), -1);
+    return true;
   });
+  if (removed) {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
+  }
+  return removed;
 }
 
 std::optional<ArchiveRecord> ArchiveStore::openPrint(int64_t printer_id) {
   auto rows = db_.read([&](soci::session& session) {
-    return selectRows(session,
-                      "SELECT * FROM archives WHERE printer_id = :p AND status = 'printing' ORDER BY id DESC LIMIT 1",
-                      [&](soci::statement& st, Binder& b) { b.bind(st, std::optional<int64_t>(printer_id)); });
+    return selectRows(
+        session,
+        "SELECT * FROM archives WHERE printer_id = :p AND status = 'printing' ORDER BY id DESC LIMIT 1",
+        [&](soci::statement& st, Binder& b) { b.bind(st, std::optional<int64_t>(printer_id)); });
   });
   if (rows.empty()) {
     return std::nullopt;

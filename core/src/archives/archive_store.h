@@ -3,6 +3,7 @@
 
 #include "archives/archive_record.h"
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,8 +45,13 @@ public:
   // The archive of the print running on a printer, if any (newest with status printing).
   std::optional<ArchiveRecord> openPrint(int64_t printer_id);
 
+  // Counts committed writes (insert, update, remove): an answer computed while this stayed the same
+  // is still right. Thread-safe.
+  uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
 private:
   storage::Database& db_;
+  std::atomic<uint64_t> generation_{0};
 };
 
 } // namespace bambuddy::archives

@@ -1,5 +1,6 @@
 // GET /api/v1/statistics: totals over finished prints (success, failed, cancelled), per printer and
-// per UTC day, computed in SQL from the archives table in one pass over a covering index.
+// per UTC day, from the running per-day totals (day_counts.h), so the cost does not grow with the
+// number of archives.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -24,6 +25,7 @@ struct CostSettings {
   std::string currency = "EUR";
 };
 
-nlohmann::json computeStatistics(storage::Database& db, const StatisticsFilter& filter, const CostSettings& cost);
+nlohmann::json computeStatistics(storage::Database& db, const StatisticsFilter& filter,
+                                 const CostSettings& cost);
 
 } // namespace bambuddy::archives

@@ -51,7 +51,7 @@ struct ThreeMfLimits {
   double max_compression_ratio = 200;
   uint64_t ratio_check_min_bytes = 1ull << 20;
   uint64_t max_metadata_entry_bytes = 4ull << 20; // each XML/JSON part we parse (pugixml may need ~20x)
-  uint64_t max_thumbnail_bytes = 4ull << 20;       // a larger thumbnail is skipped (warning)
+  uint64_t max_thumbnail_bytes = 4ull << 20;      // a larger thumbnail is skipped (warning)
   // Decompress every entry once to check CRCs and real sizes (costs about a second per few
   // hundred MB of G-code). Off: only the parts read below are checked.
   bool verify_all_entries = true;

@@ -196,7 +196,8 @@ const std::vector<Migration>& coreMigrations() {
         "CREATE INDEX archives_printer_sort ON archives (printer_id, sort_at_ms, id)",
         "CREATE INDEX archives_status_sort ON archives (status, sort_at_ms, id)",
         // Statistics read only this index (no table rows).
-        "CREATE INDEX archives_stats ON archives (status, sort_at_ms, printer_id, duration_s, filament_used_g, "
+        "CREATE INDEX archives_stats ON archives (status, sort_at_ms, printer_id, duration_s, "
+        "filament_used_g, "
         "printer_name)",
         "CREATE TABLE queue_items ("
         "id INTEGER PRIMARY KEY, "
@@ -256,6 +257,30 @@ const std::vector<Migration>& coreMigrations() {
         "CREATE INDEX notification_deliveries_next ON notification_deliveries (status, next_attempt_at_ms)",
         "CREATE INDEX notification_deliveries_log ON notification_deliveries (provider_id, id)",
         "CREATE INDEX notification_deliveries_created ON notification_deliveries (created_at_ms)"}},
+      {6,
+       "archive_day_counts",
+       {// Archives per status, printer (0 = none) and UTC day, kept by ArchiveStore with every write;
+        // list totals and statistics read these instead of scanning archives. Filled from the
+        // archives already stored (sort times are never before 1970, so '/' is the day's floor).
+        "CREATE TABLE archive_day_counts ("
+        "status TEXT NOT NULL, "
+        "day BIGINT NOT NULL, "
+        "printer_id BIGINT NOT NULL, "
+        "n BIGINT NOT NULL, "
+        "seconds BIGINT NOT NULL, "
+        "grams REAL NOT NULL, "
+        "printer_name TEXT, "
+        "PRIMARY KEY (status, day, printer_id))",
+        // Reads never touch the table rows (the statistics read all of it).
+        "CREATE INDEX archive_day_counts_cover ON archive_day_counts (status, day, printer_id, n, seconds, "
+        "grams, "
+        "printer_name)",
+        "INSERT INTO archive_day_counts (status, day, printer_id, n, seconds, grams, printer_name) "
+        "SELECT status, sort_at_ms / 86400000, COALESCE(printer_id, 0), COUNT(*), COALESCE(SUM(duration_s), "
+        "0), "
+        "COALESCE(SUM(filament_used_g), 0), MAX(printer_name) FROM archives "
+        "GROUP BY status, sort_at_ms / 86400000, COALESCE(printer_id, 0)",
+        "DROP INDEX archives_stats"}},
   };
   return migrations;
 }
