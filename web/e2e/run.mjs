@@ -1,0 +1,790 @@
+#!/usr/bin/env node
+// Browser test of the web interface: a real server (printer.sim, notifier.webhook) on a free port,
+// a local webhook receiver, and Debian's chromium driven headless by playwright-core. Walks the
+// issue's scenario, saves a screenshot of every screen into --out, and exits 0 only when every
+// check passed.
+//
+//   node web/e2e/run.mjs --server build/bambuddy --plugin-dir build/plugins --web-root build/web \
+//        --out build/web-screenshots [--chromium /usr/bin/chromium] [--keep]
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+import { startReceiver, signatureValid } from './receiver.mjs';
+import { sampleThreeMf } from './three-mf.mjs';
+
+// Fresh keys each run: "bb_" + 43 base64url characters, like the server's own.
+const ADMIN_KEY = `bb_${randomBytes(32).toString('base64url')}`;
+const WRONG_KEY = `bb_${randomBytes(32).toString('base64url')}`;
+const STEP_TIMEOUT_MS = 15_000;
+const RUN_TIMEOUT_MS = 240_000;
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+function parseArgs(argv) {
+  const args = { chromium: '/usr/bin/chromium', keep: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const value = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      i += 1;
+      return argv[i];
+    };
+    if (a === '--server') args.server = resolve(value());
+    else if (a === '--plugin-dir') args.pluginDir = resolve(value());
+    else if (a === '--web-root') args.webRoot = resolve(value());
+    else if (a === '--out') args.out = resolve(value());
+    else if (a === '--chromium') args.chromium = value();
+    else if (a === '--keep') args.keep = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  for (const k of ['server', 'pluginDir', 'webRoot', 'out']) {
+    if (!args[k]) throw new Error('usage: run.mjs --server BIN --plugin-dir DIR --web-root DIR --out DIR');
+  }
+  for (const [what, path] of [
+    ['server binary', args.server],
+    ['plugin dir', args.pluginDir],
+    ['web root index.html', join(args.webRoot, 'index.html')],
+    ['chromium', args.chromium],
+  ]) {
+    if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
+  }
+  return args;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting with deadlines (never fixed sleeps)
+
+async function waitUntil(what, check, timeoutMs = STEP_TIMEOUT_MS, intervalMs = 50) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${last.message})` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server
+
+function writeConfig(dir, args) {
+  const yaml = `# Written by web/e2e/run.mjs
+data_dir: data
+server:
+  listen: 127.0.0.1:0
+  web_root: ${JSON.stringify(args.webRoot)}
+log:
+  level: info
+auth:
+  # The UI polls; the scenario must not trip the default per-minute budgets.
+  rate_limits: {read: 100000, write: 100000, control: 100000}
+notifications:
+  retry_schedule_s: [0, 0.5, 0.5]
+  retry_jitter: 0
+plugins:
+  search_path: [${JSON.stringify(args.pluginDir)}]
+  load:
+    - name: storage.local
+    - name: auth.apikey
+    - name: notifier.webhook
+    - name: notifier.ntfy
+    - name: notifier.email
+    - name: printer.sim
+      instances:
+        - id: workshop
+          name: Workshop X1C
+          settings: {model: X1C, print_time_s: 36000, speed: 10, report_interval_ms: 100,
+                     auto_print: {filename: benchy.3mf, repeat: false, idle_s: 0}}
+        - id: garage
+          name: Garage P1S
+          settings: {model: P1S, print_time_s: 1800, speed: 600, report_interval_ms: 100,
+                     auto_print: {filename: calibration-cube.3mf, repeat: true, idle_s: 3000}}
+`;
+  const path = join(dir, 'bambuddy.yaml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+async function startServer(args, dir) {
+  const config = writeConfig(dir, args);
+  const child = spawn(args.server, ['--config', config], {
+    cwd: dir,
+    env: { ...process.env, BAMBUDDY_ADMIN_KEY: ADMIN_KEY },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let log = '';
+  child.stdout.on('data', (d) => (log += d));
+  child.stderr.on('data', (d) => (log += d));
+  let exited = null;
+  child.on('exit', (code, signal) => (exited = { code, signal }));
+  const port = await waitUntil(
+    'the server to log "listening on"',
+    () => {
+      if (exited) return -1;
+      const m = log.match(/listening on \[?([0-9a-fA-F:.]+|localhost)\]?:(\d+)/);
+      return m ? Number(m[2]) : null;
+    },
+    30_000,
+  );
+  if (port === -1) throw new Error(`the server exited at start (${JSON.stringify(exited)}):\n${log}`);
+  return {
+    port,
+    base: `http://127.0.0.1:${port}`,
+    log: () => log,
+    async stop() {
+      if (exited) return;
+      child.kill('SIGTERM');
+      try {
+        await waitUntil('the server to exit', () => exited !== null, 15_000);
+      } catch {
+        child.kill('SIGKILL');
+        await waitUntil('the server to die', () => exited !== null, 5_000).catch(() => undefined);
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scenario
+
+class Run {
+  constructor(args, server, receiver, page, context) {
+    this.args = args;
+    this.server = server;
+    this.receiver = receiver;
+    this.page = page;
+    this.context = context;
+    this.passed = 0;
+    this.failed = 0;
+    this.consoleErrors = [];
+    this.allowedConsole = [];
+    this.screens = [];
+    page.on('console', (msg) => {
+      if (msg.type() !== 'error') return;
+      const text = msg.text();
+      if (this.allowedConsole.some((re) => re.test(text))) return;
+      this.consoleErrors.push(text);
+    });
+    page.on('pageerror', (err) => this.consoleErrors.push(`page error: ${err.message}`));
+  }
+
+  async step(name, fn) {
+    const started = Date.now();
+    try {
+      await fn();
+      this.passed += 1;
+      console.log(`ok ${this.passed + this.failed} - ${name} (${Date.now() - started} ms)`);
+    } catch (e) {
+      this.failed += 1;
+      console.log(`not ok ${this.passed + this.failed} - ${name}\n  ${String(e.stack ?? e).split('\n').join('\n  ')}`);
+      await this.page
+        .screenshot({ path: join(this.args.out, `failure-${this.passed + this.failed}.png`) })
+        .catch(() => undefined);
+      throw e;
+    }
+  }
+
+  // A PNG of the page, or of one element (a dialog); `tallPx` grows the viewport first so a long
+  // dialog fits whole.
+  async shot(name, tallPx = 0, element = null) {
+    const size = this.page.viewportSize();
+    if (tallPx > 0) await this.page.setViewportSize({ width: size.width, height: tallPx });
+    // Let layout and transitions settle: wait for two animation frames, not a fixed time.
+    await this.page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const file = `${String(this.screens.length + 1).padStart(2, '0')}-${name}.png`;
+    const path = join(this.args.out, file);
+    if (element) await element.screenshot({ path });
+    else await this.page.screenshot({ path, fullPage: tallPx === 0 });
+    if (tallPx > 0) await this.page.setViewportSize(size);
+    this.screens.push(file);
+  }
+
+  // A request from the test itself (not the browser), with a given key.
+  async api(method, path, key, body) {
+    const res = await fetch(`${this.server.base}/api/v1${path}`, {
+      method,
+      headers: { 'X-API-Key': key, ...(body ? { 'Content-Type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await res.text();
+    return { status: res.status, json: text ? JSON.parse(text) : null };
+  }
+
+  async goto(hash) {
+    await this.page.evaluate((h) => {
+      window.location.hash = h;
+    }, hash);
+  }
+
+  async nav(name) {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
+  }
+
+  // Every visible form control must have a label (a <label>, aria-label or aria-labelledby).
+  async checkLabels(screen) {
+    const unlabelled = await this.page.evaluate(() => {
+      const out = [];
+      for (const el of document.querySelectorAll('input, select, textarea, button')) {
+        const style = window.getComputedStyle(el);
+        if (style.display === 'none' || style.visibility === 'hidden' || el.type === 'hidden') continue;
+        const named =
+          (el.labels && el.labels.length > 0) ||
+          el.getAttribute('aria-label') ||
+          el.getAttribute('aria-labelledby') ||
+          (el.tagName === 'BUTTON' && el.textContent.trim().length > 0);
+        if (!named) out.push(el.outerHTML.slice(0, 120));
+      }
+      return out;
+    });
+    if (unlabelled.length > 0) throw new Error(`${screen}: controls without a label:\n${unlabelled.join('\n')}`);
+  }
+
+  async noHorizontalScroll(screen) {
+    const { scroll, width } = await this.page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      width: window.innerWidth,
+    }));
+    if (scroll > width + 1) throw new Error(`${screen}: page is ${scroll} px wide in a ${width} px viewport`);
+  }
+
+  printerCard(name) {
+    return this.page.getByRole('article', { name });
+  }
+
+  async printerState(name) {
+    return (await this.printerCard(name).getByTestId('printer-state').textContent())?.trim();
+  }
+}
+
+async function scenario(run) {
+  const { page, receiver } = run;
+  const admin = (method, path, body) => run.api(method, path, ADMIN_KEY, body);
+
+  await run.step('the server serves the UI at / with a strict CSP', async () => {
+    const res = await fetch(`${run.server.base}/`);
+    const html = await res.text();
+    if (res.status !== 200 || !html.includes('<div id="app">')) throw new Error(`GET / answered ${res.status}`);
+    const csp = res.headers.get('content-security-policy') ?? '';
+    if (!csp.includes("script-src 'self'")) throw new Error(`no strict CSP on /: '${csp}'`);
+  });
+
+  await run.step('sign-in page is shown', async () => {
+    await page.goto(`${run.server.base}/`);
+    await page.getByRole('heading', { name: 'Sign in to Bambuddy' }).waitFor();
+    await run.checkLabels('sign-in');
+    await run.shot('sign-in');
+  });
+
+  await run.step('a wrong key is refused with a plain 401 message', async () => {
+    // The browser logs the refused request itself; that one console line is expected here.
+    run.allowedConsole.push(/status of 401/);
+    await page.getByLabel('API key').fill(WRONG_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = page.getByRole('alert').filter({ hasText: '401' });
+    await alert.waitFor();
+    const text = await alert.textContent();
+    if (!/Check the key is correct/.test(text) || !/invalid/i.test(text)) throw new Error(`unexpected message: ${text}`);
+    await run.shot('sign-in-401');
+    run.allowedConsole.pop();
+  });
+
+  await run.step('sign in with the admin key; the key is kept in sessionStorage only', async () => {
+    await page.getByLabel('API key').fill(ADMIN_KEY);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    const where = await page.evaluate(() => ({
+      session: Object.keys(sessionStorage).map((k) => sessionStorage.getItem(k)),
+      local: localStorage.length,
+      url: window.location.href,
+    }));
+    if (!where.session.includes(ADMIN_KEY)) throw new Error('the key is not in sessionStorage');
+    if (where.local !== 0) throw new Error('something was written to localStorage');
+    if (where.url.includes(ADMIN_KEY)) throw new Error('the key is in the URL');
+  });
+
+  await run.step('an HMS error on a printer shows on its card', async () => {
+    const r = await admin('POST', '/sim/garage/actions', {
+      action: 'sim_hms',
+      code: '0300_4000_0002_0001',
+      severity: 'serious',
+      message: 'The nozzle temperature is abnormal.',
+    });
+    if (r.status !== 200) throw new Error(`sim_hms answered ${r.status}`);
+    await run.printerCard('Garage P1S').getByText('The nozzle temperature is abnormal.').waitFor();
+  });
+
+  await run.step('dashboard shows the printing printer with progress and temperatures', async () => {
+    await waitUntil('Workshop X1C to be printing', async () => (await run.printerState('Workshop X1C')) === 'Printing');
+    const card = run.printerCard('Workshop X1C');
+    await card.getByText('benchy.3mf').waitFor();
+    await card.getByRole('progressbar').waitFor();
+    await waitUntil('a nozzle temperature', async () => /°C/.test(await card.textContent()));
+    await run.page.getByRole('article', { name: 'Garage P1S' }).waitFor();
+    await run.checkLabels('dashboard');
+    await run.shot('dashboard');
+  });
+
+  await run.step('pause and resume the simulated printer from the dashboard', async () => {
+    await page.getByRole('button', { name: 'Pause Workshop X1C' }).click();
+    await waitUntil('the card to show Paused', async () => (await run.printerState('Workshop X1C')) === 'Paused');
+    const paused = await admin('GET', '/printers/1/status');
+    if (paused.json.state !== 'paused') throw new Error(`API says ${paused.json.state}`);
+    await run.shot('dashboard-paused');
+    await page.getByRole('button', { name: 'Resume Workshop X1C' }).click();
+    await waitUntil('the card to show Printing', async () => (await run.printerState('Workshop X1C')) === 'Printing');
+    const resumed = await admin('GET', '/printers/1/status');
+    if (resumed.json.state !== 'printing') throw new Error(`API says ${resumed.json.state}`);
+  });
+
+  await run.step('stop asks for confirmation; Cancel keeps printing', async () => {
+    await page.getByRole('button', { name: 'Stop Workshop X1C' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Stop the print?' });
+    await dialog.waitFor();
+    await dialog.getByText('Workshop X1C').waitFor();
+    await run.shot('stop-confirmation');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const status = await admin('GET', '/printers/1/status');
+    if (status.json.state !== 'printing') throw new Error(`printer is ${status.json.state} after Cancel`);
+  });
+
+  let newKey = '';
+  await run.step('Settings > API Keys lists the admin key', async () => {
+    await run.nav('API Keys');
+    await page.getByRole('heading', { name: /API Keys/ }).waitFor();
+    await page.getByRole('row', { name: /admin/ }).first().waitFor();
+    await run.checkLabels('api keys');
+  });
+
+  await run.step('create a key with Read Printers only; read-only is preselected and Admin stands out', async () => {
+    await page.getByRole('button', { name: 'Create API Key' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Create API Key' });
+    await dialog.waitFor();
+    for (const label of ['Read Printers', 'Read Archives', 'Read Statistics', 'Read Queue', 'Read Settings']) {
+      if (!(await dialog.getByRole('checkbox', { name: label }).isChecked())) throw new Error(`${label} not preselected`);
+    }
+    for (const label of ['Control Printers', 'Write Archives', 'Write Queue', 'Write Settings', 'Admin']) {
+      if (await dialog.getByRole('checkbox', { name: label }).isChecked()) throw new Error(`${label} preselected`);
+    }
+    await dialog.getByRole('checkbox', { name: 'Admin' }).check();
+    await dialog.getByText('Admin gives full access').waitFor();
+    await dialog.getByRole('checkbox', { name: 'Admin' }).uncheck();
+    await dialog.getByLabel('Name').fill('Home Assistant Dashboard');
+    for (const label of ['Read Archives', 'Read Statistics', 'Read Queue', 'Read Settings']) {
+      await dialog.getByRole('checkbox', { name: label }).uncheck();
+    }
+    await run.checkLabels('create key');
+    await run.shot('create-key');
+    await dialog.getByRole('button', { name: 'Create', exact: true }).click();
+    const shown = page.getByRole('dialog', { name: /created/ });
+    await shown.waitFor();
+    newKey = (await shown.getByLabel('Your new API key').inputValue()).trim();
+    if (!/^bb_[A-Za-z0-9_-]{43}$/.test(newKey)) throw new Error(`dialog shows '${newKey}', not a key`);
+    await shown.getByText("it won't be shown again").waitFor();
+    await shown.getByRole('button', { name: 'Copy' }).click();
+    await shown.getByText(/Copied to the clipboard|Copying is not allowed/).waitFor();
+    const clip = await page.evaluate(() => navigator.clipboard.readText().catch(() => null));
+    if (clip !== null && clip !== newKey) throw new Error('the clipboard does not hold the key');
+    await run.shot('key-shown-once');
+  });
+
+  await run.step('the new key reads printer status (200) and is refused archives (403)', async () => {
+    const status = await run.api('GET', '/printers/1/status', newKey);
+    if (status.status !== 200 || !status.json.state) throw new Error(`status answered ${status.status}`);
+    const archives = await run.api('GET', '/archives', newKey);
+    if (archives.status !== 403) throw new Error(`archives answered ${archives.status}`);
+  });
+
+  await run.step('after closing, the key cannot be shown again; the list shows its prefix and permission', async () => {
+    await page.getByRole('button', { name: 'I have saved it, close' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'detached' });
+    const html = await page.content();
+    if (html.includes(newKey)) throw new Error('the full key is still in the page');
+    const row = page.getByRole('row', { name: /Home Assistant Dashboard/ });
+    await row.waitFor();
+    const text = await row.textContent();
+    if (!text.includes(`${newKey.slice(0, 8)}…${newKey.slice(-4)}`)) throw new Error(`row lacks prefix…last4: ${text}`);
+    if (!text.includes('Read Printers') || text.includes('Read Archives')) throw new Error(`row permissions: ${text}`);
+    await run.shot('api-keys');
+  });
+
+  await run.step('delete the key after a confirmation naming it; the key is then refused (401)', async () => {
+    await page.getByRole('button', { name: 'Delete key Home Assistant Dashboard' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete API key?' });
+    await dialog.getByText('Home Assistant Dashboard', { exact: true }).waitFor();
+    await run.shot('delete-key-confirmation');
+    await dialog.getByRole('button', { name: 'Delete “Home Assistant Dashboard”' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /Home Assistant Dashboard/ }).waitFor({ state: 'detached' });
+    const after = await run.api('GET', '/printers/1/status', newKey);
+    if (after.status !== 401) throw new Error(`deleted key answered ${after.status}`);
+  });
+
+  let secret = '';
+  await run.step('Settings > Notifications: add a Webhook provider; its signing secret is shown once', async () => {
+    await run.nav('Notifications');
+    await page.getByRole('heading', { name: /Notifications/ }).waitFor();
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    await page.getByRole('button', { name: /^Webhook/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add Webhook provider' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Name').fill('Home Assistant');
+    await dialog.getByLabel('Endpoint URL').fill(receiver.url);
+    await dialog.getByLabel('Custom headers').fill('X-Farm-Token: e2e-token');
+    await dialog.getByRole('checkbox', { name: /print_started/ }).check();
+    await run.checkLabels('webhook form');
+    await run.shot('add-webhook', 1450, dialog);
+    await dialog.getByRole('button', { name: 'Add provider' }).click();
+    const shown = page.getByRole('dialog', { name: /Signing secret/ });
+    await shown.waitFor();
+    secret = (await shown.getByLabel('Webhook signing secret').inputValue()).trim();
+    if (!secret.startsWith('whsec_')) throw new Error(`secret dialog shows '${secret}'`);
+    await run.shot('webhook-secret');
+    await shown.getByRole('button', { name: 'I have saved it, close' }).click();
+    await page.getByRole('row', { name: /Home Assistant/ }).waitFor();
+  });
+
+  let testRequest;
+  await run.step('Test sends a signed delivery that reaches the receiver and shows its result', async () => {
+    await page.getByRole('button', { name: 'Test Home Assistant' }).click();
+    const result = page.getByRole('dialog', { name: /Test of/ });
+    await result.getByText(/Delivered \(HTTP 204\)/).waitFor();
+    await run.shot('test-result');
+    testRequest = await receiver.waitFor((r) => r.json?.event === 'test', STEP_TIMEOUT_MS, 'test event');
+    if (!signatureValid(secret, testRequest)) throw new Error('the webhook signature does not verify with the shown secret');
+    if (testRequest.headers['x-farm-token'] !== 'e2e-token') throw new Error('custom header missing');
+    await result.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByRole('row', { name: /Home Assistant/ }).getByText('delivered').waitFor();
+    await run.checkLabels('notifications');
+    await run.shot('notifications');
+  });
+
+  await run.step('Edit keeps the stored secret when its field is left empty', async () => {
+    await page.getByRole('button', { name: 'Edit Home Assistant' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit Webhook provider' });
+    await dialog.waitFor();
+    if ((await dialog.getByLabel('Endpoint URL').inputValue()) !== receiver.url) throw new Error('URL not prefilled');
+    if ((await dialog.getByLabel('Signing secret').inputValue()) !== '') throw new Error('secret field not empty');
+    await dialog.getByRole('checkbox', { name: /print_paused/ }).check();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /Home Assistant/ }).getByText('print_paused').waitFor();
+    const before = receiver.requests.length;
+    const sent = await admin('POST', '/notifications/1/test');
+    if (sent.status !== 200 || sent.json.status !== 'delivered') throw new Error(`test after edit: ${sent.status}`);
+    await waitUntil('the test after the edit at the receiver', () => receiver.requests.length > before);
+    const last = receiver.requests.filter((r) => r.json?.event === 'test').pop();
+    if (!signatureValid(secret, last)) throw new Error('after the edit the secret changed');
+  });
+
+  await run.step('ntfy and Email forms come from their schemas; a refused save shows the API detail', async () => {
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    await page.getByRole('button', { name: /^ntfy/ }).click();
+    const ntfy = page.getByRole('dialog', { name: 'Add ntfy provider' });
+    await ntfy.getByLabel('Topic').waitFor();
+    await ntfy.getByLabel('Server').waitFor();
+    await ntfy.getByLabel('Token').waitFor();
+    await ntfy.getByLabel('Name').fill('Phone');
+    await ntfy.getByLabel('Topic').fill('not a valid topic!');
+    run.allowedConsole.push(/status of 400/);
+    await ntfy.getByRole('button', { name: 'Add provider' }).click();
+    const alert = ntfy.getByRole('alert').filter({ hasText: '400' });
+    await alert.getByText(/topic/).waitFor();
+    await ntfy.getByText(/^Topic: does not match pattern/).waitFor();
+    run.allowedConsole.pop();
+    await run.shot('ntfy-form-error', 1100, ntfy);
+    await ntfy.getByRole('button', { name: 'Cancel' }).click();
+    await ntfy.waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    await page.getByRole('button', { name: /^Email/ }).click();
+    const email = page.getByRole('dialog', { name: 'Add Email provider' });
+    for (const label of ['SMTP server URL', 'From', 'Recipients', 'STARTTLS', 'Password']) {
+      await email.getByLabel(label, { exact: false }).first().waitFor();
+    }
+    await run.checkLabels('email form');
+    await email.getByRole('button', { name: 'Cancel' }).click();
+    await email.waitFor({ state: 'detached' });
+  });
+
+  await run.step('the delivery log shows the test; Redeliver sends it again with the same webhook-id', async () => {
+    await page.getByRole('link', { name: 'Delivery log of Home Assistant' }).click();
+    await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
+    const row = page.getByRole('row').filter({ hasText: 'test' }).filter({ hasText: 'delivered' }).first();
+    await row.waitFor();
+    await row.getByRole('button', { name: /Details of delivery/ }).click();
+    await page.getByText(/Attempt 1 at .*delivered, HTTP 204/).first().waitFor();
+    await run.checkLabels('delivery log');
+    await run.shot('delivery-log');
+    const tests = () => receiver.requests.filter((r) => r.json?.event === 'test');
+    const before = tests().length;
+    await row.getByRole('button', { name: /Redeliver delivery/ }).click();
+    await page.getByText(/sent again as delivery/).waitFor();
+    await waitUntil('the redelivered test event at the receiver', () => tests().length > before);
+    const again = tests()[tests().length - 1];
+    const first = receiver.requests.find((r) => r !== again && r.json?.id === again.json.id);
+    if (!first) throw new Error('the redelivery carries an event the receiver never saw');
+    if (again.headers['webhook-id'] !== first.headers['webhook-id']) throw new Error('redelivery has a new webhook-id');
+  });
+
+  let archiveId = 0;
+  await run.step('Archives: upload a 3MF; its detail shows the metadata and the plate preview', async () => {
+    const file = join(run.args.tmp, 'benchy.3mf');
+    writeFileSync(file, sampleThreeMf('3DBenchy', 3720, 14.2));
+    await run.nav('Archives');
+    await page.getByRole('heading', { name: 'Archives' }).waitFor();
+    await page.getByLabel('Upload a 3MF').setInputFiles(file);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    await page.getByRole('link', { name: 'Archives' }).first().waitFor();
+    await page.getByRole('img', { name: /Plate preview/ }).waitFor();
+    await page.getByText('1h 02m').first().waitFor();
+    archiveId = Number((await page.evaluate(() => window.location.hash)).split('/').pop());
+    if (!(archiveId > 0)) throw new Error('no archive id in the URL');
+    await run.checkLabels('archive detail');
+    await run.shot('archive-detail');
+  });
+
+  await run.step('Archives list with filters', async () => {
+    await run.goto('/archives');
+    await page.getByRole('row', { name: /benchy/ }).first().waitFor();
+    await page.getByLabel('Status').selectOption('uploaded');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await waitUntil('only uploaded archives', async () => {
+      const statuses = await page.locator('tbody td[data-label="Status"]').allTextContents();
+      return statuses.length > 0 && statuses.every((s) => s.trim() === 'uploaded');
+    });
+    await page.getByLabel('Status').selectOption('');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await waitUntil('printed archives too', async () => (await page.getByText('calibration-cube').count()) > 0);
+    await run.checkLabels('archives');
+    await run.shot('archives');
+  });
+
+  await run.step('Queue: add from an archive twice, reorder with a button and by dragging, remove', async () => {
+    await run.nav('Queue');
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
+    const form = page.getByRole('form', { name: 'Add to the queue' });
+    // Held for the busy Workshop printer, so the items stay waiting.
+    for (let i = 0; i < 2; i += 1) {
+      await form.getByLabel('Archive').selectOption(String(archiveId));
+      await form.getByLabel('Printer').selectOption({ label: 'Workshop X1C' });
+      await form.getByRole('button', { name: 'Add to queue' }).click();
+      await waitUntil(`${i + 1} waiting item(s)`, async () => (await page.locator('.queue-item').count()) === i + 1);
+    }
+    const before = (await admin('GET', '/queue?status=pending')).json.items.map((q) => q.id);
+    await page.getByRole('button', { name: /Move .* down/ }).first().click();
+    await waitUntil('the new order on the server', async () => {
+      const after = (await admin('GET', '/queue?status=pending')).json.items.map((q) => q.id);
+      return after.length === 2 && after[0] === before[1] && after[1] === before[0];
+    });
+    // And back by dragging the second item onto the first.
+    await page.locator('.queue-item').nth(1).dragTo(page.locator('.queue-item').nth(0));
+    await waitUntil('the order restored by dragging', async () => {
+      const after = (await admin('GET', '/queue?status=pending')).json.items.map((q) => q.id);
+      return after.length === 2 && after[0] === before[0] && after[1] === before[1];
+    });
+    await run.checkLabels('queue');
+    await run.shot('queue');
+    await page.getByRole('button', { name: /Remove .* from the queue/ }).first().click();
+    await waitUntil('one waiting item', async () => (await page.locator('.queue-item').count()) === 1);
+  });
+
+  await run.step('Statistics: numbers and charts of prints per day and success rate', async () => {
+    // One failed print besides the successful ones, so both colours show.
+    await waitUntil(
+      'the Garage printer to take a simulated failure',
+      async () => (await admin('POST', '/sim/garage/actions', { action: 'sim_fail' })).status === 200,
+      30_000,
+    );
+    await waitUntil(
+      'a successful and a failed print in the statistics',
+      async () => {
+        const st = (await admin('GET', '/statistics')).json;
+        return st.successful > 0 && st.failed > 0;
+      },
+      30_000,
+    );
+    await run.nav('Statistics');
+    await page.getByRole('heading', { name: 'Prints per day' }).waitFor();
+    await page.getByRole('img', { name: /Prints per day/ }).waitFor();
+    await page.getByRole('img', { name: /Success rate per day/ }).waitFor();
+    await run.checkLabels('statistics');
+    await run.shot('statistics');
+  });
+
+  await run.step('Plugins lists the loaded plugins', async () => {
+    await run.nav('Plugins');
+    await page.getByRole('row', { name: /printer\.sim/ }).waitFor();
+    await page.getByRole('row', { name: /notifier\.webhook/ }).waitFor();
+    await run.shot('plugins');
+  });
+
+  await run.step('Audit shows key creation and deletion and the refused requests', async () => {
+    await run.nav('Audit');
+    const rows = page.locator('tbody');
+    await rows.getByText('Key created').first().waitFor();
+    await rows.getByText('Key deleted').first().waitFor();
+    await rows.getByText('Not allowed (403)').first().waitFor();
+    await run.checkLabels('audit');
+    await run.shot('audit');
+  });
+
+  await run.step('phone width (375 px): readable without sideways scrolling', async () => {
+    await page.setViewportSize({ width: 375, height: 800 });
+    for (const [hash, name] of [
+      ['/dashboard', 'phone-dashboard'],
+      ['/settings/api-keys', 'phone-api-keys'],
+      ['/settings/notifications', 'phone-notifications'],
+    ]) {
+      await run.goto(hash);
+      await page.locator('main h1').first().waitFor();
+      await waitUntil(`${hash} to render`, async () => (await page.locator('main .card, main table').count()) > 0);
+      await run.noHorizontalScroll(hash);
+      await run.shot(name);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await run.step('keyboard: the skip link and the navigation are reachable with Tab', async () => {
+    // A reload starts keyboard navigation from the top (the key stays in this tab's session).
+    await run.goto('/dashboard');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    if (first !== 'Skip to content') throw new Error(`first Tab stop is '${first}'`);
+    let reached = false;
+    for (let i = 0; i < 12 && !reached; i += 1) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate(() => document.activeElement?.textContent?.trim())) === 'Archives';
+    }
+    if (!reached) throw new Error('the Archives link is not reachable with Tab');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Archives' }).waitFor();
+  });
+
+  await run.step('a read-only key sees only what it may: no controls, no settings', async () => {
+    const created = await admin('POST', '/api-keys', { name: 'Wall display', permissions: ['printers:read'] });
+    if (created.status !== 201) throw new Error(`create answered ${created.status}`);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Bambuddy' }).waitFor();
+    if ((await page.evaluate(() => sessionStorage.length)) !== 0) throw new Error('sign out left the key in sessionStorage');
+    await page.getByLabel('API key').fill(created.json.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await run.printerCard('Workshop X1C').waitFor();
+    const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
+    if (links.join(',') !== 'Dashboard') throw new Error(`navigation shows ${links.join(', ')}`);
+    if ((await page.getByRole('button', { name: /^(Pause|Resume|Stop) / }).count()) !== 0) {
+      throw new Error('control buttons shown to a read-only key');
+    }
+    await run.goto('/settings/api-keys');
+    await page.getByRole('heading', { name: 'Not allowed' }).waitFor();
+    await page.getByText(/It needs “Admin”/).waitFor();
+    await run.goto('/dashboard');
+    await run.shot('read-only-dashboard');
+  });
+
+  await run.step('a key deleted while signed in sends the browser back to sign-in with the reason', async () => {
+    run.allowedConsole.push(/status of 401/);
+    const list = (await admin('GET', '/api-keys')).json.items;
+    const wall = list.find((k) => k.name === 'Wall display');
+    const del = await admin('DELETE', `/api-keys/${wall.id}`);
+    if (del.status !== 204) throw new Error(`delete answered ${del.status}`);
+    await page.getByRole('heading', { name: 'Sign in to Bambuddy' }).waitFor({ timeout: STEP_TIMEOUT_MS });
+    await page.getByRole('alert').filter({ hasText: '401' }).waitFor();
+  });
+
+  await run.step('no console errors', async () => {
+    if (run.consoleErrors.length > 0) throw new Error(`console errors:\n${run.consoleErrors.join('\n')}`);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`e2e: ${e.message}`);
+    process.exit(2);
+  }
+  mkdirSync(args.out, { recursive: true });
+  const tmp = mkdtempSync(join(tmpdir(), 'bambuddy-e2e-'));
+  args.tmp = tmp;
+  let server;
+  let receiver;
+  let context;
+  let run;
+  let ok = false;
+  const cleanup = async () => {
+    await context?.close().catch(() => undefined);
+    await server?.stop().catch(() => undefined);
+    await receiver?.close().catch(() => undefined);
+    if (!args.keep) rmSync(tmp, { recursive: true, force: true });
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.once(signal, () => {
+      console.log(`e2e: ${signal}, stopping the server`);
+      cleanup().finally(() => process.exit(130));
+    });
+  }
+  // Our own deadline, well inside ctest's 300 s, so the server is never left behind by a kill.
+  const watchdog = setTimeout(() => {
+    console.log(`not ok - the whole run took longer than ${RUN_TIMEOUT_MS / 1000} s`);
+    cleanup().finally(() => process.exit(1));
+  }, RUN_TIMEOUT_MS);
+  try {
+    receiver = await startReceiver();
+    mkdirSync(join(tmp, 'data'), { recursive: true });
+    server = await startServer(args, tmp);
+    console.log(`e2e: server on ${server.base}, receiver at ${receiver.url}`);
+    context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
+      executablePath: args.chromium,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+      viewport: { width: 1280, height: 800 },
+      timeout: 60_000,
+    });
+    context.setDefaultTimeout(STEP_TIMEOUT_MS);
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base }).catch(() => undefined);
+    const page = context.pages()[0] ?? (await context.newPage());
+    run = new Run(args, server, receiver, page, context);
+    await scenario(run);
+    ok = true;
+  } catch (e) {
+    if (!run) console.log(`not ok - setup\n  ${e.stack ?? e}`);
+    if (server) {
+      const log = server.log().split('\n');
+      console.log(`--- server log (last 60 lines) ---\n${log.slice(-60).join('\n')}`);
+    }
+  } finally {
+    clearTimeout(watchdog);
+    await cleanup();
+  }
+  if (run) {
+    console.log(`e2e: screenshots in ${args.out}: ${run.screens.join(', ')}`);
+    console.log(`${run.passed} passed, ${run.failed} failed`);
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+main();

@@ -1,0 +1,289 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, apiBlob, type ListAnswer } from '../lib/api';
+import { formatBytes, formatDateTime, formatDuration, formatGrams, formatPercent } from '../lib/format';
+import { useLoad } from '../lib/hooks';
+import { useCan } from '../lib/me';
+import { navigate } from '../lib/router';
+import type { Archive, PrinterSummary, QueueItem } from '../lib/types';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { ErrorBanner, Notice } from '../components/ErrorBanner';
+
+// One archive: thumbnail, facts, 3MF metadata; edit, download, delete, queue or print it.
+export function ArchiveDetail({ id }: { id: number }) {
+  const canWrite = useCan('archives:write');
+  const canQueue = useCan('queue:write');
+  const canControl = useCan('printers:control');
+  const canReadPrinters = useCan('printers:read');
+  const archive = useLoad((signal) => api<Archive>(`/archives/${id}`, { signal }), [id]);
+  const printers = useLoad(
+    (signal) =>
+      canReadPrinters ? api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }) : Promise.resolve(null),
+    [],
+  );
+  const [thumb, setThumb] = useState<string | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState(false);
+  const [printer, setPrinter] = useState('');
+
+  const a = archive.data;
+  useEffect(() => {
+    if (!a?.has_thumbnail) return undefined;
+    let url: string | null = null;
+    let cancelled = false;
+    apiBlob(`/archives/${a.id}/thumbnail`)
+      .then((blob) => {
+        if (cancelled) return;
+        url = URL.createObjectURL(blob);
+        setThumb(url);
+      })
+      .catch((e) => {
+        if (!cancelled) setError(e);
+      });
+    return () => {
+      cancelled = true;
+      if (url) URL.revokeObjectURL(url);
+    };
+  }, [a?.id, a?.has_thumbnail]);
+
+  const download = async () => {
+    if (!a) return;
+    setError(null);
+    try {
+      const blob = await apiBlob(`/archives/${a.id}/file`);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = a.filename ?? `${a.name}.3mf`;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const addToQueue = async () => {
+    if (!a) return;
+    setError(null);
+    setNotice(null);
+    try {
+      const item = await api<QueueItem>('/queue', {
+        method: 'POST',
+        body: { archive_id: a.id, ...(printer ? { printer_id: Number(printer) } : {}) },
+      });
+      setNotice(`Added to the queue at position ${item.position}.`);
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  const printNow = async () => {
+    if (!a || !printer) return;
+    setError(null);
+    setNotice(null);
+    try {
+      await api(`/printers/${printer}/print/start`, { method: 'POST', body: { archive_id: a.id } });
+      setNotice('The printer accepted the print.');
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <section>
+      <p class="crumb">
+        <a href="#/archives">Archives</a> ›
+      </p>
+      <ErrorBanner error={archive.error} />
+      <ErrorBanner error={printers.error} />
+      {a && (
+        <>
+          <div class="page-head">
+            <h1>
+              {a.name} {a.favourite && <span aria-label="favourite">★</span>}
+            </h1>
+            <span class={`badge status-${a.status}`}>{a.status}</span>
+          </div>
+          <ErrorBanner error={error} onDismiss={() => setError(null)} />
+          {notice && <Notice kind="success">{notice}</Notice>}
+          <div class="detail-grid">
+            <div class="card thumb">
+              {thumb ? <img src={thumb} alt={`Plate preview of ${a.name}`} /> : <p class="muted">No preview</p>}
+            </div>
+            <dl class="facts facts-wide card">
+              <Fact label="File" value={a.filename ?? '—'} mono />
+              <Fact label="Printer" value={a.printer ?? '—'} />
+              <Fact label="Started" value={formatDateTime(a.started_at)} />
+              <Fact label="Ended" value={formatDateTime(a.ended_at)} />
+              <Fact label="Duration" value={formatDuration(a.duration)} />
+              <Fact label="Slicer estimate" value={formatDuration(a.estimated_time)} />
+              <Fact label="Progress" value={formatPercent(a.progress)} />
+              <Fact
+                label="Filament"
+                value={
+                  a.filament_used !== null
+                    ? `${formatGrams(a.filament_used)}${a.filament_type ? ` ${a.filament_type}` : ''}`
+                    : (a.filament_type ?? '—')
+                }
+              />
+              {a.file_size !== undefined && a.file_size !== null && <Fact label="Size" value={formatBytes(a.file_size)} />}
+              {a.error && <Fact label="Error" value={`${a.error.code ?? ''} ${a.error.message ?? ''}`.trim()} />}
+              <Fact label="Uploaded / created" value={formatDateTime(a.created_at)} />
+            </dl>
+          </div>
+          <div class="actions actions-left">
+            {a.has_file && (
+              <button type="button" class="btn" onClick={download}>
+                Download 3MF
+              </button>
+            )}
+            {canWrite && (
+              <button type="button" class="btn btn-danger-outline" onClick={() => setDeleting(true)}>
+                Delete archive
+              </button>
+            )}
+          </div>
+          {a.has_file && (canQueue || canControl) && (
+            <div class="card">
+              <h2>Print it</h2>
+              <div class="filters">
+                {printers.data && (
+                  <label class="field">
+                    <span>Printer</span>
+                    <select value={printer} onChange={(e) => setPrinter((e.currentTarget as HTMLSelectElement).value)}>
+                      <option value="">{canQueue ? 'Any idle printer (queue)' : 'Choose a printer'}</option>
+                      {printers.data.items.map((p) => (
+                        <option key={p.id} value={String(p.id)}>
+                          {p.name} ({p.status.state})
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                )}
+                <div class="filter-actions">
+                  {canQueue && (
+                    <button type="button" class="btn btn-primary" onClick={addToQueue}>
+                      Add to queue
+                    </button>
+                  )}
+                  {canControl && (
+                    <button type="button" class="btn" disabled={!printer} onClick={printNow}>
+                      Print now
+                    </button>
+                  )}
+                </div>
+              </div>
+            </div>
+          )}
+          {canWrite ? <EditArchive archive={a} onSaved={() => void archive.reload()} /> : <ReadOnlyNotes archive={a} />}
+          {a.metadata && Object.keys(a.metadata).length > 0 && (
+            <details class="card">
+              <summary>3MF metadata</summary>
+              <pre class="mono small metadata">{JSON.stringify(a.metadata, null, 2)}</pre>
+            </details>
+          )}
+          {deleting && (
+            <ConfirmDialog
+              title="Delete archive?"
+              confirmLabel={`Delete “${a.name}”`}
+              onClose={() => setDeleting(false)}
+              onConfirm={async () => {
+                await api(`/archives/${a.id}`, { method: 'DELETE' });
+                navigate('/archives');
+              }}
+            >
+              <p>
+                Delete <strong>{a.name}</strong> with its 3MF file and preview? This cannot be undone.
+              </p>
+            </ConfirmDialog>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
+
+function Fact({ label, value, mono = false }: { label: string; value: string; mono?: boolean }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd class={mono ? 'mono ellipsis' : undefined}>{value}</dd>
+    </div>
+  );
+}
+
+function ReadOnlyNotes({ archive }: { archive: Archive }) {
+  if (!archive.notes && archive.tags.length === 0) return null;
+  return (
+    <div class="card">
+      {archive.notes && <p>{archive.notes}</p>}
+      {archive.tags.length > 0 && (
+        <ul class="chips">
+          {archive.tags.map((t) => (
+            <li key={t} class="chip">
+              {t}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function EditArchive({ archive, onSaved }: { archive: Archive; onSaved: () => void }) {
+  const [name, setName] = useState(archive.name);
+  const [notes, setNotes] = useState(archive.notes);
+  const [tags, setTags] = useState(archive.tags.join(', '));
+  const [favourite, setFavourite] = useState(archive.favourite);
+  const [error, setError] = useState<unknown>(null);
+  const [saved, setSaved] = useState(false);
+  return (
+    <form
+      class="card"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setError(null);
+        setSaved(false);
+        try {
+          await api(`/archives/${archive.id}`, {
+            method: 'PATCH',
+            body: { name: name.trim(), notes, tags: tags.split(',').map((t) => t.trim()).filter(Boolean), favourite },
+          });
+          setSaved(true);
+          onSaved();
+        } catch (err) {
+          setError(err);
+        }
+      }}
+    >
+      <h2>Details</h2>
+      <label class="field">
+        <span>Name</span>
+        <input type="text" value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+      </label>
+      <label class="field">
+        <span>Notes</span>
+        <textarea rows={3} value={notes} onInput={(e) => setNotes((e.currentTarget as HTMLTextAreaElement).value)} />
+      </label>
+      <label class="field">
+        <span>Tags</span>
+        <input type="text" value={tags} placeholder="comma separated" onInput={(e) => setTags((e.currentTarget as HTMLInputElement).value)} />
+      </label>
+      <label class="check">
+        <input type="checkbox" checked={favourite} onChange={(e) => setFavourite((e.currentTarget as HTMLInputElement).checked)} />
+        <span>Favourite</span>
+      </label>
+      <ErrorBanner error={error} />
+      <div class="actions actions-left">
+        <button type="submit" class="btn btn-primary">
+          Save
+        </button>
+        <span aria-live="polite" class="muted">
+          {saved ? 'Saved.' : ''}
+        </span>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,213 @@
+import { useRef, useState } from 'preact/hooks';
+import { api, apiUpload, query, type ListAnswer } from '../lib/api';
+import { formatDateTime, formatDuration, formatGrams } from '../lib/format';
+import { useLoad } from '../lib/hooks';
+import { useCan } from '../lib/me';
+import { navigate } from '../lib/router';
+import type { Archive, PrinterSummary } from '../lib/types';
+import { ErrorBanner } from '../components/ErrorBanner';
+import { Pager } from '../components/Pager';
+
+const PAGE = 25;
+export const ARCHIVE_STATUSES = ['uploaded', 'printing', 'success', 'failed', 'cancelled'];
+
+interface Filters {
+  status: string;
+  printer_id: string;
+  q: string;
+  since: string; // yyyy-mm-dd
+  until: string;
+}
+
+function dayStartIso(date: string): string | null {
+  return date ? new Date(`${date}T00:00:00`).toISOString() : null;
+}
+
+// Archives: every print and uploaded 3MF, newest first, with filters and upload.
+export function Archives() {
+  const canWrite = useCan('archives:write');
+  const canReadPrinters = useCan('printers:read');
+  const [filters, setFilters] = useState<Filters>({ status: '', printer_id: '', q: '', since: '', until: '' });
+  const [applied, setApplied] = useState<Filters>(filters);
+  const [offset, setOffset] = useState(0);
+  const archives = useLoad(
+    (signal) =>
+      api<ListAnswer<Archive>>(
+        `/archives${query({
+          status: applied.status,
+          printer_id: applied.printer_id,
+          q: applied.q.trim(),
+          since: dayStartIso(applied.since),
+          // "until" is exclusive: the day after the chosen one.
+          until: applied.until ? new Date(new Date(`${applied.until}T00:00:00`).getTime() + 86_400_000).toISOString() : null,
+          limit: PAGE,
+          offset,
+        })}`,
+        { signal },
+      ),
+    [applied, offset],
+  );
+  const printers = useLoad(
+    (signal) =>
+      canReadPrinters ? api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }) : Promise.resolve(null),
+    [],
+  );
+
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Archives</h1>
+      </div>
+      {canWrite && <Upload onUploaded={(a) => navigate(`/archives/${a.id}`)} />}
+      <form
+        class="filters"
+        aria-label="Filter archives"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setOffset(0);
+          setApplied({ ...filters });
+        }}
+      >
+        <label class="field">
+          <span>Search</span>
+          <input type="search" value={filters.q} placeholder="name or file" onInput={(e) => setFilters({ ...filters, q: (e.currentTarget as HTMLInputElement).value })} />
+        </label>
+        <label class="field">
+          <span>Status</span>
+          <select value={filters.status} onChange={(e) => setFilters({ ...filters, status: (e.currentTarget as HTMLSelectElement).value })}>
+            <option value="">Any</option>
+            {ARCHIVE_STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        {printers.data && (
+          <label class="field">
+            <span>Printer</span>
+            <select
+              value={filters.printer_id}
+              onChange={(e) => setFilters({ ...filters, printer_id: (e.currentTarget as HTMLSelectElement).value })}
+            >
+              <option value="">Any</option>
+              {printers.data.items.map((p) => (
+                <option key={p.id} value={String(p.id)}>
+                  {p.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        <label class="field">
+          <span>From</span>
+          <input type="date" value={filters.since} onInput={(e) => setFilters({ ...filters, since: (e.currentTarget as HTMLInputElement).value })} />
+        </label>
+        <label class="field">
+          <span>Until</span>
+          <input type="date" value={filters.until} onInput={(e) => setFilters({ ...filters, until: (e.currentTarget as HTMLInputElement).value })} />
+        </label>
+        <div class="filter-actions">
+          <button type="submit" class="btn btn-primary">
+            Apply
+          </button>
+        </div>
+      </form>
+      <ErrorBanner error={archives.error} />
+      <ErrorBanner error={printers.error} />
+      {archives.data && archives.data.items.length === 0 && <p class="empty">No archives match.</p>}
+      {archives.data && archives.data.items.length > 0 && (
+        <div class="table-wrap">
+          <table class="table">
+            <caption class="sr-only">Archives</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">Status</th>
+                <th scope="col">Printer</th>
+                <th scope="col">Started</th>
+                <th scope="col">Duration</th>
+                <th scope="col">Filament</th>
+              </tr>
+            </thead>
+            <tbody>
+              {archives.data.items.map((a) => (
+                <tr key={a.id}>
+                  <th scope="row" data-label="Name">
+                    <a href={`#/archives/${a.id}`}>{a.name}</a>
+                    {a.favourite && <span aria-label="favourite" title="favourite"> ★</span>}
+                    {a.filename && a.filename !== a.name && <div class="muted small mono">{a.filename}</div>}
+                  </th>
+                  <td data-label="Status">
+                    <span class={`badge status-${a.status}`}>{a.status}</span>
+                  </td>
+                  <td data-label="Printer">{a.printer ?? '—'}</td>
+                  <td data-label="Started" class="nowrap">
+                    {formatDateTime(a.started_at ?? a.created_at)}
+                  </td>
+                  <td data-label="Duration">{formatDuration(a.duration ?? a.estimated_time)}{a.duration === null && a.estimated_time !== null ? ' (est.)' : ''}</td>
+                  <td data-label="Filament">{formatGrams(a.filament_used)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {archives.data && archives.data.total > PAGE && (
+        <Pager total={archives.data.total} offset={offset} page={PAGE} onOffset={setOffset} />
+      )}
+    </section>
+  );
+}
+
+function Upload({ onUploaded }: { onUploaded: (a: Archive) => void }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [progress, setProgress] = useState<number | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const upload = async (e: Event) => {
+    e.preventDefault();
+    const file = input.current?.files?.[0];
+    if (!file) return setProblem('Choose a .3mf file first.');
+    if (!file.name.toLowerCase().endsWith('.3mf')) return setProblem('Only .3mf files (Bambu Studio / Orca Slicer projects) can be uploaded.');
+    setProblem(null);
+    setError(null);
+    setProgress(0);
+    try {
+      const archive = await apiUpload<Archive>(`/archives${query({ filename: file.name })}`, file, setProgress);
+      onUploaded(archive);
+    } catch (err) {
+      setError(err);
+      setProgress(null);
+    }
+  };
+  return (
+    <form class="card upload" onSubmit={upload}>
+      <label class="field">
+        <span>Upload a 3MF</span>
+        <input ref={input} type="file" accept=".3mf,application/vnd.ms-package.3dmanufacturing-3dmodel+xml" />
+      </label>
+      <button type="submit" class="btn btn-primary" disabled={progress !== null}>
+        Upload
+      </button>
+      {progress !== null && (
+        <div
+          class="progress"
+          role="progressbar"
+          aria-label="Upload progress"
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={Math.round(progress * 100)}
+        >
+          <div class="progress-fill" style={{ width: `${Math.round(progress * 100)}%` }} />
+        </div>
+      )}
+      {problem && (
+        <p class="problem" role="alert">
+          {problem}
+        </p>
+      )}
+      <ErrorBanner error={error} />
+    </form>
+  );
+}

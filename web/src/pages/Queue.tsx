@@ -1,0 +1,270 @@
+import { useState } from 'preact/hooks';
+import { api, type ListAnswer } from '../lib/api';
+import { formatDateTime, localInputToIsoUtc } from '../lib/format';
+import { useLoad, usePolling } from '../lib/hooks';
+import { useCan } from '../lib/me';
+import type { Archive, PrinterSummary, QueueItem } from '../lib/types';
+import { ErrorBanner } from '../components/ErrorBanner';
+
+// Moves the item at `from` to `to` (indexes into the list), returning a new list.
+export function moveItem<T>(list: readonly T[], from: number, to: number): T[] {
+  const out = [...list];
+  if (from < 0 || from >= out.length || to < 0 || to >= out.length) return out;
+  const [item] = out.splice(from, 1);
+  out.splice(to, 0, item);
+  return out;
+}
+
+// The print queue: pending items in print order (reorder by dragging or with the buttons), what
+// runs now and what ran.
+export function Queue() {
+  const canWrite = useCan('queue:write');
+  const canReadArchives = useCan('archives:read');
+  const canReadPrinters = useCan('printers:read');
+  const [dragging, setDragging] = useState<number | null>(null);
+  const queue = usePolling((signal) => api<ListAnswer<QueueItem>>('/queue?limit=1000', { signal }), 5000, []);
+  const printers = useLoad(
+    (signal) => (canReadPrinters ? api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }) : Promise.resolve(null)),
+    [],
+  );
+  const [order, setOrder] = useState<number[] | null>(null); // optimistic order while a reorder is sent
+  const [error, setError] = useState<unknown>(null);
+
+  const items = queue.data?.items ?? [];
+  const pendingFromServer = items.filter((i) => i.status === 'pending');
+  const pending = order
+    ? (order.map((id) => pendingFromServer.find((i) => i.id === id)).filter(Boolean) as QueueItem[])
+    : pendingFromServer;
+  const others = items.filter((i) => i.status !== 'pending');
+  const printerName = (id: number | null) =>
+    id === null ? 'Any printer' : (printers.data?.items.find((p) => p.id === id)?.name ?? `Printer ${id}`);
+
+  const reorder = async (next: QueueItem[]) => {
+    const ids = next.map((i) => i.id);
+    setOrder(ids);
+    setError(null);
+    try {
+      await api('/queue/reorder', { method: 'POST', body: { order: ids } });
+      await queue.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setOrder(null);
+    }
+  };
+
+  const remove = async (item: QueueItem) => {
+    setError(null);
+    try {
+      await api(`/queue/${item.id}`, { method: 'DELETE' });
+      await queue.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
+
+  return (
+    <section>
+      <div class="page-head">
+        <h1>Queue</h1>
+      </div>
+      {canWrite && canReadArchives && <AddToQueue printers={printers.data?.items ?? null} onAdded={() => void queue.reload()} />}
+      <ErrorBanner error={queue.error} />
+      <ErrorBanner error={printers.error} />
+      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <h2>Waiting ({pending.length})</h2>
+      {queue.data && pending.length === 0 && <p class="empty">Nothing is waiting.</p>}
+      {pending.length > 0 && (
+        <ol class="queue-list" aria-label="Waiting items in print order">
+          {pending.map((item, index) => (
+            <li
+              key={item.id}
+              class={dragging === index ? 'queue-item dragging' : 'queue-item'}
+              draggable={canWrite}
+              onDragStart={(e) => {
+                setDragging(index);
+                e.dataTransfer?.setData('text/plain', String(item.id));
+                if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
+              }}
+              onDragOver={(e) => {
+                if (dragging !== null) e.preventDefault();
+              }}
+              onDrop={(e) => {
+                e.preventDefault();
+                if (dragging !== null && dragging !== index) void reorder(moveItem(pending, dragging, index));
+                setDragging(null);
+              }}
+              onDragEnd={() => setDragging(null)}
+            >
+              {canWrite && (
+                <span class="drag-handle" aria-hidden="true" title="Drag to reorder">
+                  ⋮⋮
+                </span>
+              )}
+              <span class="queue-pos">{index + 1}</span>
+              <div class="queue-main">
+                <a href={`#/archives/${item.archive_id}`}>{item.name ?? `Archive ${item.archive_id}`}</a>
+                <div class="muted small">
+                  {printerName(item.printer_id)}
+                  {item.scheduled_at && ` · not before ${formatDateTime(item.scheduled_at)}`}
+                  {item.reason && ` · ${item.reason}`}
+                </div>
+              </div>
+              {canWrite && (
+                <div class="row-actions">
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-label={`Move ${item.name ?? item.id} up`}
+                    disabled={index === 0 || order !== null}
+                    onClick={() => reorder(moveItem(pending, index, index - 1))}
+                  >
+                    ↑
+                  </button>
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-label={`Move ${item.name ?? item.id} down`}
+                    disabled={index === pending.length - 1 || order !== null}
+                    onClick={() => reorder(moveItem(pending, index, index + 1))}
+                  >
+                    ↓
+                  </button>
+                  <button
+                    type="button"
+                    class="btn btn-small btn-danger-outline"
+                    aria-label={`Remove ${item.name ?? item.id} from the queue`}
+                    onClick={() => remove(item)}
+                  >
+                    Remove
+                  </button>
+                </div>
+              )}
+            </li>
+          ))}
+        </ol>
+      )}
+      {others.length > 0 && (
+        <>
+          <h2>Printing and done</h2>
+          <div class="table-wrap">
+            <table class="table">
+              <caption class="sr-only">Queue items printing or done</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Item</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Printer</th>
+                  <th scope="col">Started</th>
+                  <th scope="col">Ended</th>
+                  <th scope="col">
+                    <span class="sr-only">Actions</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {others.map((item) => (
+                  <tr key={item.id}>
+                    <th scope="row" data-label="Item">
+                      <a href={`#/archives/${item.print_archive_id ?? item.archive_id}`}>{item.name ?? `Archive ${item.archive_id}`}</a>
+                    </th>
+                    <td data-label="Status">
+                      <span class={`badge status-${item.status}`}>{item.status}</span>
+                    </td>
+                    <td data-label="Printer">{printerName(item.assigned_printer_id ?? item.printer_id)}</td>
+                    <td data-label="Started">{formatDateTime(item.started_at)}</td>
+                    <td data-label="Ended">{formatDateTime(item.ended_at)}</td>
+                    <td class="row-actions">
+                      {canWrite && item.status !== 'printing' && (
+                        <button
+                          type="button"
+                          class="btn btn-small btn-danger-outline"
+                          aria-label={`Remove ${item.name ?? item.id} from the queue`}
+                          onClick={() => remove(item)}
+                        >
+                          Remove
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}
+
+function AddToQueue({ printers, onAdded }: { printers: PrinterSummary[] | null; onAdded: () => void }) {
+  const archives = useLoad((signal) => api<ListAnswer<Archive>>('/archives?status=uploaded&limit=1000', { signal }), []);
+  const [archive, setArchive] = useState('');
+  const [printer, setPrinter] = useState('');
+  const [when, setWhen] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const uploaded = (archives.data?.items ?? []).filter((a) => a.has_file);
+  return (
+    <form
+      class="card filters"
+      aria-label="Add to the queue"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        if (!archive) return;
+        setBusy(true);
+        setError(null);
+        try {
+          const body: Record<string, unknown> = { archive_id: Number(archive) };
+          if (printer) body.printer_id = Number(printer);
+          const at = localInputToIsoUtc(when);
+          if (at) body.scheduled_at = at;
+          await api('/queue', { method: 'POST', body });
+          setArchive('');
+          setWhen('');
+          onAdded();
+        } catch (err) {
+          setError(err);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <label class="field">
+        <span>Archive</span>
+        <select value={archive} onChange={(e) => setArchive((e.currentTarget as HTMLSelectElement).value)}>
+          <option value="">{uploaded.length === 0 ? 'No uploaded 3MF yet' : 'Choose an uploaded 3MF'}</option>
+          {uploaded.map((a) => (
+            <option key={a.id} value={String(a.id)}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+      </label>
+      {printers && (
+        <label class="field">
+          <span>Printer</span>
+          <select value={printer} onChange={(e) => setPrinter((e.currentTarget as HTMLSelectElement).value)}>
+            <option value="">Any idle printer</option>
+            {printers.map((p) => (
+              <option key={p.id} value={String(p.id)}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      )}
+      <label class="field">
+        <span>Not before (optional)</span>
+        <input type="datetime-local" value={when} onInput={(e) => setWhen((e.currentTarget as HTMLInputElement).value)} />
+      </label>
+      <div class="filter-actions">
+        <button type="submit" class="btn btn-primary" disabled={!archive || busy}>
+          Add to queue
+        </button>
+      </div>
+      <ErrorBanner error={archives.error} />
+      <ErrorBanner error={error} />
+    </form>
+  );
+}
