@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useState } from 'preact/hooks';
+import { useAction } from '../lib/hooks';
 import { ErrorBanner } from './ErrorBanner';
 import { Modal } from './Modal';
 
@@ -19,8 +19,7 @@ export function ConfirmDialog({
   onConfirm: () => Promise<void>;
   onClose: () => void;
 }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const { busy, error, run } = useAction();
   return (
     <Modal title={title} onClose={onClose}>
       <div class="confirm-text">{children}</div>
@@ -33,17 +32,12 @@ export function ConfirmDialog({
           type="button"
           class={danger ? 'btn btn-danger' : 'btn btn-primary'}
           disabled={busy}
-          onClick={async () => {
-            setBusy(true);
-            setError(null);
-            try {
+          onClick={() =>
+            run(async () => {
               await onConfirm();
               onClose();
-            } catch (e) {
-              setError(e);
-              setBusy(false);
-            }
-          }}
+            })
+          }
         >
           {busy ? 'Working…' : confirmLabel}
         </button>

@@ -1,5 +1,6 @@
 import { formatDateTime } from '../lib/format';
 import type { Delivery } from '../lib/types';
+import { Modal } from './Modal';
 
 const STATUS_CLASS: Record<string, string> = {
   delivered: 'badge-ok',
@@ -36,5 +37,19 @@ export function DeliveryResult({ delivery: d }: { delivery: Delivery }) {
         </p>
       </div>
     </div>
+  );
+}
+
+// The answer of the Test button, in a dialog.
+export function DeliveryResultDialog({ title, delivery, onClose }: { title: string; delivery: Delivery; onClose: () => void }) {
+  return (
+    <Modal title={title} onClose={onClose}>
+      <DeliveryResult delivery={delivery} />
+      <div class="actions">
+        <button type="button" class="btn" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Modal>
   );
 }

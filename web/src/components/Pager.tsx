@@ -1,4 +1,4 @@
-// Previous / next over a list answer's total, limit and offset.
+// Previous / next over a list answer's total, limit and offset; nothing when it fits one page.
 export function Pager({
   total,
   offset,
@@ -10,6 +10,7 @@ export function Pager({
   page: number;
   onOffset: (o: number) => void;
 }) {
+  if (total <= page) return null;
   const from = total === 0 ? 0 : offset + 1;
   const to = Math.min(total, offset + page);
   return (

@@ -1,10 +1,11 @@
 import { useMemo, useState } from 'preact/hooks';
 import { api } from '../lib/api';
 import { ApiError } from '../lib/errors';
+import { useAction } from '../lib/hooks';
 import { fieldsFromSchema, initialValues, valuesToSettings, type FormField, type FormValues } from '../lib/schemaForm';
 import type { EventInfo, PrinterSummary, Provider, ProviderType } from '../lib/types';
 import { CodeText } from './CodeText';
-import { ErrorBanner } from './ErrorBanner';
+import { DialogActions, Field } from './Form';
 import { Modal } from './Modal';
 
 // Settings the server keeps for itself (a secret being rotated out): never on the form.
@@ -62,8 +63,7 @@ export function ProviderForm({
   );
   const [fieldErrors, setFieldErrors] = useState<Record<string, string>>({});
   const [problem, setProblem] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const selectable = events.filter((e) => e.event !== 'test');
 
   const submit = async (e: Event) => {
@@ -91,26 +91,25 @@ export function ProviderForm({
       if (body.printer_ids === null) delete body.printer_ids;
       if (body.quiet_hours === null) delete body.quiet_hours;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const saved = editing
-        ? await api<Provider>(`/notifications/${provider.id}`, { method: 'PATCH', body })
-        : await api<Provider>('/notifications', { method: 'POST', body });
-      onSaved(saved);
-    } catch (err) {
-      // Mark the fields the server named ("settings.topic: ...") next to the inputs too.
-      if (err instanceof ApiError) {
-        const marks: Record<string, string> = {};
-        for (const item of err.errors) {
-          const m = item.path?.match(/^settings\.([A-Za-z0-9_]+)/);
-          if (m) marks[m[1]] = item.message;
+    await action.run(async () => {
+      try {
+        const saved = editing
+          ? await api<Provider>(`/notifications/${provider.id}`, { method: 'PATCH', body })
+          : await api<Provider>('/notifications', { method: 'POST', body });
+        onSaved(saved);
+      } catch (err) {
+        // Mark the fields the server named ("settings.topic: ...") next to the inputs too.
+        if (err instanceof ApiError) {
+          const marks: Record<string, string> = {};
+          for (const item of err.errors) {
+            const m = item.path?.match(/^settings\.([A-Za-z0-9_]+)/);
+            if (m) marks[m[1]] = item.message;
+          }
+          setFieldErrors(marks);
         }
-        setFieldErrors(marks);
+        throw err;
       }
-      setError(err);
-      setBusy(false);
-    }
+    });
   };
 
   const title = editing ? `Edit ${typeName(type.type)} provider` : `Add ${typeName(type.type)} provider`;
@@ -118,8 +117,7 @@ export function ProviderForm({
     <Modal title={title} onClose={onClose} wide>
       <form onSubmit={submit} noValidate>
         <p class="muted">{type.description}</p>
-        <label class="field">
-          <span>Name</span>
+        <Field label="Name">
           <input
             type="text"
             value={name}
@@ -127,7 +125,7 @@ export function ProviderForm({
             placeholder={type.type === 'webhook' ? 'e.g. Home Assistant' : 'e.g. Phone'}
             onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
           />
-        </label>
+        </Field>
         {fields.map((f) => (
           <SettingField
             key={f.name}
@@ -204,23 +202,20 @@ export function ProviderForm({
           <fieldset class="field">
             <legend>Quiet hours (not sent, logged as suppressed)</legend>
             <div class="inline-fields">
-              <label class="field">
-                <span>From</span>
+              <Field label="From">
                 <input type="time" value={quiet.start} onInput={(e) => setQuiet({ ...quiet, start: (e.currentTarget as HTMLInputElement).value })} />
-              </label>
-              <label class="field">
-                <span>Until</span>
+              </Field>
+              <Field label="Until">
                 <input type="time" value={quiet.end} onInput={(e) => setQuiet({ ...quiet, end: (e.currentTarget as HTMLInputElement).value })} />
-              </label>
-              <label class="field">
-                <span>Time zone</span>
+              </Field>
+              <Field label="Time zone">
                 <input
                   type="text"
                   value={quiet.timezone ?? ''}
                   placeholder="UTC, Europe/Berlin"
                   onInput={(e) => setQuiet({ ...quiet, timezone: (e.currentTarget as HTMLInputElement).value })}
                 />
-              </label>
+              </Field>
             </div>
           </fieldset>
         </details>
@@ -228,20 +223,13 @@ export function ProviderForm({
           <input type="checkbox" checked={enabled} onChange={(e) => setEnabled((e.currentTarget as HTMLInputElement).checked)} />
           <span>Enabled</span>
         </label>
-        {problem && (
-          <p class="problem" role="alert">
-            {problem}
-          </p>
-        )}
-        <ErrorBanner error={error} />
-        <div class="actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Saving…' : editing ? 'Save' : 'Add provider'}
-          </button>
-        </div>
+        <DialogActions
+          problem={problem}
+          error={action.error}
+          busy={action.busy}
+          submitLabel={action.busy ? 'Saving…' : editing ? 'Save' : 'Add provider'}
+          onCancel={onClose}
+        />
       </form>
     </Modal>
   );

@@ -74,3 +74,20 @@ export function SecretDialog({
     </Modal>
   );
 }
+
+export const SECRET_WARNING =
+  'The signing secret is shown only this once. Store it with the receiver now; it cannot be shown again (rotate it to get a new one).';
+
+// A webhook provider's signing secret, when adding the provider or rotating its secret.
+export function SigningSecretDialog({ title, secret, onClose }: { title: string; secret: string; onClose: () => void }) {
+  return (
+    <SecretDialog
+      title={title}
+      label="Webhook signing secret"
+      secret={secret}
+      warning={SECRET_WARNING}
+      warningTitle="Save the secret"
+      onClose={onClose}
+    />
+  );
+}

@@ -1,5 +1,7 @@
-// Small data hooks: load once (with reload), and poll in place without clearing what is shown.
+// Small hooks: load once (with reload), poll in place without clearing what is shown, run a user
+// action, keep a paged list's filter form.
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { runAction } from './action';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -66,4 +68,44 @@ export function usePolling<T>(load: (signal: AbortSignal) => Promise<T>, interva
     return () => document.removeEventListener('visibilitychange', onVisible);
   }, [reload]);
   return loaded;
+}
+
+export interface Action {
+  busy: boolean;
+  error: unknown;
+  setError: (error: unknown) => void;
+  run: (fn: () => Promise<void>) => Promise<void>;
+}
+
+// A user action's busy flag and last failure (see runAction); run() never throws.
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback((fn: () => Promise<void>) => runAction(fn, { setBusy, setError }), []);
+  return { busy, error, setError, run };
+}
+
+export interface FilterForm<T> {
+  filters: T;
+  set: (key: keyof T) => (e: Event) => void;
+  applied: T;
+  apply: (e: Event) => void;
+  offset: number;
+  setOffset: (offset: number) => void;
+}
+
+// A paged list's filter form: what is typed, what was last applied (by submitting the form, which
+// goes back to the first page) and the page offset.
+export function useFilterForm<T extends Record<keyof T, string>>(initial: T): FilterForm<T> {
+  const [filters, setFilters] = useState<T>(initial);
+  const [applied, setApplied] = useState<T>(initial);
+  const [offset, setOffset] = useState(0);
+  const set = (key: keyof T) => (e: Event) =>
+    setFilters({ ...filters, [key]: (e.currentTarget as HTMLInputElement | HTMLSelectElement).value });
+  const apply = (e: Event) => {
+    e.preventDefault();
+    setOffset(0);
+    setApplied({ ...filters });
+  };
+  return { filters, set, applied, apply, offset, setOffset };
 }

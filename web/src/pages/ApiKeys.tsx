@@ -1,14 +1,17 @@
 import { useState } from 'preact/hooks';
 import { api, type ListAnswer } from '../lib/api';
 import { formatAgo, formatDateTime, localInputToIsoUtc, splitList } from '../lib/format';
-import { useLoad } from '../lib/hooks';
+import { useAction, useLoad } from '../lib/hooks';
 import { useMe } from '../lib/me';
 import { storeKey } from '../lib/session';
 import { PERMISSIONS, defaultPermissions, permissionLabels } from '../lib/permissions';
 import type { ApiKey, CreatedApiKey } from '../lib/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { DataTable, EnabledBadge } from '../components/DataTable';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { DialogActions, Field } from '../components/Form';
 import { Modal } from '../components/Modal';
+import { RotateDialog } from '../components/RotateDialog';
 import { SecretDialog } from '../components/SecretDialog';
 
 export const KEY_WARNING = "API keys are shown only once at creation. Store it securely. Copy the key now – it won't be shown again!";
@@ -21,17 +24,13 @@ export function ApiKeys() {
   const [shown, setShown] = useState<{ title: string; key: string } | null>(null);
   const [rotating, setRotating] = useState<ApiKey | null>(null);
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
 
-  const toggle = async (k: ApiKey) => {
-    setError(null);
-    try {
+  const toggle = (k: ApiKey) =>
+    action.run(async () => {
       await api(`/api-keys/${k.id}`, { method: 'PATCH', body: { enabled: !k.enabled } });
       await keys.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
 
   const items = keys.data?.items ?? [];
   return (
@@ -49,98 +48,83 @@ export function ApiKeys() {
         with only the permissions it needs.
       </p>
       <ErrorBanner error={keys.error} />
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <ErrorBanner error={action.error} onDismiss={() => action.setError(null)} />
       {keys.data && (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="sr-only">API keys</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Key</th>
-                <th scope="col">Permissions</th>
-                <th scope="col">Created</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
+        <DataTable
+          caption="API keys"
+          columns={['Name', 'Key', 'Permissions', 'Created', 'Last used', 'Expires', 'Status']}
+          actions
+        >
+          {items.map((k) => {
+            const mine = String(k.id) === String(me.id);
+            return (
+              <tr key={k.id}>
+                <th scope="row" data-label="Name">
+                  {k.name}
+                  {mine && <span class="badge badge-info">this session</span>}
                 </th>
+                <td data-label="Key" class="mono nowrap">
+                  {k.prefix}…{k.last4}
+                </td>
+                <td data-label="Permissions">
+                  <ul class="chips">
+                    {permissionLabels(k.permissions).map((l) => (
+                      <li key={l} class={l === 'Admin' ? 'chip chip-danger' : 'chip'}>
+                        {l}
+                      </li>
+                    ))}
+                  </ul>
+                </td>
+                <td data-label="Created" class="nowrap">
+                  {formatDateTime(k.created_at)}
+                </td>
+                <td data-label="Last used">
+                  {k.last_used_at ? (
+                    <>
+                      <span title={formatDateTime(k.last_used_at)}>{formatAgo(k.last_used_at)}</span>
+                      {k.last_used_ip && <span class="muted small"> from {k.last_used_ip}</span>}
+                      <span class="muted small"> · {k.request_count} requests</span>
+                    </>
+                  ) : (
+                    'never'
+                  )}
+                </td>
+                <td data-label="Expires" class="nowrap">
+                  {k.expires_at ? formatDateTime(k.expires_at) : 'never'}
+                  {k.previous_key_valid_until && (
+                    <div class="muted small">old secret valid until {formatDateTime(k.previous_key_valid_until)}</div>
+                  )}
+                </td>
+                <td data-label="Status">
+                  <EnabledBadge enabled={k.enabled} />
+                </td>
+                <td class="row-actions">
+                  <button type="button" class="btn btn-small" aria-label={`Rotate key ${k.name}`} onClick={() => setRotating(k)}>
+                    Rotate
+                  </button>
+                  <button
+                    type="button"
+                    class="btn btn-small"
+                    aria-label={`${k.enabled ? 'Disable' : 'Enable'} key ${k.name}`}
+                    disabled={mine && k.enabled}
+                    title={mine && k.enabled ? 'This is the key you are signed in with' : undefined}
+                    onClick={() => toggle(k)}
+                  >
+                    {k.enabled ? 'Disable' : 'Enable'}
+                  </button>
+                  <button
+                    type="button"
+                    class="btn btn-small btn-danger-outline"
+                    aria-label={`Delete key ${k.name}`}
+                    onClick={() => setDeleting(k)}
+                  >
+                    Delete
+                  </button>
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {items.map((k) => {
-                const mine = String(k.id) === String(me.id);
-                return (
-                  <tr key={k.id}>
-                    <th scope="row" data-label="Name">
-                      {k.name}
-                      {mine && <span class="badge badge-info">this session</span>}
-                    </th>
-                    <td data-label="Key" class="mono nowrap">
-                      {k.prefix}…{k.last4}
-                    </td>
-                    <td data-label="Permissions">
-                      <ul class="chips">
-                        {permissionLabels(k.permissions).map((l) => (
-                          <li key={l} class={l === 'Admin' ? 'chip chip-danger' : 'chip'}>
-                            {l}
-                          </li>
-                        ))}
-                      </ul>
-                    </td>
-                    <td data-label="Created" class="nowrap">
-                      {formatDateTime(k.created_at)}
-                    </td>
-                    <td data-label="Last used">
-                      {k.last_used_at ? (
-                        <>
-                          <span title={formatDateTime(k.last_used_at)}>{formatAgo(k.last_used_at)}</span>
-                          {k.last_used_ip && <span class="muted small"> from {k.last_used_ip}</span>}
-                          <span class="muted small"> · {k.request_count} requests</span>
-                        </>
-                      ) : (
-                        'never'
-                      )}
-                    </td>
-                    <td data-label="Expires" class="nowrap">
-                      {k.expires_at ? formatDateTime(k.expires_at) : 'never'}
-                      {k.previous_key_valid_until && (
-                        <div class="muted small">old secret valid until {formatDateTime(k.previous_key_valid_until)}</div>
-                      )}
-                    </td>
-                    <td data-label="Status">
-                      <span class={k.enabled ? 'badge badge-ok' : 'badge badge-off'}>{k.enabled ? 'Enabled' : 'Disabled'}</span>
-                    </td>
-                    <td class="row-actions">
-                      <button type="button" class="btn btn-small" aria-label={`Rotate key ${k.name}`} onClick={() => setRotating(k)}>
-                        Rotate
-                      </button>
-                      <button
-                        type="button"
-                        class="btn btn-small"
-                        aria-label={`${k.enabled ? 'Disable' : 'Enable'} key ${k.name}`}
-                        disabled={mine && k.enabled}
-                        title={mine && k.enabled ? 'This is the key you are signed in with' : undefined}
-                        onClick={() => toggle(k)}
-                      >
-                        {k.enabled ? 'Disable' : 'Enable'}
-                      </button>
-                      <button
-                        type="button"
-                        class="btn btn-small btn-danger-outline"
-                        aria-label={`Delete key ${k.name}`}
-                        onClick={() => setDeleting(k)}
-                      >
-                        Delete
-                      </button>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       {creating && (
         <CreateKeyDialog
@@ -203,8 +187,7 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
   const [expires, setExpires] = useState('');
   const [ips, setIps] = useState('');
   const [limits, setLimits] = useState({ read: '', write: '', control: '' });
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
   const [problem, setProblem] = useState<string | null>(null);
 
   const submit = async (e: Event) => {
@@ -229,22 +212,14 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
     }
     if (Object.keys(rl).length > 0) body.rate_limits = rl;
     setProblem(null);
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await api<CreatedApiKey>('/api-keys', { method: 'POST', body }));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
+    await action.run(async () => onCreated(await api<CreatedApiKey>('/api-keys', { method: 'POST', body })));
   };
 
   const admin = perms.includes('admin');
   return (
     <Modal title="Create API Key" onClose={onClose} wide>
       <form onSubmit={submit} noValidate>
-        <label class="field">
-          <span>Name</span>
+        <Field label="Name" hint="Name keys after their purpose, not “key1”.">
           <input
             type="text"
             value={name}
@@ -253,8 +228,7 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
             placeholder="e.g. Home Assistant Dashboard"
             onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
           />
-          <span class="hint">Name keys after their purpose, not “key1”.</span>
-        </label>
+        </Field>
         <fieldset class="field">
           <legend>Permissions</legend>
           <p class="hint">Only grant what is needed: read-only for dashboards, control for automation, Admin only when necessary.</p>
@@ -284,27 +258,22 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
         </fieldset>
         <details class="field">
           <summary>Optional: expiry, allowed IPs, rate limits</summary>
-          <label class="field">
-            <span>Expires</span>
+          <Field label="Expires" hint="Leave empty for a key that does not expire. Your local time.">
             <input type="datetime-local" value={expires} onInput={(e) => setExpires((e.currentTarget as HTMLInputElement).value)} />
-            <span class="hint">Leave empty for a key that does not expire. Your local time.</span>
-          </label>
-          <label class="field">
-            <span>Allowed IPs</span>
+          </Field>
+          <Field label="Allowed IPs" hint="Addresses or CIDR ranges, separated by commas or new lines. Empty: any address.">
             <textarea
               rows={2}
               value={ips}
               placeholder="192.168.1.0/24, fd00::/8"
               onInput={(e) => setIps((e.currentTarget as HTMLTextAreaElement).value)}
             />
-            <span class="hint">Addresses or CIDR ranges, separated by commas or new lines. Empty: any address.</span>
-          </label>
+          </Field>
           <fieldset class="field">
             <legend>Rate limits (requests per minute; empty uses the server default)</legend>
             <div class="inline-fields">
               {(['read', 'write', 'control'] as const).map((cls) => (
-                <label key={cls} class="field">
-                  <span>{cls[0].toUpperCase() + cls.slice(1)}</span>
+                <Field key={cls} label={cls[0].toUpperCase() + cls.slice(1)}>
                   <input
                     type="number"
                     min={1}
@@ -312,36 +281,22 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
                     value={limits[cls]}
                     onInput={(e) => setLimits({ ...limits, [cls]: (e.currentTarget as HTMLInputElement).value })}
                   />
-                </label>
+                </Field>
               ))}
             </div>
           </fieldset>
         </details>
-        {problem && (
-          <p class="problem" role="alert">
-            {problem}
-          </p>
-        )}
-        <ErrorBanner error={error} />
-        <div class="actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Creating…' : 'Create'}
-          </button>
-        </div>
+        <DialogActions
+          problem={problem}
+          error={action.error}
+          busy={action.busy}
+          submitLabel={action.busy ? 'Creating…' : 'Create'}
+          onCancel={onClose}
+        />
       </form>
     </Modal>
   );
 }
-
-const GRACE_CHOICES: { seconds: number; label: string }[] = [
-  { seconds: 0, label: 'None: the old secret stops working now' },
-  { seconds: 3600, label: '1 hour' },
-  { seconds: 86400, label: '24 hours' },
-  { seconds: 7 * 86400, label: '7 days' },
-];
 
 function RotateKeyDialog({
   apiKey,
@@ -352,50 +307,21 @@ function RotateKeyDialog({
   onClose: () => void;
   onRotated: (k: CreatedApiKey) => void;
 }) {
-  const [grace, setGrace] = useState(86400);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   return (
-    <Modal title={`Rotate “${apiKey.name}”`} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
-            onRotated(
-              await api<CreatedApiKey>(`/api-keys/${apiKey.id}/rotate`, { method: 'POST', body: { grace_period_s: grace } }),
-            );
-          } catch (err) {
-            setError(err);
-            setBusy(false);
-          }
-        }}
-      >
-        <p>
-          A new secret replaces the current one; name, permissions and limits stay. Update the application within the
-          grace period, during which the old secret keeps working.
-        </p>
-        <label class="field">
-          <span>Grace period</span>
-          <select value={String(grace)} onChange={(e) => setGrace(Number((e.currentTarget as HTMLSelectElement).value))}>
-            {GRACE_CHOICES.map((c) => (
-              <option key={c.seconds} value={String(c.seconds)}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <ErrorBanner error={error} />
-        <div class="actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            {busy ? 'Rotating…' : 'Rotate key'}
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <RotateDialog
+      title={`Rotate “${apiKey.name}”`}
+      noneLabel="None: the old secret stops working now"
+      submitLabel="Rotate key"
+      busyLabel="Rotating…"
+      onClose={onClose}
+      rotate={async (grace) =>
+        onRotated(await api<CreatedApiKey>(`/api-keys/${apiKey.id}/rotate`, { method: 'POST', body: { grace_period_s: grace } }))
+      }
+    >
+      <p>
+        A new secret replaces the current one; name, permissions and limits stay. Update the application within the
+        grace period, during which the old secret keeps working.
+      </p>
+    </RotateDialog>
   );
 }

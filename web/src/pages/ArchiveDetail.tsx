@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, apiBlob, type ListAnswer } from '../lib/api';
 import { formatBytes, formatDateTime, formatDuration, formatGrams, formatPercent } from '../lib/format';
-import { useLoad } from '../lib/hooks';
+import { useAction, useLoad } from '../lib/hooks';
 import { useCan } from '../lib/me';
 import { navigate } from '../lib/router';
 import type { Archive, PrinterSummary, QueueItem } from '../lib/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner, Notice } from '../components/ErrorBanner';
+import { Field } from '../components/Form';
 
 // One archive: thumbnail, facts, 3MF metadata; edit, download, delete, queue or print it.
 export function ArchiveDetail({ id }: { id: number }) {
@@ -21,7 +22,7 @@ export function ArchiveDetail({ id }: { id: number }) {
     [],
   );
   const [thumb, setThumb] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
   const [notice, setNotice] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
   const [printer, setPrinter] = useState('');
@@ -38,7 +39,7 @@ export function ArchiveDetail({ id }: { id: number }) {
         setThumb(url);
       })
       .catch((e) => {
-        if (!cancelled) setError(e);
+        if (!cancelled) action.setError(e);
       });
     return () => {
       cancelled = true;
@@ -48,8 +49,7 @@ export function ArchiveDetail({ id }: { id: number }) {
 
   const download = async () => {
     if (!a) return;
-    setError(null);
-    try {
+    await action.run(async () => {
       const blob = await apiBlob(`/archives/${a.id}/file`);
       const url = URL.createObjectURL(blob);
       const link = document.createElement('a');
@@ -59,36 +59,28 @@ export function ArchiveDetail({ id }: { id: number }) {
       link.click();
       link.remove();
       window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
-    } catch (e) {
-      setError(e);
-    }
+    });
   };
 
   const addToQueue = async () => {
     if (!a) return;
-    setError(null);
     setNotice(null);
-    try {
+    await action.run(async () => {
       const item = await api<QueueItem>('/queue', {
         method: 'POST',
         body: { archive_id: a.id, ...(printer ? { printer_id: Number(printer) } : {}) },
       });
       setNotice(`Added to the queue at position ${item.position}.`);
-    } catch (e) {
-      setError(e);
-    }
+    });
   };
 
   const printNow = async () => {
     if (!a || !printer) return;
-    setError(null);
     setNotice(null);
-    try {
+    await action.run(async () => {
       await api(`/printers/${printer}/print/start`, { method: 'POST', body: { archive_id: a.id } });
       setNotice('The printer accepted the print.');
-    } catch (e) {
-      setError(e);
-    }
+    });
   };
 
   return (
@@ -106,7 +98,7 @@ export function ArchiveDetail({ id }: { id: number }) {
             </h1>
             <span class={`badge status-${a.status}`}>{a.status}</span>
           </div>
-          <ErrorBanner error={error} onDismiss={() => setError(null)} />
+          <ErrorBanner error={action.error} onDismiss={() => action.setError(null)} />
           {notice && <Notice kind="success">{notice}</Notice>}
           <div class="detail-grid">
             <div class="card thumb">
@@ -150,8 +142,7 @@ export function ArchiveDetail({ id }: { id: number }) {
               <h2>Print it</h2>
               <div class="filters">
                 {printers.data && (
-                  <label class="field">
-                    <span>Printer</span>
+                  <Field label="Printer">
                     <select value={printer} onChange={(e) => setPrinter((e.currentTarget as HTMLSelectElement).value)}>
                       <option value="">{canQueue ? 'Any idle printer (queue)' : 'Choose a printer'}</option>
                       {printers.data.items.map((p) => (
@@ -160,7 +151,7 @@ export function ArchiveDetail({ id }: { id: number }) {
                         </option>
                       ))}
                     </select>
-                  </label>
+                  </Field>
                 )}
                 <div class="filter-actions">
                   {canQueue && (
@@ -237,45 +228,39 @@ function EditArchive({ archive, onSaved }: { archive: Archive; onSaved: () => vo
   const [notes, setNotes] = useState(archive.notes);
   const [tags, setTags] = useState(archive.tags.join(', '));
   const [favourite, setFavourite] = useState(archive.favourite);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
   const [saved, setSaved] = useState(false);
   return (
     <form
       class="card"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
-        setError(null);
         setSaved(false);
-        try {
+        void action.run(async () => {
           await api(`/archives/${archive.id}`, {
             method: 'PATCH',
             body: { name: name.trim(), notes, tags: tags.split(',').map((t) => t.trim()).filter(Boolean), favourite },
           });
           setSaved(true);
           onSaved();
-        } catch (err) {
-          setError(err);
-        }
+        });
       }}
     >
       <h2>Details</h2>
-      <label class="field">
-        <span>Name</span>
+      <Field label="Name">
         <input type="text" value={name} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
-      </label>
-      <label class="field">
-        <span>Notes</span>
+      </Field>
+      <Field label="Notes">
         <textarea rows={3} value={notes} onInput={(e) => setNotes((e.currentTarget as HTMLTextAreaElement).value)} />
-      </label>
-      <label class="field">
-        <span>Tags</span>
+      </Field>
+      <Field label="Tags">
         <input type="text" value={tags} placeholder="comma separated" onInput={(e) => setTags((e.currentTarget as HTMLInputElement).value)} />
-      </label>
+      </Field>
       <label class="check">
         <input type="checkbox" checked={favourite} onChange={(e) => setFavourite((e.currentTarget as HTMLInputElement).checked)} />
         <span>Favourite</span>
       </label>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={action.error} />
       <div class="actions actions-left">
         <button type="submit" class="btn btn-primary">
           Save

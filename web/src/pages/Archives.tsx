@@ -1,11 +1,13 @@
 import { useRef, useState } from 'preact/hooks';
 import { api, apiUpload, query, type ListAnswer } from '../lib/api';
 import { formatDateTime, formatDuration, formatGrams } from '../lib/format';
-import { useLoad } from '../lib/hooks';
+import { useFilterForm, useLoad } from '../lib/hooks';
 import { useCan } from '../lib/me';
 import { navigate } from '../lib/router';
 import type { Archive, PrinterSummary } from '../lib/types';
+import { DataTable } from '../components/DataTable';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { Field, FilterForm, Options, PeriodFields, PrinterOptions, Problem } from '../components/Form';
 import { Pager } from '../components/Pager';
 
 const PAGE = 25;
@@ -27,9 +29,13 @@ function dayStartIso(date: string): string | null {
 export function Archives() {
   const canWrite = useCan('archives:write');
   const canReadPrinters = useCan('printers:read');
-  const [filters, setFilters] = useState<Filters>({ status: '', printer_id: '', q: '', since: '', until: '' });
-  const [applied, setApplied] = useState<Filters>(filters);
-  const [offset, setOffset] = useState(0);
+  const { filters, set, applied, apply, offset, setOffset } = useFilterForm<Filters>({
+    status: '',
+    printer_id: '',
+    q: '',
+    since: '',
+    until: '',
+  });
   const archives = useLoad(
     (signal) =>
       api<ListAnswer<Archive>>(
@@ -59,103 +65,58 @@ export function Archives() {
         <h1>Archives</h1>
       </div>
       {canWrite && <Upload onUploaded={(a) => navigate(`/archives/${a.id}`)} />}
-      <form
-        class="filters"
-        aria-label="Filter archives"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setOffset(0);
-          setApplied({ ...filters });
-        }}
-      >
-        <label class="field">
-          <span>Search</span>
-          <input type="search" value={filters.q} placeholder="name or file" onInput={(e) => setFilters({ ...filters, q: (e.currentTarget as HTMLInputElement).value })} />
-        </label>
-        <label class="field">
-          <span>Status</span>
-          <select value={filters.status} onChange={(e) => setFilters({ ...filters, status: (e.currentTarget as HTMLSelectElement).value })}>
+      <FilterForm label="Filter archives" onSubmit={apply}>
+        <Field label="Search">
+          <input type="search" value={filters.q} placeholder="name or file" onInput={set('q')} />
+        </Field>
+        <Field label="Status">
+          <select value={filters.status} onChange={set('status')}>
             <option value="">Any</option>
-            {ARCHIVE_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <Options values={ARCHIVE_STATUSES} />
           </select>
-        </label>
+        </Field>
         {printers.data && (
-          <label class="field">
-            <span>Printer</span>
-            <select
-              value={filters.printer_id}
-              onChange={(e) => setFilters({ ...filters, printer_id: (e.currentTarget as HTMLSelectElement).value })}
-            >
+          <Field label="Printer">
+            <select value={filters.printer_id} onChange={set('printer_id')}>
               <option value="">Any</option>
-              {printers.data.items.map((p) => (
-                <option key={p.id} value={String(p.id)}>
-                  {p.name}
-                </option>
-              ))}
+              <PrinterOptions printers={printers.data.items} />
             </select>
-          </label>
+          </Field>
         )}
-        <label class="field">
-          <span>From</span>
-          <input type="date" value={filters.since} onInput={(e) => setFilters({ ...filters, since: (e.currentTarget as HTMLInputElement).value })} />
-        </label>
-        <label class="field">
-          <span>Until</span>
-          <input type="date" value={filters.until} onInput={(e) => setFilters({ ...filters, until: (e.currentTarget as HTMLInputElement).value })} />
-        </label>
-        <div class="filter-actions">
-          <button type="submit" class="btn btn-primary">
-            Apply
-          </button>
-        </div>
-      </form>
+        <PeriodFields
+          type="date"
+          since={filters.since}
+          until={filters.until}
+          onSince={set('since')}
+          onUntil={set('until')}
+        />
+      </FilterForm>
       <ErrorBanner error={archives.error} />
       <ErrorBanner error={printers.error} />
       {archives.data && archives.data.items.length === 0 && <p class="empty">No archives match.</p>}
       {archives.data && archives.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="sr-only">Archives</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Printer</th>
-                <th scope="col">Started</th>
-                <th scope="col">Duration</th>
-                <th scope="col">Filament</th>
-              </tr>
-            </thead>
-            <tbody>
-              {archives.data.items.map((a) => (
-                <tr key={a.id}>
-                  <th scope="row" data-label="Name">
-                    <a href={`#/archives/${a.id}`}>{a.name}</a>
-                    {a.favourite && <span aria-label="favourite" title="favourite"> ★</span>}
-                    {a.filename && a.filename !== a.name && <div class="muted small mono">{a.filename}</div>}
-                  </th>
-                  <td data-label="Status">
-                    <span class={`badge status-${a.status}`}>{a.status}</span>
-                  </td>
-                  <td data-label="Printer">{a.printer ?? '—'}</td>
-                  <td data-label="Started" class="nowrap">
-                    {formatDateTime(a.started_at ?? a.created_at)}
-                  </td>
-                  <td data-label="Duration">{formatDuration(a.duration ?? a.estimated_time)}{a.duration === null && a.estimated_time !== null ? ' (est.)' : ''}</td>
-                  <td data-label="Filament">{formatGrams(a.filament_used)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Archives" columns={['Name', 'Status', 'Printer', 'Started', 'Duration', 'Filament']}>
+          {archives.data.items.map((a) => (
+            <tr key={a.id}>
+              <th scope="row" data-label="Name">
+                <a href={`#/archives/${a.id}`}>{a.name}</a>
+                {a.favourite && <span aria-label="favourite" title="favourite"> ★</span>}
+                {a.filename && a.filename !== a.name && <div class="muted small mono">{a.filename}</div>}
+              </th>
+              <td data-label="Status">
+                <span class={`badge status-${a.status}`}>{a.status}</span>
+              </td>
+              <td data-label="Printer">{a.printer ?? '—'}</td>
+              <td data-label="Started" class="nowrap">
+                {formatDateTime(a.started_at ?? a.created_at)}
+              </td>
+              <td data-label="Duration">{formatDuration(a.duration ?? a.estimated_time)}{a.duration === null && a.estimated_time !== null ? ' (est.)' : ''}</td>
+              <td data-label="Filament">{formatGrams(a.filament_used)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
-      {archives.data && archives.data.total > PAGE && (
-        <Pager total={archives.data.total} offset={offset} page={PAGE} onOffset={setOffset} />
-      )}
+      {archives.data && <Pager total={archives.data.total} offset={offset} page={PAGE} onOffset={setOffset} />}
     </section>
   );
 }
@@ -183,10 +144,9 @@ function Upload({ onUploaded }: { onUploaded: (a: Archive) => void }) {
   };
   return (
     <form class="card upload" onSubmit={upload}>
-      <label class="field">
-        <span>Upload a 3MF</span>
+      <Field label="Upload a 3MF">
         <input ref={input} type="file" accept=".3mf,application/vnd.ms-package.3dmanufacturing-3dmodel+xml" />
-      </label>
+      </Field>
       <button type="submit" class="btn btn-primary" disabled={progress !== null}>
         Upload
       </button>
@@ -202,11 +162,7 @@ function Upload({ onUploaded }: { onUploaded: (a: Archive) => void }) {
           <div class="progress-fill" style={{ width: `${Math.round(progress * 100)}%` }} />
         </div>
       )}
-      {problem && (
-        <p class="problem" role="alert">
-          {problem}
-        </p>
-      )}
+      <Problem text={problem} />
       <ErrorBanner error={error} />
     </form>
   );

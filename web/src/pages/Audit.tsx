@@ -1,9 +1,10 @@
-import { useState } from 'preact/hooks';
 import { api, query, type ListAnswer } from '../lib/api';
 import { formatDateTime } from '../lib/format';
-import { useLoad } from '../lib/hooks';
+import { useFilterForm, useLoad } from '../lib/hooks';
 import type { AuditEntry } from '../lib/types';
+import { DataTable } from '../components/DataTable';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { Field, FilterForm, PeriodFields } from '../components/Form';
 import { Pager } from '../components/Pager';
 
 const PAGE = 50;
@@ -46,10 +47,13 @@ function detailText(e: AuditEntry): string {
 
 // The audit log (admin): key changes and refused requests.
 export function Audit() {
-  const empty: Filters = { kind: '', client_ip: '', principal_id: '', since: '', until: '' };
-  const [filters, setFilters] = useState<Filters>(empty);
-  const [applied, setApplied] = useState<Filters>(empty);
-  const [offset, setOffset] = useState(0);
+  const { filters, set, applied, apply, offset, setOffset } = useFilterForm<Filters>({
+    kind: '',
+    client_ip: '',
+    principal_id: '',
+    since: '',
+    until: '',
+  });
   const log = useLoad(
     (signal) =>
       api<ListAnswer<AuditEntry>>(
@@ -66,7 +70,6 @@ export function Audit() {
       ),
     [applied, offset],
   );
-  const set = (k: keyof Filters) => (e: Event) => setFilters({ ...filters, [k]: (e.currentTarget as HTMLInputElement).value });
   return (
     <section>
       <div class="page-head">
@@ -76,17 +79,8 @@ export function Audit() {
         </button>
       </div>
       <p class="muted">API key changes and refused requests (401, 403, 429), newest first.</p>
-      <form
-        class="filters"
-        aria-label="Filter the audit log"
-        onSubmit={(e) => {
-          e.preventDefault();
-          setOffset(0);
-          setApplied({ ...filters });
-        }}
-      >
-        <label class="field">
-          <span>Kind</span>
+      <FilterForm label="Filter the audit log" onSubmit={apply}>
+        <Field label="Kind">
           <select value={filters.kind} onChange={set('kind')}>
             <option value="">Any</option>
             {AUDIT_KINDS.map((k) => (
@@ -95,75 +89,52 @@ export function Audit() {
               </option>
             ))}
           </select>
-        </label>
-        <label class="field">
-          <span>Client address</span>
+        </Field>
+        <Field label="Client address">
           <input type="text" value={filters.client_ip} placeholder="127.0.0.1" onInput={set('client_ip')} />
-        </label>
-        <label class="field">
-          <span>Principal</span>
+        </Field>
+        <Field label="Principal">
           <input type="text" value={filters.principal_id} placeholder="key:1" onInput={set('principal_id')} />
-        </label>
-        <label class="field">
-          <span>From</span>
-          <input type="datetime-local" value={filters.since} onInput={set('since')} />
-        </label>
-        <label class="field">
-          <span>Until</span>
-          <input type="datetime-local" value={filters.until} onInput={set('until')} />
-        </label>
-        <div class="filter-actions">
-          <button type="submit" class="btn btn-primary">
-            Apply
-          </button>
-        </div>
-      </form>
+        </Field>
+        <PeriodFields
+          type="datetime-local"
+          since={filters.since}
+          until={filters.until}
+          onSince={set('since')}
+          onUntil={set('until')}
+        />
+      </FilterForm>
       <ErrorBanner error={log.error} />
       {log.data && log.data.items.length === 0 && <p class="empty">No entries.</p>}
       {log.data && log.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="sr-only">Audit entries</caption>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Who</th>
-                <th scope="col">From</th>
-                <th scope="col">Request</th>
-                <th scope="col">Details</th>
-              </tr>
-            </thead>
-            <tbody>
-              {log.data.items.map((e) => (
-                <tr key={e.id}>
-                  <td data-label="Time" class="nowrap">
-                    {formatDateTime(e.at)}
-                  </td>
-                  <td data-label="Kind">
-                    <span class={e.kind.startsWith('key_') ? 'badge badge-info' : 'badge badge-warn'}>{kindLabel(e.kind)}</span>
-                  </td>
-                  <td data-label="Who">
-                    {e.principal_name ?? '—'}
-                    {e.key_prefix && <span class="muted small mono"> {e.key_prefix}…</span>}
-                  </td>
-                  <td data-label="From" class="mono">
-                    {e.client_ip ?? '—'}
-                  </td>
-                  <td data-label="Request" class="mono small">
-                    {[e.method, e.path].filter(Boolean).join(' ') || '—'}
-                  </td>
-                  <td data-label="Details">
-                    {e.reason && <div>{e.reason}</div>}
-                    <div class="muted small">{detailText(e)}</div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Audit entries" columns={['Time', 'Kind', 'Who', 'From', 'Request', 'Details']}>
+          {log.data.items.map((e) => (
+            <tr key={e.id}>
+              <td data-label="Time" class="nowrap">
+                {formatDateTime(e.at)}
+              </td>
+              <td data-label="Kind">
+                <span class={e.kind.startsWith('key_') ? 'badge badge-info' : 'badge badge-warn'}>{kindLabel(e.kind)}</span>
+              </td>
+              <td data-label="Who">
+                {e.principal_name ?? '—'}
+                {e.key_prefix && <span class="muted small mono"> {e.key_prefix}…</span>}
+              </td>
+              <td data-label="From" class="mono">
+                {e.client_ip ?? '—'}
+              </td>
+              <td data-label="Request" class="mono small">
+                {[e.method, e.path].filter(Boolean).join(' ') || '—'}
+              </td>
+              <td data-label="Details">
+                {e.reason && <div>{e.reason}</div>}
+                <div class="muted small">{detailText(e)}</div>
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
-      {log.data && log.data.total > PAGE && <Pager total={log.data.total} offset={offset} page={PAGE} onOffset={setOffset} />}
+      {log.data && <Pager total={log.data.total} offset={offset} page={PAGE} onOffset={setOffset} />}
     </section>
   );
 }

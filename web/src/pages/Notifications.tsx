@@ -1,18 +1,16 @@
 import { useState } from 'preact/hooks';
 import { api, type ListAnswer } from '../lib/api';
 import { formatAgo, formatDateTime } from '../lib/format';
-import { useLoad } from '../lib/hooks';
+import { useAction, useLoad } from '../lib/hooks';
 import { useCan } from '../lib/me';
 import type { Delivery, EventInfo, PrinterSummary, Provider, ProviderType } from '../lib/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
+import { DataTable, EnabledBadge } from '../components/DataTable';
 import { ErrorBanner } from '../components/ErrorBanner';
-import { DeliveryResult, DeliveryStatus } from '../components/Deliveries';
+import { DeliveryResultDialog, DeliveryStatus } from '../components/Deliveries';
 import { Modal } from '../components/Modal';
 import { ProviderForm, typeName } from '../components/ProviderForm';
-import { SecretDialog } from '../components/SecretDialog';
-
-export const SECRET_WARNING =
-  'The signing secret is shown only this once. Store it with the receiver now; it cannot be shown again (rotate it to get a new one).';
+import { SigningSecretDialog } from '../components/SecretDialog';
 
 interface Catalog {
   types: ProviderType[];
@@ -57,34 +55,26 @@ export function Notifications() {
   const [secret, setSecret] = useState<{ name: string; value: string } | null>(null);
   const [tested, setTested] = useState<{ provider: Provider; delivery: Delivery } | null>(null);
   const [testing, setTesting] = useState<number | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
 
   const typeOf = (p: Provider) => catalog.data?.types.find((t) => t.type === p.type) ?? null;
   const eventDescription = (name: string) => catalog.data?.events.find((e) => e.event === name)?.description ?? '';
 
   const test = async (p: Provider) => {
     setTesting(p.id);
-    setError(null);
-    try {
+    await action.run(async () => {
       const delivery = await api<Delivery>(`/notifications/${p.id}/test`, { method: 'POST' });
       setTested({ provider: p, delivery });
       await rows.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setTesting(null);
-    }
+    });
+    setTesting(null);
   };
 
-  const toggle = async (p: Provider) => {
-    setError(null);
-    try {
+  const toggle = (p: Provider) =>
+    action.run(async () => {
       await api(`/notifications/${p.id}`, { method: 'PATCH', body: { enabled: !p.enabled } });
       await rows.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
 
   return (
     <section>
@@ -104,108 +94,91 @@ export function Notifications() {
       </p>
       <ErrorBanner error={catalog.error} />
       <ErrorBanner error={rows.error} />
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <ErrorBanner error={action.error} onDismiss={() => action.setError(null)} />
       {rows.data && rows.data.length === 0 && <p class="empty">No providers yet.</p>}
       {rows.data && rows.data.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="sr-only">Notification providers</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Type</th>
-                <th scope="col">Events</th>
-                <th scope="col">Last delivery</th>
-                <th scope="col">Status</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.data.map(({ provider: p, last }) => (
-                <tr key={p.id}>
-                  <th scope="row" data-label="Name">
-                    <a href={`#/settings/notifications/${p.id}`}>{p.name}</a>
-                    {p.source === 'config' && <span class="badge badge-info">bambuddy.yaml</span>}
-                  </th>
-                  <td data-label="Type">{typeName(p.type)}</td>
-                  <td data-label="Events">
-                    {p.events === null ? (
-                      'All events'
-                    ) : (
-                      <ul class="chips">
-                        {p.events.map((ev) => (
-                          <li key={ev} class="chip mono" title={eventDescription(ev)}>
-                            {ev}
-                          </li>
-                        ))}
-                      </ul>
-                    )}
-                  </td>
-                  <td data-label="Last delivery">
-                    {last ? (
-                      <>
-                        <DeliveryStatus status={last.status} /> <span class="mono small">{last.event}</span>{' '}
-                        <span class="muted small" title={formatDateTime(last.updated_at)}>
-                          {formatAgo(last.updated_at)}
-                        </span>
-                        {last.error && <div class="problem small">{last.error}</div>}
-                      </>
-                    ) : (
-                      <span class="muted">none yet</span>
-                    )}
-                  </td>
-                  <td data-label="Status">
-                    <span class={p.enabled ? 'badge badge-ok' : 'badge badge-off'}>{p.enabled ? 'Enabled' : 'Disabled'}</span>
-                    {p.disabled_reason && <div class="problem small">{p.disabled_reason}</div>}
-                    {p.failing_since && <div class="problem small">failing since {formatDateTime(p.failing_since)}</div>}
-                    {p.problem && <div class="problem small">{p.problem}</div>}
-                  </td>
-                  <td class="row-actions">
+        <DataTable caption="Notification providers" columns={['Name', 'Type', 'Events', 'Last delivery', 'Status']} actions>
+          {rows.data.map(({ provider: p, last }) => (
+            <tr key={p.id}>
+              <th scope="row" data-label="Name">
+                <a href={`#/settings/notifications/${p.id}`}>{p.name}</a>
+                {p.source === 'config' && <span class="badge badge-info">bambuddy.yaml</span>}
+              </th>
+              <td data-label="Type">{typeName(p.type)}</td>
+              <td data-label="Events">
+                {p.events === null ? (
+                  'All events'
+                ) : (
+                  <ul class="chips">
+                    {p.events.map((ev) => (
+                      <li key={ev} class="chip mono" title={eventDescription(ev)}>
+                        {ev}
+                      </li>
+                    ))}
+                  </ul>
+                )}
+              </td>
+              <td data-label="Last delivery">
+                {last ? (
+                  <>
+                    <DeliveryStatus status={last.status} /> <span class="mono small">{last.event}</span>{' '}
+                    <span class="muted small" title={formatDateTime(last.updated_at)}>
+                      {formatAgo(last.updated_at)}
+                    </span>
+                    {last.error && <div class="problem small">{last.error}</div>}
+                  </>
+                ) : (
+                  <span class="muted">none yet</span>
+                )}
+              </td>
+              <td data-label="Status">
+                <EnabledBadge enabled={p.enabled} />
+                {p.disabled_reason && <div class="problem small">{p.disabled_reason}</div>}
+                {p.failing_since && <div class="problem small">failing since {formatDateTime(p.failing_since)}</div>}
+                {p.problem && <div class="problem small">{p.problem}</div>}
+              </td>
+              <td class="row-actions">
+                <button
+                  type="button"
+                  class="btn btn-small"
+                  aria-label={`Test ${p.name}`}
+                  disabled={testing !== null || !canWrite}
+                  title={canWrite ? undefined : 'Needs Write Settings'}
+                  onClick={() => test(p)}
+                >
+                  {testing === p.id ? 'Testing…' : 'Test'}
+                </button>
+                <a class="btn btn-small" href={`#/settings/notifications/${p.id}`} aria-label={`Delivery log of ${p.name}`}>
+                  Log
+                </a>
+                {canWrite && p.source !== 'config' && (
+                  <>
                     <button
                       type="button"
                       class="btn btn-small"
-                      aria-label={`Test ${p.name}`}
-                      disabled={testing !== null || !canWrite}
-                      title={canWrite ? undefined : 'Needs Write Settings'}
-                      onClick={() => test(p)}
+                      aria-label={`Edit ${p.name}`}
+                      disabled={!typeOf(p)}
+                      onClick={() => setEditing(p)}
                     >
-                      {testing === p.id ? 'Testing…' : 'Test'}
+                      Edit
                     </button>
-                    <a class="btn btn-small" href={`#/settings/notifications/${p.id}`} aria-label={`Delivery log of ${p.name}`}>
-                      Log
-                    </a>
-                    {canWrite && p.source !== 'config' && (
-                      <>
-                        <button
-                          type="button"
-                          class="btn btn-small"
-                          aria-label={`Edit ${p.name}`}
-                          disabled={!typeOf(p)}
-                          onClick={() => setEditing(p)}
-                        >
-                          Edit
-                        </button>
-                        <button type="button" class="btn btn-small" aria-label={`${p.enabled ? 'Disable' : 'Enable'} ${p.name}`} onClick={() => toggle(p)}>
-                          {p.enabled ? 'Disable' : 'Enable'}
-                        </button>
-                        <button
-                          type="button"
-                          class="btn btn-small btn-danger-outline"
-                          aria-label={`Delete ${p.name}`}
-                          onClick={() => setDeleting(p)}
-                        >
-                          Delete
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                    <button type="button" class="btn btn-small" aria-label={`${p.enabled ? 'Disable' : 'Enable'} ${p.name}`} onClick={() => toggle(p)}>
+                      {p.enabled ? 'Disable' : 'Enable'}
+                    </button>
+                    <button
+                      type="button"
+                      class="btn btn-small btn-danger-outline"
+                      aria-label={`Delete ${p.name}`}
+                      onClick={() => setDeleting(p)}
+                    >
+                      Delete
+                    </button>
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       {choosing && catalog.data && (
         <Modal title="Add a notification provider" onClose={() => setChoosing(false)}>
@@ -249,24 +222,14 @@ export function Notifications() {
         />
       )}
       {secret && (
-        <SecretDialog
-          title={`Signing secret of “${secret.name}”`}
-          label="Webhook signing secret"
-          secret={secret.value}
-          warning={SECRET_WARNING}
-          warningTitle="Save the secret"
-          onClose={() => setSecret(null)}
-        />
+        <SigningSecretDialog title={`Signing secret of “${secret.name}”`} secret={secret.value} onClose={() => setSecret(null)} />
       )}
       {tested && (
-        <Modal title={`Test of “${tested.provider.name}”`} onClose={() => setTested(null)}>
-          <DeliveryResult delivery={tested.delivery} />
-          <div class="actions">
-            <button type="button" class="btn" onClick={() => setTested(null)}>
-              Close
-            </button>
-          </div>
-        </Modal>
+        <DeliveryResultDialog
+          title={`Test of “${tested.provider.name}”`}
+          delivery={tested.delivery}
+          onClose={() => setTested(null)}
+        />
       )}
       {deleting && (
         <ConfirmDialog

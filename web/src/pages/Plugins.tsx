@@ -1,6 +1,7 @@
 import { api, type ListAnswer } from '../lib/api';
 import { useLoad } from '../lib/hooks';
 import type { PluginInfo } from '../lib/types';
+import { DataTable } from '../components/DataTable';
 import { ErrorBanner } from '../components/ErrorBanner';
 
 const KIND_NAMES: Record<string, string> = {
@@ -21,38 +22,23 @@ export function Plugins() {
       <p class="muted">Loaded from plugins.load in bambuddy.yaml. Changing them needs a restart.</p>
       <ErrorBanner error={plugins.error} />
       {plugins.data && (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="sr-only">Loaded plugins</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Version</th>
-                <th scope="col">ABI</th>
-                <th scope="col">Instances</th>
-                <th scope="col">Description</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plugins.data.items.map((p) => (
-                <tr key={p.name}>
-                  <th scope="row" data-label="Name" class="mono">
-                    {p.name}
-                    {p.required && <span class="badge badge-info">required</span>}
-                  </th>
-                  <td data-label="Kind">{KIND_NAMES[p.kind] ?? p.kind}</td>
-                  <td data-label="Version">{p.version}</td>
-                  <td data-label="ABI">{p.abi}</td>
-                  <td data-label="Instances" class="mono">
-                    {(p.instances ?? []).join(', ') || '—'}
-                  </td>
-                  <td data-label="Description">{p.description ?? ''}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Loaded plugins" columns={['Name', 'Kind', 'Version', 'ABI', 'Instances', 'Description']}>
+          {plugins.data.items.map((p) => (
+            <tr key={p.name}>
+              <th scope="row" data-label="Name" class="mono">
+                {p.name}
+                {p.required && <span class="badge badge-info">required</span>}
+              </th>
+              <td data-label="Kind">{KIND_NAMES[p.kind] ?? p.kind}</td>
+              <td data-label="Version">{p.version}</td>
+              <td data-label="ABI">{p.abi}</td>
+              <td data-label="Instances" class="mono">
+                {(p.instances ?? []).join(', ') || '—'}
+              </td>
+              <td data-label="Description">{p.description ?? ''}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </section>
   );

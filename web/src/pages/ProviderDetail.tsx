@@ -1,16 +1,17 @@
 import { useState } from 'preact/hooks';
 import { api, query, type ListAnswer } from '../lib/api';
 import { formatDateTime } from '../lib/format';
-import { useLoad } from '../lib/hooks';
+import { useAction, useLoad } from '../lib/hooks';
 import { useCan } from '../lib/me';
 import type { Delivery, Provider } from '../lib/types';
-import { DeliveryResult, DeliveryStatus } from '../components/Deliveries';
+import { DataTable, EnabledBadge } from '../components/DataTable';
+import { DeliveryResultDialog, DeliveryStatus } from '../components/Deliveries';
 import { ErrorBanner, Notice } from '../components/ErrorBanner';
-import { Modal } from '../components/Modal';
+import { Field, Options } from '../components/Form';
 import { typeName } from '../components/ProviderForm';
 import { Pager } from '../components/Pager';
-import { SecretDialog } from '../components/SecretDialog';
-import { SECRET_WARNING } from './Notifications';
+import { RotateDialog } from '../components/RotateDialog';
+import { SigningSecretDialog } from '../components/SecretDialog';
 
 const PAGE = 25;
 const STATUSES = ['pending', 'retrying', 'delivered', 'failed', 'suppressed', 'cancelled'];
@@ -27,7 +28,7 @@ export function ProviderDetail({ id }: { id: number }) {
       api<ListAnswer<Delivery>>(`/notifications/${id}/deliveries${query({ status, limit: PAGE, offset })}`, { signal }),
     [id, status, offset],
   );
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
   const [notice, setNotice] = useState<string | null>(null);
   const [tested, setTested] = useState<Delivery | null>(null);
   const [rotating, setRotating] = useState(false);
@@ -38,28 +39,21 @@ export function ProviderDetail({ id }: { id: number }) {
   const p = provider.data;
   const test = async () => {
     setBusy(true);
-    setError(null);
-    try {
+    await action.run(async () => {
       setTested(await api<Delivery>(`/notifications/${id}/test`, { method: 'POST' }));
       setOffset(0);
       await log.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
+    setBusy(false);
   };
-  const redeliver = async (d: Delivery) => {
-    setError(null);
+  const redeliver = (d: Delivery) => {
     setNotice(null);
-    try {
+    return action.run(async () => {
       const again = await api<Delivery>(`/notifications/deliveries/${d.id}/redeliver`, { method: 'POST' });
       setNotice(`Delivery ${d.id} sent again as delivery ${again.id} (${again.status}).`);
       setOffset(0);
       await log.reload();
-    } catch (e) {
-      setError(e);
-    }
+    });
   };
 
   return (
@@ -84,7 +78,7 @@ export function ProviderDetail({ id }: { id: number }) {
         </div>
       </div>
       <ErrorBanner error={provider.error} />
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <ErrorBanner error={action.error} onDismiss={() => action.setError(null)} />
       {notice && <Notice kind="success">{notice}</Notice>}
       {p && (
         <dl class="facts facts-wide card">
@@ -95,7 +89,7 @@ export function ProviderDetail({ id }: { id: number }) {
           <div>
             <dt>Status</dt>
             <dd>
-              <span class={p.enabled ? 'badge badge-ok' : 'badge badge-off'}>{p.enabled ? 'Enabled' : 'Disabled'}</span>
+              <EnabledBadge enabled={p.enabled} />
               {p.disabled_reason && <span class="problem small"> {p.disabled_reason}</span>}
             </dd>
           </div>
@@ -127,8 +121,7 @@ export function ProviderDetail({ id }: { id: number }) {
       )}
       <h2>Delivery log</h2>
       <div class="filters">
-        <label class="field">
-          <span>Status</span>
+        <Field label="Status">
           <select
             value={status}
             onChange={(e) => {
@@ -137,61 +130,28 @@ export function ProviderDetail({ id }: { id: number }) {
             }}
           >
             <option value="">All</option>
-            {STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <Options values={STATUSES} />
           </select>
-        </label>
+        </Field>
       </div>
       <ErrorBanner error={log.error} />
       {log.data && log.data.items.length === 0 && <p class="empty">No deliveries{status ? ` with status ${status}` : ''}.</p>}
       {log.data && log.data.items.length > 0 && (
-        <div class="table-wrap">
-          <table class="table">
-            <caption class="sr-only">Deliveries</caption>
-            <thead>
-              <tr>
-                <th scope="col">#</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">HTTP</th>
-                <th scope="col">Time</th>
-                <th scope="col">
-                  <span class="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {log.data.items.map((d) => (
-                <DeliveryRow
-                  key={d.id}
-                  delivery={d}
-                  open={open === d.id}
-                  canRedeliver={canWrite && FINISHED.has(d.status) && (p?.enabled ?? false)}
-                  onToggle={() => setOpen(open === d.id ? null : d.id)}
-                  onRedeliver={() => redeliver(d)}
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption="Deliveries" columns={['#', 'Event', 'Status', 'Attempts', 'HTTP', 'Time']} actions>
+          {log.data.items.map((d) => (
+            <DeliveryRow
+              key={d.id}
+              delivery={d}
+              open={open === d.id}
+              canRedeliver={canWrite && FINISHED.has(d.status) && (p?.enabled ?? false)}
+              onToggle={() => setOpen(open === d.id ? null : d.id)}
+              onRedeliver={() => redeliver(d)}
+            />
+          ))}
+        </DataTable>
       )}
-      {log.data && log.data.total > PAGE && (
-        <Pager total={log.data.total} offset={offset} page={PAGE} onOffset={setOffset} />
-      )}
-      {tested && (
-        <Modal title="Test result" onClose={() => setTested(null)}>
-          <DeliveryResult delivery={tested} />
-          <div class="actions">
-            <button type="button" class="btn" onClick={() => setTested(null)}>
-              Close
-            </button>
-          </div>
-        </Modal>
-      )}
+      {log.data && <Pager total={log.data.total} offset={offset} page={PAGE} onOffset={setOffset} />}
+      {tested && <DeliveryResultDialog title="Test result" delivery={tested} onClose={() => setTested(null)} />}
       {rotating && p && (
         <RotateSecretDialog
           provider={p}
@@ -203,14 +163,7 @@ export function ProviderDetail({ id }: { id: number }) {
         />
       )}
       {secret && p && (
-        <SecretDialog
-          title={`New signing secret of “${p.name}”`}
-          label="Webhook signing secret"
-          secret={secret}
-          warning={SECRET_WARNING}
-          warningTitle="Save the secret"
-          onClose={() => setSecret(null)}
-        />
+        <SigningSecretDialog title={`New signing secret of “${p.name}”`} secret={secret} onClose={() => setSecret(null)} />
       )}
     </section>
   );
@@ -292,48 +245,21 @@ function RotateSecretDialog({
   onClose: () => void;
   onRotated: (secret: string) => void;
 }) {
-  const [grace, setGrace] = useState('86400');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
   return (
-    <Modal title={`Rotate the signing secret of “${provider.name}”`} onClose={onClose}>
-      <form
-        onSubmit={async (e) => {
-          e.preventDefault();
-          setBusy(true);
-          setError(null);
-          try {
-            const answer = await api<{ secret: string }>(`/notifications/${provider.id}/rotate-secret`, {
-              method: 'POST',
-              body: { grace_period_s: Number(grace) },
-            });
-            onRotated(answer.secret);
-          } catch (err) {
-            setError(err);
-            setBusy(false);
-          }
-        }}
-      >
-        <p>During the grace period every request carries two signatures, one per secret, so the receiver can switch at its pace.</p>
-        <label class="field">
-          <span>Grace period</span>
-          <select value={grace} onChange={(e) => setGrace((e.currentTarget as HTMLSelectElement).value)}>
-            <option value="0">None: only the new secret signs</option>
-            <option value="3600">1 hour</option>
-            <option value="86400">24 hours</option>
-            <option value="604800">7 days</option>
-          </select>
-        </label>
-        <ErrorBanner error={error} />
-        <div class="actions">
-          <button type="button" class="btn" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" class="btn btn-primary" disabled={busy}>
-            Rotate secret
-          </button>
-        </div>
-      </form>
-    </Modal>
+    <RotateDialog
+      title={`Rotate the signing secret of “${provider.name}”`}
+      noneLabel="None: only the new secret signs"
+      submitLabel="Rotate secret"
+      onClose={onClose}
+      rotate={async (grace) => {
+        const answer = await api<{ secret: string }>(`/notifications/${provider.id}/rotate-secret`, {
+          method: 'POST',
+          body: { grace_period_s: grace },
+        });
+        onRotated(answer.secret);
+      }}
+    >
+      <p>During the grace period every request carries two signatures, one per secret, so the receiver can switch at its pace.</p>
+    </RotateDialog>
   );
 }

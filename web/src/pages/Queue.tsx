@@ -1,10 +1,12 @@
 import { useState } from 'preact/hooks';
 import { api, type ListAnswer } from '../lib/api';
 import { formatDateTime, localInputToIsoUtc } from '../lib/format';
-import { useLoad, usePolling } from '../lib/hooks';
+import { useAction, useLoad, usePolling } from '../lib/hooks';
 import { useCan } from '../lib/me';
 import type { Archive, PrinterSummary, QueueItem } from '../lib/types';
+import { DataTable } from '../components/DataTable';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { Field, PrinterOptions } from '../components/Form';
 
 // Moves the item at `from` to `to` (indexes into the list), returning a new list.
 export function moveItem<T>(list: readonly T[], from: number, to: number): T[] {
@@ -28,7 +30,7 @@ export function Queue() {
     [],
   );
   const [order, setOrder] = useState<number[] | null>(null); // optimistic order while a reorder is sent
-  const [error, setError] = useState<unknown>(null);
+  const action = useAction();
 
   const items = queue.data?.items ?? [];
   const pendingFromServer = items.filter((i) => i.status === 'pending');
@@ -42,26 +44,18 @@ export function Queue() {
   const reorder = async (next: QueueItem[]) => {
     const ids = next.map((i) => i.id);
     setOrder(ids);
-    setError(null);
-    try {
+    await action.run(async () => {
       await api('/queue/reorder', { method: 'POST', body: { order: ids } });
       await queue.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setOrder(null);
-    }
+    });
+    setOrder(null);
   };
 
-  const remove = async (item: QueueItem) => {
-    setError(null);
-    try {
+  const remove = (item: QueueItem) =>
+    action.run(async () => {
       await api(`/queue/${item.id}`, { method: 'DELETE' });
       await queue.reload();
-    } catch (e) {
-      setError(e);
-    }
-  };
+    });
 
   return (
     <section>
@@ -71,7 +65,7 @@ export function Queue() {
       {canWrite && canReadArchives && <AddToQueue printers={printers.data?.items ?? null} onAdded={() => void queue.reload()} />}
       <ErrorBanner error={queue.error} />
       <ErrorBanner error={printers.error} />
-      <ErrorBanner error={error} onDismiss={() => setError(null)} />
+      <ErrorBanner error={action.error} onDismiss={() => action.setError(null)} />
       <h2>Waiting ({pending.length})</h2>
       {queue.data && pending.length === 0 && <p class="empty">Nothing is waiting.</p>}
       {pending.length > 0 && (
@@ -130,14 +124,7 @@ export function Queue() {
                   >
                     ↓
                   </button>
-                  <button
-                    type="button"
-                    class="btn btn-small btn-danger-outline"
-                    aria-label={`Remove ${item.name ?? item.id} from the queue`}
-                    onClick={() => remove(item)}
-                  >
-                    Remove
-                  </button>
+                  <RemoveButton item={item} onRemove={remove} />
                 </div>
               )}
             </li>
@@ -147,53 +134,40 @@ export function Queue() {
       {others.length > 0 && (
         <>
           <h2>Printing and done</h2>
-          <div class="table-wrap">
-            <table class="table">
-              <caption class="sr-only">Queue items printing or done</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Item</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Printer</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Ended</th>
-                  <th scope="col">
-                    <span class="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {others.map((item) => (
-                  <tr key={item.id}>
-                    <th scope="row" data-label="Item">
-                      <a href={`#/archives/${item.print_archive_id ?? item.archive_id}`}>{item.name ?? `Archive ${item.archive_id}`}</a>
-                    </th>
-                    <td data-label="Status">
-                      <span class={`badge status-${item.status}`}>{item.status}</span>
-                    </td>
-                    <td data-label="Printer">{printerName(item.assigned_printer_id ?? item.printer_id)}</td>
-                    <td data-label="Started">{formatDateTime(item.started_at)}</td>
-                    <td data-label="Ended">{formatDateTime(item.ended_at)}</td>
-                    <td class="row-actions">
-                      {canWrite && item.status !== 'printing' && (
-                        <button
-                          type="button"
-                          class="btn btn-small btn-danger-outline"
-                          aria-label={`Remove ${item.name ?? item.id} from the queue`}
-                          onClick={() => remove(item)}
-                        >
-                          Remove
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable caption="Queue items printing or done" columns={['Item', 'Status', 'Printer', 'Started', 'Ended']} actions>
+            {others.map((item) => (
+              <tr key={item.id}>
+                <th scope="row" data-label="Item">
+                  <a href={`#/archives/${item.print_archive_id ?? item.archive_id}`}>{item.name ?? `Archive ${item.archive_id}`}</a>
+                </th>
+                <td data-label="Status">
+                  <span class={`badge status-${item.status}`}>{item.status}</span>
+                </td>
+                <td data-label="Printer">{printerName(item.assigned_printer_id ?? item.printer_id)}</td>
+                <td data-label="Started">{formatDateTime(item.started_at)}</td>
+                <td data-label="Ended">{formatDateTime(item.ended_at)}</td>
+                <td class="row-actions">
+                  {canWrite && item.status !== 'printing' && <RemoveButton item={item} onRemove={remove} />}
+                </td>
+              </tr>
+            ))}
+          </DataTable>
         </>
       )}
     </section>
+  );
+}
+
+function RemoveButton({ item, onRemove }: { item: QueueItem; onRemove: (item: QueueItem) => void }) {
+  return (
+    <button
+      type="button"
+      class="btn btn-small btn-danger-outline"
+      aria-label={`Remove ${item.name ?? item.id} from the queue`}
+      onClick={() => onRemove(item)}
+    >
+      Remove
+    </button>
   );
 }
 
@@ -202,19 +176,16 @@ function AddToQueue({ printers, onAdded }: { printers: PrinterSummary[] | null; 
   const [archive, setArchive] = useState('');
   const [printer, setPrinter] = useState('');
   const [when, setWhen] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
   const uploaded = (archives.data?.items ?? []).filter((a) => a.has_file);
   return (
     <form
       class="card filters"
       aria-label="Add to the queue"
-      onSubmit={async (e) => {
+      onSubmit={(e) => {
         e.preventDefault();
         if (!archive) return;
-        setBusy(true);
-        setError(null);
-        try {
+        void action.run(async () => {
           const body: Record<string, unknown> = { archive_id: Number(archive) };
           if (printer) body.printer_id = Number(printer);
           const at = localInputToIsoUtc(when);
@@ -223,15 +194,10 @@ function AddToQueue({ printers, onAdded }: { printers: PrinterSummary[] | null; 
           setArchive('');
           setWhen('');
           onAdded();
-        } catch (err) {
-          setError(err);
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
-      <label class="field">
-        <span>Archive</span>
+      <Field label="Archive">
         <select value={archive} onChange={(e) => setArchive((e.currentTarget as HTMLSelectElement).value)}>
           <option value="">{uploaded.length === 0 ? 'No uploaded 3MF yet' : 'Choose an uploaded 3MF'}</option>
           {uploaded.map((a) => (
@@ -240,31 +206,25 @@ function AddToQueue({ printers, onAdded }: { printers: PrinterSummary[] | null; 
             </option>
           ))}
         </select>
-      </label>
+      </Field>
       {printers && (
-        <label class="field">
-          <span>Printer</span>
+        <Field label="Printer">
           <select value={printer} onChange={(e) => setPrinter((e.currentTarget as HTMLSelectElement).value)}>
             <option value="">Any idle printer</option>
-            {printers.map((p) => (
-              <option key={p.id} value={String(p.id)}>
-                {p.name}
-              </option>
-            ))}
+            <PrinterOptions printers={printers} />
           </select>
-        </label>
+        </Field>
       )}
-      <label class="field">
-        <span>Not before (optional)</span>
+      <Field label="Not before (optional)">
         <input type="datetime-local" value={when} onInput={(e) => setWhen((e.currentTarget as HTMLInputElement).value)} />
-      </label>
+      </Field>
       <div class="filter-actions">
-        <button type="submit" class="btn btn-primary" disabled={!archive || busy}>
+        <button type="submit" class="btn btn-primary" disabled={!archive || action.busy}>
           Add to queue
         </button>
       </div>
       <ErrorBanner error={archives.error} />
-      <ErrorBanner error={error} />
+      <ErrorBanner error={action.error} />
     </form>
   );
 }
