@@ -32,22 +32,34 @@ int64_t connectTimeoutSeconds(const DriverConfig& c) {
   return (c.connect_timeout_ms + 999) / 1000;
 }
 
-mqtt::connect_options makeConnectOptions(const DriverConfig& config, const PrinterSettings& settings) {
-  mqtt::ssl_options_builder ssl;
-  ssl.ssl_version(MQTT_SSL_VERSION_TLS_1_2); // 1.2 or newer
+// Sets the TLS options in place. Paho C++ 1.2 copies ssl_options without re-pointing the C
+// struct's CApath at the copy's own string, so every copy keeps pointing into the object that
+// ca_path() was called on: that has to be `ssl` itself, which the session keeps for its lifetime.
+void configureTls(mqtt::ssl_options& ssl, const PrinterSettings& settings) {
+  ssl.set_ssl_version(MQTT_SSL_VERSION_TLS_1_2); // 1.2 or newer
+  ssl.set_verify(false);                         // a printer's certificate names its serial, not its address
   if (settings.tls_mode == TlsMode::CaFile) {
-    // Chain check only: a printer's certificate names its serial, not its address.
-    ssl.trust_store(settings.ca_file).enable_server_cert_auth(true).verify(false);
+    ssl.set_trust_store(settings.ca_file);
+    ssl.set_enable_server_cert_auth(true);
   } else {
-    // Self-signed printer certificates; a pinned fingerprint is checked before connecting.
-    ssl.enable_server_cert_auth(false).verify(false);
+    // Self-signed printer certificates; a pinned fingerprint is checked before connecting. With
+    // nothing to verify, no trust store either: given none, Paho C loads OpenSSL's default one
+    // into every connection's SSL_CTX (the whole system CA bundle: here 42 ms of CPU and 0.8 MiB
+    // per connection). Paho C++ 1.2 cannot set disableDefaultTrustStore, but any CApath skips the
+    // default; OpenSSL only looks into a CApath when a chain is checked, and /dev/null holds none.
+    ssl.ca_path("/dev/null");
+    ssl.set_enable_server_cert_auth(false);
   }
-  // Never ssl.error_handler(): Paho keeps a pointer to a temporary (deps.md §4).
+  // Never an error handler: Paho keeps a pointer to a temporary (deps.md §4).
+}
+
+mqtt::connect_options makeConnectOptions(const DriverConfig& config, const PrinterSettings& settings,
+                                         const mqtt::ssl_options& ssl) {
   return mqtt::connect_options_builder()
       .mqtt_version(MQTTVERSION_3_1_1)
       .user_name("bblp")
       .password(settings.access_code)
-      .ssl(ssl.finalize())
+      .ssl(ssl)
       .clean_session(true)
       .keep_alive_interval(std::chrono::seconds(config.keepalive_s))
       .connect_timeout(std::chrono::seconds(connectTimeoutSeconds(config)))
@@ -73,6 +85,10 @@ std::string describeConnectFailure(const mqtt::exception& e, const PrinterSettin
     break;
   }
   std::string where = s.host + ":" + std::to_string(s.port);
+  if (e.get_return_code() == MQTTASYNC_FAILURE && e.get_message().find("timeout") != std::string::npos) {
+    // Paho's own connect timeout ("TCP connect timeout"), counted across TCP, TLS and CONNACK.
+    return "MQTT connection to " + where + " timed out (no CONNACK within connect_timeout_ms)";
+  }
   if (e.get_return_code() == MQTTASYNC_FAILURE) {
     // The driver's own TCP/TLS probe just succeeded, so the port answers TLS.
     if (s.tls_mode == TlsMode::CaFile) {
@@ -86,9 +102,20 @@ std::string describeConnectFailure(const mqtt::exception& e, const PrinterSettin
          std::to_string(e.get_return_code()) + ")";
 }
 
-// Waits for a Paho token. Paho completes every token within its own timeouts, and `limit` sits
-// above those, so a token is never left pending while the client lives on. Returns false (with
-// `error`) on failure or when `limit` passes first.
+// How often a wait for a Paho token looks at the stop flag.
+constexpr milliseconds kTokenPoll{100};
+
+// True when `token` finished within `slice`, successfully or not.
+bool finishedWithin(const mqtt::token_ptr& token, milliseconds slice) {
+  try {
+    return token->wait_for(slice);
+  } catch (const mqtt::exception&) {
+    return true; // finished with an error
+  }
+}
+
+// Waits for a Paho token that must not be left pending (subscribe). Returns false (with `error`)
+// on failure or when `limit` passes first.
 bool await(const mqtt::token_ptr& token, milliseconds limit, std::string& error,
            const std::function<std::string(const mqtt::exception&)>& describe) {
   try {
@@ -109,13 +136,17 @@ MqttSession::MqttSession(sdk::Host host, DriverConfig config, PrinterSettings se
       report_topic_("device/" + settings_.serial + "/report"),
       request_topic_("device/" + settings_.serial + "/request"), client_id_(nextClientId(settings_.serial)),
       where_("printer " + settings_.serial + " at " + settings_.host + ":" + std::to_string(settings_.port)),
-      connect_options_(makeConnectOptions(config_, settings_)),
-      client_(std::make_unique<mqtt::async_client>(brokerUri(settings_), client_id_)) {}
+      client_(std::make_unique<mqtt::async_client>(brokerUri(settings_), client_id_)) {
+  configureTls(tls_options_, settings_);
+  connect_options_ = makeConnectOptions(config_, settings_, tls_options_);
+}
 
 MqttSession::~MqttSession() {
   stop();
-  // Destroyed before the members its callbacks touch.
+  // Destroyed before the members its callbacks touch. Paho abandons a connect still running
+  // (its callbacks run under Paho's own lock, which destroying the client takes first).
   client_.reset();
+  pending_.reset();
 }
 
 void MqttSession::installCallbacks() {
@@ -133,7 +164,6 @@ void MqttSession::start() {
     stopping_ = false;
     reports_closed_ = false;
   }
-  installCallbacks();
   worker_ = std::thread([this] { run(); });
 }
 
@@ -152,10 +182,11 @@ void MqttSession::stop() {
   try {
     client_->disable_callbacks();
   } catch (const mqtt::exception&) {
-    // Still connected somehow: the in-flight wait below and stopping_ keep callbacks harmless.
+    // Paho refuses while an attempt the worker left behind still runs; stopping_ and the wait
+    // below keep callbacks harmless, and the destructor destroys the client before the state.
   }
   std::unique_lock<std::mutex> lock(mutex_);
-  wake_.wait(lock, [this] { return callbacks_in_flight_ == 0; });
+  callbacks_idle_.wait(lock, [this] { return callbacks_in_flight_ == 0; });
 }
 
 bool MqttSession::stopping() const {
@@ -168,7 +199,30 @@ uint64_t MqttSession::connectAttempts() const {
   return connect_attempts_;
 }
 
+bool MqttSession::waitForPending() {
+  while (pending_ && !finishedWithin(pending_, kTokenPoll)) {
+    if (stopping()) {
+      return false;
+    }
+  }
+  pending_.reset();
+  return true;
+}
+
 void MqttSession::run() {
+  // What the previous run left behind (stop() does not wait for Paho's attempt) ends first: Paho
+  // refuses new callbacks while it connects, and must never get a second connect meanwhile.
+  if (!waitForPending()) {
+    return;
+  }
+  if (isConnected()) {
+    disconnect(); // that attempt succeeded after all, with nobody subscribed
+  }
+  try {
+    installCallbacks();
+  } catch (const mqtt::exception& e) {
+    host_.warn(where_ + ": cannot install the MQTT callbacks: " + e.get_error_str());
+  }
   std::random_device entropy;
   Backoff backoff(config_.reconnect_min_ms, config_.reconnect_max_ms,
                   (static_cast<uint64_t>(entropy()) << 32) ^ std::hash<std::string>{}(client_id_));
@@ -199,7 +253,20 @@ void MqttSession::run() {
   disconnect();
 }
 
+bool MqttSession::isConnected() {
+  try {
+    return client_->is_connected();
+  } catch (const mqtt::exception&) {
+    return false;
+  }
+}
+
 bool MqttSession::connect(std::string& error) {
+  // A disconnect that outlived its wait (see disconnect()) must end before the next connect.
+  if (!waitForPending()) {
+    error = "stopping";
+    return false;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     ++connect_attempts_;
@@ -234,12 +301,32 @@ bool MqttSession::connect(std::string& error) {
     error = describe(e);
     return false;
   }
-  // Paho gives up after its whole-second connect timeout; the margin covers its scheduling.
-  milliseconds limit(connectTimeoutSeconds(config_) * 1000 + 2000);
-  if (!await(token, limit, error, describe)) {
-    if (error.rfind("timed out", 0) == 0) {
-      error = "connecting to " + settings_.host + ":" + std::to_string(settings_.port) + " " + error;
+  pending_ = token;
+  // Paho ends every attempt, but its whole-second timeout only counts once it starts the attempt,
+  // and an overloaded Paho starts it late. Past this limit the driver says so, and waits on: a
+  // new connect now would overlap this one (see connect_race_test.cpp).
+  const milliseconds limit(connectTimeoutSeconds(config_) * 1000 + 2000);
+  const Clock::time_point started = Clock::now();
+  bool said_late = false;
+  while (!finishedWithin(token, kTokenPoll)) {
+    if (stopping()) {
+      error = "stopping"; // pending_ stays: the next run or the destructor deals with it
+      return false;
     }
+    if (!said_late && Clock::now() - started >= limit) {
+      said_late = true;
+      std::lock_guard<std::mutex> lock(mutex_);
+      connection_error_ = "connecting to " + settings_.host + ":" + std::to_string(settings_.port) +
+                          " timed out after " + std::to_string(limit.count()) + " ms";
+      reportLocked();
+      host_.debug(where_ + ": " + connection_error_ + "; waiting for the MQTT library to end the attempt");
+    }
+  }
+  pending_.reset();
+  try {
+    token->wait(); // finished: throws its error, if any
+  } catch (const mqtt::exception& e) {
+    error = describe(e);
     return false;
   }
   {
@@ -309,13 +396,21 @@ void MqttSession::disconnect() {
     std::lock_guard<std::mutex> lock(mutex_);
     mqtt_connected_ = false;
   }
+  if (!waitForPending()) {
+    return; // stopping while Paho still connects: a disconnect now would overlap that attempt
+  }
   try {
-    if (client_->is_connected()) {
-      // 0: do not wait for in-flight messages; the bound below is a safety net.
-      client_->disconnect(0)->wait_for(milliseconds(config_.connect_timeout_ms));
+    if (!client_->is_connected()) {
+      return;
     }
+    // 0: do not wait for in-flight messages.
+    pending_ = client_->disconnect(0);
   } catch (const mqtt::exception&) {
-    // Already gone: nothing to undo.
+    return; // already gone: nothing to undo
+  }
+  // Normally done at once; if not, the next connect waits for it.
+  if (finishedWithin(pending_, milliseconds(config_.connect_timeout_ms))) {
+    pending_.reset();
   }
 }
 
@@ -351,8 +446,9 @@ void MqttSession::onMessage(const mqtt::const_message_ptr& message) {
   if ((result.changed || first_status) && mqtt_connected_) {
     reportLocked();
   }
-  if (--callbacks_in_flight_ == 0) {
-    wake_.notify_all();
+  // Only stop() waits for this; waking the worker on every message would cost a context switch.
+  if (--callbacks_in_flight_ == 0 && stopping_) {
+    callbacks_idle_.notify_all();
   }
 }
 

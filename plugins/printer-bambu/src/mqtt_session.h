@@ -35,8 +35,8 @@ public:
   // Starts the worker and returns at once. A no-op while running.
   void start();
   // Closes the report gate, wakes and joins the worker (which disconnects), and waits for Paho
-  // callbacks in flight. Idempotent. Cancels the driver's own TCP/TLS probe at once; an MQTT
-  // handshake Paho already runs is waited out (at most connect_timeout_ms, rounded up to seconds).
+  // callbacks in flight. Idempotent and prompt: cancels the driver's own TCP/TLS probe, and leaves
+  // an MQTT handshake Paho already runs to Paho (a later start() waits for its end first).
   void stop();
 
   // Publishes pause/resume/stop with QoS 1 and waits for the broker's acknowledgement.
@@ -53,6 +53,12 @@ private:
   using Clock = std::chrono::steady_clock;
 
   void run();
+  // Paho must never start a connect or disconnect while the previous one on the same client is
+  // unfinished (it would overwrite the running attempt's callback context: one token completes
+  // twice, another never). Waits for pending_; false when stop() began first (pending_ then stays
+  // for the next run, or the destructor, which Paho lets abandon it). Worker only.
+  bool waitForPending();
+  bool isConnected();
   bool connect(std::string& error);
   // Waits while connected; returns why the connection ended ("" when stopping).
   std::string watchConnection(bool& delivered_status);
@@ -76,15 +82,18 @@ private:
   const std::string report_topic_;
   const std::string request_topic_;
   const std::string client_id_;
-  const std::string where_; // "printer <serial> at <host>:<port>", for log lines
+  const std::string where_;       // "printer <serial> at <host>:<port>", for log lines
+  mqtt::ssl_options tls_options_; // connect_options_ points into it (see configureTls)
   mqtt::connect_options connect_options_;
   std::unique_ptr<mqtt::async_client> client_;
+  mqtt::token_ptr pending_; // the last connect or disconnect while unfinished; worker only
 
   std::mutex lifecycle_mutex_; // serializes start() and stop()
   std::thread worker_;
 
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;           // the worker: stop, lost connection, refused report
+  std::condition_variable callbacks_idle_; // stop(): callbacks_in_flight_ reached 0
   bool stopping_ = false;
   bool reports_closed_ = false;
   int callbacks_in_flight_ = 0;

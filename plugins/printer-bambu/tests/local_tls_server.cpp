@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstddef>
 #include <stdexcept>
 #include <vector>
 
@@ -67,6 +69,12 @@ LocalTlsServer::~LocalTlsServer() {
   SSL_CTX_free(ctx_);
 }
 
+struct LocalTlsServer::Held {
+  int fd = -1;
+  SSL* ssl = nullptr;
+  bool spoke = false; // sent data after the handshake
+};
+
 void LocalTlsServer::serve() {
   // A client that hangs up mid-handshake must not kill the test with SIGPIPE: the signal is
   // directed at this (writing) thread, where it stays blocked.
@@ -74,10 +82,20 @@ void LocalTlsServer::serve() {
   sigemptyset(&pipe);
   sigaddset(&pipe, SIGPIPE);
   pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
-  std::vector<int> held; // Silent mode keeps connections open and mute
+  std::vector<int> silent; // Silent mode keeps connections open and mute
+  std::vector<Held> held;  // MqttMute connections after their handshake
   while (!stopping_) {
-    pollfd p{listen_fd_, POLLIN, 0};
-    if (::poll(&p, 1, 20) <= 0) {
+    std::vector<pollfd> fds{{listen_fd_, POLLIN, 0}};
+    for (const Held& h : held) {
+      fds.push_back({h.fd, POLLIN, 0});
+    }
+    if (::poll(fds.data(), fds.size(), 20) <= 0) {
+      continue;
+    }
+    // Hang-ups before new connections: a client that gave up one connection before opening the
+    // next must never look as if it held both at once.
+    serveMute(held, fds);
+    if ((fds[0].revents & POLLIN) == 0) {
       continue;
     }
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -86,7 +104,7 @@ void LocalTlsServer::serve() {
     }
     ++accepted_;
     if (mode_ == Mode::Silent) {
-      held.push_back(fd);
+      silent.push_back(fd);
       continue;
     }
     SSL* ssl = SSL_new(ctx_);
@@ -94,12 +112,49 @@ void LocalTlsServer::serve() {
     // Blocking accept; the client either finishes the handshake or hangs up.
     timeval timeout{2, 0};
     ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    SSL_accept(ssl); // done or failed: either way the connection ends here, without close_notify
-    SSL_free(ssl);
+    if (SSL_accept(ssl) == 1 && mode_ == Mode::MqttMute) {
+      held.push_back(Held{fd, ssl, false});
+      continue;
+    }
+    SSL_free(ssl); // done or failed: either way the connection ends here, without close_notify
     ::close(fd);
   }
-  for (int fd : held) {
+  for (int fd : silent) {
     ::close(fd);
+  }
+  for (Held& h : held) {
+    SSL_free(h.ssl);
+    ::close(h.fd);
+  }
+}
+
+void LocalTlsServer::serveMute(std::vector<Held>& held, const std::vector<pollfd>& ready) {
+  // ready[i + 1] belongs to held[i]; walking backwards keeps that pairing while erasing.
+  for (size_t i = held.size(); i-- > 0;) {
+    if (ready[i + 1].revents == 0) {
+      continue;
+    }
+    char buffer[4096];
+    int n = SSL_read(held[i].ssl, buffer, sizeof buffer);
+    if (n > 0) {
+      if (!held[i].spoke) {
+        held[i].spoke = true;
+        ++mqtt_connections_;
+        int speaking = 0;
+        for (const Held& h : held) {
+          speaking += h.spoke ? 1 : 0;
+        }
+        max_concurrent_mqtt_ = std::max(max_concurrent_mqtt_.load(), speaking);
+      }
+      continue;
+    }
+    int reason = SSL_get_error(held[i].ssl, n);
+    if (reason == SSL_ERROR_WANT_READ || reason == SSL_ERROR_WANT_WRITE) {
+      continue; // a TLS record without application data
+    }
+    SSL_free(held[i].ssl);
+    ::close(held[i].fd);
+    held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
   }
 }
 

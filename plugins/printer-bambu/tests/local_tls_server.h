@@ -1,11 +1,15 @@
 // A loopback TLS endpoint for the session tests: a real OpenSSL server with a fresh self-signed
-// certificate, which either completes the handshake and hangs up, or accepts TCP and never
-// answers (a printer whose broker is stuck). It speaks no MQTT.
+// certificate, which completes the handshake and hangs up, accepts TCP and never answers (a
+// printer whose broker is stuck), or completes the handshake and then reads without ever answering
+// (a broker that never sends CONNACK). It speaks no MQTT.
 #pragma once
 
 #include <atomic>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include <poll.h>
 
 typedef struct ssl_ctx_st SSL_CTX;
 
@@ -13,7 +17,11 @@ namespace bambuddy::printer_bambu::test {
 
 class LocalTlsServer {
 public:
-  enum class Mode { Handshake, Silent };
+  enum class Mode {
+    Handshake, // TLS handshake, then hang up
+    Silent,    // accept TCP, never answer
+    MqttMute   // TLS handshake, then read and never answer; the client decides when it ends
+  };
 
   explicit LocalTlsServer(Mode mode);
   ~LocalTlsServer();
@@ -25,9 +33,15 @@ public:
   const std::string& fingerprint() const { return fingerprint_; }
   // TCP connections accepted so far.
   int accepted() const { return accepted_.load(); }
+  // MqttMute: connections that sent data after the handshake (an MQTT client's CONNECT; the
+  // driver's own TLS probe sends nothing), so far and at most at the same time.
+  int mqttConnections() const { return mqtt_connections_.load(); }
+  int maxConcurrentMqtt() const { return max_concurrent_mqtt_.load(); }
 
 private:
+  struct Held; // an MqttMute connection after its handshake
   void serve();
+  void serveMute(std::vector<Held>& held, const std::vector<pollfd>& ready);
 
   Mode mode_;
   SSL_CTX* ctx_ = nullptr;
@@ -35,6 +49,8 @@ private:
   int port_ = 0;
   std::string fingerprint_;
   std::atomic<int> accepted_{0};
+  std::atomic<int> mqtt_connections_{0};
+  std::atomic<int> max_concurrent_mqtt_{0};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

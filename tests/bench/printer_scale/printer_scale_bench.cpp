@@ -13,8 +13,9 @@
 // Everything runs on this machine: the simulators and the broker compete with the server for the
 // cores, so each run also prints their CPU and the machine's. A crash or a printer that never
 // connects is reported, not fatal. Experiments without rebuilding: --server-env passes variables
-// to the server (e.g. SSL_CERT_FILE=/dev/null keeps Paho from loading the system CA bundle into
-// every connection's SSL_CTX), --driver-config replaces printer.bambu's timing block.
+// to the server (e.g. MALLOC_ARENA_MAX=2), --driver-config replaces printer.bambu's timing block,
+// --server-binary and --plugin-dir compare two builds (e.g. a saved printer.bambu against the new
+// one) in the same run window.
 //
 // usage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] [--warmup-s 5]
 //                            [--printers-per-sim 100] [--connect-timeout-s 120] [--interval-ms 1000]
