@@ -217,16 +217,47 @@ void print(const Result& r, bool throughput) {
   std::fflush(stdout);
 }
 
+// The dead receiver's effect on the healthy ones, measured as pairs run back to back (10 healthy,
+// then 9 healthy + 1 dead) so that both sides of each pair see the same machine load. A single
+// pair is as noisy as the machine; the pooled p99 and the median of the per-pair ratios are not.
+void compareInterleaved(int rounds, int events, int64_t interval_us) {
+  std::printf("\ndead receiver effect, %d interleaved pairs of paced runs (healthy deliveries only):\n",
+              rounds);
+  std::vector<double> pooled_alive, pooled_dead, ratios;
+  for (int i = 1; i <= rounds; ++i) {
+    Result alive = run("10 healthy", 10, false, events, interval_us);
+    Result dead = run("9 healthy + 1 dead", 9, true, events, interval_us);
+    double p99_alive = percentile(alive.latencies, 99);
+    double p99_dead = percentile(dead.latencies, 99);
+    ratios.push_back(p99_dead / p99_alive);
+    pooled_alive.insert(pooled_alive.end(), alive.latencies.begin(), alive.latencies.end());
+    pooled_dead.insert(pooled_dead.end(), dead.latencies.begin(), dead.latencies.end());
+    std::printf("  pair %d: 10 healthy p50 %6.2f p99 %7.2f ms | 9 healthy + 1 dead p50 %6.2f p99 %7.2f ms | "
+                "p99 ratio %.2f%s\n",
+                i, percentile(alive.latencies, 50), p99_alive, percentile(dead.latencies, 50), p99_dead,
+                p99_dead / p99_alive, alive.complete && dead.complete ? "" : "  (INCOMPLETE)");
+    std::fflush(stdout);
+  }
+  std::sort(ratios.begin(), ratios.end());
+  std::printf(
+      "  pooled: 10 healthy p99 %.2f ms, 9 healthy + 1 dead p99 %.2f ms (%+.0f %%); median pair ratio %.2f\n",
+      percentile(pooled_alive, 99), percentile(pooled_dead, 99),
+      100.0 * (percentile(pooled_dead, 99) / percentile(pooled_alive, 99) - 1.0), ratios[ratios.size() / 2]);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   int events = 1000;
   int interval_ms = 20;
+  int rounds = 5;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--events") == 0) {
       events = std::max(1, std::atoi(argv[i + 1]));
     } else if (std::strcmp(argv[i], "--interval-ms") == 0) {
       interval_ms = std::max(1, std::atoi(argv[i + 1]));
+    } else if (std::strcmp(argv[i], "--rounds") == 0) {
+      rounds = std::max(1, std::atoi(argv[i + 1]));
     }
   }
   const int paced = std::max(1, events / 4);
@@ -242,6 +273,7 @@ int main(int argc, char** argv) {
     print(run("9 healthy + 1 dead provider, paced (healthy only)", 9, true, paced, interval_us), false);
     print(run("10 providers, burst (throughput)", 10, false, events, 0), true);
     print(run("9 healthy + 1 dead provider, burst (healthy only)", 9, true, events, 0), true);
+    compareInterleaved(rounds, paced, interval_us);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "webhook_bench: %s\n", e.what());
     return 1;
