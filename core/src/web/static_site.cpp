@@ -133,6 +133,9 @@ StaticSite StaticSite::load(const std::string& root, int64_t max_total_bytes) {
       }
     }
   }
+  if (site.files_.count("/index.html") == 0) {
+    throw std::runtime_error("web UI: " + root + "/index.html must be a regular file, not a link");
+  }
   return site;
 }
 

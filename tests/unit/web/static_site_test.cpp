@@ -85,6 +85,18 @@ TEST(StaticSiteTest, RefusesMissingIndexAndOversizedBuild) {
   }
 }
 
+TEST(StaticSiteTest, RefusesALinkedIndex) {
+  TempDir outside;
+  TempDir dir;
+  std::filesystem::create_symlink(outside.write("index.html", "x"), dir.file("index.html"));
+  try {
+    StaticSite::load(dir.path(), 1024);
+    FAIL() << "a linked index.html would load but never be served";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("must be a regular file"), std::string::npos) << e.what();
+  }
+}
+
 TEST(StaticSiteTest, ContentTypes) {
   EXPECT_EQ(contentTypeFor("a.JS"), "text/javascript; charset=utf-8");
   EXPECT_EQ(contentTypeFor("a.png"), "image/png");
