@@ -6,44 +6,23 @@
 #include "bambu_test_util.h"
 #include "local_tls_server.h"
 #include "paho_stall.h"
+#include "session_fixtures.h"
 
 #include "mqtt_session.h"
 
 namespace bambuddy::printer_bambu::test {
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-int64_t msSince(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
-
 // Paho gives up on an attempt after 2 s (an idle Paho may take up to a second to notice a new
 // socket, so 1 s would be tight); the driver's own limit is that plus a 2 s margin.
 DriverConfig fastConfig() {
-  DriverConfig c;
-  c.reconnect_min_ms = 20;
-  c.reconnect_max_ms = 40;
-  c.stale_timeout_ms = 1000;
-  c.connect_timeout_ms = 2000;
-  c.keepalive_s = 5;
-  c.command_timeout_ms = 500;
-  return c;
-}
-
-PrinterSettings settingsFor(int port) {
-  PrinterSettings s;
-  s.host = "127.0.0.1";
-  s.port = port;
-  s.serial = "01P00TEST000001";
-  s.access_code = "Sekr1tCode";
-  return s;
+  return fastDriverConfig(2000, 20, 40);
 }
 
 class BambuConnectRace : public ::testing::Test {
 protected:
   std::unique_ptr<MqttSession> session(int port) {
-    return std::make_unique<MqttSession>(harness_.host(), fastConfig(), settingsFor(port));
+    return std::make_unique<MqttSession>(harness_.host(), fastConfig(), loopbackPrinter(port));
   }
 
   std::string lastError() {

@@ -5,6 +5,7 @@
 
 #include "mqtt_session.h"
 #include "peer_certificate.h"
+#include "session_fixtures.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -14,12 +15,6 @@
 
 namespace bambuddy::printer_bambu::test {
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-int64_t msSince(Clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-}
 
 // A loopback port with nothing listening (bound, then released).
 int closedPort() {
@@ -35,23 +30,7 @@ int closedPort() {
 }
 
 DriverConfig fastConfig() {
-  DriverConfig c;
-  c.reconnect_min_ms = 50;
-  c.reconnect_max_ms = 200;
-  c.stale_timeout_ms = 1000;
-  c.connect_timeout_ms = 1000;
-  c.keepalive_s = 5;
-  c.command_timeout_ms = 500;
-  return c;
-}
-
-PrinterSettings settingsFor(int port) {
-  PrinterSettings s;
-  s.host = "127.0.0.1";
-  s.port = port;
-  s.serial = "01P00TEST000001";
-  s.access_code = "Sekr1tCode";
-  return s;
+  return fastDriverConfig(1000, 50, 200);
 }
 
 class BambuSession : public ::testing::Test {
@@ -87,8 +66,8 @@ protected:
 };
 
 TEST_F(BambuSession, ClientIdNamesSerialProcessAndInstance) {
-  auto a = session(fastConfig(), settingsFor(1));
-  auto b = session(fastConfig(), settingsFor(1));
+  auto a = session(fastConfig(), loopbackPrinter(1));
+  auto b = session(fastConfig(), loopbackPrinter(1));
   std::string prefix = "bambuddy_01P00TEST000001_" + std::to_string(::getpid()) + "_";
   EXPECT_EQ(a->clientId().rfind(prefix, 0), 0u) << a->clientId();
   EXPECT_EQ(b->clientId().rfind(prefix, 0), 0u) << b->clientId();
@@ -99,7 +78,7 @@ TEST_F(BambuSession, ClientIdNamesSerialProcessAndInstance) {
 
 TEST_F(BambuSession, RefusedConnectionIsReportedAndRetriedWithBackoff) {
   int port = closedPort();
-  auto s = session(fastConfig(), settingsFor(port));
+  auto s = session(fastConfig(), loopbackPrinter(port));
   Clock::time_point started = Clock::now();
   s->start();
   EXPECT_LT(msSince(started), 200) << "start() must not wait for the connection";
@@ -127,7 +106,7 @@ TEST_F(BambuSession, StopIsPromptDuringBackoff) {
   DriverConfig c = fastConfig();
   c.reconnect_min_ms = 60000;
   c.reconnect_max_ms = 60000;
-  auto s = session(c, settingsFor(closedPort()));
+  auto s = session(c, loopbackPrinter(closedPort()));
   s->start();
   ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
   Clock::time_point stopping = Clock::now();
@@ -141,7 +120,7 @@ TEST_F(BambuSession, StopIsPromptWhileAPrinterNeverAnswersTheHandshake) {
   LocalTlsServer mute(LocalTlsServer::Mode::Silent);
   DriverConfig c = fastConfig();
   c.connect_timeout_ms = 30000;
-  auto s = session(c, settingsFor(mute.port()));
+  auto s = session(c, loopbackPrinter(mute.port()));
   s->start();
   ASSERT_TRUE(eventually([&] { return mute.accepted() >= 1; }, 5000));
   Clock::time_point stopping = Clock::now();
@@ -152,7 +131,7 @@ TEST_F(BambuSession, StopIsPromptWhileAPrinterNeverAnswersTheHandshake) {
 
 TEST_F(BambuSession, AHandshakeThatNeverCompletesTimesOut) {
   LocalTlsServer mute(LocalTlsServer::Mode::Silent);
-  auto s = session(fastConfig(), settingsFor(mute.port()));
+  auto s = session(fastConfig(), loopbackPrinter(mute.port()));
   s->start();
   ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
   EXPECT_EQ(lastReport()["connection_error"],
@@ -162,7 +141,7 @@ TEST_F(BambuSession, AHandshakeThatNeverCompletesTimesOut) {
 
 TEST_F(BambuSession, PinnedFingerprintMismatchNeverReachesMqtt) {
   LocalTlsServer server(LocalTlsServer::Mode::Handshake);
-  PrinterSettings settings = settingsFor(server.port());
+  PrinterSettings settings = loopbackPrinter(server.port());
   settings.tls_mode = TlsMode::Fingerprint;
   settings.fingerprint_sha256 = std::string(64, 'a');
   auto s = session(fastConfig(), settings);
@@ -180,7 +159,7 @@ TEST_F(BambuSession, PinnedFingerprintMismatchNeverReachesMqtt) {
 
 TEST_F(BambuSession, PinnedFingerprintMatchGoesOnToMqtt) {
   LocalTlsServer server(LocalTlsServer::Mode::Handshake); // hangs up after TLS: no MQTT there
-  PrinterSettings settings = settingsFor(server.port());
+  PrinterSettings settings = loopbackPrinter(server.port());
   settings.tls_mode = TlsMode::Fingerprint;
   settings.fingerprint_sha256 = server.fingerprint();
   auto s = session(fastConfig(), settings);
@@ -195,7 +174,7 @@ TEST_F(BambuSession, PinnedFingerprintMatchGoesOnToMqtt) {
 }
 
 TEST_F(BambuSession, UnreadableCaFileIsNamed) {
-  PrinterSettings settings = settingsFor(closedPort());
+  PrinterSettings settings = loopbackPrinter(closedPort());
   settings.tls_mode = TlsMode::CaFile;
   settings.ca_file = "/nonexistent/bambu-ca.pem";
   auto s = session(fastConfig(), settings);
@@ -213,7 +192,7 @@ TEST_F(BambuSession, StartStopRacesLeaveNoReportBehind) {
   c.reconnect_max_ms = 20;
   for (int round = 0; round < 16; ++round) {
     // Every fourth round reaches a TLS server (Paho then handshakes too), the others are refused.
-    PrinterSettings settings = settingsFor(round % 4 == 1 ? server.port() : closedPort());
+    PrinterSettings settings = loopbackPrinter(round % 4 == 1 ? server.port() : closedPort());
     auto s = session(c, settings);
     s->start();
     if (round % 3 == 0) {
@@ -270,7 +249,7 @@ TEST_F(BambuSession, ARefusedReportIsOfferedAgain) {
   DriverConfig c = fastConfig();
   c.reconnect_min_ms = 60000; // no second attempt: only the retry can deliver the report
   c.reconnect_max_ms = 60000;
-  MqttSession s(flaky.host(), c, settingsFor(closedPort()));
+  MqttSession s(flaky.host(), c, loopbackPrinter(closedPort()));
   s.start();
   ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
   EXPECT_EQ(s.connectAttempts(), 1u);
