@@ -20,8 +20,10 @@ namespace bambuddy::api {
 
 namespace {
 
-// Distinct list/statistics queries whose answers are kept (the polled ones repeat).
+// Distinct list/statistics queries whose answers are kept (the polled ones repeat), and the memory
+// they may take: a 50-row page is ~50 KiB, a year of statistics ~60 KiB.
 constexpr std::size_t kCachedAnswers = 64;
+constexpr std::size_t kCachedAnswerBytes = 8 * 1024 * 1024;
 
 std::string optText(const std::optional<int64_t>& value) {
   return value ? std::to_string(*value) : std::string("-");
@@ -121,8 +123,8 @@ http::Response blobAnswer(archives::ArchiveService& service, const http::Request
 } // namespace
 
 void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, int64_t max_upload_bytes) {
-  auto cache =
-      std::make_shared<archives::AnswerCache>([&service] { return service.generation(); }, kCachedAnswers);
+  auto cache = std::make_shared<archives::AnswerCache>([&service] { return service.generation(); },
+                                                       kCachedAnswers, kCachedAnswerBytes);
   router.add({http::Method::Get, "/api/v1/archives", "archives:read", http::RateClass::Read,
               "Print archives, newest first (filters printer_id, status, since, until, q)",
               [&service, cache](const http::Request& request) {
@@ -260,7 +262,8 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
 void addStatisticsRoutes(http::Router& router, storage::Database& db,
                          std::function<uint64_t()> archives_generation,
                          std::function<archives::CostSettings()> cost_settings) {
-  auto cache = std::make_shared<archives::AnswerCache>(std::move(archives_generation), kCachedAnswers);
+  auto cache = std::make_shared<archives::AnswerCache>(std::move(archives_generation), kCachedAnswers,
+                                                       kCachedAnswerBytes);
   router.add({http::Method::Get, "/api/v1/statistics", "statistics:read", http::RateClass::Read,
               "Print totals, success rate, time and filament, per printer and per UTC day",
               [&db, cost_settings, cache](const http::Request& request) {

@@ -18,8 +18,10 @@ namespace bambuddy::archives {
 
 class AnswerCache {
 public:
-  // `generation` returns the current write generation; thread-safe. capacity >= 1.
-  AnswerCache(std::function<uint64_t()> generation, std::size_t capacity);
+  // `generation` returns the current write generation; thread-safe. At most `capacity` answers
+  // (>= 1) and `max_bytes` of answer bodies are kept; an answer larger than max_bytes / 4 is
+  // computed every time rather than pushing out many small, often polled ones.
+  AnswerCache(std::function<uint64_t()> generation, std::size_t capacity, std::size_t max_bytes);
 
   // The cached answer for `key` if the archives have not changed since it was computed; otherwise
   // runs `compute` (outside the lock, so slow answers never block other keys) and keeps the result.
@@ -27,6 +29,7 @@ public:
   std::string get(const std::string& key, const std::function<std::string()>& compute);
 
   std::size_t size() const;
+  std::size_t bytes() const;
 
 private:
   struct Entry {
@@ -37,7 +40,9 @@ private:
 
   std::function<uint64_t()> generation_;
   const std::size_t capacity_;
+  const std::size_t max_bytes_;
   mutable std::mutex mutex_;
+  std::size_t bytes_ = 0;
   std::unordered_map<std::string, Entry> entries_;
   std::list<std::string> recency_;
 };
