@@ -3,9 +3,7 @@
 #include "archives/day_counts.h"
 
 #include "common/time.h"
-#include "storage/binder.h"
 #include "storage/database.h"
-#include "storage/row_values.h"
 
 #include <cmath>
 #include <map>
