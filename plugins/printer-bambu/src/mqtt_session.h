@@ -1,80 +1,83 @@
-// One printer's MQTT connection: connect, subscribe, keep the merged state, report it, reconnect.
+// One printer's MQTT session: connect, subscribe, keep the merged state, report it, reconnect.
 //
-// A worker thread owns the connection lifecycle (connect, watch for loss and staleness, back
-// off, reconnect); Paho's callback thread delivers reports; host threads send commands. One
-// mutex guards the state, and every report_status call is made under it after checking that
-// stop() has not begun, so nothing is reported once stop() returns.
+// Threading: all of the session's work happens on the shared loop thread (mqtt_loop.h): socket
+// readiness, timers (connect deadline, staleness, keepalive, backoff) and report_status calls.
+// The host's threads call start(), stop() and sendPrintCommand(), which hand their part to the
+// loop with MqttLoop::call(), so no session state needs a lock. Once stop() returns the loop
+// holds nothing of the session and no report_status call follows.
 #pragma once
 
+#include "backoff.h"
 #include "command_rules.h"
 #include "driver_config.h"
+#include "mqtt_codec.h"
+#include "mqtt_connection.h"
+#include "mqtt_loop.h"
 #include "printer_state.h"
 
 #include <bambuddy/sdk.hpp>
 
-#include <mqtt/async_client.h>
-
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <functional>
+#include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
+#include <vector>
 
 namespace bambuddy::printer_bambu {
 
-class MqttSession {
+class MqttSession : private LoopClient {
 public:
   MqttSession(sdk::Host host, DriverConfig config, PrinterSettings settings);
-  ~MqttSession(); // stop(), then the MQTT client is destroyed
+  ~MqttSession() override; // stop()
   MqttSession(const MqttSession&) = delete;
   MqttSession& operator=(const MqttSession&) = delete;
 
-  // Starts the worker and returns at once. A no-op while running.
+  // Begins connecting and returns at once. A no-op while running.
   void start();
-  // Closes the report gate, wakes and joins the worker (which disconnects), and waits for Paho
-  // callbacks in flight. Idempotent and prompt: cancels the driver's own TCP/TLS probe, and leaves
-  // an MQTT handshake Paho already runs to Paho (a later start() waits for its end first).
+  // Closes the connection (with a DISCONNECT when one is open), ends waiting commands and leaves
+  // the loop. Prompt in every state; idempotent.
   void stop();
 
-  // Publishes pause/resume/stop with QoS 1 and waits for the broker's acknowledgement.
-  // Throws sdk::Error: BB_ERR_UNAVAILABLE (not connected, or no acknowledgement within
-  // command_timeout_ms), BB_ERR_CONFLICT (see checkCommandAllowed).
+  // Publishes pause/resume/stop with QoS 1 and waits for the printer's PUBACK.
+  // Throws sdk::Error: BB_ERR_UNAVAILABLE (not connected, connection lost, or no acknowledgement
+  // within command_timeout_ms), BB_ERR_CONFLICT (see checkCommandAllowed).
   void sendPrintCommand(PrintAction action);
 
   // The MQTT client id: bambuddy_<serial>_<pid>_<n>.
   const std::string& clientId() const { return client_id_; }
-  // How many MQTT connections were attempted so far (for diagnostics and tests).
-  uint64_t connectAttempts() const;
+  // How many connection attempts were made so far (for diagnostics and tests). Any thread.
+  uint64_t connectAttempts() const { return connect_attempts_.load(); }
 
 private:
   using Clock = std::chrono::steady_clock;
+  enum class Phase { Stopped, Resolving, Connecting, Subscribing, Live, Waiting };
+  struct CommandWait; // a host thread waiting for a PUBACK
 
-  void run();
-  // Paho must never start a connect or disconnect while the previous one on the same client is
-  // unfinished (it would overwrite the running attempt's callback context: one token completes
-  // twice, another never). Waits for pending_; false when stop() began first (pending_ then stays
-  // for the next run, or the destructor, which Paho lets abandon it). Worker only.
-  bool waitForPending();
-  bool isConnected();
-  bool connect(std::string& error);
-  // Waits while connected; returns why the connection ended ("" when stopping).
-  std::string watchConnection(bool& delivered_status);
-  void disconnect();
-  bool stopping() const;
-  void installCallbacks();
+  // LoopClient: the loop thread only, like everything below.
+  void onSocket(uint32_t events) override;
+  void onTimer() override;
+  void onResolved(Resolution resolution) override;
 
-  void onMessage(const mqtt::const_message_ptr& message);
-  void onConnectionLost(const std::string& cause);
+  void beginAttempt();
+  void connectTo(const Endpoint& endpoint);
+  void handlePacket(mqtt::Packet&& packet);
+  void onSubscribed(uint8_t granted_qos);
+  void onReport(const std::string& payload);
+  void applyReport(const std::string& payload);
+  // Ends the attempt or connection with `error`: report offline, log, back off.
+  void connectionFailed(std::string error); // by value: it may be the closing connection's own text
+  void closeConnection(bool say_goodbye);
+  void send(const std::string& bytes);
+  void watchSocket();
+  void scheduleNext();
+  void endCommands(const std::string& why);
+  uint16_t nextPacketId();
 
-  // Require mutex_.
-  // Waits on wake_ until `until` (or a notification); retries a refused report meanwhile.
-  void waitLocked(std::unique_lock<std::mutex>& lock, Clock::time_point until);
-  void reportLocked();
-  void logReportProblemLocked(const PrinterState::ApplyResult& result);
-  void logConnectionErrorLocked(const std::string& error, int64_t retry_ms);
+  void report();
+  void logReportProblem(const PrinterState::ApplyResult& result);
+  void logConnectionError(const std::string& error, int64_t retry_ms);
 
   sdk::Host host_;
   const DriverConfig config_;
@@ -82,32 +85,32 @@ private:
   const std::string report_topic_;
   const std::string request_topic_;
   const std::string client_id_;
-  const std::string where_;       // "printer <serial> at <host>:<port>", for log lines
-  mqtt::ssl_options tls_options_; // connect_options_ points into it (see configureTls)
-  mqtt::connect_options connect_options_;
-  std::unique_ptr<mqtt::async_client> client_;
-  mqtt::token_ptr pending_; // the last connect or disconnect while unfinished; worker only
+  const std::string where_;   // "printer <serial> at <host>:<port>", for log lines
+  const std::string address_; // "<host>:<port>", for errors
+  std::shared_ptr<MqttLoop> loop_;
+  std::atomic<uint64_t> connect_attempts_{0};
 
-  std::mutex lifecycle_mutex_; // serializes start() and stop()
-  std::thread worker_;
-
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;           // the worker: stop, lost connection, refused report
-  std::condition_variable callbacks_idle_; // stop(): callbacks_in_flight_ reached 0
-  bool stopping_ = false;
-  bool reports_closed_ = false;
-  int callbacks_in_flight_ = 0;
-  bool mqtt_connected_ = false;
+  // Loop thread only.
+  uint64_t loop_id_ = 0;
+  Phase phase_ = Phase::Stopped;
+  std::unique_ptr<MqttConnection> connection_;
+  SSL_CTX* own_ctx_ = nullptr; // tls.ca_file mode: this printer's trust store, rebuilt per attempt
+  std::vector<mqtt::Packet> packets_;
+  Backoff backoff_;
   bool status_since_connect_ = false; // a push_status arrived on this connection
-  bool lost_ = false;
-  std::string lost_cause_;
-  Clock::time_point last_message_at_;
+  Clock::time_point deadline_{};      // of the current attempt step (Resolving..Subscribing)
+  Clock::time_point retry_at_{};
+  Clock::time_point last_message_at_{};
+  Clock::time_point last_sent_at_{};
+  uint16_t subscribe_id_ = 0;
+  uint16_t last_packet_id_ = 0;
+  std::map<uint16_t, std::shared_ptr<CommandWait>> commands_;
   std::string connection_error_ = "not connected yet";
   std::string last_reported_;
-  bool report_failed_ = false; // the host refused the newest report; the worker offers it again
+  bool report_failed_ = false; // the host refused the newest report; offered again soon
+  Clock::time_point report_retry_at_{};
   PrinterState state_;
   uint64_t sequence_id_ = 0;
-  uint64_t connect_attempts_ = 0;
   std::string last_warned_error_;
   Clock::time_point last_payload_warning_{};
   uint64_t bad_payloads_since_warning_ = 0;

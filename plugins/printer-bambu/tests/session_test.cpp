@@ -4,7 +4,6 @@
 #include "local_tls_server.h"
 
 #include "mqtt_session.h"
-#include "peer_certificate.h"
 #include "session_fixtures.h"
 
 #include <netinet/in.h>
@@ -256,37 +255,6 @@ TEST_F(BambuSession, ARefusedReportIsOfferedAgain) {
   EXPECT_EQ(lastReport()["state"], "offline");
   EXPECT_LT(flaky.refusals.load(), 0); // both refusals happened before the report got through
   s.stop();
-}
-
-TEST(BambuPeerCertificate, ReadsTheServersFingerprint) {
-  LocalTlsServer server(LocalTlsServer::Mode::Handshake);
-  PeerCertificate cert = fetchPeerCertificate("127.0.0.1", server.port(), 5000, nullptr);
-  ASSERT_TRUE(cert.ok) << cert.error;
-  EXPECT_EQ(cert.sha256_hex, server.fingerprint());
-  EXPECT_EQ(cert.sha256_hex.size(), 64u);
-}
-
-TEST(BambuPeerCertificate, FailuresAreNamed) {
-  int port = closedPort();
-  PeerCertificate refused = fetchPeerCertificate("127.0.0.1", port, 2000, nullptr);
-  EXPECT_FALSE(refused.ok);
-  EXPECT_EQ(refused.error,
-            "TCP connection to 127.0.0.1:" + std::to_string(port) + " failed: Connection refused");
-  PeerCertificate unresolvable = fetchPeerCertificate("no-such-printer.invalid", 8883, 2000, nullptr);
-  EXPECT_FALSE(unresolvable.ok);
-  EXPECT_EQ(unresolvable.error.rfind("cannot resolve no-such-printer.invalid", 0), 0u) << unresolvable.error;
-  LocalTlsServer mute(LocalTlsServer::Mode::Silent);
-  std::atomic<bool> cancel{false};
-  std::thread canceller([&] {
-    eventually([&] { return mute.accepted() >= 1; }, 5000);
-    cancel = true;
-  });
-  Clock::time_point started = Clock::now();
-  PeerCertificate cancelled =
-      fetchPeerCertificate("127.0.0.1", mute.port(), 30000, [&] { return cancel.load(); });
-  canceller.join();
-  EXPECT_LT(msSince(started), 2000);
-  EXPECT_EQ(cancelled.error, "TLS handshake with 127.0.0.1:" + std::to_string(mute.port()) + " cancelled");
 }
 
 } // namespace
