@@ -104,6 +104,7 @@ bool MqttConnection::open(const Endpoint& to, const mqtt::ConnectRequest& reques
   connect_packet_ = mqtt::encodeConnect(request);
   stage_ = Stage::Connecting;
   if (::connect(fd_, reinterpret_cast<const sockaddr*>(&to.address), to.length) != 0 && errno != EINPROGRESS) {
+    failed_to_connect_ = true;
     return fail("TCP connection to " + where_ + " failed: " + std::strerror(errno));
   }
   return true; // even when connected at once: the socket reports writable, and onReady goes on
@@ -120,6 +121,7 @@ bool MqttConnection::onReady(uint32_t events, std::vector<mqtt::Packet>& packets
     socklen_t length = sizeof so_error;
     ::getsockopt(fd_, SOL_SOCKET, SO_ERROR, &so_error, &length);
     if (so_error != 0) {
+      failed_to_connect_ = true;
       return fail("TCP connection to " + where_ + " failed: " + std::strerror(so_error));
     }
     ssl_ = SSL_new(ctx_);

@@ -47,6 +47,8 @@ public:
   bool hasUnsentBytes() const { return out_offset_ < out_.size(); }
 
   const std::string& error() const { return error_; }
+  // The failure was the TCP connect itself (another address of the same name may work).
+  bool failedToConnect() const { return failed_to_connect_; }
   // What running out of time in the current stage means, for the session's deadline.
   std::string timeoutError() const;
 
@@ -72,6 +74,7 @@ private:
   size_t out_offset_ = 0;
   mqtt::PacketReader reader_;
   std::string error_;
+  bool failed_to_connect_ = false;
 };
 
 } // namespace bambuddy::printer_bambu

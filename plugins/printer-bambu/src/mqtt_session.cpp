@@ -110,6 +110,8 @@ void MqttSession::beginAttempt() {
     connectionFailed("cannot read tls.ca_file " + settings_.ca_file + ": " + std::strerror(errno));
     return;
   }
+  endpoints_.clear();
+  next_endpoint_ = 0;
   Endpoint endpoint;
   if (literalEndpoint(settings_.host, settings_.port, endpoint)) {
     connectTo(endpoint);
@@ -128,7 +130,9 @@ void MqttSession::onResolved(Resolution resolution) {
     connectionFailed(resolution.error);
     return;
   }
-  connectTo(resolution.endpoints.front());
+  endpoints_ = std::move(resolution.endpoints);
+  next_endpoint_ = 1;
+  connectTo(endpoints_.front());
 }
 
 void MqttSession::connectTo(const Endpoint& endpoint) {
@@ -176,6 +180,11 @@ void MqttSession::connectTo(const Endpoint& endpoint) {
   request.keepalive_s = static_cast<uint16_t>(std::clamp<int64_t>(config_.keepalive_s, 1, 65535));
   const bool opened = connection_->open(endpoint, request);
   if (!opened) {
+    if (connection_->failedToConnect() && next_endpoint_ < endpoints_.size()) {
+      connection_.reset(); // never watched
+      connectTo(endpoints_[next_endpoint_++]);
+      return;
+    }
     connectionFailed(connection_->error());
     return;
   }
@@ -207,6 +216,14 @@ void MqttSession::onSocket(uint32_t events) {
     return;
   }
   if (!ok) {
+    // A name with several addresses (localhost: ::1 and 127.0.0.1): a refused TCP connect goes on
+    // to the next address within the same attempt and deadline.
+    if (phase_ == Phase::Connecting && connection_->stage() == MqttConnection::Stage::Failed &&
+        connection_->failedToConnect() && next_endpoint_ < endpoints_.size()) {
+      closeConnection(false);
+      connectTo(endpoints_[next_endpoint_++]);
+      return;
+    }
     connectionFailed(connection_->error());
     return;
   }

@@ -96,6 +96,8 @@ private:
   std::unique_ptr<MqttConnection> connection_;
   SSL_CTX* own_ctx_ = nullptr; // tls.ca_file mode: this printer's trust store, rebuilt per attempt
   std::vector<mqtt::Packet> packets_;
+  std::vector<Endpoint> endpoints_; // of a name looked up, for the attempt in progress
+  size_t next_endpoint_ = 0;
   Backoff backoff_;
   bool status_since_connect_ = false; // a push_status arrived on this connection
   Clock::time_point deadline_{};      // of the current attempt step (Resolving..Subscribing)

@@ -288,8 +288,8 @@ TEST_F(BambuBrokerTest, WrongAccessCodeIsReportedAndAttemptsBackOff) {
   EXPECT_NE(error.find("access code"), std::string::npos) << error;
 
   // The broker log shows each refused login ("not authorised", one per attempt: MQTT 3.1.1 only)
-  // and each new TCP connection (an attempt starts with the driver's own TLS probe). The time from
-  // a refusal to the next connection is the driver's backoff, free of handshake costs.
+  // and each new TCP connection (one per attempt). The time from a refusal to the next connection
+  // is the driver's backoff, free of handshake costs.
   const auto start = Clock::now();
   size_t refusals = broker_->countInLog("not authorised");
   size_t connections = broker_->countInLog("New connection from");

@@ -33,8 +33,8 @@ public:
   const std::string& fingerprint() const { return fingerprint_; }
   // TCP connections accepted so far.
   int accepted() const { return accepted_.load(); }
-  // MqttMute: connections that sent data after the handshake (an MQTT client's CONNECT; the
-  // driver's own TLS probe sends nothing), so far and at most at the same time.
+  // MqttMute: connections that sent data after the handshake (an MQTT client's CONNECT), so far
+  // and at most at the same time.
   int mqttConnections() const { return mqtt_connections_.load(); }
   int maxConcurrentMqtt() const { return max_concurrent_mqtt_.load(); }
 
