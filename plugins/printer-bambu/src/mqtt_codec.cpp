@@ -40,7 +40,7 @@ uint16_t getU16(const std::string& data, size_t at) {
 std::string encodeConnect(const ConnectRequest& request) {
   std::string body;
   putString(body, "MQTT");
-  body.push_back(4); // protocol level: 3.1.1
+  body.push_back(4);    // protocol level: 3.1.1
   uint8_t flags = 0x02; // clean session
   if (!request.username.empty()) {
     flags |= 0x80;
@@ -68,7 +68,8 @@ std::string encodeSubscribe(uint16_t packet_id, const std::string& topic, uint8_
   return withHeader(kSubscribe, 0x02, body); // the flags 0010 are required by the protocol
 }
 
-std::string encodePublish(const std::string& topic, const std::string& payload, uint8_t qos, uint16_t packet_id) {
+std::string encodePublish(const std::string& topic, const std::string& payload, uint8_t qos,
+                          uint16_t packet_id) {
   std::string body;
   body.reserve(topic.size() + payload.size() + 4);
   putString(body, topic);

@@ -37,7 +37,8 @@ struct ConnectRequest {
 std::string encodeConnect(const ConnectRequest& request);
 std::string encodeSubscribe(uint16_t packet_id, const std::string& topic, uint8_t qos);
 // packet_id is written only for qos > 0.
-std::string encodePublish(const std::string& topic, const std::string& payload, uint8_t qos, uint16_t packet_id);
+std::string encodePublish(const std::string& topic, const std::string& payload, uint8_t qos,
+                          uint16_t packet_id);
 std::string encodePuback(uint16_t packet_id);
 std::string encodePingreq();
 std::string encodeDisconnect();

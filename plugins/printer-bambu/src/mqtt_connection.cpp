@@ -77,7 +77,8 @@ uint32_t MqttConnection::wantedEvents() const {
     return ssl_wants_write_ ? EPOLLOUT : EPOLLIN;
   case Stage::AwaitingConnack:
   case Stage::Open:
-    return EPOLLIN | (ssl_wants_write_ || hasUnsentBytes() ? EPOLLOUT : 0u);
+    // A write that needs a read first (TLS renegotiation) waits for EPOLLIN, not a busy EPOLLOUT.
+    return EPOLLIN | (ssl_wants_write_ || (hasUnsentBytes() && !write_needs_read_) ? EPOLLOUT : 0u);
   default:
     return 0;
   }
@@ -103,7 +104,8 @@ bool MqttConnection::open(const Endpoint& to, const mqtt::ConnectRequest& reques
   ::setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one); // small commands go out at once
   connect_packet_ = mqtt::encodeConnect(request);
   stage_ = Stage::Connecting;
-  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&to.address), to.length) != 0 && errno != EINPROGRESS) {
+  if (::connect(fd_, reinterpret_cast<const sockaddr*>(&to.address), to.length) != 0 &&
+      errno != EINPROGRESS) {
     failed_to_connect_ = true;
     return fail("TCP connection to " + where_ + " failed: " + std::strerror(errno));
   }
@@ -137,7 +139,7 @@ bool MqttConnection::onReady(uint32_t events, std::vector<mqtt::Packet>& packets
   if (stage_ != Stage::AwaitingConnack && stage_ != Stage::Open) {
     return stage_ != Stage::Failed;
   }
-  if ((events & EPOLLOUT) != 0 || ssl_wants_write_) {
+  if ((events & EPOLLOUT) != 0 || ssl_wants_write_ || write_needs_read_) {
     if (!flush()) {
       return false;
     }
@@ -157,8 +159,10 @@ bool MqttConnection::handshake() {
     if (ca_checked_ && SSL_get_verify_result(ssl_) != X509_V_OK) {
       std::string why = X509_verify_cert_error_string(SSL_get_verify_result(ssl_));
       ERR_clear_error();
-      return fail("TLS connection to " + where_ + " failed: the printer's certificate does not verify against "
-                  "tls.ca_file (" + why + ")");
+      return fail("TLS connection to " + where_ +
+                  " failed: the printer's certificate does not verify against "
+                  "tls.ca_file (" +
+                  why + ")");
     }
     return fail(sslFailure(rc, "TLS handshake with"));
   }
@@ -227,6 +231,7 @@ bool MqttConnection::send(const std::string& bytes) {
 
 bool MqttConnection::flush() {
   ssl_wants_write_ = false;
+  write_needs_read_ = false;
   while (out_offset_ < out_.size()) {
     ERR_clear_error();
     int n = SSL_write(ssl_, out_.data() + out_offset_, static_cast<int>(out_.size() - out_offset_));
@@ -240,7 +245,8 @@ bool MqttConnection::flush() {
       return true;
     }
     if (reason == SSL_ERROR_WANT_READ) {
-      return true; // goes on after the next read
+      write_needs_read_ = true; // goes on after the next read
+      return true;
     }
     return fail(sslFailure(n, "writing to"));
   }
@@ -285,7 +291,8 @@ bool MqttConnection::takePackets(std::vector<mqtt::Packet>& packets) {
       uint8_t code = 0;
       std::string error;
       if (!mqtt::decodeConnack(packet, code, error)) {
-        return fail("MQTT connection to " + where_ + " failed: the printer answered CONNECT with something "
+        return fail("MQTT connection to " + where_ +
+                    " failed: the printer answered CONNECT with something "
                     "other than a CONNACK");
       }
       if (code != 0) {

@@ -69,7 +69,8 @@ private:
   int fd_ = -1;
   SSL* ssl_ = nullptr;
   Stage stage_ = Stage::Idle;
-  bool ssl_wants_write_ = false; // the last SSL call needs the socket writable to go on
+  bool ssl_wants_write_ = false;  // the last SSL call needs the socket writable to go on
+  bool write_needs_read_ = false; // SSL_write asked for a read first
   std::string out_;
   size_t out_offset_ = 0;
   mqtt::PacketReader reader_;

@@ -172,7 +172,8 @@ void MqttSession::connectTo(const Endpoint& endpoint) {
     }
   }
   const std::string pinned = settings_.tls_mode == TlsMode::Fingerprint ? settings_.fingerprint_sha256 : "";
-  connection_ = std::make_unique<MqttConnection>(address_, ctx, pinned, settings_.tls_mode == TlsMode::CaFile);
+  connection_ =
+      std::make_unique<MqttConnection>(address_, ctx, pinned, settings_.tls_mode == TlsMode::CaFile);
   mqtt::ConnectRequest request;
   request.client_id = client_id_;
   request.username = "bblp";
@@ -250,7 +251,8 @@ void MqttSession::handlePacket(mqtt::Packet&& packet) {
   case mqtt::kSuback: {
     uint16_t id = 0;
     uint8_t granted = 0;
-    if (mqtt::decodeSuback(packet, id, granted, error) && id == subscribe_id_ && phase_ == Phase::Subscribing) {
+    if (mqtt::decodeSuback(packet, id, granted, error) && id == subscribe_id_ &&
+        phase_ == Phase::Subscribing) {
       onSubscribed(granted);
     }
     return;
@@ -327,6 +329,9 @@ void MqttSession::applyReport(const std::string& payload) {
 void MqttSession::onTimer() {
   const Clock::time_point now = Clock::now();
   if (report_failed_ && now >= report_retry_at_) {
+    // Moved on first: while connecting again report() offers nothing, and a retry time left in
+    // the past would wake the loop at once, again and again.
+    report_retry_at_ = now + kReportRetry;
     report();
   }
   switch (phase_) {
@@ -499,7 +504,8 @@ void MqttSession::logReportProblem(const PrinterState::ApplyResult& result) {
   ++bad_payloads_since_warning_;
   // A printer (or something posing as one) sending garbage once a second must not flood the log.
   Clock::time_point now = Clock::now();
-  if (last_payload_warning_ == Clock::time_point{} || now - last_payload_warning_ >= std::chrono::minutes(1)) {
+  if (last_payload_warning_ == Clock::time_point{} ||
+      now - last_payload_warning_ >= std::chrono::minutes(1)) {
     host_.warn(where_ + ": ignored " + std::to_string(bad_payloads_since_warning_) +
                " malformed report(s) since the last warning; latest: " + result.problem);
     last_payload_warning_ = now;
@@ -535,13 +541,14 @@ void MqttSession::sendPrintCommand(PrintAction action) {
   bool acknowledged = false;
   {
     std::unique_lock<std::mutex> lock(wait->mutex);
-    acknowledged = wait->done_cv.wait_for(lock, milliseconds(config_.command_timeout_ms), [&] { return wait->done; });
+    acknowledged =
+        wait->done_cv.wait_for(lock, milliseconds(config_.command_timeout_ms), [&] { return wait->done; });
   }
   if (!acknowledged) {
     loop_->call([&] { commands_.erase(packet_id); });
     throw sdk::Error(BB_ERR_UNAVAILABLE, "command_timeout",
-                     std::string("the printer did not acknowledge the ") + actionName(action) + " command within " +
-                         std::to_string(config_.command_timeout_ms) + " ms");
+                     std::string("the printer did not acknowledge the ") + actionName(action) +
+                         " command within " + std::to_string(config_.command_timeout_ms) + " ms");
   }
   if (!wait->failure.empty()) {
     throw sdk::Error(BB_ERR_UNAVAILABLE, "command_failed",

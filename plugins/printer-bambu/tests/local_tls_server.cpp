@@ -17,7 +17,7 @@
 
 namespace bambuddy::printer_bambu::test {
 
-LocalTlsServer::LocalTlsServer(Mode mode) : mode_(mode) {
+LocalTlsServer::LocalTlsServer(Mode mode, std::string answer) : mode_(mode), answer_(std::move(answer)) {
   EVP_PKEY* key = EVP_EC_gen("P-256");
   X509* cert = X509_new();
   if (key == nullptr || cert == nullptr) {
@@ -145,6 +145,9 @@ void LocalTlsServer::serveMute(std::vector<Held>& held, const std::vector<pollfd
           speaking += h.spoke ? 1 : 0;
         }
         max_concurrent_mqtt_ = std::max(max_concurrent_mqtt_.load(), speaking);
+        if (!answer_.empty()) {
+          SSL_write(held[i].ssl, answer_.data(), static_cast<int>(answer_.size()));
+        }
       }
       continue;
     }

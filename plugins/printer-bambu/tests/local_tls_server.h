@@ -23,7 +23,9 @@ public:
     MqttMute   // TLS handshake, then read and never answer; the client decides when it ends
   };
 
-  explicit LocalTlsServer(Mode mode);
+  // MqttMute with `answer`: the bytes are written once a connection first sends data (a broker
+  // answering CONNECT), for feeding the client scripted or broken MQTT.
+  explicit LocalTlsServer(Mode mode, std::string answer = std::string());
   ~LocalTlsServer();
   LocalTlsServer(const LocalTlsServer&) = delete;
   LocalTlsServer& operator=(const LocalTlsServer&) = delete;
@@ -44,6 +46,7 @@ private:
   void serveMute(std::vector<Held>& held, const std::vector<pollfd>& ready);
 
   Mode mode_;
+  const std::string answer_;
   SSL_CTX* ctx_ = nullptr;
   int listen_fd_ = -1;
   int port_ = 0;

@@ -23,8 +23,8 @@ TEST(MqttCodec, ConnectCarriesCleanSessionKeepaliveAndCredentials) {
   request.username = "bblp";
   request.password = "pw";
   request.keepalive_s = 30;
-  std::string expected = bytes({0x10, 24, 0, 4, 'M', 'Q', 'T', 'T', 4, 0xC2, 0, 30, 0, 2, 'i', 'd', 0, 4, 'b',
-                                'b', 'l', 'p', 0, 2, 'p', 'w'});
+  std::string expected = bytes({0x10, 24,  0,   4, 'M', 'Q', 'T', 'T', 4,   0xC2, 0, 30,  0,
+                                2,    'i', 'd', 0, 4,   'b', 'b', 'l', 'p', 0,    2, 'p', 'w'});
   EXPECT_EQ(encodeConnect(request), expected);
 }
 

@@ -273,8 +273,9 @@ TEST_F(BambuSession, NoConnackInTimeIsNamed) {
   auto s = session(fastConfig(), loopbackPrinter(server.port()));
   s->start();
   ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
-  EXPECT_EQ(lastReport()["connection_error"], "MQTT connection to 127.0.0.1:" + std::to_string(server.port()) +
-                                                  " timed out (no CONNACK within connect_timeout_ms)");
+  EXPECT_EQ(lastReport()["connection_error"],
+            "MQTT connection to 127.0.0.1:" + std::to_string(server.port()) +
+                " timed out (no CONNACK within connect_timeout_ms)");
   s->stop();
   EXPECT_LE(server.maxConcurrentMqtt(), 1) << "one attempt at a time";
 }
@@ -333,6 +334,57 @@ TEST_F(BambuSession, ManySessionsShareTheLoopAndStopIndependently) {
   }
   sessions.clear();
 }
+
+// Broken or hostile MQTT from something at the printer's address: a precise error, a backoff, and
+// never a crash or a report of anything it sent.
+class BambuSessionMqtt : public BambuSession,
+                         public ::testing::WithParamInterface<std::pair<std::string, std::string>> {};
+
+TEST_P(BambuSessionMqtt, AnswerIsNamed) {
+  LocalTlsServer server(LocalTlsServer::Mode::MqttMute, GetParam().first);
+  auto s = session(fastConfig(), loopbackPrinter(server.port()));
+  s->start();
+  ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
+  std::string expected = GetParam().second;
+  const std::string port = std::to_string(server.port());
+  if (auto at = expected.find("{port}"); at != std::string::npos) {
+    expected.replace(at, 6, port);
+  }
+  EXPECT_EQ(lastReport()["connection_error"], expected);
+  EXPECT_EQ(lastReport()["state"], "offline");
+  s->stop();
+}
+
+std::string raw(std::initializer_list<int> values) {
+  std::string out;
+  for (int v : values) {
+    out.push_back(static_cast<char>(v));
+  }
+  return out;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Answers, BambuSessionMqtt,
+    ::testing::Values(
+        std::make_pair(raw({0x20, 2, 0, 5}), std::string("not authorized (check the access code)")),
+        std::make_pair(raw({0x20, 2, 0, 4}),
+                       std::string("bad user name or password (check the access code)")),
+        std::make_pair(raw({0x30, 3, 0, 1, 't'}),
+                       std::string("MQTT connection to 127.0.0.1:{port} failed: the printer answered CONNECT "
+                                   "with something other than a CONNACK")),
+        // Accepted, then packets whose length field is broken or huge: refused by the header alone.
+        std::make_pair(
+            raw({0x20, 2, 0, 0, 0x30, 0x80, 0x80, 0x80, 0x80 | 0x7f}),
+            std::string("connection lost: malformed MQTT packet: remaining length longer than 4 bytes")),
+        std::make_pair(
+            raw({0x20, 2, 0, 0, 0x30, 0xff, 0xff, 0xff, 0x7f}),
+            std::string("connection lost: MQTT packet of 268435455 bytes exceeds the limit of 4194304 "
+                        "bytes")),
+        // Accepted, then the subscription refused.
+        std::make_pair(
+            raw({0x20, 2, 0, 0, 0x90, 3, 0, 1, 0x80}),
+            std::string("subscribing to device/01P00TEST000001/report failed: the printer refused the "
+                        "subscription (check the serial number)"))));
 
 } // namespace
 } // namespace bambuddy::printer_bambu::test
