@@ -7,6 +7,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <exception>
@@ -130,7 +131,11 @@ void MqttLoop::remove(uint64_t id) {
   if (it->second.fd >= 0) {
     ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, it->second.fd, nullptr);
   }
-  entries_.erase(it); // its timers and lookups find no entry and are dropped
+  entries_.erase(it); // its timers and a lookup in progress find no entry and are dropped
+  std::lock_guard<std::mutex> lock(lookups_mutex_);
+  lookups_.erase(
+      std::remove_if(lookups_.begin(), lookups_.end(), [id](const Lookup& l) { return l.id == id; }),
+      lookups_.end());
 }
 
 void MqttLoop::watch(uint64_t id, int fd, uint32_t events) {

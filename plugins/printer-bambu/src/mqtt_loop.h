@@ -77,7 +77,8 @@ public:
   void watch(uint64_t id, int fd, uint32_t events);
   // The client's onTimer runs at `at` (or soon after); replaces its previous time.
   void schedule(uint64_t id, Clock::time_point at);
-  // Looks `host` up on a helper thread (name lookups block) and answers with onResolved.
+  // Looks `host` up on a helper thread (name lookups block) and answers with onResolved. Lookups
+  // run one at a time; a client asks again only after its answer came (see MqttSession).
   void resolve(uint64_t id, const std::string& host, int port);
   // A TLS 1.2+ client context that verifies nothing, shared by every connection that pins or
   // trusts nothing; owned by the loop.

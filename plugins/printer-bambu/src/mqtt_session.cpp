@@ -93,7 +93,8 @@ void MqttSession::stop() {
     }
     closeConnection(true);
     endCommands("the driver is stopping");
-    loop_->remove(loop_id_);
+    loop_->remove(loop_id_); // drops its lookup too: a later start() asks afresh
+    lookup_pending_ = false;
     phase_ = Phase::Stopped;
     if (own_ctx_ != nullptr) {
       SSL_CTX_free(own_ctx_);
@@ -118,11 +119,17 @@ void MqttSession::beginAttempt() {
     return;
   }
   phase_ = Phase::Resolving;
-  loop_->resolve(loop_id_, settings_.host, settings_.port);
+  // A lookup that outlived an earlier attempt's deadline (a DNS server that does not answer) is
+  // waited for rather than queued again, so slow lookups never pile up.
+  if (!lookup_pending_) {
+    lookup_pending_ = true;
+    loop_->resolve(loop_id_, settings_.host, settings_.port);
+  }
   scheduleNext();
 }
 
 void MqttSession::onResolved(Resolution resolution) {
+  lookup_pending_ = false;
   if (phase_ != Phase::Resolving) {
     return; // an answer for an attempt that already timed out
   }

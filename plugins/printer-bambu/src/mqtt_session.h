@@ -98,6 +98,7 @@ private:
   std::vector<mqtt::Packet> packets_;
   std::vector<Endpoint> endpoints_; // of a name looked up, for the attempt in progress
   size_t next_endpoint_ = 0;
+  bool lookup_pending_ = false; // asked the loop's resolver, no answer yet
   Backoff backoff_;
   bool status_since_connect_ = false; // a push_status arrived on this connection
   Clock::time_point deadline_{};      // of the current attempt step (Resolving..Subscribing)
