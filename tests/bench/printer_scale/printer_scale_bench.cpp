@@ -15,12 +15,13 @@
 // connects is reported, not fatal. Experiments without rebuilding: --server-env passes variables
 // to the server (e.g. MALLOC_ARENA_MAX=2), --driver-config replaces printer.bambu's timing block,
 // --server-binary and --plugin-dir compare two builds (e.g. a saved printer.bambu against the new
-// one) in the same run window.
+// one) in the same run window. --broker-restart then restarts the broker after the window and times
+// the reconnect storm (all offline, all back).
 //
 // usage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] [--warmup-s 5]
 //                            [--printers-per-sim 100] [--connect-timeout-s 120] [--interval-ms 1000]
 //                            [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...
-//                            [--server-binary PATH --plugin-dir DIR] [--log-dir DIR]
+//                            [--server-binary PATH --plugin-dir DIR] [--log-dir DIR] [--broker-restart]
 #include "proc_stats.h"
 
 #include "support/bambu_sim_process.h"
@@ -63,7 +64,8 @@ struct BenchOptions {
   std::map<std::string, std::string> server_env; // extra environment, for experiments (MALLOC_ARENA_MAX=2)
   std::string server_binary = serverBinary();    // default: this build tree's
   std::string plugin_dir = pluginDir();
-  std::string log_dir; // when set: server-<N>.log and broker-<N>.log are kept there
+  std::string log_dir;         // when set: server-<N>.log and broker-<N>.log are kept there
+  bool broker_restart = false; // after the window: restart the broker and time the reconnect storm
 };
 
 // What one run (one N) measured.
@@ -91,6 +93,8 @@ struct RunResult {
   double p50_ms = -1, p90_ms = -1, p99_ms = -1, max_ms = -1;
   uint64_t sim_reconnects = 0, sim_dropped = 0;
   double shutdown_s = -1;
+  double restart_all_offline_s = -1; // broker restarted -> GET /printers shows none connected
+  double restart_all_back_s = -1;    // broker restarted -> all N connected again
   int server_warnings = 0;
   std::string thread_breakdown; // server CPU in the window by thread name
   std::string notes;
@@ -425,6 +429,33 @@ RunResult runOne(const BenchOptions& options, int printers) {
   const std::string server_log = server.log();
   result.server_warnings = countOccurrences(server_log, " WARN [") + countOccurrences(server_log, " ERROR [");
 
+  if (options.broker_restart) {
+    // A reconnect storm: every printer loses its connection at once and comes back through the
+    // driver's backoff (the simulators reconnect too, so "back" needs both).
+    const auto restart_start = std::chrono::steady_clock::now();
+    broker.restart();
+    const auto restart_deadline = restart_start + std::chrono::seconds(options.connect_timeout_s);
+    while (std::chrono::steady_clock::now() < restart_deadline && server.running()) {
+      if (auto counts = countConnected(server.port(), admin_key)) {
+        if (result.restart_all_offline_s < 0 && counts->first == 0) {
+          result.restart_all_offline_s = secondsSince(restart_start);
+        }
+        if (result.restart_all_offline_s >= 0 && counts->first >= printers) {
+          result.restart_all_back_s = secondsSince(restart_start);
+          break;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+    std::printf(
+        "  broker restart: all %d offline after %.1f s, all back after %.1f s (-1: not seen); server %s\n",
+        printers, result.restart_all_offline_s, result.restart_all_back_s,
+        server.running() ? "running" : "EXITED");
+    if (result.restart_all_back_s < 0) {
+      result.notes += "not all printers came back after the broker restart; ";
+    }
+  }
+
   const auto stop_start = std::chrono::steady_clock::now();
   const int exit_code = server.stop(180000);
   result.shutdown_s = secondsSince(stop_start);
@@ -541,6 +572,10 @@ BenchOptions parseArgs(int argc, char** argv) {
     const std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       throw std::invalid_argument("figures for N simulated Bambu printers against the real server");
+    }
+    if (arg == "--broker-restart") {
+      options.broker_restart = true;
+      continue;
     }
     if (i + 1 >= argc) {
       throw std::invalid_argument("unknown option or missing value: " + arg);
