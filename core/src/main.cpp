@@ -3,6 +3,7 @@
 // Exit status: 0 clean shutdown or successful check, 1 runtime failure (port in use, database),
 // 2 configuration error or bad usage, 3 a required plugin was refused.
 #include "app/app.h"
+#include "app/fd_limit.h"
 #include "app/signals.h"
 #include "common/logger.h"
 #include "config/config_error.h"
@@ -136,6 +137,23 @@ int listPlugins(const Arguments& args, const bambuddy::config::Environment& env)
   return kExitOk;
 }
 
+void logOpenFileLimit(const bambuddy::app::FdLimit& fds, bambuddy::Logger& logger) {
+  // Every printer connection holds a descriptor; below this a large farm hits EMFILE.
+  constexpr uint64_t kComfortable = 4096;
+  if (!fds.error.empty()) {
+    logger.warn("app",
+                "cannot raise the open-file limit from " + std::to_string(fds.before) + ": " + fds.error);
+  } else if (fds.after != fds.before) {
+    logger.info("app", "open-file limit raised from " + std::to_string(fds.before) + " to " +
+                           std::to_string(fds.after));
+  }
+  if (fds.after < kComfortable) {
+    logger.warn("app", "the open-file limit is " + std::to_string(fds.after) +
+                           " (the hard limit): each printer needs one, so large farms need more "
+                           "(systemd LimitNOFILE=, or ulimit -Hn)");
+  }
+}
+
 int run(const Arguments& args, const bambuddy::config::Environment& env) {
   // Block the shutdown signals before any thread exists so only sigwait() sees them.
   bambuddy::app::ShutdownSignals signals;
@@ -151,6 +169,7 @@ int run(const Arguments& args, const bambuddy::config::Environment& env) {
   logger.info("app", std::string("bambuddy ") + kVersion + " (plugin ABI " +
                          bambuddy::plugins::abiString(BB_ABI_MAJOR, BB_ABI_MINOR) + ") using " +
                          config.config_file);
+  logOpenFileLimit(bambuddy::app::raiseOpenFileLimit(), logger);
   bambuddy::app::App app(config, logger);
   try {
     app.start();

@@ -8,8 +8,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 #include <string>
 
 namespace bambuddy::testing {
@@ -230,6 +232,34 @@ TEST_F(ServerTest, ShippedDefaultConfigIsValid) {
   auto r = runProcess({serverBinary(), "--check-config", std::string(SOURCE_DIR) + "/config/bambuddy.yaml"},
                       {{"BAMBUDDY_DATA_DIR", dir_.file("d")}});
   EXPECT_EQ(r.exit_code, 0) << r.stderr_text;
+}
+
+// The soft limit of open files in /proc/<pid>/limits ("Max open files  <soft>  <hard>  files").
+uint64_t softFileLimit(pid_t pid) {
+  std::istringstream lines(testing::readFile("/proc/" + std::to_string(pid) + "/limits"));
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("Max open files", 0) == 0) {
+      std::istringstream fields(line.substr(std::strlen("Max open files")));
+      uint64_t soft = 0;
+      fields >> soft;
+      return soft;
+    }
+  }
+  return 0;
+}
+
+TEST_F(ServerTest, RaisesTheOpenFileLimitToTheHardLimitAndWarnsWhenItIsLow) {
+  // Started as Debian starts shells and services: a low soft limit under a higher hard one
+  // (util-linux's prlimit sets them, then runs the server in its own process).
+  std::map<std::string, std::string> env{{"BAMBUDDY_ADMIN_KEY", kAdminKey}};
+  ServerProcess server("/usr/bin/prlimit", {"--nofile=512:2048", serverBinary(), "--config", writeConfig()},
+                       env);
+  ASSERT_TRUE(server.waitReady()) << server.log();
+  EXPECT_EQ(softFileLimit(server.pid()), 2048u);
+  const std::string log = server.log();
+  EXPECT_NE(log.find("open-file limit raised from 512 to 2048"), std::string::npos) << log;
+  EXPECT_NE(log.find("the open-file limit is 2048 (the hard limit)"), std::string::npos) << log;
+  EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
 } // namespace
