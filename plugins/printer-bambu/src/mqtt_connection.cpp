@@ -1,6 +1,7 @@
 #include "mqtt_connection.h"
 
-#include <fcntl.h>
+#include "tls_context.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
@@ -164,7 +165,7 @@ bool MqttConnection::handshake() {
                   "tls.ca_file (" +
                   why + ")");
     }
-    return fail(sslFailure(rc, "TLS handshake with"));
+    return fail(sslFailure(rc));
   }
   ssl_wants_write_ = false;
   if (!pinned_sha256_.empty()) {
@@ -187,21 +188,13 @@ bool MqttConnection::handshake() {
   return ok;
 }
 
-std::string MqttConnection::sslFailure(int rc, const char* action) {
+std::string MqttConnection::sslFailure(int rc) {
   int reason = SSL_get_error(ssl_, rc);
   int saved_errno = errno;
-  char text[256] = "";
-  if (unsigned long e = ERR_peek_last_error(); e != 0) {
-    ERR_error_string_n(e, text, sizeof text);
-  }
-  ERR_clear_error();
-  std::string why;
-  if (text[0] != '\0') {
-    why = text;
-  } else if (reason == SSL_ERROR_SYSCALL && rc < 0 && saved_errno != 0) {
-    why = std::strerror(saved_errno);
-  } else {
-    why = "connection closed";
+  std::string why = takeTlsError();
+  if (why.empty()) {
+    why = reason == SSL_ERROR_SYSCALL && rc < 0 && saved_errno != 0 ? std::strerror(saved_errno)
+                                                                    : "connection closed";
   }
   if (stage_ == Stage::AwaitingConnack) {
     return "MQTT connection to " + where_ + " failed: the printer hung up during the TLS or MQTT handshake";
@@ -211,7 +204,7 @@ std::string MqttConnection::sslFailure(int rc, const char* action) {
                ? "connection lost: the printer closed the connection"
                : "connection lost: " + why;
   }
-  return std::string(action) + " " + where_ + " failed: " + why;
+  return "TLS handshake with " + where_ + " failed: " + why; // the only stage left
 }
 
 bool MqttConnection::send(const std::string& bytes) {
@@ -248,7 +241,7 @@ bool MqttConnection::flush() {
       write_needs_read_ = true; // goes on after the next read
       return true;
     }
-    return fail(sslFailure(n, "writing to"));
+    return fail(sslFailure(n));
   }
   out_.clear();
   out_offset_ = 0;
@@ -280,7 +273,7 @@ bool MqttConnection::readAvailable(std::vector<mqtt::Packet>& packets) {
       ssl_wants_write_ = true;
       return true;
     }
-    return fail(sslFailure(n, "reading from"));
+    return fail(sslFailure(n));
   }
 }
 

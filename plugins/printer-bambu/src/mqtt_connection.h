@@ -58,8 +58,8 @@ private:
   bool readAvailable(std::vector<mqtt::Packet>& packets);
   bool takePackets(std::vector<mqtt::Packet>& packets);
   bool flush();
-  // Why an SSL call failed, for `what` ("TLS handshake with x", "connection lost").
-  std::string sslFailure(int rc, const char* action);
+  // Why an SSL call failed, worded for the stage it failed in.
+  std::string sslFailure(int rc);
 
   const std::string where_;
   SSL_CTX* ctx_;

@@ -1,5 +1,7 @@
 #include "mqtt_loop.h"
 
+#include "tls_context.h"
+
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -175,16 +177,10 @@ void MqttLoop::schedule(uint64_t id, Clock::time_point at) {
 
 SSL_CTX* MqttLoop::unverifiedTlsContext() {
   if (unverified_ctx_ == nullptr) {
-    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
-    if (ctx == nullptr) {
-      return nullptr;
+    unverified_ctx_ = newClientTlsContext();
+    if (unverified_ctx_ != nullptr) {
+      SSL_CTX_set_verify(unverified_ctx_, SSL_VERIFY_NONE, nullptr);
     }
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
-    // Idle connections give their 16 KiB record buffers back: most of a printer's life is idle.
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                              SSL_MODE_RELEASE_BUFFERS);
-    unverified_ctx_ = ctx;
   }
   return unverified_ctx_;
 }

@@ -1,11 +1,10 @@
 #include "mqtt_session.h"
 
 #include "report_parser.h"
+#include "tls_context.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/err.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -62,6 +61,13 @@ struct MqttSession::CommandWait {
   std::condition_variable done_cv;
   bool done = false;
   std::string failure; // "" when acknowledged
+
+  void finish(std::string why) {
+    std::lock_guard<std::mutex> lock(mutex);
+    done = true;
+    failure = std::move(why);
+    done_cv.notify_all();
+  }
 };
 
 MqttSession::MqttSession(sdk::Host host, DriverConfig config, PrinterSettings settings)
@@ -149,22 +155,16 @@ void MqttSession::connectTo(const Endpoint& endpoint) {
     if (own_ctx_ != nullptr) {
       SSL_CTX_free(own_ctx_);
     }
-    own_ctx_ = SSL_CTX_new(TLS_client_method());
+    own_ctx_ = newClientTlsContext();
     if (own_ctx_ == nullptr) {
       connectionFailed("cannot create a TLS context");
       return;
     }
-    SSL_CTX_set_min_proto_version(own_ctx_, TLS1_2_VERSION);
-    SSL_CTX_set_mode(own_ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                                   SSL_MODE_RELEASE_BUFFERS);
-    ERR_clear_error();
+    takeTlsError(); // nothing older may stand in for this load's reason
     if (SSL_CTX_load_verify_locations(own_ctx_, settings_.ca_file.c_str(), nullptr) != 1) {
-      char text[256] = "unknown error";
-      if (unsigned long e = ERR_peek_last_error(); e != 0) {
-        ERR_error_string_n(e, text, sizeof text);
-      }
-      ERR_clear_error();
-      connectionFailed("cannot load tls.ca_file " + settings_.ca_file + ": " + text);
+      std::string why = takeTlsError();
+      connectionFailed("cannot load tls.ca_file " + settings_.ca_file + ": " +
+                       (why.empty() ? "unknown error" : why));
       return;
     }
     // The chain is checked; the name is not: a printer's certificate names its serial, not its
@@ -186,19 +186,26 @@ void MqttSession::connectTo(const Endpoint& endpoint) {
   request.username = "bblp";
   request.password = settings_.access_code;
   request.keepalive_s = static_cast<uint16_t>(std::clamp<int64_t>(config_.keepalive_s, 1, 65535));
-  const bool opened = connection_->open(endpoint, request);
-  if (!opened) {
-    if (connection_->failedToConnect() && next_endpoint_ < endpoints_.size()) {
-      connection_.reset(); // never watched
-      connectTo(endpoints_[next_endpoint_++]);
-      return;
+  if (!connection_->open(endpoint, request)) {
+    if (!tryNextEndpoint()) {
+      connectionFailed(connection_->error());
     }
-    connectionFailed(connection_->error());
     return;
   }
   phase_ = Phase::Connecting;
   watchSocket();
   scheduleNext();
+}
+
+bool MqttSession::tryNextEndpoint() {
+  // A name with several addresses (localhost: ::1 and 127.0.0.1): a failed TCP connect goes on to
+  // the next address within the same attempt and deadline.
+  if (!connection_->failedToConnect() || next_endpoint_ >= endpoints_.size()) {
+    return false;
+  }
+  closeConnection(false);
+  connectTo(endpoints_[next_endpoint_++]);
+  return true;
 }
 
 void MqttSession::onSocket(uint32_t events) {
@@ -224,15 +231,9 @@ void MqttSession::onSocket(uint32_t events) {
     return;
   }
   if (!ok) {
-    // A name with several addresses (localhost: ::1 and 127.0.0.1): a refused TCP connect goes on
-    // to the next address within the same attempt and deadline.
-    if (phase_ == Phase::Connecting && connection_->stage() == MqttConnection::Stage::Failed &&
-        connection_->failedToConnect() && next_endpoint_ < endpoints_.size()) {
-      closeConnection(false);
-      connectTo(endpoints_[next_endpoint_++]);
-      return;
+    if (!tryNextEndpoint()) {
+      connectionFailed(connection_->error());
     }
-    connectionFailed(connection_->error());
     return;
   }
   watchSocket();
@@ -271,11 +272,8 @@ void MqttSession::handlePacket(mqtt::Packet&& packet) {
     }
     auto it = commands_.find(id);
     if (it != commands_.end()) {
-      std::shared_ptr<CommandWait> wait = it->second;
+      it->second->finish("");
       commands_.erase(it);
-      std::lock_guard<std::mutex> lock(wait->mutex);
-      wait->done = true;
-      wait->done_cv.notify_all();
     }
     return;
   }
@@ -457,10 +455,7 @@ void MqttSession::connectionFailed(std::string error) {
 
 void MqttSession::endCommands(const std::string& why) {
   for (auto& [id, wait] : commands_) {
-    std::lock_guard<std::mutex> lock(wait->mutex);
-    wait->done = true;
-    wait->failure = why;
-    wait->done_cv.notify_all();
+    wait->finish(why);
   }
   commands_.clear();
 }
@@ -473,12 +468,9 @@ uint16_t MqttSession::nextPacketId() {
 }
 
 void MqttSession::report() {
-  if (phase_ == Phase::Stopped) {
-    return;
-  }
   const bool live = phase_ == Phase::Live && status_since_connect_;
   if (!live && phase_ != Phase::Waiting) {
-    return; // connecting again: the last report stands until the printer answers or fails
+    return; // stopped, or connecting again: the last report stands until the printer answers or fails
   }
   std::string text = state_.status(live, connection_error_).dump();
   if (text == last_reported_) {

@@ -62,6 +62,8 @@ private:
 
   void beginAttempt();
   void connectTo(const Endpoint& endpoint);
+  // After a failed TCP connect: goes on to the looked-up name's next address; false when none is left.
+  bool tryNextEndpoint();
   void handlePacket(mqtt::Packet&& packet);
   void onSubscribed(uint8_t granted_qos);
   void onReport(const std::string& payload);

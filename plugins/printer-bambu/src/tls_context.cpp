@@ -1,0 +1,28 @@
+#include "tls_context.h"
+
+#include <openssl/err.h>
+
+namespace bambuddy::printer_bambu {
+
+SSL_CTX* newClientTlsContext() {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) {
+    return nullptr;
+  }
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  // Idle connections give their 16 KiB record buffers back: most of a printer's life is idle.
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                            SSL_MODE_RELEASE_BUFFERS);
+  return ctx;
+}
+
+std::string takeTlsError() {
+  char text[256] = "";
+  if (unsigned long e = ERR_peek_last_error(); e != 0) {
+    ERR_error_string_n(e, text, sizeof text);
+  }
+  ERR_clear_error();
+  return text;
+}
+
+} // namespace bambuddy::printer_bambu
