@@ -4,7 +4,32 @@
 
 namespace bambuddy::testing {
 
+namespace {
+
+std::string sampleWith(const std::string& title, int64_t print_time_s, double filament_g, const std::string* gcode);
+
+} // namespace
+
 std::string sampleThreeMf(const std::string& title, int64_t print_time_s, double filament_g) {
+  return sampleWith(title, print_time_s, filament_g, nullptr);
+}
+
+std::string largeThreeMf(const std::string& title, uint64_t gcode_bytes) {
+  std::string gcode;
+  gcode.reserve(gcode_bytes + 32);
+  uint64_t line = 0;
+  while (gcode.size() < gcode_bytes) {
+    gcode += "G1 X" + std::to_string(line % 250) + "." + std::to_string(line % 7) + " Y" +
+             std::to_string((line * 31) % 250) + " E" + std::to_string(line % 97) + "\n";
+    ++line;
+  }
+  gcode.resize(gcode_bytes);
+  return sampleWith(title, 3600, 12.5, &gcode);
+}
+
+namespace {
+
+std::string sampleWith(const std::string& title, int64_t print_time_s, double filament_g, const std::string* gcode) {
   const std::string grams = std::to_string(filament_g);
   ZipBuilder zip;
   zip.add("[Content_Types].xml",
@@ -30,8 +55,14 @@ std::string sampleThreeMf(const std::string& title, int64_t print_time_s, double
               "\"/><filament id=\"1\" type=\"PLA\" color=\"#FFFFFF\" used_m=\"1.0\" used_g=\"" + grams +
               "\"/></plate></config>");
   zip.add("Metadata/plate_1.png", tinyPng(), ZipBuilder::Method::Store);
-  zip.add("Metadata/plate_1.gcode", "; sample\nG28\n");
+  if (gcode != nullptr) {
+    zip.add("Metadata/plate_1.gcode", *gcode, ZipBuilder::Method::Store);
+  } else {
+    zip.add("Metadata/plate_1.gcode", "; sample\nG28\n");
+  }
   return zip.build();
 }
+
+} // namespace
 
 } // namespace bambuddy::testing

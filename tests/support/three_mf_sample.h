@@ -9,4 +9,8 @@ namespace bambuddy::testing {
 
 std::string sampleThreeMf(const std::string& title, int64_t print_time_s, double filament_g);
 
+// The same project with a stored (uncompressed) plate G-code of `gcode_bytes` varied text, so the
+// file is about that big: for upload and download tests of large files.
+std::string largeThreeMf(const std::string& title, uint64_t gcode_bytes);
+
 } // namespace bambuddy::testing

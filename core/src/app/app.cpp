@@ -1,4 +1,5 @@
 #include "app/app.h"
+#include "app/upload_dir.h"
 
 #include "api/archive_routes.h"
 #include "api/audit_routes.h"
@@ -223,6 +224,7 @@ void App::start() {
     options.shutdown_grace_ms = config_.server.shutdown_grace_ms;
     options.upload_paths = {"/api/v1/archives"};
     options.max_upload_size_bytes = config_.archives.max_upload_bytes;
+    options.upload_temp_dir = app::prepareUploadDir(config_.data_dir, logger_);
     s.http = std::make_unique<http::HttpServer>(options, *s.router, logger_);
     s.http->setGuard(s.gate->guard());
     s.http->start();

@@ -2,8 +2,13 @@
 
 #include "common/logger.h"
 #include "plugins/plugin_host.h"
+#include "plugins/plugin_instance.h"
 
 #include <bambuddy/abi.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -295,13 +300,46 @@ void ArchiveService::remove(int64_t id) {
 ArchiveRecord ArchiveService::createUpload(const std::string& filename, const std::string& bytes,
                                            const nlohmann::json& metadata,
                                            const std::optional<std::string>& thumbnail_png) {
+  return createUploadWith(filename, bytes.size(), metadata, thumbnail_png,
+                          [&](const std::string& key) { storagePut(key, bytes); });
+}
+
+ArchiveRecord ArchiveService::createUploadFromFile(const std::string& filename, const std::string& path,
+                                                   const nlohmann::json& metadata,
+                                                   const std::optional<std::string>& thumbnail_png) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw ArchiveError(500, "upload_failed", "the uploaded file could not be read back");
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    throw ArchiveError(500, "upload_failed", "the uploaded file could not be read back");
+  }
+  const auto size = static_cast<uint64_t>(st.st_size);
+  return createUploadWith(filename, size, metadata, thumbnail_png, [&](const std::string& key) {
+    auto stores = plugins_.instancesOfKind(BB_KIND_STORAGE);
+    if (stores.empty()) {
+      throw ArchiveError(503, "storage_unavailable", "no storage plugin is loaded; uploads cannot be kept");
+    }
+    stores.front()->storagePutFd(key, fd, size);
+  });
+}
+
+ArchiveRecord ArchiveService::createUploadWith(const std::string& filename, uint64_t size,
+                                               const nlohmann::json& metadata,
+                                               const std::optional<std::string>& thumbnail_png,
+                                               const std::function<void(const std::string& key)>& put_file) {
   const int64_t now = clock_ms_();
   ArchiveRecord record;
   record.status = "uploaded";
   record.filename = filename;
   record.name = displayName(filename);
   record.metadata = metadata;
-  record.file_size = static_cast<int64_t>(bytes.size());
+  record.file_size = static_cast<int64_t>(size);
   if (metadata.is_object()) {
     if (auto t = metadata.find("total_print_time_s"); t != metadata.end() && t->is_number()) {
       record.estimated_time_s = t->get<int64_t>();
@@ -327,7 +365,7 @@ ArchiveRecord ArchiveService::createUpload(const std::string& filename, const st
   const std::string base = "archives/" + std::to_string(record.id) + "/";
   try {
     record.file_key = base + safeSegment(filename);
-    storagePut(*record.file_key, bytes);
+    put_file(*record.file_key);
     if (thumbnail_png) {
       record.thumbnail_key = base + "thumbnail.png";
       storagePut(*record.thumbnail_key, *thumbnail_png);
@@ -359,6 +397,26 @@ std::string ArchiveService::blob(const std::string& key) {
     throw ArchiveError(404, "file_missing", "the archive's file is not in storage");
   }
   return *data;
+}
+
+std::optional<ArchiveService::BlobFile> ArchiveService::openBlob(const std::string& key) {
+  auto stores = plugins_.instancesOfKind(BB_KIND_STORAGE);
+  if (stores.empty()) {
+    throw ArchiveError(503, "storage_unavailable", "no storage plugin is loaded");
+  }
+  std::optional<plugins::PluginInstance::OpenedBlob> opened;
+  try {
+    opened = stores.front()->storageOpenRead(key);
+  } catch (const plugins::PluginCallError& e) {
+    if (e.code() == BB_ERR_UNSUPPORTED) {
+      return std::nullopt;
+    }
+    throw;
+  }
+  if (!opened) {
+    throw ArchiveError(404, "file_missing", "the archive's file is not in storage");
+  }
+  return BlobFile{opened->fd, opened->size};
 }
 
 void ArchiveService::storagePut(const std::string& key, const std::string& bytes) {

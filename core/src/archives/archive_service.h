@@ -65,11 +65,26 @@ public:
   // Stores an uploaded file's blobs and creates an `uploaded` record (metadata already parsed).
   ArchiveRecord createUpload(const std::string& filename, const std::string& bytes,
                              const nlohmann::json& metadata, const std::optional<std::string>& thumbnail_png);
+  // The same from a file on disk (an upload streamed to a temporary file), copied into storage
+  // without being read into memory when the store supports it.
+  ArchiveRecord createUploadFromFile(const std::string& filename, const std::string& path,
+                                     const nlohmann::json& metadata,
+                                     const std::optional<std::string>& thumbnail_png);
   // The bytes of a stored blob (file or thumbnail); 404 when absent.
   std::string blob(const std::string& key);
+  // A read-only descriptor of a stored blob, which the caller closes, and its size; 404 when
+  // absent; nullopt when the store cannot offer one (then use blob()).
+  struct BlobFile {
+    int fd = -1;
+    uint64_t size = 0;
+  };
+  std::optional<BlobFile> openBlob(const std::string& key);
 
 private:
   std::optional<int64_t> openArchiveId(int64_t printer_id);
+  ArchiveRecord createUploadWith(const std::string& filename, uint64_t size, const nlohmann::json& metadata,
+                                 const std::optional<std::string>& thumbnail_png,
+                                 const std::function<void(const std::string& key)>& put_file);
   void storagePut(const std::string& key, const std::string& bytes);
   void storageRemove(const std::string& key);
 

@@ -8,7 +8,14 @@
 #include "archives/zip_preflight.h"
 #include "archives/zip_reader.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
 #include <unordered_map>
 
 namespace bambuddy::archives {
@@ -242,23 +249,77 @@ void pickThumbnail(ThreeMfMetadata& metadata, const ZipReader& zip, const EntryI
 
 } // namespace
 
-ThreeMfMetadata parseThreeMf(std::string_view bytes, const ThreeMfLimits& limits) {
-  if (bytes.size() > limits.max_file_bytes) {
-    throw ThreeMfError(ThreeMfErrorCode::TooLarge, "archive is too large (" + std::to_string(bytes.size()) +
+namespace {
+
+void checkFileSize(uint64_t size, const ThreeMfLimits& limits) {
+  if (size > limits.max_file_bytes) {
+    throw ThreeMfError(ThreeMfErrorCode::TooLarge, "archive is too large (" + std::to_string(size) +
                                                        " bytes; limit " +
                                                        std::to_string(limits.max_file_bytes) + ")");
   }
-  const auto tooManyEntries = [&](uint64_t count) {
-    return ThreeMfError(ThreeMfErrorCode::TooManyEntries, "too many entries (" + std::to_string(count) +
-                                                              "; limit " +
-                                                              std::to_string(limits.max_entries) + ")");
-  };
+}
+
+ThreeMfError tooManyEntries(uint64_t count, const ThreeMfLimits& limits) {
+  return ThreeMfError(ThreeMfErrorCode::TooManyEntries, "too many entries (" + std::to_string(count) +
+                                                            "; limit " + std::to_string(limits.max_entries) +
+                                                            ")");
+}
+
+ThreeMfMetadata parseOpened(const ZipReader& zip, const ThreeMfLimits& limits);
+
+} // namespace
+
+ThreeMfMetadata parseThreeMf(std::string_view bytes, const ThreeMfLimits& limits) {
+  checkFileSize(bytes.size(), limits);
   if (const uint64_t declared = declaredEntryCount(bytes); declared > limits.max_entries) {
-    throw tooManyEntries(declared);
+    throw tooManyEntries(declared, limits);
   }
-  const ZipReader zip(bytes);
+  return parseOpened(ZipReader(bytes), limits);
+}
+
+ThreeMfMetadata parseThreeMfFile(const std::string& path, const ThreeMfLimits& limits) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw std::runtime_error("cannot open " + path + ": " + std::strerror(errno));
+  }
+  struct stat st {};
+  std::string tail;
+  uint64_t tail_offset = 0;
+  try {
+    if (::fstat(fd, &st) != 0) {
+      throw std::runtime_error("cannot stat " + path + ": " + std::strerror(errno));
+    }
+    const auto size = static_cast<uint64_t>(st.st_size);
+    checkFileSize(size, limits);
+    tail_offset = size > kZipTailBytes ? size - kZipTailBytes : 0;
+    tail.resize(static_cast<size_t>(size - tail_offset));
+    size_t got = 0;
+    while (got < tail.size()) {
+      ssize_t n = ::pread(fd, &tail[got], tail.size() - got, static_cast<off_t>(tail_offset + got));
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        throw std::runtime_error("cannot read " + path);
+      }
+      got += static_cast<size_t>(n);
+    }
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
+  if (const uint64_t declared = declaredEntryCount(tail, tail_offset); declared > limits.max_entries) {
+    throw tooManyEntries(declared, limits);
+  }
+  return parseOpened(ZipReader(ZipReader::FromFile{}, path), limits);
+}
+
+namespace {
+
+ThreeMfMetadata parseOpened(const ZipReader& zip, const ThreeMfLimits& limits) {
   if (zip.entries().size() > limits.max_entries) {
-    throw tooManyEntries(zip.entries().size());
+    throw tooManyEntries(zip.entries().size(), limits);
   }
   const EntryIndex entries(zip, limits);
   requireCoreParts(entries);
@@ -342,5 +403,7 @@ ThreeMfMetadata parseThreeMf(std::string_view bytes, const ThreeMfLimits& limits
   pickThumbnail(metadata, zip, entries, limits);
   return metadata;
 }
+
+} // namespace
 
 } // namespace bambuddy::archives

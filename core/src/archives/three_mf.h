@@ -127,6 +127,9 @@ struct ThreeMfMetadata {
 // Validates `bytes` as a 3MF and extracts its metadata; throws ThreeMfError (see the top of this
 // file). `bytes` is only read during the call.
 ThreeMfMetadata parseThreeMf(std::string_view bytes, const ThreeMfLimits& limits = {});
+// The same for a file on disk (an upload streamed to a temporary file), read on demand so a large
+// upload is never held in memory. Throws std::runtime_error when the file cannot be read at all.
+ThreeMfMetadata parseThreeMfFile(const std::string& path, const ThreeMfLimits& limits = {});
 
 // Everything above as a JSON object with snake_case keys; absent values are null. The thumbnail
 // bytes are left out (only "thumbnail_entry" and "thumbnail_bytes", its size, are given).

@@ -28,11 +28,15 @@ bool hasSignature(std::string_view bytes, std::size_t offset, char third, char f
 }
 
 // The count declared by the ZIP64 record that a locator right before `eocd` points to.
-std::optional<uint64_t> zip64Count(std::string_view bytes, std::size_t eocd) {
+std::optional<uint64_t> zip64Count(std::string_view bytes, std::size_t eocd, uint64_t base) {
   if (eocd < kZip64LocatorSize || !hasSignature(bytes, eocd - kZip64LocatorSize, '\x06', '\x07')) {
     return std::nullopt;
   }
-  const uint64_t offset = readLittleEndian(bytes, eocd - kZip64LocatorSize + 8, 8);
+  const uint64_t file_offset = readLittleEndian(bytes, eocd - kZip64LocatorSize + 8, 8);
+  if (file_offset < base) {
+    return std::nullopt; // before the part we hold
+  }
+  const uint64_t offset = file_offset - base;
   if (bytes.size() < kZip64EocdMinSize || offset > bytes.size() - kZip64EocdMinSize ||
       !hasSignature(bytes, static_cast<std::size_t>(offset), '\x06', '\x06')) {
     return std::nullopt;
@@ -42,7 +46,7 @@ std::optional<uint64_t> zip64Count(std::string_view bytes, std::size_t eocd) {
 }
 
 // The count of a plausible record at `pos`, or nullopt when the bytes there only look like one.
-std::optional<uint64_t> recordCount(std::string_view bytes, std::size_t pos) {
+std::optional<uint64_t> recordCount(std::string_view bytes, std::size_t pos, uint64_t base) {
   if (!hasSignature(bytes, pos, '\x05', '\x06') ||
       pos + kEocdSize + readLittleEndian(bytes, pos + 20, 2) > bytes.size()) {
     return std::nullopt;
@@ -57,13 +61,17 @@ std::optional<uint64_t> recordCount(std::string_view bytes, std::size_t pos) {
   if (!single_disk || on_disk != total) {
     return std::nullopt;
   }
-  const std::optional<uint64_t> zip64 = zip64Count(bytes, pos);
+  const std::optional<uint64_t> zip64 = zip64Count(bytes, pos, base);
   return zip64 ? std::max(*zip64, total) : total;
 }
 
 } // namespace
 
 uint64_t declaredEntryCount(std::string_view bytes) {
+  return declaredEntryCount(bytes, 0);
+}
+
+uint64_t declaredEntryCount(std::string_view bytes, uint64_t base) {
   if (bytes.empty()) {
     throw ThreeMfError(ThreeMfErrorCode::NotZip, "not a zip archive (the upload is empty)");
   }
@@ -72,7 +80,7 @@ uint64_t declaredEntryCount(std::string_view bytes) {
     const std::size_t last = bytes.size() - kEocdSize;
     const std::size_t first = last > kMaxCommentBytes ? last - kMaxCommentBytes : 0;
     for (std::size_t pos = last + 1; pos-- > first;) {
-      if (const std::optional<uint64_t> candidate = recordCount(bytes, pos)) {
+      if (const std::optional<uint64_t> candidate = recordCount(bytes, pos, base)) {
         count = std::max(count.value_or(0), *candidate);
       }
     }

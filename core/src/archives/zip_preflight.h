@@ -16,4 +16,13 @@ namespace bambuddy::archives {
 // upload was cut short).
 uint64_t declaredEntryCount(std::string_view bytes);
 
+// The same for a file too large to hold: `tail` is its last bytes (at least 64 KiB + 22 + 76, or
+// the whole file when smaller), starting at byte `tail_offset` of the file. A ZIP64 record
+// outside the tail is ignored (libzip's own count is checked against the limit again after it
+// opened the file).
+uint64_t declaredEntryCount(std::string_view tail, uint64_t tail_offset);
+
+// How many bytes from the end of a file declaredEntryCount(tail, offset) wants to see.
+inline constexpr uint64_t kZipTailBytes = 65535 + 22 + 20 + 56 + 1024;
+
 } // namespace bambuddy::archives

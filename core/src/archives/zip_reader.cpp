@@ -80,6 +80,22 @@ ZipReader::ZipReader(std::string_view bytes) {
   if (source == nullptr) {
     throwOpenError(error);
   }
+  open(source);
+}
+
+ZipReader::ZipReader(FromFile, const std::string& path) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_file_create(path.c_str(), 0, 0, &error) /* 0: to the end */;
+  if (source == nullptr) {
+    throwOpenError(error);
+  }
+  open(source);
+}
+
+void ZipReader::open(zip_source_t* source) {
+  zip_error_t error;
+  zip_error_init(&error);
   archive_.reset(zip_open_from_source(source, ZIP_RDONLY | ZIP_CHECKCONS, &error));
   if (!archive_) {
     zip_source_free(source); // only owned by the archive once opening succeeded

@@ -9,6 +9,7 @@
 #include <vector>
 
 struct zip;
+struct zip_source;
 
 namespace bambuddy::archives {
 
@@ -29,6 +30,10 @@ public:
   // local header agrees with the central directory. Throws ThreeMfError(NotZip) when the bytes
   // are not a readable zip archive.
   explicit ZipReader(std::string_view bytes);
+
+  // Opens the zip file at `path` (read on demand, never loaded whole). Same checks and errors.
+  struct FromFile {};
+  ZipReader(FromFile, const std::string& path);
 
   const std::vector<ZipEntry>& entries() const { return entries_; }
 
@@ -52,6 +57,8 @@ private:
   // end of the entry was reached. With Overflow::Fail, more data than `limit` throws.
   template <typename Sink>
   bool stream(const ZipEntry& entry, uint64_t limit, Overflow overflow, Sink&& sink) const;
+
+  void open(zip_source* source);
 
   struct Discard {
     void operator()(zip* archive) const; // read-only: discarded, nothing is written back

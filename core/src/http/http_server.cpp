@@ -3,6 +3,7 @@
 // our own limits, and handlers run on the worker pool; see http_server.h for the contract.
 #include "http/http_server.h"
 
+#include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -10,13 +11,17 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <shared_mutex>
 #include <stdexcept>
 #include <vector>
@@ -47,9 +52,68 @@ constexpr const char* kConnectionDataKey = "bambuddy.connection";
 // Keeps responses on one connection in request order: pipelined requests run on different
 // workers and may finish in any order.
 struct ResponseOrder {
-  std::mutex mutex;
+  // Recursive: a file pump that fails at once finishes (and drains) on the thread that started it.
+  std::recursive_mutex mutex;
   uint64_t next_seq = 0;                            // the response allowed on the wire next
   std::map<uint64_t, std::function<void()>> parked; // finished early, waiting for their turn
+  bool streaming = false; // a file body is still going out: later responses wait for it
+  // Responses handed to Pistache's write queue whose write has not settled yet.
+  std::atomic<int> queued_writes{0};
+
+  // Sends whatever may go next. Called with `mutex` held.
+  void drainLocked() {
+    while (!streaming) {
+      auto it = parked.find(next_seq);
+      if (it == parked.end()) {
+        return;
+      }
+      std::function<void()> send = std::move(it->second);
+      parked.erase(it);
+      ++next_seq;
+      if (send) {
+        send(); // may set `streaming`
+      }
+    }
+  }
+};
+
+constexpr size_t kFileChunkBytes = 256 * 1024;
+// Bytes read and thrown away after a refusal was written, and in all, before the connection of a
+// refused request is closed.
+constexpr uint64_t kMaxDiscardBytes = 1024 * 1024;
+constexpr uint64_t kMaxDiscardTotalBytes = 16 * 1024 * 1024;
+
+// One request on its way to a response.
+struct Exchange {
+  std::weak_ptr<PT::Peer> peer;
+  std::shared_ptr<ResponseOrder> order;
+  uint64_t seq = 0;
+  std::string version = "HTTP/1.1";
+  std::string method_label = "-"; // for the log, also when the method was not understood
+  Request request;
+  bool head = false;  // HEAD: headers only
+  bool close = false; // half-close the connection after the response
+  Clock::time_point started = Clock::now();
+  // Set when routing and the guard already ran as the headers arrived (requests with a body).
+  const RouteSpec* route = nullptr;
+  std::vector<std::pair<std::string, std::string>> extra_headers;
+};
+
+// An upload body on its way to a temporary file. The file goes when this does, unless the
+// finished request took it over (BodyFile then removes it).
+struct UploadSink {
+  int fd = -1;
+  std::string path;
+  uint64_t size = 0;
+  uint64_t left = 0;
+  ~UploadSink() {
+    if (fd >= 0) {
+      ::close(fd);
+    }
+    if (!path.empty()) {
+      ::unlink(path.c_str());
+    }
+  }
 };
 
 // What this layer tracks per connection, next to Pistache's own parser.
@@ -63,6 +127,15 @@ struct ConnectionState {
   uint64_t fed = 0;     // bytes of the current request given to Pistache's parser
   uint64_t limit = 0;   // size limit of the current request (0 until its head is read)
   bool discard = false; // a fatal error was answered: ignore the rest of the input
+  // Set (from the write's continuation) once an answer that closes the connection is written.
+  std::atomic<bool> closing_answer_sent{false};
+  uint64_t discarded = 0; // bytes ignored since that answer was written; past a bound: closed
+  uint64_t discarded_total = 0;
+  // A request whose head passed routing and the guard, waiting for its body.
+  std::shared_ptr<Exchange> pending;
+  // Set while an upload body streams to a file instead of Pistache's parser.
+  std::unique_ptr<UploadSink> upload;
+  Clock::time_point upload_refreshed{};
 
   void nextRequest() {
     head.clear();
@@ -70,20 +143,9 @@ struct ConnectionState {
     parsed.reset();
     fed = 0;
     limit = 0;
+    pending.reset();
+    upload.reset();
   }
-};
-
-// One request on its way to a response.
-struct Exchange {
-  std::weak_ptr<PT::Peer> peer;
-  std::shared_ptr<ResponseOrder> order;
-  uint64_t seq = 0;
-  std::string version = "HTTP/1.1";
-  std::string method_label = "-"; // for the log, also when the method was not understood
-  Request request;
-  bool head = false;  // HEAD: headers only
-  bool close = false; // half-close the connection after the response
-  Clock::time_point started = Clock::now();
 };
 
 std::optional<Method> fromPistache(PH::Method method) {
@@ -163,17 +225,56 @@ public:
 
   size_t maxRequestSize() const { return static_cast<size_t>(options_.max_request_size_bytes); }
 
-  // The limit for one request: larger for POSTs to an upload path.
-  size_t limitFor(const RequestHead& head) const {
-    if (head.method == "POST" && options_.max_upload_size_bytes > options_.max_request_size_bytes) {
-      std::string path = head.target.substr(0, head.target.find('?'));
-      for (const std::string& upload : options_.upload_paths) {
-        if (path == upload) {
-          return static_cast<size_t>(options_.max_upload_size_bytes);
-        }
+  // A POST to one of the upload paths: its body may be larger and goes to a temporary file.
+  bool isUpload(const RequestHead& head) const {
+    if (head.method != "POST" || options_.upload_paths.empty()) {
+      return false;
+    }
+    std::string path = head.target.substr(0, head.target.find('?'));
+    for (const std::string& upload : options_.upload_paths) {
+      if (path == upload) {
+        return true;
       }
     }
+    return false;
+  }
+
+  // The limit for one request: larger for uploads.
+  size_t limitFor(const RequestHead& head) const {
+    if (options_.max_upload_size_bytes > options_.max_request_size_bytes && isUpload(head)) {
+      return static_cast<size_t>(options_.max_upload_size_bytes);
+    }
     return maxRequestSize();
+  }
+
+  // A new, empty, private (0600) file for an upload body; throws std::runtime_error with the
+  // reason when it cannot be made.
+  std::unique_ptr<UploadSink> openUploadFile(uint64_t size) {
+    std::string dir = options_.upload_temp_dir.empty() ? std::filesystem::temp_directory_path().string()
+                                                       : options_.upload_temp_dir;
+    auto sink = std::make_unique<UploadSink>();
+    for (int attempt = 0; attempt < 8; ++attempt) {
+      uint64_t token;
+      {
+        std::lock_guard<std::mutex> lock(random_mutex_);
+        token = random_();
+      }
+      char name[40];
+      std::snprintf(name, sizeof name, "/upload-%016llx.part", static_cast<unsigned long long>(token));
+      std::string path = dir + name;
+      int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd >= 0) {
+        sink->fd = fd;
+        sink->path = std::move(path);
+        sink->size = size;
+        sink->left = size;
+        return sink;
+      }
+      if (errno != EEXIST) {
+        throw std::runtime_error("cannot create a temporary file in " + dir + ": " + std::strerror(errno));
+      }
+    }
+    throw std::runtime_error("cannot create a temporary file in " + dir);
   }
 
   // Reactor thread: a complete request goes to the worker pool (or is refused at once).
@@ -195,17 +296,63 @@ public:
   }
 
   // Reactor thread: answer without running a handler (malformed or oversized input).
-  void answerNow(const std::shared_ptr<Exchange>& exchange, Response response) {
+  // `on_reactor`: called on the reactor thread that owns the connection, which lets a refusal be
+  // written straight to the socket when nothing is ahead of it (see respond()).
+  void answerNow(const std::shared_ptr<Exchange>& exchange, Response response, bool on_reactor = false) {
     {
       std::lock_guard<std::mutex> lock(flight_mutex_);
       ++in_flight_;
     }
-    respond(exchange, std::move(response));
+    respond(exchange, std::move(response), on_reactor);
   }
 
   // Writes the response (from any thread), logs the access line, and releases the in-flight
   // count once the bytes are written or the write has failed.
-  void respond(const std::shared_ptr<Exchange>& exchange, Response response);
+  void respond(const std::shared_ptr<Exchange>& exchange, Response response, bool on_reactor = false);
+
+  // --- for FilePump
+  bool post(std::function<void()> task) { return workers_.post(std::move(task)); }
+
+  // The peer, unless it is gone or the server no longer sends.
+  std::shared_ptr<PT::Peer> livePeer(const std::weak_ptr<PT::Peer>& weak_peer) {
+    if (sendsClosed()) {
+      return nullptr;
+    }
+    return weak_peer.lock();
+  }
+
+  // Pistache closes a connection whose parser was last reset longer ago than the keep-alive
+  // timeout, even while a long download is flowing; resetting it (on the reactor thread, and only
+  // while no next request has started to arrive) keeps that clock measuring inactivity.
+  void refreshIdleClock(const std::weak_ptr<PT::Peer>& weak_peer) {
+    if (workers_.onWorkerThread()) {
+      return; // only the reactor thread may touch the parser
+    }
+    auto peer = weak_peer.lock();
+    if (!peer) {
+      return;
+    }
+    auto data = peer->tryGetData(kConnectionDataKey);
+    if (!data) {
+      return;
+    }
+    auto& state = *std::static_pointer_cast<ConnectionState>(data);
+    if (state.head.empty() && state.fed == 0 && !state.upload) {
+      PH::Handler::getParser(peer)->reset();
+    }
+  }
+
+  bool onWorkerThread() const { return workers_.onWorkerThread(); }
+  void logError(const std::string& line) { logger_.error(kLog, line); }
+
+  // Reactor thread only: there the descriptor is known to still belong to this peer (Pistache
+  // closes it on that thread), so it is safe to shut down.
+  void shutdownOnReactor(const std::shared_ptr<PT::Peer>& peer, int how) {
+    std::shared_lock<std::shared_mutex> lock(send_mutex_);
+    if (!sends_closed_ && !workers_.onWorkerThread()) {
+      ::shutdown(peer->fd(), how);
+    }
+  }
 
   // Called once per dispatch()/answerNow().
   void finishOne() {
@@ -295,12 +442,22 @@ private:
       respond(exchange, Response::error(503, "shutting_down", "the server is shutting down"));
       return;
     }
-    respond(exchange, route(exchange->request));
+    if (exchange->route == nullptr) {
+      if (auto refused = authorize(*exchange)) {
+        respond(exchange, std::move(*refused));
+        return;
+      }
+    }
+    respond(exchange, callHandler(*exchange));
   }
 
-  Response route(Request& request) {
+public:
+  // Routing and the guard. On success the exchange carries its route and the guard's extra
+  // headers, and nullopt is returned; otherwise the answer to send instead (404, 405, 401, ...).
+  // Runs on a worker, or on the reactor thread for a request whose body has not been read yet.
+  std::optional<Response> authorize(Exchange& exchange) {
+    Request& request = exchange.request;
     Router::Match match = router_.match(request.method, request.path);
-    std::string what = std::string(methodName(request.method)) + " " + request.path;
     if (!match.route) {
       if (match.path_matched_other_method) {
         Response response = Response::error(405, "method_not_allowed",
@@ -309,19 +466,36 @@ private:
         response.headers.emplace_back("Allow", joinMethods(match.allowed));
         return response;
       }
-      return Response::error(404, "not_found", "no route for " + what);
+      return Response::error(404, "not_found",
+                             "no route for " + std::string(methodName(request.method)) + " " + request.path);
     }
     request.params = std::move(match.params);
     try {
-      std::vector<std::pair<std::string, std::string>> extra_headers;
       if (guard_) {
-        if (auto denied = guard_(*match.route, request, extra_headers)) {
-          appendHeaders(*denied, extra_headers);
-          return std::move(*denied);
+        if (auto denied = guard_(*match.route, request, exchange.extra_headers)) {
+          appendHeaders(*denied, exchange.extra_headers);
+          return denied;
         }
       }
-      Response response = match.route->handler(request);
-      appendHeaders(response, extra_headers);
+    } catch (const std::exception& e) {
+      logger_.error(kLog, "request guard for " + logSafe(request.path) + " failed: " + e.what());
+      return internalError();
+    } catch (...) {
+      logger_.error(kLog,
+                    "request guard for " + logSafe(request.path) + " failed with a non-standard exception");
+      return internalError();
+    }
+    exchange.route = match.route;
+    return std::nullopt;
+  }
+
+private:
+  Response callHandler(Exchange& exchange) {
+    Request& request = exchange.request;
+    std::string what = std::string(methodName(request.method)) + " " + request.path;
+    try {
+      Response response = exchange.route->handler(request);
+      appendHeaders(response, exchange.extra_headers);
       return response;
     } catch (const std::exception& e) {
       logger_.error(kLog, "handler for " + logSafe(what) + " failed: " + e.what());
@@ -333,7 +507,11 @@ private:
 
   static std::string serialize(const Exchange& exchange, const PreparedResponse& out);
   void transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string text,
-                const std::shared_ptr<FlightGuard>& guard, bool close);
+                const std::shared_ptr<FlightGuard>& guard, bool close,
+                const std::shared_ptr<ResponseOrder>& order);
+  void streamFile(const std::weak_ptr<PT::Peer>& weak_peer, std::string head_text,
+                  const std::shared_ptr<FlightGuard>& guard, bool close, std::shared_ptr<FileBody> file,
+                  const std::shared_ptr<ResponseOrder>& order);
 
   static void appendHeaders(Response& response,
                             const std::vector<std::pair<std::string, std::string>>& extra) {
@@ -357,6 +535,9 @@ private:
 
   std::shared_mutex send_mutex_;
   bool sends_closed_ = false;
+
+  std::mutex random_mutex_;
+  std::mt19937_64 random_{std::random_device{}()};
 
   std::mutex peers_mutex_;
   std::vector<TrackedPeer> peers_;
@@ -383,7 +564,7 @@ private:
   std::atomic<bool> released_{false};
 };
 
-void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response response) {
+void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response response, bool on_reactor) {
   auto guard = std::make_shared<FlightGuard>(shared_from_this());
   const std::string what =
       exchange->method_label + " " +
@@ -415,34 +596,180 @@ void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response res
   logger_.info(kLog, line);
 
   std::function<void()> send; // empty: nothing to send, but the turn still passes
+  std::shared_ptr<FileBody> file_body;
+  if (out.file_body && !exchange->head && !statusForbidsBody(out.status)) {
+    file_body = std::move(out.file_body);
+  }
+  std::shared_ptr<ResponseOrder> order = exchange->order;
+  if (deliverable && on_reactor && !file_body) {
+    // A refusal answered while its connection keeps sending: Pistache would write the answer only
+    // after it has drained the socket, which a client pushing a body can keep full. Written here,
+    // on the thread that owns the socket, when no earlier answer is still waiting or queued.
+    std::lock_guard<std::recursive_mutex> order_lock(order->mutex);
+    auto peer = exchange->peer.lock();
+    if (peer && exchange->seq == order->next_seq && !order->streaming && order->queued_writes.load() == 0) {
+      ssize_t sent = ::send(peer->fd(), text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (sent == static_cast<ssize_t>(text.size())) {
+        ++order->next_seq;
+        if (exchange->close) {
+          if (auto data = peer->tryGetData(kConnectionDataKey)) {
+            std::static_pointer_cast<ConnectionState>(data)->closing_answer_sent = true;
+          }
+          ::shutdown(peer->fd(), SHUT_WR);
+        }
+        guard->release();
+        order->drainLocked();
+        return;
+      }
+      if (sent > 0) {
+        text.erase(0, static_cast<size_t>(sent)); // the rest goes through the write queue
+      }
+    }
+  }
   if (deliverable) {
-    send = [this, peer = exchange->peer, text = std::move(text), guard, close = exchange->close]() mutable {
-      transmit(peer, std::move(text), guard, close);
+    send = [this, peer = exchange->peer, text = std::move(text), guard, close = exchange->close,
+            file_body = std::move(file_body), order]() mutable {
+      if (file_body) {
+        streamFile(peer, std::move(text), guard, close, std::move(file_body), order);
+      } else {
+        transmit(peer, std::move(text), guard, close, order);
+      }
     };
   }
-  ResponseOrder& order = *exchange->order;
-  std::lock_guard<std::mutex> order_lock(order.mutex);
-  if (exchange->seq != order.next_seq) {
-    order.parked.emplace(exchange->seq, std::move(send));
-    return;
-  }
-  if (send) {
-    send();
-  }
-  ++order.next_seq;
-  for (auto it = order.parked.find(order.next_seq); it != order.parked.end();
-       it = order.parked.find(order.next_seq)) {
-    std::function<void()> parked = std::move(it->second);
-    order.parked.erase(it);
-    if (parked) {
-      parked();
+  std::lock_guard<std::recursive_mutex> order_lock(order->mutex);
+  order->parked.emplace(exchange->seq, std::move(send));
+  order->drainLocked();
+}
+
+// Sends a file body chunk by chunk: each chunk is read (on a worker) only after the previous one
+// was written, so one download holds at most one chunk in memory and no thread waits for a slow
+// client. Later responses on the connection wait until the last chunk is out.
+class FilePump : public std::enable_shared_from_this<FilePump> {
+public:
+  FilePump(std::shared_ptr<ServerCore> core, std::weak_ptr<PT::Peer> peer, std::shared_ptr<FileBody> file,
+           std::shared_ptr<FlightGuard> guard, bool close, std::shared_ptr<ResponseOrder> order)
+      : core_(std::move(core)), peer_(std::move(peer)), file_(std::move(file)), guard_(std::move(guard)),
+        close_(close), order_(std::move(order)) {}
+
+  // Continuation of a write: on the peer's reactor thread, or on the thread that queued it when
+  // the write settled first. Either way the next chunk is read on a worker.
+  void written(bool ok) {
+    if (!ok) {
+      finish(false);
+      return;
     }
-    ++order.next_seq;
+    if (offset_ >= file_->sizeBytes()) {
+      if (close_) {
+        if (auto peer = peer_.lock()) {
+          core_->shutdownOnReactor(peer, SHUT_WR);
+        }
+      }
+      finish(true);
+      return;
+    }
+    auto self = shared_from_this();
+    core_->refreshIdleClock(peer_);
+    if (!core_->post([self] { self->next(); })) {
+      finish(false);
+    }
+  }
+
+  // Worker thread.
+  void next() {
+    std::shared_ptr<PT::Peer> peer = core_->livePeer(peer_);
+    if (!peer) {
+      finish(false);
+      return;
+    }
+    size_t want = static_cast<size_t>(std::min<uint64_t>(kFileChunkBytes, file_->sizeBytes() - offset_));
+    std::string chunk(want, '\0');
+    size_t got = 0;
+    while (got < want) {
+      ssize_t n = ::pread(file_->fd(), chunk.data() + got, want - got, static_cast<off_t>(offset_ + got));
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        abort(peer, n < 0 ? std::strerror(errno) : "the file is shorter than announced");
+        return;
+      }
+      got += static_cast<size_t>(n);
+    }
+    offset_ += got;
+    auto self = shared_from_this();
+    try {
+      peer->send(Pistache::RawBuffer(std::move(chunk), got))
+          .then([self](ssize_t) { self->written(true); },
+                [self](std::exception_ptr) { self->written(false); });
+    } catch (const std::exception&) {
+      finish(false);
+    }
+  }
+
+  // The head promised bytes that cannot be read: the only honest end is to cut the connection so
+  // the client sees a short body. The cut happens on the reactor thread, after what was queued.
+  void abort(const std::shared_ptr<PT::Peer>& peer, const std::string& reason) {
+    core_->logError("file response cut short: " + reason);
+    std::weak_ptr<PT::Peer> weak = peer;
+    auto core = core_;
+    try {
+      peer->send(Pistache::RawBuffer(std::string(), 0))
+          .then(
+              [weak, core](ssize_t) {
+                if (auto alive = weak.lock()) {
+                  core->shutdownOnReactor(alive, SHUT_RDWR);
+                }
+              },
+              [](std::exception_ptr) {});
+    } catch (const std::exception&) {
+    }
+    finish(false);
+  }
+
+  void finish(bool /*complete*/) {
+    if (finished_.exchange(true)) {
+      return;
+    }
+    guard_->release();
+    std::lock_guard<std::recursive_mutex> lock(order_->mutex);
+    order_->streaming = false;
+    order_->drainLocked();
+  }
+
+private:
+  std::shared_ptr<ServerCore> core_;
+  std::weak_ptr<PT::Peer> peer_;
+  std::shared_ptr<FileBody> file_;
+  std::shared_ptr<FlightGuard> guard_;
+  bool close_;
+  std::shared_ptr<ResponseOrder> order_;
+  uint64_t offset_ = 0;
+  std::atomic<bool> finished_{false};
+};
+
+void ServerCore::streamFile(const std::weak_ptr<PT::Peer>& weak_peer, std::string head_text,
+                            const std::shared_ptr<FlightGuard>& guard, bool close,
+                            std::shared_ptr<FileBody> file, const std::shared_ptr<ResponseOrder>& order) {
+  // Runs with the order's mutex held (from drainLocked) and send_mutex_ held shared.
+  std::shared_ptr<PT::Peer> peer = sends_closed_ ? nullptr : weak_peer.lock();
+  if (!peer) {
+    return; // the guard releases the count
+  }
+  auto pump = std::make_shared<FilePump>(shared_from_this(), weak_peer, std::move(file), guard, close, order);
+  order->streaming = true;
+  try {
+    size_t head_size = head_text.size();
+    peer->send(Pistache::RawBuffer(std::move(head_text), head_size))
+        .then([pump](ssize_t) { pump->written(true); }, [pump](std::exception_ptr) { pump->written(false); });
+  } catch (const std::exception& e) {
+    order->streaming = false;
+    logger_.error(kLog, std::string("queueing a response failed: ") + e.what());
   }
 }
 
 void ServerCore::transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string text,
-                          const std::shared_ptr<FlightGuard>& guard, bool close) {
+                          const std::shared_ptr<FlightGuard>& guard, bool close,
+                          const std::shared_ptr<ResponseOrder>& order) {
   // Runs with send_mutex_ held shared; parked responses may run after stop() closed sends.
   std::shared_ptr<PT::Peer> peer = sends_closed_ ? nullptr : weak_peer.lock();
   if (!peer) {
@@ -453,19 +780,29 @@ void ServerCore::transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string 
   try {
     // Peer::send queues the bytes on the reactor's write queue; see serialize() for why the
     // response does not go through Http::ResponseWriter.
+    order->queued_writes.fetch_add(1);
     peer->send(Pistache::RawBuffer(std::move(text), size))
         .then(
-            [guard, weak_peer, close, self](ssize_t) {
+            [guard, weak_peer, close, self, order](ssize_t) {
+              order->queued_writes.fetch_sub(1);
               // Only on a reactor thread is the fd known to still belong to this peer (Pistache
               // closes it there); when the write settled before we attached, skip the half-close
               // and let the keep-alive timeout reap the connection.
               auto alive = weak_peer.lock();
-              if (close && alive && !self->workers_.onWorkerThread()) {
-                ::shutdown(alive->fd(), SHUT_WR);
+              if (close && alive) {
+                if (auto data = alive->tryGetData(kConnectionDataKey)) {
+                  std::static_pointer_cast<ConnectionState>(data)->closing_answer_sent = true;
+                }
+                if (!self->workers_.onWorkerThread()) {
+                  ::shutdown(alive->fd(), SHUT_WR);
+                }
               }
               guard->release();
             },
-            [guard](std::exception_ptr) { guard->release(); });
+            [guard, order](std::exception_ptr) {
+              order->queued_writes.fetch_sub(1);
+              guard->release();
+            });
   } catch (const std::exception& e) {
     logger_.error(kLog, std::string("queueing a response failed: ") + e.what());
   }
@@ -482,7 +819,7 @@ std::string ServerCore::serialize(const Exchange& exchange, const PreparedRespon
   bool bodyless = statusForbidsBody(out.status);
   std::optional<size_t> length;
   if (!bodyless) {
-    length = out.body.size();
+    length = out.file_body ? static_cast<size_t>(out.file_body->sizeBytes()) : out.body.size();
   }
   std::string text = serializeHead(exchange.version, out.status,
                                    PH::codeString(static_cast<PH::Code>(out.status)), out.headers, length);
@@ -541,20 +878,97 @@ private:
   // Answers a request that cannot be served and stops reading from the connection.
   void reject(const std::shared_ptr<PT::Peer>& peer, ConnectionState& state, int status,
               const std::string& code, const std::string& detail) {
+    rejectWith(peer, state, Response::error(status, code, detail));
+  }
+
+  void rejectWith(const std::shared_ptr<PT::Peer>& peer, ConnectionState& state, Response response) {
     getParser(peer)->reset();
-    auto exchange = std::make_shared<Exchange>();
-    describe(*exchange, state);
+    std::shared_ptr<Exchange> exchange = state.pending;
+    if (exchange && exchange->route != nullptr) {
+      // Accepted by the guard, refused afterwards (413, 411, ...): its rate-limit headers still apply.
+      response.headers.insert(response.headers.end(), exchange->extra_headers.begin(),
+                              exchange->extra_headers.end());
+    }
+    if (!exchange) {
+      exchange = std::make_shared<Exchange>();
+      describe(*exchange, state);
+      exchange->request.client_ip = peerIp(*peer);
+    }
     exchange->peer = peer;
     exchange->order = state.order;
     exchange->seq = state.next_seq++;
-    exchange->request.client_ip = peerIp(*peer);
     exchange->close = true;
     state.nextRequest();
     state.discard = true;
     // Idle, so Pistache reaps the connection at the keep-alive timeout instead of sending its own
     // 408 after the header timeout.
     peer->setIdle(true);
-    core_->answerNow(exchange, Response::error(status, code, detail));
+    core_->answerNow(exchange, std::move(response), true);
+  }
+
+  // The request as far as its head tells, for routing and the guard before the body arrives;
+  // nullptr when the method is not one we serve (the parser answers that later).
+  std::shared_ptr<Exchange> exchangeFromHead(const std::shared_ptr<PT::Peer>& peer, const RequestHead& head) {
+    std::optional<Method> method = parseMethod(head.method);
+    if (!method) {
+      return nullptr;
+    }
+    auto exchange = std::make_shared<Exchange>();
+    Request& request = exchange->request;
+    request.method = *method;
+    exchange->method_label = std::string(methodName(*method));
+    exchange->head = *method == Method::Head;
+    const bool http10 = head.version == "HTTP/1.0";
+    exchange->version = http10 ? "HTTP/1.0" : "HTTP/1.1";
+    exchange->close = http10 ? !head.connection_keep_alive : head.connection_close;
+    splitTarget(head.target, request.path, request.query_string);
+    request.query = parseQueryString(request.query_string);
+    request.headers = head.headers;
+    request.client_ip = peerIp(*peer);
+    return exchange;
+  }
+
+  // Writes upload body bytes to the request's file; returns how many of `len` belong to it.
+  size_t consumeUpload(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer,
+                       ConnectionState& state) {
+    UploadSink& sink = *state.upload;
+    const size_t take = static_cast<size_t>(std::min<uint64_t>(len, sink.left));
+    size_t done = 0;
+    while (done < take) {
+      ssize_t n = ::write(sink.fd, buffer + done, take - done);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n < 0) {
+        core_->logError("writing an upload to " + sink.path + " failed: " + std::strerror(errno));
+        rejectWith(peer, state,
+                   Response::error(507, "insufficient_storage", "the server could not store the upload"));
+        return len;
+      }
+      done += static_cast<size_t>(n);
+    }
+    sink.left -= take;
+    // Pistache times a connection from its parser's last reset, which it never sees here.
+    const auto now = Clock::now();
+    if (now - state.upload_refreshed > std::chrono::seconds(1)) {
+      getParser(peer)->reset();
+      state.upload_refreshed = now;
+    }
+    if (sink.left == 0) {
+      std::shared_ptr<Exchange> exchange = std::move(state.pending);
+      ::close(sink.fd);
+      sink.fd = -1;
+      exchange->request.body_file = std::make_shared<BodyFile>(std::move(sink.path), sink.size);
+      sink.path.clear();
+      exchange->peer = peer;
+      exchange->order = state.order;
+      exchange->seq = state.next_seq++;
+      peer->setIdle(true);
+      state.nextRequest();
+      getParser(peer)->reset();
+      core_->dispatch(exchange);
+    }
+    return take;
   }
 
   // Feeds one request's worth of `buffer` to the parser; returns how many bytes it used.
@@ -576,12 +990,37 @@ void RequestHandler::onInput(const char* buffer, size_t len, const std::shared_p
     buffer += used;
     len -= used;
   }
+  if (state->discard && len > 0) {
+    // A refused request's body keeps coming: once its answer went out, read a little more (so the
+    // client has time to take the answer before a reset), then close rather than read it all.
+    // A hard bound holds even when the answer is slow to leave.
+    state->discarded_total += len;
+    if (state->closing_answer_sent) {
+      state->discarded += len;
+    }
+    if (state->discarded > kMaxDiscardBytes || state->discarded_total > kMaxDiscardTotalBytes) {
+      ::shutdown(peer->fd(), SHUT_RDWR);
+    }
+  }
 }
 
 size_t RequestHandler::consume(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer,
                                ConnectionState& state) {
-  if (!state.head_complete && !readHead(buffer, len, peer, state)) {
-    return len;
+  size_t head_used = 0;
+  if (!state.head_complete) {
+    const size_t head_before = state.head.size();
+    if (!readHead(buffer, len, peer, state)) {
+      return len;
+    }
+    if (state.upload) {
+      // The body goes to a file: Pistache's parser never sees this request.
+      head_used = state.head.size() - head_before;
+      getParser(peer)->reset();
+      state.upload_refreshed = Clock::now();
+    }
+  }
+  if (state.upload) {
+    return head_used + consumeUpload(buffer + head_used, len - head_used, peer, state);
   }
   // Pistache's parser drops whatever follows a complete request in its buffer, so it is fed only
   // this request's bytes when their number is known (always, except for chunked bodies).
@@ -648,6 +1087,18 @@ bool RequestHandler::readHead(const char* buffer, size_t len, const std::shared_
     reject(peer, state, 400, "bad_request", "invalid Content-Length header");
     return false;
   }
+  const bool has_body = head.content_length.value_or(0) > 0 || head.has_transfer_encoding;
+  if (has_body) {
+    // Who is asking, and may they, is settled before a byte of the body is read or "100
+    // Continue" is sent: a refused request costs its headers only.
+    if (auto exchange = exchangeFromHead(peer, head)) {
+      state.pending = exchange;
+      if (auto refused = core_->authorize(*exchange)) {
+        rejectWith(peer, state, std::move(*refused));
+        return false;
+      }
+    }
+  }
   const size_t request_limit = core_->limitFor(head);
   state.limit = request_limit;
   if (head.content_length && *head.content_length > request_limit - std::min(request_limit, end)) {
@@ -656,7 +1107,19 @@ bool RequestHandler::readHead(const char* buffer, size_t len, const std::shared_
            "request exceeds the limit of " + std::to_string(request_limit) + " bytes");
     return false;
   }
-  bool has_body = head.content_length.value_or(0) > 0 || head.has_transfer_encoding;
+  if (has_body && state.pending && core_->isUpload(head)) {
+    if (head.has_transfer_encoding || !head.content_length) {
+      reject(peer, state, 411, "length_required", "uploads need a Content-Length header (no chunked bodies)");
+      return false;
+    }
+    try {
+      state.upload = core_->openUploadFile(*head.content_length);
+    } catch (const std::exception& e) {
+      core_->logError(std::string("cannot accept an upload: ") + e.what());
+      reject(peer, state, 507, "insufficient_storage", "the server could not store the upload");
+      return false;
+    }
+  }
   if (head.expect_continue && has_body && head.version == "HTTP/1.1") {
     // Pistache ignores Expect, and clients such as curl then wait a second before sending.
     static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -668,6 +1131,19 @@ bool RequestHandler::readHead(const char* buffer, size_t len, const std::shared_
 void RequestHandler::handleComplete(const std::shared_ptr<PT::Peer>& peer, ConnectionState& state) {
   auto parser = getParser(peer);
   PH::Request& parsed = parser->request;
+  if (state.pending) {
+    // Routed and authorized when its head arrived; only the body was missing.
+    std::shared_ptr<Exchange> exchange = std::move(state.pending);
+    exchange->request.body = parsed.body();
+    exchange->peer = peer;
+    exchange->order = state.order;
+    exchange->seq = state.next_seq++;
+    peer->setIdle(true);
+    state.nextRequest();
+    parser->reset();
+    core_->dispatch(exchange);
+    return;
+  }
   auto exchange = std::make_shared<Exchange>();
   describe(*exchange, state);
   Request& request = exchange->request;

@@ -7,9 +7,18 @@
 //   {"detail":"internal error","code":"internal"} and its text goes only to the log.
 // - No route: 404 {"code":"not_found"}; path known but not for this method: 405
 //   {"code":"method_not_allowed"} with an Allow header. TRACE/CONNECT: 501 {"code":"not_implemented"}.
+// - A request with a body is routed and passed through the guard (setGuard) as soon as its headers
+//   are complete, on the reactor thread: a refusal (404, 405, 401, 403, 429, ...) is answered
+//   before any of the body is read and before "100 Continue", and the connection is closed (after
+//   1 MiB of body that still arrives, abruptly). Requests without a body are routed and guarded on
+//   a worker.
 // - A request (line + headers + body) over max_request_size_bytes: 413 {"code":"request_too_large"},
 //   refused as soon as the headers declare too much, then the connection is closed. Malformed
-//   requests: 400 {"code":"bad_request"}. "Expect: 100-continue" is answered.
+//   requests: 400 {"code":"bad_request"}. "Expect: 100-continue" is answered once the request is
+//   accepted.
+// - Upload paths: see HttpServerOptions::upload_paths (bodies in files, 411 without a length).
+// - Response::file_body is sent in chunks read on workers as the client takes them; responses
+//   pipelined after it wait for its last byte.
 //   The one non-JSON answer left is Pistache's own empty 408 when the first request on a
 //   connection does not arrive within header_timeout_ms / body_timeout_ms.
 // - One access-log line per request (component "http"): method, path without the query string,
@@ -53,9 +62,11 @@ struct HttpServerOptions {
   int64_t shutdown_grace_ms = 5000;
   // POSTs to these exact paths (file uploads) may carry bodies up to max_upload_size_bytes;
   // every other request keeps max_request_size_bytes. Checked from Content-Length before any of
-  // the body is read.
+  // the body is read. Upload bodies need a Content-Length (411 otherwise) and are written to a
+  // private temporary file in upload_temp_dir (Request::body_file), never held in memory.
   std::vector<std::string> upload_paths;
   int64_t max_upload_size_bytes = 0;
+  std::string upload_temp_dir; // "" = the system's temporary directory
 };
 
 class HttpServer {

@@ -1,10 +1,22 @@
 #include "http/http_types.h"
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "http/url.h"
 
 namespace bambuddy::http {
+
+BodyFile::~BodyFile() {
+  ::unlink(path_.c_str());
+}
+
+FileBody::~FileBody() {
+  if (fd_ >= 0) {
+    ::close(fd_);
+  }
+}
 
 std::string_view methodName(Method method) {
   switch (method) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -39,6 +40,41 @@ struct Principal {
   uint32_t rate_limit_control = 0;
 };
 
+// A request body that was written to a file instead of memory (uploads, see
+// HttpServerOptions::upload_paths). The file is removed when the last holder lets go.
+class BodyFile {
+public:
+  BodyFile(std::string path, uint64_t size_bytes) : path_(std::move(path)), size_bytes_(size_bytes) {}
+  ~BodyFile();
+  BodyFile(const BodyFile&) = delete;
+  BodyFile& operator=(const BodyFile&) = delete;
+
+  const std::string& path() const { return path_; }
+  uint64_t sizeBytes() const { return size_bytes_; }
+
+private:
+  std::string path_;
+  uint64_t size_bytes_;
+};
+
+// A response body sent from an open file descriptor in chunks, so a large download is never held
+// whole in memory. Owns the descriptor (closed on destruction); `size_bytes` are read from
+// offset 0 with pread, so the descriptor's own offset does not matter.
+class FileBody {
+public:
+  FileBody(int fd, uint64_t size_bytes) : fd_(fd), size_bytes_(size_bytes) {}
+  ~FileBody();
+  FileBody(const FileBody&) = delete;
+  FileBody& operator=(const FileBody&) = delete;
+
+  int fd() const { return fd_; }
+  uint64_t sizeBytes() const { return size_bytes_; }
+
+private:
+  int fd_;
+  uint64_t size_bytes_;
+};
+
 struct Request {
   Method method = Method::Get;
   // Path as sent, still percent-encoded, without the query string.
@@ -49,6 +85,7 @@ struct Request {
   std::map<std::string, std::string> query;
   // Decoded values of the route's {name} segments.
   std::map<std::string, std::string> params;
+  // The body, except on upload paths, where it is in `body_file` and this stays empty.
   std::string body;
   // Peer address of the TCP connection ("127.0.0.1", "::1"); IPv4-mapped IPv6 is shown as IPv4.
   std::string client_ip;
@@ -56,6 +93,8 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;
   // Set by the request guard for routes that need authentication; empty on public routes.
   std::optional<Principal> principal;
+  // Upload paths only: the body, in a file (see `body`).
+  std::shared_ptr<const BodyFile> body_file;
 
   // Value of the first header with this name, compared case-insensitively.
   std::optional<std::string> header(std::string_view name) const;
@@ -69,6 +108,8 @@ struct Response {
   // Extra response headers. Connection, Content-Length and Transfer-Encoding belong to the
   // server and are ignored; a repeated name is sent once with the values joined by ", ".
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the body is sent from this file instead of `body` (which must be empty).
+  std::shared_ptr<FileBody> file_body;
 
   // Body is `body` serialized compactly; invalid UTF-8 in strings is replaced, never thrown.
   static Response json(int status, const nlohmann::json& body);
@@ -80,10 +121,13 @@ using Handler = std::function<Response(const Request&)>;
 
 struct RouteSpec;
 
-// Runs on the worker thread after routing and before the route's handler. It may rewrite the
-// request (client_ip behind a trusted proxy, principal). Returning a response answers with it
-// instead of calling the handler (401, 403, 429); `extra_headers` are added to whatever response
-// goes out, the handler's included (rate-limit headers).
+// Runs after routing and before the route's handler: on a worker thread for requests without a
+// body, and on the HTTP reactor thread as soon as the headers of a request with a body are
+// complete (so a refused request is answered before its body is read); it must therefore be quick
+// and never block. It may rewrite the request (client_ip behind a trusted proxy, principal).
+// Returning a response answers with it instead of calling the handler (401, 403, 429);
+// `extra_headers` are added to whatever response goes out, the handler's included (rate-limit
+// headers).
 using RequestGuard =
     std::function<std::optional<Response>(const RouteSpec& route, Request& request,
                                           std::vector<std::pair<std::string, std::string>>& extra_headers)>;

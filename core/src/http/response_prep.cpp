@@ -60,6 +60,7 @@ PreparedResponse prepareResponse(Response response) {
     out.problems.push_back("invalid status " + std::to_string(response.status));
   }
   out.body = std::move(response.body);
+  out.file_body = std::move(response.file_body);
 
   bool has_content_type = false;
   for (auto& [name, value] : response.headers) {

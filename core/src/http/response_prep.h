@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -17,6 +18,7 @@ namespace bambuddy::http {
 struct PreparedResponse {
   int status = 200;
   std::string body;
+  std::shared_ptr<FileBody> file_body; // sent instead of `body` when set
   // Final headers, Content-Type included; never Connection, Content-Length or Transfer-Encoding.
   std::vector<std::pair<std::string, std::string>> headers;
   // Why headers were dropped or the status refused; for the log, never for the client.

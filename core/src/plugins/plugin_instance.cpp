@@ -1,5 +1,9 @@
 #include "plugins/plugin_instance.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
 #include "common/logger.h"
 #include "config/schema_validator.h"
 #include "plugins/shared_library.h"
@@ -97,6 +101,49 @@ void PluginInstance::storagePut(const std::string& key, const std::string& data)
   invoke([&](bb_error& err) {
     return ops<bb_storage_ops>()->put(self_, key.data(), key.size(), data.data(), data.size(), &err);
   });
+}
+
+void PluginInstance::storagePutFd(const std::string& key, int fd, uint64_t size) {
+  const bb_storage_ops* table = ops<bb_storage_ops>();
+  if (BB_HAS_FIELD(bb_storage_ops, table, put_fd) && table->put_fd != nullptr) {
+    invoke([&](bb_error& err) { return table->put_fd(self_, key.data(), key.size(), fd, size, &err); });
+    return;
+  }
+  std::string data(static_cast<size_t>(size), '\0');
+  size_t got = 0;
+  while (got < data.size()) {
+    ssize_t n = ::pread(fd, &data[got], data.size() - got, static_cast<off_t>(got));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      throw PluginCallError(BB_ERR_IO, "read_failed", "cannot read the file to store as " + key);
+    }
+    got += static_cast<size_t>(n);
+  }
+  storagePut(key, data);
+}
+
+std::optional<PluginInstance::OpenedBlob> PluginInstance::storageOpenRead(const std::string& key) {
+  const bb_storage_ops* table = ops<bb_storage_ops>();
+  if (!BB_HAS_FIELD(bb_storage_ops, table, open_read) || table->open_read == nullptr) {
+    throw PluginCallError(BB_ERR_UNSUPPORTED, "unsupported", "the store cannot open blobs as files");
+  }
+  OpenedBlob blob;
+  try {
+    invoke([&](bb_error& err) {
+      return table->open_read(self_, key.data(), key.size(), &blob.fd, &blob.size, &err);
+    });
+  } catch (const PluginCallError& e) {
+    if (e.code() == BB_ERR_NOT_FOUND) {
+      return std::nullopt;
+    }
+    throw;
+  }
+  if (blob.fd < 0) {
+    throw PluginCallError(BB_ERR_IO, "bad_descriptor", "the store returned no descriptor for " + key);
+  }
+  return blob;
 }
 
 std::optional<std::string> PluginInstance::storageGet(const std::string& key) {

@@ -55,6 +55,16 @@ public:
 
   // Storage ops.
   void storagePut(const std::string& key, const std::string& data);
+  // Stores the first `size` bytes of `fd` (the caller keeps and closes it) through put_fd, or
+  // through put with the bytes read into memory when the plugin has no put_fd (ABI < 0.3 table).
+  void storagePutFd(const std::string& key, int fd, uint64_t size);
+  // A read-only descriptor (owned by the caller) and size of the blob; nullopt when absent.
+  // Throws PluginCallError BB_ERR_UNSUPPORTED when the store cannot offer one (use storageGet).
+  struct OpenedBlob {
+    int fd = -1;
+    uint64_t size = 0;
+  };
+  std::optional<OpenedBlob> storageOpenRead(const std::string& key);
   std::optional<std::string> storageGet(const std::string& key);
   bool storageRemove(const std::string& key);
   std::vector<std::pair<std::string, uint64_t>> storageList(const std::string& prefix);

@@ -215,10 +215,18 @@ void LocalBlobStore::syncDirectory(int dir_fd, const std::string& key) {
 }
 
 void LocalBlobStore::put(const std::string& key, std::string_view data) {
+  store(key, data.size(), [&](int fd) { return writeAll(fd, data); });
+}
+
+void LocalBlobStore::putFromFd(const std::string& key, int source_fd, uint64_t size) {
+  store(key, size, [&](int fd) { return copyFromFd(source_fd, size, fd); });
+}
+
+void LocalBlobStore::store(const std::string& key, uint64_t size, const std::function<int(int)>& write_to) {
   std::vector<std::string> segments = splitKey(key);
-  if (data.size() > config_.max_blob_bytes) {
+  if (size > config_.max_blob_bytes) {
     throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "too_large",
-                     "blob " + quoteKey(key) + " is " + std::to_string(data.size()) +
+                     "blob " + quoteKey(key) + " is " + std::to_string(size) +
                          " bytes; the limit (max_blob_bytes) is " + std::to_string(config_.max_blob_bytes));
   }
   Location loc = std::move(*locate(key, segments, true));
@@ -244,7 +252,7 @@ void LocalBlobStore::put(const std::string& key, std::string_view data) {
   UniqueFd file;
   for (int attempt = 0; !file.valid(); ++attempt) {
     temp = tempName();
-    int fd = ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    int fd = ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd >= 0) {
       file = UniqueFd(fd);
     } else if ((errno != EEXIST && errno != EINTR) || attempt + 1 >= kTempAttempts) {
@@ -254,7 +262,7 @@ void LocalBlobStore::put(const std::string& key, std::string_view data) {
   }
   TempFileGuard guard(dir, temp);
 
-  if (int err = writeAll(file.get(), data); err != 0) {
+  if (int err = write_to(file.get()); err != 0) {
     ioError("put " + quoteKey(key) + ": writing failed", err);
   }
   if (config_.fsync && ::fsync(file.get()) != 0) {
@@ -278,7 +286,7 @@ void LocalBlobStore::put(const std::string& key, std::string_view data) {
   }
 }
 
-std::optional<std::string> LocalBlobStore::get(const std::string& key) {
+std::optional<UniqueFd> LocalBlobStore::openBlob(const std::string& key, uint64_t& size) {
   std::vector<std::string> segments = splitKey(key);
   std::optional<Location> loc = locate(key, segments, false);
   if (!loc) {
@@ -312,12 +320,35 @@ std::optional<std::string> LocalBlobStore::get(const std::string& key) {
   if (!S_ISREG(st.st_mode)) {
     return std::nullopt; // a directory of other blobs, or something that is not a blob
   }
+  size = static_cast<uint64_t>(st.st_size);
+  return file;
+}
+
+std::optional<std::string> LocalBlobStore::get(const std::string& key) {
+  uint64_t size = 0;
+  std::optional<UniqueFd> file = openBlob(key, size);
+  if (!file) {
+    return std::nullopt;
+  }
   std::string content;
-  content.reserve(static_cast<std::size_t>(st.st_size));
-  if (int err = readAll(file.get(), content); err != 0) {
+  content.reserve(static_cast<std::size_t>(size));
+  if (int err = readAll(file->get(), content); err != 0) {
     ioError("get " + quoteKey(key) + ": read failed", err);
   }
   return content;
+}
+
+std::optional<sdk::BlobStore::OpenBlob> LocalBlobStore::openRead(const std::string& key) {
+  uint64_t size = 0;
+  std::optional<UniqueFd> file = openBlob(key, size);
+  if (!file) {
+    return std::nullopt;
+  }
+  // Blobs are replaced by rename, so this descriptor keeps reading the blob as it was.
+  OpenBlob blob;
+  blob.fd = file->release();
+  blob.size_bytes = size;
+  return blob;
 }
 
 bool LocalBlobStore::remove(const std::string& key) {

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,7 +36,11 @@ public:
   ~LocalBlobStore() override = default;
 
   void put(const std::string& key, std::string_view data) override;
+  // Copies from the descriptor straight into the blob's temp file (copy_file_range where the
+  // kernel can, else a 1 MiB buffer), so a large upload never sits in memory.
+  void putFromFd(const std::string& key, int fd, uint64_t size) override;
   std::optional<std::string> get(const std::string& key) override;
+  std::optional<OpenBlob> openRead(const std::string& key) override;
   bool remove(const std::string& key) override;
   std::vector<sdk::BlobInfo> list(const std::string& prefix) override;
 
@@ -57,6 +62,10 @@ private:
   // is set; nullopt (only without `create`) when one is missing or is a blob. Throws on a symlink.
   std::optional<UniqueFd> openDirectories(const std::string& key, const std::vector<std::string>& directories,
                                           bool create);
+  // put's steps (checks, temp file, write_to(fd) -> 0 or errno, fsync, rename).
+  void store(const std::string& key, uint64_t size, const std::function<int(int)>& write_to);
+  // The blob's regular file, opened read-only with its size; nullopt when absent.
+  std::optional<UniqueFd> openBlob(const std::string& key, uint64_t& size);
   std::string tempName();
   void syncDirectory(int dir_fd, const std::string& key);
   void collect(int dir_fd, const std::string& base, const std::string& prefix,

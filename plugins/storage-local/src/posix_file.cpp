@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <fcntl.h>
 #include <system_error>
 #include <unistd.h>
 
@@ -34,6 +35,49 @@ int UniqueFd::close() {
   fd_ = -1;
   // After EINTR the descriptor is gone on Linux, so it must not be closed again.
   return rc == 0 || errno == EINTR ? 0 : errno;
+}
+
+int copyFromFd(int source_fd, uint64_t size, int fd) {
+  uint64_t done = 0;
+  bool kernel_copy = true;
+  std::string buffer;
+  while (done < size) {
+    const std::size_t want = static_cast<std::size_t>(std::min<uint64_t>(size - done, 1u << 20));
+    if (kernel_copy) {
+      loff_t from = static_cast<loff_t>(done);
+      ssize_t n = ::copy_file_range(source_fd, &from, fd, nullptr, want, 0);
+      if (n > 0) {
+        done += static_cast<uint64_t>(n);
+        continue;
+      }
+      if (n == 0) {
+        return EIO; // the source is shorter than announced
+      }
+      if (errno == EINTR) {
+        continue;
+      }
+      if (errno != EXDEV && errno != ENOSYS && errno != EINVAL && errno != EOPNOTSUPP) {
+        return errno;
+      }
+      kernel_copy = false; // e.g. across file systems on older kernels: copy through a buffer
+    }
+    buffer.resize(want);
+    ssize_t n = ::pread(source_fd, buffer.data(), want, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return errno;
+    }
+    if (n == 0) {
+      return EIO;
+    }
+    if (int err = writeAll(fd, std::string_view(buffer.data(), static_cast<std::size_t>(n))); err != 0) {
+      return err;
+    }
+    done += static_cast<uint64_t>(n);
+  }
+  return 0;
 }
 
 int writeAll(int fd, std::string_view data) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,9 @@ private:
 
 // Writes every byte; returns 0 or the errno of the failing write.
 int writeAll(int fd, std::string_view data);
+// Copies the first `size` bytes of `source_fd` (from offset 0) to `fd`; returns 0 or an errno
+// (EIO when the source is shorter).
+int copyFromFd(int source_fd, uint64_t size, int fd);
 // Reads to end of file, appending to `out`; returns 0 or an errno.
 int readAll(int fd, std::string& out);
 

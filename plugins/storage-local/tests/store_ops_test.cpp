@@ -38,7 +38,7 @@ TEST_F(StorageLocalOps, FilesAreCreatedWithAFixedMode) {
   ::umask(mask);
   struct stat st {};
   ASSERT_EQ(::stat((root_ + "/a").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0644u & ~mask);
+  EXPECT_EQ(st.st_mode & 0777, 0600u & ~mask) << "blobs may hold secrets of uploaded projects: owner only";
 }
 
 TEST_F(StorageLocalOps, EmptyBlobRoundTrips) {

@@ -40,7 +40,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define BB_ABI_MAJOR 0u
-#define BB_ABI_MINOR 2u
+#define BB_ABI_MINOR 3u
 
 /* The one symbol every plugin exports. */
 #define BB_PLUGIN_QUERY_SYMBOL "bb_plugin_query"
@@ -359,6 +359,22 @@ typedef struct bb_storage_ops {
   /* Visits every blob whose key starts with `prefix` (empty = all), in byte order of keys. */
   int32_t (*list)(void* self, const char* prefix, size_t prefix_len, bb_blob_visit_fn visit, void* user,
                   bb_error* err);
+
+  /* since 0.3: large blobs without holding them in memory. Both may be NULL (or absent when
+   * struct_size is smaller): the host then falls back to put/get with the whole blob in memory. */
+
+  /* Stores the first `size` bytes of the file open as `fd` under `key`, with put's guarantees.
+   * Read it with pread from offset 0 (its file offset is unspecified). The descriptor belongs to
+   * the host and stays open for the call; the plugin must not close it or keep it. Called on a
+   * host worker thread; may block on the store's own I/O. */
+  int32_t (*put_fd)(void* self, const char* key, size_t key_len, int fd, uint64_t size, bb_error* err);
+  /* Opens the blob for reading: writes a new read-only descriptor to *out_fd and the blob's size to
+   * *out_size. The caller owns the descriptor and closes it; the bytes it reads stay those of the
+   * blob as it was when opened, even if it is replaced or removed meanwhile. BB_ERR_NOT_FOUND when
+   * absent, BB_ERR_UNSUPPORTED when the store has no local file to offer (the host then uses
+   * get). Thread-safe. */
+  int32_t (*open_read)(void* self, const char* key, size_t key_len, int* out_fd, uint64_t* out_size,
+                       bb_error* err);
 } bb_storage_ops;
 
 /* ---------------------------------------------------------------------------------------------

@@ -21,6 +21,9 @@
 
 #include <bambuddy/abi.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -431,6 +434,36 @@ public:
   virtual std::optional<std::string> get(const std::string& key) = 0; // nullopt = not found
   virtual bool remove(const std::string& key) = 0;                    // false = not found
   virtual std::vector<BlobInfo> list(const std::string& prefix) = 0;
+
+  // Stores the first `size` bytes of `fd` (read with pread from offset 0; the host owns and closes
+  // the descriptor). The default reads them into memory and calls put(); stores that can copy
+  // from a file without that should override it.
+  virtual void putFromFd(const std::string& key, int fd, uint64_t size) {
+    std::string data(static_cast<size_t>(size), '\0');
+    size_t got = 0;
+    while (got < data.size()) {
+      ssize_t n = ::pread(fd, &data[got], data.size() - got, static_cast<off_t>(got));
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        throw Error(BB_ERR_IO, "read_failed", "cannot read the blob's source file");
+      }
+      got += static_cast<size_t>(n);
+    }
+    put(key, data);
+  }
+
+  // A new read-only descriptor of the blob (the caller closes it) and its size; nullopt when the
+  // blob does not exist. The default throws BB_ERR_UNSUPPORTED: the host then uses get().
+  struct OpenBlob {
+    int fd = -1;
+    uint64_t size_bytes = 0;
+  };
+  virtual std::optional<OpenBlob> openRead(const std::string& key) {
+    (void)key;
+    throw Error(BB_ERR_UNSUPPORTED, "unsupported", "this store does not open blobs as files");
+  }
 };
 
 // ----- Trampolines ---------------------------------------------------------------------------
@@ -601,8 +634,31 @@ template <class T> struct BlobStoreGlue {
       return BB_OK;
     });
   }
+  static int32_t putFd(void* self, const char* key, size_t key_len, int fd, uint64_t size, bb_error* err) {
+    return guard(err, [&] {
+      pluginOf<T>(self)->putFromFd(std::string(view(key, key_len)), fd, size);
+      return BB_OK;
+    });
+  }
+  static int32_t openRead(void* self, const char* key, size_t key_len, int* out_fd, uint64_t* out_size,
+                          bb_error* err) {
+    return guard(err, [&] {
+      if (out_fd == nullptr || out_size == nullptr) {
+        throw Error(BB_ERR_INVALID_ARGUMENT, "invalid_argument", "open_read needs out_fd and out_size");
+      }
+      std::optional<BlobStore::OpenBlob> blob = pluginOf<T>(self)->openRead(std::string(view(key, key_len)));
+      if (!blob) {
+        fillError(err, BB_ERR_NOT_FOUND, "not_found", "no blob with that key");
+        return BB_ERR_NOT_FOUND;
+      }
+      *out_fd = blob->fd;
+      *out_size = blob->size_bytes;
+      return BB_OK;
+    });
+  }
   static const void* ops() {
-    static const bb_storage_ops table = {sizeof(bb_storage_ops), &put, &get, &remove, &list};
+    static const bb_storage_ops table = {
+        sizeof(bb_storage_ops), &put, &get, &remove, &list, &putFd, &openRead};
     return &table;
   }
 };
