@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <string>
 #include <string_view>
 
@@ -68,18 +69,26 @@ inline JsonLimitCheck checkJsonLimits(std::string_view text, const JsonLimits& l
   const char* const end = begin + text.size();
   for (const char* p = begin; p != end; ++p) {
     switch (*p) {
-    case '"':
-      // Skip the string; a backslash escapes exactly one character (\uXXXX's hex digits are
-      // never quotes), so this ends where the JSON lexer ends the string.
-      for (++p; p != end && *p != '"'; ++p) {
-        if (*p == '\\' && ++p == end) {
+    case '"': {
+      // Skip the string: it ends at the first quote preceded by an even run of backslashes (a
+      // backslash escapes exactly one character, and \uXXXX's hex digits are never quotes), which
+      // is where the JSON lexer ends it. memchr keeps long strings cheap.
+      const char* const open = p;
+      while (true) {
+        p = static_cast<const char*>(std::memchr(p + 1, '"', static_cast<std::size_t>(end - p - 1)));
+        if (p == nullptr) {
           return result; // unterminated: the parser reports it
         }
-      }
-      if (p == end) {
-        return result;
+        std::size_t backslashes = 0;
+        for (const char* b = p - 1; b != open && *b == '\\'; --b) {
+          ++backslashes;
+        }
+        if (backslashes % 2 == 0) {
+          break;
+        }
       }
       break;
+    }
     case '[':
     case '{':
       if (++depth > limits.max_depth) {

@@ -76,6 +76,11 @@ TEST(JsonLimits, BracketsInsideStringsDoNotCount) {
   // An escaped backslash does end the escape: the quote after it closes the string.
   std::string backslash = "[\"C:\\\\\"," + nestedArrays(64) + "]";
   EXPECT_EQ(checkJsonLimits(backslash).verdict, JsonLimitCheck::Verdict::TooDeep);
+  // Runs of backslashes: an odd run before a quote escapes it, an even run does not.
+  EXPECT_TRUE(checkJsonLimits(R"(["\\\"[[[", [[1]]])", JsonLimits{3, 100}).ok());
+  EXPECT_FALSE(checkJsonLimits(R"(["\\\"[[[", [[1]]])", JsonLimits{2, 100}).ok());
+  EXPECT_TRUE(checkJsonLimits(R"(["\\\\", [[1]]])", JsonLimits{3, 100}).ok());
+  EXPECT_EQ(checkJsonLimits(R"(["\\\\", [[[1]]]])", JsonLimits{3, 100}).offset, 11u);
   // Keys are strings too.
   std::string key = "{\"" + std::string(100, '{') + "\":1}";
   EXPECT_TRUE(checkJsonLimits(key).ok());
