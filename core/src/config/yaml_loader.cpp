@@ -3,6 +3,8 @@
 #include "config/config_error.h"
 #include "config/json_pointer.h"
 
+#include <bambuddy/json_limits.hpp>
+
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -22,8 +24,10 @@ namespace bambuddy::config {
 namespace {
 
 // Guards against recursive aliases (yaml-cpp builds a cyclic node graph for `&a [*a]`) and
-// against alias bombs that expand a small file into billions of values.
-constexpr int kMaxDepth = 128;
+// against alias bombs that expand a small file into billions of values. The depth limit is the
+// one JSON input has (bambuddy/json_limits.hpp): the converted document is validated, merged and
+// copied recursively later. (yaml-cpp's own parser stops at 2000 levels with a syntax error.)
+constexpr int kMaxDepth = static_cast<int>(sdk::kDefaultJsonMaxDepth);
 constexpr std::size_t kMaxValues = 100000;
 constexpr std::size_t kMaxFileBytes = 16 * 1024 * 1024;
 
@@ -204,8 +208,11 @@ public:
   Converter(const std::string& file, std::map<std::string, int>& lines) : file_(file), lines_(lines) {}
 
   nlohmann::json convert(const YAML::Node& node, const std::string& pointer, int line, int depth) {
-    if (depth > kMaxDepth) {
-      fail(line, pointer, "nested too deeply (a recursive alias?)");
+    // `depth` counts the lists and maps around `node`; a list or map here is level depth + 1.
+    if (depth >= kMaxDepth && (node.IsSequence() || node.IsMap())) {
+      fail(line, pointer,
+           "nested too deeply: lists and maps may nest at most " + std::to_string(kMaxDepth) +
+               " levels (a recursive alias?)");
       return nullptr;
     }
     if (++values_ > kMaxValues) {

@@ -1,5 +1,7 @@
 #include "plugins/abi_rules.h"
 
+#include "common/json_parse.h"
+
 #include <nlohmann/json.hpp>
 
 #include <regex>
@@ -87,9 +89,13 @@ std::optional<std::string> checkSchema(const char* text, const char* which) {
   if (text == nullptr) {
     return std::string(which) + " is NULL";
   }
-  nlohmann::json schema = nlohmann::json::parse(text, nullptr, false);
+  // The schemas are parsed again and walked recursively (validation, defaults, secret fields):
+  // refusing a too deep one here, at load, bounds all of that.
+  std::string problem;
+  nlohmann::json schema = parseJsonLimited(text, &problem);
   if (schema.is_discarded()) {
-    return std::string(which) + " is not valid JSON";
+    return std::string(which) + " is " +
+           (problem.rfind("not valid", 0) == 0 ? problem : "refused: " + problem);
   }
   if (!schema.is_object()) {
     return std::string(which) + " must be a JSON object";

@@ -8,6 +8,7 @@
 #include "http/router.h"
 #include "storage/kv_store.h"
 
+#include <bambuddy/json_limits.hpp>
 #include <bambuddy/permissions.hpp>
 
 #include <nlohmann/json.hpp>
@@ -52,6 +53,43 @@ void appendTo(void* user, const char* data, size_t len) {
   static_cast<std::string*>(user)->append(data, len);
 }
 
+// Parses JSON handed over by a plugin with the depth and size limits. A document past a limit
+// fills `err` (reason json_too_deep / json_too_large) and is logged, at most once a minute per
+// instance; plain syntax errors are the caller's to report. Returns a discarded value on failure.
+nlohmann::json parsePluginJson(InstanceContext& ctx, std::string_view text, const char* what, bb_error* err,
+                               const char* invalid_reason) {
+  const sdk::JsonLimitCheck check = sdk::checkJsonLimits(text);
+  if (check) {
+    nlohmann::json parsed = nlohmann::json::parse(text.begin(), text.end(), nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, invalid_reason, std::string(what) + " must be a JSON object");
+      return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    return parsed;
+  }
+  const bool deep = check.verdict == sdk::JsonLimitCheck::Verdict::TooDeep;
+  const std::string message = what + std::string(" refused: ") + check.message(text.size());
+  fill(err, BB_ERR_INVALID_ARGUMENT, deep ? "json_too_deep" : "json_too_large", message);
+  const int64_t now_ms = ctx.services->clock_ms();
+  uint64_t count = 0;
+  {
+    std::lock_guard<std::mutex> lock(ctx.mutex);
+    ++ctx.refused_json_since_log;
+    if (ctx.refused_json_logged_at_ms != 0 && now_ms - ctx.refused_json_logged_at_ms < 60000) {
+      return nlohmann::json(nlohmann::json::value_t::discarded);
+    }
+    count = ctx.refused_json_since_log;
+    ctx.refused_json_since_log = 0;
+    ctx.refused_json_logged_at_ms = now_ms;
+  }
+  ctx.services->logger.warn(ctx.log_component,
+                            "dropped " + std::to_string(count) +
+                                " JSON document(s) past the limits since the last warning; "
+                                "latest: " +
+                                message);
+  return nlohmann::json(nlohmann::json::value_t::discarded);
+}
+
 // Plugin text goes into our log: keep it on one line so it cannot forge log entries.
 std::string oneLine(const char* msg, size_t len) {
   std::string out(msg != nullptr ? msg : "", msg != nullptr ? len : 0);
@@ -88,9 +126,9 @@ int32_t hostPublish(bb_host_ctx* handle, const char* topic, const char* json, si
       return BB_ERR_INVALID_ARGUMENT;
     }
     std::string payload(json != nullptr ? json : "", json != nullptr ? len : 0);
-    nlohmann::json parsed = nlohmann::json::parse(payload, nullptr, false);
-    if (parsed.is_discarded() || !parsed.is_object()) {
-      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_payload", "payload must be a JSON object");
+    // Subscribers (core services and plugins) parse it again; refusing it here keeps every one of
+    // them within the limits.
+    if (parsePluginJson(*ctx, payload, "payload", err, "invalid_payload").is_discarded()) {
       return BB_ERR_INVALID_ARGUMENT;
     }
     if (!ctx->services->bus.publish(topic, std::move(payload), version == 0 ? 1 : version)) {
@@ -227,9 +265,9 @@ int32_t hostReportStatus(bb_host_ctx* handle, const char* json, size_t len, bb_e
       return BB_ERR_UNSUPPORTED;
     }
     nlohmann::json status =
-        nlohmann::json::parse(json != nullptr ? std::string(json, len) : std::string(), nullptr, false);
-    if (status.is_discarded() || !status.is_object()) {
-      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_status", "status must be a JSON object");
+        parsePluginJson(*ctx, json != nullptr ? std::string_view(json, len) : std::string_view(), "status",
+                        err, "invalid_status");
+    if (status.is_discarded()) {
       return BB_ERR_INVALID_ARGUMENT;
     }
     // The printer registry consumes this topic; the driver never derives print events itself.

@@ -52,6 +52,10 @@ struct InstanceContext : std::enable_shared_from_this<InstanceContext> {
 
   std::mutex mutex;
   std::set<uint64_t> subscriptions; // bus subscription ids owned by this instance
+  // JSON from the instance refused for its size or depth: logged at most once a minute with a
+  // count, so a driver flooding bad reports cannot flood the log.
+  int64_t refused_json_logged_at_ms = 0;
+  uint64_t refused_json_since_log = 0;
 
   // Shared by every call into the instance (ops, route handlers), exclusive while it is created
   // and destroyed. `alive` is true between a successful create and destroy.

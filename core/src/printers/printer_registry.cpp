@@ -2,6 +2,7 @@
 
 #include "bus/event_bus.h"
 #include "bus/topics.h"
+#include "common/json_parse.h"
 #include "common/logger.h"
 #include "common/time.h"
 #include "plugins/plugin_host.h"
@@ -176,7 +177,7 @@ void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
         live.problem = "the driver plugin " + r.driver + " did not load (see the server log)";
       } else {
         try {
-          live.capabilities = nlohmann::json::parse(instance->driverCapabilities(), nullptr, false);
+          live.capabilities = parseJsonLimited(instance->driverCapabilities());
         } catch (const std::exception& e) {
           logger_.warn(kComponent, "capabilities of printer " + std::to_string(r.id) + ": " + e.what());
         }
@@ -251,7 +252,7 @@ void PrinterRegistry::createDriver(const PrinterRecord& record, Live& live) {
   try {
     plugins::PluginInstance& instance = plugins_.createInstance(record.driver, record.instance_id, record.settings);
     live.problem.clear();
-    live.capabilities = nlohmann::json::parse(instance.driverCapabilities(), nullptr, false);
+    live.capabilities = parseJsonLimited(instance.driverCapabilities());
     if (!live.capabilities.is_object()) {
       live.capabilities = nlohmann::json::object();
     }
@@ -270,7 +271,10 @@ std::string PrinterRegistry::instanceSchema(const std::string& driver) const {
 }
 
 void PrinterRegistry::onStatus(const std::string& payload_json) {
-  nlohmann::json payload = nlohmann::json::parse(payload_json, nullptr, false);
+  // The host refused statuses past the limits when the driver reported them (host_api.cpp); the
+  // envelope around the status adds one level.
+  static const sdk::JsonLimits kEnvelopeLimits{sdk::kDefaultJsonMaxDepth + 1, 2 * sdk::kDefaultJsonMaxBytes};
+  nlohmann::json payload = parseJsonLimited(payload_json, nullptr, kEnvelopeLimits);
   if (!payload.is_object() || !payload.contains("status") || !payload["status"].is_object()) {
     return;
   }
@@ -532,7 +536,7 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
   record = store_.insert(std::move(record));
   try {
     plugins::PluginInstance& instance = plugins_.createInstance(driver, record.instance_id, settings);
-    nlohmann::json caps = nlohmann::json::parse(instance.driverCapabilities(), nullptr, false);
+    nlohmann::json caps = parseJsonLimited(instance.driverCapabilities());
     std::lock_guard<std::mutex> lock(mutex_);
     Live& live = adopt(record);
     live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
@@ -581,9 +585,8 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
       std::string failure;
       nlohmann::json caps;
       try {
-        caps = nlohmann::json::parse(
-            plugins_.createInstance(record.driver, record.instance_id, merged).driverCapabilities(), nullptr,
-            false);
+        caps = parseJsonLimited(
+            plugins_.createInstance(record.driver, record.instance_id, merged).driverCapabilities());
       } catch (const std::exception& e) {
         failure = e.what();
       }
@@ -702,7 +705,7 @@ nlohmann::json PrinterRegistry::command(int64_t id, const nlohmann::json& comman
       it->second->detector->noteStopRequested(clock_ms_());
     }
   }
-  nlohmann::json parsed = result.empty() ? nlohmann::json::object() : nlohmann::json::parse(result, nullptr, false);
+  nlohmann::json parsed = result.empty() ? nlohmann::json::object() : parseJsonLimited(result);
   return parsed.is_object() ? parsed : nlohmann::json::object();
 }
 

@@ -1,5 +1,6 @@
 #include "printers/printer_store.h"
 
+#include "common/json_parse.h"
 #include "storage/binder.h"
 #include "storage/database.h"
 #include "storage/id_sequence.h"
@@ -12,7 +13,7 @@ constexpr const char* kColumns =
     "id, name, driver, instance_id, source, settings, lifecycle, created_at_ms, updated_at_ms";
 
 nlohmann::json parseObject(const std::string& text) {
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, false);
+  nlohmann::json value = parseJsonLimited(text);
   return value.is_object() ? value : nlohmann::json::object();
 }
 

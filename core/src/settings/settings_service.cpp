@@ -1,5 +1,6 @@
 #include "settings/settings_service.h"
 
+#include "common/json_parse.h"
 #include "common/logger.h"
 #include "config/schema_validator.h"
 #include "storage/kv_store.h"
@@ -51,6 +52,9 @@ const char* const kSchemaText = R"JSON({
   }
 })JSON";
 
+// RFC 7396 merge. Recurses once per nesting level of `patch` (and copies `target`'s members, which
+// recurses too): callers hand it documents parsed with the depth limit (api/json_body.cpp,
+// parseJsonLimited below), so the recursion stays within 64 levels.
 nlohmann::json mergePatch(nlohmann::json target, const nlohmann::json& patch) {
   if (!patch.is_object()) {
     return patch;
@@ -133,7 +137,7 @@ SettingsService::SettingsService(storage::KvStore& kv, Logger& logger, Settings 
   if (!stored) {
     return;
   }
-  nlohmann::json overrides = nlohmann::json::parse(*stored, nullptr, false);
+  nlohmann::json overrides = parseJsonLimited(*stored);
   nlohmann::json merged = mergePatch(defaults_.toJson(), overrides);
   auto problems = overrides.is_object() ? check(*validator_, merged) : std::vector<std::string>{"not an object"};
   if (!problems.empty()) {

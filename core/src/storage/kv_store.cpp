@@ -3,6 +3,7 @@
 #include "common/time.h"
 #include "storage/database.h"
 
+#include <bambuddy/json_limits.hpp>
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
@@ -134,6 +135,12 @@ void KvStore::put(const std::string& ns, const std::string& key, const std::stri
   // a raw NUL is never valid in JSON text anyway.
   if (json_text.find('\0') != std::string::npos || !nlohmann::json::accept(json_text)) {
     throw std::invalid_argument("value is not valid JSON");
+  }
+  // Whoever reads the value back parses and walks it; bound that like every other JSON input.
+  const sdk::JsonLimitCheck limits =
+      sdk::checkJsonLimits(json_text, sdk::JsonLimits{sdk::kDefaultJsonMaxDepth, kMaxValueBytes});
+  if (!limits) {
+    throw std::invalid_argument("value refused: " + limits.message(json_text.size()));
   }
   const std::string updated_at = formatUtcMs(nowUtcMs());
   guarded("put", [&] {

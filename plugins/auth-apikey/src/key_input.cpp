@@ -3,6 +3,7 @@
 #include "iso_time.h"
 
 #include <bambuddy/cidr.hpp>
+#include <bambuddy/json_limits.hpp>
 #include <bambuddy/permissions.hpp>
 #include <bambuddy/sdk.hpp>
 
@@ -28,6 +29,12 @@ std::string echoed(std::string_view text) {
 }
 
 json parseObject(std::string_view body) {
+  // Before parsing: the document is copied and dumped (recursively) afterwards.
+  const sdk::JsonLimitCheck limits = sdk::checkJsonLimits(body);
+  if (!limits) {
+    fail(limits.verdict == sdk::JsonLimitCheck::Verdict::TooDeep ? "json_too_deep" : "json_too_large",
+         "request body refused: " + limits.message(body.size()));
+  }
   json doc = json::parse(body.begin(), body.end(), nullptr, false);
   if (doc.is_discarded()) {
     fail("invalid_json", "request body is not valid JSON");

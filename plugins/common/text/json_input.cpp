@@ -3,6 +3,7 @@
 #include "text/utf8.h"
 
 #include <bambuddy/abi.h>
+#include <bambuddy/json_limits.hpp>
 #include <bambuddy/sdk.hpp>
 
 #include <algorithm>
@@ -10,6 +11,9 @@
 namespace bambuddy::common::text {
 
 nlohmann::json parseJsonObject(const std::string& text, const std::string& reason, const std::string& what) {
+  if (const sdk::JsonLimitCheck limits = sdk::checkJsonLimits(text); !limits) {
+    throw sdk::Error(BB_ERR_INVALID_ARGUMENT, reason, what + " refused: " + limits.message(text.size()));
+  }
   nlohmann::json doc = nlohmann::json::parse(text, nullptr, false);
   if (doc.is_discarded()) {
     throw sdk::Error(BB_ERR_INVALID_ARGUMENT, reason, what + " is not valid JSON");

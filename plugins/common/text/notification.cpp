@@ -1,5 +1,7 @@
 #include "text/notification.h"
 
+#include <bambuddy/json_limits.hpp>
+
 #include <cmath>
 #include <stdexcept>
 
@@ -80,6 +82,12 @@ std::optional<std::string> Notification::field(const std::string& name) const {
 }
 
 Notification parseNotification(const std::string& json) {
+  // Event data is walked recursively by the templates; the host bounds what it publishes, this
+  // keeps the plugins safe on their own. The envelope adds a few levels around the event's data.
+  const sdk::JsonLimits kLimits{sdk::kDefaultJsonMaxDepth + 4, 16 * sdk::kDefaultJsonMaxBytes};
+  if (const sdk::JsonLimitCheck limits = sdk::checkJsonLimits(json, kLimits); !limits) {
+    throw std::invalid_argument("notification refused: " + limits.message(json.size()));
+  }
   nlohmann::json doc = nlohmann::json::parse(json, nullptr, false);
   if (doc.is_discarded()) {
     throw std::invalid_argument("notification is not valid JSON");

@@ -2,6 +2,8 @@
 
 #include "utf8.h"
 
+#include <bambuddy/json_limits.hpp>
+
 #include <algorithm>
 #include <array>
 
@@ -93,6 +95,13 @@ ParsedReport parseReport(std::string_view payload) {
   if (text.find('\0') != std::string_view::npos) {
     // The JSON parser would silently stop at a NUL and ignore whatever follows.
     return invalid("NUL byte inside the payload");
+  }
+  // A report nested past the SDK's limit is refused whole (real ones nest 4 levels); the filter
+  // below would drop the deep parts anyway, but a refusal is logged (rate-limited by the session).
+  const sdk::JsonLimitCheck limits =
+      sdk::checkJsonLimits(text, sdk::JsonLimits{sdk::kDefaultJsonMaxDepth, kMaxReportBytes});
+  if (!limits) {
+    return invalid(limits.message(text.size()));
   }
   ParsedReport r;
   json doc = parseFiltered(text);

@@ -5,6 +5,7 @@
 
 #include "support/bambu_sim_process.h"
 #include "support/mosquitto_broker.h"
+#include "support/mqtt_test_client.h"
 #include "support/temp_dir.h"
 
 #include <algorithm>
@@ -20,6 +21,8 @@ namespace {
 using bambuddy::testing::BambuSimProcess;
 using bambuddy::testing::MosquittoBroker;
 using bambuddy::testing::MosquittoBrokerOptions;
+using bambuddy::testing::MqttEndpoint;
+using bambuddy::testing::MqttTestClient;
 using bambuddy::testing::TempDir;
 using Clock = std::chrono::steady_clock;
 
@@ -220,6 +223,53 @@ TEST_F(BambuBrokerTest, StatusFollowsASimulatedPrint) {
   ASSERT_TRUE(failed) << lastStatus();
   EXPECT_EQ((*failed)["end_reason"], "error");
   EXPECT_EQ((*failed)["print_error"], "0700_8004");
+}
+
+// Something on the broker floods the report topic with reports nested far past the limit: each
+// is dropped before it is parsed, the log gets one warning (not one per report), and the printer
+// keeps working.
+TEST_F(BambuBrokerTest, TooDeepReportsAreDroppedWithOneWarningAndThePrinterKeepsWorking) {
+  startSim();
+  startDriver(settings());
+  ASSERT_TRUE(waitStatus(stateIs("idle"))) << lastStatus();
+
+  MqttTestClient intruder(MqttEndpoint{"ssl://127.0.0.1:" + std::to_string(broker_->port()), "", "bblp",
+                                       kAccessCode},
+                          "deep-report-flood");
+  intruder.connect();
+  const std::string deep = R"({"print":{"command":"push_status","gcode_state":"FAILED","hms":)" +
+                           std::string(200000, '[') + std::string(200000, ']') + "}}";
+  for (int i = 0; i < 20; ++i) {
+    intruder.publish("device/" + kSerial + "/report", deep);
+  }
+  // The driver saw them: its debug line for each refused report names the limit.
+  const auto deadline = Clock::now() + std::chrono::milliseconds(kWaitMs);
+  auto refused = [this] {
+    int n = 0;
+    for (const auto& line : host_->logs()) {
+      n += line.message.find("ignored a report: JSON nested deeper than 64 levels") != std::string::npos;
+    }
+    return n;
+  };
+  while (refused() < 20 && Clock::now() < deadline) {
+    host_->waitForStatusReports(host_->statusReports().size() + 1, 50);
+  }
+  EXPECT_EQ(refused(), 20);
+  int warnings = 0;
+  for (const auto& line : host_->logs()) {
+    if (line.level == BB_LOG_WARN && line.message.find("malformed report") != std::string::npos) {
+      ++warnings;
+      EXPECT_NE(line.message.find("nested deeper than 64 levels"), std::string::npos) << line.message;
+    }
+  }
+  EXPECT_EQ(warnings, 1);
+  for (const auto& report : host_->statusReports()) {
+    EXPECT_EQ(report.find("\"failed\""), std::string::npos) << "a dropped report reached the status";
+  }
+  intruder.disconnect();
+
+  control("start benchy.3mf 3 10 0.6");
+  ASSERT_TRUE(waitStatus(stateIs("preparing"))) << lastStatus();
 }
 
 TEST_F(BambuBrokerTest, PauseResumeStopReachThePrinter) {

@@ -133,9 +133,16 @@ TEST_F(BambuGarbage, TrailingNulAndWhitespaceAreTolerated) {
 TEST_F(BambuGarbage, HostileSizesAndNesting) {
   std::string deep(200000, '[');
   EXPECT_EQ(applyAndExpectUnchanged(deep).kind, ParsedReport::Kind::Invalid);
+  // Past the SDK's depth limit (64) a report is refused whole, before it is parsed.
   std::string nested =
       R"({"print":{"command":"push_status","hms":)" + std::string(5000, '[') + std::string(5000, ']') + "}}";
-  EXPECT_EQ(applyAndExpectUnchanged(nested).kind, ParsedReport::Kind::PushStatus);
+  PrinterState::ApplyResult too_deep = applyAndExpectUnchanged(nested);
+  EXPECT_EQ(too_deep.kind, ParsedReport::Kind::Invalid);
+  EXPECT_EQ(too_deep.problem, "JSON nested deeper than 64 levels (at byte 102)");
+  // At the limit it is parsed; the parser's filter drops what is nested deeper than it uses.
+  std::string at_limit =
+      R"({"print":{"command":"push_status","hms":)" + std::string(62, '[') + std::string(62, ']') + "}}";
+  EXPECT_EQ(applyAndExpectUnchanged(at_limit).kind, ParsedReport::Kind::PushStatus);
   std::string huge =
       R"({"print":{"command":"push_status","subtask_name":")" + std::string(kMaxReportBytes, 'x') + "\"}}";
   PrinterState::ApplyResult r = applyAndExpectUnchanged(huge);

@@ -1,5 +1,6 @@
 #include "sim_command.h"
 
+#include <bambuddy/json_limits.hpp>
 #include <bambuddy/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -145,6 +146,13 @@ bool isPrinterAction(Action action) {
 }
 
 SimCommand parseCommand(std::string_view command_json) {
+  // The sim's route hands the raw request body here.
+  if (const sdk::JsonLimitCheck limits = sdk::checkJsonLimits(command_json); !limits) {
+    throw sdk::Error(BB_ERR_INVALID_ARGUMENT,
+                     limits.verdict == sdk::JsonLimitCheck::Verdict::TooDeep ? "json_too_deep"
+                                                                             : "json_too_large",
+                     "command refused: " + limits.message(command_json.size()));
+  }
   json doc = json::parse(command_json.begin(), command_json.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     bad("a command must be a JSON object like {\"action\":\"pause\"}");

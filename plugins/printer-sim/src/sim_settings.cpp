@@ -1,5 +1,6 @@
 #include "sim_settings.h"
 
+#include <bambuddy/json_limits.hpp>
 #include <bambuddy/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -88,6 +89,9 @@ bool isPrintable(const std::string& text) {
 }
 
 SimSettings parseSimSettings(const std::string& settings_json) {
+  if (const sdk::JsonLimitCheck limits = sdk::checkJsonLimits(settings_json); !limits) {
+    bad(limits.message(settings_json.size()));
+  }
   json doc = json::parse(settings_json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     bad("must be a JSON object");

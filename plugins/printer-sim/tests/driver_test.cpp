@@ -326,10 +326,10 @@ TEST_F(SimDriverTest, BadCommandsGetPreciseErrors) {
       {R"({"action":"sim_fail","print_error":"0000_0000"})", BB_ERR_INVALID_ARGUMENT, "non-zero"},
       {R"({"action":"sim_fail","print_error":50348044})", BB_ERR_INVALID_ARGUMENT, "XXXX_XXXX"},
   };
-  // Deep nesting must not exhaust the stack.
-  cases.push_back({std::string(100000, '['), BB_ERR_INVALID_ARGUMENT, "JSON object"});
-  cases.push_back(
-      {std::string(100000, '[') + std::string(100000, ']'), BB_ERR_INVALID_ARGUMENT, "JSON object"});
+  // Deep nesting must not exhaust the stack: refused before parsing, naming the limit.
+  cases.push_back({std::string(100000, '['), BB_ERR_INVALID_ARGUMENT, "nested deeper than 64 levels"});
+  cases.push_back({std::string(100000, '[') + std::string(100000, ']'), BB_ERR_INVALID_ARGUMENT,
+                   "nested deeper than 64 levels"});
   for (const Case& c : cases) {
     CommandResult r = commandText(c.text);
     std::string shown = c.text.substr(0, 80);

@@ -160,6 +160,48 @@ TEST(YamlLoader, RecursiveAliasIsAnErrorNotACrash) {
   EXPECT_NE(errors[0].find("nested too deeply"), std::string::npos);
 }
 
+// Block-style maps nested `levels` deep: "k:\n  k:\n    k: 1".
+std::string nestedMaps(int levels) {
+  std::string text;
+  for (int i = 0; i < levels; ++i) {
+    text += std::string(static_cast<size_t>(i) * 2, ' ') + "k:" + (i + 1 == levels ? " 1\n" : "\n");
+  }
+  return text;
+}
+
+TEST(YamlLoader, NestingUpToTheJsonDepthLimitIsAccepted) {
+  LoadedDocument doc = parseYaml(nestedMaps(64), "deep.yaml");
+  const nlohmann::json* node = &doc.json;
+  int depth = 0;
+  while (node->is_object()) {
+    node = &(*node)["k"];
+    ++depth;
+  }
+  EXPECT_EQ(depth, 64);
+  EXPECT_EQ(*node, 1);
+}
+
+TEST(YamlLoader, NestingPastTheLimitNamesFileAndLine) {
+  auto errors = errorsOf([] { parseYaml(nestedMaps(65), "deep.yaml"); });
+  ASSERT_EQ(errors.size(), 1u);
+  // The 65th map is the value of the key on line 64.
+  EXPECT_EQ(errors[0].rfind("deep.yaml:64 k.k.", 0), 0u) << errors[0];
+  EXPECT_NE(errors[0].find("nest at most 64 levels"), std::string::npos) << errors[0];
+}
+
+TEST(YamlLoader, TwoHundredLevelsAreAConfigErrorNotACrash) {
+  auto block = errorsOf([] { parseYaml(nestedMaps(200), "deep.yaml"); });
+  ASSERT_EQ(block.size(), 1u);
+  EXPECT_NE(block[0].find("nest at most 64 levels"), std::string::npos) << block[0];
+  auto flow = errorsOf([] { parseYaml("a: " + std::string(200, '[') + std::string(200, ']') + "\n", "flow.yaml"); });
+  ASSERT_EQ(flow.size(), 1u);
+  EXPECT_EQ(flow[0].rfind("flow.yaml:1 a", 0), 0u) << flow[0];
+  // Far deeper than yaml-cpp's own guard (2000): its parser stops with a syntax error.
+  auto huge = errorsOf([] { parseYaml(std::string(100000, '[') + std::string(100000, ']'), "huge.yaml"); });
+  ASSERT_EQ(huge.size(), 1u);
+  EXPECT_EQ(huge[0].rfind("huge.yaml:1: invalid YAML", 0), 0u) << huge[0];
+}
+
 TEST(YamlLoader, AliasBombIsRefused) {
   std::string text = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
   for (int i = 1; i <= 7; ++i) {

@@ -199,6 +199,68 @@ TEST_F(HostApiTest, ReportStatusOnlyForPrinterDrivers) {
   dropSubscriptions(*store);
 }
 
+TEST_F(HostApiTest, TooDeepStatusIsDroppedWithOneLogLineAndTheDriverKeepsReporting) {
+  auto driver = context("printer.a", "p1", BB_KIND_PRINTER_DRIVER);
+  auto store = context("storage.a", "s", BB_KIND_STORAGE);
+  Received received;
+  uint64_t id = 0;
+  bb_error err = error();
+  ASSERT_EQ(hostApi()->subscribe(store->handle(), "printer_status_reported", &collect, &received, &id, &err),
+            BB_OK);
+  const std::string deep = "{\"state\":" + std::string(200000, '[') + std::string(200000, ']') + "}";
+  for (int i = 0; i < 100; ++i) {
+    err = error();
+    ASSERT_EQ(hostApi()->report_status(driver->handle(), deep.data(), deep.size(), &err),
+              BB_ERR_INVALID_ARGUMENT);
+    EXPECT_STREQ(err.reason, "json_too_deep");
+  }
+  EXPECT_NE(std::string(err.message).find("deeper than 64 levels"), std::string::npos) << err.message;
+  // Exactly 64 levels are still a status.
+  const std::string at_limit = "{\"state\":" + std::string(63, '[') + std::string(63, ']') + "}";
+  ASSERT_EQ(hostApi()->report_status(driver->handle(), at_limit.data(), at_limit.size(), &err), BB_OK);
+  const std::string fine = R"({"state":"idle"})";
+  ASSERT_EQ(hostApi()->report_status(driver->handle(), fine.data(), fine.size(), &err), BB_OK);
+  ASSERT_TRUE(bus().waitIdle(5000));
+  {
+    std::lock_guard<std::mutex> lock(received.mutex);
+    ASSERT_EQ(received.payloads.size(), 2u);
+    EXPECT_EQ(nlohmann::json::parse(received.payloads[1])["status"]["state"], "idle");
+  }
+  // One warning for the flood (the clock stands still, so all 100 fall in the same minute).
+  std::string text = log();
+  size_t lines = 0;
+  for (size_t at = text.find("past the limits"); at != std::string::npos; at = text.find("past the limits", at + 1)) {
+    ++lines;
+  }
+  EXPECT_EQ(lines, 1u) << text;
+  EXPECT_NE(text.find("WARN [plugin:printer.a/p1] dropped 1 JSON document(s)"), std::string::npos) << text;
+  dropSubscriptions(*store);
+}
+
+TEST_F(HostApiTest, PublishRefusesTooDeepAndTooLargePayloads) {
+  auto ctx = context("notifier.a", "one", BB_KIND_NOTIFIER);
+  bb_error err = error();
+  const std::string deep = std::string(65, '[') + std::string(65, ']');
+  const std::string deep_object = "{\"a\":" + deep + "}";
+  EXPECT_EQ(hostApi()->publish(ctx->handle(), "x.y", deep_object.data(), deep_object.size(), 1, &err),
+            BB_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.reason, "json_too_deep");
+  const std::string big = "{\"a\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}";
+  err = error();
+  EXPECT_EQ(hostApi()->publish(ctx->handle(), "x.y", big.data(), big.size(), 1, &err), BB_ERR_INVALID_ARGUMENT);
+  EXPECT_STREQ(err.reason, "json_too_large");
+}
+
+TEST_F(HostApiTest, KvRefusesValuesNestedPastTheLimit) {
+  auto ctx = context("storage.a", "one", BB_KIND_STORAGE);
+  bb_error err = error();
+  const std::string deep = std::string(65, '[') + std::string(65, ']');
+  EXPECT_EQ(hostApi()->kv_put(ctx->handle(), "k", 1, deep.data(), deep.size(), &err), BB_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(err.message).find("deeper than 64 levels"), std::string::npos) << err.message;
+  const std::string ok = std::string(64, '[') + std::string(64, ']');
+  EXPECT_EQ(hostApi()->kv_put(ctx->handle(), "k", 1, ok.data(), ok.size(), &err), BB_OK);
+}
+
 TEST_F(HostApiTest, DataDirAndClock) {
   auto ctx = context("storage.a", "one", BB_KIND_STORAGE);
   EXPECT_EQ(std::string(hostApi()->data_dir(ctx->handle())), core_.dir().path());
