@@ -177,8 +177,8 @@ int main(int argc, char** argv) {
               percentile(busy.get_ms, 0.99) / std::max(0.001, percentile(idle.get_ms, 0.99)));
   std::printf(
       "POST /test: %d answered 202, %d answered 429 (test threads full), %d other; answer p50 %.2f ms "
-      "p99 %.2f ms; %zu requests reached the silent receiver\n",
-      accepted.load(), refused.load(), other.load(), percentile(post_ms, 0.5), percentile(post_ms, 0.99),
+      "max %.2f ms; %zu requests reached the silent receiver (4 test threads)\n",
+      accepted.load(), refused.load(), other.load(), percentile(post_ms, 0.5), percentile(post_ms, 1.0),
       at_receiver);
   silent.stop(); // the tests in flight end now instead of after their timeout
   return 0;
