@@ -482,7 +482,7 @@ async function scenario(run) {
     await page.getByRole('row', { name: /Home Assistant/ }).getByText('print_paused').waitFor();
     const before = receiver.requests.length;
     const sent = await admin('POST', '/notifications/1/test');
-    if (sent.status !== 200 || sent.json.status !== 'delivered') throw new Error(`test after edit: ${sent.status}`);
+    if (sent.status !== 202) throw new Error(`test after edit: ${sent.status}`); // queued; the receiver shows it
     await waitUntil('the test after the edit at the receiver', () => receiver.requests.length > before);
     const last = receiver.requests.filter((r) => r.json?.event === 'test').pop();
     if (!signatureValid(secret, last)) throw new Error('after the edit the secret changed');

@@ -62,9 +62,11 @@ void addAuditRoutes(http::Router& router, const auth::AuditLog& audit) {
                 };
                 if (const std::string* kind = param("kind")) {
                   if (!auth::isAuditKind(*kind)) {
-                    return http::Response::error(400, "invalid_parameter",
-                                                 "kind must be one of key_created, key_changed, key_rotated, "
-                                                 "key_deleted, auth_failed, forbidden, rate_limited");
+                    std::string kinds;
+                    for (std::string_view k : auth::kAuditKinds) {
+                      kinds += (kinds.empty() ? "" : ", ") + std::string(k);
+                    }
+                    return http::Response::error(400, "invalid_parameter", "kind must be one of " + kinds);
                   }
                   filter.kind = *kind;
                 }

@@ -1,5 +1,6 @@
 #include "api/notification_routes.h"
 
+#include "api/change_audit.h"
 #include "api/json_body.h"
 #include "api/pagination.h"
 #include "api/route_helpers.h"
@@ -32,7 +33,7 @@ std::optional<nlohmann::json> optionalBody(const http::Request& request, http::R
 
 } // namespace
 
-void addNotificationRoutes(http::Router& router, NotificationService& service) {
+void addNotificationRoutes(http::Router& router, NotificationService& service, auth::AuditLog* audit) {
   const std::string base = "/api/v1/notifications";
 
   router.add({http::Method::Get, base, "settings:read", http::RateClass::Read, "Notification providers",
@@ -47,13 +48,20 @@ void addNotificationRoutes(http::Router& router, NotificationService& service) {
 
   router.add({http::Method::Post, base, "settings:write", http::RateClass::Write,
               "Add a notification provider (an instance of a notifier plugin)",
-              [&service](const http::Request& request) {
+              [&service, audit](const http::Request& request) {
                 http::Response error;
                 auto body = parseJsonObject(request, error);
                 if (!body) {
                   return error;
                 }
-                return answerOrRefuse([&] { return http::Response::json(201, service.create(*body)); });
+                return answerOrRefuse([&] {
+                  nlohmann::json created = service.create(*body);
+                  auditChange(audit, request, "provider_created",
+                              {{"provider_id", created["id"]},
+                               {"type", created["type"]},
+                               {"changes", changedFields(*body, 2)}});
+                  return http::Response::json(201, created);
+                });
               }});
 
   router.add({http::Method::Get, base + "/types", "settings:read", http::RateClass::Read,
@@ -74,21 +82,25 @@ void addNotificationRoutes(http::Router& router, NotificationService& service) {
 
   router.add({http::Method::Patch, base + "/{id}", "settings:write", http::RateClass::Write,
               "Change a provider's name, settings, events, printer filter, quiet hours or enabled",
-              [&service](const http::Request& request) {
+              [&service, audit](const http::Request& request) {
                 return withId(request, "notification provider", [&](int64_t id) {
                   http::Response error;
                   auto body = parseJsonObject(request, error);
                   if (!body) {
                     return error;
                   }
-                  return http::Response::json(200, service.update(id, *body));
+                  nlohmann::json changed = service.update(id, *body);
+                  auditChange(audit, request, "provider_changed",
+                              {{"provider_id", id}, {"changes", changedFields(*body, 2)}});
+                  return http::Response::json(200, changed);
                 });
               }});
 
   router.add({http::Method::Delete, base + "/{id}", "settings:write", http::RateClass::Write,
-              "Remove a provider and its delivery log", [&service](const http::Request& request) {
+              "Remove a provider and its delivery log", [&service, audit](const http::Request& request) {
                 return withId(request, "notification provider", [&](int64_t id) {
                   service.remove(id);
+                  auditChange(audit, request, "provider_deleted", {{"provider_id", id}});
                   http::Response response;
                   response.status = 204;
                   response.content_type.clear();
@@ -97,22 +109,43 @@ void addNotificationRoutes(http::Router& router, NotificationService& service) {
               }});
 
   router.add({http::Method::Post, base + "/{id}/test", "settings:write", http::RateClass::Write,
-              "Send a test event now and return the delivery result",
-              [&service](const http::Request& request) {
-                return withId(request, "notification provider",
-                              [&](int64_t id) { return http::Response::json(200, service.test(id)); });
+              "Queue a test event on the test threads; 202 with the delivery to poll",
+              [&service, audit](const http::Request& request) {
+                http::Response response = withId(request, "notification provider", [&](int64_t id) {
+                  nlohmann::json delivery = service.test(id);
+                  auditChange(audit, request, "provider_tested",
+                              {{"provider_id", id}, {"delivery_id", delivery["id"]}});
+                  http::Response accepted = http::Response::json(202, delivery);
+                  accepted.headers.emplace_back("Location",
+                                                "/api/v1/notifications/deliveries/" +
+                                                    std::to_string(delivery["id"].get<int64_t>()));
+                  return accepted;
+                });
+                if (response.status == 429) {
+                  response.headers.emplace_back("Retry-After", "5");
+                }
+                return response;
+              }});
+
+  router.add({http::Method::Get, base + "/deliveries/{id}", "settings:read", http::RateClass::Read,
+              "One delivery (poll a test's outcome here)", [&service](const http::Request& request) {
+                return withId(request, "delivery",
+                              [&](int64_t id) { return http::Response::json(200, service.delivery(id)); });
               }});
 
   router.add({http::Method::Post, base + "/{id}/rotate-secret", "settings:write", http::RateClass::Write,
               "Make a new signing secret (shown once); the old one stays valid for grace_period_s",
-              [&service](const http::Request& request) {
+              [&service, audit](const http::Request& request) {
                 return withId(request, "notification provider", [&](int64_t id) {
                   http::Response error;
                   auto body = optionalBody(request, error);
                   if (!body) {
                     return error;
                   }
-                  return http::Response::json(200, service.rotateSecret(id, *body));
+                  nlohmann::json rotated = service.rotateSecret(id, *body);
+                  auditChange(audit, request, "provider_changed",
+                              {{"provider_id", id}, {"changes", {"settings.secret (rotated)"}}});
+                  return http::Response::json(200, rotated);
                 });
               }});
 

@@ -189,7 +189,8 @@ std::map<Key, RouteShape> buildShapes() {
   add(M::Get, n + "/{id}", {{}, nullptr, "", ref("NotificationProvider")});
   add(M::Patch, n + "/{id}", {{}, ref("NewNotificationProvider"), "", ref("NotificationProvider")});
   add(M::Delete, n + "/{id}", {{}, nullptr, "", nullptr, 204});
-  add(M::Post, n + "/{id}/test", {{}, nullptr, "", ref("Delivery")});
+  add(M::Post, n + "/{id}/test", {{}, nullptr, "", ref("Delivery"), 202});
+  add(M::Get, n + "/deliveries/{id}", {{}, nullptr, "", ref("Delivery")});
   add(M::Post, n + "/{id}/rotate-secret",
       {{},
        {{"type", "object"}, {"properties", {{"grace_period_s", {{"type", "integer"}, {"minimum", 0}}}}}},

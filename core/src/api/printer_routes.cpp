@@ -1,5 +1,6 @@
 #include "api/printer_routes.h"
 
+#include "api/change_audit.h"
 #include "api/json_body.h"
 #include "api/pagination.h"
 #include "http/router.h"
@@ -52,7 +53,8 @@ void addControl(http::Router& router, printers::PrinterRegistry& registry, const
 
 } // namespace
 
-void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver) {
+void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver,
+                      auth::AuditLog* audit) {
   router.add({http::Method::Get, "/api/v1/printers", "printers:read", http::RateClass::Read,
               "Printers with a status summary", [&registry](const http::Request& request) {
                 http::Response error;
@@ -93,35 +95,45 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
               }});
 
   router.add({http::Method::Post, "/api/v1/printers", "admin", http::RateClass::Write, "Add a printer",
-              [&registry](const http::Request& request) {
+              [&registry, audit](const http::Request& request) {
                 http::Response error;
                 auto body = parseJsonObject(request, error);
                 if (!body) {
                   return error;
                 }
                 try {
-                  return http::Response::json(201, registry.create(*body));
+                  nlohmann::json created = registry.create(*body);
+                  auditChange(audit, request, "printer_created",
+                              {{"printer_id", created["id"]},
+                               {"driver", created["driver"]},
+                               {"changes", changedFields(*body, 2)}});
+                  return http::Response::json(201, created);
                 } catch (const PrinterError& e) {
                   return errorResponse(e);
                 }
               }});
 
   router.add({http::Method::Patch, "/api/v1/printers/{id}", "admin", http::RateClass::Write,
-              "Rename a printer or change its driver settings", [&registry](const http::Request& request) {
+              "Rename a printer or change its driver settings",
+              [&registry, audit](const http::Request& request) {
                 return withPrinter(request, [&](int64_t id) {
                   http::Response error;
                   auto body = parseJsonObject(request, error);
                   if (!body) {
                     return error;
                   }
-                  return http::Response::json(200, registry.update(id, *body));
+                  nlohmann::json changed = registry.update(id, *body);
+                  auditChange(audit, request, "printer_changed",
+                              {{"printer_id", id}, {"changes", changedFields(*body, 2)}});
+                  return http::Response::json(200, changed);
                 });
               }});
 
-  router.add({http::Method::Delete, "/api/v1/printers/{id}", "admin", http::RateClass::Write, "Remove a printer",
-              [&registry](const http::Request& request) {
+  router.add({http::Method::Delete, "/api/v1/printers/{id}", "admin", http::RateClass::Write,
+              "Remove a printer", [&registry, audit](const http::Request& request) {
                 return withPrinter(request, [&](int64_t id) {
                   registry.remove(id);
+                  auditChange(audit, request, "printer_deleted", {{"printer_id", id}});
                   http::Response response;
                   response.status = 204;
                   response.content_type.clear();

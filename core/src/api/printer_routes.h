@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <functional>
 
+namespace bambuddy::auth {
+class AuditLog;
+}
 namespace bambuddy::http {
 class Router;
 }
@@ -20,6 +23,8 @@ namespace bambuddy::api {
 // (filename, estimated time, ...). Throws printers::PrinterError (NotFound for an unknown archive).
 using StartPrintResolver = std::function<nlohmann::json(int64_t printer_id, const nlohmann::json& body)>;
 
-void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver);
+// Creating, changing and removing printers is recorded in `audit` (may be null).
+void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver,
+                      auth::AuditLog* audit = nullptr);
 
 } // namespace bambuddy::api

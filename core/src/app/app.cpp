@@ -144,31 +144,34 @@ void App::start() {
     api::addHealthRoutes(*s.router);
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
-    api::addNotificationRoutes(*s.router, *s.notifications);
-    api::addPrinterRoutes(*s.router, *s.printers, [&s](int64_t printer_id, const nlohmann::json& body) {
-      // The print record of the start comes from the lifecycle events; this only finds the file.
-      int64_t archive_id = body["archive_id"].get<int64_t>();
-      archives::ArchiveRecord archive;
-      try {
-        archive = s.archives->get(archive_id);
-      } catch (const archives::ArchiveError&) {
-        throw printers::PrinterError(printers::PrinterError::Kind::NotFound, "archive_not_found",
-                                     "no archive with id " + std::to_string(archive_id));
-      }
-      if (!archive.file_key) {
-        throw printers::PrinterError(printers::PrinterError::Kind::Invalid, "archive_has_no_file",
-                                     "archive " + std::to_string(archive_id) +
-                                         " has no stored file to print");
-      }
-      // The print record made at print_started links back to this upload.
-      s.archives->expectPrint(printer_id, {0, archive_id});
-      nlohmann::json command = {{"archive_id", archive_id},
-                                {"filename", archive.filename.value_or(archive.name)}};
-      if (archive.estimated_time_s) {
-        command["estimated_time_s"] = *archive.estimated_time_s;
-      }
-      return command;
-    });
+    api::addNotificationRoutes(*s.router, *s.notifications, s.audit.get());
+    api::addPrinterRoutes(
+        *s.router, *s.printers,
+        [&s](int64_t printer_id, const nlohmann::json& body) {
+          // The print record of the start comes from the lifecycle events; this only finds the file.
+          int64_t archive_id = body["archive_id"].get<int64_t>();
+          archives::ArchiveRecord archive;
+          try {
+            archive = s.archives->get(archive_id);
+          } catch (const archives::ArchiveError&) {
+            throw printers::PrinterError(printers::PrinterError::Kind::NotFound, "archive_not_found",
+                                         "no archive with id " + std::to_string(archive_id));
+          }
+          if (!archive.file_key) {
+            throw printers::PrinterError(printers::PrinterError::Kind::Invalid, "archive_has_no_file",
+                                         "archive " + std::to_string(archive_id) +
+                                             " has no stored file to print");
+          }
+          // The print record made at print_started links back to this upload.
+          s.archives->expectPrint(printer_id, {0, archive_id});
+          nlohmann::json command = {{"archive_id", archive_id},
+                                    {"filename", archive.filename.value_or(archive.name)}};
+          if (archive.estimated_time_s) {
+            command["estimated_time_s"] = *archive.estimated_time_s;
+          }
+          return command;
+        },
+        s.audit.get());
     api::addArchiveRoutes(*s.router, *s.archives, config_.archives.max_upload_bytes);
     api::addStatisticsRoutes(
         *s.router, *s.database, [&s] { return s.archive_store->generation(); },
@@ -178,7 +181,7 @@ void App::start() {
         });
     api::addQueueRoutes(*s.router, *s.queue);
     api::addOpenApiRoute(*s.router, BAMBUDDY_VERSION);
-    api::addSettingsRoutes(*s.router, *s.settings);
+    api::addSettingsRoutes(*s.router, *s.settings, s.audit.get());
     if (!config_.server.web_root.empty()) {
       auto site = std::make_shared<const web::StaticSite>(
           web::StaticSite::load(config_.server.web_root, kMaxWebUiBytes));

@@ -11,6 +11,7 @@
 #include "notifications/notification_error.h"
 #include "notifications/time_zone.h"
 #include "plugins/plugin_host.h"
+#include "plugins/secret_binding.h"
 #include "plugins/secret_fields.h"
 
 #include <algorithm>
@@ -30,6 +31,13 @@ constexpr int64_t kMaxGracePeriodS = 30 * 86400;
 
 NotificationError invalid(const std::string& code, const std::string& message, json extra = nullptr) {
   return NotificationError(Kind::Invalid, code, message, std::move(extra));
+}
+
+NotificationError testsBusy(const NotificationSettings& settings) {
+  return NotificationError(429, "tests_busy",
+                           "too many provider tests at once (" + std::to_string(settings.test_threads) +
+                               " running, " + std::to_string(settings.test_queue) +
+                               " waiting); try again when one has finished");
 }
 
 NotificationError notFound(int64_t id) {
@@ -112,7 +120,8 @@ NotificationService::NotificationService(storage::Database& db, plugins::PluginH
                                          std::function<int64_t()> clock_ms, NotificationSettings settings)
     : db_(db), plugins_(plugins), bus_(bus), logger_(logger), clock_ms_(std::move(clock_ms)),
       settings_(std::move(settings)), store_(db), outbox_(db),
-      engine_(outbox_, plugins, logger, clock_ms_, settings_.engine, *this) {}
+      engine_(outbox_, plugins, logger, clock_ms_, settings_.engine, *this),
+      tests_(settings_.test_threads, settings_.test_queue) {}
 
 NotificationService::~NotificationService() {
   stop();
@@ -178,6 +187,7 @@ void NotificationService::stop() {
     bus_.unsubscribe(id);
   }
   subscriptions_.clear();
+  tests_.stop(); // tests in flight end by their deadline; queued ones stay pending for the scheduler
   engine_.stop();
 }
 
@@ -761,6 +771,16 @@ json NotificationService::update(int64_t id, const json& body) {
       }
     }
     json merged = plugins::mergeSettings(record.settings, patch, schema);
+    plugins::DestinationChange change =
+        plugins::checkDestinationChange(record.settings, patch, merged, schema);
+    if (change.refused()) {
+      json fields = json::array();
+      for (const std::string& f : change.missing_secrets) {
+        fields.push_back("settings." + f);
+      }
+      throw invalid("secret_required", plugins::secretRequiredMessage(change, "provider"),
+                    {{"fields", fields}});
+    }
     if (merged != record.settings) {
       checkSettings(record.type, merged);
       recreateInstance(*p, merged);
@@ -853,8 +873,40 @@ json NotificationService::test(int64_t id) {
           .dump(-1, ' ', false, json::error_handler_t::replace);
   row.next_attempt_at_ms = now;
   row.created_at_ms = row.updated_at_ms = now;
+  if (!tests_.hasRoom()) {
+    throw testsBusy(settings_);
+  }
   std::vector<DeliveryRow> rows = outbox_.insert({row}, [&](const DeliveryRow& r) { engine_.claim(r.id); });
-  return deliveryJson(engine_.attemptNow(rows.front(), true));
+  DeliveryRow stored = rows.front();
+  auto run = [this, stored] {
+    try {
+      engine_.attemptNow(stored, true);
+    } catch (const std::exception& e) {
+      // attemptNow released it; the row stays pending and the scheduler sends it.
+      logger_.error(kComponent, "test delivery " + std::to_string(stored.id) + ": " + e.what());
+    }
+  };
+  const int64_t delivery_id = stored.id;
+  if (!tests_.submit(run, [this, delivery_id] { engine_.release(delivery_id); })) {
+    // Another request took the last place meanwhile: this test is not sent at all.
+    stored.status = status::kCancelled;
+    stored.next_attempt_at_ms = 0;
+    stored.error = "too many provider tests at once";
+    stored.updated_at_ms = clock_ms_();
+    outbox_.save(stored);
+    engine_.release(delivery_id);
+    throw testsBusy(settings_);
+  }
+  return deliveryJson(stored);
+}
+
+json NotificationService::delivery(int64_t delivery_id) {
+  std::optional<DeliveryRow> row = outbox_.find(delivery_id);
+  if (!row) {
+    throw NotificationError(Kind::NotFound, "not_found",
+                            "no delivery with id " + std::to_string(delivery_id));
+  }
+  return deliveryJson(*row);
 }
 
 json NotificationService::rotateSecret(int64_t id, const json& body) {

@@ -7,9 +7,9 @@
 // provider) in one transaction, and only then hands the new rows to the providers' lanes.
 //
 // Threading: events arrive on the bus dispatch thread, REST calls on HTTP workers, attempt
-// outcomes on lane threads. mutex_ guards the provider map and records and is held only for
-// in-memory work and the provider row write; a provider's admin mutex serializes REST changes to
-// it (re-creating its plugin instance may wait for an attempt in flight), never the router.
+// outcomes on lane threads, provider tests on the test pool's threads. mutex_ guards the provider map and
+// records and is held only for in-memory work and the provider row write; a provider's admin mutex serializes
+// REST changes to it (re-creating its plugin instance may wait for an attempt in flight), never the router.
 #pragma once
 
 #include "bus/event_bus.h"
@@ -17,6 +17,7 @@
 #include "notifications/outbox_store.h"
 #include "notifications/provider.h"
 #include "notifications/provider_store.h"
+#include "notifications/test_pool.h"
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,8 @@ class TimeZone;
 struct NotificationSettings {
   EngineSettings engine;
   int64_t disable_after_failing_ms = int64_t{432000} * 1000; // 0 = never
+  int test_threads = 4;   // provider tests sent at once (never on HTTP workers)
+  size_t test_queue = 16; // tests waiting for one of those; more are answered 429
 };
 
 // From the config's notifications section.
@@ -81,7 +84,10 @@ public:
   nlohmann::json create(const nlohmann::json& body);
   nlohmann::json update(int64_t id, const nlohmann::json& body);
   void remove(int64_t id);
+  // Queues a test notification on the test threads and returns its delivery row at once (status
+  // pending; poll delivery()). ServiceError 429 "tests_busy" when the test threads are all taken.
   nlohmann::json test(int64_t id);
+  nlohmann::json delivery(int64_t delivery_id);
   nlohmann::json rotateSecret(int64_t id, const nlohmann::json& body);
   nlohmann::json deliveries(int64_t id, const std::optional<std::string>& status, size_t limit,
                             size_t offset);
@@ -122,6 +128,7 @@ private:
   ProviderStore store_;
   OutboxStore outbox_;
   DeliveryEngine engine_;
+  TestPool tests_; // after engine_: stopped and destroyed before it
 
   mutable std::mutex mutex_;
   std::map<int64_t, ProviderPtr> providers_;

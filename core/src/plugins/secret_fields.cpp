@@ -91,6 +91,11 @@ nlohmann::json redactSecrets(const nlohmann::json& settings, const std::string& 
   return copy;
 }
 
+bool isSecretField(const nlohmann::json& schema, const std::string& name) {
+  const bool usable = schema.is_object();
+  return isSecret(propertySchema(usable ? &schema : nullptr, name), name, usable);
+}
+
 nlohmann::json mergeSettings(const nlohmann::json& current, const nlohmann::json& patch,
                              const std::string& schema_text) {
   nlohmann::json schema = nlohmann::json::parse(schema_text, nullptr, false);

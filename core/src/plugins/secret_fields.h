@@ -21,4 +21,8 @@ nlohmann::json redactSecrets(const nlohmann::json& settings, const std::string& 
 nlohmann::json mergeSettings(const nlohmann::json& current, const nlohmann::json& patch,
                              const std::string& schema_text);
 
+// True when the top-level property `name` is secret in `schema` (a parsed instance schema; when it
+// is not an object, the well-known names above count as secret).
+bool isSecretField(const nlohmann::json& schema, const std::string& name);
+
 } // namespace bambuddy::plugins

@@ -6,6 +6,7 @@
 #include "common/logger.h"
 #include "common/time.h"
 #include "plugins/plugin_host.h"
+#include "plugins/secret_binding.h"
 #include "plugins/secret_fields.h"
 
 #include <algorithm>
@@ -579,7 +580,18 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
     if (!body["settings"].is_object()) {
       throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: must be an object");
     }
-    nlohmann::json merged = plugins::mergeSettings(record.settings, body["settings"], instanceSchema(record.driver));
+    const std::string schema = instanceSchema(record.driver);
+    nlohmann::json merged = plugins::mergeSettings(record.settings, body["settings"], schema);
+    plugins::DestinationChange change =
+        plugins::checkDestinationChange(record.settings, body["settings"], merged, schema);
+    if (change.refused()) {
+      nlohmann::json fields = nlohmann::json::array();
+      for (const std::string& f : change.missing_secrets) {
+        fields.push_back("settings." + f);
+      }
+      throw PrinterError(PrinterError::Kind::Invalid, "secret_required",
+                         plugins::secretRequiredMessage(change, "printer"), {{"fields", fields}});
+    }
     if (merged != record.settings) {
       plugins_.destroyInstance(record.driver, record.instance_id);
       std::string failure;

@@ -146,6 +146,25 @@ protected:
     return false;
   }
 
+  // test() queues the test on the service's test threads and answers at once; this waits for the
+  // outcome of its first attempt, as a client polling GET /notifications/deliveries/{id} does.
+  json testNow(const json& provider_id) {
+    json queued = service_->test(provider_id.get<int64_t>());
+    EXPECT_EQ(queued["status"], "pending");
+    EXPECT_EQ(queued["attempts"], 0);
+    auto until = Clock::now() + std::chrono::seconds(10);
+    json row = queued;
+    while (Clock::now() < until) {
+      row = service_->delivery(queued["id"].get<int64_t>());
+      if (row["attempts"].get<int>() > 0) {
+        return row;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ADD_FAILURE() << "the test was not attempted: " << row.dump();
+    return row;
+  }
+
   template <class Fn> NotificationError expectError(Fn&& fn) {
     try {
       fn();
@@ -194,7 +213,7 @@ TEST_F(NotificationServiceTest, CreateGeneratesTheSecretShowsItOnceAndHandsItToT
   EXPECT_EQ(read["settings"]["secret"], "********");
   EXPECT_EQ(service_->list()[0].dump().find(secret.substr(6)), std::string::npos);
 
-  json result = service_->test(id);
+  json result = testNow(id);
   EXPECT_EQ(result["status"], "delivered");
   ASSERT_EQ(waitSentTo(instanceOf(created), 1).size(), 1u);
   EXPECT_EQ(sent()[0].secret, secret) << "the plugin instance got the generated secret";
@@ -415,24 +434,43 @@ TEST_F(NotificationServiceTest, ADeadReceiverDoesNotDelayTheOthers) {
 TEST_F(NotificationServiceTest, TestEndpointReturnsTheDeliveryResult) {
   start();
   json ok = create({{"name", "ok"}});
-  json result = service_->test(ok["id"]);
+  json result = testNow(ok["id"]);
   EXPECT_EQ(result["event"], "test");
   EXPECT_EQ(result["status"], "delivered");
   EXPECT_EQ(result["attempts"], 1);
   EXPECT_EQ(result["notification"]["data"]["provider"], "ok");
   EXPECT_EQ(result["notification"]["data"]["provider_id"], ok["id"]);
   json bad = create({{"name", "bad"}, {"settings", {{"script", {"fail"}}}}});
-  json failed = service_->test(bad["id"]);
+  json failed = testNow(bad["id"]);
   EXPECT_EQ(failed["status"], "failed");
   EXPECT_EQ(failed["http_status"], 400);
   EXPECT_EQ(failed["response_snippet"], "bad payload");
   EXPECT_EQ(failed["error"], "HTTP 400 from the receiver");
   json thrower = create({{"name", "thrower"}, {"settings", {{"script", {"throw"}}}}});
-  json retrying = service_->test(thrower["id"]);
+  json retrying = testNow(thrower["id"]);
   EXPECT_EQ(retrying["status"], "retrying");
   EXPECT_NE(retrying["error"].get<std::string>().find("scripted failure"), std::string::npos);
   ASSERT_TRUE(waitStatus(thrower["id"], "delivered", 1)) << "a failed test is retried like any delivery";
   EXPECT_EQ(expectError([&] { service_->test(999); }).httpStatus(), 404);
+}
+
+TEST_F(NotificationServiceTest, TestsRunOnTheirOwnBoundedThreadsAndAreRefusedWhenFull) {
+  settings_.test_threads = 1;
+  settings_.test_queue = 1;
+  start();
+  json slow = create({{"name", "slow"}, {"settings", {{"script", {"slow:1500", "slow:1500"}}}}});
+  const auto t0 = Clock::now();
+  json first = service_->test(slow["id"].get<int64_t>());
+  json second = service_->test(slow["id"].get<int64_t>());
+  EXPECT_LT(Clock::now() - t0, std::chrono::milliseconds(1000)) << "test() waits for no receiver";
+  EXPECT_EQ(first["status"], "pending");
+  EXPECT_EQ(second["status"], "pending");
+  NotificationError busy = expectError([&] { service_->test(slow["id"].get<int64_t>()); });
+  EXPECT_EQ(busy.httpStatus(), 429);
+  EXPECT_EQ(busy.code(), "tests_busy");
+  EXPECT_EQ(log(slow["id"]).size(), 2u) << "a refused test leaves no row";
+  ASSERT_TRUE(waitStatus(slow["id"], "delivered", 2, 15000)) << "timed out, then retried";
+  EXPECT_EQ(testNow(slow["id"])["status"], "delivered") << "room again once they finished";
 }
 
 TEST_F(NotificationServiceTest, RedeliverSendsTheSameNotificationAgain) {
@@ -470,7 +508,7 @@ TEST_F(NotificationServiceTest, RotatingTheSecretKeepsThePreviousOneForTheGraceP
   EXPECT_TRUE(rotated["previous_secret_expires_at"].is_string());
   EXPECT_EQ(rotated["provider"]["settings"]["secret"], "********");
   EXPECT_EQ(rotated["provider"]["settings"]["previous_secret"], "********");
-  service_->test(p["id"]);
+  testNow(p["id"]);
   ASSERT_EQ(waitSentTo(instanceOf(p), 1).size(), 1u);
   EXPECT_EQ(sent()[0].secret, second);
   EXPECT_EQ(sent()[0].previous_secret, first);
@@ -501,11 +539,11 @@ TEST_F(NotificationServiceTest, UpdateAndRemove) {
   // A refused settings change changes nothing: the old instance still delivers.
   NotificationError refused = expectError([&] { service_->update(id, {{"settings", {{"refuse", true}}}}); });
   EXPECT_EQ(refused.code(), "invalid_settings");
-  EXPECT_EQ(service_->test(id)["status"], "delivered");
+  EXPECT_EQ(testNow(id)["status"], "delivered");
   EXPECT_EQ(expectError([&] { service_->update(id, {{"type", "other"}}); }).code(), "unknown_field");
   // Sending the mask back keeps the secret; a real change re-creates the instance.
   service_->update(id, {{"settings", {{"secret", "********"}, {"script", {"fail"}}}}});
-  EXPECT_EQ(service_->test(id)["status"], "failed");
+  EXPECT_EQ(testNow(id)["status"], "failed");
   EXPECT_EQ(waitSentTo(instanceOf(p), 2).back().secret, p["secret"]);
   // Back to every event.
   EXPECT_EQ(service_->update(id, {{"events", nullptr}})["events"], nullptr);
@@ -591,7 +629,7 @@ TEST_F(NotificationServiceTest, ProvidersDeclaredInYaml) {
     EXPECT_EQ(e.httpStatus(), 409);
     EXPECT_EQ(e.code(), "declared_in_config");
   }
-  EXPECT_EQ(service_->test(id)["status"], "delivered");
+  EXPECT_EQ(testNow(id)["status"], "delivered");
   // Same id after a restart.
   shutdown();
   start("      instances:\n        - id: night-desk\n");

@@ -17,6 +17,14 @@ export const AUDIT_KINDS: { kind: string; label: string }[] = [
   { kind: 'auth_failed', label: 'Sign-in refused (401)' },
   { kind: 'forbidden', label: 'Not allowed (403)' },
   { kind: 'rate_limited', label: 'Rate limited (429)' },
+  { kind: 'provider_created', label: 'Provider added' },
+  { kind: 'provider_changed', label: 'Provider changed' },
+  { kind: 'provider_tested', label: 'Provider tested' },
+  { kind: 'provider_deleted', label: 'Provider removed' },
+  { kind: 'printer_created', label: 'Printer added' },
+  { kind: 'printer_changed', label: 'Printer changed' },
+  { kind: 'printer_deleted', label: 'Printer removed' },
+  { kind: 'settings_changed', label: 'Settings changed' },
 ];
 
 function kindLabel(kind: string): string {

@@ -3,6 +3,7 @@ import { api, type ListAnswer } from '../lib/api';
 import { formatAgo, formatDateTime } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { useCan } from '../lib/me';
+import { sendTest } from '../lib/sendTest';
 import type { Delivery, EventInfo, PrinterSummary, Provider, ProviderType } from '../lib/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable, EnabledBadge } from '../components/DataTable';
@@ -63,7 +64,7 @@ export function Notifications() {
   const test = async (p: Provider) => {
     setTesting(p.id);
     await action.run(async () => {
-      const delivery = await api<Delivery>(`/notifications/${p.id}/test`, { method: 'POST' });
+      const delivery = await sendTest(p.id);
       setTested({ provider: p, delivery });
       await rows.reload();
     });

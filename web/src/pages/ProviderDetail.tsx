@@ -3,6 +3,7 @@ import { api, query, type ListAnswer } from '../lib/api';
 import { formatDateTime } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { useCan } from '../lib/me';
+import { sendTest } from '../lib/sendTest';
 import type { Delivery, Provider } from '../lib/types';
 import { DataTable, EnabledBadge } from '../components/DataTable';
 import { DeliveryResultDialog, DeliveryStatus } from '../components/Deliveries';
@@ -40,7 +41,7 @@ export function ProviderDetail({ id }: { id: number }) {
   const test = async () => {
     setBusy(true);
     await action.run(async () => {
-      setTested(await api<Delivery>(`/notifications/${id}/test`, { method: 'POST' }));
+      setTested(await sendTest(id));
       setOffset(0);
       await log.reload();
     });
