@@ -163,41 +163,26 @@ bool AuditLog::tallyFailure(AuditEntry& entry) {
 
 std::vector<AuditLog::TallyWrite> AuditLog::takeDirtyTallies() {
   std::vector<TallyWrite> writes;
-  if (!tallies_dirty_) {
-    return writes;
-  }
-  tallies_dirty_ = false;
-  std::vector<std::string> keys;
-  keys.swap(dirty_keys_);
-  for (const std::string& key : keys) {
+  while (!dirty_keys_.empty() && writes.size() < kBatchRows) {
+    std::string key = std::move(dirty_keys_.back());
+    dirty_keys_.pop_back();
     auto it = tallies_.find(key);
     if (it == tallies_.end() || it->second.count == it->second.stored_count) {
       continue;
     }
     const FailureTally& tally = it->second;
-    nlohmann::ordered_json detail = nlohmann::ordered_json::object();
-    detail["count"] = tally.count;
-    nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
-    for (const auto& [reason, n] : tally.reasons) {
-      reasons[reason] = n;
-    }
-    detail["reasons"] = std::move(reasons);
-    if (tally.throttled > 0) {
-      detail["throttled"] = tally.throttled;
-    }
-    detail["window_s"] = 60;
-    if (!tally.network.empty()) {
-      detail["network"] = tally.network;
-    }
     TallyWrite w;
-    w.key = key;
+    w.key = std::move(key);
     w.first = tally.first;
     w.count = tally.count;
     w.stored_before = tally.stored_count;
-    w.detail_json = detail.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    w.throttled = tally.throttled;
+    w.reasons = tally.reasons;
+    w.network = tally.network;
     w.row_id = tally.row_id;
     writes.push_back(std::move(w));
   }
+  tallies_dirty_ = !dirty_keys_.empty();
   return writes;
 }
 
@@ -329,13 +314,32 @@ void AuditLog::storeTallies(std::vector<TallyWrite>& writes) {
     failures += w.count - w.stored_before;
   }
   std::vector<bool> inserted(writes.size(), false);
+  std::vector<std::string> details;
+  details.reserve(writes.size());
+  for (const TallyWrite& w : writes) {
+    nlohmann::ordered_json detail = nlohmann::ordered_json::object();
+    detail["count"] = w.count;
+    nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+    for (const auto& [reason, n] : w.reasons) {
+      reasons[reason] = n;
+    }
+    detail["reasons"] = std::move(reasons);
+    if (w.throttled > 0) {
+      detail["throttled"] = w.throttled;
+    }
+    detail["window_s"] = 60;
+    if (!w.network.empty()) {
+      detail["network"] = w.network;
+    }
+    details.push_back(detail.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  }
   try {
     db_.write([&](soci::session& session) {
       for (std::size_t i = 0; i < writes.size(); ++i) {
         TallyWrite& w = writes[i];
         if (w.row_id != 0) {
           long long id = w.row_id;
-          session << "UPDATE audit_log SET detail = :detail WHERE id = :id", soci::use(w.detail_json),
+          session << "UPDATE audit_log SET detail = :detail WHERE id = :id", soci::use(details[i]),
               soci::use(id);
           continue;
         }
@@ -351,7 +355,7 @@ void AuditLog::storeTallies(std::vector<TallyWrite>& writes) {
                    "detail) VALUES (:at, :at_ms, :kind, :prefix, :ip, :method, :path, :reason, :detail)",
             soci::use(at), soci::use(at_ms), soci::use(e.kind), soci::use(e.key_prefix, i_prefix),
             soci::use(client_ip, i_ip), soci::use(method, i_method), soci::use(path, i_path),
-            soci::use(reason, i_reason), soci::use(w.detail_json);
+            soci::use(reason, i_reason), soci::use(details[i]);
         long long id = 0;
         session << "SELECT last_insert_rowid()", soci::into(id);
         w.row_id = id;

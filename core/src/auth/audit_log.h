@@ -130,7 +130,9 @@ private:
     AuditEntry first;
     uint64_t count = 0;
     uint64_t stored_before = 0;
-    std::string detail_json;
+    uint64_t throttled = 0;
+    std::vector<std::pair<std::string, uint64_t>> reasons;
+    std::string network;
     int64_t row_id = 0;
   };
 
@@ -140,7 +142,8 @@ private:
   void onBusEvent(const std::string& payload_json);
   // With mutex_ held: adds one failure to its tally. False when there is no room for a new one.
   bool tallyFailure(AuditEntry& entry);
-  // With mutex_ held: the tallies with failures not yet in the database.
+  // With mutex_ held: up to one batch of the tallies with failures not yet in the database (a
+  // copy; the JSON is built outside the lock so record() never waits long).
   std::vector<TallyWrite> takeDirtyTallies();
   // With mutex_ held: records what storeTallies wrote and forgets finished minutes.
   void settleTallies(const std::vector<TallyWrite>& writes);
