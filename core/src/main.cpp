@@ -3,6 +3,7 @@
 // Exit status: 0 clean shutdown or successful check, 1 runtime failure (port in use, database),
 // 2 configuration error or bad usage, 3 a required plugin was refused.
 #include "app/app.h"
+#include "app/data_dir.h"
 #include "app/fd_limit.h"
 #include "app/signals.h"
 #include "common/logger.h"
@@ -194,6 +195,8 @@ int run(const Arguments& args, const bambuddy::config::Environment& env) {
 } // namespace
 
 int main(int argc, char** argv) {
+  // Files the server creates hold secrets (database, blobs, key files): none is for other users.
+  bambuddy::app::restrictFileCreationMask();
   Arguments args;
   std::string error;
   if (!parseArguments(argc, argv, args, error)) {

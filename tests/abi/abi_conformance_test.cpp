@@ -5,6 +5,7 @@
 #include "http/router.h"
 #include "plugins/abi_rules.h"
 #include "plugins/plugin_host.h"
+#include "plugins/route_shadowing.h"
 #include "support/core_services.h"
 
 #include <gtest/gtest.h>
@@ -265,6 +266,60 @@ TEST_F(AbiHost, PluginRoutesAreServedThroughTheRouter) {
   http::Response gone = match.route->handler(request);
   EXPECT_EQ(gone.status, 503);
   EXPECT_EQ(nlohmann::json::parse(gone.body)["code"], "plugin_unavailable");
+}
+
+// Regression (issue 13): a plugin route that would shadow a core route was only logged.
+TEST_F(AbiHost, PluginRoutesCannotShadowCoreRoutes) {
+  http::RouteSpec core;
+  core.method = http::Method::Get;
+  core.pattern = "/api/v1/printers/{id}";
+  core.permission = "printers:read";
+  core.rate_class = http::RateClass::Read;
+  core.handler = [](const http::Request&) {
+    return http::Response::json(200, nlohmann::json{{"core", true}});
+  };
+  router_.add(core); // the core registers its routes before plugins load
+  ASSERT_EQ(refusal("    - name: abi.routes\n"), "");
+  PluginInstance* instance = host_->findInstance("abi.routes", "default");
+  ASSERT_NE(instance, nullptr);
+  EXPECT_EQ(instance->storageGet("shadow"), std::to_string(BB_ERR_CONFLICT));
+  EXPECT_NE(core_.log().find("shadowing route refused: GET /api/v1/printers/shadow would shadow the core "
+                             "route GET /api/v1/printers/{id}"),
+            std::string::npos)
+      << core_.log();
+  auto match = router_.match(http::Method::Get, "/api/v1/printers/shadow");
+  ASSERT_NE(match.route, nullptr);
+  EXPECT_EQ(match.route->pattern, "/api/v1/printers/{id}") << "the core route still answers";
+  // Its other routes were registered.
+  EXPECT_NE(router_.match(http::Method::Get, "/api/v1/abi-routes/7").route, nullptr);
+}
+
+TEST(RouteShadowing, Rules) {
+  auto spec = [](http::Method m, const char* pattern) {
+    http::RouteSpec r;
+    r.method = m;
+    r.pattern = pattern;
+    return r;
+  };
+  const std::vector<http::RouteSpec> core = {
+      spec(http::Method::Get, "/api/v1/printers/{id}"), spec(http::Method::Get, "/api/v1/printers/active"),
+      spec(http::Method::Post, "/api/v1/queue"), spec(http::Method::Get, "/api/v1/archives/{id}/file")};
+  using http::Method;
+  // A literal where the core has a parameter takes that value from it.
+  EXPECT_EQ(shadowedCoreRoute(core, Method::Get, "/api/v1/printers/mine"), "GET /api/v1/printers/{id}");
+  // The same shape is a duplicate.
+  EXPECT_EQ(shadowedCoreRoute(core, Method::Get, "/api/v1/printers/{x}"), "GET /api/v1/printers/{id}");
+  EXPECT_EQ(shadowedCoreRoute(core, Method::Post, "/api/v1/queue"), "POST /api/v1/queue");
+  EXPECT_EQ(shadowedCoreRoute(core, Method::Get, "/api/v1/archives/{a}/file"),
+            "GET /api/v1/archives/{id}/file");
+  EXPECT_EQ(shadowedCoreRoute(core, Method::Get, "/api/v1/archives/7/file"),
+            "GET /api/v1/archives/{id}/file");
+  // Not shadowing: another method, another length, a differing literal, or the core's literal wins.
+  EXPECT_FALSE(shadowedCoreRoute(core, Method::Delete, "/api/v1/printers/mine"));
+  EXPECT_FALSE(shadowedCoreRoute(core, Method::Get, "/api/v1/printers/mine/extra"));
+  EXPECT_FALSE(shadowedCoreRoute(core, Method::Get, "/api/v1/archives/{id}/thumbnail"));
+  EXPECT_FALSE(shadowedCoreRoute(core, Method::Get, "/api/v1/plugin-things/{id}"));
+  EXPECT_FALSE(shadowedCoreRoute(core, Method::Post, "/api/v1/{x}")) << "the core's literal beats it";
 }
 
 TEST(AbiRules, VersionRuleTable) {

@@ -4,6 +4,7 @@
 //
 // The test plugin compares keys as plain strings; a real plugin adds one SHA-256 of the key and a
 // hash-map lookup (well under a microsecond).
+#include "auth/audit_log.h"
 #include "auth/auth_gate.h"
 #include "auth/rate_limiter.h"
 
@@ -104,6 +105,41 @@ void BM_AuthGateForbidden(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_AuthGateForbidden);
+
+// A flood of wrong keys and keyless requests from a few addresses, audited: each refusal is a
+// plugin call, a limiter count and one aggregated audit tally (no database write per request).
+void BM_AuthGateRefusalFlood(benchmark::State& state) {
+  Fixture& f = fixture();
+  static auth::AuditLog audit(f.core.database(), f.core.bus(), f.core.logger(),
+                              int64_t{90} * 24 * 3600 * 1000);
+  std::atomic<int64_t> now{1705329000000};
+  auth::AuthGate gate(auth::AuthSettings{}, *f.host, &audit, f.core.logger(),
+                      [&now] { return now.fetch_add(1); });
+  http::RouteSpec route;
+  route.method = http::Method::Get;
+  route.pattern = "/api/v1/printers";
+  route.permission = "printers:read";
+  route.rate_class = http::RateClass::Read;
+  http::Request request;
+  request.method = http::Method::Get;
+  request.path = "/api/v1/printers";
+  std::vector<std::pair<std::string, std::string>> headers;
+  int64_t i = 0;
+  for (auto _ : state) {
+    headers.clear();
+    request.client_ip = "198.51.100." + std::to_string(i % 8);
+    request.headers.clear();
+    if (i % 2 == 0) {
+      request.headers.emplace_back("X-API-Key", "bb_wrong_guess");
+    }
+    ++i;
+    benchmark::DoNotOptimize(gate(route, request, headers));
+  }
+  state.SetItemsProcessed(state.iterations());
+  audit.flush(10000);
+  state.counters["audit_rows"] = static_cast<double>(audit.list({}).total);
+}
+BENCHMARK(BM_AuthGateRefusalFlood);
 
 void BM_LimiterTryAcquire(benchmark::State& state) {
   static auth::SlidingWindowLimiter limiter;

@@ -21,8 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-// A well-formed key known to the test: bb_ + 43 base64url characters.
-const std::string kAdminKey = "bb_" + std::string(43, 'A');
+// A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
+const std::string kAdminKey = "bb_WKrQT3StO1rgpvwL09bhGDxUM762jOpdu0j6OevZ7XA";
 
 const std::vector<std::string> kPermissions = {
     "printers:read", "printers:control", "archives:read", "archives:write", "statistics:read",

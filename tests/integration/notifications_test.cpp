@@ -33,7 +33,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kAdminKey = "bb_" + std::string(43, 'N');
+// A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
+const std::string kAdminKey = "bb_6H-2HGJu4qwF8pvpksj63qiWKLy18EjNMS4_MjlQOBQ";
 
 struct Answer {
   int status = 0;

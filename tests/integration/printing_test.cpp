@@ -21,7 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kAdminKey = "bb_" + std::string(43, 'P');
+// A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
+const std::string kAdminKey = "bb_G6HGs2IQh4V1F8RoJCdsjSGZ-BwXbDLDkFt6dEbxU5k";
 
 struct Answer {
   int status = 0;

@@ -18,7 +18,8 @@ namespace bambuddy::testing {
 namespace {
 
 const std::string kAbiPluginDir = ABI_PLUGIN_DIR;
-const std::string kAdminKey = "bb_" + std::string(43, 'A');
+// A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
+const std::string kAdminKey = "bb_yeOuNUPEBCA7ZNIKdB_SRM7wtOu8iIG20ow-oVCOWpA";
 const std::vector<std::pair<std::string, std::string>> kAuth = {{"X-API-Key", kAdminKey}};
 
 class ServerTest : public ::testing::Test {

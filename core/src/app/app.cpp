@@ -1,6 +1,8 @@
 #include "app/app.h"
 #include "app/upload_dir.h"
 
+#include "app/data_dir.h"
+
 #include "api/archive_routes.h"
 #include "api/audit_routes.h"
 #include "api/notification_routes.h"
@@ -87,7 +89,7 @@ App::~App() {
 void App::start() {
   const int64_t started_ms = monotonicMs();
   try {
-    std::filesystem::create_directories(config_.data_dir);
+    prepareDataDir(config_.data_dir, logger_);
     auto& s = *services_;
 
     storage::DatabaseOptions db_options;
@@ -136,11 +138,7 @@ void App::start() {
         *s.database, *s.plugins, *s.bus, logger_, [] { return nowUtcMs(); },
         notifications::settingsFromConfig(config_));
     s.notifications->listen(); // before drivers start, so no early event is missed
-    s.plugins->loadAll(config_);
-    s.printers->start(configuredPrinters(config_, *s.plugins));
-    s.queue->start();
-    s.notifications->start(config_);
-
+    // Core routes first: a plugin route that would shadow one is refused when it registers.
     api::addHealthRoutes(*s.router);
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
@@ -193,11 +191,17 @@ void App::start() {
       logger_.info("app", "web UI: not built (scripts/build-web), / is not served");
     }
 
+    s.plugins->loadAll(config_);
+    s.printers->start(configuredPrinters(config_, *s.plugins));
+    s.queue->start();
+    s.notifications->start(config_);
+
     auth::AuthSettings auth_settings;
     auth_settings.read_limit = config_.auth.read_limit;
     auth_settings.write_limit = config_.auth.write_limit;
     auth_settings.control_limit = config_.auth.control_limit;
     auth_settings.failed_auth_per_minute = config_.auth.failed_auth_per_minute;
+    auth_settings.keyless_per_minute = config_.auth.keyless_per_minute;
     for (const std::string& text : config_.server.trusted_proxies) {
       auth_settings.trusted_proxies.push_back(*sdk::Cidr::parse(text)); // validated when loaded
     }

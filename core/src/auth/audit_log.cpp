@@ -1,5 +1,7 @@
 #include "auth/audit_log.h"
 
+#include "auth/address_bucket.h"
+
 #include "bus/event_bus.h"
 #include "common/logger.h"
 #include "common/time.h"
@@ -19,6 +21,8 @@ constexpr const char* kComponent = "audit";
 constexpr std::size_t kBatchRows = 256;
 constexpr int64_t kTrimEveryMs = 60 * 60 * 1000;
 constexpr int64_t kDropLogEveryMs = 60 * 1000;
+constexpr int64_t kMinuteMs = 60 * 1000;
+constexpr std::size_t kMaxReasonsPerTally = 16;
 constexpr std::size_t kMaxField = 512; // longer text (paths, reasons) is cut: rows stay small
 
 std::string clip(std::string text) {
@@ -65,6 +69,18 @@ AuditLog::~AuditLog() {
   writer_.join();
 }
 
+void AuditLog::noteDrop(bool& log_drop, uint64_t& dropped_now) {
+  ++dropped_;
+  ++dropped_since_log_;
+  const int64_t now = monotonicMs();
+  if (last_drop_log_ms_ == 0 || now - last_drop_log_ms_ >= kDropLogEveryMs) {
+    log_drop = true;
+    dropped_now = dropped_since_log_;
+    dropped_since_log_ = 0;
+    last_drop_log_ms_ = now;
+  }
+}
+
 void AuditLog::record(AuditEntry entry) {
   if (!isAuditKind(entry.kind)) {
     logger_.warn(kComponent, "ignoring audit entry of unknown kind '" + clip(entry.kind) + "'");
@@ -74,20 +90,19 @@ void AuditLog::record(AuditEntry entry) {
     entry.at_ms = nowUtcMs();
   }
   entry.key_prefix = safePrefix(entry.key_prefix);
+  const bool failure = entry.kind == "auth_failed";
   bool log_drop = false;
   uint64_t dropped_now = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (stopping_ || queue_.size() >= queue_capacity_) {
-      ++dropped_;
-      ++dropped_since_log_;
-      const int64_t now = monotonicMs();
-      if (last_drop_log_ms_ == 0 || now - last_drop_log_ms_ >= kDropLogEveryMs) {
-        log_drop = true;
-        dropped_now = dropped_since_log_;
-        dropped_since_log_ = 0;
-        last_drop_log_ms_ = now;
+    if (stopping_) {
+      noteDrop(log_drop, dropped_now);
+    } else if (failure) {
+      if (!tallyFailure(entry)) {
+        noteDrop(log_drop, dropped_now);
       }
+    } else if (queue_.size() >= queue_capacity_) {
+      noteDrop(log_drop, dropped_now);
     } else {
       queue_.push_back(std::move(entry));
     }
@@ -98,6 +113,111 @@ void AuditLog::record(AuditEntry entry) {
     return;
   }
   wake_cv_.notify_one();
+}
+
+bool AuditLog::tallyFailure(AuditEntry& entry) {
+  const int64_t minute = entry.at_ms / kMinuteMs;
+  newest_failure_minute_ = std::max(newest_failure_minute_, minute);
+  const std::string bucket = addressBucket(entry.client_ip);
+  std::string key = bucket;
+  key.append("\x1f").append(std::to_string(minute));
+  auto it = tallies_.find(key);
+  if (it == tallies_.end()) {
+    if (tallies_.size() >= kMaxFailureTallies) {
+      pruneTallies(false); // finished minutes make room
+      if (tallies_.size() >= kMaxFailureTallies) {
+        return false;
+      }
+    }
+    FailureTally tally;
+    tally.minute = minute;
+    tally.first = std::move(entry);
+    tally.first.detail_json.clear();
+    if (bucket.find('/') != std::string::npos) {
+      tally.network = bucket;
+    }
+    it = tallies_.emplace(std::move(key), std::move(tally)).first;
+  }
+  FailureTally& tally = it->second;
+  if (tally.count == tally.stored_count) {
+    dirty_keys_.push_back(it->first);
+  }
+  const AuditEntry& source = tally.count == 0 ? tally.first : entry;
+  const std::string reason = source.reason.empty() ? std::string("unknown") : clip(source.reason);
+  auto r = std::find_if(tally.reasons.begin(), tally.reasons.end(),
+                        [&reason](const auto& pair) { return pair.first == reason; });
+  if (r != tally.reasons.end()) {
+    ++r->second;
+  } else if (tally.reasons.size() < kMaxReasonsPerTally) {
+    tally.reasons.emplace_back(reason, 1);
+  } else {
+    tally.reasons.back().second += 1; // the last slot absorbs the rest
+  }
+  ++tally.count;
+  if (source.throttled) {
+    ++tally.throttled;
+  }
+  tallies_dirty_ = true;
+  return true;
+}
+
+std::vector<AuditLog::TallyWrite> AuditLog::takeDirtyTallies() {
+  std::vector<TallyWrite> writes;
+  while (!dirty_keys_.empty() && writes.size() < kBatchRows) {
+    std::string key = std::move(dirty_keys_.back());
+    dirty_keys_.pop_back();
+    auto it = tallies_.find(key);
+    if (it == tallies_.end() || it->second.count == it->second.stored_count) {
+      continue;
+    }
+    const FailureTally& tally = it->second;
+    TallyWrite w;
+    w.key = std::move(key);
+    w.first = tally.first;
+    w.count = tally.count;
+    w.stored_before = tally.stored_count;
+    w.throttled = tally.throttled;
+    w.reasons = tally.reasons;
+    w.network = tally.network;
+    w.row_id = tally.row_id;
+    writes.push_back(std::move(w));
+  }
+  tallies_dirty_ = !dirty_keys_.empty();
+  return writes;
+}
+
+void AuditLog::settleTallies(const std::vector<TallyWrite>& writes) {
+  for (const TallyWrite& w : writes) {
+    auto it = tallies_.find(w.key);
+    if (it != tallies_.end()) {
+      it->second.stored_count = w.count;
+      if (w.row_id != 0) {
+        it->second.row_id = w.row_id;
+      }
+      if (it->second.count != it->second.stored_count) {
+        // More arrived while this was written (record() saw it in flight and did not list it).
+        dirty_keys_.push_back(it->first);
+        tallies_dirty_ = true;
+      }
+    }
+  }
+  pruneTallies(tallies_.size() >= kMaxFailureTallies);
+}
+
+void AuditLog::pruneTallies(bool force) {
+  // A minute before the newest one seen takes no more failures: once stored, it is forgotten.
+  // Scanned when a new minute began (or, from the writer, when the table is full).
+  if (newest_failure_minute_ == pruned_minute_ && !force) {
+    return;
+  }
+  pruned_minute_ = newest_failure_minute_;
+  for (auto it = tallies_.begin(); it != tallies_.end();) {
+    if (it->second.minute < newest_failure_minute_ && it->second.stored_count == it->second.count) {
+      it = tallies_.erase(it);
+    } else {
+      ++it;
+    }
+  }
 }
 
 void AuditLog::onBusEvent(const std::string& payload_json) {
@@ -148,10 +268,16 @@ void AuditLog::writerLoop() {
       }
       next_trim_ms = now + kTrimEveryMs;
       lock.lock();
+      if (!trimmed_once_) {
+        trimmed_once_ = true;
+        if (queue_.empty() && !tallies_dirty_) {
+          idle_cv_.notify_all();
+        }
+      }
     }
     wake_cv_.wait_for(lock, std::chrono::milliseconds(std::max<int64_t>(1, next_trim_ms - monotonicMs())),
-                      [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty()) {
+                      [this] { return stopping_ || !queue_.empty() || tallies_dirty_; });
+    if (queue_.empty() && !tallies_dirty_) {
       if (stopping_) {
         return;
       }
@@ -164,15 +290,95 @@ void AuditLog::writerLoop() {
       batch.push_back(std::move(queue_.front()));
       queue_.pop_front();
     }
+    std::vector<TallyWrite> tallies = takeDirtyTallies();
     writing_ = true;
     lock.unlock();
-    store(batch);
+    if (!batch.empty()) {
+      store(batch);
+    }
+    if (!tallies.empty()) {
+      storeTallies(tallies);
+    }
     lock.lock();
+    settleTallies(tallies);
     writing_ = false;
-    if (queue_.empty()) {
+    if (queue_.empty() && !tallies_dirty_) {
       idle_cv_.notify_all();
     }
   }
+}
+
+void AuditLog::storeTallies(std::vector<TallyWrite>& writes) {
+  uint64_t failures = 0;
+  for (const TallyWrite& w : writes) {
+    failures += w.count - w.stored_before;
+  }
+  std::vector<bool> inserted(writes.size(), false);
+  std::vector<std::string> details;
+  details.reserve(writes.size());
+  for (const TallyWrite& w : writes) {
+    nlohmann::ordered_json detail = nlohmann::ordered_json::object();
+    detail["count"] = w.count;
+    nlohmann::ordered_json reasons = nlohmann::ordered_json::object();
+    for (const auto& [reason, n] : w.reasons) {
+      reasons[reason] = n;
+    }
+    detail["reasons"] = std::move(reasons);
+    if (w.throttled > 0) {
+      detail["throttled"] = w.throttled;
+    }
+    detail["window_s"] = 60;
+    if (!w.network.empty()) {
+      detail["network"] = w.network;
+    }
+    details.push_back(detail.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+  }
+  try {
+    db_.write([&](soci::session& session) {
+      for (std::size_t i = 0; i < writes.size(); ++i) {
+        TallyWrite& w = writes[i];
+        if (w.row_id != 0) {
+          long long id = w.row_id;
+          session << "UPDATE audit_log SET detail = :detail WHERE id = :id", soci::use(details[i]),
+              soci::use(id);
+          continue;
+        }
+        AuditEntry& e = w.first;
+        const std::string at = formatUtcMs(e.at_ms);
+        const long long at_ms = e.at_ms;
+        std::string client_ip = clip(e.client_ip), method = clip(e.method), path = clip(e.path),
+                    reason = clip(e.reason);
+        soci::indicator i_prefix = nullIfEmpty(e.key_prefix), i_ip = nullIfEmpty(client_ip),
+                        i_method = nullIfEmpty(method), i_path = nullIfEmpty(path),
+                        i_reason = nullIfEmpty(reason);
+        session << "INSERT INTO audit_log (at, at_ms, kind, key_prefix, client_ip, method, path, reason, "
+                   "detail) VALUES (:at, :at_ms, :kind, :prefix, :ip, :method, :path, :reason, :detail)",
+            soci::use(at), soci::use(at_ms), soci::use(e.kind), soci::use(e.key_prefix, i_prefix),
+            soci::use(client_ip, i_ip), soci::use(method, i_method), soci::use(path, i_path),
+            soci::use(reason, i_reason), soci::use(details[i]);
+        long long id = 0;
+        session << "SELECT last_insert_rowid()", soci::into(id);
+        w.row_id = id;
+        inserted[i] = true;
+      }
+    });
+  } catch (const std::exception& e) {
+    // Lost like a failed batch: the rows inserted in the rolled-back transaction do not exist.
+    for (std::size_t i = 0; i < writes.size(); ++i) {
+      if (inserted[i]) {
+        writes[i].row_id = 0;
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      dropped_ += failures;
+    }
+    logger_.error(kComponent, "could not store " + std::to_string(writes.size()) +
+                                  " aggregated authentication failure rows: " + e.what());
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  recorded_ += failures;
 }
 
 void AuditLog::store(std::vector<AuditEntry>& batch) {
@@ -323,8 +529,9 @@ std::size_t AuditLog::trim(int64_t now_ms) {
 bool AuditLog::flush(int64_t timeout_ms) {
   std::unique_lock<std::mutex> lock(mutex_);
   wake_cv_.notify_one();
-  return idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                           [this] { return queue_.empty() && !writing_; });
+  return idle_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] {
+    return trimmed_once_ && queue_.empty() && !writing_ && !tallies_dirty_;
+  });
 }
 
 AuditStats AuditLog::stats() const {

@@ -7,6 +7,12 @@
 // requests or grow memory. Entries never hold a full API key or secret: at most the 8-character
 // display prefix.
 //
+// auth_failed entries are aggregated: one row per client address (IPv6: its /64) per UTC minute,
+// whose detail holds {"count", "reasons": {code: n}, "throttled" (answered 429 rather than 401),
+// "window_s": 60, "network" (IPv6 only)}; the row keeps the time, path, method and key prefix of the
+// first failure of that minute and is updated in place as more arrive. A flood of failures thus
+// writes at most one row per address a minute, and memory holds at most kMaxFailureTallies of them.
+//
 // Plugins record key lifecycle events by publishing bus topic "audit_event" with payload
 // {"kind","principal_id","principal_name","key_prefix","client_ip","path","reason","detail"};
 // only the key_* kinds are accepted that way (the core alone records failures and refusals).
@@ -21,6 +27,8 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 namespace bambuddy {
@@ -55,6 +63,7 @@ struct AuditEntry {
   std::string path;
   std::string reason;
   std::string detail_json; // a JSON object as text; "" = none
+  bool throttled = false;  // auth_failed: answered 429 (the address was over its budget), not 401
 };
 
 struct AuditFilter {
@@ -80,6 +89,8 @@ struct AuditStats {
 class AuditLog {
 public:
   static constexpr std::size_t kDefaultQueueCapacity = 4096;
+  // Aggregated auth_failed rows (address, minute) held in memory until their minute has passed.
+  static constexpr std::size_t kMaxFailureTallies = 8192;
 
   // Starts the writer thread (which trims once at start, then hourly) and subscribes to
   // "audit_event". retention_ms >= 1 (else std::invalid_argument).
@@ -99,15 +110,49 @@ public:
   // Deletes rows older than now_ms - retention. Returns how many.
   std::size_t trim(int64_t now_ms);
 
-  // Waits until everything recorded so far is stored (tests, shutdown). False on timeout.
+  // Waits until the start-up trim has run and everything recorded so far is stored (tests,
+  // shutdown). False on timeout.
   bool flush(int64_t timeout_ms);
 
   AuditStats stats() const;
 
 private:
+  // One aggregated auth_failed row in the making.
+  struct FailureTally {
+    AuditEntry first;
+    int64_t minute = 0;
+    uint64_t count = 0;
+    uint64_t throttled = 0;
+    std::vector<std::pair<std::string, uint64_t>> reasons;
+    std::string network;       // an IPv6 client's /64, else ""
+    uint64_t stored_count = 0; // failures already in the database row (or lost to a write error)
+    int64_t row_id = 0;        // 0 = no row yet
+  };
+  struct TallyWrite {
+    std::string key;
+    AuditEntry first;
+    uint64_t count = 0;
+    uint64_t stored_before = 0;
+    uint64_t throttled = 0;
+    std::vector<std::pair<std::string, uint64_t>> reasons;
+    std::string network;
+    int64_t row_id = 0;
+  };
+
   void writerLoop();
   void store(std::vector<AuditEntry>& batch);
+  void storeTallies(std::vector<TallyWrite>& writes);
   void onBusEvent(const std::string& payload_json);
+  // With mutex_ held: adds one failure to its tally. False when there is no room for a new one.
+  bool tallyFailure(AuditEntry& entry);
+  // With mutex_ held: up to one batch of the tallies with failures not yet in the database (a
+  // copy; the JSON is built outside the lock so record() never waits long).
+  std::vector<TallyWrite> takeDirtyTallies();
+  // With mutex_ held: records what storeTallies wrote and forgets finished minutes.
+  void settleTallies(const std::vector<TallyWrite>& writes);
+  // With mutex_ held: forgets stored tallies of finished minutes.
+  void pruneTallies(bool force);
+  void noteDrop(bool& log_drop, uint64_t& dropped_now);
 
   storage::Database& db_;
   bus::EventBus& bus_;
@@ -119,7 +164,13 @@ private:
   std::condition_variable wake_cv_;
   std::condition_variable idle_cv_;
   std::deque<AuditEntry> queue_;
+  std::unordered_map<std::string, FailureTally> tallies_;
+  std::vector<std::string> dirty_keys_; // tallies with failures not yet written
+  bool tallies_dirty_ = false;
+  int64_t newest_failure_minute_ = 0;
+  int64_t pruned_minute_ = 0;
   bool writing_ = false;
+  bool trimmed_once_ = false; // the start-up trim has run (flush waits for it)
   bool stopping_ = false;
   uint64_t recorded_ = 0;
   uint64_t dropped_ = 0;

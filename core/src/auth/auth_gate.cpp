@@ -1,5 +1,6 @@
 #include "auth/auth_gate.h"
 
+#include "auth/address_bucket.h"
 #include "auth/audit_log.h"
 #include "auth/client_ip.h"
 #include "common/logger.h"
@@ -158,10 +159,11 @@ std::vector<std::string> routeTableProblems(const std::vector<http::RouteSpec>& 
 
 AuthGate::AuthGate(AuthSettings settings, plugins::PluginHost& plugins, AuditLog* audit, Logger& logger,
                    std::function<int64_t()> clock_ms)
-    : settings_(std::move(settings)), default_read_(settings_.read_limit), default_write_(settings_.write_limit),
-      default_control_(settings_.control_limit), plugins_(plugins), audit_(audit), logger_(logger),
-      clock_ms_(std::move(clock_ms)), read_(kWindowMs, kMaxLimiterKeys), write_(kWindowMs, kMaxLimiterKeys),
-      control_(kWindowMs, kMaxLimiterKeys), failed_auth_(kWindowMs, kMaxLimiterKeys),
+    : settings_(std::move(settings)), default_read_(settings_.read_limit),
+      default_write_(settings_.write_limit), default_control_(settings_.control_limit), plugins_(plugins),
+      audit_(audit), logger_(logger), clock_ms_(std::move(clock_ms)), read_(kWindowMs, kMaxLimiterKeys),
+      write_(kWindowMs, kMaxLimiterKeys), control_(kWindowMs, kMaxLimiterKeys),
+      failed_auth_(kWindowMs, kMaxLimiterKeys), keyless_(kWindowMs, kMaxLimiterKeys),
       audit_samples_(kWindowMs, kMaxAuditSampleKeys) {}
 
 AuthGate::~AuthGate() = default;
@@ -182,11 +184,14 @@ void AuthGate::setDefaultLimits(uint32_t read, uint32_t write, uint32_t control)
 uint32_t AuthGate::limitFor(const http::Principal& principal, http::RateClass rate_class) const {
   switch (rate_class) {
   case http::RateClass::Control:
-    return principal.rate_limit_control != 0 ? principal.rate_limit_control : default_control_.load(std::memory_order_relaxed);
+    return principal.rate_limit_control != 0 ? principal.rate_limit_control
+                                             : default_control_.load(std::memory_order_relaxed);
   case http::RateClass::Write:
-    return principal.rate_limit_write != 0 ? principal.rate_limit_write : default_write_.load(std::memory_order_relaxed);
+    return principal.rate_limit_write != 0 ? principal.rate_limit_write
+                                           : default_write_.load(std::memory_order_relaxed);
   default:
-    return principal.rate_limit_read != 0 ? principal.rate_limit_read : default_read_.load(std::memory_order_relaxed);
+    return principal.rate_limit_read != 0 ? principal.rate_limit_read
+                                          : default_read_.load(std::memory_order_relaxed);
   }
 }
 
@@ -227,20 +232,38 @@ AuditEntry requestEntry(const char* kind, const http::Request& request, int64_t 
 
 } // namespace
 
-http::Response AuthGate::refuseAuth(const http::Request& request, int64_t now_ms, int status,
+http::Response AuthGate::refuseAuth(const http::Request& request, int64_t now_ms, Refusal refusal,
                                     const std::string& code, const std::string& detail) {
-  if (status == 401) {
-    failed_auth_.tryAcquire(request.client_ip, settings_.failed_auth_per_minute, now_ms);
-    if (audit_ != nullptr) {
-      AuditEntry e = requestEntry("auth_failed", request, now_ms);
-      e.reason = code;
-      audit_->record(std::move(e));
-    }
+  const std::string bucket = addressBucket(request.client_ip);
+  const bool keyless = refusal == Refusal::NoKey;
+  const uint32_t limit = keyless ? settings_.keyless_per_minute : settings_.failed_auth_per_minute;
+  const SlidingWindowLimiter::Decision budget =
+      (keyless ? keyless_ : failed_auth_).tryAcquire(bucket, limit, now_ms);
+  if (audit_ != nullptr) {
+    AuditEntry e = requestEntry("auth_failed", request, now_ms);
+    e.reason = code;
+    e.throttled = !budget.allowed;
+    audit_->record(std::move(e));
   }
-  http::Response response = http::Response::error(status, code, detail);
-  if (status == 401) {
+  if (budget.allowed) {
+    http::Response response = http::Response::error(401, code, detail);
     response.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"bambuddy\"");
+    return response;
   }
+  const char* limit_name = keyless ? "keyless_limit" : "failed_auth_limit";
+  auditSampled(std::string(keyless ? "k" : "i") + "\x1f" + bucket, now_ms, [&] {
+    AuditEntry e = requestEntry("rate_limited", request, now_ms);
+    e.reason = limit_name;
+    e.detail_json = nlohmann::json{{"limit", limit}, {"window_s", 60}}.dump();
+    audit_->record(std::move(e));
+  });
+  const std::string wait = std::to_string(budget.retry_after_s);
+  http::Response response = http::Response::error(
+      429, "rate_limited",
+      keyless ? "too many requests without an API key from this address; send a key, or try again in " +
+                    wait + " s"
+              : "too many failed authentication attempts from this address; try again in " + wait + " s");
+  response.headers.emplace_back("Retry-After", wait);
   return response;
 }
 
@@ -294,7 +317,7 @@ std::optional<http::Response> AuthGate::authenticate(const http::RouteSpec& rout
       if (detail.empty()) {
         detail = "the API key is not valid";
       }
-      return refuseAuth(request, now_ms, 401, code, detail);
+      return refuseAuth(request, now_ms, Refusal::WrongKey, code, detail);
     }
     // BB_AUTH_OK
     if (principal.id[0] == '\0') {
@@ -307,50 +330,42 @@ std::optional<http::Response> AuthGate::authenticate(const http::RouteSpec& rout
     request.principal = toPrincipal(principal);
     // Routes (e.g. GET /auth/me) see the limits that actually apply, server defaults included.
     http::Principal& effective = *request.principal;
-    effective.rate_limit_read =
-        effective.rate_limit_read != 0 ? effective.rate_limit_read : default_read_.load(std::memory_order_relaxed);
-    effective.rate_limit_write =
-        effective.rate_limit_write != 0 ? effective.rate_limit_write : default_write_.load(std::memory_order_relaxed);
-    effective.rate_limit_control =
-        effective.rate_limit_control != 0 ? effective.rate_limit_control : default_control_.load(std::memory_order_relaxed);
+    effective.rate_limit_read = effective.rate_limit_read != 0
+                                    ? effective.rate_limit_read
+                                    : default_read_.load(std::memory_order_relaxed);
+    effective.rate_limit_write = effective.rate_limit_write != 0
+                                     ? effective.rate_limit_write
+                                     : default_write_.load(std::memory_order_relaxed);
+    effective.rate_limit_control = effective.rate_limit_control != 0
+                                       ? effective.rate_limit_control
+                                       : default_control_.load(std::memory_order_relaxed);
     return std::nullopt;
   }
   if (plugin_failed) {
     return http::Response::error(503, "auth_unavailable",
                                  "authentication is temporarily unavailable; try again shortly");
   }
-  return refuseAuth(request, now_ms, 401, "missing_api_key", kMissingKeyDetail);
+  return refuseAuth(request, now_ms, Refusal::NoKey, "missing_api_key", kMissingKeyDetail);
 }
 
 std::optional<http::Response>
 AuthGate::operator()(const http::RouteSpec& route, http::Request& request,
                      std::vector<std::pair<std::string, std::string>>& extra_headers) {
   if (!settings_.trusted_proxies.empty()) {
-    if (const std::string* xff = findHeader(request, "X-Forwarded-For")) {
-      request.client_ip = resolveClientIp(request.client_ip, *xff, settings_.trusted_proxies);
+    ClientAddress client =
+        resolveClientAddress(request.client_ip, request.headers, settings_.trusted_proxies);
+    if (client.conflict) {
+      // One of the two was passed through from the client unchanged; which one is unknowable.
+      return http::Response::error(400, "conflicting_forwarding_headers",
+                                   "X-Forwarded-For and Forwarded name different clients; a proxy in "
+                                   "server.trusted_proxies should write one of them and drop the other");
     }
+    request.client_ip = std::move(client.ip);
   }
   if (route.permission.empty()) {
     return std::nullopt;
   }
   const int64_t now_ms = clock_ms_();
-
-  // An address that keeps failing is not even asked for credentials until its window clears.
-  const auto failures = failed_auth_.peek(request.client_ip, settings_.failed_auth_per_minute, now_ms);
-  if (!failures.allowed) {
-    auditSampled("i\x1f" + request.client_ip, now_ms, [&] {
-      AuditEntry e = requestEntry("rate_limited", request, now_ms);
-      e.reason = "failed_auth_limit";
-      e.detail_json = nlohmann::json{{"limit", settings_.failed_auth_per_minute}, {"window_s", 60}}.dump();
-      audit_->record(std::move(e));
-    });
-    http::Response response =
-        http::Response::error(429, "rate_limited",
-                              "too many failed authentication attempts from this address; try again in " +
-                                  std::to_string(failures.retry_after_s) + " s");
-    response.headers.emplace_back("Retry-After", std::to_string(failures.retry_after_s));
-    return response;
-  }
 
   if (auto refused = authenticate(route, request, now_ms)) {
     return refused;

@@ -2,27 +2,35 @@
 // how often (rate limits). Installed with HttpServer::setGuard; runs on worker threads.
 //
 // Order for every routed request:
-//  1. client IP: X-Forwarded-For is believed only from server.trusted_proxies (client_ip.h);
-//     request.client_ip is rewritten.
+//  1. client IP: X-Forwarded-For / Forwarded are believed only from server.trusted_proxies
+//     (client_ip.h); request.client_ip is rewritten. When both headers are present and name
+//     different clients, every route answers 400 conflicting_forwarding_headers.
 //  2. public routes (permission "") pass untouched: no principal, no rate-limit headers.
-//  3. an IP with auth.failed_auth_per_minute failures in the last 60 s gets 429 at once, without
-//     its credentials being tried (this also holds off a valid key sent from that address until
-//     the window clears: guessing must not be able to probe which keys are valid).
-//  4. the auth chain: every auth plugin instance in load order. NO_CREDENTIALS asks the next one;
-//     INVALID answers 401 with the plugin's reason as "code"; if none accepts, 401
-//     missing_api_key. With no auth plugin loaded at all, every protected route answers 401
-//     missing_api_key (fail closed; a warning is logged once). Every 401 counts one failure for
-//     the client IP and is audited (auth_failed). A plugin error (not a refusal) tries the next
-//     instance; if nothing accepts and one errored, 503 auth_unavailable (not counted, not the
-//     client's fault).
-//  5. authorization: "authenticated" needs a valid principal only; otherwise the route's
+//  3. the auth chain: every auth plugin instance in load order. NO_CREDENTIALS asks the next one;
+//     INVALID refuses with the plugin's reason as "code"; if none accepts, missing_api_key. With no
+//     auth plugin loaded at all, every protected route answers 401 missing_api_key (fail closed; a
+//     warning is logged once). A plugin error (not a refusal) tries the next instance; if nothing
+//     accepts and one errored, 503 auth_unavailable (not counted, not the client's fault).
+//     The presented key is always checked, so a valid key is never refused because of what other
+//     clients behind the same address did. Refusals are counted per client address (an IPv6
+//     address per /64, address_bucket.h) in two separate budgets:
+//       - a presented but refused key (INVALID) counts against auth.failed_auth_per_minute; over
+//         it, the refusal is 429 rate_limited instead of 401, so guessing is throttled and learns
+//         nothing more (a wrong key is refused either way);
+//       - a request without any key counts against auth.keyless_per_minute (default 600); over it,
+//         keyless requests from that address get 429 until the window clears.
+//     Every refusal is audited as auth_failed, aggregated to one row per address and minute
+//     (audit_log.h); the first 429 of a minute per address also writes a rate_limited row.
+//  4. authorization: "authenticated" needs a valid principal only; otherwise the route's
 //     permission, with admin implying all. 403 names the missing permission (audited, at most one
 //     row per principal and permission a minute). A 403 does not spend rate budget: the limits
 //     count requests the server accepted; the 403 still carries the rate-limit headers.
-//  6. rate limit per principal and class (the principal's own limit when non-zero, else the
+//  5. rate limit per principal and class (the principal's own limit when non-zero, else the
 //     configured default): 429 rate_limited with Retry-After (audited, at most one row per
 //     principal and class a minute).
-// Every response after step 4 succeeded carries X-RateLimit-Limit/-Remaining/-Reset (Unix seconds)
+// Cheap and non-blocking (a digest, a table lookup and a few sharded counters): it may run on the
+// HTTP reactor thread.
+// Every response after step 3 succeeded carries X-RateLimit-Limit/-Remaining/-Reset (Unix seconds)
 // and the IETF draft-10 pair RateLimit-Policy: "<class>";q=<limit>;w=60 and
 // RateLimit: "<class>";r=<remaining>;t=<seconds until reset>.
 // Keys are never logged, echoed or stored; the audit trail gets the 8-character display prefix of
@@ -58,7 +66,8 @@ struct AuthSettings {
   uint32_t read_limit = 100;
   uint32_t write_limit = 30;
   uint32_t control_limit = 10;
-  uint32_t failed_auth_per_minute = 20;
+  uint32_t failed_auth_per_minute = 20; // refused keys per client address (IPv6: /64)
+  uint32_t keyless_per_minute = 600;    // requests without a key per client address (IPv6: /64)
   std::vector<sdk::Cidr> trusted_proxies;
 };
 
@@ -88,8 +97,9 @@ private:
   SlidingWindowLimiter& limiterFor(http::RateClass rate_class);
   std::optional<http::Response> authenticate(const http::RouteSpec& route, http::Request& request,
                                              int64_t now_ms);
-  http::Response refuseAuth(const http::Request& request, int64_t now_ms, int status, const std::string& code,
-                            const std::string& detail);
+  enum class Refusal { WrongKey, NoKey };
+  http::Response refuseAuth(const http::Request& request, int64_t now_ms, Refusal refusal,
+                            const std::string& code, const std::string& detail);
   void auditSampled(const std::string& sample_key, int64_t now_ms, const std::function<void()>& write);
 
   AuthSettings settings_;
@@ -104,6 +114,7 @@ private:
   SlidingWindowLimiter write_;
   SlidingWindowLimiter control_;
   SlidingWindowLimiter failed_auth_;
+  SlidingWindowLimiter keyless_;
   SlidingWindowLimiter audit_samples_;
   std::atomic<bool> warned_no_auth_{false};
 };

@@ -199,6 +199,7 @@ private:
     out.write_limit = numberOr<uint32_t>(limits, "write", out.write_limit);
     out.control_limit = numberOr<uint32_t>(limits, "control", out.control_limit);
     out.failed_auth_per_minute = numberOr<uint32_t>(a, "failed_auth_per_minute", out.failed_auth_per_minute);
+    out.keyless_per_minute = numberOr<uint32_t>(a, "keyless_per_minute", out.keyless_per_minute);
   }
 
   void database(const json& d, const std::string& data_dir, DatabaseConfig& out) {

@@ -39,7 +39,8 @@ struct AuthConfig {
   uint32_t read_limit = 100; // requests per rolling 60 s per key and class (auth.rate_limits.*)
   uint32_t write_limit = 30;
   uint32_t control_limit = 10;
-  uint32_t failed_auth_per_minute = 20; // per client IP
+  uint32_t failed_auth_per_minute = 20; // refused keys per client address (IPv6: /64)
+  uint32_t keyless_per_minute = 600;    // requests without a key per client address (IPv6: /64)
 };
 
 struct AuditConfig {

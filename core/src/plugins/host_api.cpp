@@ -1,6 +1,7 @@
 // The bb_host_api implementation: C entry points that translate to core services. Nothing thrown
 // inside may cross back into a plugin, so every function catches and reports a code.
 #include "plugins/host_services.h"
+#include "plugins/route_shadowing.h"
 
 #include "bus/event_bus.h"
 #include "common/logger.h"
@@ -432,6 +433,21 @@ int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* p
     // Same plugin, instance id, method and pattern as an earlier (destroyed) instance: the route
     // already exists and now serves the new instance.
     std::string method_name(http::methodName(*parsed));
+    {
+      std::vector<http::RouteSpec> core_routes = ctx->services->router->routes();
+      core_routes.erase(std::remove_if(core_routes.begin(), core_routes.end(),
+                                       [&](const http::RouteSpec& r) {
+                                         return ctx->services->route_bindings->isPluginRoute(
+                                             std::string(http::methodName(r.method)), r.pattern);
+                                       }),
+                        core_routes.end());
+      if (auto shadowed = shadowedCoreRoute(core_routes, *parsed, pattern)) {
+        fill(err, BB_ERR_CONFLICT, "route_conflict",
+             method_name + " " + pattern + " would shadow the core route " + *shadowed +
+                 "; a plugin may add routes, not take over the server's");
+        return BB_ERR_CONFLICT;
+      }
+    }
     auto [binding, outcome] = ctx->services->route_bindings->bind(
         ctx->plugin_name, ctx->instance_id, method_name, pattern, ctx->shared_from_this(), handler, user);
     if (outcome == RouteBindings::Outcome::Rebound) {

@@ -145,9 +145,11 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
     try {
       object->create(config_text, settings.dump());
     } catch (const PluginCallError& e) {
+      // INVALID_ARGUMENT: the plugin refused what the operator gave it (settings, environment),
+      // which a restart will not fix either, but a human can: a configuration error (exit 2).
       throw PluginLoadError("plugin " + entry.name + " instance '" + instance.id +
                                 "' could not be created: " + e.what(),
-                            false, plugin_abi);
+                            e.code() == BB_ERR_INVALID_ARGUMENT, plugin_abi);
     }
     plugin->instances().push_back(std::move(object));
   }

@@ -27,4 +27,14 @@ void RouteBindings::forget(const std::string& plugin, const std::string& instanc
   bindings_.erase(Key{plugin, instance, method, pattern});
 }
 
+bool RouteBindings::isPluginRoute(const std::string& method, const std::string& pattern) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [key, binding] : bindings_) {
+    if (std::get<2>(key) == method && std::get<3>(key) == pattern) {
+      return true;
+    }
+  }
+  return false;
+}
+
 } // namespace bambuddy::plugins

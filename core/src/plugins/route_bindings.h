@@ -29,10 +29,11 @@ public:
   // Created: a new binding (the caller adds the route). Rebound: the route exists and now serves
   // `owner` (an earlier instance with this id was destroyed). Taken: `owner` itself registered this
   // route already, which is a conflict like any other duplicate.
-  std::pair<std::shared_ptr<RouteBinding>, Outcome> bind(const std::string& plugin, const std::string& instance,
-                                                     const std::string& method, const std::string& pattern,
-                                                     std::shared_ptr<InstanceContext> owner, bb_route_fn handler,
-                                                     void* user);
+  std::pair<std::shared_ptr<RouteBinding>, Outcome>
+  bind(const std::string& plugin, const std::string& instance, const std::string& method,
+       const std::string& pattern, std::shared_ptr<InstanceContext> owner, bb_route_fn handler, void* user);
+  // True when some plugin instance registered `method` `pattern` (bound or once bound).
+  bool isPluginRoute(const std::string& method, const std::string& pattern);
   // Undoes a bind that created a new binding whose route could not be added.
   void forget(const std::string& plugin, const std::string& instance, const std::string& method,
               const std::string& pattern);

@@ -1,11 +1,16 @@
 // The first admin key: generated into a 0600 file, or seeded from BAMBUDDY_ADMIN_KEY.
 #include "apikey_test_util.h"
+#include "bootstrap.h"
+#include "key_codec.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
 
 namespace bambuddy::auth_apikey::test {
 namespace {
+
+// A key without a pattern: 43 characters, 38 distinct, no period.
+const std::string kStrongKey = "bb_Zq3xV9mKp2LwT7cHn4RbJ8sYd1FgU6eAo5NiQ0kMh-_";
 
 class Bootstrap : public ApiKeyTest {
 protected:
@@ -125,25 +130,91 @@ TEST_F(Bootstrap, SeedsTheKeyFromTheEnvironment) {
   EXPECT_EQ(call("GET", "/api/v1/api-keys").body["total"], 1);
 }
 
-TEST_F(Bootstrap, EnvironmentKeyIsAddedBesideAnExistingAdmin) {
+TEST_F(Bootstrap, EnvironmentKeyIsNotAddedWhenAnAdminExists) {
   start();
   std::string generated = adminKey();
-  std::string key = "bb_" + std::string(43, 'Z');
-  ::setenv("BAMBUDDY_ADMIN_KEY", key.c_str(), 1);
+  ::setenv("BAMBUDDY_ADMIN_KEY", kStrongKey.c_str(), 1);
   start();
   EXPECT_EQ(authenticate(generated).rc, BB_AUTH_OK);
-  EXPECT_EQ(authenticate(key).rc, BB_AUTH_OK);
-  EXPECT_EQ(call("GET", "/api/v1/api-keys").body["total"], 2);
+  EXPECT_EQ(authenticate(kStrongKey).reason, "invalid_api_key");
+  EXPECT_EQ(call("GET", "/api/v1/api-keys").body["total"], 1);
+  EXPECT_TRUE(host_.logged("an admin API key exists: the key in BAMBUDDY_ADMIN_KEY is not stored"));
 }
 
 TEST_F(Bootstrap, EnvironmentKeyChangedThroughTheApiIsLeftAlone) {
-  std::string key = "bb_" + std::string(43, 'Y');
-  ::setenv("BAMBUDDY_ADMIN_KEY", key.c_str(), 1);
+  ::setenv("BAMBUDDY_ADMIN_KEY", kStrongKey.c_str(), 1);
   start();
   ASSERT_EQ(call("PATCH", "/api/v1/api-keys/1", R"({"enabled":false})").status, 200);
   start();
-  EXPECT_EQ(authenticate(key).reason, "api_key_disabled");
+  EXPECT_EQ(authenticate(kStrongKey).reason, "api_key_disabled");
   EXPECT_TRUE(host_.logged("BAMBUDDY_ADMIN_KEY (API key 1) is disabled"));
+}
+
+// Regression (issue 13): a deleted bootstrap key came back at the next start.
+TEST_F(Bootstrap, DeletedEnvironmentKeyDoesNotComeBack) {
+  ::setenv("BAMBUDDY_ADMIN_KEY", kStrongKey.c_str(), 1);
+  start();
+  ASSERT_EQ(authenticate(kStrongKey).rc, BB_AUTH_OK);
+  json other = call("POST", "/api/v1/api-keys", R"({"name":"ops","permissions":["admin"]})").body;
+  ASSERT_TRUE(other.contains("key")) << other.dump();
+  ASSERT_EQ(call("DELETE", "/api/v1/api-keys/1").status, 204);
+  start();
+  EXPECT_EQ(authenticate(kStrongKey).reason, "invalid_api_key");
+  EXPECT_EQ(authenticate(other["key"].get<std::string>()).rc, BB_AUTH_OK);
+  EXPECT_TRUE(host_.logged("has since been deleted or rotated; it is not restored"));
+  // Even with no admin key left, the old value is not restored: a fresh key goes to the file.
+  ASSERT_EQ(call("DELETE", "/api/v1/api-keys/" + std::to_string(other["id"].get<int64_t>())).status, 204);
+  start();
+  EXPECT_EQ(authenticate(kStrongKey).reason, "invalid_api_key");
+  EXPECT_EQ(authenticate(adminKey()).rc, BB_AUTH_OK);
+}
+
+TEST_F(Bootstrap, RotatedEnvironmentKeyDoesNotComeBack) {
+  ::setenv("BAMBUDDY_ADMIN_KEY", kStrongKey.c_str(), 1);
+  start();
+  Response r = call("POST", "/api/v1/api-keys/1/rotate", R"({"grace_period_s":0})");
+  ASSERT_EQ(r.status, 201) << r.text;
+  std::string rotated = r.body["key"];
+  start();
+  EXPECT_EQ(authenticate(kStrongKey).reason, "invalid_api_key");
+  EXPECT_EQ(authenticate(rotated).rc, BB_AUTH_OK);
+  EXPECT_EQ(call("GET", "/api/v1/api-keys").body["total"], 1);
+}
+
+TEST_F(Bootstrap, WeakEnvironmentKeysAreRefused) {
+  const std::vector<std::string> weak = {
+      "bb_" + std::string(43, 'A'),                     // one repeated character
+      "bb_" + std::string(42, 'A') + "B",               // nearly so
+      "bb_ABABABABABABABABABABABABABABABABABABABABABA", // period 2
+      "bb_0123456789abcdefghij0123456789abcdefghij012", // period 20 (120 bits)
+      "bb_abcabcaabbccabcabcaabbccabcabcaabbccabcabca", // 3 symbols (68 bits)
+  };
+  for (const std::string& key : weak) {
+    ASSERT_EQ(key.size(), 46u) << key;
+    ::setenv("BAMBUDDY_ADMIN_KEY", key.c_str(), 1);
+    try {
+      start();
+      ADD_FAILURE() << "creation should fail for " << key;
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.code(), BB_ERR_INVALID_ARGUMENT);
+      EXPECT_EQ(e.reason(), "weak_admin_key");
+      std::string what = e.what();
+      EXPECT_NE(what.find("BAMBUDDY_ADMIN_KEY is too weak"), std::string::npos) << what;
+      EXPECT_NE(what.find("at least 128"), std::string::npos) << what;
+      EXPECT_EQ(what.find(key.substr(3, 10)), std::string::npos) << "the value is never echoed: " << what;
+    }
+  }
+  EXPECT_EQ(allKvText().find("key/"), std::string::npos) << "nothing stored";
+}
+
+TEST(BootstrapEntropy, Estimates) {
+  EXPECT_EQ(estimatedEntropyBits(std::string(43, 'A')), 0);
+  EXPECT_LT(estimatedEntropyBits("ABABABABABABABABABABABABABABABABABABABABABA"), 128);
+  EXPECT_GE(estimatedEntropyBits(kStrongKey.substr(3)), 128);
+  // A freshly generated key always passes.
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_GE(estimatedEntropyBits(generateKey().substr(3)), 128);
+  }
 }
 
 TEST_F(Bootstrap, MalformedEnvironmentKeyFailsWithoutEchoingIt) {

@@ -94,7 +94,10 @@ LocalBlobStore::LocalBlobStore(sdk::Host host, const std::string& config_json,
     : host_(std::move(host)), config_(parseConfig(config_json, settings_json, host_.dataDir())) {
   namespace fs = std::filesystem;
   std::error_code ec;
-  fs::create_directories(config_.root, ec);
+  // Blobs are the users' files: a new root is private whatever the umask (existing ones are left).
+  if (fs::create_directories(config_.root, ec) && !ec) {
+    fs::permissions(config_.root, fs::perms::owner_all, fs::perm_options::replace, ec);
+  }
   if (ec) {
     throw sdk::Error(BB_ERR_IO, "root_unavailable",
                      "storage.local cannot create its root \"" + config_.root + "\": " + ec.message());
@@ -151,7 +154,7 @@ std::optional<UniqueFd> LocalBlobStore::openDirectories(const std::string& key,
         if (!create) {
           return std::nullopt;
         }
-        if (::mkdirat(current.get(), name.c_str(), 0755) == 0) {
+        if (::mkdirat(current.get(), name.c_str(), 0700) == 0) {
           if (config_.fsync) {
             syncDirectory(current.get(), key);
           }

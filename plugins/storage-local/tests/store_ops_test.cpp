@@ -31,14 +31,24 @@ TEST_F(StorageLocalOps, RoundTrip) {
   EXPECT_EQ(bambuddy::testing::readFile(root_ + "/model.3mf"), "PK\x03\x04 payload");
 }
 
+// Blobs are private (issue 13): 0600 files in 0700 directories, whatever the process umask.
 TEST_F(StorageLocalOps, FilesAreCreatedWithAFixedMode) {
+  mode_t mask = ::umask(0); // the most permissive umask: only the modes the store asks for count
   ASSERT_EQ(store_->put("a", "1").rc, BB_OK);
   ASSERT_EQ(store_->put("a", "2").rc, BB_OK); // the replacement gets the same mode
-  mode_t mask = ::umask(0);
+  ASSERT_EQ(store_->put("dir/sub/b", "3").rc, BB_OK);
   ::umask(mask);
   struct stat st {};
   ASSERT_EQ(::stat((root_ + "/a").c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0600u & ~mask) << "blobs may hold secrets of uploaded projects: owner only";
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((root_ + "/dir/sub/b").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ASSERT_EQ(::stat((root_ + "/dir").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat((root_ + "/dir/sub").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  ASSERT_EQ(::stat(root_.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u) << "a root the store created";
 }
 
 TEST_F(StorageLocalOps, EmptyBlobRoundTrips) {

@@ -229,7 +229,8 @@ typedef struct bb_host_api {
    * `permission` is one BB_PERM_* bit the caller needs, or 0 for any authenticated caller;
    * `rate_class` is BB_RATE_*. Only callers that pass authentication reach the handler. The route
    * lives until the server stops; after the instance is destroyed it answers 503. Call it from
-   * `create`. BB_ERR_CONFLICT when the method and pattern are taken, BB_ERR_INVALID_ARGUMENT for a
+   * `create`. BB_ERR_CONFLICT when the method and pattern are taken or the route would shadow a
+   * core route (take requests a core route answers), BB_ERR_INVALID_ARGUMENT for a
    * bad method, pattern, permission or rate class, BB_ERR_UNSUPPORTED when the host serves no
    * HTTP (e.g. --check-config). */
   int32_t (*register_route)(bb_host_ctx* ctx, const char* method, const char* pattern, uint64_t permission,
@@ -395,7 +396,9 @@ typedef struct bb_plugin_descriptor {
   /* Makes one instance. `config_json` is the plugin's validated config block (with schema defaults
    * applied) and `settings_json` the instance's validated settings; both borrowed for the call.
    * `host` and `ctx` stay valid until `destroy(instance)` returns. Called on the host's main
-   * thread. On success writes the instance to *out_instance and returns BB_OK. */
+   * thread. On success writes the instance to *out_instance and returns BB_OK. Return
+   * BB_ERR_INVALID_ARGUMENT when what the operator gave (settings, environment) is not acceptable:
+   * for a required plugin the server then exits with 2 (configuration), for any other code with 3. */
   int32_t (*create)(const bb_host_api* host, bb_host_ctx* ctx, const char* config_json, size_t config_len,
                     const char* settings_json, size_t settings_len, void** out_instance, bb_error* err);
   /* Frees an instance. For printer drivers the host calls ops->stop first. Called on the host's main

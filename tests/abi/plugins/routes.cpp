@@ -1,6 +1,7 @@
 // Serves REST routes through bb_host_api.register_route (ABI 0.2): a JSON answer echoing the
 // caller and the path parameter, an sdk::Error mapped to 400, a body that is not JSON (must become
-// a 500 without the text) and a second registration of a taken route (must be refused).
+// a 500 without the text), a second registration of a taken route (must be refused) and a route
+// that would shadow the core's GET /api/v1/printers/{id} (refused when the core route exists).
 #include <bambuddy/sdk.hpp>
 
 #include <string>
@@ -38,14 +39,26 @@ public:
     } catch (const bambuddy::sdk::Error& e) {
       conflict_code_ = e.code();
     }
+    // Would take GET /api/v1/printers/shadow from the core's GET /api/v1/printers/{id}.
+    try {
+      host.registerRoute("GET", "/api/v1/printers/shadow", 0, RateClass::Read, [](const RouteRequest&) {
+        return RouteResponse{200, "{\"shadowed\":true}"};
+      });
+    } catch (const bambuddy::sdk::Error& e) {
+      shadow_code_ = e.code();
+      host.warn(std::string("shadowing route refused: ") + e.what());
+    }
   }
   void put(const std::string&, std::string_view) override {}
-  std::optional<std::string> get(const std::string&) override { return std::to_string(conflict_code_); }
+  std::optional<std::string> get(const std::string& key) override {
+    return std::to_string(key == "shadow" ? shadow_code_ : conflict_code_);
+  }
   bool remove(const std::string&) override { return false; }
   std::vector<bambuddy::sdk::BlobInfo> list(const std::string&) override { return {}; }
 
 private:
   int32_t conflict_code_ = 0;
+  int32_t shadow_code_ = 0;
 };
 
 } // namespace

@@ -35,7 +35,8 @@ using bambuddy::testing::ServerProcess;
 using bambuddy::testing::TempDir;
 using nlohmann::json;
 
-const std::string kAdminKey = "bb_" + std::string(43, 'B');
+// A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
+const std::string kAdminKey = "bb_Wc4SR-dtuEQTiqMgSDxDL_h6HuDlIMhe4Ed1grkQhtE";
 constexpr int kAttemptTimeoutMs = 5000;
 
 int64_t realtimeNs() {

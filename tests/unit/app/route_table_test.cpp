@@ -25,7 +25,8 @@ namespace {
 using testing::httpRequest;
 using testing::HttpResult;
 
-const std::string kAdminKey = "bb_" + std::string(43, 'R');
+// A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
+const std::string kAdminKey = "bb_lWqNjYSE_AlFd9vMZpXWdlYNV2YY8Fcu3YYDHEHKmbU";
 
 class RouteTableTest : public ::testing::Test {
 protected:

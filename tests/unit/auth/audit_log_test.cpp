@@ -1,6 +1,7 @@
 // AuditLog: asynchronous record, filtered listing, trimming by age, bus events from plugins.
 #include "auth/audit_log.h"
 
+#include "common/time.h"
 #include "support/core_services.h"
 
 #include <gtest/gtest.h>
@@ -62,13 +63,13 @@ TEST_F(AuditLogTest, RecordsAndListsNewestFirst) {
 TEST_F(AuditLogTest, FiltersAndPages) {
   AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
   for (int i = 0; i < 10; ++i) {
-    log.record(entry(i % 2 == 0 ? "auth_failed" : "rate_limited", kT0 + i * 1000, i < 5 ? "a" : "b",
+    log.record(entry(i % 2 == 0 ? "forbidden" : "rate_limited", kT0 + i * 1000, i < 5 ? "a" : "b",
                      i < 3 ? "10.0.0.1" : "10.0.0.2"));
   }
   ASSERT_TRUE(log.flush(5000));
 
   AuditFilter f;
-  f.kind = "auth_failed";
+  f.kind = "forbidden";
   EXPECT_EQ(log.list(f).total, 5);
   f = {};
   f.principal_id = "b";
@@ -128,7 +129,7 @@ TEST_F(AuditLogTest, FullQueueDropsAndCounts) {
   ASSERT_TRUE(log.flush(5000)); // the start-up trim is done
   db.read([&](soci::session&) {
     for (int i = 0; i < 1000; ++i) {
-      log.record(entry("auth_failed", kT0 + i));
+      log.record(entry("forbidden", kT0 + i));
     }
     return 0;
   });
@@ -167,11 +168,104 @@ TEST_F(AuditLogTest, QueuedEntriesAreStoredOnShutdown) {
   {
     AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
     for (int i = 0; i < 50; ++i) {
-      log.record(entry("auth_failed", kT0 + i));
+      log.record(entry("forbidden", kT0 + i));
+      log.record(entry("auth_failed", kT0 + i, "", "192.0.2.1"));
     }
   }
   AuditLog reopened(core_.database(), core_.bus(), core_.logger(), 90 * kDay * 1000);
-  EXPECT_EQ(reopened.list({}).total, 50);
+  EXPECT_EQ(reopened.list({}).total, 51);
+  AuditFilter f;
+  f.kind = "auth_failed";
+  AuditPage failures = reopened.list(f);
+  ASSERT_EQ(failures.items.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(failures.items[0].detail_json)["count"], 50);
+}
+
+// Regression (issue 13): every 401 wrote a row, so a flood grew the audit log without bound.
+TEST_F(AuditLogTest, FailuresAreAggregatedPerAddressAndMinute) {
+  AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
+  auto failure = [](int64_t at_ms, const std::string& ip, const std::string& reason, bool throttled = false) {
+    AuditEntry e = entry("auth_failed", at_ms, "", ip);
+    e.reason = reason;
+    e.throttled = throttled;
+    e.key_prefix = reason == "missing_api_key" ? "" : "bb_Guess";
+    return e;
+  };
+  for (int i = 0; i < 1000; ++i) {
+    log.record(
+        failure(kT0 + i * 50, "198.51.100.1", i % 4 == 0 ? "missing_api_key" : "invalid_api_key", i >= 900));
+  }
+  ASSERT_TRUE(log.flush(5000));
+  // More failures of the same minute update the same row.
+  for (int i = 0; i < 10; ++i) {
+    log.record(failure(kT0 + 55000 + i, "198.51.100.1", "api_key_expired"));
+  }
+  log.record(failure(kT0 + 1000, "198.51.100.2", "invalid_api_key"));
+  log.record(failure(kT0 + 60000, "198.51.100.1", "invalid_api_key")); // the next minute
+  ASSERT_TRUE(log.flush(5000));
+
+  AuditFilter f;
+  f.kind = "auth_failed";
+  AuditPage page = log.list(f);
+  ASSERT_EQ(page.total, 3);
+  // Newest first: the next minute's row, then the two rows of the first minute.
+  EXPECT_EQ(page.items[0].at_ms, kT0 + 60000);
+  EXPECT_EQ(nlohmann::json::parse(page.items[0].detail_json)["count"], 1);
+  f.client_ip = "198.51.100.1";
+  f.until_ms = kT0 + 60000;
+  page = log.list(f);
+  ASSERT_EQ(page.items.size(), 1u);
+  const AuditEntry& row = page.items[0];
+  EXPECT_EQ(row.at_ms, kT0) << "the row keeps the first failure's time";
+  EXPECT_EQ(row.reason, "missing_api_key");
+  EXPECT_EQ(row.path, "/api/v1/printers");
+  nlohmann::json detail = nlohmann::json::parse(row.detail_json);
+  EXPECT_EQ(detail["count"], 1010);
+  EXPECT_EQ(detail["throttled"], 100);
+  EXPECT_EQ(detail["window_s"], 60);
+  EXPECT_EQ(detail["reasons"],
+            (nlohmann::json{{"missing_api_key", 250}, {"invalid_api_key", 750}, {"api_key_expired", 10}}));
+  EXPECT_EQ(log.stats().recorded, 1012u);
+  EXPECT_EQ(log.stats().dropped, 0u);
+}
+
+TEST_F(AuditLogTest, ManyAddressesAreBoundedInMemory) {
+  AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
+  const int addresses = static_cast<int>(AuditLog::kMaxFailureTallies) + 100;
+  for (int i = 0; i < addresses; ++i) {
+    log.record(entry("auth_failed", kT0, "",
+                     "10." + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
+                         std::to_string(i % 256)));
+  }
+  ASSERT_TRUE(log.flush(20000));
+  const AuditStats stats = log.stats();
+  EXPECT_EQ(stats.recorded + stats.dropped, static_cast<uint64_t>(addresses));
+  EXPECT_GE(stats.recorded, AuditLog::kMaxFailureTallies);
+  // A later minute frees the finished ones.
+  log.record(entry("auth_failed", kT0 + 60000, "", "192.0.2.1"));
+  log.record(entry("auth_failed", kT0 + 60000, "", "192.0.2.2"));
+  ASSERT_TRUE(log.flush(5000));
+  EXPECT_EQ(log.stats().recorded, stats.recorded + 2);
+}
+
+// The retention setting is enforced: rows older than audit.retention_days go at start (and hourly).
+TEST_F(AuditLogTest, RetentionIsEnforcedAtStart) {
+  const int64_t now = nowUtcMs();
+  {
+    AuditLog log(core_.database(), core_.bus(), core_.logger(), 3650 * kDay);
+    log.record(entry("forbidden", now - 91 * kDay));
+    log.record(entry("auth_failed", now - 200 * kDay, "", "192.0.2.1"));
+    log.record(entry("forbidden", now - 89 * kDay));
+    log.record(entry("forbidden", now - 1000));
+    ASSERT_TRUE(log.flush(5000));
+    ASSERT_EQ(log.list({}).total, 4);
+  }
+  AuditLog log(core_.database(), core_.bus(), core_.logger(), 90 * kDay);
+  ASSERT_TRUE(log.flush(5000)); // the start-up trim has run
+  AuditPage page = log.list({});
+  ASSERT_EQ(page.total, 2);
+  EXPECT_GE(page.items[1].at_ms, now - 89 * kDay);
+  EXPECT_NE(core_.log().find("trimmed 2 audit entries older than"), std::string::npos) << core_.log();
 }
 
 } // namespace

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <set>
 
 namespace bambuddy::auth {
 namespace {
@@ -164,14 +165,16 @@ TEST_F(AuthGateTest, PluginReasonsBecomeCodes) {
   EXPECT_EQ(expired.body()["detail"], "the API key has expired");
   EXPECT_EQ(expired.refused->body.find("bb_test_expired"), std::string::npos) << "never echo a key";
 
+  // Both failures from one address in one minute are one row, keeping the first one's details.
   auto rows = audit("auth_failed");
-  ASSERT_EQ(rows.size(), 2u);
-  EXPECT_EQ(rows[0].reason, "api_key_expired");
-  EXPECT_EQ(rows[0].key_prefix, "bb_test_");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].reason, "invalid_api_key");
+  EXPECT_EQ(rows[0].key_prefix, "bb_wrong");
   EXPECT_EQ(rows[0].client_ip, "127.0.0.1");
   EXPECT_EQ(rows[0].path, "/api/v1/printers");
-  EXPECT_EQ(rows[1].reason, "invalid_api_key");
-  EXPECT_EQ(rows[1].key_prefix, "bb_wrong");
+  nlohmann::json detail = nlohmann::json::parse(rows[0].detail_json);
+  EXPECT_EQ(detail["count"], 2);
+  EXPECT_EQ(detail["reasons"], (nlohmann::json{{"invalid_api_key", 1}, {"api_key_expired", 1}}));
   EXPECT_EQ(core_.log().find("bb_test_expired"), std::string::npos) << "never log a key";
 }
 
@@ -253,32 +256,97 @@ TEST_F(AuthGateTest, ConfiguredDefaultsApply) {
   EXPECT_EQ(call(printers_, "bb_test_reader").status(), 429);
 }
 
-TEST_F(AuthGateTest, FailedAuthIsLimitedPerIp) {
+// Regression (issue 13, attack 2): failures used to lock the address out, valid keys included.
+TEST_F(AuthGateTest, WrongKeysAreThrottledPerIpButAValidKeyStillPasses) {
   AuthSettings s;
   s.failed_auth_per_minute = 3;
   makeGate(s);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(call(printers_, "bb_guess" + std::to_string(i), "198.51.100.9").status(), 401);
   }
-  // Locked out: not even a valid key is tried from there.
-  Outcome locked = call(printers_, "bb_test_reader", "198.51.100.9");
-  ASSERT_EQ(locked.status(), 429);
-  EXPECT_EQ(locked.body()["code"], "rate_limited");
-  EXPECT_EQ(locked.header("Retry-After"), "60");
-  EXPECT_FALSE(locked.request.principal);
+  // Over budget: another wrong key is refused with 429...
+  Outcome throttled = call(printers_, "bb_guess9", "198.51.100.9");
+  ASSERT_EQ(throttled.status(), 429);
+  EXPECT_EQ(throttled.body()["code"], "rate_limited");
+  EXPECT_EQ(throttled.header("Retry-After"), "60");
+  EXPECT_FALSE(throttled.request.principal);
+  // ...a refused key too (expired is a presented key the plugin refused)...
+  EXPECT_EQ(call(printers_, "bb_test_expired", "198.51.100.9").status(), 429);
+  // ...but a valid key from the same address is accepted: it is always checked.
+  Outcome valid = call(printers_, "bb_test_reader", "198.51.100.9");
+  EXPECT_FALSE(valid.refused) << valid.refused->body;
+  ASSERT_TRUE(valid.request.principal);
+  // Keyless requests have their own budget: still a plain 401.
+  EXPECT_EQ(call(printers_, "", "198.51.100.9").status(), 401);
   // Another address is unaffected.
-  EXPECT_FALSE(call(printers_, "bb_test_reader", "198.51.100.10").refused);
-  // Missing keys count as failures too.
-  EXPECT_EQ(call(printers_, "", "198.51.100.11").status(), 401);
+  EXPECT_EQ(call(printers_, "bb_guess0", "198.51.100.10").status(), 401);
 
   auto limited = audit("rate_limited");
-  ASSERT_EQ(limited.size(), 1u);
+  ASSERT_EQ(limited.size(), 1u) << "one rate_limited row per address a minute";
   EXPECT_EQ(limited[0].reason, "failed_auth_limit");
   EXPECT_EQ(limited[0].client_ip, "198.51.100.9");
-  EXPECT_EQ(audit("auth_failed").size(), 4u);
+  AuditFilter f;
+  f.kind = "auth_failed";
+  f.client_ip = "198.51.100.9";
+  auto rows = audit_->list(f).items;
+  ASSERT_EQ(rows.size(), 1u);
+  nlohmann::json detail = nlohmann::json::parse(rows[0].detail_json);
+  EXPECT_EQ(detail["count"], 6);
+  EXPECT_EQ(detail["throttled"], 2);
+  EXPECT_EQ(detail["reasons"]["invalid_api_key"], 4);
+  EXPECT_EQ(detail["reasons"]["api_key_expired"], 1);
+  EXPECT_EQ(detail["reasons"]["missing_api_key"], 1);
 
   now_ += 60000;
-  EXPECT_FALSE(call(printers_, "bb_test_reader", "198.51.100.9").refused);
+  EXPECT_EQ(call(printers_, "bb_guess5", "198.51.100.9").status(), 401);
+}
+
+TEST_F(AuthGateTest, KeylessRequestsHaveTheirOwnLimitThatSparesKeys) {
+  AuthSettings s;
+  s.failed_auth_per_minute = 2;
+  s.keyless_per_minute = 5;
+  makeGate(s);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(call(printers_, "", "198.51.100.20").status(), 401);
+  }
+  Outcome over = call(printers_, "", "198.51.100.20");
+  ASSERT_EQ(over.status(), 429);
+  EXPECT_EQ(over.body()["code"], "rate_limited");
+  EXPECT_NE(over.body()["detail"].get<std::string>().find("without an API key"), std::string::npos);
+  EXPECT_EQ(over.header("Retry-After"), "60");
+  // Keyless traffic spent no failure budget, and keys are unaffected.
+  EXPECT_FALSE(call(printers_, "bb_test_reader", "198.51.100.20").refused);
+  EXPECT_EQ(call(printers_, "bb_guess1", "198.51.100.20").status(), 401);
+  EXPECT_EQ(call(printers_, "bb_guess2", "198.51.100.20").status(), 401);
+  EXPECT_EQ(call(printers_, "bb_guess3", "198.51.100.20").status(), 429);
+  // Public routes never count or get refused.
+  EXPECT_FALSE(call(health_, "", "198.51.100.20").refused);
+  auto limited = audit("rate_limited");
+  ASSERT_EQ(limited.size(), 2u);
+  std::set<std::string> reasons{limited[0].reason, limited[1].reason};
+  EXPECT_EQ(reasons, (std::set<std::string>{"keyless_limit", "failed_auth_limit"}));
+}
+
+TEST_F(AuthGateTest, Ipv6CountsPerSlash64) {
+  AuthSettings s;
+  s.failed_auth_per_minute = 2;
+  makeGate(s);
+  EXPECT_EQ(call(printers_, "bb_x1", "2001:db8:1:2::1").status(), 401);
+  EXPECT_EQ(call(printers_, "bb_x2", "2001:db8:1:2:ffff::9").status(), 401);
+  // A third address of the same /64 is over the shared budget; another /64 is not.
+  EXPECT_EQ(call(printers_, "bb_x3", "2001:db8:1:2:abcd::3").status(), 429);
+  EXPECT_EQ(call(printers_, "bb_x4", "2001:db8:1:3::1").status(), 401);
+  // The audit aggregates the /64 too, naming it.
+  AuditFilter f;
+  f.kind = "auth_failed";
+  ASSERT_TRUE(audit_->flush(5000));
+  ASSERT_EQ(audit_->list(f).total, 2);
+  f.client_ip = "2001:db8:1:2::1"; // the row keeps the first address of its /64
+  auto rows = audit_->list(f).items;
+  ASSERT_EQ(rows.size(), 1u);
+  nlohmann::json first = nlohmann::json::parse(rows[0].detail_json);
+  EXPECT_EQ(first["network"], "2001:db8:1:2::/64");
+  EXPECT_EQ(first["count"], 3);
 }
 
 TEST_F(AuthGateTest, TrustedProxyDecidesTheClientIp) {
@@ -290,15 +358,38 @@ TEST_F(AuthGateTest, TrustedProxyDecidesTheClientIp) {
   EXPECT_EQ(proxied.status(), 401);
   EXPECT_EQ(proxied.request.client_ip, "203.0.113.7");
   // The failure was counted against the real client, not the proxy...
-  EXPECT_EQ(call(printers_, "bb_test_reader", "10.0.0.2", {{"X-Forwarded-For", "203.0.113.7"}}).status(),
-            429);
-  EXPECT_FALSE(call(printers_, "bb_test_reader", "10.0.0.2", {{"X-Forwarded-For", "203.0.113.8"}}).refused);
+  EXPECT_EQ(call(printers_, "bb_bad2", "10.0.0.2", {{"X-Forwarded-For", "203.0.113.7"}}).status(), 429);
+  EXPECT_EQ(call(printers_, "bb_bad2", "10.0.0.2", {{"X-Forwarded-For", "203.0.113.8"}}).status(), 401);
   // ...and an untrusted peer cannot pick an address to hide behind.
   Outcome spoofed = call(printers_, "bb_test_reader", "192.0.2.1", {{"X-Forwarded-For", "203.0.113.8"}});
   EXPECT_EQ(spoofed.request.client_ip, "192.0.2.1");
   auto rows = audit("auth_failed");
-  ASSERT_EQ(rows.size(), 1u);
-  EXPECT_EQ(rows[0].client_ip, "203.0.113.7");
+  ASSERT_EQ(rows.size(), 2u);
+  std::set<std::string> ips{rows[0].client_ip, rows[1].client_ip};
+  EXPECT_EQ(ips, (std::set<std::string>{"203.0.113.7", "203.0.113.8"}));
+}
+
+// Regression (issue 13): only the first X-Forwarded-For line was read, so a client behind a proxy
+// that appends its own line chose its address.
+TEST_F(AuthGateTest, EveryForwardingLineCounts) {
+  AuthSettings s;
+  s.trusted_proxies.push_back(*sdk::Cidr::parse("10.0.0.0/8"));
+  makeGate(s);
+  Outcome two_lines = call(printers_, "bb_test_reader", "10.0.0.2",
+                           {{"X-Forwarded-For", "6.6.6.6"}, {"X-Forwarded-For", "203.0.113.7"}});
+  EXPECT_EQ(two_lines.request.client_ip, "203.0.113.7");
+  Outcome forwarded = call(printers_, "bb_test_reader", "10.0.0.2",
+                           {{"Forwarded", "for=6.6.6.6"}, {"forwarded", "for=\"[2001:db8::7]:443\""}});
+  EXPECT_EQ(forwarded.request.client_ip, "2001:db8::7");
+  // Both headers naming different clients: the address is unknown, the request refused.
+  Outcome conflict =
+      call(health_, "", "10.0.0.2", {{"X-Forwarded-For", "203.0.113.7"}, {"Forwarded", "for=198.51.100.1"}});
+  ASSERT_EQ(conflict.status(), 400);
+  EXPECT_EQ(conflict.body()["code"], "conflicting_forwarding_headers");
+  Outcome agree = call(printers_, "bb_test_reader", "10.0.0.2",
+                       {{"X-Forwarded-For", "203.0.113.7"}, {"Forwarded", "for=203.0.113.7;proto=https"}});
+  EXPECT_FALSE(agree.refused);
+  EXPECT_EQ(agree.request.client_ip, "203.0.113.7");
 }
 
 TEST_F(AuthGateTest, NoAuthPluginMeans401) {

@@ -42,6 +42,7 @@ TEST(AuthConfig, DefaultsMatchTheSchema) {
   EXPECT_EQ(limits["write"]["default"], auth.write_limit);
   EXPECT_EQ(limits["control"]["default"], auth.control_limit);
   EXPECT_EQ(props["auth"]["properties"]["failed_auth_per_minute"]["default"], auth.failed_auth_per_minute);
+  EXPECT_EQ(props["auth"]["properties"]["keyless_per_minute"]["default"], auth.keyless_per_minute);
   EXPECT_EQ(props["audit"]["properties"]["retention_days"]["default"], AuditConfig{}.retention_days);
   EXPECT_EQ(props["server"]["properties"]["trusted_proxies"]["default"], json::array());
 
@@ -50,6 +51,7 @@ TEST(AuthConfig, DefaultsMatchTheSchema) {
   EXPECT_EQ(empty.auth.write_limit, 30u);
   EXPECT_EQ(empty.auth.control_limit, 10u);
   EXPECT_EQ(empty.auth.failed_auth_per_minute, 20u);
+  EXPECT_EQ(empty.auth.keyless_per_minute, 600u);
   EXPECT_EQ(empty.audit.retention_days, 90);
   EXPECT_TRUE(empty.server.trusted_proxies.empty());
 }
@@ -61,6 +63,7 @@ server:
 auth:
   rate_limits: {read: 500, write: 50, control: 5}
   failed_auth_per_minute: 7
+  keyless_per_minute: 9
 audit:
   retention_days: 30
 )");
@@ -68,6 +71,7 @@ audit:
   EXPECT_EQ(c.auth.write_limit, 50u);
   EXPECT_EQ(c.auth.control_limit, 5u);
   EXPECT_EQ(c.auth.failed_auth_per_minute, 7u);
+  EXPECT_EQ(c.auth.keyless_per_minute, 9u);
   EXPECT_EQ(c.audit.retention_days, 30);
   EXPECT_EQ(c.server.trusted_proxies, (std::vector<std::string>{"127.0.0.1/32", "10.0.0.0/8", "fd00::/8"}));
 }
