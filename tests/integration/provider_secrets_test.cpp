@@ -27,7 +27,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::string kAdminKey = "bb_" + std::string(43, 'S');
+const std::string kAdminKey = "bb_tgZq_dhm5ClcPrRuuqzIGQ-9vIBnbjeRCumm1bib6f8";
 const std::string kHaToken = "Bearer ha-long-lived-token-4f8e2a";
 const std::string kNtfyToken = "tk_ntfytoken9c1d77";
 const std::string kSmtpPassword = "smtp-pass-51e0b3";

@@ -33,7 +33,7 @@ using bambuddy::testing::TempDir;
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-const std::string kAdminKey = "bb_" + std::string(43, 'P');
+const std::string kAdminKey = "bb_4550tTgWbiptEq1JRja0PgNYwx8_qsl64_BbwtZLGPA";
 
 struct Figures {
   std::vector<double> health_ms;
