@@ -8,6 +8,10 @@ Starts <build>/bambuddy with storage.local and auth.apikey in a fresh data direc
   2. one authorized 3MF upload of --upload-mb (default 200) and its download: peak RSS growth and
      timings.
   3. 25 requests without a key, then the admin key: its status (a lockout would be 429).
+  4. PATCH /settings with {"currency": 200,000 '[' ... ']'}: the answer, its time, and whether the
+     server still answers /health.
+  5. a webhook provider with a stored header token, PATCHed to another URL without the token: the
+     answer (400 secret_required means the token cannot be redirected).
 Prints figures only, never pass/fail. Peak RSS is VmHWM from /proc/<pid>/status.
 
 usage: tests/bench/attack_rss.py [--build build] [--parallel 8] [--announce-mb 190] [--upload-mb 200]
@@ -133,7 +137,8 @@ def main():
                     f"plugins:\n  search_path: [{plugins}]\n  load:\n"
                     "    - name: storage.local\n      config:\n"
                     f"        max_blob_bytes: {(args.upload_mb + 16) << 20}\n"
-                    "    - name: auth.apikey\n")
+                    "    - name: auth.apikey\n"
+                    "    - name: notifier.webhook\n")
         env = dict(os.environ, BAMBUDDY_ADMIN_KEY=ADMIN_KEY)
         log = open(os.path.join(tmp, "server.log"), "w")
         proc = subprocess.Popen([binary, "--config", config], env=env, stdout=log, stderr=log)
@@ -198,6 +203,39 @@ def main():
             status, _, _ = request(port, "GET", "/api/v1/printers")
             print(f"\n25 keyless GETs answered {sorted(set(keyless))}; the admin key then gets {status}")
 
+            # 4. deep JSON
+            depth = 200000
+            deep = '{"currency":' + "[" * depth + "]" * depth + "}"
+            try:
+                status, data, ms = request(port, "PATCH", "/api/v1/settings", body=deep.encode())
+                answer = f"{status} {data[:120].decode(errors='replace')}"
+            except OSError as e:
+                answer, ms = f"no answer ({e})", 0
+            alive = proc.poll() is None
+            try:
+                health = request(port, "GET", "/health", key=None, timeout=5)[0] if alive else "-"
+            except OSError:
+                health = "no answer"
+            print(f"\nPATCH /settings nested {depth} deep: {answer} in {ms:.1f} ms; "
+                  f"server alive: {alive}, /health: {health}")
+
+            # 5. a stored secret redirected
+            receiver = socket.socket()
+            receiver.bind(("127.0.0.1", 0))
+            receiver.listen(8)
+            hook = f"http://127.0.0.1:{receiver.getsockname()[1]}/hook"
+            body = ('{"type":"webhook","name":"HA","settings":{"url":"%s",'
+                    '"headers":{"Authorization":"Bearer long-lived-token"}}}' % hook)
+            status, data, _ = request(port, "POST", "/api/v1/notifications", body=body.encode())
+            if status == 201:
+                provider = data.split(b'"id":', 1)[1].split(b",", 1)[0].decode().strip('"')
+                moved = '{"settings":{"url":"http://127.0.0.1:9/steal"}}'
+                status, data, _ = request(port, "PATCH", f"/api/v1/notifications/{provider}", body=moved.encode())
+                print(f"\nwebhook URL changed without its stored header: {status} "
+                      f"{data[:160].decode(errors='replace')}")
+            else:
+                print(f"\ncould not create a webhook provider: {status} {data[:200]!r}")
+            receiver.close()
         finally:
             proc.terminate()
             proc.wait(timeout=20)
