@@ -25,7 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     (void)parsed.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     state.applyPayload(payload);
     (void)state.status(true, "").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    (void)state.status(false, "connection lost").dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    (void)state.status(false, "connection lost")
+        .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     ++payloads;
     start = end + 1;
   }

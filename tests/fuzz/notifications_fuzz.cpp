@@ -47,8 +47,12 @@ std::vector<Notifier>* makeNotifiers() {
                            {"secret", "whsec_0123456789abcdef0123456789abcdef"},
                            {"headers", {{"Authorization", "Bearer token"}}}});
   add("notifier-ntfy", {{"server", "https://ntfy.sh"}, {"topic", "farm"}, {"token", "tk_secret"}});
-  add("notifier-email", {{"host", "smtp.example.com"}, {"port", 587}, {"username", "u"}, {"password", "p"},
-                         {"from", "farm@example.com"}, {"to", {"me@example.com"}}});
+  add("notifier-email", {{"host", "smtp.example.com"},
+                         {"port", 587},
+                         {"username", "u"},
+                         {"password", "p"},
+                         {"from", "farm@example.com"},
+                         {"to", {"me@example.com"}}});
   return out;
 }
 
@@ -96,7 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       (void)n.validator.validate(*settings);
       json merged = plugins::mergeSettings(n.stored, *settings, n.schema_text);
       (void)n.validator.validate(merged);
-      (void)plugins::redactSecrets(merged, n.schema_text).dump(-1, ' ', false, json::error_handler_t::replace);
+      (void)plugins::redactSecrets(merged, n.schema_text)
+          .dump(-1, ' ', false, json::error_handler_t::replace);
     }
   }
   return 0;

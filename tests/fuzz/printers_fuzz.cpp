@@ -19,8 +19,8 @@ namespace {
 struct Target {
   fuzz::FuzzCore core;
   printers::PrinterStore store{core.database()};
-  printers::PrinterRegistry registry{store, core.plugins(), core.bus(), core.logger(), fuzz::wallClockMs,
-                                     printers::LifecycleSettings{}};
+  printers::PrinterRegistry registry{store,         core.plugins(),    core.bus(),
+                                     core.logger(), fuzz::wallClockMs, printers::LifecycleSettings{}};
   std::string patch_path;
 
   Target() {

@@ -21,8 +21,8 @@ namespace {
 struct Target {
   fuzz::FuzzCore core;
   printers::PrinterStore printer_store{core.database()};
-  printers::PrinterRegistry registry{printer_store, core.plugins(), core.bus(), core.logger(), fuzz::wallClockMs,
-                                     printers::LifecycleSettings{}};
+  printers::PrinterRegistry registry{printer_store, core.plugins(),    core.bus(),
+                                     core.logger(), fuzz::wallClockMs, printers::LifecycleSettings{}};
   archives::ArchiveStore archive_store{core.database()};
   archives::ArchiveService archives{archive_store, core.plugins(), core.logger(), fuzz::wallClockMs};
   queue::QueueStore queue_store{core.database()};
@@ -71,7 +71,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string body(reinterpret_cast<const char*>(data), size);
   http::Router& router = target->core.router();
   const std::string first = "/api/v1/queue/" + std::to_string(target->queue_store.list().front().id);
-  bool changed = answer(fuzz::callRoute(router, http::Method::Post, "/api/v1/queue", body), "POST /api/v1/queue");
+  bool changed =
+      answer(fuzz::callRoute(router, http::Method::Post, "/api/v1/queue", body), "POST /api/v1/queue");
   changed |= answer(fuzz::callRoute(router, http::Method::Patch, first, body), "PATCH /api/v1/queue/{id}");
   changed |= answer(fuzz::callRoute(router, http::Method::Post, "/api/v1/queue/reorder", body),
                     "POST /api/v1/queue/reorder");

@@ -7,7 +7,8 @@
 # directory, never into the repository: $BAMBUDDY_FUZZ_WORK/<TARGET> (default
 # /tmp/bambuddy-fuzz/<TARGET>), seeded from tests/fuzz/corpus/<TARGET> and kept between runs, so
 # campaigns continue where the last one stopped. Crash inputs land in <work>/artifacts. Prints the
-# executions and the CPU time used at the end. Extra libFuzzer flags: BAMBUDDY_FUZZ_FLAGS.
+# executions and the CPU time used at the end. Extra libFuzzer flags: BAMBUDDY_FUZZ_FLAGS;
+# BAMBUDDY_FUZZ_SKIP_BUILD=1 uses the binary as it is (e.g. while others hold the build machine).
 set -euo pipefail
 if [ $# -ne 2 ]; then
   echo "usage: $0 TARGET MINUTES" >&2
@@ -23,11 +24,13 @@ if [ ! -f "$root/tests/fuzz/${target}_fuzz.cpp" ]; then
   exit 2
 fi
 
-if [ ! -f "$build/build.ninja" ]; then
-  CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DBAMBUDDY_FUZZ=ON -DBAMBUDDY_BUILD_WEB=OFF
+if [ "${BAMBUDDY_FUZZ_SKIP_BUILD:-0}" != 1 ]; then
+  if [ ! -f "$build/build.ninja" ]; then
+    CC=clang-14 CXX=clang++-14 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DBAMBUDDY_FUZZ=ON -DBAMBUDDY_BUILD_WEB=OFF
+  fi
+  cmake --build "$build" --target "${target}_fuzz"
 fi
-cmake --build "$build" --target "${target}_fuzz"
 
 mkdir -p "$work/corpus" "$work/artifacts"
 cp -rn "$root/tests/fuzz/corpus/$target"/. "$work/corpus/" 2>/dev/null || true

@@ -20,7 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   limits.max_thumbnail_bytes = 256 << 10;
   limits.ratio_check_min_bytes = 64 << 10;
   try {
-    ThreeMfMetadata metadata = parseThreeMf(std::string_view(reinterpret_cast<const char*>(data), size), limits);
+    ThreeMfMetadata metadata =
+        parseThreeMf(std::string_view(reinterpret_cast<const char*>(data), size), limits);
     (void)toJson(metadata).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   } catch (const ThreeMfError&) {
     // refused with a precise error: the expected outcome for most inputs
