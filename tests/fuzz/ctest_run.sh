@@ -4,6 +4,8 @@
 # leak, sanitizer report or timeout fails the test; the input that caused it is kept in the temp
 # dir and its path printed, so it can be copied into the corpus.
 set -euo pipefail
+# -timeout=60: one input taking a minute is a hang; less misfires when a loaded machine (nice 19,
+# shared cores) leaves the process unscheduled for seconds.
 fuzzer=$1
 corpus=$2
 seconds=$3
@@ -11,7 +13,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/bambuddy-fuzz-ctest.XXXXXX")
 mkdir -p "$work/corpus" "$work/artifacts"
 cp -r "$corpus"/. "$work/corpus/" 2>/dev/null || true
 set +e
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+"$fuzzer" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1
 status=$?
 set -e

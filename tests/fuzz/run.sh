@@ -10,6 +10,8 @@
 # executions and the CPU time used at the end. Extra libFuzzer flags: BAMBUDDY_FUZZ_FLAGS;
 # BAMBUDDY_FUZZ_SKIP_BUILD=1 uses the binary as it is (e.g. while others hold the build machine).
 set -euo pipefail
+# -timeout=60: one input taking a minute is a hang; less misfires when a loaded machine (nice 19,
+# shared cores) leaves the process unscheduled for seconds.
 if [ $# -ne 2 ]; then
   echo "usage: $0 TARGET MINUTES" >&2
   exit 2
@@ -42,7 +44,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 set +e
 # shellcheck disable=SC2086 # BAMBUDDY_FUZZ_FLAGS is a list of flags
 /usr/bin/time -f "cpu_user_s=%U cpu_system_s=%S wall_s=%e max_rss_kb=%M" -o "$work/time.txt" \
-  "$build/tests/fuzz/${target}_fuzz" -max_total_time=$((minutes * 60)) -timeout=10 -rss_limit_mb=2048 \
+  "$build/tests/fuzz/${target}_fuzz" -max_total_time=$((minutes * 60)) -timeout=60 -rss_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$work/artifacts/" ${BAMBUDDY_FUZZ_FLAGS:-} "$work/corpus" >"$log" 2>&1
 status=$?
 set -e

@@ -27,8 +27,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   http::Response response = fuzz::callRoute(target->core.router(), http::Method::Patch, "/api/v1/settings",
                                             std::string(reinterpret_cast<const char*>(data), size));
   if (response.status == 200) {
+    const nlohmann::json defaults = settings::Settings{}.toJson();
     nlohmann::json reset = nlohmann::json::object();
-    for (const auto& item : settings::Settings{}.toJson().items()) {
+    for (const auto& item : defaults.items()) {
       reset[item.key()] = nullptr;
     }
     target->service.patch(reset);
