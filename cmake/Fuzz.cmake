@@ -11,3 +11,5 @@ set(BAMBUDDY_SANITIZE ON)
 set(BAMBUDDY_BUILD_TESTS OFF)
 set(BAMBUDDY_BUILD_BENCH OFF)
 add_compile_options(-fsanitize=fuzzer-no-link)
+# ctest runs the targets (tests/fuzz/CMakeLists.txt, label `fuzz`).
+enable_testing()
