@@ -47,6 +47,10 @@ std::optional<nlohmann::json> parseJsonObject(const http::Request& request, http
     error = http::Response::error(400, "invalid_json",
                                   "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
     return std::nullopt;
+  } catch (const nlohmann::json::out_of_range&) {
+    // nlohmann reports a number beyond a double ("1e999") this way, not as a parse_error.
+    error = http::Response::error(400, "invalid_json", "the request body holds a number out of range");
+    return std::nullopt;
   }
 }
 

@@ -103,6 +103,10 @@ ProjectSettings parseProjectSettings(std::string_view json, std::vector<std::str
   } catch (const TooDeep&) {
     throw ThreeMfError(ThreeMfErrorCode::MalformedMetadata,
                        entry + ": JSON nested deeper than " + std::to_string(kMaxDepth) + " levels");
+  } catch (const nlohmann::json::out_of_range&) {
+    // nlohmann reports a number beyond a double ("1e999") this way, not as a parse_error.
+    throw ThreeMfError(ThreeMfErrorCode::MalformedMetadata,
+                       entry + ": malformed JSON (a number is out of range)");
   } catch (const nlohmann::json::parse_error& e) {
     // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 5: ...".
     std::string reason = e.what();

@@ -13,10 +13,12 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <vector>
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 namespace bambuddy::config {
@@ -365,27 +367,73 @@ int LoadedDocument::lineOf(const std::string& json_pointer) const {
   }
 }
 
+namespace {
+
+// Records where each document starts and nothing else.
+class DocumentStarts : public YAML::EventHandler {
+public:
+  void OnDocumentStart(const YAML::Mark& mark) override { marks.push_back(mark); }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
+  }
+  void OnMapEnd() override {}
+
+  std::vector<YAML::Mark> marks;
+};
+
+struct FirstDocument {
+  std::optional<YAML::Node> root;         // none for an empty file or only comments
+  std::optional<YAML::Mark> second_start; // where a second document starts, if there is one
+};
+
+// The first document of `text`, and whether another follows. Not YAML::LoadAll: yaml-cpp 0.7's
+// never returns on some invalid input, e.g. a line holding only ',' (its parser reports one empty
+// document after another; jbeder/yaml-cpp#1040, found by tests/fuzz/yaml_config), so documents
+// are only counted, up to two. Throws YAML::Exception for syntax errors.
+FirstDocument loadFirstDocument(const std::string& text) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+  }
+  FirstDocument out;
+  if (starts.marks.size() > 1) {
+    out.second_start = starts.marks[1];
+  } else if (!starts.marks.empty()) {
+    out.root = YAML::Load(text);
+  }
+  return out;
+}
+
+} // namespace
+
 LoadedDocument parseYaml(const std::string& text, const std::string& file_name) {
   LoadedDocument doc;
   doc.file = file_name;
-  std::vector<YAML::Node> documents;
+  FirstDocument first;
   try {
-    documents = YAML::LoadAll(text);
+    first = loadFirstDocument(text);
   } catch (const YAML::Exception& e) {
     int line = e.mark.line >= 0 ? e.mark.line + 1 : 0;
     std::string where = e.mark.column >= 0 ? " (column " + std::to_string(e.mark.column + 1) + ")" : "";
     throw ConfigException(ConfigError{file_name, line, "", "invalid YAML" + where + ": " + e.msg});
   }
-  if (documents.size() > 1) {
-    int line = documents[1].Mark().line >= 0 ? documents[1].Mark().line + 1 : 0;
+  if (first.second_start) {
+    int line = first.second_start->line >= 0 ? first.second_start->line + 1 : 0;
     throw ConfigException(
         ConfigError{file_name, line, "", "the file holds several YAML documents; only one is allowed"});
   }
   doc.lines[""] = 1;
-  if (documents.empty()) {
+  if (!first.root) {
     return doc; // empty file or only comments
   }
-  const YAML::Node& root = documents[0];
+  const YAML::Node& root = *first.root;
   int root_line = root.Mark().line >= 0 ? root.Mark().line + 1 : 1;
   doc.lines[""] = root_line;
   Converter converter(doc.file, doc.lines);

@@ -355,6 +355,17 @@ TEST(ThreeMfReject, MalformedProjectSettingsJson) {
   EXPECT_THAT(error.what(), HasSubstr("; byte 49)"));
 }
 
+// nlohmann throws out_of_range, not parse_error, for a number beyond a double; it escaped as a 500
+// (found by tests/fuzz/notifications in a request body; the same parse reads this part).
+TEST(ThreeMfReject, ProjectSettingsWithANumberOutOfRange) {
+  ZipBuilder zip = slicedProject();
+  zip.set("Metadata/project_settings.config", "{\"layer_height\": 1e999}");
+  const ThreeMfError error = parseError(zip.build());
+  EXPECT_EQ(error.code(), ThreeMfErrorCode::MalformedMetadata);
+  EXPECT_EQ(error.httpStatus(), 400);
+  EXPECT_STREQ(error.what(), "Metadata/project_settings.config: malformed JSON (a number is out of range)");
+}
+
 TEST(ThreeMfReject, ProjectSettingsThatIsNotAnObject) {
   ZipBuilder zip = slicedProject();
   zip.set("Metadata/project_settings.config", "[\"layer_height\", \"0.2\"]");

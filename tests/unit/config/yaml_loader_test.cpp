@@ -6,6 +6,11 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+
 namespace bambuddy::config {
 namespace {
 
@@ -152,6 +157,23 @@ TEST(YamlLoader, SeveralDocumentsAreRefused) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("multi.yaml:"), std::string::npos);
   EXPECT_NE(errors[0].find("only one is allowed"), std::string::npos);
+}
+
+// yaml-cpp 0.7's LoadAll never returns on a line holding only ',' (it reports empty documents
+// forever, allocating); found by tests/fuzz/yaml_config. Run on a thread so a hang fails the test.
+TEST(YamlLoader, StrayCommaIsAnErrorNotAHang) {
+  for (const std::string text : {",", "\n,\n", "# comment\n,    # more\n"}) {
+    auto promise = std::make_shared<std::promise<std::vector<std::string>>>();
+    std::future<std::vector<std::string>> result = promise->get_future();
+    std::thread([promise, text] {
+      promise->set_value(errorsOf([&] { parseYaml(text, "comma.yaml"); }));
+    }).detach();
+    ASSERT_EQ(result.wait_for(std::chrono::seconds(10)), std::future_status::ready)
+        << "parseYaml hangs on " << text;
+    std::vector<std::string> errors = result.get();
+    ASSERT_EQ(errors.size(), 1u) << text;
+    EXPECT_EQ(errors[0].rfind("comma.yaml:", 0), 0u) << errors[0];
+  }
 }
 
 TEST(YamlLoader, RecursiveAliasIsAnErrorNotACrash) {

@@ -1,0 +1,46 @@
+// The text time parsers: the core's UTC timestamps (queue scheduled_at, API filters), auth.apikey's
+// ISO 8601 (expires_at), the notifiers' HTTP dates (Retry-After) and POSIX TZ rules (the footer of
+// zone files). What parses must format and parse back to the same instant.
+#include "common/time.h"
+#include "iso_time.h"
+#include "notifications/time_zone.h"
+#include "text/http_date.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    std::fprintf(stderr, "round trip failed: %s\n", what);
+    std::abort();
+  }
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string text(reinterpret_cast<const char*>(data), size);
+  if (auto ms = bambuddy::parseUtcTimestamp(text)) {
+    check(bambuddy::parseUtcTimestamp(bambuddy::formatUtcMs(*ms)) == ms, "formatUtcMs");
+    (void)bambuddy::formatUtcSeconds(*ms);
+  }
+  if (auto ms = bambuddy::auth_apikey::parseIsoUtc(text)) {
+    check(bambuddy::auth_apikey::parseIsoUtc(bambuddy::auth_apikey::formatIsoMs(*ms)) == ms, "formatIsoMs");
+    (void)bambuddy::auth_apikey::formatIsoSeconds(*ms);
+  }
+  if (auto ms = bambuddy::common::text::parseHttpDate(text)) {
+    (void)bambuddy::common::text::formatRfc5322Date(*ms);
+  }
+  if (auto rule = bambuddy::notifications::PosixTzRule::parse(text)) {
+    for (int64_t t : {int64_t{0}, int64_t{1700000000}, int64_t{-2208988800}, int64_t{4102444800},
+                      int64_t{253402300799}}) {
+      (void)rule->offsetAt(t);
+    }
+  }
+  return 0;
+}
