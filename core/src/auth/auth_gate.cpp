@@ -4,6 +4,7 @@
 #include "auth/audit_log.h"
 #include "auth/client_ip.h"
 #include "common/logger.h"
+#include "http/url.h"
 #include "plugins/plugin_host.h"
 #include "plugins/plugin_instance.h"
 
@@ -26,29 +27,10 @@ constexpr int64_t kWindowMs = 60000;
 constexpr std::size_t kMaxAuditSampleKeys = 20000;
 constexpr std::size_t kMaxLimiterKeys = 100000;
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') {
-      x = static_cast<char>(x - 'A' + 'a');
-    }
-    if (y >= 'A' && y <= 'Z') {
-      y = static_cast<char>(y - 'A' + 'a');
-    }
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The first header of that name, without copying its value.
 const std::string* findHeader(const http::Request& request, std::string_view name) {
   for (const auto& [key, value] : request.headers) {
-    if (equalsIgnoreCase(key, name)) {
+    if (http::equalsIgnoreCase(key, name)) {
       return &value;
     }
   }
@@ -116,7 +98,7 @@ std::string presentedKeyPrefix(const http::Request& request) {
     key = *header;
   } else if (const std::string* auth = findHeader(request, "Authorization")) {
     std::string_view value = *auth;
-    if (value.size() > 7 && equalsIgnoreCase(value.substr(0, 7), "bearer ")) {
+    if (value.size() > 7 && http::equalsIgnoreCase(value.substr(0, 7), "bearer ")) {
       key = value.substr(7);
       while (!key.empty() && key.front() == ' ') {
         key.remove_prefix(1);

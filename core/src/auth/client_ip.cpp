@@ -1,6 +1,7 @@
 #include "auth/client_ip.h"
 
 #include "common/text.h"
+#include "http/url.h"
 
 #include <arpa/inet.h>
 
@@ -30,25 +31,6 @@ std::optional<std::string> canonicalAddress(std::string_view text) {
     return std::string(out);
   }
   return std::nullopt;
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') {
-      x = static_cast<char>(x - 'A' + 'a');
-    }
-    if (y >= 'A' && y <= 'Z') {
-      y = static_cast<char>(y - 'A' + 'a');
-    }
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
 }
 
 // The walk shared by both headers: `hops` in arrival order, nullopt for a hop that is not an
@@ -167,7 +149,7 @@ std::optional<std::vector<std::string>> forwardedForValues(std::string_view text
           return std::nullopt;
         }
       }
-      if (equalsIgnoreCase(name, "for")) {
+      if (http::equalsIgnoreCase(name, "for")) {
         if (!current_for.empty()) {
           return std::nullopt; // two for= in one element: ambiguous
         }
@@ -266,9 +248,9 @@ ClientAddress resolveClientAddress(const std::string& peer_ip,
     }
   };
   for (const auto& [name, value] : headers) {
-    if (equalsIgnoreCase(name, "X-Forwarded-For")) {
+    if (http::equalsIgnoreCase(name, "X-Forwarded-For")) {
       append(xff, value);
-    } else if (equalsIgnoreCase(name, "Forwarded")) {
+    } else if (http::equalsIgnoreCase(name, "Forwarded")) {
       append(forwarded, value);
     }
   }

@@ -1,8 +1,6 @@
 #include "plugins/plugin_instance.h"
 
-#include <unistd.h>
-
-#include <cerrno>
+#include <bambuddy/fd_io.hpp>
 
 #include "common/logger.h"
 #include "config/schema_validator.h"
@@ -110,16 +108,8 @@ void PluginInstance::storagePutFd(const std::string& key, int fd, uint64_t size)
     return;
   }
   std::string data(static_cast<size_t>(size), '\0');
-  size_t got = 0;
-  while (got < data.size()) {
-    ssize_t n = ::pread(fd, &data[got], data.size() - got, static_cast<off_t>(got));
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      throw PluginCallError(BB_ERR_IO, "read_failed", "cannot read the file to store as " + key);
-    }
-    got += static_cast<size_t>(n);
+  if (!sdk::preadAll(fd, data.data(), data.size())) {
+    throw PluginCallError(BB_ERR_IO, "read_failed", "cannot read the file to store as " + key);
   }
   storagePut(key, data);
 }

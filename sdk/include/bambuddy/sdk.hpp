@@ -20,10 +20,8 @@
 #pragma once
 
 #include <bambuddy/abi.h>
+#include <bambuddy/fd_io.hpp>
 
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <functional>
@@ -440,16 +438,8 @@ public:
   // from a file without that should override it.
   virtual void putFromFd(const std::string& key, int fd, uint64_t size) {
     std::string data(static_cast<size_t>(size), '\0');
-    size_t got = 0;
-    while (got < data.size()) {
-      ssize_t n = ::pread(fd, &data[got], data.size() - got, static_cast<off_t>(got));
-      if (n < 0 && errno == EINTR) {
-        continue;
-      }
-      if (n <= 0) {
-        throw Error(BB_ERR_IO, "read_failed", "cannot read the blob's source file");
-      }
-      got += static_cast<size_t>(n);
+    if (!preadAll(fd, data.data(), data.size())) {
+      throw Error(BB_ERR_IO, "read_failed", "cannot read the blob's source file");
     }
     put(key, data);
   }
