@@ -43,10 +43,18 @@ const std::string kVersionReport = fixture("h2d-get-version.json");     // 2.8 K
 const std::string kPushallReport = fixture("p2s-pushall-running.json"); // 12 KB
 const std::string kAttack3 = "{\"currency\":" + std::string(200000, '[') + std::string(200000, ']') + "}";
 
-void BM_Check_Report2KB(benchmark::State& s) { checkOnly(s, kVersionReport); }
-void BM_Parse_Report2KB(benchmark::State& s) { parseOnly(s, kVersionReport); }
-void BM_Check_Report12KB(benchmark::State& s) { checkOnly(s, kPushallReport); }
-void BM_Parse_Report12KB(benchmark::State& s) { parseOnly(s, kPushallReport); }
+void BM_Check_Report2KB(benchmark::State& s) {
+  checkOnly(s, kVersionReport);
+}
+void BM_Parse_Report2KB(benchmark::State& s) {
+  parseOnly(s, kVersionReport);
+}
+void BM_Check_Report12KB(benchmark::State& s) {
+  checkOnly(s, kPushallReport);
+}
+void BM_Parse_Report12KB(benchmark::State& s) {
+  parseOnly(s, kPushallReport);
+}
 // The refusal stops at the 65th bracket, however long the input (so no bytes/s here).
 void BM_Check_Attack3(benchmark::State& s) {
   for (auto _ : s) {

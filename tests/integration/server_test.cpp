@@ -98,7 +98,8 @@ TEST_F(ServerTest, OversizedBodyIsRefusedAndServerKeepsServing) {
   // Routed before the body is read: a body for a route that takes none is refused as such.
   auto wrong_route = httpRequest("127.0.0.1", server->port(), "POST", "/health", std::string(200000, 'x'));
   EXPECT_EQ(wrong_route.status, 405) << wrong_route.error;
-  auto r = httpRequest("127.0.0.1", server->port(), "PATCH", "/api/v1/settings", std::string(200000, 'x'), kAuth);
+  auto r =
+      httpRequest("127.0.0.1", server->port(), "PATCH", "/api/v1/settings", std::string(200000, 'x'), kAuth);
   EXPECT_EQ(r.status, 413) << r.error;
   EXPECT_EQ(nlohmann::json::parse(r.body, nullptr, false).value("code", ""), "request_too_large") << r.body;
   EXPECT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/health").status, 200);

@@ -233,9 +233,9 @@ TEST_F(BambuBrokerTest, TooDeepReportsAreDroppedWithOneWarningAndThePrinterKeeps
   startDriver(settings());
   ASSERT_TRUE(waitStatus(stateIs("idle"))) << lastStatus();
 
-  MqttTestClient intruder(MqttEndpoint{"ssl://127.0.0.1:" + std::to_string(broker_->port()), "", "bblp",
-                                       kAccessCode},
-                          "deep-report-flood");
+  MqttTestClient intruder(
+      MqttEndpoint{"ssl://127.0.0.1:" + std::to_string(broker_->port()), "", "bblp", kAccessCode},
+      "deep-report-flood");
   intruder.connect();
   const std::string deep = R"({"print":{"command":"push_status","gcode_state":"FAILED","hms":)" +
                            std::string(200000, '[') + std::string(200000, ']') + "}}";

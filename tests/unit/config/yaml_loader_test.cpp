@@ -215,7 +215,8 @@ TEST(YamlLoader, TwoHundredLevelsAreAConfigErrorNotACrash) {
   auto block = errorsOf([] { parseYaml(nestedMaps(200), "deep.yaml"); });
   ASSERT_EQ(block.size(), 1u);
   EXPECT_NE(block[0].find("nest at most 64 levels"), std::string::npos) << block[0];
-  auto flow = errorsOf([] { parseYaml("a: " + std::string(200, '[') + std::string(200, ']') + "\n", "flow.yaml"); });
+  auto flow =
+      errorsOf([] { parseYaml("a: " + std::string(200, '[') + std::string(200, ']') + "\n", "flow.yaml"); });
   ASSERT_EQ(flow.size(), 1u);
   EXPECT_EQ(flow[0].rfind("flow.yaml:1 a", 0), 0u) << flow[0];
   // Far deeper than yaml-cpp's own guard (2000): its parser stops with a syntax error.

@@ -229,7 +229,8 @@ TEST_F(HostApiTest, TooDeepStatusIsDroppedWithOneLogLineAndTheDriverKeepsReporti
   // One warning for the flood (the clock stands still, so all 100 fall in the same minute).
   std::string text = log();
   size_t lines = 0;
-  for (size_t at = text.find("past the limits"); at != std::string::npos; at = text.find("past the limits", at + 1)) {
+  for (size_t at = text.find("past the limits"); at != std::string::npos;
+       at = text.find("past the limits", at + 1)) {
     ++lines;
   }
   EXPECT_EQ(lines, 1u) << text;
@@ -247,7 +248,8 @@ TEST_F(HostApiTest, PublishRefusesTooDeepAndTooLargePayloads) {
   EXPECT_STREQ(err.reason, "json_too_deep");
   const std::string big = "{\"a\":\"" + std::string(2 * 1024 * 1024, 'x') + "\"}";
   err = error();
-  EXPECT_EQ(hostApi()->publish(ctx->handle(), "x.y", big.data(), big.size(), 1, &err), BB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(hostApi()->publish(ctx->handle(), "x.y", big.data(), big.size(), 1, &err),
+            BB_ERR_INVALID_ARGUMENT);
   EXPECT_STREQ(err.reason, "json_too_large");
 }
 
@@ -255,7 +257,8 @@ TEST_F(HostApiTest, KvRefusesValuesNestedPastTheLimit) {
   auto ctx = context("storage.a", "one", BB_KIND_STORAGE);
   bb_error err = error();
   const std::string deep = std::string(65, '[') + std::string(65, ']');
-  EXPECT_EQ(hostApi()->kv_put(ctx->handle(), "k", 1, deep.data(), deep.size(), &err), BB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(hostApi()->kv_put(ctx->handle(), "k", 1, deep.data(), deep.size(), &err),
+            BB_ERR_INVALID_ARGUMENT);
   EXPECT_NE(std::string(err.message).find("deeper than 64 levels"), std::string::npos) << err.message;
   const std::string ok = std::string(64, '[') + std::string(64, ']');
   EXPECT_EQ(hostApi()->kv_put(ctx->handle(), "k", 1, ok.data(), ok.size(), &err), BB_OK);
