@@ -236,9 +236,15 @@ void DeliveryEngine::workerLoop(const std::shared_ptr<Lane>& lane) {
 }
 
 bool DeliveryEngine::runJob(ProviderSlot& slot, Job& job) {
-  std::optional<DeliveryRow> row = job.row ? std::move(job.row) : outbox_.find(job.id);
+  const bool scanned = !job.row;
+  std::optional<DeliveryRow> row = scanned ? outbox_.find(job.id) : std::move(job.row);
   if (!row || (row->status != status::kPending && row->status != status::kRetrying)) {
     return false; // cancelled, removed or finished meanwhile
+  }
+  // The scanner read the row as due, but another job may have attempted it and scheduled a retry
+  // between that read and the claim: then it is not due again yet.
+  if (scanned && row->next_attempt_at_ms > clock_ms_()) {
+    return false;
   }
   attempt(slot, std::move(*row), false, nullptr);
   return true;
