@@ -2,8 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // The server serves only /, /index.html, files at the top of the build folder and /assets/<file>
 // (one path segment), so every emitted file lands directly in assets/ or the root.
-// BAMBUDDY_API (e.g. http://127.0.0.1:8080) points the dev server's proxy at a running server.
-const api = process.env.BAMBUDDY_API ?? 'http://127.0.0.1:8080';
+// BAMBUDDY_API (e.g. http://127.0.0.1:8000) points the dev server's proxy at a running server.
+const api = process.env.BAMBUDDY_API ?? 'http://127.0.0.1:8000';
 
 export default defineConfig({
   base: './',

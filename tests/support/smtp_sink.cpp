@@ -27,8 +27,7 @@ int64_t steadyMs() {
 } // namespace
 
 std::string smtpSinkScript() {
-  // __FILE__ is the absolute source path CMake compiles, so the script is found without a define.
-  return (std::filesystem::path(__FILE__).parent_path() / "smtp_sink.py").string();
+  return std::string(BAMBUDDY_SOURCE_DIR) + "/tests/support/smtp_sink.py";
 }
 
 std::vector<std::pair<std::string, std::string>> ReceivedMail::headers() const {

@@ -20,7 +20,7 @@ namespace bambuddy::config {
 // The defaults below mirror the schema's "default" values (a unit test keeps them in step).
 struct ServerConfig {
   std::string listen_host = "127.0.0.1";
-  uint16_t listen_port = 8080;
+  uint16_t listen_port = 8000;
   int threads = 2;
   int worker_threads = 4;
   int64_t max_request_size_bytes = 1048576;

@@ -16,7 +16,7 @@ using nlohmann::json;
 
 // config/ at the top of the source tree, found from this file so the test runs from any directory.
 fs::path repoConfigDir() {
-  return (fs::path(__FILE__).parent_path() / "../../../config").lexically_normal();
+  return fs::path(BAMBUDDY_SOURCE_DIR) / "config";
 }
 
 Environment testEnv() {
@@ -49,7 +49,7 @@ TEST(CoreConfig, EmptyFileGivesDefaults) {
   EXPECT_EQ(config.config_file, "/etc/bambuddy/bambuddy.yaml");
   EXPECT_EQ(config.data_dir, "/etc/bambuddy/data");
   EXPECT_EQ(config.server.listen_host, "127.0.0.1");
-  EXPECT_EQ(config.server.listen_port, 8080);
+  EXPECT_EQ(config.server.listen_port, 8000);
   EXPECT_EQ(config.server.threads, 2);
   EXPECT_EQ(config.server.worker_threads, 4);
   EXPECT_EQ(config.database.path, "/etc/bambuddy/data/bambuddy.db");
@@ -304,7 +304,7 @@ TEST(CoreConfig, ShippedDefaultConfigIsValid) {
   CoreConfig config = loadCoreConfig(path.string(), testEnv());
   EXPECT_EQ(config.data_dir, (repoConfigDir().parent_path() / "data").string());
   EXPECT_EQ(config.server.listen_host, "127.0.0.1");
-  EXPECT_EQ(config.server.listen_port, 8080);
+  EXPECT_EQ(config.server.listen_port, 8000);
   ASSERT_FALSE(config.plugins.empty());
   EXPECT_EQ(config.plugins[0].name, "storage.local");
   EXPECT_TRUE(config.plugins[0].required);

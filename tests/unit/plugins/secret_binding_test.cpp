@@ -103,8 +103,7 @@ std::string readFile(const std::string& path) {
 }
 
 TEST(SecretBindingTest, TheShippedSchemasMarkTheirDestinations) {
-  const std::string self = __FILE__; // <root>/tests/unit/plugins/secret_binding_test.cpp
-  const std::string root = self.substr(0, self.rfind("/tests/unit/plugins/"));
+  const std::string root = BAMBUDDY_SOURCE_DIR;
   struct Case {
     std::string schema;
     json stored;
