@@ -39,7 +39,8 @@ class FirstDayTest : public ::testing::Test {
 protected:
   void SetUp() override {
     server_ = std::make_unique<ServerProcess>(
-        serverBinary(), std::vector<std::string>{"--config", std::string(SOURCE_DIR) + "/config/bambuddy.yaml"},
+        serverBinary(),
+        std::vector<std::string>{"--config", std::string(SOURCE_DIR) + "/config/bambuddy.yaml"},
         std::map<std::string, std::string>{{"BAMBUDDY_DATA_DIR", dir_.file("data")},
                                            {"BAMBUDDY_LISTEN", "127.0.0.1:0"},
                                            {"BAMBUDDY_ADMIN_KEY", kAdminKey}});
@@ -70,7 +71,8 @@ protected:
     if (queued.status != 202) {
       return json();
     }
-    const std::string at = "/api/v1/notifications/deliveries/" + std::to_string(queued.body["id"].get<int64_t>());
+    const std::string at =
+        "/api/v1/notifications/deliveries/" + std::to_string(queued.body["id"].get<int64_t>());
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
     Answer last;
     while (std::chrono::steady_clock::now() < until) {
@@ -139,11 +141,12 @@ TEST_F(FirstDayTest, AWebhookAnNtfyAndAnEmailProviderDeliverTheirTest) {
 }
 
 TEST_F(FirstDayTest, ABambuPrinterIsAddedAndListed) {
-  Answer added = api("POST", "/api/v1/printers",
-                     {{"name", "Workshop X1C"},
-                      {"driver", "printer.bambu"},
-                      {"settings",
-                       {{"host", "127.0.0.1"}, {"port", 1}, {"serial", "01S00A123456789"}, {"access_code", "x7Kq29Lm"}}}});
+  Answer added = api(
+      "POST", "/api/v1/printers",
+      {{"name", "Workshop X1C"},
+       {"driver", "printer.bambu"},
+       {"settings",
+        {{"host", "127.0.0.1"}, {"port", 1}, {"serial", "01S00A123456789"}, {"access_code", "x7Kq29Lm"}}}});
   ASSERT_EQ(added.status, 201) << added.raw;
   EXPECT_EQ(added.raw.find("x7Kq29Lm"), std::string::npos) << "the access code is never shown again";
   const std::string id = std::to_string(added.body["id"].get<int64_t>());
