@@ -5,7 +5,8 @@
 // check passed.
 //
 //   node web/e2e/run.mjs --server build/bambuddy --plugin-dir build/plugins --web-root build/web \
-//        --out build/web-screenshots [--chromium /usr/bin/chromium] [--keep]
+//        --out build/web-screenshots \
+//        --printer-sim build/tools/bambu-printer-sim/bambu_printer_sim [--chromium /usr/bin/chromium] [--keep]
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -15,11 +16,15 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startReceiver, signatureValid } from './receiver.mjs';
 import { sampleThreeMf } from './three-mf.mjs';
+import { startBroker, startPrinterSim } from './bambu.mjs';
 
 // Fresh keys each run: "bb_" + 43 base64url characters, like the server's own.
 const ADMIN_KEY = `bb_${randomBytes(32).toString('base64url')}`;
 const WRONG_KEY = `bb_${randomBytes(32).toString('base64url')}`;
 const STEP_TIMEOUT_MS = 15_000;
+// The Bambu printer the Printers screen adds: the simulator behind a TLS mosquitto broker.
+const BAMBU_SERIAL = '01P00E2E0000001';
+const BAMBU_ACCESS_CODE = String(10_000_000 + (randomBytes(4).readUInt32BE(0) % 90_000_000));
 const RUN_TIMEOUT_MS = 240_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -39,17 +44,21 @@ function parseArgs(argv) {
     else if (a === '--web-root') args.webRoot = resolve(value());
     else if (a === '--out') args.out = resolve(value());
     else if (a === '--chromium') args.chromium = value();
+    else if (a === '--printer-sim') args.printerSim = resolve(value());
     else if (a === '--keep') args.keep = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  for (const k of ['server', 'pluginDir', 'webRoot', 'out']) {
-    if (!args[k]) throw new Error('usage: run.mjs --server BIN --plugin-dir DIR --web-root DIR --out DIR');
+  for (const k of ['server', 'pluginDir', 'webRoot', 'out', 'printerSim']) {
+    if (!args[k]) {
+      throw new Error('usage: run.mjs --server BIN --plugin-dir DIR --web-root DIR --out DIR --printer-sim BIN');
+    }
   }
   for (const [what, path] of [
     ['server binary', args.server],
     ['plugin dir', args.pluginDir],
     ['web root index.html', join(args.webRoot, 'index.html')],
     ['chromium', args.chromium],
+    ['printer simulator', args.printerSim],
   ]) {
     if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
   }
@@ -459,7 +468,7 @@ async function scenario(run) {
   });
 
   let bambuId = 0;
-  await run.step('Add a Bambu printer: wrong fields are marked; the connection check names why it failed; Add anyway', async () => {
+  await run.step('Add a Bambu printer: wrong fields are marked; the check names a wrong access code and an unreachable port', async () => {
     await page.getByRole('button', { name: 'Add printer' }).click();
     const dialog = page.getByRole('dialog', { name: 'Add a Bambu Lab printer' });
     await dialog.waitFor();
@@ -470,35 +479,43 @@ async function scenario(run) {
     await dialog.getByText(/^Access code: required/).waitFor();
     await dialog.getByLabel('Name').fill('Garage X1C');
     await dialog.getByLabel('Host').fill('127.0.0.1');
-    await dialog.getByLabel('Serial number').fill('01P00A000000001');
-    await dialog.getByLabel('Access code').fill('12345678');
+    await dialog.getByLabel('Serial number').fill(BAMBU_SERIAL);
+    await dialog.getByLabel('Access code').fill('wrong-code');
     if ((await dialog.getByLabel('Access code').getAttribute('type')) !== 'password') throw new Error('access code not masked');
     await dialog.getByLabel('TLS', { exact: true }).selectOption('fingerprint');
     await dialog.getByLabel('Certificate fingerprint').fill('not-hex');
     await dialog.getByRole('button', { name: 'Check connection' }).click();
     await dialog.getByText(/^Certificate fingerprint: 64 hex digits/).waitFor();
     await dialog.getByLabel('TLS', { exact: true }).selectOption('none');
-    // Nothing listens on this port: the server's check answers with the reason.
-    await dialog.getByLabel('MQTT port').fill(String(run.closedPort));
-    run.allowedConsole.push(/status of 400/);
+    await dialog.getByLabel('MQTT port').fill(String(run.bambu.port));
+    const status = (text) => dialog.getByRole('status').filter({ hasText: text });
     await dialog.getByRole('button', { name: 'Check connection' }).click();
-    const result = dialog.getByRole('status').filter({ hasText: 'Could not connect (unreachable)' });
-    await result.waitFor({ timeout: 20_000 });
-    await result.getByText(/Driver said:/).waitFor();
+    await status('Could not connect (auth_failed)').waitFor({ timeout: 20_000 });
+    await status('refused the access code').waitFor();
+    await run.shot('add-printer-wrong-code', 1300, dialog);
+    // Nothing listens on this port.
+    await dialog.getByLabel('MQTT port').fill(String(run.closedPort));
+    await dialog.getByRole('button', { name: 'Check connection' }).click();
+    await status('Could not connect (unreachable)').waitFor({ timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Add anyway' }).waitFor();
+    await dialog.getByLabel('MQTT port').fill(String(run.bambu.port));
+    await dialog.getByLabel('Access code').fill(BAMBU_ACCESS_CODE);
+    await dialog.getByRole('button', { name: 'Add printer' }).waitFor();
+    await dialog.getByRole('button', { name: 'Check connection' }).click();
+    await status('Connected').waitFor({ timeout: 20_000 });
     await run.checkLabels('add printer');
     await run.shot('add-printer', 1300, dialog);
-    await dialog.getByRole('button', { name: 'Add anyway' }).click();
+    await dialog.getByRole('button', { name: 'Add printer' }).click();
     await dialog.waitFor({ state: 'detached' });
     const row = page.getByRole('row', { name: /Garage X1C/ });
-    await row.getByText('Offline').waitFor();
+    await row.getByText('Online').waitFor({ timeout: 20_000 });
     if ((await row.getByText('Simulated').count()) !== 0) throw new Error('a Bambu printer is marked simulated');
     const list = (await admin('GET', '/printers')).json.items;
     bambuId = list.find((p) => p.name === 'Garage X1C').id;
     const details = await admin('GET', `/printers/${bambuId}`);
     if (details.json.settings.access_code !== '********') throw new Error('access code not stored or not masked');
-    if (details.json.settings.port !== run.closedPort) throw new Error(`port ${details.json.settings.port}`);
     const checks = (await admin('GET', '/audit?kind=printer_checked')).json.items;
-    if (checks.length === 0) throw new Error('the check was not audited');
+    if (checks.length < 3) throw new Error(`${checks.length} checks audited`);
   });
 
   await run.step('Edit a printer: the access code stays unless retyped; a new host asks for it again', async () => {
@@ -507,7 +524,7 @@ async function scenario(run) {
     await dialog.waitFor();
     if ((await dialog.getByLabel('Host').inputValue()) !== '127.0.0.1') throw new Error('host not prefilled');
     if ((await dialog.getByLabel('Access code').inputValue()) !== '') throw new Error('access code field not empty');
-    if ((await page.content()).includes('12345678')) throw new Error('the access code reached the page');
+    if ((await page.content()).includes(BAMBU_ACCESS_CODE)) throw new Error('the access code reached the page');
     await dialog.getByLabel('Name').fill('Garage X1C LAN');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.waitFor({ state: 'detached' });
@@ -520,18 +537,20 @@ async function scenario(run) {
     await dialog.getByText('The address or TLS check changed: enter the access code again.').waitFor();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByText(/^Access code: enter it again/).waitFor();
-    // The server refuses the same (secret_required), even for a check with the stored code.
+    // The server refuses the same (secret_required), also for a check with the stored code.
     const refused = await admin('POST', '/printers/check', { printer_id: bambuId, settings: { host: 'localhost' } });
     if (refused.status !== 400 || refused.json.code !== 'secret_required') throw new Error(`check answered ${refused.status}`);
-    await dialog.getByLabel('Access code').fill('87654321');
+    await dialog.getByLabel('Access code').fill('wrong-code');
     await dialog.getByRole('button', { name: 'Save' }).click();
-    await dialog.getByRole('status').filter({ hasText: 'Could not connect' }).waitFor({ timeout: 20_000 });
+    await dialog.getByRole('status').filter({ hasText: 'Could not connect (auth_failed)' }).waitFor({ timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Save anyway' }).waitFor();
+    await dialog.getByLabel('Access code').fill(BAMBU_ACCESS_CODE);
     await run.shot('edit-printer', 1300, dialog);
-    await dialog.getByRole('button', { name: 'Save anyway' }).click();
-    await dialog.waitFor({ state: 'detached' });
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 20_000 });
     const details = await admin('GET', `/printers/${bambuId}`);
     if (details.json.settings.host !== 'localhost') throw new Error(`host is ${details.json.settings.host}`);
-    run.allowedConsole.pop();
+    await page.getByRole('row', { name: /Garage X1C LAN/ }).getByText('Online').waitFor({ timeout: 20_000 });
   });
 
   await run.step('Remove a printer after a confirmation naming it', async () => {
@@ -940,12 +959,16 @@ async function main() {
   args.tmp = tmp;
   let server;
   let receiver;
+  let broker;
+  let printerSim;
   let context;
   let run;
   let ok = false;
   const cleanup = async () => {
     await context?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
+    await printerSim?.stop().catch(() => undefined);
+    await broker?.stop().catch(() => undefined);
     await receiver?.close().catch(() => undefined);
     if (!args.keep) rmSync(tmp, { recursive: true, force: true });
   };
@@ -963,6 +986,8 @@ async function main() {
   try {
     receiver = await startReceiver();
     mkdirSync(join(tmp, 'data'), { recursive: true });
+    broker = await startBroker(join(tmp, 'broker'), await freePort(), BAMBU_ACCESS_CODE);
+    printerSim = await startPrinterSim(args.printerSim, broker, BAMBU_SERIAL, BAMBU_ACCESS_CODE);
     server = await startServer(args, tmp);
     const closedPort = await freePort();
     console.log(`e2e: server on ${server.base}, receiver at ${receiver.url}`);
@@ -985,6 +1010,7 @@ async function main() {
     const page = context.pages()[0] ?? (await context.newPage());
     run = new Run(args, server, receiver, page, context);
     run.closedPort = closedPort;
+    run.bambu = broker;
     await scenario(run);
     ok = true;
   } catch (e) {

@@ -77,7 +77,11 @@ void addCheckRoutes(http::Router& router, printers::PrinterRegistry& registry,
                                                 "/api/v1/printers/check/" + started["id"].get<std::string>());
                   return response;
                 } catch (const ServiceError& e) {
-                  return errorResponse(e);
+                  http::Response refused = errorResponse(e);
+                  if (e.httpStatus() == 429) {
+                    refused.headers.emplace_back("Retry-After", "2"); // a check takes at most 10 s
+                  }
+                  return refused;
                 }
               }});
 

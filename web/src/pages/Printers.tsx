@@ -261,8 +261,9 @@ function PrinterDialog({ printer, onClose, onSaved }: { printer?: PrinterDetails
     });
   };
 
-  const checkedNow = check.result !== null && check.checkedBody !== null;
-  const failedCheck = checkedNow && check.result?.status === 'failed';
+  // "Add anyway" only for the very settings whose check failed.
+  const currentBody = bambu ? JSON.stringify(checkBody(buildBambuSettings(form, stored).settings)) : null;
+  const failedCheck = check.result?.status === 'failed' && check.checkedBody === currentBody;
   const saveLabel = action.busy
     ? check.running
       ? 'Checking…'
