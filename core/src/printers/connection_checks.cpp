@@ -146,13 +146,15 @@ void ConnectionChecks::onStatus(const std::string& payload_json) {
   }
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = by_instance_.find(payload["instance"].get<std::string>());
-  if (it == by_instance_.end() || it->second->done || payload.value("plugin", "") != it->second->driver) {
+  if (it == by_instance_.end() || it->second->done || payload["plugin"] != it->second->driver) {
     return;
   }
   Check& check = *it->second;
   const nlohmann::json& status = payload["status"];
   const nlohmann::json error = status.value("connection_error", nlohmann::json(nullptr));
-  if (status.value("connected", false) == true) {
+  // Only the types the normalized status promises count; anything else is no answer yet.
+  auto connected = status.find("connected");
+  if (connected != status.end() && *connected == true) {
     check.ok = true;
   } else if (error.is_string() && !error.get<std::string>().empty() &&
              error.get<std::string>().rfind("connected;", 0) != 0) {
@@ -163,8 +165,12 @@ void ConnectionChecks::onStatus(const std::string& payload_json) {
   } else {
     return;
   }
-  check.model = status.value("model", nlohmann::json(nullptr));
-  check.firmware = status.value("firmware", nlohmann::json(nullptr));
+  auto text = [&](const char* key) {
+    auto v = status.find(key);
+    return v != status.end() && v->is_string() ? *v : nlohmann::json(nullptr);
+  };
+  check.model = text("model");
+  check.firmware = text("firmware");
   check.done = true;
   check.finished_ms = clock_ms_();
   changed_.notify_all();
