@@ -533,12 +533,16 @@ async function scenario(run) {
     await page.getByRole('button', { name: 'Edit printer Garage X1C LAN' }).click();
     dialog = page.getByRole('dialog', { name: 'Edit “Garage X1C LAN”' });
     await dialog.waitFor();
-    await dialog.getByLabel('Host').fill('localhost');
+    // Verifying the broker's certificate against its CA is a new destination check: the stored
+    // access code is not used for it unless typed again.
+    await dialog.getByLabel('TLS', { exact: true }).selectOption('ca_file');
+    await dialog.getByLabel('CA file').fill(run.bambu.caFile);
     await dialog.getByText('The address or TLS check changed: enter the access code again.').waitFor();
     await dialog.getByRole('button', { name: 'Save' }).click();
     await dialog.getByText(/^Access code: enter it again/).waitFor();
     // The server refuses the same (secret_required), also for a check with the stored code.
     const refused = await admin('POST', '/printers/check', { printer_id: bambuId, settings: { host: 'localhost' } });
+    if (refused.json.fields?.[0] !== 'settings.access_code') throw new Error(`fields ${JSON.stringify(refused.json)}`);
     if (refused.status !== 400 || refused.json.code !== 'secret_required') throw new Error(`check answered ${refused.status}`);
     await dialog.getByLabel('Access code').fill('wrong-code');
     await dialog.getByRole('button', { name: 'Save' }).click();
@@ -549,7 +553,7 @@ async function scenario(run) {
     await dialog.getByRole('button', { name: 'Save', exact: true }).click();
     await dialog.waitFor({ state: 'detached', timeout: 20_000 });
     const details = await admin('GET', `/printers/${bambuId}`);
-    if (details.json.settings.host !== 'localhost') throw new Error(`host is ${details.json.settings.host}`);
+    if (details.json.settings.tls?.ca_file !== run.bambu.caFile) throw new Error(`tls is ${JSON.stringify(details.json.settings.tls)}`);
     await page.getByRole('row', { name: /Garage X1C LAN/ }).getByText('Online').waitFor({ timeout: 20_000 });
   });
 
