@@ -518,7 +518,7 @@ async function scenario(run) {
     if (checks.length < 3) throw new Error(`${checks.length} checks audited`);
   });
 
-  await run.step('Edit a printer: the access code stays unless retyped; a new host asks for it again', async () => {
+  await run.step('Edit a printer: the access code stays unless retyped; a new TLS check asks for it again', async () => {
     await page.getByRole('button', { name: 'Edit printer Garage X1C' }).click();
     let dialog = page.getByRole('dialog', { name: 'Edit “Garage X1C”' });
     await dialog.waitFor();
@@ -653,7 +653,8 @@ async function scenario(run) {
     const want = ['printers:control', 'printers:read'];
     if (JSON.stringify([...k.permissions].sort()) !== JSON.stringify(want)) throw new Error(`permissions ${k.permissions}`);
     if (k.enabled !== false) throw new Error('still enabled');
-    if (JSON.stringify(k.allowed_ips) !== JSON.stringify(['127.0.0.1', '192.168.1.0/24'])) throw new Error(`ips ${k.allowed_ips}`);
+    // The server keeps them in canonical CIDR form.
+    if (JSON.stringify(k.allowed_ips) !== JSON.stringify(['127.0.0.1/32', '192.168.1.0/24'])) throw new Error(`ips ${k.allowed_ips}`);
     if (k.rate_limits.control !== 5 || k.rate_limits.read !== null) throw new Error(`limits ${JSON.stringify(k.rate_limits)}`);
     if (!k.expires_at || Math.abs(Date.parse(k.expires_at) - Date.parse(new Date(local).toISOString())) > 1000) {
       throw new Error(`expires_at ${k.expires_at}`);
