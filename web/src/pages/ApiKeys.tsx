@@ -232,6 +232,11 @@ function KeyDialog({
   const [problem, setProblem] = useState<string | null>(null);
   const printers = useLoad((signal) => api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }), []);
   const action = useAction();
+  // A changed field's old problem goes away as it is edited.
+  const update = (patch: Partial<KeyForm>, field?: KeyField) => {
+    setForm({ ...form, ...patch });
+    if (field && errors[field]) setErrors({ ...errors, [field]: undefined });
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -271,7 +276,7 @@ function KeyDialog({
               maxLength={100}
               required
               placeholder="e.g. Home Assistant Dashboard"
-              onInput={(e) => setForm({ ...form, name: (e.currentTarget as HTMLInputElement).value })}
+              onInput={(e) => update({ name: (e.currentTarget as HTMLInputElement).value }, 'name')}
             />
           )}
         </CheckedField>
@@ -289,7 +294,7 @@ function KeyDialog({
                     onChange={(e) => {
                       const on = (e.currentTarget as HTMLInputElement).checked;
                       const permissions = on ? [...form.permissions, p.wire] : form.permissions.filter((x) => x !== p.wire);
-                      setForm({ ...form, permissions });
+                      update({ permissions }, 'permissions');
                     }}
                   />
                   <span class="perm-name">{p.label}</span>
@@ -317,7 +322,7 @@ function KeyDialog({
                 type="checkbox"
                 checked={form.enabled}
                 disabled={mine}
-                onChange={(e) => setForm({ ...form, enabled: (e.currentTarget as HTMLInputElement).checked })}
+                onChange={(e) => update({ enabled: (e.currentTarget as HTMLInputElement).checked })}
               />{' '}
               Enabled
             </label>
@@ -333,7 +338,7 @@ function KeyDialog({
                 aria-describedby={describedBy}
                 type="datetime-local"
                 value={form.expires}
-                onInput={(e) => setForm({ ...form, expires: (e.currentTarget as HTMLInputElement).value })}
+                onInput={(e) => update({ expires: (e.currentTarget as HTMLInputElement).value }, 'expires')}
               />
             )}
           </CheckedField>
@@ -349,7 +354,7 @@ function KeyDialog({
                 rows={2}
                 value={form.ips}
                 placeholder="192.168.1.0/24, fd00::/8"
-                onInput={(e) => setForm({ ...form, ips: (e.currentTarget as HTMLTextAreaElement).value })}
+                onInput={(e) => update({ ips: (e.currentTarget as HTMLTextAreaElement).value }, 'ips')}
               />
             )}
           </CheckedField>
@@ -364,7 +369,7 @@ function KeyDialog({
                     inputMode="numeric"
                     value={form.limits[cls]}
                     onInput={(e) =>
-                      setForm({ ...form, limits: { ...form.limits, [cls]: (e.currentTarget as HTMLInputElement).value } })
+                      update({ limits: { ...form.limits, [cls]: (e.currentTarget as HTMLInputElement).value } }, 'limits')
                     }
                   />
                 </Field>
@@ -382,7 +387,7 @@ function KeyDialog({
               <input
                 type="checkbox"
                 checked={form.allPrinters}
-                onChange={(e) => setForm({ ...form, allPrinters: (e.currentTarget as HTMLInputElement).checked })}
+                onChange={(e) => update({ allPrinters: (e.currentTarget as HTMLInputElement).checked }, 'printers')}
               />{' '}
               All printers (also ones added later)
             </label>
@@ -397,7 +402,7 @@ function KeyDialog({
                         onChange={(e) => {
                           const on = (e.currentTarget as HTMLInputElement).checked;
                           const printerIds = on ? [...form.printerIds, p.id] : form.printerIds.filter((x) => x !== p.id);
-                          setForm({ ...form, printerIds });
+                          update({ printerIds }, 'printers');
                         }}
                       />
                       <span class="perm-name">{p.name}</span>

@@ -185,6 +185,9 @@ function PrinterDialog({ printer, onClose, onSaved }: { printer?: PrinterDetails
   const set = (key: keyof BambuForm) => (e: Event) => {
     const value = (e.currentTarget as HTMLInputElement | HTMLSelectElement).value;
     setForm({ ...form, [key]: value as never });
+    // Its old problem goes away as the field is edited.
+    const field = { accessCode: 'access_code', fingerprint: 'tls.fingerprint_sha256', caFile: 'tls.ca_file' }[key as string] ?? key;
+    if (errors[field]) setErrors({ ...errors, [field]: '' });
   };
   const stored = printer?.settings;
   const needsCode = editing && bambu && !form.accessCode && stored !== undefined && destinationChanged(form, stored);

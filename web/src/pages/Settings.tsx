@@ -38,6 +38,7 @@ export function SettingsPage() {
   const set = (key: keyof SettingsForm) => (e: Event) => {
     setSaved(null);
     setForm({ ...form, [key]: (e.currentTarget as HTMLInputElement).value });
+    if (errors[key]) setErrors({ ...errors, [key]: undefined });
   };
 
   const submit = (e: Event) => {
