@@ -33,15 +33,16 @@ if(BAMBUDDY_BUILD_WEB AND EXISTS ${_web_src}/package.json)
     if(BAMBUDDY_BUILD_TESTS)
       # Unit tests of the UI's own logic (vitest).
       add_test(NAME web_unit COMMAND ${BAMBUDDY_NPM} test --silent WORKING_DIRECTORY ${_web_src})
-      # The browser tests: a real server with printer-sim and a webhook receiver, driven through
-      # Debian's chromium. Screenshots of every screen land in <build>/web-screenshots.
+      # The browser tests: a real server with printer-sim, a webhook receiver and a Bambu printer
+      # (mosquitto with TLS and the printer simulator), driven through Debian's chromium. Screenshots of every screen land in <build>/web-screenshots.
       if(EXISTS ${_web_src}/e2e/run.mjs)
         add_test(NAME web_e2e
                  COMMAND ${BAMBUDDY_NODE} ${_web_src}/e2e/run.mjs
                          --server $<TARGET_FILE:bambuddy>
                          --plugin-dir ${BAMBUDDY_PLUGIN_OUTPUT_DIR}
                          --web-root ${BAMBUDDY_WEB_ROOT}
-                         --out ${CMAKE_BINARY_DIR}/web-screenshots)
+                         --out ${CMAKE_BINARY_DIR}/web-screenshots
+                         --printer-sim $<TARGET_FILE:bambu_printer_sim>)
         set_tests_properties(web_e2e PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE)
       endif()
     endif()

@@ -5,8 +5,10 @@
 // check passed.
 //
 //   node web/e2e/run.mjs --server build/bambuddy --plugin-dir build/plugins --web-root build/web \
-//        --out build/web-screenshots [--chromium /usr/bin/chromium] [--keep]
+//        --out build/web-screenshots \
+//        --printer-sim build/tools/bambu-printer-sim/bambu_printer_sim [--chromium /usr/bin/chromium] [--keep]
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,11 +16,15 @@ import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startReceiver, signatureValid } from './receiver.mjs';
 import { sampleThreeMf } from './three-mf.mjs';
+import { startBroker, startPrinterSim } from './bambu.mjs';
 
 // Fresh keys each run: "bb_" + 43 base64url characters, like the server's own.
 const ADMIN_KEY = `bb_${randomBytes(32).toString('base64url')}`;
 const WRONG_KEY = `bb_${randomBytes(32).toString('base64url')}`;
 const STEP_TIMEOUT_MS = 15_000;
+// The Bambu printer the Printers screen adds: the simulator behind a TLS mosquitto broker.
+const BAMBU_SERIAL = '01P00E2E0000001';
+const BAMBU_ACCESS_CODE = String(10_000_000 + (randomBytes(4).readUInt32BE(0) % 90_000_000));
 const RUN_TIMEOUT_MS = 240_000;
 
 // ---------------------------------------------------------------------------------------------
@@ -38,17 +44,21 @@ function parseArgs(argv) {
     else if (a === '--web-root') args.webRoot = resolve(value());
     else if (a === '--out') args.out = resolve(value());
     else if (a === '--chromium') args.chromium = value();
+    else if (a === '--printer-sim') args.printerSim = resolve(value());
     else if (a === '--keep') args.keep = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  for (const k of ['server', 'pluginDir', 'webRoot', 'out']) {
-    if (!args[k]) throw new Error('usage: run.mjs --server BIN --plugin-dir DIR --web-root DIR --out DIR');
+  for (const k of ['server', 'pluginDir', 'webRoot', 'out', 'printerSim']) {
+    if (!args[k]) {
+      throw new Error('usage: run.mjs --server BIN --plugin-dir DIR --web-root DIR --out DIR --printer-sim BIN');
+    }
   }
   for (const [what, path] of [
     ['server binary', args.server],
     ['plugin dir', args.pluginDir],
     ['web root index.html', join(args.webRoot, 'index.html')],
     ['chromium', args.chromium],
+    ['printer simulator', args.printerSim],
   ]) {
     if (!existsSync(path)) throw new Error(`${what} not found: ${path}`);
   }
@@ -73,6 +83,18 @@ async function waitUntil(what, check, timeoutMs = STEP_TIMEOUT_MS, intervalMs = 
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+// A loopback port nothing listens on (bound, then closed): the printer check's unreachable host.
+function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolvePort(port));
+    });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,6 +122,7 @@ plugins:
     - name: notifier.webhook
     - name: notifier.ntfy
     - name: notifier.email
+    - name: printer.bambu
     - name: printer.sim
       instances:
         - id: workshop
@@ -431,6 +454,219 @@ async function scenario(run) {
     if (after.status !== 401) throw new Error(`deleted key answered ${after.status}`);
   });
 
+  await run.step('Settings > Printers lists the printers with their connection; simulated ones are marked', async () => {
+    await run.nav('Printers');
+    await page.getByRole('heading', { name: /Printers/ }).waitFor();
+    for (const name of ['Workshop X1C', 'Garage P1S']) {
+      const row = page.getByRole('row', { name: new RegExp(name) });
+      await row.getByText('Simulated').waitFor();
+      await row.getByText('Online').waitFor();
+      await row.getByText('config file').waitFor();
+    }
+    await run.checkLabels('printers');
+    await run.shot('printers');
+  });
+
+  let bambuId = 0;
+  await run.step('Add a Bambu printer: wrong fields are marked; the check names a wrong access code and an unreachable port', async () => {
+    await page.getByRole('button', { name: 'Add printer' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a Bambu Lab printer' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Host').fill('http://192.168.1.50:8883');
+    await dialog.getByRole('button', { name: 'Add printer' }).click();
+    await dialog.getByText(/^Host: an IPv4 or IPv6 address/).waitFor();
+    await dialog.getByText(/^Serial number: required/).waitFor();
+    await dialog.getByText(/^Access code: required/).waitFor();
+    await dialog.getByLabel('Name').fill('Garage X1C');
+    await dialog.getByLabel('Host').fill('127.0.0.1');
+    await dialog.getByLabel('Serial number').fill(BAMBU_SERIAL);
+    await dialog.getByLabel('Access code').fill('wrong-code');
+    if ((await dialog.getByLabel('Access code').getAttribute('type')) !== 'password') throw new Error('access code not masked');
+    await dialog.getByLabel('TLS', { exact: true }).selectOption('fingerprint');
+    await dialog.getByLabel('Certificate fingerprint').fill('not-hex');
+    await dialog.getByRole('button', { name: 'Check connection' }).click();
+    await dialog.getByText(/^Certificate fingerprint: 64 hex digits/).waitFor();
+    await dialog.getByLabel('TLS', { exact: true }).selectOption('none');
+    await dialog.getByLabel('MQTT port').fill(String(run.bambu.port));
+    const status = (text) => dialog.getByRole('status').filter({ hasText: text });
+    await dialog.getByRole('button', { name: 'Check connection' }).click();
+    await status('Could not connect (auth_failed)').waitFor({ timeout: 20_000 });
+    await status('refused the access code').waitFor();
+    await run.shot('add-printer-wrong-code', 1300, dialog);
+    // Nothing listens on this port.
+    await dialog.getByLabel('MQTT port').fill(String(run.closedPort));
+    await dialog.getByRole('button', { name: 'Check connection' }).click();
+    await status('Could not connect (unreachable)').waitFor({ timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Add anyway' }).waitFor();
+    await dialog.getByLabel('MQTT port').fill(String(run.bambu.port));
+    await dialog.getByLabel('Access code').fill(BAMBU_ACCESS_CODE);
+    await dialog.getByRole('button', { name: 'Add printer' }).waitFor();
+    await dialog.getByRole('button', { name: 'Check connection' }).click();
+    await status('Connected').waitFor({ timeout: 20_000 });
+    await run.checkLabels('add printer');
+    await run.shot('add-printer', 1300, dialog);
+    await dialog.getByRole('button', { name: 'Add printer' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const row = page.getByRole('row', { name: /Garage X1C/ });
+    await row.getByText('Online').waitFor({ timeout: 20_000 });
+    if ((await row.getByText('Simulated').count()) !== 0) throw new Error('a Bambu printer is marked simulated');
+    const list = (await admin('GET', '/printers')).json.items;
+    bambuId = list.find((p) => p.name === 'Garage X1C').id;
+    const details = await admin('GET', `/printers/${bambuId}`);
+    if (details.json.settings.access_code !== '********') throw new Error('access code not stored or not masked');
+    const checks = (await admin('GET', '/audit?kind=printer_checked')).json.items;
+    if (checks.length < 3) throw new Error(`${checks.length} checks audited`);
+  });
+
+  await run.step('Edit a printer: the access code stays unless retyped; a new TLS check asks for it again', async () => {
+    await page.getByRole('button', { name: 'Edit printer Garage X1C' }).click();
+    let dialog = page.getByRole('dialog', { name: 'Edit “Garage X1C”' });
+    await dialog.waitFor();
+    if ((await dialog.getByLabel('Host').inputValue()) !== '127.0.0.1') throw new Error('host not prefilled');
+    if ((await dialog.getByLabel('Access code').inputValue()) !== '') throw new Error('access code field not empty');
+    if ((await page.content()).includes(BAMBU_ACCESS_CODE)) throw new Error('the access code reached the page');
+    await dialog.getByLabel('Name').fill('Garage X1C LAN');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /Garage X1C LAN/ }).waitFor();
+
+    await page.getByRole('button', { name: 'Edit printer Garage X1C LAN' }).click();
+    dialog = page.getByRole('dialog', { name: 'Edit “Garage X1C LAN”' });
+    await dialog.waitFor();
+    // Verifying the broker's certificate against its CA is a new destination check: the stored
+    // access code is not used for it unless typed again.
+    await dialog.getByLabel('TLS', { exact: true }).selectOption('ca_file');
+    await dialog.getByLabel('CA file').fill(run.bambu.caFile);
+    await dialog.getByText('The address or TLS check changed: enter the access code again.').waitFor();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText(/^Access code: enter it again/).waitFor();
+    // The server refuses the same (secret_required), also for a check with the stored code.
+    const refused = await admin('POST', '/printers/check', { printer_id: bambuId, settings: { host: 'localhost' } });
+    if (refused.json.fields?.[0] !== 'settings.access_code') throw new Error(`fields ${JSON.stringify(refused.json)}`);
+    if (refused.status !== 400 || refused.json.code !== 'secret_required') throw new Error(`check answered ${refused.status}`);
+    await dialog.getByLabel('Access code').fill('wrong-code');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByRole('status').filter({ hasText: 'Could not connect (auth_failed)' }).waitFor({ timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Save anyway' }).waitFor();
+    await dialog.getByLabel('Access code').fill(BAMBU_ACCESS_CODE);
+    await run.shot('edit-printer', 1300, dialog);
+    await dialog.getByRole('button', { name: 'Save', exact: true }).click();
+    await dialog.waitFor({ state: 'detached', timeout: 20_000 });
+    const details = await admin('GET', `/printers/${bambuId}`);
+    if (details.json.settings.tls?.ca_file !== run.bambu.caFile) throw new Error(`tls is ${JSON.stringify(details.json.settings.tls)}`);
+    await page.getByRole('row', { name: /Garage X1C LAN/ }).getByText('Online').waitFor({ timeout: 20_000 });
+  });
+
+  await run.step('Remove a printer after a confirmation naming it', async () => {
+    await page.getByRole('button', { name: 'Remove printer Garage X1C LAN' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove printer?' });
+    await dialog.getByText('Garage X1C LAN', { exact: true }).waitFor();
+    await run.shot('remove-printer-confirmation');
+    await dialog.getByRole('button', { name: 'Remove “Garage X1C LAN”' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: /Garage X1C LAN/ }).waitFor({ state: 'detached' });
+    if ((await admin('GET', `/printers/${bambuId}`)).status !== 404) throw new Error('printer still there');
+  });
+
+  await run.step('Settings > General: every setting; wrong values are marked, the server’s own refusal too', async () => {
+    await run.nav('General');
+    const form = page.getByRole('form', { name: 'Server settings' });
+    await form.waitFor();
+    const before = (await admin('GET', '/settings')).json;
+    if ((await form.getByLabel('Currency').inputValue()) !== before.currency) throw new Error('currency not prefilled');
+    for (const label of ['Progress milestones (%)', 'Offline after (seconds)', 'Read', 'Write', 'Control', 'Filament cost per kg', 'Time zone']) {
+      await form.getByLabel(label, { exact: true }).waitFor();
+    }
+    await form.getByLabel('Currency').fill('eur');
+    await form.getByLabel('Progress milestones (%)').fill('10, 120');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await form.getByText(/^Currency: three capital letters/).waitFor();
+    await form.getByText(/^Progress milestones \(%\): “120” is not a whole percentage/).waitFor();
+    // The page cannot know every time zone; the server can, and its message lands next to the field.
+    await form.getByLabel('Currency').fill('CHF');
+    await form.getByLabel('Progress milestones (%)').fill('10, 50, 90');
+    await form.getByLabel('Time zone').fill('Mars/Olympus_Mons');
+    run.allowedConsole.push(/status of 400/);
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await form.getByText(/^Time zone: unknown time zone 'Mars\/Olympus_Mons'/).waitFor();
+    await form.getByRole('alert').filter({ hasText: '400' }).waitFor();
+    run.allowedConsole.pop();
+    if ((await admin('GET', '/settings')).json.currency !== before.currency) throw new Error('a refused save changed something');
+    await form.getByLabel('Time zone').fill('Europe/Berlin');
+    await form.getByLabel('Filament cost per kg').fill('24.5');
+    await form.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText('Saved. The new settings apply now.').waitFor();
+    const after = (await admin('GET', '/settings')).json;
+    if (after.currency !== 'CHF' || after.time_zone !== 'Europe/Berlin' || after.filament_cost_per_kg !== 24.5) {
+      throw new Error(`settings now ${JSON.stringify(after)}`);
+    }
+    if (JSON.stringify(after.progress_milestones) !== '[10,50,90]') throw new Error(`milestones ${after.progress_milestones}`);
+    if (JSON.stringify(after.default_rate_limits) !== JSON.stringify(before.default_rate_limits)) {
+      throw new Error('unchanged rate limits were sent');
+    }
+    await run.checkLabels('settings');
+    await run.shot('settings', 1200);
+  });
+
+  await run.step('API key edit: permissions, enabled, expiry, allowed IPs, limits, printers; the list shows the last-used IP', async () => {
+    const created = await admin('POST', '/api-keys', { name: 'Node-RED', permissions: ['printers:read'] });
+    if (created.status !== 201) throw new Error(`create answered ${created.status}`);
+    const used = await run.api('GET', '/printers', created.json.key);
+    if (used.status !== 200) throw new Error(`the new key answered ${used.status}`);
+    const id = created.json.id;
+    await waitUntil('the key list to record the use', async () => {
+      const items = (await admin('GET', '/api-keys?limit=1000')).json.items;
+      return items.find((x) => x.id === id)?.last_used_ip === '127.0.0.1';
+    });
+    await run.nav('API Keys');
+    const row = page.getByRole('row', { name: /Node-RED/ });
+    await row.getByTestId('last-used-ip').filter({ hasText: '127.0.0.1' }).waitFor();
+    await row.getByText('All printers').waitFor();
+    await page.getByRole('button', { name: 'Edit key Node-RED' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Edit “Node-RED”' });
+    await dialog.waitFor();
+    if ((await dialog.getByLabel('Name').inputValue()) !== 'Node-RED') throw new Error('name not prefilled');
+    if (!(await dialog.getByRole('checkbox', { name: 'Read Printers' }).isChecked())) throw new Error('permission not prefilled');
+    await dialog.getByRole('checkbox', { name: 'Control Printers' }).check();
+    await dialog.getByRole('checkbox', { name: 'Enabled' }).uncheck();
+    await dialog.getByLabel('Allowed IPs').fill('not-an-ip');
+    run.allowedConsole.push(/status of 400/);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.getByText(/^Allowed IPs: /).waitFor();
+    run.allowedConsole.pop();
+    await dialog.getByLabel('Allowed IPs').fill('127.0.0.1, 192.168.1.0/24');
+    await dialog.getByLabel('Control', { exact: true }).fill('5');
+    const expires = new Date(Date.now() + 30 * 86400_000);
+    const pad = (n) => String(n).padStart(2, '0');
+    const local = `${expires.getFullYear()}-${pad(expires.getMonth() + 1)}-${pad(expires.getDate())}T12:00`;
+    await dialog.getByLabel('Expires').fill(local);
+    await dialog.getByRole('checkbox', { name: /^All printers/ }).uncheck();
+    await dialog.getByRole('checkbox', { name: /Workshop X1C/ }).check();
+    // printer_ids arrives with the per-key printer list; a server without it keeps all printers.
+    const supportsPrinterIds = Object.prototype.hasOwnProperty.call(created.json, 'printer_ids');
+    if (!supportsPrinterIds) await dialog.getByRole('checkbox', { name: /^All printers/ }).check();
+    await run.checkLabels('edit key');
+    await run.shot('edit-api-key', 1500, dialog);
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const k = (await admin('GET', '/api-keys?limit=1000')).json.items.find((x) => x.id === id);
+    const want = ['printers:control', 'printers:read'];
+    if (JSON.stringify([...k.permissions].sort()) !== JSON.stringify(want)) throw new Error(`permissions ${k.permissions}`);
+    if (k.enabled !== false) throw new Error('still enabled');
+    // The server keeps them in canonical CIDR form.
+    if (JSON.stringify(k.allowed_ips) !== JSON.stringify(['127.0.0.1/32', '192.168.1.0/24'])) throw new Error(`ips ${k.allowed_ips}`);
+    if (k.rate_limits.control !== 5 || k.rate_limits.read !== null) throw new Error(`limits ${JSON.stringify(k.rate_limits)}`);
+    if (!k.expires_at || Math.abs(Date.parse(k.expires_at) - Date.parse(new Date(local).toISOString())) > 1000) {
+      throw new Error(`expires_at ${k.expires_at}`);
+    }
+    if (supportsPrinterIds && JSON.stringify(k.printer_ids) !== '[1]') throw new Error(`printer_ids ${k.printer_ids}`);
+    await row.getByText('Disabled').waitFor();
+    if (supportsPrinterIds) await row.getByText('Workshop X1C').waitFor();
+    const refused = await run.api('GET', '/printers', created.json.key);
+    if (refused.status !== 401) throw new Error(`the disabled key answered ${refused.status}`);
+    await run.shot('api-keys-edited');
+  });
+
   let secret = '';
   await run.step('Settings > Notifications: add a Webhook provider; its signing secret is shown once', async () => {
     await run.nav('Notifications');
@@ -635,6 +871,8 @@ async function scenario(run) {
     await rows.getByText('Key created').first().waitFor();
     await rows.getByText('Key deleted').first().waitFor();
     await rows.getByText('Not allowed (403)').first().waitFor();
+    await rows.getByText('Printer connection checked').first().waitFor();
+    await rows.getByText('Settings changed').first().waitFor();
     await run.checkLabels('audit');
     await run.shot('audit');
   });
@@ -645,6 +883,7 @@ async function scenario(run) {
       ['/dashboard', 'phone-dashboard'],
       ['/settings/api-keys', 'phone-api-keys'],
       ['/settings/notifications', 'phone-notifications'],
+      ['/settings/printers', 'phone-printers'],
     ]) {
       await run.goto(hash);
       await page.locator('main h1').first().waitFor();
@@ -725,12 +964,16 @@ async function main() {
   args.tmp = tmp;
   let server;
   let receiver;
+  let broker;
+  let printerSim;
   let context;
   let run;
   let ok = false;
   const cleanup = async () => {
     await context?.close().catch(() => undefined);
     await server?.stop().catch(() => undefined);
+    await printerSim?.stop().catch(() => undefined);
+    await broker?.stop().catch(() => undefined);
     await receiver?.close().catch(() => undefined);
     if (!args.keep) rmSync(tmp, { recursive: true, force: true });
   };
@@ -748,7 +991,10 @@ async function main() {
   try {
     receiver = await startReceiver();
     mkdirSync(join(tmp, 'data'), { recursive: true });
+    broker = await startBroker(join(tmp, 'broker'), await freePort(), BAMBU_ACCESS_CODE);
+    printerSim = await startPrinterSim(args.printerSim, broker, BAMBU_SERIAL, BAMBU_ACCESS_CODE);
     server = await startServer(args, tmp);
+    const closedPort = await freePort();
     console.log(`e2e: server on ${server.base}, receiver at ${receiver.url}`);
     context = await chromium.launchPersistentContext(join(tmp, 'chromium-profile'), {
       executablePath: args.chromium,
@@ -768,6 +1014,8 @@ async function main() {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base }).catch(() => undefined);
     const page = context.pages()[0] ?? (await context.newPage());
     run = new Run(args, server, receiver, page, context);
+    run.closedPort = closedPort;
+    run.bambu = broker;
     await scenario(run);
     ok = true;
   } catch (e) {

@@ -19,6 +19,8 @@ import { Audit } from './pages/Audit';
 import { ApiKeys } from './pages/ApiKeys';
 import { Notifications } from './pages/Notifications';
 import { ProviderDetail } from './pages/ProviderDetail';
+import { Printers } from './pages/Printers';
+import { SettingsPage } from './pages/Settings';
 
 interface Screen {
   pattern: string;
@@ -36,6 +38,8 @@ const SCREENS: Screen[] = [
   { pattern: '/statistics', title: 'Statistics', nav: 'Statistics', needs: 'statistics:read', render: () => <StatisticsPage /> },
   { pattern: '/plugins', title: 'Plugins', nav: 'Plugins', needs: 'settings:read', render: () => <Plugins /> },
   { pattern: '/audit', title: 'Audit log', nav: 'Audit', needs: 'admin', render: () => <Audit /> },
+  { pattern: '/settings/printers', title: 'Printers', nav: 'Printers', needs: 'admin', render: () => <Printers /> },
+  { pattern: '/settings/general', title: 'Settings', nav: 'General', needs: 'settings:read', render: () => <SettingsPage /> },
   { pattern: '/settings/api-keys', title: 'API Keys', nav: 'API Keys', needs: 'admin', render: () => <ApiKeys /> },
   {
     pattern: '/settings/notifications',

@@ -64,6 +64,18 @@ std::map<Key, RouteShape> buildShapes() {
        "",
        ref("Printer")});
   add(M::Delete, "/api/v1/printers/{id}", {{}, nullptr, "", nullptr, 204});
+  add(M::Post, "/api/v1/printers/check",
+      {{},
+       {{"type", "object"},
+        {"properties",
+         {{"name", {{"type", "string"}}},
+          {"driver", {{"type", "string"}}},
+          {"settings", {{"type", "object"}}},
+          {"printer_id", {{"type", "integer"}, {"description", "check changes to this stored printer"}}}}}},
+       "",
+       ref("ConnectionCheck"),
+       202});
+  add(M::Get, "/api/v1/printers/check/{id}", {{}, nullptr, "", ref("ConnectionCheck")});
   for (const char* action : {"pause", "resume", "stop"}) {
     add(M::Post, std::string("/api/v1/printers/{id}/print/") + action,
         {{}, nullptr, "", ref("CommandResult")});
@@ -287,6 +299,24 @@ const nlohmann::json& componentSchemas() {
            {{"name", {{"type", "string"}}},
             {"driver", {{"type", "string"}, {"examples", {"printer.bambu", "printer.sim"}}}},
             {"settings", {{"type", "object"}}}}}}},
+        {"ConnectionCheck",
+         {{"type", "object"},
+          {"properties",
+           {{"id", {{"type", "string"}}},
+            {"status", {{"enum", {"running", "ok", "failed"}}}},
+            {"reason",
+             {{"type", {"string", "null"}},
+              {"examples",
+               {"auth_failed", "wrong_serial", "tls_error", "timeout", "unresolvable_host", "unreachable",
+                "invalid_settings"}}}},
+            {"detail", nullable("string")},
+            {"driver", {{"type", "string"}}},
+            {"printer_id", nullable("integer")},
+            {"model", nullable("string")},
+            {"firmware", nullable("string")},
+            {"started_at", time},
+            {"finished_at", time},
+            {"duration_ms", nullable("integer")}}}}},
         {"CommandResult",
          {{"type", "object"},
           {"properties",

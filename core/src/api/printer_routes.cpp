@@ -4,6 +4,7 @@
 #include "api/json_body.h"
 #include "api/pagination.h"
 #include "http/router.h"
+#include "printers/connection_checks.h"
 #include "printers/printer_registry.h"
 
 #include <algorithm>
@@ -51,10 +52,56 @@ void addControl(http::Router& router, printers::PrinterRegistry& registry, const
               }});
 }
 
+void addCheckRoutes(http::Router& router, printers::PrinterRegistry& registry,
+                    printers::ConnectionChecks& checks, auth::AuditLog* audit) {
+  router.add({http::Method::Post, "/api/v1/printers/check", "admin", http::RateClass::Write,
+              "Check a printer's connection settings before saving them (202; poll the check)",
+              [&registry, &checks, audit](const http::Request& request) {
+                http::Response error;
+                auto body = parseJsonObject(request, error);
+                if (!body) {
+                  return error;
+                }
+                try {
+                  printers::CheckTarget target = registry.resolveCheck(*body);
+                  nlohmann::json started = checks.start(target.driver, target.settings, target.printer_id);
+                  nlohmann::json detail = {{"check_id", started["id"]},
+                                           {"driver", target.driver},
+                                           {"changes", changedFields(*body, 2)}};
+                  if (target.printer_id) {
+                    detail["printer_id"] = *target.printer_id;
+                  }
+                  auditChange(audit, request, "printer_checked", std::move(detail));
+                  http::Response response = http::Response::json(202, started);
+                  response.headers.emplace_back("Location",
+                                                "/api/v1/printers/check/" + started["id"].get<std::string>());
+                  return response;
+                } catch (const ServiceError& e) {
+                  http::Response refused = errorResponse(e);
+                  if (e.httpStatus() == 429) {
+                    refused.headers.emplace_back("Retry-After", "2"); // a check takes at most 10 s
+                  }
+                  return refused;
+                }
+              }});
+
+  router.add({http::Method::Get, "/api/v1/printers/check/{id}", "admin", http::RateClass::Read,
+              "The result of a connection check", [&checks](const http::Request& request) {
+                try {
+                  return http::Response::json(200, checks.get(request.params.at("id")));
+                } catch (const ServiceError& e) {
+                  return errorResponse(e);
+                }
+              }});
+}
+
 } // namespace
 
 void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver,
-                      auth::AuditLog* audit) {
+                      auth::AuditLog* audit, printers::ConnectionChecks* checks) {
+  if (checks != nullptr) {
+    addCheckRoutes(router, registry, *checks, audit);
+  }
   router.add({http::Method::Get, "/api/v1/printers", "printers:read", http::RateClass::Read,
               "Printers with a status summary", [&registry](const http::Request& request) {
                 http::Response error;

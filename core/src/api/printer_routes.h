@@ -14,8 +14,9 @@ namespace bambuddy::http {
 class Router;
 }
 namespace bambuddy::printers {
+class ConnectionChecks;
 class PrinterRegistry;
-}
+} // namespace bambuddy::printers
 
 namespace bambuddy::api {
 
@@ -23,8 +24,9 @@ namespace bambuddy::api {
 // (filename, estimated time, ...). Throws printers::PrinterError (NotFound for an unknown archive).
 using StartPrintResolver = std::function<nlohmann::json(int64_t printer_id, const nlohmann::json& body)>;
 
-// Creating, changing and removing printers is recorded in `audit` (may be null).
+// Creating, changing, removing and checking printers is recorded in `audit` (may be null).
+// `checks` (may be null: no check routes) runs POST /printers/check.
 void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver,
-                      auth::AuditLog* audit = nullptr);
+                      auth::AuditLog* audit = nullptr, printers::ConnectionChecks* checks = nullptr);
 
 } // namespace bambuddy::api

@@ -23,6 +23,7 @@
 #include "http/router.h"
 #include "notifications/notification_service.h"
 #include "plugins/plugin_host.h"
+#include "printers/connection_checks.h"
 #include "printers/printer_registry.h"
 #include "printers/printer_store.h"
 #include "queue/queue_service.h"
@@ -46,6 +47,7 @@ struct App::Services {
   std::unique_ptr<plugins::PluginHost> plugins;
   std::unique_ptr<printers::PrinterStore> printer_store;
   std::unique_ptr<printers::PrinterRegistry> printers;
+  std::unique_ptr<printers::ConnectionChecks> printer_checks;
   std::unique_ptr<archives::ArchiveStore> archive_store;
   std::unique_ptr<archives::ArchiveService> archives;
   std::unique_ptr<queue::QueueStore> queue_store;
@@ -125,6 +127,8 @@ void App::start() {
     s.printers = std::make_unique<printers::PrinterRegistry>(
         *s.printer_store, *s.plugins, *s.bus, logger_, [] { return nowUtcMs(); }, lifecycle);
     s.printers->listen(); // before drivers start, so their first reports are kept
+    s.printer_checks =
+        std::make_unique<printers::ConnectionChecks>(*s.plugins, *s.bus, logger_, [] { return nowUtcMs(); });
     s.archive_store = std::make_unique<archives::ArchiveStore>(*s.database);
     s.archives = std::make_unique<archives::ArchiveService>(*s.archive_store, *s.plugins, logger_,
                                                             [] { return nowUtcMs(); });
@@ -169,7 +173,7 @@ void App::start() {
           }
           return command;
         },
-        s.audit.get());
+        s.audit.get(), s.printer_checks.get());
     api::addArchiveRoutes(*s.router, *s.archives, config_.archives.max_upload_bytes);
     api::addStatisticsRoutes(
         *s.router, *s.database, [&s] { return s.archive_store->generation(); },
@@ -267,6 +271,9 @@ void App::stop() {
   if (s.queue) {
     s.queue->stop();
   }
+  if (s.printer_checks) {
+    s.printer_checks->stop(); // its temporary driver instances go before the plugin host
+  }
   if (s.printers) {
     s.printers->stop(); // no more reports handled or events derived while drivers shut down
   }
@@ -280,6 +287,7 @@ void App::stop() {
   s.notifications.reset();
   s.queue.reset();
   s.queue_store.reset();
+  s.printer_checks.reset();
   s.printers.reset();
   s.archives.reset();
   s.archive_store.reset();

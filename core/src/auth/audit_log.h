@@ -46,9 +46,10 @@ namespace bambuddy::auth {
 // The kinds of audit_log rows. provider_*, printer_* and settings_changed: who changed what (the
 // field names in detail.changes, never values).
 inline constexpr std::string_view kAuditKinds[] = {
-    "key_created",      "key_changed",     "key_rotated",      "key_deleted",      "auth_failed",
-    "forbidden",        "rate_limited",    "provider_created", "provider_changed", "provider_tested",
-    "provider_deleted", "printer_created", "printer_changed",  "printer_deleted",  "settings_changed"};
+    "key_created",      "key_changed",     "key_rotated",      "key_deleted",
+    "auth_failed",      "forbidden",       "rate_limited",     "provider_created",
+    "provider_changed", "provider_tested", "provider_deleted", "printer_created",
+    "printer_changed",  "printer_deleted", "printer_checked",  "settings_changed"};
 bool isAuditKind(std::string_view kind);
 
 struct AuditEntry {

@@ -5,6 +5,7 @@
 #include "common/json_parse.h"
 #include "common/logger.h"
 #include "common/time.h"
+#include "config/schema_validator.h"
 #include "plugins/plugin_host.h"
 #include "plugins/secret_binding.h"
 #include "plugins/secret_fields.h"
@@ -83,6 +84,12 @@ PrinterError fromPluginError(const plugins::PluginCallError& e, const std::strin
 }
 
 } // namespace
+
+bool isCheckInstanceId(const std::string& instance_id) {
+  static const std::string kPrefix = "check-";
+  return instance_id.size() == kPrefix.size() + 16 && instance_id.compare(0, kPrefix.size(), kPrefix) == 0 &&
+         instance_id.find_first_not_of("0123456789abcdef", kPrefix.size()) == std::string::npos;
+}
 
 struct PrinterRegistry::Live {
   PrinterRecord record;
@@ -263,6 +270,22 @@ void PrinterRegistry::createDriver(const PrinterRecord& record, Live& live) {
   }
 }
 
+void PrinterRegistry::requirePrinterDriver(const std::string& driver) const {
+  const plugins::LoadedPlugin* plugin = plugins_.find(driver);
+  if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_PRINTER_DRIVER) {
+    std::string loaded;
+    for (plugins::PluginSummary& summary : plugins_.summaries()) {
+      const plugins::LoadedPlugin* p = plugins_.find(summary.name);
+      if (p != nullptr && p->descriptor().kind == BB_KIND_PRINTER_DRIVER) {
+        loaded += (loaded.empty() ? "" : ", ") + summary.name;
+      }
+    }
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
+                       "driver: '" + driver + "' is not a loaded printer driver (loaded: " +
+                           (loaded.empty() ? std::string("none") : loaded) + ")");
+  }
+}
+
 std::string PrinterRegistry::instanceSchema(const std::string& driver) const {
   const plugins::LoadedPlugin* plugin = plugins_.find(driver);
   if (plugin == nullptr || plugin->descriptor().instance_schema == nullptr) {
@@ -286,6 +309,9 @@ void PrinterRegistry::onStatus(const std::string& payload_json) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = by_instance_.find(key);
     if (it == by_instance_.end()) {
+      if (isCheckInstanceId(key.second)) {
+        return; // a connection check's instance (ConnectionChecks reads it); never a printer
+      }
       early_reports_[key] = std::move(payload["status"]);
       return;
     }
@@ -509,19 +535,7 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
                        "driver: required, the name of a printer driver plugin such as printer.bambu");
   }
   std::string driver = body["driver"].get<std::string>();
-  const plugins::LoadedPlugin* plugin = plugins_.find(driver);
-  if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_PRINTER_DRIVER) {
-    std::string loaded;
-    for (plugins::PluginSummary& summary : plugins_.summaries()) {
-      const plugins::LoadedPlugin* p = plugins_.find(summary.name);
-      if (p != nullptr && p->descriptor().kind == BB_KIND_PRINTER_DRIVER) {
-        loaded += (loaded.empty() ? "" : ", ") + summary.name;
-      }
-    }
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
-                       "driver: '" + driver + "' is not a loaded printer driver (loaded: " +
-                           (loaded.empty() ? std::string("none") : loaded) + ")");
-  }
+  requirePrinterDriver(driver);
   nlohmann::json settings = body.value("settings", nlohmann::json::object());
   if (!settings.is_object()) {
     throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: must be an object");
@@ -625,6 +639,79 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
   }
   instances.unlock();
   return details(id);
+}
+
+CheckTarget PrinterRegistry::resolveCheck(const nlohmann::json& body) const {
+  if (!body.is_object()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_body", "body must be a JSON object");
+  }
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    if (it.key() != "name" && it.key() != "driver" && it.key() != "settings" && it.key() != "printer_id") {
+      throw PrinterError(PrinterError::Kind::Invalid, "unknown_field",
+                         it.key() + ": unknown field (expected name, driver, settings, printer_id)");
+    }
+  }
+  if (body.contains("name")) {
+    validName(body["name"]);
+  }
+  nlohmann::json patch = body.value("settings", nlohmann::json::object());
+  if (!patch.is_object()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: must be an object");
+  }
+  CheckTarget target;
+  if (body.contains("printer_id")) {
+    const nlohmann::json& id = body["printer_id"];
+    if (!id.is_number_integer() || id.get<int64_t>() <= 0) {
+      throw PrinterError(PrinterError::Kind::Invalid, "invalid_printer_id",
+                         "printer_id: must be a positive integer");
+    }
+    PrinterRecord record = recordOf(id.get<int64_t>());
+    if (record.source == "config") {
+      throw PrinterError(
+          PrinterError::Kind::Conflict, "declared_in_config",
+          "this printer is declared in the config file; its settings are checked when the server starts");
+    }
+    if (body.contains("driver") && body["driver"] != record.driver) {
+      throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
+                         "driver: printer " + std::to_string(record.id) + " uses " + record.driver);
+    }
+    const std::string schema = instanceSchema(record.driver);
+    nlohmann::json merged = plugins::mergeSettings(record.settings, patch, schema);
+    // The stored access code goes only where it was entered for, as with PATCH.
+    plugins::DestinationChange change =
+        plugins::checkDestinationChange(record.settings, patch, merged, schema);
+    if (change.refused()) {
+      nlohmann::json fields = nlohmann::json::array();
+      for (const std::string& f : change.missing_secrets) {
+        fields.push_back("settings." + f);
+      }
+      throw PrinterError(PrinterError::Kind::Invalid, "secret_required",
+                         plugins::secretRequiredMessage(change, "printer"), {{"fields", fields}});
+    }
+    target = {record.driver, merged, record.id};
+  } else {
+    if (!body.contains("driver") || !body["driver"].is_string()) {
+      throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
+                         "driver: required, the name of a printer driver plugin such as printer.bambu");
+    }
+    target.driver = body["driver"].get<std::string>();
+    requirePrinterDriver(target.driver);
+    target.settings = patch;
+  }
+  const plugins::LoadedPlugin* plugin = plugins_.find(target.driver);
+  if (plugin == nullptr) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
+                       "driver: '" + target.driver + "' is not loaded");
+  }
+  std::string problems;
+  for (const auto& issue : plugin->instanceValidator().validate(target.settings)) {
+    problems += (problems.empty() ? "" : "; ") + (issue.path.empty() ? std::string("settings") : issue.path) +
+                ": " + issue.message;
+  }
+  if (!problems.empty()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: " + problems);
+  }
+  return target;
 }
 
 PrinterRecord PrinterRegistry::recordOf(int64_t id) const {

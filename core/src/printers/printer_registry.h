@@ -53,6 +53,17 @@ struct ConfiguredPrinter {
 // Errors of registry operations; the routes answer with their status and body.
 using PrinterError = ServiceError;
 
+// What a connection check (POST /printers/check) runs: a driver and complete, schema-valid
+// settings. `printer_id` is set when stored settings (and their secrets) were filled in.
+struct CheckTarget {
+  std::string driver;
+  nlohmann::json settings;
+  std::optional<int64_t> printer_id;
+};
+
+// Instance ids of connection checks ("check-" + 16 hex digits): their reports are not a printer's.
+bool isCheckInstanceId(const std::string& instance_id);
+
 // Called synchronously for every lifecycle event before it is published; may add fields to `data`
 // (archives add archive_id). Must be quick and must not call back into the registry.
 using EventEnricher = std::function<void(const std::string& type, int64_t printer_id, nlohmann::json& data)>;
@@ -88,6 +99,10 @@ public:
   nlohmann::json create(const nlohmann::json& body);
   nlohmann::json update(int64_t id, const nlohmann::json& body);
   void remove(int64_t id);
+  // The body of POST /printers/check (that of POST /printers, or {"printer_id": N, "settings": patch}
+  // to check a stored printer with changes: unchanged secrets are reused, never returned). Same
+  // validation and secret_required rule as create() and update(); throws PrinterError.
+  CheckTarget resolveCheck(const nlohmann::json& body) const;
 
   // pause | resume | stop | start_print. `command` is the full driver command JSON (with
   // "action"). Returns the driver's result object ({} when none). Throws PrinterError.
@@ -110,7 +125,8 @@ private:
   Live& adopt(const PrinterRecord& record); // mutex_ held
   void createDriver(const PrinterRecord& record, Live& live);
   std::string instanceSchema(const std::string& driver) const;
-  PrinterRecord recordOf(int64_t id) const; // NotFound when unknown
+  void requirePrinterDriver(const std::string& driver) const; // invalid_driver when not loaded
+  PrinterRecord recordOf(int64_t id) const;                   // NotFound when unknown
   nlohmann::json statusLocked(const Live& live) const;
 
   PrinterStore& store_;

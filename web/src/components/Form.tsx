@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { useId } from 'preact/hooks';
 import type { PrinterSummary } from '../lib/types';
 import { ErrorBanner } from './ErrorBanner';
 
@@ -124,5 +125,43 @@ export function PeriodFields({
         <input type={type} value={until} onInput={onUntil} />
       </Field>
     </>
+  );
+}
+
+// A labelled control with the problem found in it (by the page or the server) shown under it.
+// `children` gets the control's id and the id of its description, to set on the control.
+export function CheckedField({
+  label,
+  hint,
+  error,
+  required = false,
+  children,
+}: {
+  label: string;
+  hint?: string;
+  error?: string;
+  required?: boolean;
+  children: (ids: { id: string; describedBy: string }) => ComponentChildren;
+}) {
+  const id = useId();
+  const help = `${id}-help`;
+  return (
+    <div class={error ? 'field field-invalid' : 'field'}>
+      <label for={id}>
+        {label}
+        {required && <span class="required"> (required)</span>}
+      </label>
+      {children({ id, describedBy: help })}
+      {error && (
+        <span class="field-error" role="alert">
+          {label}: {error}
+        </span>
+      )}
+      {hint && (
+        <span id={help} class="hint">
+          {hint}
+        </span>
+      )}
+    </div>
   );
 }

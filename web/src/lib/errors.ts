@@ -16,12 +16,14 @@ export class ApiError extends Error {
   readonly required: string | null;
   readonly retryAfterS: number | null;
   readonly errors: ErrorItem[];
+  // Fields the server names as needing a value again (400 secret_required: "settings.access_code").
+  readonly fields: string[];
 
   constructor(
     status: number,
     code: string,
     detail: string,
-    extra: { required?: string | null; retryAfterS?: number | null; errors?: ErrorItem[] } = {},
+    extra: { required?: string | null; retryAfterS?: number | null; errors?: ErrorItem[]; fields?: string[] } = {},
   ) {
     super(detail || `HTTP ${status}`);
     this.name = 'ApiError';
@@ -31,6 +33,7 @@ export class ApiError extends Error {
     this.required = extra.required ?? null;
     this.retryAfterS = extra.retryAfterS ?? null;
     this.errors = extra.errors ?? [];
+    this.fields = extra.fields ?? [];
   }
 }
 
@@ -40,6 +43,7 @@ export function apiErrorFrom(status: number, bodyText: string, retryAfter: strin
   let code = '';
   let required: string | null = null;
   let errors: ErrorItem[] = [];
+  let fields: string[] = [];
   try {
     const body: unknown = JSON.parse(bodyText);
     if (body && typeof body === 'object') {
@@ -47,6 +51,7 @@ export function apiErrorFrom(status: number, bodyText: string, retryAfter: strin
       if (typeof b.detail === 'string') detail = b.detail;
       if (typeof b.code === 'string') code = b.code;
       if (typeof b.required === 'string') required = b.required;
+      if (Array.isArray(b.fields)) fields = b.fields.filter((f): f is string => typeof f === 'string');
       if (Array.isArray(b.errors)) {
         errors = b.errors.map((e): ErrorItem => {
           if (typeof e === 'string') return { path: null, message: e };
@@ -63,7 +68,7 @@ export function apiErrorFrom(status: number, bodyText: string, retryAfter: strin
   }
   if (!detail) detail = `HTTP ${status}`;
   const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : null;
-  return new ApiError(status, code, detail, { required, retryAfterS: seconds, errors });
+  return new ApiError(status, code, detail, { required, retryAfterS: seconds, errors, fields });
 }
 
 // What went wrong and what to do, for people. The API's detail is always part of it.

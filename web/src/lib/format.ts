@@ -118,3 +118,13 @@ export function stateLabel(state: string | null | undefined): string {
       return state ? state : 'Unknown';
   }
 }
+
+// An ISO UTC time as the value of <input type="datetime-local"> in the browser's time zone
+// ("2025-01-31T14:30"), or '' for null / invalid.
+export function isoToLocalInput(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}

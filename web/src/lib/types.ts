@@ -31,6 +31,8 @@ export interface ApiKey {
   last_used_ip: string | null;
   request_count: number;
   previous_key_valid_until: string | null;
+  // The printers the key may see and control; null (or absent on older servers) = all printers.
+  printer_ids?: number[] | null;
 }
 
 export interface CreatedApiKey extends ApiKey {
@@ -242,4 +244,38 @@ export interface JsonSchema {
   'x-bambuddy-secret'?: boolean;
   'x-bambuddy-generate'?: string;
   [key: string]: unknown;
+}
+
+export interface PrinterDetails extends PrinterSummary {
+  instance_id: string;
+  settings: Record<string, unknown>;
+  capabilities: Record<string, unknown>;
+  firmware: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+// POST /printers/check and GET /printers/check/{id}.
+export interface ConnectionCheck {
+  id: string;
+  driver: string;
+  printer_id: number | null;
+  status: 'running' | 'ok' | 'failed';
+  reason: string | null;
+  detail: string | null;
+  model: string | null;
+  firmware: string | null;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+// GET/PATCH /settings.
+export interface ServerSettings {
+  progress_milestones: number[];
+  offline_debounce_s: number;
+  default_rate_limits: { read: number; write: number; control: number };
+  filament_cost_per_kg: number;
+  currency: string;
+  time_zone: string;
 }

@@ -1,18 +1,27 @@
 import { useState } from 'preact/hooks';
 import { api, type ListAnswer } from '../lib/api';
-import { formatAgo, formatDateTime, localInputToIsoUtc, splitList } from '../lib/format';
+import { ApiError } from '../lib/errors';
+import { formatAgo, formatDateTime } from '../lib/format';
 import { useAction, useLoad } from '../lib/hooks';
 import { useMe } from '../lib/me';
 import { storeKey } from '../lib/session';
 import { PERMISSIONS, defaultPermissions, permissionLabels } from '../lib/permissions';
-import type { ApiKey, CreatedApiKey } from '../lib/types';
+import { buildKeyBody, KEY_ERROR_FIELDS, keyFormFrom, RATE_CLASSES, type KeyField, type KeyForm } from '../lib/keyForm';
+import type { ApiKey, CreatedApiKey, PrinterSummary } from '../lib/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable, EnabledBadge } from '../components/DataTable';
 import { ErrorBanner } from '../components/ErrorBanner';
-import { DialogActions, Field } from '../components/Form';
+import { CheckedField, DialogActions, Field } from '../components/Form';
 import { Modal } from '../components/Modal';
 import { RotateDialog } from '../components/RotateDialog';
 import { SecretDialog } from '../components/SecretDialog';
+
+// "All printers" or the names of the printers a key is limited to.
+function printerScope(ids: number[] | null | undefined, names: Map<number, string>): string {
+  if (ids === null || ids === undefined) return 'All printers';
+  if (ids.length === 0) return 'none';
+  return ids.map((id) => names.get(id) ?? `#${id}`).join(', ');
+}
 
 export const KEY_WARNING = "API keys are shown only once at creation. Store it securely. Copy the key now – it won't be shown again!";
 
@@ -23,8 +32,11 @@ export function ApiKeys() {
   const [creating, setCreating] = useState(false);
   const [shown, setShown] = useState<{ title: string; key: string } | null>(null);
   const [rotating, setRotating] = useState<ApiKey | null>(null);
+  const [editing, setEditing] = useState<ApiKey | null>(null);
   const [deleting, setDeleting] = useState<ApiKey | null>(null);
   const action = useAction();
+  const printers = useLoad((signal) => api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }), []);
+  const printerNames = new Map((printers.data?.items ?? []).map((p) => [p.id, p.name]));
 
   const toggle = (k: ApiKey) =>
     action.run(async () => {
@@ -52,7 +64,7 @@ export function ApiKeys() {
       {keys.data && (
         <DataTable
           caption="API keys"
-          columns={['Name', 'Key', 'Permissions', 'Created', 'Last used', 'Expires', 'Status']}
+          columns={['Name', 'Key', 'Permissions', 'Printers', 'Created', 'Last used', 'Expires', 'Status']}
           actions
         >
           {items.map((k) => {
@@ -75,6 +87,7 @@ export function ApiKeys() {
                     ))}
                   </ul>
                 </td>
+                <td data-label="Printers">{printerScope(k.printer_ids, printerNames)}</td>
                 <td data-label="Created" class="nowrap">
                   {formatDateTime(k.created_at)}
                 </td>
@@ -82,7 +95,12 @@ export function ApiKeys() {
                   {k.last_used_at ? (
                     <>
                       <span title={formatDateTime(k.last_used_at)}>{formatAgo(k.last_used_at)}</span>
-                      {k.last_used_ip && <span class="muted small"> from {k.last_used_ip}</span>}
+                      {k.last_used_ip && (
+                        <span class="small">
+                          {' '}
+                          from <span class="mono" data-testid="last-used-ip">{k.last_used_ip}</span>
+                        </span>
+                      )}
                       <span class="muted small"> · {k.request_count} requests</span>
                     </>
                   ) : (
@@ -99,6 +117,9 @@ export function ApiKeys() {
                   <EnabledBadge enabled={k.enabled} />
                 </td>
                 <td class="row-actions">
+                  <button type="button" class="btn btn-small" aria-label={`Edit key ${k.name}`} onClick={() => setEditing(k)}>
+                    Edit
+                  </button>
                   <button type="button" class="btn btn-small" aria-label={`Rotate key ${k.name}`} onClick={() => setRotating(k)}>
                     Rotate
                   </button>
@@ -127,11 +148,23 @@ export function ApiKeys() {
         </DataTable>
       )}
       {creating && (
-        <CreateKeyDialog
+        <KeyDialog
+          apiKey={null}
           onClose={() => setCreating(false)}
-          onCreated={(created) => {
+          onSaved={(saved) => {
+            const created = saved as CreatedApiKey;
             setCreating(false);
             setShown({ title: `API key “${created.name}” created`, key: created.key });
+            void keys.reload();
+          }}
+        />
+      )}
+      {editing && (
+        <KeyDialog
+          apiKey={editing}
+          onClose={() => setEditing(null)}
+          onSaved={() => {
+            setEditing(null);
             void keys.reload();
           }}
         />
@@ -181,54 +214,72 @@ export function ApiKeys() {
   );
 }
 
-function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (k: CreatedApiKey) => void }) {
-  const [name, setName] = useState('');
-  const [perms, setPerms] = useState<string[]>(defaultPermissions());
-  const [expires, setExpires] = useState('');
-  const [ips, setIps] = useState('');
-  const [limits, setLimits] = useState({ read: '', write: '', control: '' });
-  const action = useAction();
+// Create (apiKey = null) or edit a key: name, permissions, enabled, expiry, allowed IPs, rate
+// limits and the printers it may see and control.
+function KeyDialog({
+  apiKey,
+  onClose,
+  onSaved,
+}: {
+  apiKey: ApiKey | null;
+  onClose: () => void;
+  onSaved: (k: ApiKey | CreatedApiKey) => void;
+}) {
+  const editing = apiKey !== null;
+  const me = useMe();
+  const [form, setForm] = useState<KeyForm>(() => keyFormFrom(apiKey, defaultPermissions()));
+  const [errors, setErrors] = useState<Partial<Record<KeyField, string>>>({});
   const [problem, setProblem] = useState<string | null>(null);
+  const printers = useLoad((signal) => api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }), []);
+  const action = useAction();
+  // A changed field's old problem goes away as it is edited.
+  const update = (patch: Partial<KeyForm>, field?: KeyField) => {
+    setForm({ ...form, ...patch });
+    if (field && errors[field]) setErrors({ ...errors, [field]: undefined });
+  };
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!name.trim()) return setProblem('Enter a name, e.g. “Home Assistant”.');
-    if (perms.length === 0) return setProblem('Select at least one permission.');
-    const body: Record<string, unknown> = { name: name.trim(), permissions: perms };
-    if (expires) {
-      const iso = localInputToIsoUtc(expires);
-      if (!iso) return setProblem('The expiry date is not valid.');
-      body.expires_at = iso;
-    }
-    const ipList = splitList(ips);
-    if (ipList.length > 0) body.allowed_ips = ipList;
-    const rl: Record<string, number> = {};
-    for (const cls of ['read', 'write', 'control'] as const) {
-      const v = limits[cls].trim();
-      if (v === '') continue;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) return setProblem(`The ${cls} rate limit must be a whole number of at least 1.`);
-      rl[cls] = n;
-    }
-    if (Object.keys(rl).length > 0) body.rate_limits = rl;
+    const built = buildKeyBody(form, apiKey);
+    setErrors(built.errors);
+    if (Object.keys(built.errors).length > 0) return setProblem('Check the fields marked below.');
     setProblem(null);
-    await action.run(async () => onCreated(await api<CreatedApiKey>('/api-keys', { method: 'POST', body })));
+    if (editing && Object.keys(built.body).length === 0) return onClose();
+    await action.run(async () => {
+      try {
+        const saved = editing
+          ? await api<ApiKey>(`/api-keys/${apiKey.id}`, { method: 'PATCH', body: built.body })
+          : await api<CreatedApiKey>('/api-keys', { method: 'POST', body: built.body });
+        onSaved(saved);
+      } catch (err) {
+        const field = err instanceof ApiError ? KEY_ERROR_FIELDS[err.code] : undefined;
+        if (field && err instanceof ApiError) setErrors({ [field]: err.detail });
+        throw err;
+      }
+    });
   };
 
-  const admin = perms.includes('admin');
+  const admin = form.permissions.includes('admin');
+  const mine = editing && String(apiKey.id) === String(me.id);
+  const title = editing ? `Edit “${apiKey.name}”` : 'Create API Key';
+  const printerItems = printers.data?.items ?? [];
   return (
-    <Modal title="Create API Key" onClose={onClose} wide>
-      <form onSubmit={submit} noValidate>
-        <Field label="Name" hint="Name keys after their purpose, not “key1”.">
-          <input
-            type="text"
-            value={name}
-            maxLength={100}
-            required
-            placeholder="e.g. Home Assistant Dashboard"
-            onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
-          />
-        </Field>
+    <Modal title={title} onClose={onClose} wide>
+      <form onSubmit={submit} noValidate aria-label={title}>
+        <CheckedField label="Name" error={errors.name} hint="Name keys after their purpose, not “key1”.">
+          {({ id, describedBy }) => (
+            <input
+              id={id}
+              aria-describedby={describedBy}
+              type="text"
+              value={form.name}
+              maxLength={100}
+              required
+              placeholder="e.g. Home Assistant Dashboard"
+              onInput={(e) => update({ name: (e.currentTarget as HTMLInputElement).value }, 'name')}
+            />
+          )}
+        </CheckedField>
         <fieldset class="field">
           <legend>Permissions</legend>
           <p class="hint">Only grant what is needed: read-only for dashboards, control for automation, Admin only when necessary.</p>
@@ -238,10 +289,12 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
                 <label>
                   <input
                     type="checkbox"
-                    checked={perms.includes(p.wire)}
+                    checked={form.permissions.includes(p.wire)}
+                    disabled={mine && p.wire === 'admin'}
                     onChange={(e) => {
                       const on = (e.currentTarget as HTMLInputElement).checked;
-                      setPerms(on ? [...perms, p.wire] : perms.filter((x) => x !== p.wire));
+                      const permissions = on ? [...form.permissions, p.wire] : form.permissions.filter((x) => x !== p.wire);
+                      update({ permissions }, 'permissions');
                     }}
                   />
                   <span class="perm-name">{p.label}</span>
@@ -250,47 +303,129 @@ function CreateKeyDialog({ onClose, onCreated }: { onClose: () => void; onCreate
               </li>
             ))}
           </ul>
+          {errors.permissions && (
+            <span class="field-error" role="alert">
+              Permissions: {errors.permissions}
+            </span>
+          )}
           {admin && (
             <p class="problem" role="note">
               Admin gives full access, including creating and deleting API keys. Avoid admin keys in automation.
             </p>
           )}
+          {mine && <p class="hint">This is the key you are signed in with: its Admin permission stays.</p>}
         </fieldset>
-        <details class="field">
-          <summary>Optional: expiry, allowed IPs, rate limits</summary>
-          <Field label="Expires" hint="Leave empty for a key that does not expire. Your local time.">
-            <input type="datetime-local" value={expires} onInput={(e) => setExpires((e.currentTarget as HTMLInputElement).value)} />
-          </Field>
-          <Field label="Allowed IPs" hint="Addresses or CIDR ranges, separated by commas or new lines. Empty: any address.">
-            <textarea
-              rows={2}
-              value={ips}
-              placeholder="192.168.1.0/24, fd00::/8"
-              onInput={(e) => setIps((e.currentTarget as HTMLTextAreaElement).value)}
-            />
-          </Field>
+        {editing && (
+          <div class="field">
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={form.enabled}
+                disabled={mine}
+                onChange={(e) => update({ enabled: (e.currentTarget as HTMLInputElement).checked })}
+              />{' '}
+              Enabled
+            </label>
+            <span class="hint">A disabled key is refused (401) until it is enabled again.</span>
+          </div>
+        )}
+        <details class="field" open={editing}>
+          <summary>{editing ? 'Expiry, allowed IPs, rate limits, printers' : 'Optional: expiry, allowed IPs, rate limits, printers'}</summary>
+          <CheckedField label="Expires" error={errors.expires} hint="Leave empty for a key that does not expire. Your local time.">
+            {({ id, describedBy }) => (
+              <input
+                id={id}
+                aria-describedby={describedBy}
+                type="datetime-local"
+                value={form.expires}
+                onInput={(e) => update({ expires: (e.currentTarget as HTMLInputElement).value }, 'expires')}
+              />
+            )}
+          </CheckedField>
+          <CheckedField
+            label="Allowed IPs"
+            error={errors.ips}
+            hint="Addresses or CIDR ranges, separated by commas or new lines. Empty: any address."
+          >
+            {({ id, describedBy }) => (
+              <textarea
+                id={id}
+                aria-describedby={describedBy}
+                rows={2}
+                value={form.ips}
+                placeholder="192.168.1.0/24, fd00::/8"
+                onInput={(e) => update({ ips: (e.currentTarget as HTMLTextAreaElement).value }, 'ips')}
+              />
+            )}
+          </CheckedField>
           <fieldset class="field">
             <legend>Rate limits (requests per minute; empty uses the server default)</legend>
             <div class="inline-fields">
-              {(['read', 'write', 'control'] as const).map((cls) => (
+              {RATE_CLASSES.map((cls) => (
                 <Field key={cls} label={cls[0].toUpperCase() + cls.slice(1)}>
                   <input
                     type="number"
                     min={1}
                     inputMode="numeric"
-                    value={limits[cls]}
-                    onInput={(e) => setLimits({ ...limits, [cls]: (e.currentTarget as HTMLInputElement).value })}
+                    value={form.limits[cls]}
+                    onInput={(e) =>
+                      update({ limits: { ...form.limits, [cls]: (e.currentTarget as HTMLInputElement).value } }, 'limits')
+                    }
                   />
                 </Field>
               ))}
             </div>
+            {errors.limits && (
+              <span class="field-error" role="alert">
+                Rate limits: {errors.limits}
+              </span>
+            )}
+          </fieldset>
+          <fieldset class="field">
+            <legend>Printers this key may see and control</legend>
+            <label class="check">
+              <input
+                type="checkbox"
+                checked={form.allPrinters}
+                onChange={(e) => update({ allPrinters: (e.currentTarget as HTMLInputElement).checked }, 'printers')}
+              />{' '}
+              All printers (also ones added later)
+            </label>
+            {!form.allPrinters && (
+              <ul class="perm-list">
+                {printerItems.map((p) => (
+                  <li key={p.id} class="perm">
+                    <label>
+                      <input
+                        type="checkbox"
+                        checked={form.printerIds.includes(p.id)}
+                        onChange={(e) => {
+                          const on = (e.currentTarget as HTMLInputElement).checked;
+                          const printerIds = on ? [...form.printerIds, p.id] : form.printerIds.filter((x) => x !== p.id);
+                          update({ printerIds }, 'printers');
+                        }}
+                      />
+                      <span class="perm-name">{p.name}</span>
+                      <span class="perm-meaning">printer {p.id}</span>
+                    </label>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <ErrorBanner error={printers.error} />
+            {errors.printers && (
+              <span class="field-error" role="alert">
+                Printers: {errors.printers}
+              </span>
+            )}
+            <p class="hint">A key limited to some printers does not see the others anywhere (status, archives, queue, events).</p>
           </fieldset>
         </details>
         <DialogActions
           problem={problem}
           error={action.error}
           busy={action.busy}
-          submitLabel={action.busy ? 'Creating…' : 'Create'}
+          submitLabel={action.busy ? (editing ? 'Saving…' : 'Creating…') : editing ? 'Save' : 'Create'}
           onCancel={onClose}
         />
       </form>

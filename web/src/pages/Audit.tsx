@@ -24,6 +24,7 @@ export const AUDIT_KINDS: { kind: string; label: string }[] = [
   { kind: 'printer_created', label: 'Printer added' },
   { kind: 'printer_changed', label: 'Printer changed' },
   { kind: 'printer_deleted', label: 'Printer removed' },
+  { kind: 'printer_checked', label: 'Printer connection checked' },
   { kind: 'settings_changed', label: 'Settings changed' },
 ];
 

@@ -46,7 +46,10 @@ export function Dashboard() {
       <ErrorBanner error={actionError} onDismiss={() => setActionError(null)} />
       {!printers.data && !printers.error && <p>Loading printers…</p>}
       {printers.data && items.length === 0 && (
-        <p class="empty">No printers yet. An admin adds them with POST /api/v1/printers or in bambuddy.yaml.</p>
+        <p class="empty">
+          No printers yet. An admin adds them under <a href="#/settings/printers">Settings › Printers</a> or in
+          bambuddy.yaml.
+        </p>
       )}
       <div class="printer-grid">
         {items.map((p) => (
