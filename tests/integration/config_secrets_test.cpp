@@ -204,8 +204,29 @@ TEST_F(ConfigSecretsTest, SecretsFromFilesAndVariablesReachPluginsButNeverTheLog
   ASSERT_EQ(printer_list["items"].size(), 1u) << printers.body;
   std::string printer_path = "/api/v1/printers/" + printer_list["items"][0]["id"].dump();
 
+  // The API never reads a file for a client: `_file` in API settings is an unknown key (400),
+  // and the file's content appears nowhere.
+  const std::string secret_path = dir_.file("secrets/ntfy");
+  HttpResult via_api = httpRequest(
+      "127.0.0.1", server.port(), "POST", "/api/v1/printers",
+      json{{"name", "api"},
+           {"driver", "printer.bambu"},
+           {"settings", {{"host", "127.0.0.1"}, {"serial", "S1"}, {"access_code_file", secret_path}}}}
+          .dump(),
+      {{"X-API-Key", kAdminKey}, {"Content-Type", "application/json"}}, 15000);
+  EXPECT_EQ(via_api.status, 400) << via_api.body;
+  EXPECT_NE(via_api.body.find("access_code_file"), std::string::npos) << via_api.body;
+  HttpResult provider_via_api = httpRequest(
+      "127.0.0.1", server.port(), "POST", "/api/v1/notifications",
+      json{{"name", "api"},
+           {"type", "ntfy"},
+           {"settings", {{"server", "http://127.0.0.1:1"}, {"topic", "t"}, {"token_file", secret_path}}}}
+          .dump(),
+      {{"X-API-Key", kAdminKey}, {"Content-Type", "application/json"}}, 15000);
+  EXPECT_EQ(provider_via_api.status, 400) << provider_via_api.body;
+
   // Every answer that describes these providers and the printer, then the whole log.
-  std::vector<std::string> answers = {list.body, printers.body};
+  std::vector<std::string> answers = {list.body, printers.body, via_api.body, provider_via_api.body};
   for (const std::string& path : {printer_path, "/api/v1/notifications/" + std::to_string(phone_id),
                                   "/api/v1/notifications/" + std::to_string(hook_id),
                                   std::string("/api/v1/plugins"), std::string("/api/v1/settings")}) {
