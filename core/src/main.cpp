@@ -41,7 +41,9 @@ void printUsage(std::ostream& out) {
       << "       bambuddy --check-config FILE    validate FILE and the plugin blocks in it, then exit\n"
       << "       bambuddy --list-plugins [--config FILE]  list the plugins on the search path\n"
       << "       bambuddy --version | --help\n"
-      << "environment: BAMBUDDY_DATA_DIR overrides data_dir, BAMBUDDY_LISTEN overrides server.listen\n";
+      << "environment: BAMBUDDY_DATA_DIR overrides data_dir, BAMBUDDY_LISTEN overrides server.listen;\n"
+      << "             string values in FILE may use ${VAR} and ${VAR:-default}, and secret fields\n"
+      << "             <field>_file (see docs/secrets.md)\n";
 }
 
 bool parseArguments(int argc, char** argv, Arguments& args, std::string& error) {

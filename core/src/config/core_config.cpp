@@ -354,12 +354,12 @@ private:
 
 CoreConfig parseCoreConfig(const std::string& yaml_text, const std::string& file_name,
                            const Environment& env) {
-  LoadedDocument doc = parseYaml(yaml_text, file_name);
+  LoadedDocument doc = parseYaml(yaml_text, file_name, env.variables);
   return Builder(doc, env).build();
 }
 
 CoreConfig loadCoreConfig(const std::string& path, const Environment& env) {
-  LoadedDocument doc = loadYamlFile(path);
+  LoadedDocument doc = loadYamlFile(path, env.variables);
   return Builder(doc, env).build();
 }
 

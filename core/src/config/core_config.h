@@ -122,9 +122,12 @@ struct Environment {
   std::optional<std::string> data_dir; // BAMBUDDY_DATA_DIR; replaces data_dir (relative: against the cwd)
   std::optional<std::string> listen;   // BAMBUDDY_LISTEN; replaces server.listen
   std::string exe_dir;                 // directory of the running executable (default plugin search path)
+  // Resolves ${VAR} references in the file's string values; empty: no variable is set.
+  VariableLookup variables;
 
-  // Reads the variables above (an empty variable counts as unset) and /proc/self/exe. The only
-  // place that reads the process environment.
+  // Reads the variables above (an empty variable counts as unset), /proc/self/exe, and gives
+  // `variables` the process environment (where an empty variable is set, as in the shell). The
+  // only place that reads the process environment.
   static Environment fromProcess();
 };
 

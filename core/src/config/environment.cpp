@@ -20,6 +20,10 @@ Environment Environment::fromProcess() {
   Environment env;
   env.data_dir = variable("BAMBUDDY_DATA_DIR");
   env.listen = variable("BAMBUDDY_LISTEN");
+  env.variables = [](const std::string& name) -> std::optional<std::string> {
+    const char* value = std::getenv(name.c_str());
+    return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+  };
   std::error_code ec;
   std::filesystem::path exe = std::filesystem::read_symlink("/proc/self/exe", ec);
   if (!ec && exe.has_parent_path()) {

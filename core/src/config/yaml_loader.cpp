@@ -2,6 +2,8 @@
 
 #include "config/config_error.h"
 #include "config/json_pointer.h"
+#include "config/utf8.h"
+#include "config/variable_substitution.h"
 
 #include <bambuddy/json_limits.hpp>
 
@@ -163,51 +165,10 @@ bool resolvePlain(const std::string& s, nlohmann::json& out, ScalarKind& kind, s
   return true;
 }
 
-bool validUtf8(const std::string& s) {
-  std::size_t i = 0;
-  const std::size_t n = s.size();
-  while (i < n) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) {
-      ++i;
-      continue;
-    }
-    std::size_t extra = 0;
-    uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) {
-      extra = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      extra = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      extra = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (n - i <= extra) {
-      return false;
-    }
-    for (std::size_t k = 1; k <= extra; ++k) {
-      unsigned char b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xC0) != 0x80) {
-        return false;
-      }
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    bool overlong = (extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000);
-    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
 class Converter {
 public:
-  Converter(const std::string& file, std::map<std::string, int>& lines) : file_(file), lines_(lines) {}
+  Converter(const std::string& file, std::map<std::string, int>& lines, const VariableLookup& variables)
+      : file_(file), lines_(lines), variables_(variables) {}
 
   nlohmann::json convert(const YAML::Node& node, const std::string& pointer, int line, int depth) {
     // `depth` counts the lists and maps around `node`; a list or map here is level depth + 1.
@@ -263,7 +224,7 @@ private:
     }
     // "!" is the non-specific tag yaml-cpp gives quoted and block scalars: always a string.
     if (tag == "!" || tag == kTagStr) {
-      return text;
+      return substitute(text, pointer, line);
     }
     nlohmann::json out;
     ScalarKind kind = ScalarKind::String;
@@ -273,7 +234,9 @@ private:
       return nullptr;
     }
     if (tag.empty() || tag == "?") {
-      return out;
+      // A substituted plain value stays a string: `access_code: ${CODE}` must not turn an
+      // all-digit access code into a number.
+      return kind == ScalarKind::String ? substitute(text, pointer, line) : out;
     }
     bool matches = (tag == kTagInt && kind == ScalarKind::Int) ||
                    (tag == kTagFloat && (kind == ScalarKind::Float || kind == ScalarKind::Int)) ||
@@ -291,6 +254,30 @@ private:
       return nullptr;
     }
     return out;
+  }
+
+  // ${VAR} references in a string value (variable_substitution.h). Errors name the variable,
+  // never a value.
+  nlohmann::json substitute(const std::string& text, const std::string& pointer, int line) {
+    if (!hasVariableSyntax(text)) {
+      return text;
+    }
+    SubstitutionResult result = substituteVariables(text, variables_);
+    if (!result.ok()) {
+      fail(line, pointer, result.error);
+      return nullptr;
+    }
+    // Aliases convert a node once per use, so the bound is on the whole document.
+    substituted_bytes_ += result.value.size();
+    if (substituted_bytes_ > kMaxFileBytes) {
+      fail(line, pointer, "values after ${...} substitution exceed 16 MiB in total");
+      return nullptr;
+    }
+    if (!validUtf8(result.value)) {
+      fail(line, pointer, "invalid UTF-8 in the value after ${...} substitution");
+      return nullptr;
+    }
+    return std::move(result.value);
   }
 
   nlohmann::json sequence(const YAML::Node& node, const std::string& pointer, int line, int depth) {
@@ -346,8 +333,10 @@ private:
 
   const std::string& file_;
   std::map<std::string, int>& lines_;
+  const VariableLookup& variables_;
   std::vector<ConfigError> errors_;
   std::size_t values_ = 0;
+  std::size_t substituted_bytes_ = 0;
 };
 
 } // namespace
@@ -413,7 +402,8 @@ FirstDocument loadFirstDocument(const std::string& text) {
 
 } // namespace
 
-LoadedDocument parseYaml(const std::string& text, const std::string& file_name) {
+LoadedDocument parseYaml(const std::string& text, const std::string& file_name,
+                         const VariableLookup& variables) {
   LoadedDocument doc;
   doc.file = file_name;
   FirstDocument first;
@@ -436,7 +426,7 @@ LoadedDocument parseYaml(const std::string& text, const std::string& file_name) 
   const YAML::Node& root = *first.root;
   int root_line = root.Mark().line >= 0 ? root.Mark().line + 1 : 1;
   doc.lines[""] = root_line;
-  Converter converter(doc.file, doc.lines);
+  Converter converter(doc.file, doc.lines, variables);
   try {
     doc.json = converter.convert(root, "", root_line, 0);
   } catch (const YAML::Exception& e) {
@@ -448,7 +438,7 @@ LoadedDocument parseYaml(const std::string& text, const std::string& file_name) 
   return doc;
 }
 
-LoadedDocument loadYamlFile(const std::string& path) {
+LoadedDocument loadYamlFile(const std::string& path, const VariableLookup& variables) {
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) {
     throw ConfigException(ConfigError{path, 0, "", "cannot read file: it is a directory"});
@@ -467,7 +457,7 @@ LoadedDocument loadYamlFile(const std::string& path) {
   if (text.size() > kMaxFileBytes) {
     throw ConfigException(ConfigError{path, 0, "", "file too large (over 16 MiB)"});
   }
-  return parseYaml(text, path);
+  return parseYaml(text, path, variables);
 }
 
 } // namespace bambuddy::config

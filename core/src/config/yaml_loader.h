@@ -2,6 +2,8 @@
 // (schema validation, plugin config) can point the operator at the right line.
 #pragma once
 
+#include "config/variable_substitution.h"
+
 #include <map>
 #include <string>
 
@@ -23,9 +25,13 @@ struct LoadedDocument {
 // and floats become JSON booleans, null and numbers; anything quoted, block scalars and !!str
 // stay strings. Throws ConfigException for syntax errors, duplicate keys, non-scalar keys,
 // several documents in one file, integers out of range and unsupported tags.
-LoadedDocument parseYaml(const std::string& text, const std::string& file_name);
+// String values (never keys) have their ${VAR} references replaced from `variables`
+// (variable_substitution.h; an empty lookup has no variable set); the result is always a string,
+// quoted or not. A reference to an unset variable is an error naming the variable.
+LoadedDocument parseYaml(const std::string& text, const std::string& file_name,
+                         const VariableLookup& variables = {});
 
 // Reads and parses `path` (errors name the file as given). Unreadable files throw ConfigException.
-LoadedDocument loadYamlFile(const std::string& path);
+LoadedDocument loadYamlFile(const std::string& path, const VariableLookup& variables = {});
 
 } // namespace bambuddy::config

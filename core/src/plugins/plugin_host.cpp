@@ -6,6 +6,7 @@
 #include "config/json_pointer.h"
 #include "config/schema_validator.h"
 #include "plugins/abi_rules.h"
+#include "plugins/secret_file_fields.h"
 #include "plugins/shared_library.h"
 
 #include <filesystem>
@@ -28,27 +29,51 @@ config::ConfigError schemaError(const config::CoreConfig& cfg, const std::string
   return e;
 }
 
-// Validates the entry's config block and instance settings against the plugin's schemas. Returns
-// the problems with file, line and path; `config_out` receives the config with defaults applied.
+// An entry's config block and instance settings after their `_file` members were read.
+struct ResolvedEntry {
+  nlohmann::json config = nlohmann::json::object();
+  std::vector<nlohmann::json> settings; // one per entry.instances, in order
+};
+
+// Reads the `<field>_file` members of a block (secret_file_fields.h), then validates it against
+// `validator`; issues about a value read from a file point at its `_file` line.
+void resolveAndValidate(const config::CoreConfig& cfg, nlohmann::json& block, const nlohmann::json& schema,
+                        const config::SchemaValidator& validator, const std::string& pointer,
+                        std::vector<config::ConfigError>& errors) {
+  const std::string base_dir = fs::path(cfg.config_file).parent_path().string();
+  SecretFileResolution files = resolveSecretFiles(block, schema, pointer, cfg.document, base_dir);
+  errors.insert(errors.end(), files.errors.begin(), files.errors.end());
+  for (const auto& issue : validator.validate(block)) {
+    std::string at = pointer + issue.pointer;
+    if (files.isFailed(at)) {
+      continue; // already reported as the file's problem
+    }
+    std::string reported = files.reportedPointer(at);
+    errors.push_back(schemaError(
+        cfg, reported, reported == at ? issue.message : issue.message + " (the value read from the file)"));
+  }
+}
+
+// Validates the entry's config block and instance settings against the plugin's schemas, after
+// reading their `_file` members. Returns the problems with file, line and path; `out` receives
+// the config and the settings with the files read, the config also with defaults applied.
 std::vector<config::ConfigError> validateEntry(const config::CoreConfig& cfg,
                                                const config::PluginEntryConfig& entry,
-                                               const bb_plugin_descriptor& d, nlohmann::json& config_out) {
+                                               const bb_plugin_descriptor& d, ResolvedEntry& out) {
   std::vector<config::ConfigError> errors;
   nlohmann::json config_schema = nlohmann::json::parse(d.config_schema);
   nlohmann::json instance_schema = nlohmann::json::parse(d.instance_schema);
   config::SchemaValidator config_validator(config_schema);
   config::SchemaValidator instance_validator(instance_schema);
 
-  config_out = entry.config.is_null() ? nlohmann::json::object() : entry.config;
-  for (const auto& issue : config_validator.validate(config_out)) {
-    errors.push_back(schemaError(cfg, entry.pointer + "/config" + issue.pointer, issue.message));
-  }
-  config::applyDefaults(config_schema, config_out);
+  out.config = entry.config.is_null() ? nlohmann::json::object() : entry.config;
+  resolveAndValidate(cfg, out.config, config_schema, config_validator, entry.pointer + "/config", errors);
+  config::applyDefaults(config_schema, out.config);
   for (const auto& instance : entry.instances) {
     nlohmann::json settings = instance.settings.is_null() ? nlohmann::json::object() : instance.settings;
-    for (const auto& issue : instance_validator.validate(settings)) {
-      errors.push_back(schemaError(cfg, instance.pointer + "/settings" + issue.pointer, issue.message));
-    }
+    resolveAndValidate(cfg, settings, instance_schema, instance_validator, instance.pointer + "/settings",
+                       errors);
+    out.settings.push_back(std::move(settings));
   }
   return errors;
 }
@@ -122,15 +147,18 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
                               "'",
                           false, plugin_abi);
   }
-  nlohmann::json config_json;
-  auto errors = validateEntry(cfg, entry, d, config_json);
+  ResolvedEntry resolved;
+  auto errors = validateEntry(cfg, entry, d, resolved);
   if (!errors.empty()) {
     throw PluginLoadError(joinErrors(errors), true, plugin_abi);
   }
-  auto plugin =
-      std::make_unique<LoadedPlugin>(std::move(probe.library), probe.descriptor, entry.required, config_json);
+  auto plugin = std::make_unique<LoadedPlugin>(std::move(probe.library), probe.descriptor, entry.required,
+                                               resolved.config);
 
   std::vector<config::PluginInstanceConfig> instances = entry.instances;
+  for (std::size_t i = 0; i < instances.size(); ++i) {
+    instances[i].settings = std::move(resolved.settings[i]); // with the `_file` members read
+  }
   if (!entry.instances_given && defaultsToOneInstance(d.kind)) {
     config::PluginInstanceConfig one;
     one.id = "default";
@@ -220,8 +248,8 @@ std::vector<config::ConfigError> PluginHost::check(const config::CoreConfig& cfg
       fail(path + " declares the name '" + declared + "'");
       continue;
     }
-    nlohmann::json config_json;
-    auto errors = validateEntry(cfg, entry, *probe.descriptor, config_json);
+    ResolvedEntry resolved;
+    auto errors = validateEntry(cfg, entry, *probe.descriptor, resolved);
     problems.insert(problems.end(), errors.begin(), errors.end());
   }
   return problems;
