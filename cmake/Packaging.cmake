@@ -73,8 +73,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "${BAMBUDDY_DEB_MAINTAINER}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "self-hosted server for Bambu Lab print farms")
-set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "self-hosted server for Bambu Lab print farms
-Bambuddy connects to Bambu Lab printers, keeps their live state, archives
+# CPack puts the summary first; this is the extended description under it.
+set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "Bambuddy connects to Bambu Lab printers, keeps their live state, archives
 prints, runs a print queue, and serves an HTTP API with API keys, webhooks
 and notifications (ntfy, e-mail) and a web interface.
 .
