@@ -107,6 +107,12 @@ IFS=: read -r _ _ uid _ _ home shell < <(getent passwd bambuddy) || fail "postin
 [ "$(stat -c %U:%a /var/lib/bambuddy)" = bambuddy:750 ] || fail "/var/lib/bambuddy is $(stat -c %U:%a /var/lib/bambuddy)"
 [ -L /etc/systemd/system/multi-user.target.wants/bambuddy.service ] || fail "postinst did not enable the unit"
 
+# The packaged config is config/bambuddy.yaml with lines added (header, web_root, search_path)
+# and only data_dir changed, so the two cannot drift apart.
+removed=$(diff "$src/config/bambuddy.yaml" /etc/bambuddy/bambuddy.yaml | grep '^<' || true)
+[[ "$removed" =~ ^"< data_dir:"[^$'\n']*$ ]] || fail "the installed config differs from config/bambuddy.yaml in: $removed"
+grep -qx "data_dir: /var/lib/bambuddy" /etc/bambuddy/bambuddy.yaml || fail "the installed data_dir is not /var/lib/bambuddy"
+
 step "systemd-analyze verify"
 unit=/lib/systemd/system/bambuddy.service
 if ! systemd-analyze verify "$unit" >"$work/verify.log" 2>&1 || [ -s "$work/verify.log" ]; then
@@ -167,6 +173,15 @@ server_status=0
 wait "$server_pid" || server_status=$?
 server_pid=""
 [ "$server_status" -eq 0 ] || { cat "$work/server.log" >&2; fail "the server exited with $server_status on SIGTERM"; }
+
+step "dpkg --install again (the upgrade path of postinst) keeps user and state"
+key_before=$(cat "$key_file")
+DEBIAN_FRONTEND=noninteractive dpkg --install "$deb" >"$work/dpkg.log" 2>&1 || {
+  cat "$work/dpkg.log" >&2
+  fail "reinstalling failed"
+}
+[ "$(id -u bambuddy)" = "$uid" ] || fail "reinstalling changed the bambuddy user"
+[ "$(cat "$key_file")" = "$key_before" ] || fail "reinstalling changed the state"
 
 step "examples/ and a plugins/common consumer against the installed SDK only"
 cp -r "$src/examples" "$work/examples"
