@@ -29,6 +29,8 @@ if(BAMBUDDY_BUILD_WEB AND EXISTS ${_web_src}/package.json)
       COMMENT "Building the web interface into ${BAMBUDDY_WEB_ROOT}"
       VERBATIM)
     add_custom_target(web_ui ALL DEPENDS ${BAMBUDDY_WEB_ROOT}/index.html)
+    # The Debian package's /usr/share/bambuddy/web (cmake/Packaging.cmake).
+    install(DIRECTORY ${BAMBUDDY_WEB_ROOT}/ DESTINATION share/bambuddy/web COMPONENT web)
 
     if(BAMBUDDY_BUILD_TESTS)
       # Unit tests of the UI's own logic (vitest).

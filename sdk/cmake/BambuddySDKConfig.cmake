@@ -1,9 +1,26 @@
 # Installed with the SDK: find_package(BambuddySDK) gives BambuddySDK::sdk and bambuddy_add_plugin().
-get_filename_component(_bambuddy_sdk_prefix "${CMAKE_CURRENT_LIST_DIR}/../../.." ABSOLUTE)
-if(NOT TARGET BambuddySDK::sdk)
-  add_library(BambuddySDK::sdk INTERFACE IMPORTED)
-  set_target_properties(BambuddySDK::sdk PROPERTIES
-    INTERFACE_INCLUDE_DIRECTORIES "${_bambuddy_sdk_prefix}/include")
-endif()
+#
+# find_package(BambuddySDK COMPONENTS common) also gives the static libraries of plugins/common,
+# for plugins that want the in-tree notifiers' building blocks (they need libcurl and nlohmann_json):
+#   BambuddySDK::plugin_text  templates, event texts, UTF-8/base64/RFC 2047 helpers ("text/...")
+#   BambuddySDK::plugin_net   the SSRF-guarded HTTP client ("net/..."), links plugin_text and curl
+include(CMakeFindDependencyMacro)
+include("${CMAKE_CURRENT_LIST_DIR}/BambuddySDKTargets.cmake")
 include("${CMAKE_CURRENT_LIST_DIR}/BambuddyPlugin.cmake")
+
 set(BambuddySDK_FOUND TRUE)
+foreach(_bambuddy_component IN LISTS BambuddySDK_FIND_COMPONENTS)
+  if(_bambuddy_component STREQUAL "common")
+    find_dependency(CURL)
+    find_dependency(nlohmann_json 3.11)
+    include("${CMAKE_CURRENT_LIST_DIR}/BambuddyPluginCommonTargets.cmake")
+    set(BambuddySDK_common_FOUND TRUE)
+  else()
+    set(BambuddySDK_${_bambuddy_component}_FOUND FALSE)
+    if(BambuddySDK_FIND_REQUIRED_${_bambuddy_component})
+      set(BambuddySDK_FOUND FALSE)
+      set(BambuddySDK_NOT_FOUND_MESSAGE "unknown component '${_bambuddy_component}' (known: common)")
+    endif()
+  endif()
+endforeach()
+unset(_bambuddy_component)
