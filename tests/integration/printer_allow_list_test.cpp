@@ -66,9 +66,8 @@ protected:
     HttpResult r = httpRequest("127.0.0.1", server_->port(), method, path, body, headers);
     return Answer{r.status, json::parse(r.body, nullptr, false), r.body};
   }
-  Answer api(const std::string& method, const std::string& path, const json& body,
-             const std::string& key = kAdminKey) {
-    return api(method, path, body.dump(), key);
+  Answer api(const std::string& method, const std::string& path, const json& body) {
+    return api(method, path, body.dump());
   }
 
   Answer waitFor(const std::string& path, const std::function<bool(const json&)>& check) {
@@ -254,19 +253,20 @@ TEST_F(PrinterAllowListTest, ALimitedKeyNeverSeesAnotherPrinterOnAnyRoute) {
   EXPECT_EQ(families.size(), 4u) << "printers, archives, queue and notifications families walked";
 
   // Writes aimed at the forbidden printer are refused as if it did not exist.
-  Answer q =
-      api("POST", "/api/v1/queue", json{{"archive_id", upload_id}, {"printer_id", hidden_printer_}}, key);
+  Answer q = api("POST", "/api/v1/queue",
+                 json{{"archive_id", upload_id}, {"printer_id", hidden_printer_}}.dump(), key);
   EXPECT_EQ(q.status, 400) << q.raw;
   EXPECT_EQ(q.body["detail"], "printer_id: no printer with id " + h);
-  Answer q_any = api("POST", "/api/v1/queue", json{{"archive_id", upload_id}}, key);
+  Answer q_any = api("POST", "/api/v1/queue", json{{"archive_id", upload_id}}.dump(), key);
   EXPECT_EQ(q_any.status, 400) << "a limited key names its printer: " << q_any.raw;
-  Answer q_print = api("POST", "/api/v1/queue", json{{"archive_id", hidden_print}, {"printer_id", p1}}, key);
+  Answer q_print =
+      api("POST", "/api/v1/queue", json{{"archive_id", hidden_print}, {"printer_id", p1}}.dump(), key);
   EXPECT_EQ(q_print.status, 400) << q_print.raw;
-  Answer move =
-      api("PATCH", "/api/v1/queue/" + std::to_string(p1_item), json{{"printer_id", hidden_printer_}}, key);
+  Answer move = api("PATCH", "/api/v1/queue/" + std::to_string(p1_item),
+                    json{{"printer_id", hidden_printer_}}.dump(), key);
   EXPECT_EQ(move.status, 400) << move.raw;
   Answer start = api("POST", "/api/v1/printers/" + std::to_string(p1) + "/print/start",
-                     json{{"archive_id", hidden_print}}, key);
+                     json{{"archive_id", hidden_print}}.dump(), key);
   EXPECT_EQ(start.status, 404) << start.raw;
 
   // Nothing of the hidden printer changed through the walk.
@@ -292,7 +292,9 @@ TEST_F(PrinterAllowListTest, ALimitedKeyNeverSeesAnotherPrinterOnAnyRoute) {
   }
   EXPECT_EQ(archive_ids, (std::set<int64_t>{upload_id, p1_print})) << archives.raw;
   EXPECT_EQ(archives.body["total"], 2) << "the total counts only what the key sees";
-  EXPECT_EQ(api("GET", "/api/v1/archives/" + std::to_string(p1_print) + "/file", "", key).status, 200);
+  EXPECT_EQ(api("GET", "/api/v1/archives/" + std::to_string(p1_print), "", key).status, 200);
+  EXPECT_EQ(api("GET", "/api/v1/archives/" + std::to_string(upload_id) + "/file", "", key).status, 200)
+      << "an upload's file (the print records hold no file of their own)";
   Answer queue = api("GET", "/api/v1/queue", "", key);
   ASSERT_EQ(queue.body["items"].size(), 1u)
       << "only printer 1's item; not the one for any printer: " << queue.raw;
@@ -303,9 +305,10 @@ TEST_F(PrinterAllowListTest, ALimitedKeyNeverSeesAnotherPrinterOnAnyRoute) {
   ASSERT_EQ(stats.body["per_printer"].size(), 1u) << stats.raw;
   EXPECT_EQ(stats.body["per_printer"][0]["printer_id"], p1);
   EXPECT_EQ(api("GET", "/api/v1/statistics").body["total_prints"], 2) << "the admin key counts both";
-  Answer mine =
-      api("POST", "/api/v1/queue",
-          json{{"archive_id", upload_id}, {"printer_id", p2}, {"scheduled_at", "2099-01-01T00:00:00Z"}}, key);
+  Answer mine = api(
+      "POST", "/api/v1/queue",
+      json{{"archive_id", upload_id}, {"printer_id", p2}, {"scheduled_at", "2099-01-01T00:00:00Z"}}.dump(),
+      key);
   EXPECT_EQ(mine.status, 201) << mine.raw;
   Answer me = api("GET", "/api/v1/auth/me", "", key);
   EXPECT_EQ(me.body["printer_ids"], json({p1, p2})) << me.raw;
