@@ -39,7 +39,7 @@ struct Target {
     archive.created_at_ms = archive.updated_at_ms = fuzz::wallClockMs();
     archive_id = archive_store.insert(archive).id;
     reset();
-    api::addQueueRoutes(core.router(), queue);
+    api::addQueueRoutes(core.router(), queue, archives);
   }
 
   // Two pending items, nothing else.

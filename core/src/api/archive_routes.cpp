@@ -31,9 +31,13 @@ std::string optText(const std::optional<int64_t>& value) {
 
 // Every field of the filter, so two requests share an answer only when they ask the same thing.
 std::string listKey(const archives::ArchiveFilter& f) {
-  return "l|" + optText(f.printer_id) + "|" + f.status.value_or("-") + "|" + optText(f.since_ms) + "|" +
-         optText(f.until_ms) + "|" + std::to_string(f.limit) + "|" + std::to_string(f.offset) + "|" +
-         (f.q ? "q" + *f.q : std::string("-"));
+  std::string scope;
+  for (int64_t id : f.printers_in) {
+    scope += std::to_string(id) + ",";
+  }
+  return "l|" + scope + "|" + optText(f.printer_id) + "|" + f.status.value_or("-") + "|" +
+         optText(f.since_ms) + "|" + optText(f.until_ms) + "|" + std::to_string(f.limit) + "|" +
+         std::to_string(f.offset) + "|" + (f.q ? "q" + *f.q : std::string("-"));
 }
 
 // since / until: an ISO 8601 UTC time; printer_id: an id.
@@ -91,6 +95,16 @@ std::optional<std::string> uploadName(const http::Request& request) {
   return name;
 }
 
+// The archive, unless it was printed on a printer the key may not see: then it does not exist.
+archives::ArchiveRecord visibleArchive(archives::ArchiveService& service, const http::Request& request,
+                                       int64_t id) {
+  archives::ArchiveRecord record = service.get(id);
+  if (!printerVisible(request, record.printer_id)) {
+    throw archives::ArchiveError(404, "not_found", "no archive with id " + std::to_string(id));
+  }
+  return record;
+}
+
 // GET /archives/{id}/file and /thumbnail: one stored blob of the archive.
 http::Response blobAnswer(archives::ArchiveService& service, const http::Request& request, bool thumbnail) {
   http::Response error;
@@ -99,7 +113,7 @@ http::Response blobAnswer(archives::ArchiveService& service, const http::Request
     return error;
   }
   return answerOrRefuse([&] {
-    archives::ArchiveRecord record = service.get(*id);
+    archives::ArchiveRecord record = visibleArchive(service, request, *id);
     const std::optional<std::string>& key = thumbnail ? record.thumbnail_key : record.file_key;
     if (!key) {
       throw archives::ArchiveError(404, thumbnail ? "no_thumbnail" : "no_file",
@@ -164,6 +178,10 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                   }
                   filter.q = it->second;
                 }
+                if (limitedToPrinters(request)) {
+                  filter.printers_in = request.principal->printer_ids;
+                  filter.printers_in.push_back(0); // uploads, printed nowhere yet
+                }
                 http::Response response;
                 response.body = cache->get(listKey(filter), [&] {
                   archives::ArchivePage result = service.list(filter);
@@ -187,7 +205,9 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                 if (!id) {
                   return error;
                 }
-                return answerOrRefuse([&] { return http::Response::json(200, service.get(*id).toJson()); });
+                return answerOrRefuse([&] {
+                  return http::Response::json(200, visibleArchive(service, request, *id).toJson());
+                });
               }});
 
   router.add({http::Method::Get, "/api/v1/archives/{id}/file", "archives:read", http::RateClass::Read,
@@ -253,8 +273,10 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                 if (!body) {
                   return error;
                 }
-                return answerOrRefuse(
-                    [&] { return http::Response::json(200, service.patch(*id, *body).toJson()); });
+                return answerOrRefuse([&] {
+                  visibleArchive(service, request, *id);
+                  return http::Response::json(200, service.patch(*id, *body).toJson());
+                });
               }});
 
   router.add({http::Method::Delete, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
@@ -265,6 +287,7 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                   return error;
                 }
                 return answerOrRefuse([&] {
+                  visibleArchive(service, request, *id);
                   service.remove(*id);
                   http::Response response;
                   response.status = 204;
@@ -289,9 +312,13 @@ void addStatisticsRoutes(http::Router& router, storage::Database& db,
                     !idQuery(request, "printer_id", filter.printer_id, error)) {
                   return error;
                 }
+                // A key limited to printers counts only their prints.
+                if (limitedToPrinters(request)) {
+                  filter.printers_in = request.principal->printer_ids;
+                }
                 const archives::CostSettings cost = cost_settings();
-                std::string key = "s|" + optText(filter.since_ms) + "|" + optText(filter.until_ms) + "|" +
-                                  optText(filter.printer_id) + "|" +
+                std::string key = "s|" + printerScopeKey(request) + "|" + optText(filter.since_ms) + "|" +
+                                  optText(filter.until_ms) + "|" + optText(filter.printer_id) + "|" +
                                   std::to_string(cost.filament_cost_per_kg) + "|" + cost.currency;
                 http::Response response;
                 response.body = cache->get(key, [&] {

@@ -3,6 +3,7 @@
 #include "api/change_audit.h"
 #include "api/json_body.h"
 #include "api/pagination.h"
+#include "api/route_helpers.h"
 #include "http/router.h"
 #include "printers/connection_checks.h"
 #include "printers/printer_registry.h"
@@ -21,11 +22,7 @@ http::Response errorResponse(const PrinterError& e) {
 
 // A key limited to some printers sees the others as absent.
 bool visible(const http::Request& request, int64_t id) {
-  if (!request.principal || request.principal->printer_ids.empty()) {
-    return true;
-  }
-  const auto& allowed = request.principal->printer_ids;
-  return std::find(allowed.begin(), allowed.end(), id) != allowed.end();
+  return printerVisible(request, id);
 }
 
 template <class Fn> http::Response withPrinter(const http::Request& request, Fn&& fn) {
@@ -131,14 +128,14 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
 
   router.add({http::Method::Get, "/api/v1/printers/{id}", "printers:read", http::RateClass::Read,
               "Printer details and capabilities", [&registry](const http::Request& request) {
-                return withPrinter(request,
-                                   [&](int64_t id) { return http::Response::json(200, registry.details(id)); });
+                return withPrinter(
+                    request, [&](int64_t id) { return http::Response::json(200, registry.details(id)); });
               }});
 
   router.add({http::Method::Get, "/api/v1/printers/{id}/status", "printers:read", http::RateClass::Read,
               "Live printer status", [&registry](const http::Request& request) {
-                return withPrinter(request,
-                                   [&](int64_t id) { return http::Response::json(200, registry.status(id)); });
+                return withPrinter(
+                    request, [&](int64_t id) { return http::Response::json(200, registry.status(id)); });
               }});
 
   router.add({http::Method::Post, "/api/v1/printers", "admin", http::RateClass::Write, "Add a printer",
@@ -192,8 +189,9 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
     addControl(router, registry, action);
   }
 
-  router.add({http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control", http::RateClass::Control,
-              "Start printing an archive", [&registry, resolver](const http::Request& request) {
+  router.add({http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control",
+              http::RateClass::Control, "Start printing an archive",
+              [&registry, resolver](const http::Request& request) {
                 return withPrinter(request, [&](int64_t id) {
                   http::Response error;
                   auto body = parseJsonObject(request, error);
@@ -210,7 +208,7 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
                     return http::Response::error(503, "archives_unavailable",
                                                  "this server has no archive store to print from");
                   }
-                  nlohmann::json command = resolver(id, *body);
+                  nlohmann::json command = resolver(id, *body, request);
                   command["action"] = "start_print";
                   nlohmann::json result = registry.command(id, command);
                   return http::Response::json(

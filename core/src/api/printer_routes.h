@@ -12,7 +12,8 @@ class AuditLog;
 }
 namespace bambuddy::http {
 class Router;
-}
+struct Request;
+} // namespace bambuddy::http
 namespace bambuddy::printers {
 class ConnectionChecks;
 class PrinterRegistry;
@@ -21,8 +22,10 @@ class PrinterRegistry;
 namespace bambuddy::api {
 
 // Turns the body of POST /printers/{id}/print/start into the driver's start_print command
-// (filename, estimated time, ...). Throws printers::PrinterError (NotFound for an unknown archive).
-using StartPrintResolver = std::function<nlohmann::json(int64_t printer_id, const nlohmann::json& body)>;
+// (filename, estimated time, ...). Throws printers::PrinterError (NotFound for an unknown archive, and
+// for one printed on a printer the request's key may not see).
+using StartPrintResolver = std::function<nlohmann::json(int64_t printer_id, const nlohmann::json& body,
+                                                        const http::Request& request)>;
 
 // Creating, changing, removing and checking printers is recorded in `audit` (may be null).
 // `checks` (may be null: no check routes) runs POST /printers/check.

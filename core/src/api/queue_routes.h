@@ -7,9 +7,13 @@ class Router;
 namespace bambuddy::queue {
 class QueueService;
 }
+namespace bambuddy::archives {
+class ArchiveService;
+}
 
 namespace bambuddy::api {
 
-void addQueueRoutes(http::Router& router, queue::QueueService& queue);
+// A key limited to some printers sees only the items for them (see queue_routes.cpp).
+void addQueueRoutes(http::Router& router, queue::QueueService& queue, archives::ArchiveService& archives);
 
 } // namespace bambuddy::api

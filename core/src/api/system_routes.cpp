@@ -1,6 +1,7 @@
 #include "api/system_routes.h"
 
 #include "api/pagination.h"
+#include "api/route_helpers.h"
 #include "http/router.h"
 #include "plugins/plugin_host.h"
 
@@ -31,7 +32,11 @@ void addPluginRoutes(http::Router& router, const plugins::PluginHost& host) {
                                    {"abi", s.abi},
                                    {"description", s.description},
                                    {"required", s.required},
-                                   {"instances", s.instances}});
+                                   // A printer driver's instance ids name printers ("printer-3"):
+                                   // a key limited to some printers sees none of them.
+                                   {"instances", s.kind == "printer_driver" && limitedToPrinters(request)
+                                                     ? std::vector<std::string>{}
+                                                     : s.instances}});
                 }
                 return http::Response::json(200, listEnvelope(items, *page));
               }});

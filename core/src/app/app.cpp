@@ -9,6 +9,7 @@
 #include "api/openapi.h"
 #include "api/printer_routes.h"
 #include "api/queue_routes.h"
+#include "api/route_helpers.h"
 #include "api/settings_routes.h"
 #include "api/system_routes.h"
 #include "api/web_routes.h"
@@ -149,12 +150,15 @@ void App::start() {
     api::addNotificationRoutes(*s.router, *s.notifications, s.audit.get());
     api::addPrinterRoutes(
         *s.router, *s.printers,
-        [&s](int64_t printer_id, const nlohmann::json& body) {
+        [&s](int64_t printer_id, const nlohmann::json& body, const http::Request& request) {
           // The print record of the start comes from the lifecycle events; this only finds the file.
           int64_t archive_id = body["archive_id"].get<int64_t>();
           archives::ArchiveRecord archive;
           try {
             archive = s.archives->get(archive_id);
+            if (!api::printerVisible(request, archive.printer_id)) {
+              throw archives::ArchiveError(404, "not_found", "hidden from this key");
+            }
           } catch (const archives::ArchiveError&) {
             throw printers::PrinterError(printers::PrinterError::Kind::NotFound, "archive_not_found",
                                          "no archive with id " + std::to_string(archive_id));
@@ -181,7 +185,7 @@ void App::start() {
           settings::Settings now = s.settings->current();
           return archives::CostSettings{now.filament_cost_per_kg, now.currency};
         });
-    api::addQueueRoutes(*s.router, *s.queue);
+    api::addQueueRoutes(*s.router, *s.queue, *s.archives);
     api::addOpenApiRoute(*s.router, BAMBUDDY_VERSION);
     api::addSettingsRoutes(*s.router, *s.settings, s.audit.get());
     if (!config_.server.web_root.empty()) {

@@ -172,6 +172,7 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
   if (filter.printer_id) {
     where += " AND printer_id = :printer_id";
   }
+  where += printerInSql("printer_id", filter.printers_in);
   if (filter.status) {
     where += " AND status = :status";
   }
@@ -218,6 +219,7 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
     } else {
       DayCountFilter counts;
       counts.printer_id = filter.printer_id;
+      counts.printers_in = filter.printers_in;
       if (filter.status) {
         counts.statuses.push_back(*filter.status);
       }

@@ -23,6 +23,7 @@ struct ArchiveFilter {
   std::optional<std::string> q;    // case-insensitive substring of name or filename
   int64_t limit = 100;
   int64_t offset = 0;
+  std::vector<int64_t> printers_in; // non-empty: only these printer ids (0 = uploads, no printer)
 };
 
 struct ArchivePage {

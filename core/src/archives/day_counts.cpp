@@ -21,6 +21,7 @@ std::string restSql(const DayCountFilter& filter, const std::string& printer_col
   if (filter.printer_id) {
     sql += " AND " + printer_column + " = :printer";
   }
+  sql += printerInSql(printer_column, filter.printers_in);
   if (!filter.statuses.empty()) {
     sql += " AND status IN (";
     for (std::size_t i = 0; i < filter.statuses.size(); ++i) {
@@ -146,6 +147,17 @@ void readArchives(soci::session& session, int64_t lo_ms, int64_t hi_ms, const Da
 }
 
 } // namespace
+
+std::string printerInSql(const std::string& column, const std::vector<int64_t>& ids) {
+  if (ids.empty()) {
+    return "";
+  }
+  std::string sql = " AND COALESCE(" + column + ", 0) IN (";
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    sql += (i ? ", " : "") + std::to_string(ids[i]);
+  }
+  return sql + ")";
+}
 
 int64_t utcDayOf(int64_t time_ms) {
   int64_t day = time_ms / kDayMs;

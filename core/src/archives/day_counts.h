@@ -41,11 +41,16 @@ DayCount contributionOf(const ArchiveRecord& record);
 // that changes the archive row.
 void applyDayCount(soci::session& session, const DayCount& contribution, int sign);
 
+// " AND COALESCE(<column>, 0) IN (a, b, ...)": the printers a key is limited to (0 = no printer).
+// The ids are integers written into the SQL text; empty `ids` adds nothing.
+std::string printerInSql(const std::string& column, const std::vector<int64_t>& ids);
+
 struct DayCountFilter {
   std::optional<int64_t> printer_id;
   std::vector<std::string> statuses; // empty = every status
   std::optional<int64_t> since_ms;   // sort time at or after
   std::optional<int64_t> until_ms;   // sort time before
+  std::vector<int64_t> printers_in;  // non-empty: only these printer ids (0 = archives with none)
 };
 
 // Which keys the result is grouped by; keys left out read as "" / 0 in the result.

@@ -53,6 +53,7 @@ nlohmann::json computeStatistics(storage::Database& db, const StatisticsFilter& 
                                  const CostSettings& cost) {
   DayCountFilter counts;
   counts.printer_id = filter.printer_id;
+  counts.printers_in = filter.printers_in;
   counts.statuses = {"success", "failed", "cancelled"};
   counts.since_ms = filter.since_ms;
   counts.until_ms = filter.until_ms;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace bambuddy::storage {
 class Database;
@@ -18,6 +19,7 @@ struct StatisticsFilter {
   std::optional<int64_t> since_ms; // print started at or after
   std::optional<int64_t> until_ms; // print started before
   std::optional<int64_t> printer_id;
+  std::vector<int64_t> printers_in; // non-empty: only these printers (a key limited to them)
 };
 
 struct CostSettings {

@@ -175,6 +175,40 @@ RateLimits parseRateLimits(const json& value) {
   return limits;
 }
 
+// null = every printer; else 1..kMaxPrinterIds distinct positive ids, returned ascending. An empty
+// list is refused: it would read as "no printer", which a key says by lacking printers:* instead.
+// Ids of printers that do not exist (yet) are accepted: a removed printer can come back.
+std::optional<std::vector<int64_t>> parsePrinterIds(const json& value) {
+  if (value.is_null()) {
+    return std::nullopt;
+  }
+  if (!value.is_array()) {
+    fail("invalid_printer_ids", "printer_ids must be an array of printer ids, or null for every printer");
+  }
+  if (value.empty()) {
+    fail("invalid_printer_ids", "printer_ids must not be empty; use null for every printer");
+  }
+  if (value.size() > kMaxPrinterIds) {
+    fail("invalid_printer_ids",
+         "printer_ids may hold at most " + std::to_string(kMaxPrinterIds) + " printers");
+  }
+  std::vector<int64_t> out;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const json& item = value[i];
+    std::string where = "printer_ids[" + std::to_string(i) + "]";
+    if (!item.is_number_integer() || item.get<int64_t>() <= 0) {
+      fail("invalid_printer_ids", where + " must be a positive integer printer id");
+    }
+    int64_t id = item.get<int64_t>();
+    if (std::find(out.begin(), out.end(), id) != out.end()) {
+      fail("invalid_printer_ids", where + ": printer " + std::to_string(id) + " is listed twice");
+    }
+    out.push_back(id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 } // namespace
 
 KeyInput parseKeyInput(std::string_view body, int64_t now_ms, bool creating) {
@@ -196,10 +230,12 @@ KeyInput parseKeyInput(std::string_view body, int64_t now_ms, bool creating) {
       in.allowed_ips = parseAllowedIps(value);
     } else if (field == "rate_limits") {
       in.rate_limits = parseRateLimits(value);
+    } else if (field == "printer_ids") {
+      in.printer_ids = parsePrinterIds(value);
     } else {
       fail("unknown_field",
            "unknown field " + echoed(field) +
-               "; expected name, permissions, enabled, expires_at, allowed_ips or rate_limits");
+               "; expected name, permissions, enabled, expires_at, allowed_ips, rate_limits or printer_ids");
     }
   }
   if (creating && !in.name) {

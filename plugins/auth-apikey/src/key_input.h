@@ -26,11 +26,12 @@ struct KeyInput {
   std::optional<std::optional<int64_t>> expires_at_ms; // set to nullopt inside = "never expires"
   std::optional<std::vector<std::string>> allowed_ips; // canonical CIDR text
   std::optional<RateLimits> rate_limits;
+  std::optional<std::optional<std::vector<int64_t>>> printer_ids; // nullopt inside = every printer
 };
 
 // Codes: invalid_json, invalid_body, unknown_field, invalid_name, invalid_permission,
-// invalid_enabled, invalid_expires_at, invalid_cidr, invalid_rate_limits. With `creating`, name is
-// required. `now_ms` is the host clock: expires_at must lie after it.
+// invalid_enabled, invalid_expires_at, invalid_cidr, invalid_rate_limits, invalid_printer_ids. With
+// `creating`, name is required. `now_ms` is the host clock: expires_at must lie after it.
 KeyInput parseKeyInput(std::string_view body, int64_t now_ms, bool creating);
 
 // {"grace_period_s": N} or an empty body (then `default_s`). Code invalid_grace_period.

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace bambuddy::auth_apikey {
@@ -68,6 +69,7 @@ std::string storedDocument(const KeyRecord& r) {
       {"updated_at", formatIsoMs(r.updated_at_ms)},
       {"expires_at", optionalTime(r.expires_at_ms, true)},
       {"allowed_ips", r.allowed_ips},
+      {"printer_ids", printerIdsJson(r.printer_ids)},
       {"rate_limits",
        {{"read", r.rate_limits.read}, {"write", r.rate_limits.write}, {"control", r.rate_limits.control}}},
       {"last_used_at", optionalTime(r.last_used_at_ms, true)},
@@ -100,6 +102,17 @@ KeyRecord recordFromDocument(const std::string& text) {
   if (auto it = doc.find("rate_limits"); it != doc.end() && it->is_object()) {
     r.rate_limits = {readLimit(*it, "read"), readLimit(*it, "write"), readLimit(*it, "control")};
   }
+  // Absent in documents written before schema 2: every printer, as those keys always had.
+  if (auto it = doc.find("printer_ids"); it != doc.end() && !it->is_null()) {
+    auto ids = it->get<std::vector<int64_t>>();
+    if (ids.empty() || ids.size() > kMaxPrinterIds ||
+        std::any_of(ids.begin(), ids.end(), [](int64_t id) { return id <= 0; })) {
+      throw std::runtime_error("bad printer_ids");
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    r.printer_ids = std::move(ids);
+  }
   r.last_used_at_ms = readOptionalTime(doc, "last_used_at");
   r.last_used_ip = doc.value("last_used_ip", std::string());
   r.request_count = doc.value("request_count", uint64_t{0});
@@ -111,6 +124,10 @@ KeyRecord recordFromDocument(const std::string& text) {
     r.previous_valid_until_ms = readOptionalTime(doc, "previous_valid_until").value_or(0);
   }
   return r;
+}
+
+json printerIdsJson(const std::optional<std::vector<int64_t>>& ids) {
+  return ids ? json(*ids) : json(nullptr);
 }
 
 json rateLimitsJson(const RateLimits& l) {
@@ -130,6 +147,7 @@ json publicJson(const KeyRecord& r) {
           {"expires_at", optionalTime(r.expires_at_ms, false)},
           {"allowed_ips", r.allowed_ips},
           {"rate_limits", rateLimitsJson(r.rate_limits)},
+          {"printer_ids", printerIdsJson(r.printer_ids)},
           {"last_used_at", optionalTime(r.last_used_at_ms, false)},
           {"last_used_ip", r.last_used_ip.empty() ? json(nullptr) : json(r.last_used_ip)},
           {"request_count", r.request_count},

@@ -5,12 +5,16 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace bambuddy::auth_apikey {
+
+// A key names at most this many printers: what a principal can carry (BB_MAX_PRINCIPAL_PRINTERS).
+inline constexpr size_t kMaxPrinterIds = 64;
 
 // Requests per 60 s for each rate class; 0 = the server's default.
 struct RateLimits {
@@ -36,6 +40,8 @@ struct KeyRecord {
   std::optional<int64_t> expires_at_ms;
   std::vector<std::string> allowed_ips; // canonical CIDR text; empty = any address
   RateLimits rate_limits;
+  // The printers the key may see and control, ascending; nullopt = every printer. Never empty.
+  std::optional<std::vector<int64_t>> printer_ids;
   std::optional<int64_t> last_used_at_ms;
   std::string last_used_ip;
   uint64_t request_count = 0;
@@ -54,6 +60,9 @@ KeyRecord recordFromDocument(const std::string& json);
 
 // The record as the REST API shows it (no digest, no key).
 nlohmann::json publicJson(const KeyRecord& record);
+
+// printer_ids for documents and responses: the ids, or null for every printer.
+nlohmann::json printerIdsJson(const std::optional<std::vector<int64_t>>& ids);
 
 // rate_limits for responses: {"read": N|null, "write": ..., "control": ...} (null = server default).
 nlohmann::json rateLimitsJson(const RateLimits& limits);

@@ -11,6 +11,8 @@ namespace bambuddy::auth_apikey {
 namespace {
 
 constexpr std::string_view kMetaKey = "meta";
+// 1: the first documents; 2: every key document carries printer_ids (null = every printer).
+constexpr int64_t kSchemaVersion = 2;
 
 std::optional<int64_t> idFromKvKey(std::string_view key) {
   constexpr std::string_view kPrefix = "key/";
@@ -37,7 +39,18 @@ std::vector<sdk::Cidr> parseRanges(const std::vector<std::string>& texts) {
   return out;
 }
 
+// An admin key can mint itself an unlimited key, so a printer list on it would be a false promise.
+void requireUnlimitedAdmin(const KeyRecord& r) {
+  if ((r.permissions & BB_PERM_ADMIN) != 0 && r.printer_ids) {
+    throw sdk::Error(
+        BB_ERR_INVALID_ARGUMENT, "invalid_printer_ids",
+        "an admin key sees every printer: printer_ids must be null when permissions include admin");
+  }
+}
+
 } // namespace
+
+static_assert(kMaxPrinterIds == BB_MAX_PRINCIPAL_PRINTERS, "a key's printer list must fit in a principal");
 
 // The parsed allow-list lives beside the record so the hot path never parses CIDR text.
 struct KeyRegistry::Ranges {
@@ -81,11 +94,37 @@ KeyRegistry::KeyRegistry(sdk::Host host) : host_(std::move(host)) {
     }
   }
   next_id_ = max_id + 1;
+  int64_t schema = 1;
   if (auto meta = host_.kvGet(kMetaKey)) {
     auto doc = nlohmann::json::parse(*meta, nullptr, false);
     if (doc.is_object() && doc.contains("next_id") && doc["next_id"].is_number_integer()) {
       next_id_ = std::max(next_id_, doc["next_id"].get<int64_t>());
     }
+    if (doc.is_object() && doc.contains("schema") && doc["schema"].is_number_integer()) {
+      schema = doc["schema"].get<int64_t>();
+    }
+  } else if (by_id_.empty()) {
+    schema = kSchemaVersion; // a new store: nothing to migrate
+  }
+  if (schema < kSchemaVersion) {
+    migrate(schema);
+  }
+}
+
+void KeyRegistry::migrate(int64_t from_schema) {
+  // Schema 1 -> 2: write printer_ids: null (every printer, as before) into every document. Reading
+  // already treats an absent field that way, so a failed write leaves the keys working and the
+  // migration is tried again at the next start.
+  try {
+    for (const auto& [id, e] : by_id_) {
+      persist(e->record);
+    }
+    persistMeta(next_id_);
+    host_.info("API key store migrated from schema " + std::to_string(from_schema) + " to " +
+               std::to_string(kSchemaVersion) + " (" + std::to_string(by_id_.size()) + " key(s))");
+  } catch (const std::exception& e) {
+    host_.warn(std::string("API key store migration to schema ") + std::to_string(kSchemaVersion) +
+               " not finished, will retry at the next start: " + e.what());
   }
 }
 
@@ -135,6 +174,11 @@ KeyCheck KeyRegistry::check(const Digest& digest, std::string_view client_ip, in
   out.rate_limit_read = r.rate_limits.read;
   out.rate_limit_write = r.rate_limits.write;
   out.rate_limit_control = r.rate_limits.control;
+  if (r.printer_ids) {
+    out.printer_ids = *r.printer_ids; // never empty: empty would mean every printer
+  } else {
+    out.printer_ids.clear();
+  }
   return KeyCheck::Ok;
 }
 
@@ -204,7 +248,7 @@ void KeyRegistry::persist(const KeyRecord& record) const {
 }
 
 void KeyRegistry::persistMeta(int64_t next_id) const {
-  host_.kvPut(kMetaKey, nlohmann::json{{"next_id", next_id}}.dump());
+  host_.kvPut(kMetaKey, nlohmann::json{{"next_id", next_id}, {"schema", kSchemaVersion}}.dump());
 }
 
 std::shared_ptr<KeyRegistry::Entry> KeyRegistry::entryOrThrow(int64_t id) const {
@@ -267,6 +311,8 @@ KeyRegistry::Created KeyRegistry::create(const KeyInput& input, int64_t now_ms) 
   r.expires_at_ms = input.expires_at_ms.value_or(std::nullopt);
   r.allowed_ips = input.allowed_ips.value_or(std::vector<std::string>{});
   r.rate_limits = input.rate_limits.value_or(RateLimits{});
+  r.printer_ids = input.printer_ids.value_or(std::nullopt);
+  requireUnlimitedAdmin(r);
   Created out;
   out.key = generateKey();
   out.record = insertNew(out.key, std::move(r));
@@ -318,6 +364,10 @@ KeyRecord KeyRegistry::update(int64_t id, const KeyInput& in, int64_t now_ms,
   if (in.rate_limits) {
     apply("rate_limits", next.rate_limits, *in.rate_limits);
   }
+  if (in.printer_ids) {
+    apply("printer_ids", next.printer_ids, *in.printer_ids);
+  }
+  requireUnlimitedAdmin(next);
   if (changes.empty()) {
     return current;
   }

@@ -94,6 +94,8 @@ private:
   KeyRecord snapshot(const Entry& e, int64_t now_ms) const;
   void persist(const KeyRecord& record) const;
   void persistMeta(int64_t next_id) const;
+  // Rewrites the loaded documents in the current schema (called by the constructor).
+  void migrate(int64_t from_schema);
   // Fills digest, prefix, last4 and id from `key`, stores and indexes the record. Caller holds
   // mutation_mutex_.
   KeyRecord insertNew(const std::string& key, KeyRecord record);

@@ -59,6 +59,7 @@ std::vector<std::string> providedFields(const KeyInput& in) {
   add(in.expires_at_ms.has_value(), "expires_at");
   add(in.allowed_ips.has_value(), "allowed_ips");
   add(in.rate_limits.has_value(), "rate_limits");
+  add(in.printer_ids.has_value(), "printer_ids");
   return out;
 }
 
@@ -190,6 +191,7 @@ sdk::RouteResponse KeyRoutes::me(const sdk::RouteRequest& request) {
                {"name", record ? record->name : p.display_name},
                {"permissions", sdk::permissionNames(p.permissions)},
                {"rate_limits", limits},
+               {"printer_ids", p.printer_ids.empty() ? json(nullptr) : json(p.printer_ids)},
                {"expires_at", record && record->expires_at_ms ? json(formatIsoSeconds(*record->expires_at_ms))
                                                               : json(nullptr)},
                {"prefix", record ? json(record->prefix) : json(nullptr)}};

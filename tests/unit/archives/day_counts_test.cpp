@@ -30,6 +30,10 @@ bool inFilter(const ArchiveRecord& r, const DayCountFilter& f) {
   if (f.printer_id && r.printer_id != f.printer_id) {
     return false;
   }
+  if (!f.printers_in.empty() && std::find(f.printers_in.begin(), f.printers_in.end(),
+                                          r.printer_id.value_or(0)) == f.printers_in.end()) {
+    return false;
+  }
   if (!f.statuses.empty() && std::find(f.statuses.begin(), f.statuses.end(), r.status) == f.statuses.end()) {
     return false;
   }
@@ -40,9 +44,8 @@ class DayCountsTest : public ::testing::Test {
 protected:
   Sums fromTotals(const DayCountFilter& filter) {
     Sums s;
-    for (const DayCount& c : core_.database().read([&](soci::session& session) {
-           return readDayCounts(session, filter);
-         })) {
+    for (const DayCount& c :
+         core_.database().read([&](soci::session& session) { return readDayCounts(session, filter); })) {
       s.n += c.n;
       s.seconds += c.seconds;
       s.grams += c.grams;
@@ -112,7 +115,12 @@ TEST_F(DayCountsTest, TotalsMatchTheArchivesUnderEveryFilter) {
   }
   ASSERT_GT(updated, 50);
   ASSERT_GT(removed, 30);
-  EXPECT_FALSE(store_.update([] { ArchiveRecord gone; gone.id = 999999; gone.status = "success"; return gone; }()));
+  EXPECT_FALSE(store_.update([] {
+    ArchiveRecord gone;
+    gone.id = 999999;
+    gone.status = "success";
+    return gone;
+  }()));
   EXPECT_FALSE(store_.remove(999999));
 
   std::vector<DayCountFilter> filters;
@@ -127,6 +135,11 @@ TEST_F(DayCountsTest, TotalsMatchTheArchivesUnderEveryFilter) {
   filters.push_back({{}, {}, kT0 + 2 * kDayMs + 1, {}});
   filters.push_back({{}, {"failed"}, {}, kT0 + 2 * kDayMs - 1});
   filters.push_back({{}, {}, kT0 + 3 * kDayMs, kT0 + kDayMs}); // empty range
+  // A key limited to printers: with and without the uploads (0), combined with the other filters.
+  filters.push_back({{}, {}, {}, {}, {1, 2}});
+  filters.push_back({{}, {}, {}, {}, {0, 2}});
+  filters.push_back({{}, {"success", "failed", "cancelled"}, kT0 + kDayMs / 2, kT0 + 4 * kDayMs + 99, {3}});
+  filters.push_back({3, {}, {}, {}, {1, 2}}); // a printer outside the list: nothing
   for (std::size_t i = 0; i < filters.size(); ++i) {
     Sums want = fromArchives(filters[i]);
     Sums got = fromTotals(filters[i]);
@@ -144,6 +157,26 @@ TEST_F(DayCountsTest, TotalsMatchTheArchivesUnderEveryFilter) {
   list.limit = 1;
   DayCountFilter same{{}, {"success"}, list.since_ms, {}};
   EXPECT_EQ(store_.list(list).total, fromArchives(same).n);
+  // A limited list holds only its printers' archives (and uploads when 0 is listed), its total too.
+  ArchiveFilter limited;
+  limited.printers_in = {0, 2};
+  limited.limit = 1000;
+  ArchivePage page = store_.list(limited);
+  EXPECT_EQ(page.total, fromArchives({{}, {}, {}, {}, {0, 2}}).n);
+  EXPECT_EQ(static_cast<int64_t>(page.items.size()), page.total);
+  for (const ArchiveRecord& r : page.items) {
+    EXPECT_TRUE(!r.printer_id || *r.printer_id == 2) << r.id;
+  }
+  limited.q = "part"; // the counted (not summed) total of a search
+  EXPECT_EQ(store_.list(limited).total, page.total);
+  // Statistics over printers 1 and 2 only.
+  StatisticsFilter stats;
+  stats.printers_in = {1, 2};
+  nlohmann::json st = computeStatistics(core_.database(), stats, CostSettings{});
+  EXPECT_EQ(st["total_prints"], fromArchives({{}, {"success", "failed", "cancelled"}, {}, {}, {1, 2}}).n);
+  for (const auto& p : st["per_printer"]) {
+    EXPECT_TRUE(p["printer_id"] == 1 || p["printer_id"] == 2) << p.dump();
+  }
 }
 
 TEST_F(DayCountsTest, ManyGroupsAreAllRead) {
@@ -182,7 +215,8 @@ TEST_F(DayCountsTest, EmptiedGroupsLeaveNoRows) {
   r = store_.insert(r);
   ASSERT_TRUE(store_.remove(r.id));
   long long rows = -1;
-  core_.database().read([&](soci::session& s) { s << "SELECT COUNT(*) FROM archive_day_counts", soci::into(rows); });
+  core_.database().read(
+      [&](soci::session& s) { s << "SELECT COUNT(*) FROM archive_day_counts", soci::into(rows); });
   EXPECT_EQ(rows, 0);
 }
 
@@ -200,7 +234,8 @@ TEST(DayCountsMigration, ExistingArchivesAreCountedOnUpgrade) {
   }
   storage::migrate(db, before_counts, core.logger());
   db.write([&](soci::session& s) {
-    s << "INSERT INTO archives (id, status, name, printer_id, printer_name, duration_s, filament_used_g, notes, "
+    s << "INSERT INTO archives (id, status, name, printer_id, printer_name, duration_s, filament_used_g, "
+         "notes, "
          "tags, favourite, sort_at_ms, created_at_ms, updated_at_ms) VALUES "
          "(1, 'success', 'a', 1, 'P1', 100, 2.5, '', '[]', 0, 1705276800000, 1, 1), "
          "(2, 'success', 'b', 1, 'P1', 50, 1.5, '', '[]', 0, 1705280000000, 1, 1), "
@@ -209,7 +244,8 @@ TEST(DayCountsMigration, ExistingArchivesAreCountedOnUpgrade) {
   storage::migrate(db, all, core.logger());
   std::vector<DayCount> counts = db.read([&](soci::session& s) { return readDayCounts(s, {}); });
   ASSERT_EQ(counts.size(), 2u);
-  std::sort(counts.begin(), counts.end(), [](const DayCount& a, const DayCount& b) { return a.status < b.status; });
+  std::sort(counts.begin(), counts.end(),
+            [](const DayCount& a, const DayCount& b) { return a.status < b.status; });
   EXPECT_EQ(counts[0].status, "success");
   EXPECT_EQ(counts[0].n, 2);
   EXPECT_EQ(counts[0].seconds, 150);
