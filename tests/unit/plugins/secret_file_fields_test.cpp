@@ -26,9 +26,7 @@ using nlohmann::json;
 const std::string kCode = "x1c-code-7f2e";
 
 json repoSchema(const std::string& relative) {
-  const std::string self = __FILE__; // <root>/tests/unit/plugins/secret_file_fields_test.cpp
-  std::string root = self.substr(0, self.rfind("/tests/unit/plugins/"));
-  std::ifstream in(root + relative);
+  std::ifstream in(std::string(BAMBUDDY_SOURCE_DIR) + relative);
   std::stringstream text;
   text << in.rdbuf();
   return json::parse(text.str());
