@@ -93,16 +93,17 @@ bool isCheckInstanceId(const std::string& instance_id) {
 
 struct PrinterRegistry::Live {
   PrinterRecord record;
-  nlohmann::json status;      // the driver's latest report (null until the first)
-  int64_t updated_at_ms = 0;  // when it arrived
+  nlohmann::json status;     // the driver's latest report (null until the first)
+  int64_t updated_at_ms = 0; // when it arrived
   std::unique_ptr<LifecycleDetector> detector;
-  nlohmann::json persisted;   // detector memory as last written to the database
-  std::string problem;        // why there is no running driver instance, if so
+  nlohmann::json persisted; // detector memory as last written to the database
+  std::string problem;      // why there is no running driver instance, if so
   nlohmann::json capabilities = nlohmann::json::object();
 };
 
 PrinterRegistry::PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins, bus::EventBus& bus,
-                                 Logger& logger, std::function<int64_t()> clock_ms, LifecycleSettings settings)
+                                 Logger& logger, std::function<int64_t()> clock_ms,
+                                 LifecycleSettings settings)
     : store_(store), plugins_(plugins), bus_(bus), logger_(logger), clock_ms_(std::move(clock_ms)),
       settings_(std::move(settings)) {}
 
@@ -114,8 +115,9 @@ void PrinterRegistry::listen() {
   if (subscription_ != 0) {
     return;
   }
-  subscription_ = bus_.subscribe(bus::topics::kPrinterStatusReported.name,
-                                 [this](const bus::Event& event) { onStatus(event.payload_json); }, this);
+  subscription_ = bus_.subscribe(
+      bus::topics::kPrinterStatusReported.name,
+      [this](const bus::Event& event) { onStatus(event.payload_json); }, this);
 }
 
 void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
@@ -258,7 +260,8 @@ PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record) {
 
 void PrinterRegistry::createDriver(const PrinterRecord& record, Live& live) {
   try {
-    plugins::PluginInstance& instance = plugins_.createInstance(record.driver, record.instance_id, record.settings);
+    plugins::PluginInstance& instance =
+        plugins_.createInstance(record.driver, record.instance_id, record.settings);
     live.problem.clear();
     live.capabilities = parseJsonLimited(instance.driverCapabilities());
     if (!live.capabilities.is_object()) {
@@ -266,7 +269,8 @@ void PrinterRegistry::createDriver(const PrinterRecord& record, Live& live) {
     }
   } catch (const std::exception& e) {
     live.problem = std::string("the driver could not start: ") + e.what();
-    logger_.warn(kComponent, "printer " + std::to_string(record.id) + " ('" + record.name + "'): " + live.problem);
+    logger_.warn(kComponent,
+                 "printer " + std::to_string(record.id) + " ('" + record.name + "'): " + live.problem);
   }
 }
 
@@ -336,7 +340,8 @@ void PrinterRegistry::onStatus(const std::string& payload_json) {
     try {
       store_.saveLifecycle(id, memory);
     } catch (const std::exception& e) {
-      logger_.warn(kComponent, "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
+      logger_.warn(kComponent,
+                   "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
     }
   }
 }
@@ -383,7 +388,8 @@ void PrinterRegistry::tick() {
     try {
       store_.saveLifecycle(id, memory);
     } catch (const std::exception& e) {
-      logger_.warn(kComponent, "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
+      logger_.warn(kComponent,
+                   "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
     }
   }
 }
@@ -445,8 +451,9 @@ nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
   nlohmann::json print = orNull(s, "current_print");
   if (print.is_object() && !stringOf(print, "filename").empty()) {
     auto started = live.detector->printStartedMs();
-    current = {{"filename", stringOf(print, "filename")},
-               {"started_at", started ? nlohmann::json(formatUtcSeconds(*started)) : nlohmann::json(nullptr)}};
+    current = {
+        {"filename", stringOf(print, "filename")},
+        {"started_at", started ? nlohmann::json(formatUtcSeconds(*started)) : nlohmann::json(nullptr)}};
     if (!stringOf(print, "job_id").empty()) {
       current["job_id"] = stringOf(print, "job_id");
     }
@@ -458,8 +465,8 @@ nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
   std::string connection_error = stringOf(s, "connection_error");
   if (!connected && connection_error.empty()) {
     connection_error = !live.problem.empty() ? live.problem
-                       : s.is_null()        ? "no status reported by the driver yet"
-                                            : "not connected";
+                       : s.is_null()         ? "no status reported by the driver yet"
+                                             : "not connected";
   }
   return {{"id", live.record.id},
           {"name", live.record.name},
@@ -495,7 +502,8 @@ nlohmann::json PrinterRegistry::details(int64_t id) const {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = printers_.find(id);
     if (it == printers_.end()) {
-      throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+      throw PrinterError(PrinterError::Kind::NotFound, "not_found",
+                         "no printer with id " + std::to_string(id));
     }
     const Live& live = *it->second;
     out = {{"id", live.record.id},
@@ -565,7 +573,8 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
     throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", std::string("settings: ") + e.what());
   }
   instances.unlock();
-  logger_.info(kComponent, "printer " + std::to_string(record.id) + " ('" + name + "', " + driver + ") added");
+  logger_.info(kComponent,
+               "printer " + std::to_string(record.id) + " ('" + name + "', " + driver + ") added");
   return details(record.id);
 }
 
@@ -583,8 +592,8 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
   PrinterRecord record = recordOf(id);
   if (record.source == "config") {
     throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
-                       "this printer is declared in the config file (plugins.load[].instances of " + record.driver +
-                           "); change it there and restart");
+                       "this printer is declared in the config file (plugins.load[].instances of " +
+                           record.driver + "); change it there and restart");
   }
   std::optional<std::string> new_name;
   if (body.contains("name")) {
@@ -765,16 +774,18 @@ nlohmann::json PrinterRegistry::command(int64_t id, const nlohmann::json& comman
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = printers_.find(id);
     if (it == printers_.end()) {
-      throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+      throw PrinterError(PrinterError::Kind::NotFound, "not_found",
+                         "no printer with id " + std::to_string(id));
     }
     const Live& live = *it->second;
     nlohmann::json current = statusLocked(live);
     state = current["state"].get<std::string>();
     if (!current["connected"].get<bool>()) {
       throw PrinterError(PrinterError::Kind::Unavailable, "printer_unavailable",
-                         "printer is not connected" + (current["connection_error"].is_string()
-                                                           ? ": " + current["connection_error"].get<std::string>()
-                                                           : std::string()),
+                         "printer is not connected" +
+                             (current["connection_error"].is_string()
+                                  ? ": " + current["connection_error"].get<std::string>()
+                                  : std::string()),
                          {{"state", state}});
     }
     if (!actionFits(action, state)) {
@@ -788,8 +799,8 @@ nlohmann::json PrinterRegistry::command(int64_t id, const nlohmann::json& comman
   }
   plugins::PluginInstance* instance = plugins_.findInstance(driver, instance_id);
   if (instance == nullptr) {
-    throw PrinterError(PrinterError::Kind::Unavailable, "printer_unavailable", "the printer's driver is not running",
-                       {{"state", state}});
+    throw PrinterError(PrinterError::Kind::Unavailable, "printer_unavailable",
+                       "the printer's driver is not running", {{"state", state}});
   }
   std::string result;
   try {

@@ -12,8 +12,8 @@
 // work); another serializes creating and destroying driver instances against commands to them.
 #pragma once
 
-#include "printers/lifecycle_detector.h"
 #include "common/service_error.h"
+#include "printers/lifecycle_detector.h"
 #include "printers/printer_store.h"
 
 #include <nlohmann/json.hpp>
