@@ -83,6 +83,23 @@ PrinterError fromPluginError(const plugins::PluginCallError& e, const std::strin
   }
 }
 
+// A change of a destination field (host, port, tls) must resend the access code in the same
+// request: the stored one only ever goes to the printer it was entered for. PATCH and the
+// connection check of a stored printer both refuse with 400 secret_required otherwise.
+void refuseUnlessSecretsResent(const nlohmann::json& stored, const nlohmann::json& patch,
+                               nlohmann::json& merged, const std::string& schema) {
+  plugins::DestinationChange change = plugins::checkDestinationChange(stored, patch, merged, schema);
+  if (!change.refused()) {
+    return;
+  }
+  nlohmann::json fields = nlohmann::json::array();
+  for (const std::string& f : change.missing_secrets) {
+    fields.push_back("settings." + f);
+  }
+  throw PrinterError(PrinterError::Kind::Invalid, "secret_required",
+                     plugins::secretRequiredMessage(change, "printer"), {{"fields", fields}});
+}
+
 } // namespace
 
 bool isCheckInstanceId(const std::string& instance_id) {
@@ -605,16 +622,7 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
     }
     const std::string schema = instanceSchema(record.driver);
     nlohmann::json merged = plugins::mergeSettings(record.settings, body["settings"], schema);
-    plugins::DestinationChange change =
-        plugins::checkDestinationChange(record.settings, body["settings"], merged, schema);
-    if (change.refused()) {
-      nlohmann::json fields = nlohmann::json::array();
-      for (const std::string& f : change.missing_secrets) {
-        fields.push_back("settings." + f);
-      }
-      throw PrinterError(PrinterError::Kind::Invalid, "secret_required",
-                         plugins::secretRequiredMessage(change, "printer"), {{"fields", fields}});
-    }
+    refuseUnlessSecretsResent(record.settings, body["settings"], merged, schema);
     if (merged != record.settings) {
       plugins_.destroyInstance(record.driver, record.instance_id);
       std::string failure;
@@ -687,16 +695,7 @@ CheckTarget PrinterRegistry::resolveCheck(const nlohmann::json& body) const {
     const std::string schema = instanceSchema(record.driver);
     nlohmann::json merged = plugins::mergeSettings(record.settings, patch, schema);
     // The stored access code goes only where it was entered for, as with PATCH.
-    plugins::DestinationChange change =
-        plugins::checkDestinationChange(record.settings, patch, merged, schema);
-    if (change.refused()) {
-      nlohmann::json fields = nlohmann::json::array();
-      for (const std::string& f : change.missing_secrets) {
-        fields.push_back("settings." + f);
-      }
-      throw PrinterError(PrinterError::Kind::Invalid, "secret_required",
-                         plugins::secretRequiredMessage(change, "printer"), {{"fields", fields}});
-    }
+    refuseUnlessSecretsResent(record.settings, patch, merged, schema);
     target = {record.driver, merged, record.id};
   } else {
     if (!body.contains("driver") || !body["driver"].is_string()) {
