@@ -1,5 +1,6 @@
 #include "command_rules.h"
 
+#include <bambuddy/json_limits.hpp>
 #include <bambuddy/sdk.hpp>
 
 #include <nlohmann/json.hpp>
@@ -9,12 +10,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kStartPrintReason =
-    "starting a print needs the file transferred to the printer (FTPS), which this driver does not do yet";
+constexpr size_t kMaxCommandBytes = 64 * 1024;
 
 } // namespace
 
 PrintAction parseCommand(const std::string& command_json) {
+  if (!sdk::checkJsonLimits(command_json, sdk::JsonLimits{16, kMaxCommandBytes})) {
+    throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_command",
+                     "command must be a JSON object of at most 64 KiB and 16 levels");
+  }
   json doc = json::parse(command_json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) {
     throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_command", "command must be a JSON object");
@@ -34,12 +38,17 @@ PrintAction parseCommand(const std::string& command_json) {
     return PrintAction::Stop;
   }
   if (name == "start_print") {
-    throw sdk::Error(BB_ERR_UNSUPPORTED, "unsupported_action",
-                     std::string("printer.bambu: ") + kStartPrintReason);
+    return PrintAction::StartPrint;
   }
   std::string shown = name.size() > 32 ? name.substr(0, 32) + "..." : name;
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      c = '?';
+    }
+  }
   throw sdk::Error(BB_ERR_UNSUPPORTED, "unsupported_action",
-                   "printer.bambu does not know the action '" + shown + "'; supported: pause, resume, stop");
+                   "printer.bambu does not know the action '" + shown +
+                       "'; supported: pause, resume, stop, start_print");
 }
 
 void checkCommandAllowed(PrintAction action, Activity activity) {
@@ -58,11 +67,18 @@ void checkCommandAllowed(PrintAction action, Activity activity) {
     ok = activity == Activity::Printing || activity == Activity::Preparing || activity == Activity::Paused;
     needs = "printing, preparing or paused";
     break;
+  case PrintAction::StartPrint:
+    ok = activity == Activity::Idle || activity == Activity::Finished || activity == Activity::Failed;
+    needs = "idle, finished or failed";
+    break;
   }
   if (!ok) {
     std::string state = activity == Activity::Unknown ? "unknown" : activityName(activity);
-    throw sdk::Error(BB_ERR_CONFLICT, "invalid_state",
-                     std::string("cannot ") + actionName(action) + " a printer that is " + state +
+    const char* reason = action == PrintAction::StartPrint ? "printer_busy" : "invalid_state";
+    throw sdk::Error(BB_ERR_CONFLICT, reason,
+                     std::string("cannot ") +
+                         (action == PrintAction::StartPrint ? "start a print on" : actionName(action)) +
+                         " a printer that is " + state +
                          " (needs " + needs + ")");
   }
 }
@@ -75,6 +91,8 @@ const char* actionName(PrintAction action) {
     return "resume";
   case PrintAction::Stop:
     return "stop";
+  case PrintAction::StartPrint:
+    return "start_print";
   }
   return "";
 }
@@ -93,12 +111,7 @@ std::string getVersionPayload(uint64_t sequence_id) {
 }
 
 std::string capabilitiesJson() {
-  return json{{"pause", true},
-              {"resume", true},
-              {"stop", true},
-              {"start_print", false},
-              {"reason_start_print", kStartPrintReason}}
-      .dump();
+  return json{{"pause", true}, {"resume", true}, {"stop", true}, {"start_print", true}}.dump();
 }
 
 } // namespace bambuddy::printer_bambu

@@ -8,16 +8,16 @@
 
 namespace bambuddy::printer_bambu {
 
-enum class PrintAction { Pause, Resume, Stop };
+enum class PrintAction { Pause, Resume, Stop, StartPrint };
 
 // Parses a command op's JSON ({"action": ...}). Throws sdk::Error: BB_ERR_INVALID_ARGUMENT for
-// malformed JSON or a missing action, BB_ERR_UNSUPPORTED for start_print (file transfer to the
-// printer is not part of this driver) and for unknown actions.
+// malformed JSON or a missing action, BB_ERR_UNSUPPORTED for unknown actions. The fields of
+// start_print are parsed by parseStartPrint (start_request.h).
 PrintAction parseCommand(const std::string& command_json);
 
 // Throws sdk::Error(BB_ERR_CONFLICT, "invalid_state") when `activity` does not allow `action`:
 // pause only while printing or preparing, resume only while paused, stop while printing,
-// preparing or paused.
+// preparing or paused; start_print only when idle, finished or failed (reason "printer_busy").
 void checkCommandAllowed(PrintAction action, Activity activity);
 
 const char* actionName(PrintAction action);

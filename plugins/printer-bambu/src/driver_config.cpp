@@ -147,10 +147,17 @@ DriverConfig parseDriverConfig(const std::string& config_json) {
       c.keepalive_s = integerIn(v, field, 1, 3600);
     } else if (field == "command_timeout_ms") {
       c.command_timeout_ms = integerIn(v, field, 100, 60000);
+    } else if (field == "start_timeout_ms") {
+      c.start_timeout_ms = integerIn(v, field, 100, 600000);
+    } else if (field == "keep_failed_uploads") {
+      if (!v.is_boolean()) {
+        badConfig("/keep_failed_uploads must be true or false");
+      }
+      c.keep_failed_uploads = v.get<bool>();
     } else {
       badConfig("unknown field '" + shortName(field) +
                 "'; expected reconnect_min_ms, reconnect_max_ms, stale_timeout_ms, connect_timeout_ms, "
-                "keepalive_s or command_timeout_ms");
+                "keepalive_s, command_timeout_ms, start_timeout_ms or keep_failed_uploads");
     }
   }
   if (c.reconnect_max_ms < c.reconnect_min_ms) {

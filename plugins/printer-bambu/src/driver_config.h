@@ -13,6 +13,8 @@ struct DriverConfig {
   int64_t connect_timeout_ms = 10000; // the MQTT library rounds it up to whole seconds
   int64_t keepalive_s = 30;
   int64_t command_timeout_ms = 5000;
+  int64_t start_timeout_ms = 30000; // project_file sent -> the printer's answer and PREPARE/RUNNING
+  bool keep_failed_uploads = false; // leave the 3MF on the printer after a failed start
 };
 
 enum class TlsMode { None, CaFile, Fingerprint };

@@ -1,6 +1,7 @@
 #include "mqtt_session.h"
 
 #include "report_parser.h"
+#include "start_request.h"
 #include "tls_context.h"
 
 #include <arpa/inet.h>
@@ -99,6 +100,7 @@ void MqttSession::stop() {
     }
     closeConnection(true);
     endCommands("the driver is stopping");
+    endStartWait(ProjectFileOutcome::Disconnected, "the driver is stopping");
     loop_->remove(loop_id_); // drops its lookup too: a later start() asks afresh
     lookup_pending_ = false;
     phase_ = Phase::Stopped;
@@ -326,8 +328,50 @@ void MqttSession::applyReport(const std::string& payload) {
     backoff_.reset(); // that connection worked: the next failure starts from reconnect_min_ms
   }
   logReportProblem(result);
-  if (result.changed || first_status) {
+  onStartReport(result, payload);
+  bool adoption_changed = false;
+  if (adopted_) {
+    const Activity a = state_.activity();
+    const bool active = a == Activity::Preparing || a == Activity::Printing || a == Activity::Paused;
+    const std::string& name = state_.subtaskName();
+    if ((!name.empty() && name != adopted_->name) || (active && adopted_->ended)) {
+      adopted_.reset(); // another job, or the same file printed again: not the one we started
+      adoption_changed = true;
+    } else if (!active && state_.knowsActivity()) {
+      adopted_->ended = true;
+    }
+  }
+  if (result.changed || first_status || adoption_changed) {
     report();
+  }
+}
+
+void MqttSession::onStartReport(const PrinterState::ApplyResult& result, const std::string& payload) {
+  if (!start_wait_) {
+    return;
+  }
+  if (result.kind == ParsedReport::Kind::Other) {
+    std::optional<ProjectFileAnswer> answer = parseProjectFileAnswer(payload);
+    if (answer && answer->sequence_id == start_sequence_id_) {
+      if (!answer->success) {
+        endStartWait(ProjectFileOutcome::Refused, answer->reason);
+        return;
+      }
+      start_answered_ = true;
+    }
+  }
+  // The printer names the job in subtask_name; PREPARE or RUNNING under that name is our start
+  // (some firmware reports it before, or instead of, the answer).
+  const Activity a = state_.activity();
+  if ((a == Activity::Preparing || a == Activity::Printing) && state_.subtaskName() == start_job_name_) {
+    endStartWait(ProjectFileOutcome::Started, "");
+  }
+}
+
+void MqttSession::endStartWait(ProjectFileOutcome outcome, const std::string& message) {
+  if (start_wait_) {
+    start_wait_->finish(outcome, message);
+    start_wait_.reset();
   }
 }
 
@@ -443,6 +487,7 @@ void MqttSession::closeConnection(bool say_goodbye) {
 void MqttSession::connectionFailed(std::string error) {
   closeConnection(false);
   endCommands("the connection to the printer was lost (" + error + ")");
+  endStartWait(ProjectFileOutcome::Disconnected, "the MQTT connection to the printer was lost (" + error + ")");
   status_since_connect_ = false;
   phase_ = Phase::Waiting;
   const int64_t delay_ms = backoff_.next();
@@ -472,7 +517,21 @@ void MqttSession::report() {
   if (!live && phase_ != Phase::Waiting) {
     return; // stopped, or connecting again: the last report stands until the printer answers or fails
   }
-  std::string text = state_.status(live, connection_error_).dump();
+  if (start_failure_) {
+    // The failure goes out before the printer is mirrored again, or the core would never see it.
+    const std::string failure = start_failure_->dump();
+    try {
+      host_.reportStatus(failure);
+      last_reported_ = failure;
+      start_failure_.reset();
+    } catch (const sdk::Error& e) {
+      host_.debug(where_ + ": report_status failed, will retry: " + e.what());
+      report_failed_ = true;
+      report_retry_at_ = Clock::now() + kReportRetry;
+      return;
+    }
+  }
+  std::string text = composeStatus(live).dump();
   if (text == last_reported_) {
     report_failed_ = false;
     return;
@@ -490,6 +549,123 @@ void MqttSession::report() {
     report_failed_ = true;
     report_retry_at_ = Clock::now() + kReportRetry;
   }
+}
+
+nlohmann::json MqttSession::composeStatus(bool live) const {
+  nlohmann::json s = state_.status(live, connection_error_);
+  if (live && start_) {
+    return startingStatus(std::move(s), *start_);
+  }
+  if (adopted_ && state_.subtaskName() == adopted_->name) {
+    applyAdoptedJob(s, *adopted_);
+  }
+  return s;
+}
+
+void MqttSession::beginStart(const StartProgress& progress) {
+  loop_->call([&] {
+    if (phase_ != Phase::Live || !status_since_connect_) {
+      throw sdk::Error(BB_ERR_UNAVAILABLE, "printer_offline",
+                       "the printer is not connected" +
+                           (connection_error_.empty() ? std::string() : " (" + connection_error_ + ")"));
+    }
+    if (start_) {
+      throw sdk::Error(BB_ERR_CONFLICT, "start_running",
+                       "a print is being started on this printer already (job " + start_->job_id + ")");
+    }
+    checkCommandAllowed(PrintAction::StartPrint, state_.activity());
+    start_ = progress;
+    start_failure_.reset();
+    adopted_.reset();
+    report();
+  });
+}
+
+void MqttSession::updateStart(const StartProgress& progress) {
+  loop_->call([&] {
+    if (start_) {
+      start_ = progress;
+      report();
+    }
+  });
+}
+
+ProjectFileResult MqttSession::sendProjectFile(const std::function<std::string(uint64_t)>& payload,
+                                               const std::string& job_name, int64_t timeout_ms,
+                                               const std::shared_ptr<StartWait>& wait) {
+  std::optional<ProjectFileResult> early;
+  loop_->call([&] {
+    if (phase_ != Phase::Live || !status_since_connect_) {
+      early = ProjectFileResult{ProjectFileOutcome::Disconnected,
+                                "the MQTT connection to the printer is down" +
+                                    (connection_error_.empty() ? std::string() : " (" + connection_error_ + ")")};
+      return;
+    }
+    const Activity a = state_.activity();
+    if (a != Activity::Idle && a != Activity::Finished && a != Activity::Failed) {
+      early = ProjectFileResult{ProjectFileOutcome::Busy,
+                                std::string("the printer became ") + activityName(a) + " during the upload"};
+      return;
+    }
+    if (wait->done()) {
+      early = ProjectFileResult{ProjectFileOutcome::Cancelled, "the start was cancelled", false};
+      return;
+    }
+    endStartWait(ProjectFileOutcome::Cancelled, "superseded"); // never two waits
+    const uint64_t sequence_id = ++sequence_id_;
+    start_wait_ = wait;
+    start_sequence_id_ = std::to_string(sequence_id);
+    start_job_name_ = job_name;
+    start_answered_ = false;
+    // QoS 1 as pause/resume: the broker retries it; the answer on the report topic is the proof.
+    send(mqtt::encodePublish(request_topic_, payload(sequence_id), 1, nextPacketId()));
+  });
+  if (early) {
+    return *early;
+  }
+  ProjectFileResult result = wait->waitFor(std::chrono::milliseconds(timeout_ms));
+  result.sent = true;
+  bool answered = false;
+  loop_->call([&] {
+    answered = start_answered_;
+    if (start_wait_ == wait) {
+      start_wait_.reset();
+    }
+  });
+  if (result.outcome == ProjectFileOutcome::Timeout) {
+    result.message = answered ? "the printer accepted project_file but did not begin preparing within " +
+                                    std::to_string(timeout_ms) + " ms"
+                              : "the printer did not answer project_file within " + std::to_string(timeout_ms) +
+                                    " ms";
+  }
+  return result;
+}
+
+void MqttSession::endStart(const std::optional<StartFailure>& failure) {
+  loop_->call([&] {
+    if (!start_) {
+      return;
+    }
+    if (failure) {
+      const bool live = phase_ == Phase::Live && status_since_connect_;
+      start_failure_ = failedStartStatus(state_.status(live, connection_error_), *start_, *failure);
+    } else {
+      adopted_ = AdoptedJob{start_->name, start_->filename, start_->job_id, false};
+    }
+    start_.reset();
+    if (phase_ != Phase::Stopped) {
+      report();
+    }
+  });
+}
+
+void MqttSession::sendStopBestEffort() {
+  loop_->call([&] {
+    if (phase_ == Phase::Live) {
+      send(mqtt::encodePublish(request_topic_, printCommandPayload(PrintAction::Stop, ++sequence_id_), 1,
+                               nextPacketId()));
+    }
+  });
 }
 
 void MqttSession::logReportProblem(const PrinterState::ApplyResult& result) {

@@ -14,13 +14,16 @@
 #include "mqtt_connection.h"
 #include "mqtt_loop.h"
 #include "printer_state.h"
+#include "start_status.h"
 
 #include <bambuddy/sdk.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -44,6 +47,26 @@ public:
   // Throws sdk::Error: BB_ERR_UNAVAILABLE (not connected, connection lost, or no acknowledgement
   // within command_timeout_ms), BB_ERR_CONFLICT (see checkCommandAllowed).
   void sendPrintCommand(PrintAction action);
+
+  // ---- Starting a print (PrintStarter's side; host or transfer worker threads) ----
+  // Marks a start as running and reports `progress` (state preparing). Throws sdk::Error:
+  // BB_ERR_UNAVAILABLE "printer_offline", BB_ERR_CONFLICT "printer_busy" (the printer is not idle,
+  // finished or failed) or "start_running" (another start runs).
+  void beginStart(const StartProgress& progress);
+  // Reports new progress of the running start.
+  void updateStart(const StartProgress& progress);
+  // Publishes project_file (QoS 1; `payload` gets the sequence id) and waits up to `timeout_ms`
+  // for the printer: its answer with that sequence id, and PREPARE/RUNNING with subtask_name
+  // `job_name`. `wait` lets another thread end the wait early (Cancelled).
+  ProjectFileResult sendProjectFile(const std::function<std::string(uint64_t)>& payload,
+                                    const std::string& job_name, int64_t timeout_ms,
+                                    const std::shared_ptr<StartWait>& wait);
+  // Ends the start: on success the printer's reports of the job keep its file name and job id; a
+  // failure is reported once (contract D) before the status mirrors the printer again.
+  void endStart(const std::optional<StartFailure>& failure);
+  // Publishes stop without waiting and without the state check (a cancelled start whose
+  // project_file may have been accepted). No-op while not connected.
+  void sendStopBestEffort();
 
   // The MQTT client id: bambuddy_<serial>_<pid>_<n>.
   const std::string& clientId() const { return client_id_; }
@@ -78,6 +101,9 @@ private:
   uint16_t nextPacketId();
 
   void report();
+  nlohmann::json composeStatus(bool live) const;
+  void onStartReport(const PrinterState::ApplyResult& result, const std::string& payload);
+  void endStartWait(ProjectFileOutcome outcome, const std::string& message);
   void logReportProblem(const PrinterState::ApplyResult& result);
   void logConnectionError(const std::string& error, int64_t retry_ms);
 
@@ -116,6 +142,13 @@ private:
   Clock::time_point report_retry_at_{};
   PrinterState state_;
   uint64_t sequence_id_ = 0;
+  std::optional<StartProgress> start_;          // a start runs: its state wins in reports
+  std::optional<nlohmann::json> start_failure_; // the failure report not yet taken by the host
+  std::optional<AdoptedJob> adopted_;           // the last started job, while the printer shows it
+  std::shared_ptr<StartWait> start_wait_;       // waiting for the printer's answer to project_file
+  std::string start_sequence_id_;
+  std::string start_job_name_;
+  bool start_answered_ = false; // project_file answered SUCCESS; PREPARE/RUNNING not seen yet
   std::string last_warned_error_;
   Clock::time_point last_payload_warning_{};
   uint64_t bad_payloads_since_warning_ = 0;

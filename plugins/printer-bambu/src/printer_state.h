@@ -40,6 +40,8 @@ public:
 
   Activity activity() const { return activity_; }
   bool knowsActivity() const { return activity_ != Activity::Unknown; }
+  // The job name the printer reports (subtask_name); "" when none.
+  const std::string& subtaskName() const { return subtask_name_; }
 
   // The normalized status object. While not connected: state "offline" with `connection_error`,
   // keeping only what identifies the last job (progress, layers, current_print) and the printer.

@@ -22,20 +22,25 @@ TEST(BambuCommands, ParsesTheThreeActions) {
   EXPECT_EQ(parseCommand(R"({"action":"stop","extra":1})"), PrintAction::Stop);
 }
 
-TEST(BambuCommands, StartPrintAndUnknownActionsAreUnsupported) {
-  sdk::Error start = errorOf([] {
-    parseCommand(
-        R"({"action":"start_print","archive_id":3,"filename":"benchy.3mf","estimated_time_s":3600})");
-  });
-  EXPECT_EQ(start.code(), BB_ERR_UNSUPPORTED);
-  EXPECT_EQ(start.reason(), "unsupported_action");
-  EXPECT_NE(std::string(start.what()).find("file"), std::string::npos) << start.what();
-  EXPECT_NE(std::string(start.what()).find("transfer"), std::string::npos) << start.what();
+TEST(BambuCommands, StartPrintIsAnActionAndUnknownActionsAreUnsupported) {
+  EXPECT_EQ(parseCommand(R"({"action":"start_print","archive_id":3,"filename":"benchy.3mf"})"),
+            PrintAction::StartPrint);
   for (const char* text : {R"({"action":"explode"})", R"({"action":"PAUSE"})", R"({"action":""})"}) {
     sdk::Error e = errorOf([&] { parseCommand(text); });
     EXPECT_EQ(e.code(), BB_ERR_UNSUPPORTED) << text;
-    EXPECT_NE(std::string(e.what()).find("pause, resume, stop"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("pause, resume, stop, start_print"), std::string::npos);
   }
+  // Control characters in an unknown action never reach the message (or the log) raw.
+  sdk::Error e = errorOf([] { parseCommand("{\"action\":\"a\\nb\"}"); });
+  EXPECT_NE(std::string(e.what()).find("'a?b'"), std::string::npos) << e.what();
+}
+
+TEST(BambuCommands, CommandsAreSizeAndDepthLimited) {
+  std::string deep = std::string(40, '[') + std::string(40, ']');
+  EXPECT_EQ(errorOf([&] { parseCommand(R"({"action":"pause","x":)" + deep + "}"); }).code(),
+            BB_ERR_INVALID_ARGUMENT);
+  std::string big = R"({"action":"pause","x":")" + std::string(70000, 'a') + R"("})";
+  EXPECT_EQ(errorOf([&] { parseCommand(big); }).code(), BB_ERR_INVALID_ARGUMENT);
 }
 
 TEST(BambuCommands, MalformedCommandsAreInvalid) {
@@ -60,6 +65,15 @@ TEST(BambuCommands, StatesThatAllowEachAction) {
     }
   };
   for (Activity a : all) {
+    bool start_ok = true;
+    try {
+      checkCommandAllowed(PrintAction::StartPrint, a);
+    } catch (const sdk::Error& e) {
+      start_ok = false;
+      EXPECT_EQ(e.code(), BB_ERR_CONFLICT);
+      EXPECT_EQ(e.reason(), "printer_busy");
+    }
+    EXPECT_EQ(start_ok, a == Activity::Idle || a == Activity::Finished || a == Activity::Failed);
     EXPECT_EQ(allowed(PrintAction::Pause, a), a == Activity::Printing || a == Activity::Preparing);
     EXPECT_EQ(allowed(PrintAction::Resume, a), a == Activity::Paused);
     EXPECT_EQ(allowed(PrintAction::Stop, a),
@@ -67,6 +81,8 @@ TEST(BambuCommands, StatesThatAllowEachAction) {
   }
   sdk::Error e = errorOf([] { checkCommandAllowed(PrintAction::Resume, Activity::Printing); });
   EXPECT_STREQ(e.what(), "cannot resume a printer that is printing (needs paused)");
+  sdk::Error busy = errorOf([] { checkCommandAllowed(PrintAction::StartPrint, Activity::Printing); });
+  EXPECT_STREQ(busy.what(), "cannot start a print on a printer that is printing (needs idle, finished or failed)");
 }
 
 TEST(BambuCommands, WireFormatMatchesTheProtocolDocumentation) {
@@ -90,9 +106,9 @@ TEST(BambuCommands, Capabilities) {
   EXPECT_EQ(caps["pause"], true);
   EXPECT_EQ(caps["resume"], true);
   EXPECT_EQ(caps["stop"], true);
-  EXPECT_EQ(caps["start_print"], false);
-  EXPECT_NE(caps["reason_start_print"].get<std::string>().find("file"), std::string::npos);
-  EXPECT_EQ(caps.size(), 5u);
+  EXPECT_EQ(caps["start_print"], true);
+  EXPECT_FALSE(caps.contains("reason_start_print"));
+  EXPECT_EQ(caps.size(), 4u);
 }
 
 class BambuDriverOps : public ::testing::Test {
@@ -118,6 +134,14 @@ TEST_F(BambuDriverOps, CommandsWhileNotConnectedAreUnavailable) {
     EXPECT_EQ(command(action, err, out), BB_ERR_UNAVAILABLE) << action; // not even started
     EXPECT_STREQ(err.reason, "printer_offline");
   }
+  // A valid start_print needs the connection too; the file is opened and closed again.
+  const std::string start =
+      json({{"action", "start_print"}, {"archive_id", 1}, {"filename", "a.3mf"},
+            {"file", {{"path", "/proc/self/exe"}, {"size", 1}, {"sha256", std::string(64, 'a')}}}})
+          .dump();
+  EXPECT_EQ(command(start, err, out), BB_ERR_INVALID_ARGUMENT); // size differs from the file's
+  EXPECT_STREQ(err.reason, "file_unreadable");
+  EXPECT_NE(std::string(err.message).find("file.size says 1"), std::string::npos) << err.message;
   host_.call(ops()->start, instance_->self());
   ASSERT_TRUE(host_.waitForStatusReports(1, 5000));
   EXPECT_EQ(command(R"({"action":"pause"})", err, out), BB_ERR_UNAVAILABLE);
@@ -130,9 +154,10 @@ TEST_F(BambuDriverOps, CommandsWhileNotConnectedAreUnavailable) {
 TEST_F(BambuDriverOps, UnsupportedAndInvalidWinOverOffline) {
   bb_error err;
   std::string out;
+  // A bad start_print is refused for what is wrong with it, before the connection is looked at.
   EXPECT_EQ(command(R"({"action":"start_print","archive_id":1,"filename":"a.3mf"})", err, out),
-            BB_ERR_UNSUPPORTED);
-  EXPECT_NE(std::string(err.message).find("file"), std::string::npos);
+            BB_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(err.message).find("file is required"), std::string::npos) << err.message;
   EXPECT_EQ(command(R"({"action":"dance"})", err, out), BB_ERR_UNSUPPORTED);
   EXPECT_EQ(command("not json", err, out), BB_ERR_INVALID_ARGUMENT);
 }

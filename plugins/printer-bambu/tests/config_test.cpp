@@ -118,6 +118,8 @@ TEST(BambuDescriptor, SchemasAreStrictAndMarkTheSecret) {
   EXPECT_EQ(config["properties"]["connect_timeout_ms"]["default"], defaults.connect_timeout_ms);
   EXPECT_EQ(config["properties"]["keepalive_s"]["default"], defaults.keepalive_s);
   EXPECT_EQ(config["properties"]["command_timeout_ms"]["default"], defaults.command_timeout_ms);
+  EXPECT_EQ(config["properties"]["start_timeout_ms"]["default"], defaults.start_timeout_ms);
+  EXPECT_EQ(config["properties"]["keep_failed_uploads"]["default"], defaults.keep_failed_uploads);
   EXPECT_EQ(defaults.reconnect_min_ms, 1000);
   EXPECT_EQ(defaults.reconnect_max_ms, 60000);
   EXPECT_EQ(defaults.stale_timeout_ms, 60000);
@@ -170,6 +172,8 @@ TEST(BambuSchema, DefaultsTheServerFillsIn) {
   EXPECT_EQ(c.connect_timeout_ms, 10000);
   EXPECT_EQ(c.keepalive_s, 30);
   EXPECT_EQ(c.command_timeout_ms, 5000);
+  EXPECT_EQ(c.start_timeout_ms, 30000);
+  EXPECT_FALSE(c.keep_failed_uploads);
   json settings = kGoodSettings;
   config::applyDefaults(instanceSchema(), settings);
   PrinterSettings s = parsePrinterSettings(settings.dump());
@@ -211,6 +215,9 @@ TEST(BambuSchema, ConfigValidationBothWays) {
                                         R"({"connect_timeout_ms":500})",
                                         R"({"keepalive_s":0})",
                                         R"({"command_timeout_ms":99})",
+                                        R"({"start_timeout_ms":99})",
+                                        R"({"start_timeout_ms":600001})",
+                                        R"({"keep_failed_uploads":"yes"})",
                                         R"({"bogus":1})",
                                         "[]"};
   for (const std::string& text : bad) {
@@ -231,6 +238,9 @@ TEST(BambuSchema, ConfigValidationBothWays) {
   EXPECT_EQ(c.reconnect_min_ms, 10);
   EXPECT_EQ(c.stale_timeout_ms, 100);
   EXPECT_EQ(c.keepalive_s, 1);
+  DriverConfig start = parseDriverConfig(R"({"start_timeout_ms":100,"keep_failed_uploads":true})");
+  EXPECT_EQ(start.start_timeout_ms, 100);
+  EXPECT_TRUE(start.keep_failed_uploads);
 }
 
 TEST(BambuCreate, BadSettingsAreRefusedWithoutEchoingTheAccessCode) {
@@ -286,7 +296,7 @@ TEST(BambuModule, LoadsAndExportsOnlyTheEntryPoint) {
     ASSERT_EQ(static_cast<const bb_printer_driver_ops*>(d->ops)->capabilities(
                   instance->self(), &sdk::detail::appendToString, &caps, &err),
               BB_OK);
-    EXPECT_EQ(json::parse(caps)["start_print"], false);
+    EXPECT_EQ(json::parse(caps)["start_print"], true);
   }
   std::string command = "nm -D --defined-only '" PRINTER_BAMBU_MODULE_PATH "' 2>&1";
   std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), &::pclose);
