@@ -28,8 +28,9 @@ public:
   // Validates config and settings (sdk::Error invalid_config / invalid_settings); no network.
   BambuPrinter(sdk::Host host, const std::string& config_json, const std::string& settings_json);
   // The same with another way to reach the printer's storage (tests).
-  BambuPrinter(sdk::Host host, const std::string& config_json, const std::string& settings_json,
-               const std::function<TransportFactory(const PrinterSettings&, const DriverConfig&)>& transports);
+  BambuPrinter(
+      sdk::Host host, const std::string& config_json, const std::string& settings_json,
+      const std::function<TransportFactory(const PrinterSettings&, const DriverConfig&)>& transports);
   ~BambuPrinter() override; // stop()
 
   void start() override;

@@ -78,8 +78,7 @@ void checkCommandAllowed(PrintAction action, Activity activity) {
     throw sdk::Error(BB_ERR_CONFLICT, reason,
                      std::string("cannot ") +
                          (action == PrintAction::StartPrint ? "start a print on" : actionName(action)) +
-                         " a printer that is " + state +
-                         " (needs " + needs + ")");
+                         " a printer that is " + state + " (needs " + needs + ")");
   }
 }
 

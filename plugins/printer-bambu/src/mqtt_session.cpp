@@ -487,7 +487,8 @@ void MqttSession::closeConnection(bool say_goodbye) {
 void MqttSession::connectionFailed(std::string error) {
   closeConnection(false);
   endCommands("the connection to the printer was lost (" + error + ")");
-  endStartWait(ProjectFileOutcome::Disconnected, "the MQTT connection to the printer was lost (" + error + ")");
+  endStartWait(ProjectFileOutcome::Disconnected,
+               "the MQTT connection to the printer was lost (" + error + ")");
   status_since_connect_ = false;
   phase_ = Phase::Waiting;
   const int64_t delay_ms = backoff_.next();
@@ -596,9 +597,10 @@ ProjectFileResult MqttSession::sendProjectFile(const std::function<std::string(u
   std::optional<ProjectFileResult> early;
   loop_->call([&] {
     if (phase_ != Phase::Live || !status_since_connect_) {
-      early = ProjectFileResult{ProjectFileOutcome::Disconnected,
-                                "the MQTT connection to the printer is down" +
-                                    (connection_error_.empty() ? std::string() : " (" + connection_error_ + ")")};
+      early =
+          ProjectFileResult{ProjectFileOutcome::Disconnected,
+                            "the MQTT connection to the printer is down" +
+                                (connection_error_.empty() ? std::string() : " (" + connection_error_ + ")")};
       return;
     }
     const Activity a = state_.activity();
@@ -633,10 +635,10 @@ ProjectFileResult MqttSession::sendProjectFile(const std::function<std::string(u
     }
   });
   if (result.outcome == ProjectFileOutcome::Timeout) {
-    result.message = answered ? "the printer accepted project_file but did not begin preparing within " +
-                                    std::to_string(timeout_ms) + " ms"
-                              : "the printer did not answer project_file within " + std::to_string(timeout_ms) +
-                                    " ms";
+    result.message =
+        answered ? "the printer accepted project_file but did not begin preparing within " +
+                       std::to_string(timeout_ms) + " ms"
+                 : "the printer did not answer project_file within " + std::to_string(timeout_ms) + " ms";
   }
   return result;
 }

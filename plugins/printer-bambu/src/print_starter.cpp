@@ -98,16 +98,17 @@ std::string PrintStarter::start(const StartPrintRequest& request) {
   auto job = std::make_unique<Job>(request, fd);
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "file_unreadable", "start_print: file.path is not a regular file");
+    throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "file_unreadable",
+                     "start_print: file.path is not a regular file");
   }
   if (static_cast<uint64_t>(st.st_size) != request.file_size) {
     throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "file_unreadable",
-                     "start_print: file.path holds " + std::to_string(st.st_size) + " bytes, file.size says " +
-                         std::to_string(request.file_size));
+                     "start_print: file.path holds " + std::to_string(st.st_size) +
+                         " bytes, file.size says " + std::to_string(request.file_size));
   }
-  const int64_t now_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count();
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   StartProgress& p = job->progress;
   p.job_id = "start-" + std::to_string(now_ms) + "-" + std::to_string(++jobs_);
   p.filename = request.filename;
@@ -120,8 +121,8 @@ std::string PrintStarter::start(const StartPrintRequest& request) {
   json answer = {{"job_id", p.job_id}, {"remote_file", p.remote_file}};
   cancelled_ = false;
   running_ = true;
-  host_.info(where_ + ": starting " + request.filename + " (plate " + std::to_string(request.plate) + ", job " +
-             p.job_id + ")");
+  host_.info(where_ + ": starting " + request.filename + " (plate " + std::to_string(request.plate) +
+             ", job " + p.job_id + ")");
   worker_ = std::thread(&PrintStarter::run, this, std::move(job));
   return answer.dump();
 }
@@ -158,15 +159,15 @@ void PrintStarter::shutdown() {
 }
 
 StartFailure PrintStarter::cancelledFailure() const {
-  return {"cancelled", stopping_ ? "the driver stopped during the start" : "the start was cancelled by a stop",
-          true};
+  return {"cancelled",
+          stopping_ ? "the driver stopped during the start" : "the start was cancelled by a stop", true};
 }
 
-std::unique_ptr<StorageTransport> PrintStarter::newTransport() {
+std::unique_ptr<StorageTransport> PrintStarter::newTransport(bool for_cleanup) {
   std::unique_ptr<StorageTransport> t = transports_();
   std::lock_guard<std::mutex> lock(mutex_);
   transport_ = t.get();
-  if (cancelled_) {
+  if (for_cleanup ? stopping_.load() : cancelled_.load()) {
     t->cancel(); // cancel() ran before this transport existed
   }
   return t;
@@ -177,7 +178,8 @@ void PrintStarter::run(std::unique_ptr<Job> job) {
   try {
     failure = transfer(*job);
   } catch (const std::exception& e) {
-    failure = StartFailure{"internal_error", std::string("starting the print failed unexpectedly: ") + e.what()};
+    failure =
+        StartFailure{"internal_error", std::string("starting the print failed unexpectedly: ") + e.what()};
   }
   if (failure && cancelled_ && !failure->cancelled) {
     failure = cancelledFailure(); // a step that failed because of the cancel
@@ -291,9 +293,10 @@ std::optional<StartFailure> PrintStarter::hashFile(Job& job) {
       continue;
     }
     if (got <= 0) {
-      return StartFailure{"file_unreadable", got < 0 ? "reading the file failed: " + std::string(std::strerror(errno))
-                                                     : "the file ended after " + std::to_string(offset) +
-                                                           " of " + std::to_string(size) + " bytes"};
+      return StartFailure{"file_unreadable",
+                          got < 0 ? "reading the file failed: " + std::string(std::strerror(errno))
+                                  : "the file ended after " + std::to_string(offset) + " of " +
+                                        std::to_string(size) + " bytes"};
     }
     EVP_DigestUpdate(md5.get(), buffer.data(), static_cast<size_t>(got));
     EVP_DigestUpdate(sha.get(), buffer.data(), static_cast<size_t>(got));
@@ -334,7 +337,8 @@ std::optional<StartFailure> PrintStarter::startOnPrinter(Job& job) {
   case ProjectFileOutcome::Started:
     return std::nullopt;
   case ProjectFileOutcome::Refused:
-    return StartFailure{"project_file_failed", "the printer refused to print " + r.filename + ": " + result.message};
+    return StartFailure{"project_file_failed",
+                        "the printer refused to print " + r.filename + ": " + result.message};
   case ProjectFileOutcome::Busy:
     return StartFailure{"printer_busy", result.message};
   case ProjectFileOutcome::Timeout:
@@ -360,7 +364,7 @@ void PrintStarter::cleanUp(Job& job) {
     host_.info(where_ + ": kept " + remote + " on the printer (keep_failed_uploads)");
     return;
   }
-  std::unique_ptr<StorageTransport> t = newTransport(); // the job's may be cancelled for good
+  std::unique_ptr<StorageTransport> t = newTransport(true); // the job's may be cancelled for good
   std::string problem;
   try {
     t->remove(remote);

@@ -62,7 +62,9 @@ private:
   std::optional<StartFailure> startOnPrinter(Job& job);
   void cleanUp(Job& job);
   StartFailure cancelledFailure() const;
-  std::unique_ptr<StorageTransport> newTransport();
+  // A fresh transport, registered for cancel(); one made for the clean-up after a cancel is
+  // cancelled only by shutdown().
+  std::unique_ptr<StorageTransport> newTransport(bool for_cleanup = false);
   void progress(Job& job, bool force);
 
   sdk::Host host_;

@@ -16,7 +16,7 @@ using nlohmann::json;
 constexpr size_t kMaxFilenameBytes = 200;
 constexpr size_t kMaxNameBytes = 255;
 constexpr size_t kMaxPathBytes = 4096;
-constexpr int64_t kMaxEstimateS = 2592000;                    // 30 days
+constexpr int64_t kMaxEstimateS = 2592000;                            // 30 days
 constexpr uint64_t kMaxFileBytes = uint64_t{64} * 1024 * 1024 * 1024; // far above any 3MF
 
 [[noreturn]] void bad(const std::string& message) {
@@ -51,12 +51,14 @@ bool validFilename(const std::string& name) {
     return false;
   }
   for (char c : name) {
-    if (std::isalnum(static_cast<unsigned char>(c)) == 0 && std::string_view("._ ()-").find(c) == std::string_view::npos) {
+    if (std::isalnum(static_cast<unsigned char>(c)) == 0 &&
+        std::string_view("._ ()-").find(c) == std::string_view::npos) {
       return false;
     }
   }
   std::string ext = name.substr(name.size() - 4);
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](char c) { return std::tolower(static_cast<unsigned char>(c)); });
+  std::transform(ext.begin(), ext.end(), ext.begin(),
+                 [](char c) { return std::tolower(static_cast<unsigned char>(c)); });
   return ext == ".3mf" && name.find("..") == std::string::npos;
 }
 
@@ -75,9 +77,9 @@ void parseOptions(const json& options, StartOptions& o) {
   if (!options.is_object()) {
     bad("options must be an object");
   }
-  static const std::vector<std::string> kKnown = {"use_ams",        "ams_mapping", "bed_leveling",
-                                                  "flow_cali",      "vibration_cali", "timelapse",
-                                                  "layer_inspect",  "bed_type"};
+  static const std::vector<std::string> kKnown = {"use_ams",       "ams_mapping",    "bed_leveling",
+                                                  "flow_cali",     "vibration_cali", "timelapse",
+                                                  "layer_inspect", "bed_type"};
   for (const auto& [key, value] : options.items()) {
     if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) {
       bad("unknown option '" + shown(key) +
@@ -92,7 +94,8 @@ void parseOptions(const json& options, StartOptions& o) {
   o.timelapse = flag(options, "timelapse", o.timelapse);
   o.layer_inspect = flag(options, "layer_inspect", o.layer_inspect);
   if (const json* v = field(options, "ams_mapping")) {
-    const std::string rule = "options.ams_mapping must be an array of at most " + std::to_string(kMaxAmsMapping) +
+    const std::string rule = "options.ams_mapping must be an array of at most " +
+                             std::to_string(kMaxAmsMapping) +
                              " tray ids, each an integer from -1 (unused) to " + std::to_string(kMaxTrayId);
     if (!v->is_array() || v->size() > kMaxAmsMapping) {
       bad(rule);
@@ -134,14 +137,17 @@ void parseFile(const json& file, StartPrintRequest& r) {
   }
   r.file_path = path->get<std::string>();
   const json* size = field(file, "size");
-  if (size == nullptr || !size->is_number_unsigned() || size->get<uint64_t>() == 0 ||
+  // nlohmann keeps a positive number parsed from text as unsigned and one built in code as signed.
+  if (size == nullptr || !size->is_number_integer() ||
+      (!size->is_number_unsigned() && size->get<int64_t>() <= 0) || size->get<uint64_t>() == 0 ||
       size->get<uint64_t>() > kMaxFileBytes) {
     bad("file.size must be the file's size in bytes, above 0");
   }
   r.file_size = size->get<uint64_t>();
   const json* sha = field(file, "sha256");
   std::string hex = sha != nullptr && sha->is_string() ? sha->get<std::string>() : std::string();
-  std::transform(hex.begin(), hex.end(), hex.begin(), [](char c) { return std::tolower(static_cast<unsigned char>(c)); });
+  std::transform(hex.begin(), hex.end(), hex.begin(),
+                 [](char c) { return std::tolower(static_cast<unsigned char>(c)); });
   if (hex.size() != 64 || hex.find_first_not_of("0123456789abcdef") != std::string::npos) {
     bad("file.sha256 must be 64 hex digits");
   }
@@ -151,8 +157,8 @@ void parseFile(const json& file, StartPrintRequest& r) {
 } // namespace
 
 const std::vector<std::string>& knownBedTypes() {
-  static const std::vector<std::string> kTypes = {"auto",      "cool_plate",     "textured_cool_plate",
-                                                  "eng_plate", "hot_plate",      "textured_plate",
+  static const std::vector<std::string> kTypes = {"auto",           "cool_plate", "textured_cool_plate",
+                                                  "eng_plate",      "hot_plate",  "textured_plate",
                                                   "supertack_plate"};
   return kTypes;
 }
@@ -169,7 +175,8 @@ StartPrintRequest parseStartPrint(const json& command) {
   r.archive_id = archive->get<int64_t>();
 
   const json* filename = field(command, "filename");
-  if (filename == nullptr || !filename->is_string() || !validFilename(filename->get_ref<const std::string&>())) {
+  if (filename == nullptr || !filename->is_string() ||
+      !validFilename(filename->get_ref<const std::string&>())) {
     bad("filename must be a name of at most " + std::to_string(kMaxFilenameBytes) +
         " characters from A-Z a-z 0-9 . _ space ( ) -, not starting with a dot, ending with .3mf" +
         (filename != nullptr ? " (got " + shown(filename->dump()) + ")" : std::string(" (missing)")));
@@ -178,8 +185,10 @@ StartPrintRequest parseStartPrint(const json& command) {
 
   if (const json* name = field(command, "name")) {
     if (!name->is_string() || name->get_ref<const std::string&>().empty() ||
-        name->get_ref<const std::string&>().size() > kMaxNameBytes || hasControl(name->get_ref<const std::string&>())) {
-      bad("name must be a string of 1 to " + std::to_string(kMaxNameBytes) + " bytes without control characters");
+        name->get_ref<const std::string&>().size() > kMaxNameBytes ||
+        hasControl(name->get_ref<const std::string&>())) {
+      bad("name must be a string of 1 to " + std::to_string(kMaxNameBytes) +
+          " bytes without control characters");
     }
     r.name = name->get<std::string>();
   } else {
@@ -189,7 +198,8 @@ StartPrintRequest parseStartPrint(const json& command) {
   if (const json* estimate = field(command, "estimated_time_s")) {
     double s = estimate->is_number() ? estimate->get<double>() : -1;
     if (!(s > 0 && s <= kMaxEstimateS)) {
-      bad("estimated_time_s must be a number of seconds above 0 and at most " + std::to_string(kMaxEstimateS));
+      bad("estimated_time_s must be a number of seconds above 0 and at most " +
+          std::to_string(kMaxEstimateS));
     }
     r.estimated_time_s = static_cast<int64_t>(s + 0.5);
   }
@@ -216,7 +226,8 @@ StartPrintRequest parseStartPrint(const json& command) {
 std::string projectFilePayload(const StartPrintRequest& r, const std::string& md5_hex, uint64_t sequence_id) {
   std::string md5 = md5_hex;
   // Bambu Studio sends the digest in capitals; printers compare without regard to case.
-  std::transform(md5.begin(), md5.end(), md5.begin(), [](char c) { return std::toupper(static_cast<unsigned char>(c)); });
+  std::transform(md5.begin(), md5.end(), md5.begin(),
+                 [](char c) { return std::toupper(static_cast<unsigned char>(c)); });
   const StartOptions& o = r.options;
   json print = {{"command", "project_file"},
                 {"sequence_id", std::to_string(sequence_id)},
@@ -262,13 +273,17 @@ std::optional<ProjectFileAnswer> parseProjectFileAnswer(std::string_view payload
   ProjectFileAnswer answer;
   auto seq = print->find("sequence_id");
   if (seq != print->end()) {
-    answer.sequence_id = seq->is_string() ? seq->get<std::string>() : seq->is_number_integer() ? seq->dump() : "";
+    answer.sequence_id = seq->is_string()           ? seq->get<std::string>()
+                         : seq->is_number_integer() ? seq->dump()
+                                                    : "";
   }
   std::string verdict = result->get<std::string>();
-  std::transform(verdict.begin(), verdict.end(), verdict.begin(), [](char c) { return std::toupper(static_cast<unsigned char>(c)); });
+  std::transform(verdict.begin(), verdict.end(), verdict.begin(),
+                 [](char c) { return std::toupper(static_cast<unsigned char>(c)); });
   answer.success = verdict == "SUCCESS";
   auto reason = print->find("reason");
-  answer.reason = reason != print->end() && reason->is_string() ? shown(reason->get<std::string>(), 256) : verdict;
+  answer.reason =
+      reason != print->end() && reason->is_string() ? shown(reason->get<std::string>(), 256) : verdict;
   return answer;
 }
 

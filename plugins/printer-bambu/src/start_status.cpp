@@ -22,8 +22,11 @@ json startingStatus(json base, const StartProgress& start) {
   base["remaining_time"] = start.estimated_time_s ? json(*start.estimated_time_s) : json();
   base["end_reason"] = nullptr;
   base["print_error"] = nullptr;
-  base["transfer"] = {{"phase", start.phase},     {"bytes", start.bytes},    {"total", start.total},
-                      {"file", start.remote_file}, {"skipped", start.skipped}};
+  base["transfer"] = {{"phase", start.phase},
+                      {"bytes", start.bytes},
+                      {"total", start.total},
+                      {"file", start.remote_file},
+                      {"skipped", start.skipped}};
   return base;
 }
 
@@ -46,7 +49,9 @@ json failedStartStatus(json base, const StartProgress& start, const StartFailure
   base["end_reason"] = "error";
   base["print_error"] = failure.reason;
   json errors = json::array();
-  errors.push_back({{"code", failure.reason}, {"severity", "serious"}, {"module", "start_print"},
+  errors.push_back({{"code", failure.reason},
+                    {"severity", "serious"},
+                    {"module", "start_print"},
                     {"message", failure.message}});
   if (base.contains("errors") && base["errors"].is_array()) {
     for (json& e : base["errors"]) {

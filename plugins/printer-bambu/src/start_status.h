@@ -17,9 +17,9 @@ namespace bambuddy::printer_bambu {
 // The start job as the status shows it.
 struct StartProgress {
   std::string job_id;
-  std::string filename;    // "Benchy.3mf"
-  std::string name;        // the job name, "Benchy"
-  std::string remote_file; // "/Benchy.3mf"
+  std::string filename;           // "Benchy.3mf"
+  std::string name;               // the job name, "Benchy"
+  std::string remote_file;        // "/Benchy.3mf"
   std::string phase = "checking"; // checking | uploading | starting
   uint64_t bytes = 0;
   uint64_t total = 0;
@@ -46,7 +46,8 @@ struct AdoptedJob {
 // current_print and transfer; the printer's temperatures, errors and identity stay.
 nlohmann::json startingStatus(nlohmann::json base, const StartProgress& start);
 // The one report of a failed or cancelled start.
-nlohmann::json failedStartStatus(nlohmann::json base, const StartProgress& start, const StartFailure& failure);
+nlohmann::json failedStartStatus(nlohmann::json base, const StartProgress& start,
+                                 const StartFailure& failure);
 // current_print of an adopted job.
 void applyAdoptedJob(nlohmann::json& status, const AdoptedJob& job);
 

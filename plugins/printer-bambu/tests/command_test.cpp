@@ -82,7 +82,8 @@ TEST(BambuCommands, StatesThatAllowEachAction) {
   sdk::Error e = errorOf([] { checkCommandAllowed(PrintAction::Resume, Activity::Printing); });
   EXPECT_STREQ(e.what(), "cannot resume a printer that is printing (needs paused)");
   sdk::Error busy = errorOf([] { checkCommandAllowed(PrintAction::StartPrint, Activity::Printing); });
-  EXPECT_STREQ(busy.what(), "cannot start a print on a printer that is printing (needs idle, finished or failed)");
+  EXPECT_STREQ(busy.what(),
+               "cannot start a print on a printer that is printing (needs idle, finished or failed)");
 }
 
 TEST(BambuCommands, WireFormatMatchesTheProtocolDocumentation) {
@@ -136,7 +137,9 @@ TEST_F(BambuDriverOps, CommandsWhileNotConnectedAreUnavailable) {
   }
   // A valid start_print needs the connection too; the file is opened and closed again.
   const std::string start =
-      json({{"action", "start_print"}, {"archive_id", 1}, {"filename", "a.3mf"},
+      json({{"action", "start_print"},
+            {"archive_id", 1},
+            {"filename", "a.3mf"},
             {"file", {{"path", "/proc/self/exe"}, {"size", 1}, {"sha256", std::string(64, 'a')}}}})
           .dump();
   EXPECT_EQ(command(start, err, out), BB_ERR_INVALID_ARGUMENT); // size differs from the file's
