@@ -334,7 +334,7 @@ void MqttSession::applyReport(const std::string& payload) {
     const Activity a = state_.activity();
     const bool active = a == Activity::Preparing || a == Activity::Printing || a == Activity::Paused;
     const std::string& name = state_.subtaskName();
-    if ((!name.empty() && name != adopted_->name) || (active && adopted_->ended)) {
+    if ((!name.empty() && name != adopted_->match_name) || (active && adopted_->ended)) {
       adopted_.reset(); // another job, or the same file printed again: not the one we started
       adoption_changed = true;
     } else if (!active && state_.knowsActivity()) {
@@ -361,9 +361,11 @@ void MqttSession::onStartReport(const PrinterState::ApplyResult& result, const s
     }
   }
   // The printer names the job in subtask_name; PREPARE or RUNNING under that name is our start
-  // (some firmware reports it before, or instead of, the answer).
+  // (some firmware reports it before, or instead of, the answer). After its SUCCESS any
+  // PREPARE/RUNNING is: firmware may shorten a long job name.
   const Activity a = state_.activity();
-  if ((a == Activity::Preparing || a == Activity::Printing) && state_.subtaskName() == start_job_name_) {
+  if ((a == Activity::Preparing || a == Activity::Printing) &&
+      (start_answered_ || state_.subtaskName() == start_job_name_)) {
     endStartWait(ProjectFileOutcome::Started, "");
   }
 }
@@ -557,7 +559,7 @@ nlohmann::json MqttSession::composeStatus(bool live) const {
   if (live && start_) {
     return startingStatus(std::move(s), *start_);
   }
-  if (adopted_ && state_.subtaskName() == adopted_->name) {
+  if (adopted_ && state_.subtaskName() == adopted_->match_name) {
     applyAdoptedJob(s, *adopted_);
   }
   return s;
@@ -652,7 +654,10 @@ void MqttSession::endStart(const std::optional<StartFailure>& failure) {
       const bool live = phase_ == Phase::Live && status_since_connect_;
       start_failure_ = failedStartStatus(state_.status(live, connection_error_), *start_, *failure);
     } else {
-      adopted_ = AdoptedJob{start_->name, start_->filename, start_->job_id, false};
+      // Started means the printer prepares or prints it now, under the name it reports.
+      const std::string& reported = state_.subtaskName();
+      adopted_ = AdoptedJob{reported.empty() ? start_->name : reported, start_->name, start_->filename,
+                            start_->job_id, false};
     }
     start_.reset();
     if (phase_ != Phase::Stopped) {

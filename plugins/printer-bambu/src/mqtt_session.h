@@ -2,8 +2,9 @@
 //
 // Threading: all of the session's work happens on the shared loop thread (mqtt_loop.h): socket
 // readiness, timers (connect deadline, staleness, keepalive, backoff) and report_status calls.
-// The host's threads call start(), stop() and sendPrintCommand(), which hand their part to the
-// loop with MqttLoop::call(), so no session state needs a lock. Once stop() returns the loop
+// The host's threads call start(), stop() and sendPrintCommand(), and the printer's transfer
+// worker (print_starter.h) the start calls, which hand their part to the loop with
+// MqttLoop::call(), so no session state needs a lock. Once stop() returns the loop
 // holds nothing of the session and no report_status call follows.
 #pragma once
 

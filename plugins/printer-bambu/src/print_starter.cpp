@@ -364,6 +364,12 @@ void PrintStarter::cleanUp(Job& job) {
     host_.info(where_ + ": kept " + remote + " on the printer (keep_failed_uploads)");
     return;
   }
+  // The record goes first: it must never vouch for a file that is gone or half there.
+  try {
+    host_.kvDelete(uploadRecordKey(serial_, remote));
+  } catch (const sdk::Error& e) {
+    host_.debug(where_ + ": deleting the upload record failed: " + e.what());
+  }
   std::unique_ptr<StorageTransport> t = newTransport(true); // the job's may be cancelled for good
   std::string problem;
   try {
@@ -382,11 +388,6 @@ void PrintStarter::cleanUp(Job& job) {
     host_.info(where_ + ": deleted " + remote + " after the failed start");
   } else {
     host_.warn(where_ + ": could not delete " + remote + " after the failed start: " + problem);
-  }
-  try {
-    host_.kvDelete(uploadRecordKey(serial_, remote));
-  } catch (const sdk::Error&) {
-    // nothing recorded (the upload did not complete)
   }
 }
 

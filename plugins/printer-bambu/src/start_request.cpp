@@ -59,7 +59,7 @@ bool validFilename(const std::string& name) {
   std::string ext = name.substr(name.size() - 4);
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](char c) { return std::tolower(static_cast<unsigned char>(c)); });
-  return ext == ".3mf" && name.find("..") == std::string::npos;
+  return ext == ".3mf"; // no '/' can pass, so dots anywhere else are harmless
 }
 
 bool flag(const json& options, const char* name, bool fallback) {
@@ -197,11 +197,13 @@ StartPrintRequest parseStartPrint(const json& command) {
 
   if (const json* estimate = field(command, "estimated_time_s")) {
     double s = estimate->is_number() ? estimate->get<double>() : -1;
-    if (!(s > 0 && s <= kMaxEstimateS)) {
-      bad("estimated_time_s must be a number of seconds above 0 and at most " +
+    if (!(s >= 0 && s <= kMaxEstimateS)) {
+      bad("estimated_time_s must be a number of seconds from 0 (unknown) to " +
           std::to_string(kMaxEstimateS));
     }
-    r.estimated_time_s = static_cast<int64_t>(s + 0.5);
+    if (s > 0) {
+      r.estimated_time_s = static_cast<int64_t>(s + 0.5);
+    }
   }
 
   if (const json* plate = field(command, "plate")) {

@@ -38,7 +38,7 @@ struct StartPrintRequest {
 };
 
 inline constexpr int kMaxPlate = 64;
-inline constexpr size_t kMaxAmsMapping = 16; // global tray ids: 4 AMS x 4 slots, plus HT and external
+inline constexpr size_t kMaxAmsMapping = 32; // one tray per filament of the print (as the core allows)
 inline constexpr int kMaxTrayId = 255;       // 254/255 are the external spool holders
 
 // The bed types Bambu Studio sends (bed_type_to_gcode_string) plus "auto".

@@ -36,6 +36,7 @@ struct StartFailure {
 // A job the driver started, recognised in the printer's later reports by its job name, so that
 // current_print keeps the file name and job id the start reported (one job for the core, not two).
 struct AdoptedJob {
+  std::string match_name; // subtask_name as the printer reports it for this job
   std::string name;
   std::string filename;
   std::string job_id;

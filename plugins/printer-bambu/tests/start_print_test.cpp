@@ -146,6 +146,15 @@ TEST(BambuStartPrintParse, DefaultsForWhatIsNotGiven) {
   EXPECT_EQ(parseStartPrint(c).plate, 64);
   c["options"] = {{"ams_mapping", json::array()}};
   EXPECT_EQ(parseStartPrint(c).options.ams_mapping, std::vector<int>{});
+  c["options"] = {{"ams_mapping", std::vector<int>(32, 3)}};
+  EXPECT_EQ(parseStartPrint(c).options.ams_mapping->size(), 32u);
+  // 0 means unknown; fractions are rounded; names the core makes from archive names pass.
+  c["estimated_time_s"] = 0;
+  EXPECT_FALSE(parseStartPrint(c).estimated_time_s);
+  c["estimated_time_s"] = 99.6;
+  EXPECT_EQ(parseStartPrint(c).estimated_time_s, 100);
+  c["filename"] = "v1..2_(final)-x.3MF";
+  EXPECT_EQ(parseStartPrint(c).filename, "v1..2_(final)-x.3MF");
 }
 
 TEST(BambuStartPrintParse, EveryBadValueIsRefusedPrecisely) {
@@ -163,6 +172,7 @@ TEST(BambuStartPrintParse, EveryBadValueIsRefusedPrecisely) {
       {"/filename", remove, "filename must be"},
       {"/filename", "benchy.gcode", "ending with .3mf"},
       {"/filename", "../etc/x.3mf", "filename must be"},
+      {"/filename", "a..b", "ending with .3mf"},
       {"/filename", "a/b.3mf", "filename must be"},
       {"/filename", ".hidden.3mf", "not starting with a dot"},
       {"/filename", ".3mf", "filename must be"},
@@ -174,9 +184,9 @@ TEST(BambuStartPrintParse, EveryBadValueIsRefusedPrecisely) {
       {"/name", "a\tb", "without control characters"},
       {"/name", std::string(256, 'n'), "name must be a string of 1 to 255"},
       {"/name", 3, "name must be"},
-      {"/estimated_time_s", 0, "estimated_time_s must be"},
       {"/estimated_time_s", -5, "estimated_time_s must be"},
-      {"/estimated_time_s", 2592001, "at most 2592000"},
+      {"/estimated_time_s", -0.5, "estimated_time_s must be"},
+      {"/estimated_time_s", 2592001, "from 0 (unknown) to 2592000"},
       {"/estimated_time_s", "3600", "estimated_time_s must be"},
       {"/plate", 0, "plate must be an integer from 1 to 64"},
       {"/plate", 65, "plate must be an integer from 1 to 64"},
@@ -204,12 +214,12 @@ TEST(BambuStartPrintParse, EveryBadValueIsRefusedPrecisely) {
       {"/options/bed_type", "glass", "options.bed_type must be one of auto, cool_plate"},
       {"/options/bed_type", "AUTO", "options.bed_type must be one of"},
       {"/options/bed_type", 1, "options.bed_type must be one of"},
-      {"/options/ams_mapping", "0,1", "options.ams_mapping must be an array of at most 16 tray ids"},
+      {"/options/ams_mapping", "0,1", "options.ams_mapping must be an array of at most 32 tray ids"},
       {"/options/ams_mapping", json({0, -2}), "entry 1 is -2"},
       {"/options/ams_mapping", json({256}), "entry 0 is 256"},
       {"/options/ams_mapping", json({0, "1"}), "entry 1 is \"1\""},
       {"/options/ams_mapping", json({0.5}), "entry 0 is 0.5"},
-      {"/options/ams_mapping", json(std::vector<int>(17, 0)), "at most 16"},
+      {"/options/ams_mapping", json(std::vector<int>(33, 0)), "at most 32"},
       {"/options/speed", 2, "unknown option 'speed'"},
   };
   for (const Case& c : cases) {
@@ -749,6 +759,26 @@ TEST_F(StartPrintJob, TheSameFileIsNotUploadedAgain) {
   answer(*second, "SUCCESS", "SUCCESS");
   report({{"gcode_state", "RUNNING"}, {"subtask_name", "Benchy"}});
   ASSERT_TRUE(waitStatus(stateIs("printing"))) << lastStatus();
+}
+
+TEST_F(StartPrintJob, AJobNameThePrinterShortensIsStillTheSameJob) {
+  startDriver();
+  size_t from = printer_->mark();
+  const std::string job_id = start()["job_id"];
+  auto request = waitProjectFile(from);
+  ASSERT_TRUE(request);
+  // Before the answer, a PREPARE under another name is not ours: still starting.
+  report({{"gcode_state", "PREPARE"}, {"subtask_name", "Bench"}});
+  answer(*request, "SUCCESS", "SUCCESS");
+  report({{"gcode_state", "RUNNING"}, {"subtask_name", "Bench"}, {"mc_percent", 1}});
+  auto printing = waitStatus(stateIs("printing"));
+  ASSERT_TRUE(printing) << lastStatus();
+  EXPECT_EQ((*printing)["current_print"],
+            json({{"filename", "Benchy.3mf"}, {"name", "Benchy"}, {"job_id", job_id}}));
+  report({{"gcode_state", "RUNNING"}, {"subtask_name", "Bench"}, {"mc_percent", 2}});
+  auto later = waitStatus([](const json& s) { return s.value("progress", 0) == 2; });
+  ASSERT_TRUE(later) << lastStatus();
+  EXPECT_EQ((*later)["current_print"]["job_id"], job_id);
 }
 
 TEST_F(StartPrintJob, AFileOfTheSameSizeThisDriverDidNotUploadIsReplaced) {
