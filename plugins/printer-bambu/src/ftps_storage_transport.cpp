@@ -23,15 +23,10 @@ private:
 } // namespace
 
 TransportFactory ftpsTransportFactory(const PrinterSettings& settings, const DriverConfig& config) {
-  FtpsEndpoint endpoint;
-  endpoint.host = settings.host;
-  endpoint.password = settings.access_code;
-  endpoint.tls_mode = settings.tls_mode;
-  endpoint.ca_file = settings.ca_file;
-  endpoint.fingerprint_sha256 = settings.fingerprint_sha256;
-  endpoint.connect_timeout_ms = config.connect_timeout_ms;
-  // One client per start: the data-channel protection found by Auto is learnt again each time
-  // (a list is the first operation, so an upload never pays for the fallback).
+  // Host, ftp_port, access code, the printer's TLS checks, data protection and FTP timeouts.
+  const FtpsEndpoint endpoint = makeFtpsEndpoint(config, settings);
+  // One client per start (a cancelled one stays cancelled); list is its first operation, so the
+  // data-protection fallback of Auto is settled before an upload.
   return [endpoint] { return std::make_unique<FtpsStorageTransport>(endpoint); };
 }
 
