@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 
 namespace bambuddy::archives {
 
@@ -84,6 +85,21 @@ void ArchiveService::expectPrint(int64_t printer_id, ExpectedPrint expected) {
   expected.at_ms = clock_ms_();
   std::lock_guard<std::mutex> lock(mutex_);
   expected_[printer_id] = expected;
+}
+
+std::optional<int64_t> ArchiveService::awaitPrintRecord(int64_t printer_id, int64_t source_archive_id,
+                                                        int64_t since_ms, int64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  std::optional<int64_t> found;
+  started_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    auto it = last_started_.find(printer_id);
+    if (it != last_started_.end() && it->second.source_archive_id == source_archive_id &&
+        it->second.at_ms >= since_ms) {
+      found = it->second.archive_id;
+    }
+    return found.has_value();
+  });
+  return found;
 }
 
 void ArchiveService::addPrintListener(PrintListener listener) {
@@ -161,7 +177,9 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
     {
       std::lock_guard<std::mutex> lock(mutex_);
       open_by_printer_[printer_id] = record.id;
+      last_started_[printer_id] = {record.id, record.source_archive_id.value_or(0), now};
     }
+    started_cv_.notify_all();
     data["archive_id"] = record.id;
     for (const auto& listener : listeners) {
       listener(type, record);

@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -51,6 +52,11 @@ public:
   // Registry enricher: keeps print records in step and adds archive_id to the event data.
   void enrich(const std::string& type, int64_t printer_id, nlohmann::json& data);
   void expectPrint(int64_t printer_id, ExpectedPrint expected);
+  // Waits up to `timeout_ms` for the print record of `source_archive_id` on that printer created
+  // at or after `since_ms` (by a print_started on the bus thread); its id, or nullopt.
+  std::optional<int64_t> awaitPrintRecord(int64_t printer_id, int64_t source_archive_id, int64_t since_ms,
+                                          int64_t timeout_ms);
+  int64_t nowMs() const { return clock_ms_(); }
   void addPrintListener(PrintListener listener);
 
   ArchivePage list(const ArchiveFilter& filter) { return store_.list(filter); }
@@ -96,6 +102,13 @@ private:
   std::mutex mutex_;
   std::map<int64_t, int64_t> open_by_printer_; // printer id -> archive id of the running print
   std::map<int64_t, ExpectedPrint> expected_;  // printer id -> what the queue just started
+  struct StartedPrint {
+    int64_t archive_id = 0;
+    int64_t source_archive_id = 0;
+    int64_t at_ms = 0;
+  };
+  std::map<int64_t, StartedPrint> last_started_; // printer id -> its latest print record
+  std::condition_variable started_cv_;
   std::vector<PrintListener> listeners_;
 };
 
