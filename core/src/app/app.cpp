@@ -27,6 +27,7 @@
 #include "printers/connection_checks.h"
 #include "printers/printer_registry.h"
 #include "printers/printer_store.h"
+#include "printing/print_file_fetcher.h"
 #include "printing/print_starter.h"
 #include "queue/queue_service.h"
 #include "settings/settings_service.h"
@@ -53,6 +54,7 @@ struct App::Services {
   std::unique_ptr<archives::ArchiveStore> archive_store;
   std::unique_ptr<archives::ArchiveService> archives;
   std::unique_ptr<printing::PrintStarter> print_starter;
+  std::unique_ptr<printing::PrintFileFetcher> print_files;
   std::unique_ptr<queue::QueueStore> queue_store;
   std::unique_ptr<queue::QueueService> queue;
   std::unique_ptr<notifications::NotificationService> notifications;
@@ -139,6 +141,15 @@ void App::start() {
       s.archives->enrich(type, printer_id, data);
     });
     s.print_starter = std::make_unique<printing::PrintStarter>(*s.printers, *s.archives, logger_);
+    printing::FetchOptions fetch;
+    fetch.temp_dir = config_.data_dir + "/tmp";
+    fetch.max_file_bytes = static_cast<uint64_t>(config_.archives.max_upload_bytes);
+    fetch.enabled = [&s] { return s.settings->current().auto_archive; };
+    s.print_files = std::make_unique<printing::PrintFileFetcher>(*s.printers, *s.archives, logger_, fetch);
+    s.archives->addPrintListener([&s](const std::string& type, const archives::ArchiveRecord& record) {
+      s.print_files->onPrint(type, record);
+    });
+    s.print_files->start();
     s.queue_store = std::make_unique<queue::QueueStore>(*s.database);
     s.queue = std::make_unique<queue::QueueService>(*s.queue_store, *s.archives, *s.printers, *s.print_starter,
                                                     *s.bus, logger_, [] { return nowUtcMs(); });
@@ -260,12 +271,18 @@ void App::stop() {
     s.notifications->stop(); // attempts in flight finish before their plugin instances go
   }
   if (s.plugins) {
-    s.plugins->shutdown();
+    s.plugins->shutdown(); // drivers stop: a file download in flight ends
+  }
+  if (s.print_files) {
+    s.print_files->stop();
+  }
+  if (s.plugins) {
     s.plugins.reset();
   }
   s.notifications.reset();
   s.queue.reset();
   s.queue_store.reset();
+  s.print_files.reset();
   s.print_starter.reset();
   s.printer_checks.reset();
   s.printers.reset();

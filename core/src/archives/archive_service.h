@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -38,7 +38,8 @@ using ArchiveError = ServiceError;
 struct ExpectedPrint {
   int64_t queue_item_id = 0;
   int64_t source_archive_id = 0;
-  int64_t at_ms = 0; // set by expectPrint
+  std::optional<int64_t> plate; // the plate being printed
+  int64_t at_ms = 0;            // set by expectPrint
 };
 
 class ArchiveService {
@@ -76,6 +77,14 @@ public:
   ArchiveRecord createUploadFromFile(const std::string& filename, const std::string& path,
                                      const nlohmann::json& metadata,
                                      const std::optional<std::string>& thumbnail_png);
+  // Attaches the 3MF of a print (fetched from the printer) to its print record: the file and
+  // thumbnail go to storage, the parsed metadata, estimate and filament types to the record, and a
+  // print that already ended gets its filament estimate. Throws ArchiveError (404, storage).
+  void attachPrintFile(int64_t archive_id, const std::string& filename, const std::string& path,
+                       const nlohmann::json& metadata, const std::optional<std::string>& thumbnail_png);
+  // Records why a print's 3MF could not be archived.
+  void setFileReason(int64_t archive_id, const std::string& reason);
+
   // The bytes of a stored blob (file or thumbnail); 404 when absent.
   std::string blob(const std::string& key);
   // A read-only descriptor of a stored blob, which the caller closes, and its size; 404 when
@@ -100,6 +109,9 @@ private:
   std::function<int64_t()> clock_ms_;
 
   std::mutex mutex_;
+  // Serializes read-modify-write of records (the lifecycle on the bus thread, file attachment on
+  // the fetcher's thread, edits on HTTP workers). Taken before mutex_ when both are needed.
+  std::mutex records_mutex_;
   std::map<int64_t, int64_t> open_by_printer_; // printer id -> archive id of the running print
   std::map<int64_t, ExpectedPrint> expected_;  // printer id -> what the queue just started
   struct StartedPrint {

@@ -318,6 +318,12 @@ nlohmann::json LifecycleDetector::printData(const nlohmann::json& status, int64_
   if (!job_id.empty()) {
     data["job_id"] = job_id;
   }
+  // The job's name as the slicer or printer calls it ("Fidget Collection"), apart from the file.
+  const std::string job_name = stringField(print, "name");
+  data["job_name"] = job_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(job_name);
+  if (auto plate = numberField(print, "plate"); plate && *plate >= 1 && *plate <= 64) {
+    data["plate"] = static_cast<int64_t>(*plate);
+  }
   auto progress = numberField(status, "progress");
   data["progress"] = progress ? nlohmann::json(*progress) : nlohmann::json(nullptr);
   auto filament = numberField(status, "filament_used");

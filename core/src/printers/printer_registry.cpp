@@ -800,13 +800,26 @@ PrinterRecord PrinterRegistry::recordOf(int64_t id) const {
   return it->second->record;
 }
 
+void PrinterRegistry::stopDriverFirst(const PrinterRecord& record) {
+  std::shared_lock<std::shared_mutex> instances(instances_mutex_);
+  if (plugins::PluginInstance* instance = plugins_.findInstance(record.driver, record.instance_id)) {
+    try {
+      instance->driverStop();
+    } catch (const std::exception& e) {
+      logger_.warn(kComponent,
+                   "stopping the driver of printer " + std::to_string(record.id) + " failed: " + e.what());
+    }
+  }
+}
+
 void PrinterRegistry::remove(int64_t id) {
-  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
-  PrinterRecord record = recordOf(id);
-  if (record.source == "config") {
+  if (recordOf(id).source == "config") {
     throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
                        "this printer is declared in the config file; remove it there and restart");
   }
+  stopDriverFirst(recordOf(id));
+  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
+  PrinterRecord record = recordOf(id);
   plugins_.destroyInstance(record.driver, record.instance_id);
   store_.remove(id);
   std::lock_guard<std::mutex> lock(mutex_);

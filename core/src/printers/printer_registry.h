@@ -135,6 +135,9 @@ private:
   // The plate-clear gate of this printer: its own choice, else on unless the driver is simulated.
   static bool requiresPlateClear(const Live& live);
   void saveAwaitingPlateClear(int64_t id, bool awaiting); // logs a failure; never under mutex_
+  // A driver call in flight (a file download, say) holds instances_mutex_ shared; stopping the
+  // driver before destroying it makes that call return at once instead of delaying the change.
+  void stopDriverFirst(const PrinterRecord& record);
 
   PrinterStore& store_;
   plugins::PluginHost& plugins_;

@@ -234,7 +234,7 @@ StartOutcome PrintStarter::start(int64_t printer_id, const StartRequest& request
 
   // The print record made at print_started links back to this archive (and queue item).
   const int64_t since_ms = archives_.nowMs();
-  archives_.expectPrint(printer_id, {queue_item_id.value_or(0), archive.id});
+  archives_.expectPrint(printer_id, {queue_item_id.value_or(0), archive.id, outcome.plate});
   try {
     outcome.driver_result = printers_.command(printer_id, command);
   } catch (...) {

@@ -289,7 +289,10 @@ const std::vector<Migration>& coreMigrations() {
         "ALTER TABLE printers ADD COLUMN awaiting_plate_clear INTEGER NOT NULL DEFAULT 0",
         // What a queued print is started with: the plate and the options of print/start (JSON).
         "ALTER TABLE queue_items ADD COLUMN plate BIGINT",
-        "ALTER TABLE queue_items ADD COLUMN print_options TEXT"}},
+        "ALTER TABLE queue_items ADD COLUMN print_options TEXT",
+        // The plate a print record printed, and why its 3MF could not be archived (when not).
+        "ALTER TABLE archives ADD COLUMN plate BIGINT",
+        "ALTER TABLE archives ADD COLUMN file_reason TEXT"}},
   };
   return migrations;
 }
