@@ -80,11 +80,11 @@ Simulator::Simulator(Options options, const FixtureSet& fixtures, EventOut& even
   printers_.resize(count);
   for (size_t i = 0; i < count; ++i) {
     Printer& p = printers_[i];
-    p.model = std::make_unique<PrinterModel>(options_.serials[i], fixtures, now);
-    p.link = std::make_unique<PrinterLink>(options_, i, options_.serials[i], *this);
     if (!options_.storage_dir.empty()) {
       p.storage = std::make_unique<PrinterStorage>(options_.storage_dir + "/" + options_.serials[i]);
     }
+    p.model = std::make_unique<PrinterModel>(options_.serials[i], fixtures, now);
+    p.link = std::make_unique<PrinterLink>(options_, i, options_.serials[i], *this);
     // Spread the printers over the period so a large fleet does not report in bursts.
     p.next_report_ms = now + options_.interval_ms * static_cast<int64_t>(i + 1) / static_cast<int64_t>(count);
   }
