@@ -211,7 +211,8 @@ function PrintIt({
               <option value="">{canQueue ? 'Any idle printer (queue)' : 'Choose a printer'}</option>
               {printers.map((p) => (
                 <option key={p.id} value={String(p.id)}>
-                  {p.name} ({p.status.state})
+                  {p.name} ({p.status.state}
+                  {p.status.awaiting_plate_clear ? ', bed not cleared' : ''})
                 </option>
               ))}
             </select>
