@@ -884,6 +884,14 @@ async function scenario(run) {
       const value = await run.field(label).inputValue();
       if (value !== '') throw new Error(`${label} starts as '${value}', not the printer default`);
     }
+    // A busy printer refuses: the page shows the server's answer in the card.
+    run.allowedConsole.push(/status of 409/);
+    await run.field('Printer').selectOption('1');
+    await page.getByRole('button', { name: 'Print now' }).click();
+    const refused = page.getByRole('form', { name: 'Print it' }).getByRole('alert');
+    await refused.filter({ hasText: 'Request failed (409)' }).waitFor();
+    run.allowedConsole.pop();
+    await refused.getByRole('button', { name: 'Dismiss error' }).click();
     await run.field('Printer').selectOption(String(benchId));
     await plate.selectOption('2');
     await run.field('Timelapse').selectOption('off');
