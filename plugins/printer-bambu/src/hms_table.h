@@ -47,6 +47,7 @@ private:
     uint16_t text_size;
     Kind kind;
   };
+  static_assert(sizeof(Entry) == 24, "the index stays compact: ~6000 entries, ~145 KB");
 
   std::optional<std::string_view> find(Kind kind, uint64_t key, std::string_view model) const;
   bool parseLine(std::string_view line, size_t line_at);
