@@ -147,10 +147,16 @@ DriverConfig parseDriverConfig(const std::string& config_json) {
       c.keepalive_s = integerIn(v, field, 1, 3600);
     } else if (field == "command_timeout_ms") {
       c.command_timeout_ms = integerIn(v, field, 100, 60000);
+    } else if (field == "error_min_severity") {
+      std::optional<HmsSeverity> level = v.is_string() ? parseSeverity(v.get<std::string>()) : std::nullopt;
+      if (!level) {
+        badConfig("/error_min_severity must be one of fatal, serious, common, info");
+      }
+      c.error_min_severity = *level;
     } else {
       badConfig("unknown field '" + shortName(field) +
                 "'; expected reconnect_min_ms, reconnect_max_ms, stale_timeout_ms, connect_timeout_ms, "
-                "keepalive_s or command_timeout_ms");
+                "keepalive_s, command_timeout_ms or error_min_severity");
     }
   }
   if (c.reconnect_max_ms < c.reconnect_min_ms) {

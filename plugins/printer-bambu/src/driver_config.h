@@ -1,6 +1,8 @@
 // The plugin's config block (timing shared by every printer) and one printer's settings.
 #pragma once
 
+#include "hms.h"
+
 #include <cstdint>
 #include <string>
 
@@ -13,6 +15,9 @@ struct DriverConfig {
   int64_t connect_timeout_ms = 10000; // the MQTT library rounds it up to whole seconds
   int64_t keepalive_s = 30;
   int64_t command_timeout_ms = 5000;
+  // HMS entries and print_error codes at least this severe are `errors` (the core fires
+  // printer_error for them); the less severe ones are `notices`.
+  HmsSeverity error_min_severity = HmsSeverity::Serious;
 };
 
 enum class TlsMode { None, CaFile, Fingerprint };

@@ -114,7 +114,7 @@ private:
   std::string last_reported_;
   bool report_failed_ = false; // the host refused the newest report; offered again soon
   Clock::time_point report_retry_at_{};
-  PrinterState state_;
+  PrinterState state_{PrinterState::Options{config_.error_min_severity, nullptr}};
   uint64_t sequence_id_ = 0;
   std::string last_warned_error_;
   Clock::time_point last_payload_warning_{};
