@@ -33,9 +33,7 @@ struct Target {
     record = store.insert(record);
     patch_path = "/api/v1/printers/" + std::to_string(record.id);
     registry.start({});
-    api::addPrinterRoutes(core.router(), registry, [](int64_t, const nlohmann::json&, const http::Request&) {
-      return nlohmann::json::object();
-    });
+    api::addPrinterRoutes(core.router(), registry);
   }
 };
 

@@ -6,6 +6,7 @@
 #include "archives/archive_store.h"
 #include "printers/printer_registry.h"
 #include "printers/printer_store.h"
+#include "printing/print_starter.h"
 #include "queue/queue_service.h"
 #include "queue/queue_store.h"
 #include "support/fuzz_core.h"
@@ -26,7 +27,8 @@ struct Target {
   archives::ArchiveStore archive_store{core.database()};
   archives::ArchiveService archives{archive_store, core.plugins(), core.logger(), fuzz::wallClockMs};
   queue::QueueStore queue_store{core.database()};
-  queue::QueueService queue{queue_store, archives, registry, core.bus(), core.logger(), fuzz::wallClockMs};
+  printing::PrintStarter starter{registry, archives, core.logger()};
+  queue::QueueService queue{queue_store, archives, registry, starter, core.bus(), core.logger(), fuzz::wallClockMs};
   int64_t archive_id = 0;
 
   Target() {

@@ -107,7 +107,7 @@ protected:
   int64_t printOn(int64_t printer, int64_t source) {
     std::string p = std::to_string(printer);
     Answer start = api("POST", "/api/v1/printers/" + p + "/print/start", json{{"archive_id", source}});
-    EXPECT_EQ(start.status, 200) << start.raw;
+    EXPECT_EQ(start.status, 202) << start.raw;
     Answer done = waitFor("/api/v1/archives?status=success&printer_id=" + p,
                           [](const json& b) { return b["total"] == 1; });
     return done.body["items"][0].value("id", 0);

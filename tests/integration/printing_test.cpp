@@ -208,7 +208,12 @@ TEST_F(PrintingTest, SimulatedPrintMakesAnArchiveWithDurationAndStatus) {
   std::string base = "/api/v1/printers/" + std::to_string(id);
   int64_t source = upload("benchy", 600, 12.5);
   Answer start = api("POST", base + "/print/start", json{{"archive_id", source}});
-  ASSERT_EQ(start.status, 200) << start.raw;
+  ASSERT_EQ(start.status, 202) << start.raw;
+  // The answer carries the print record the start made.
+  ASSERT_TRUE(start.body["print"].is_object()) << start.raw;
+  EXPECT_EQ(start.body["print"]["status"], "printing");
+  EXPECT_EQ(start.body["print"]["source_archive_id"], source);
+  EXPECT_EQ(start.body["plate"], 1);
   Answer printing = waitFor(base + "/status", [](const json& s) { return s["state"] == "printing"; });
   EXPECT_EQ(printing.body["current_print"]["filename"], "benchy.3mf");
   EXPECT_TRUE(printing.body["current_print"]["started_at"].is_string());
@@ -218,6 +223,7 @@ TEST_F(PrintingTest, SimulatedPrintMakesAnArchiveWithDurationAndStatus) {
   EXPECT_EQ(a["printer"], "Printer A");
   EXPECT_EQ(a["filename"], "benchy.3mf");
   EXPECT_EQ(a["source_archive_id"], source);
+  EXPECT_EQ(a["id"], start.body["print"]["id"]);
   EXPECT_TRUE(a["started_at"].is_string());
   EXPECT_TRUE(a["ended_at"].is_string());
   EXPECT_GE(a["duration"].get<int64_t>(), 0);
@@ -230,12 +236,12 @@ TEST_F(PrintingTest, StopIsCancelledAndFailureIsFailedWithTheError) {
   int64_t id = addSim("Printer B", {{"speed", 1}});
   std::string base = "/api/v1/printers/" + std::to_string(id);
   int64_t source = upload("long", 3600, 50);
-  ASSERT_EQ(api("POST", base + "/print/start", json{{"archive_id", source}}).status, 200);
+  ASSERT_EQ(api("POST", base + "/print/start", json{{"archive_id", source}}).status, 202);
   waitFor(base + "/status", [](const json& s) { return s["state"] == "preparing" || s["state"] == "printing"; });
   ASSERT_EQ(api("POST", base + "/print/stop").status, 200);
   waitFor("/api/v1/archives?status=cancelled", [](const json& b) { return b["total"] == 1; });
 
-  ASSERT_EQ(api("POST", base + "/print/start", json{{"archive_id", source}}).status, 200);
+  ASSERT_EQ(api("POST", base + "/print/start", json{{"archive_id", source}}).status, 202);
   waitFor(base + "/status", [](const json& s) { return s["state"] == "preparing" || s["state"] == "printing"; });
   ASSERT_EQ(api("POST", simActions(id), json{{"action", "sim_fail"}}).status, 200);
   Answer failed = waitFor("/api/v1/archives?status=failed", [](const json& b) { return b["total"] == 1; });
@@ -277,6 +283,82 @@ TEST_F(PrintingTest, QueueDispatchesToAnIdlePrinterAndFollowsThePrint) {
   EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", source}}.dump(), keyWith({"queue:read"})).status, 403);
 }
 
+TEST_F(PrintingTest, PlatesAreCheckedAndTheChosenPlateIsPrinted) {
+  int64_t id = addSim("Plates", {{"speed", 600}});
+  std::string base = "/api/v1/printers/" + std::to_string(id);
+  Answer up = api("POST", "/api/v1/archives?filename=plates.3mf",
+                  multiPlateThreeMf("plates", {{1, 600, 5.0}, {3, 1200, 9.0}}), kAdminKey,
+                  {{"Content-Type", "application/octet-stream"}});
+  ASSERT_EQ(up.status, 201) << up.raw;
+  int64_t source = up.body["id"];
+  Answer missing = api("POST", base + "/print/start", json{{"archive_id", source}, {"plate", 2}});
+  EXPECT_EQ(missing.status, 400) << missing.raw;
+  EXPECT_EQ(missing.body["code"], "invalid_plate");
+  EXPECT_NE(missing.body["detail"].get<std::string>().find("this file has plates 1, 3"), std::string::npos)
+      << missing.raw;
+  EXPECT_EQ(missing.body["plates"], json({1, 3}));
+  Answer bad_option = api("POST", base + "/print/start", json{{"archive_id", source}, {"use_ams", "yes"}});
+  EXPECT_EQ(bad_option.status, 400) << bad_option.raw;
+  EXPECT_EQ(bad_option.body["code"], "invalid_option");
+  EXPECT_EQ(api("GET", base + "/status").body["state"], "idle") << "a refused start changes nothing";
+  EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", source}, {"plate", 2}}).status, 400);
+
+  Answer start = api("POST", base + "/print/start", json{{"archive_id", source}, {"plate", 3}, {"timelapse", false}});
+  ASSERT_EQ(start.status, 202) << start.raw;
+  EXPECT_EQ(start.body["plate"], 3);
+  waitFor("/api/v1/archives?status=success&printer_id=" + std::to_string(id),
+          [](const json& b) { return b["total"] == 1; });
+}
+
+TEST_F(PrintingTest, QueueWaitsForThePlateToBeClearedBetweenPrints) {
+  int64_t id = addSim("Gate", {{"speed", 600}});
+  std::string base = "/api/v1/printers/" + std::to_string(id);
+  // Simulated printers have no bed to clear: the gate is off unless the printer asks for it.
+  EXPECT_EQ(api("GET", base).body["require_plate_clear"], false);
+  Answer on = api("PATCH", base, json{{"require_plate_clear", true}});
+  ASSERT_EQ(on.status, 200) << on.raw;
+  EXPECT_EQ(on.body["require_plate_clear"], true);
+  EXPECT_EQ(api("PATCH", base, json{{"require_plate_clear", "yes"}}).status, 400);
+
+  int64_t source = upload("gated", 120, 3);
+  std::vector<int64_t> items;
+  for (int i = 0; i < 3; ++i) {
+    Answer a = api("POST", "/api/v1/queue", json{{"archive_id", source}, {"printer_id", id}, {"plate", 1}});
+    ASSERT_EQ(a.status, 201) << a.raw;
+    EXPECT_EQ(a.body["plate"], 1);
+    items.push_back(a.body["id"]);
+  }
+  std::string control = keyWith({"printers:control"});
+  for (int i = 0; i < 3; ++i) {
+    std::string item = "/api/v1/queue/" + std::to_string(items[i]);
+    waitFor(item, [](const json& q) { return q["status"] == "completed"; }, 30000);
+    Answer status = waitFor(base + "/status", [](const json& s) { return s["awaiting_plate_clear"] == true; });
+    EXPECT_EQ(status.body["state"], "finished");
+    if (i + 1 < 3) {
+      // The next item waits, saying for what, until someone confirms the bed is clear.
+      Answer next = waitFor("/api/v1/queue/" + std::to_string(items[i + 1]), [](const json& q) {
+        return q["reason"].is_string() && q["reason"].get<std::string>().find("plate-cleared") != std::string::npos;
+      });
+      EXPECT_EQ(next.body["status"], "pending") << next.raw;
+    }
+    EXPECT_EQ(api("POST", base + "/plate-cleared", "", keyWith({"printers:read"})).status, 403);
+    Answer cleared = api("POST", base + "/plate-cleared", "", control);
+    ASSERT_EQ(cleared.status, 200) << cleared.raw;
+    EXPECT_EQ(cleared.body["awaiting_plate_clear"], false);
+  }
+  // The flag outlives a restart, and switching the gate off opens it.
+  ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(id) + "/print/start", json{{"archive_id", source}}).status,
+            202);
+  waitFor(base + "/status", [](const json& s) { return s["awaiting_plate_clear"] == true; });
+  server_.reset();
+  start();
+  EXPECT_EQ(api("GET", base + "/status").body["awaiting_plate_clear"], true);
+  Answer off = api("PATCH", base, json{{"require_plate_clear", nullptr}});
+  ASSERT_EQ(off.status, 200) << off.raw;
+  EXPECT_EQ(off.body["require_plate_clear"], false);
+  EXPECT_EQ(off.body["status"]["awaiting_plate_clear"], false);
+}
+
 TEST_F(PrintingTest, QueueReorderAndScheduledItemsWait) {
   int64_t source = upload("later", 300, 4);
   std::string future = "2099-01-01T00:00:00Z";
@@ -306,10 +388,10 @@ TEST_F(PrintingTest, ArchiveFiltersPaginationAndStatisticsAgree) {
   int64_t source = upload("part", 120, 7.5);
   // Two successful prints on A, one cancelled on B.
   for (int i = 0; i < 2; ++i) {
-    ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(a) + "/print/start", json{{"archive_id", source}}).status, 200);
+    ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(a) + "/print/start", json{{"archive_id", source}}).status, 202);
     waitFor("/api/v1/archives?status=success", [&](const json& r) { return r["total"] == i + 1; });
   }
-  ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(b) + "/print/start", json{{"archive_id", source}}).status, 200);
+  ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(b) + "/print/start", json{{"archive_id", source}}).status, 202);
   waitFor("/api/v1/printers/" + std::to_string(b) + "/status", [](const json& s) { return s["state"] != "idle"; });
   ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(b) + "/print/stop").status, 200);
   waitFor("/api/v1/archives?status=cancelled", [](const json& r) { return r["total"] == 1; });

@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { startReceiver, signatureValid } from './receiver.mjs';
-import { sampleThreeMf } from './three-mf.mjs';
+import { multiPlateThreeMf, sampleThreeMf } from './three-mf.mjs';
 import { startBroker, startPrinterSim } from './bambu.mjs';
 
 // Fresh keys each run: "bb_" + 43 base64url characters, like the server's own.
@@ -133,6 +133,9 @@ plugins:
           name: Garage P1S
           settings: {model: P1S, print_time_s: 1800, speed: 600, report_interval_ms: 100,
                      auto_print: {filename: calibration-cube.3mf, repeat: true, idle_s: 3000}}
+        - id: bench
+          name: Bench A1
+          settings: {model: A1, print_time_s: 600, speed: 600, report_interval_ms: 100}
 `;
   const path = join(dir, 'bambuddy.yaml');
   writeFileSync(path, yaml);
@@ -279,6 +282,16 @@ class Run {
       width: window.innerWidth,
     }));
     if (scroll > width + 1) throw new Error(`${screen}: page is ${scroll} px wide in a ${width} px viewport`);
+  }
+
+  // The control of a Field (a <label class="field"> whose first <span> is its text) named exactly
+  // `label`: getByLabel would also match the option texts inside a wrapped <select>.
+  field(label) {
+    const escaped = label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return this.page
+      .locator('label.field')
+      .filter({ has: this.page.locator('xpath=./span[1]', { hasText: new RegExp(`^${escaped}$`) }) })
+      .locator('select, input, textarea');
   }
 
   printerCard(name) {
@@ -835,6 +848,138 @@ async function scenario(run) {
     await waitUntil('one waiting item', async () => (await page.locator('.queue-item').count()) === 1);
   });
 
+  // Printing from an archive: the plate, the print options, the plate-clear gate. The Bench printer
+  // is idle and prints a plate in seconds (speed 600).
+  const benchId = (await admin('GET', '/printers?limit=100')).json.items.find((p) => p.name === 'Bench A1')?.id;
+  await run.step('Settings > Printers: turn the clear-bed check of a simulated printer on (PATCH)', async () => {
+    if (!benchId) throw new Error('no Bench A1 printer');
+    await run.nav('Printers');
+    const gate = page.getByLabel('Clear-bed check for Bench A1');
+    // printer.sim's default is off: nobody stands at a simulated bed.
+    await waitUntil('the driver default to show', async () => (await gate.inputValue()) === 'default');
+    if (!/off/.test(await gate.locator('option[value="default"]').textContent())) throw new Error('the default is not named off');
+    const patch = page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith(`/api/v1/printers/${benchId}`));
+    await gate.selectOption('on');
+    const sent = (await patch).postDataJSON();
+    if (JSON.stringify(sent) !== '{"require_plate_clear":true}') throw new Error(`PATCH sent ${JSON.stringify(sent)}`);
+    await page.getByRole('row', { name: /Bench A1/ }).getByText('Saved.').waitFor();
+    const details = await admin('GET', `/printers/${benchId}`);
+    if (details.json.require_plate_clear !== true) throw new Error(`the server has require_plate_clear ${details.json.require_plate_clear}`);
+    await run.checkLabels('printers');
+  });
+
+  let platesArchiveId = 0;
+  await run.step('Archive with two plates: Print now sends the chosen plate and only the options chosen', async () => {
+    const file = join(run.args.tmp, 'brackets.3mf');
+    writeFileSync(file, multiPlateThreeMf('Brackets', [{ printTimeS: 3720, filamentG: 14.2 }, { printTimeS: 3000, filamentG: 8.5 }]));
+    await run.nav('Archives');
+    await page.getByLabel('Upload a 3MF').setInputFiles(file);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+    const plate = run.field('Plate');
+    await plate.waitFor();
+    platesArchiveId = Number((await page.evaluate(() => window.location.hash)).split('/').pop());
+    const offered = (await plate.locator('option').allTextContents()).map((t) => t.trim());
+    if (offered.join(' | ') !== 'Plate 1 · 1h 02m · 14.2 g | Plate 2 · 50m 00s · 8.5 g') throw new Error(`plates offered: ${offered.join(' | ')}`);
+    for (const label of ['AMS', 'Timelapse', 'Bed levelling', 'Flow calibration', 'Vibration calibration']) {
+      const value = await run.field(label).inputValue();
+      if (value !== '') throw new Error(`${label} starts as '${value}', not the printer default`);
+    }
+    // A busy printer refuses: the page shows the server's answer in the card.
+    run.allowedConsole.push(/status of 409/);
+    await run.field('Printer').selectOption('1');
+    await page.getByRole('button', { name: 'Print now' }).click();
+    const refused = page.getByRole('form', { name: 'Print it' }).getByRole('alert');
+    await refused.filter({ hasText: 'Request failed (409)' }).waitFor();
+    run.allowedConsole.pop();
+    await refused.getByRole('button', { name: 'Dismiss error' }).click();
+    await run.field('Printer').selectOption(String(benchId));
+    await plate.selectOption('2');
+    await run.field('Timelapse').selectOption('off');
+    await run.field('Bed levelling').selectOption('on');
+    await run.checkLabels('archive detail with plates');
+    await run.shot('archive-print-options');
+    const start = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/api/v1/printers/${benchId}/print/start`));
+    await page.getByRole('button', { name: 'Print now' }).click();
+    const sent = (await start).postDataJSON();
+    const want = { archive_id: platesArchiveId, plate: 2, timelapse: false, bed_leveling: true };
+    if (JSON.stringify(sent) !== JSON.stringify(want)) throw new Error(`print/start sent ${JSON.stringify(sent)}`);
+    await page.getByText('The print started on').waitFor();
+    const link = page.getByRole('link', { name: 'Open the print record' });
+    const printId = Number((await link.getAttribute('href')).split('/').pop());
+    const record = await admin('GET', `/archives/${printId}`);
+    if (record.status !== 200 || record.json.printer_id !== benchId) {
+      throw new Error(`the linked print record: ${record.status} ${JSON.stringify(record.json)}`);
+    }
+  });
+
+  await run.step('Add to queue with a plate and an option; the queue shows them and waits for the bed', async () => {
+    await run.field('Printer').selectOption(String(benchId));
+    await run.field('Plate').selectOption('2');
+    await run.field('Timelapse').selectOption('');
+    await run.field('Bed levelling').selectOption('');
+    await run.field('AMS').selectOption('off');
+    const post = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/queue'));
+    await page.getByRole('button', { name: 'Add to queue' }).click();
+    const sent = (await post).postDataJSON();
+    const want = { archive_id: platesArchiveId, plate: 2, use_ams: false, printer_id: benchId };
+    if (JSON.stringify(sent) !== JSON.stringify(want)) throw new Error(`POST /queue sent ${JSON.stringify(sent)}`);
+    await page.getByText(/Added to the queue at position/).waitFor();
+    await run.nav('Queue');
+    const item = page.locator('.queue-item').filter({ hasText: 'Brackets' });
+    await item.getByTestId('print-choices').filter({ hasText: 'plate 2 · AMS off' }).waitFor();
+    // The first print ends; the next job for the Bench waits until someone says the bed is clear.
+    await item.getByText(/confirm the bed of printer 'Bench A1' is clear/).waitFor({ timeout: 30_000 });
+    await run.shot('queue-waiting-for-plate');
+  });
+
+  await run.step('Dashboard: Print finished — clear the bed; Plate is clear calls the route and the card updates', async () => {
+    await run.nav('Dashboard');
+    const card = run.printerCard('Bench A1');
+    const note = card.getByText('Print finished — clear the bed.');
+    await note.waitFor();
+    await run.shot('dashboard-plate-clear');
+    const cleared = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith(`/api/v1/printers/${benchId}/plate-cleared`));
+    await card.getByRole('button', { name: 'Plate is clear on Bench A1' }).click();
+    const answer = await cleared;
+    if (answer.status() !== 200 || (await answer.json()).awaiting_plate_clear !== false) throw new Error(`plate-cleared answered ${answer.status()}`);
+    await note.waitFor({ state: 'detached', timeout: 4_000 });
+    // The queue gives the Bench its waiting job now, and after it the bed waits again.
+    await waitUntil(
+      'the queued job to have printed',
+      async () => (await admin('GET', '/queue?limit=100')).json.items.some((q) => q.archive_id === platesArchiveId && q.status === 'completed'),
+      30_000,
+    );
+    await note.waitFor({ timeout: 20_000 });
+  });
+
+  await run.step('Dashboard: a print on its way to the printer shows the upload (status with a transfer)', async () => {
+    // printer.sim copies no files, so the server's own answer gets a transfer and a notice added
+    // here: what is tested is how the card shows them.
+    let transfer = { phase: 'uploading', bytes: Math.round(12.3 * 1024 * 1024), total: 50 * 1024 * 1024, file: '/Brackets.3mf', skipped: false };
+    const printerList = (url) => url.pathname === '/api/v1/printers' && url.searchParams.get('limit') === '1000';
+    await page.route(printerList, async (route) => {
+      const res = await route.fetch();
+      const json = await res.json();
+      for (const p of json.items) {
+        if (p.name !== 'Garage P1S') continue;
+        p.status = { ...p.status, state: 'preparing', transfer, notices: [{ code: '0500_0400_0001_0001', severity: 'info', message: 'Door open' }] };
+      }
+      await route.fulfill({ response: res, json });
+    });
+    const card = run.printerCard('Garage P1S');
+    const bar = card.getByRole('progressbar', { name: 'Upload to Garage P1S' });
+    await card.getByText('Sending to printer: 12.3 of 50.0 MB').waitFor();
+    if ((await bar.getAttribute('aria-valuenow')) !== '25') throw new Error(`upload bar at ${await bar.getAttribute('aria-valuenow')}`);
+    await card.getByRole('list', { name: 'Notices on Garage P1S' }).getByText('Door open').waitFor();
+    await run.shot('dashboard-transfer');
+    transfer = { ...transfer, bytes: 0, skipped: true };
+    await card.getByText('Already on the printer').waitFor();
+    transfer = { ...transfer, phase: 'starting', skipped: false };
+    await card.getByText('Starting…').waitFor();
+    await page.unroute(printerList);
+    await bar.waitFor({ state: 'detached' });
+  });
+
   await run.step('Statistics: numbers and charts of prints per day and success rate', async () => {
     // One failed print besides the successful ones, so both colours show.
     await waitUntil(
@@ -924,7 +1069,9 @@ async function scenario(run) {
     await run.printerCard('Workshop X1C').waitFor();
     const links = await page.getByRole('navigation', { name: 'Main' }).getByRole('link').allTextContents();
     if (links.join(',') !== 'Dashboard') throw new Error(`navigation shows ${links.join(', ')}`);
-    if ((await page.getByRole('button', { name: /^(Pause|Resume|Stop) / }).count()) !== 0) {
+    // The Bench's bed waits to be cleared: a read-only key sees that, without the button.
+    await run.printerCard('Bench A1').getByText('Print finished — clear the bed.').waitFor();
+    if ((await page.getByRole('button', { name: /^(Pause|Resume|Stop|Plate is clear) / }).count()) !== 0) {
       throw new Error('control buttons shown to a read-only key');
     }
     await run.goto('/settings/api-keys');

@@ -123,3 +123,42 @@ export function sampleThreeMf(title, printTimeS, filamentG) {
     { name: 'Metadata/plate_1.gcode', data: '; sample\nG28\n' },
   ]);
 }
+
+// A 3MF with several plates, each with its own time and filament estimate (`plates`: [{printTimeS,
+// filamentG}], plate 1 first), for choosing a plate to print.
+export function multiPlateThreeMf(title, plates) {
+  const sliced = plates
+    .map(
+      (p, i) =>
+        `<plate><metadata key="index" value="${i + 1}"/><metadata key="printer_model_id" value="C11"/>` +
+        `<metadata key="prediction" value="${p.printTimeS}"/><metadata key="weight" value="${p.filamentG}"/>` +
+        `<filament id="1" type="PLA" color="#FFFFFF" used_m="1.0" used_g="${p.filamentG}"/></plate>`,
+    )
+    .join('');
+  return zip([
+    {
+      name: '[Content_Types].xml',
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?>\n<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">' +
+        '<Default Extension="model" ContentType="application/vnd.ms-package.3dmanufacturing-3dmodel+xml"/>' +
+        '<Default Extension="png" ContentType="image/png"/></Types>',
+    },
+    {
+      name: '3D/3dmodel.model',
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?>\n<model unit="millimeter" xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02">' +
+        `<metadata name="Title">${title}</metadata><metadata name="Application">BambuStudio-01.10.00.00</metadata>` +
+        '<resources/><build/></model>',
+    },
+    {
+      name: 'Metadata/slice_info.config',
+      data:
+        '<?xml version="1.0" encoding="UTF-8"?>\n<config><header><header_item key="X-BBL-Client-Version" value="01.10.00.00"/></header>' +
+        `${sliced}</config>`,
+    },
+    ...plates.flatMap((_, i) => [
+      { name: `Metadata/plate_${i + 1}.png`, data: previewPng() },
+      { name: `Metadata/plate_${i + 1}.gcode`, data: `; plate ${i + 1}\nG28\n` },
+    ]),
+  ]);
+}

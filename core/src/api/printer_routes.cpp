@@ -7,6 +7,7 @@
 #include "http/router.h"
 #include "printers/connection_checks.h"
 #include "printers/printer_registry.h"
+#include "printing/print_starter.h"
 
 #include <algorithm>
 
@@ -15,6 +16,10 @@ namespace bambuddy::api {
 namespace {
 
 using printers::PrinterError;
+
+// How long print/start waits for the print record the lifecycle creates (drivers report the
+// start at once; the record follows within milliseconds on the bus thread).
+constexpr int64_t kWaitForPrintRecordMs = 2000;
 
 http::Response errorResponse(const PrinterError& e) {
   return http::Response::json(e.httpStatus(), e.body());
@@ -94,8 +99,10 @@ void addCheckRoutes(http::Router& router, printers::PrinterRegistry& registry,
 
 } // namespace
 
-void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver,
-                      auth::AuditLog* audit, printers::ConnectionChecks* checks) {
+void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
+                      PrinterRouteServices services) {
+  auth::AuditLog* audit = services.audit;
+  printers::ConnectionChecks* checks = services.checks;
   if (checks != nullptr) {
     addCheckRoutes(router, registry, *checks, audit);
   }
@@ -190,29 +197,45 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
   }
 
   router.add({http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control",
-              http::RateClass::Control, "Start printing an archive",
-              [&registry, resolver](const http::Request& request) {
+              http::RateClass::Control, "Start printing an archive (202; the file goes to the printer)",
+              [&registry, starter = services.starter](const http::Request& request) {
                 return withPrinter(request, [&](int64_t id) {
                   http::Response error;
                   auto body = parseJsonObject(request, error);
                   if (!body) {
                     return error;
                   }
-                  if (!body->contains("archive_id") || !(*body)["archive_id"].is_number_integer() ||
-                      (*body)["archive_id"].get<int64_t>() <= 0) {
-                    return http::Response::error(400, "invalid_archive_id",
-                                                 "archive_id: required, a positive integer");
-                  }
+                  printing::StartRequest start = printing::parseStartRequest(*body);
                   registry.requireStartSupport(id); // 422 before looking at the archive
-                  if (!resolver) {
+                  if (starter == nullptr) {
                     return http::Response::error(503, "archives_unavailable",
                                                  "this server has no archive store to print from");
                   }
-                  nlohmann::json command = resolver(id, *body, request);
-                  command["action"] = "start_print";
-                  nlohmann::json result = registry.command(id, command);
-                  return http::Response::json(
-                      200, {{"printer_id", id}, {"action", "start"}, {"accepted", true}, {"result", result}});
+                  printing::StartOutcome outcome = starter->start(
+                      id, start, std::nullopt,
+                      [&request](std::optional<int64_t> printer) { return printerVisible(request, printer); },
+                      kWaitForPrintRecordMs);
+                  return http::Response::json(202, {{"printer_id", id},
+                                                    {"action", "start"},
+                                                    {"accepted", true},
+                                                    {"archive_id", start.archive_id},
+                                                    {"plate", outcome.plate},
+                                                    {"print", starter->printRecord(outcome)},
+                                                    {"status", registry.status(id)},
+                                                    {"result", outcome.driver_result}});
+                });
+              }});
+
+  router.add({http::Method::Post, "/api/v1/printers/{id}/plate-cleared", "printers:control",
+              http::RateClass::Control,
+              "Confirm the printer's bed is clear, so the queue may start its next job",
+              [&registry, cleared = services.plate_cleared](const http::Request& request) {
+                return withPrinter(request, [&](int64_t id) {
+                  nlohmann::json status = registry.clearPlate(id);
+                  if (cleared) {
+                    cleared();
+                  }
+                  return http::Response::json(200, status);
                 });
               }});
 }

@@ -2,9 +2,6 @@
 // control (printers:control, control rate class).
 #pragma once
 
-#include <nlohmann/json.hpp>
-
-#include <cstdint>
 #include <functional>
 
 namespace bambuddy::auth {
@@ -18,18 +15,20 @@ namespace bambuddy::printers {
 class ConnectionChecks;
 class PrinterRegistry;
 } // namespace bambuddy::printers
+namespace bambuddy::printing {
+class PrintStarter;
+}
 
 namespace bambuddy::api {
 
-// Turns the body of POST /printers/{id}/print/start into the driver's start_print command
-// (filename, estimated time, ...). Throws printers::PrinterError (NotFound for an unknown archive, and
-// for one printed on a printer the request's key may not see).
-using StartPrintResolver = std::function<nlohmann::json(int64_t printer_id, const nlohmann::json& body,
-                                                        const http::Request& request)>;
+struct PrinterRouteServices {
+  printing::PrintStarter* starter = nullptr;    // null: print/start answers 503
+  auth::AuditLog* audit = nullptr;              // records creating, changing, removing, checking
+  printers::ConnectionChecks* checks = nullptr; // null: no check routes
+  std::function<void()> plate_cleared;          // after POST /printers/{id}/plate-cleared (wakes the queue)
+};
 
-// Creating, changing, removing and checking printers is recorded in `audit` (may be null).
-// `checks` (may be null: no check routes) runs POST /printers/check.
-void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry, StartPrintResolver resolver,
-                      auth::AuditLog* audit = nullptr, printers::ConnectionChecks* checks = nullptr);
+void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
+                      PrinterRouteServices services = {});
 
 } // namespace bambuddy::api

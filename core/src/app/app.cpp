@@ -27,6 +27,8 @@
 #include "printers/connection_checks.h"
 #include "printers/printer_registry.h"
 #include "printers/printer_store.h"
+#include "printing/print_file_fetcher.h"
+#include "printing/print_starter.h"
 #include "queue/queue_service.h"
 #include "settings/settings_service.h"
 #include "storage/database.h"
@@ -51,6 +53,8 @@ struct App::Services {
   std::unique_ptr<printers::ConnectionChecks> printer_checks;
   std::unique_ptr<archives::ArchiveStore> archive_store;
   std::unique_ptr<archives::ArchiveService> archives;
+  std::unique_ptr<printing::PrintStarter> print_starter;
+  std::unique_ptr<printing::PrintFileFetcher> print_files;
   std::unique_ptr<queue::QueueStore> queue_store;
   std::unique_ptr<queue::QueueService> queue;
   std::unique_ptr<notifications::NotificationService> notifications;
@@ -136,9 +140,19 @@ void App::start() {
     s.printers->addEnricher([&s](const std::string& type, int64_t printer_id, nlohmann::json& data) {
       s.archives->enrich(type, printer_id, data);
     });
+    s.print_starter = std::make_unique<printing::PrintStarter>(*s.printers, *s.archives, logger_);
+    printing::FetchOptions fetch;
+    fetch.temp_dir = config_.data_dir + "/tmp";
+    fetch.max_file_bytes = static_cast<uint64_t>(config_.archives.max_upload_bytes);
+    fetch.enabled = [&s] { return s.settings->current().auto_archive; };
+    s.print_files = std::make_unique<printing::PrintFileFetcher>(*s.printers, *s.archives, logger_, fetch);
+    s.archives->addPrintListener([&s](const std::string& type, const archives::ArchiveRecord& record) {
+      s.print_files->onPrint(type, record);
+    });
+    s.print_files->start();
     s.queue_store = std::make_unique<queue::QueueStore>(*s.database);
-    s.queue = std::make_unique<queue::QueueService>(*s.queue_store, *s.archives, *s.printers, *s.bus, logger_,
-                                                    [] { return nowUtcMs(); });
+    s.queue = std::make_unique<queue::QueueService>(*s.queue_store, *s.archives, *s.printers, *s.print_starter,
+                                                    *s.bus, logger_, [] { return nowUtcMs(); });
     s.notifications = std::make_unique<notifications::NotificationService>(
         *s.database, *s.plugins, *s.bus, logger_, [] { return nowUtcMs(); },
         notifications::settingsFromConfig(config_));
@@ -148,36 +162,8 @@ void App::start() {
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
     api::addNotificationRoutes(*s.router, *s.notifications, s.audit.get());
-    api::addPrinterRoutes(
-        *s.router, *s.printers,
-        [&s](int64_t printer_id, const nlohmann::json& body, const http::Request& request) {
-          // The print record of the start comes from the lifecycle events; this only finds the file.
-          int64_t archive_id = body["archive_id"].get<int64_t>();
-          archives::ArchiveRecord archive;
-          try {
-            archive = s.archives->get(archive_id);
-            if (!api::printerVisible(request, archive.printer_id)) {
-              throw archives::ArchiveError(404, "not_found", "hidden from this key");
-            }
-          } catch (const archives::ArchiveError&) {
-            throw printers::PrinterError(printers::PrinterError::Kind::NotFound, "archive_not_found",
-                                         "no archive with id " + std::to_string(archive_id));
-          }
-          if (!archive.file_key) {
-            throw printers::PrinterError(printers::PrinterError::Kind::Invalid, "archive_has_no_file",
-                                         "archive " + std::to_string(archive_id) +
-                                             " has no stored file to print");
-          }
-          // The print record made at print_started links back to this upload.
-          s.archives->expectPrint(printer_id, {0, archive_id});
-          nlohmann::json command = {{"archive_id", archive_id},
-                                    {"filename", archive.filename.value_or(archive.name)}};
-          if (archive.estimated_time_s) {
-            command["estimated_time_s"] = *archive.estimated_time_s;
-          }
-          return command;
-        },
-        s.audit.get(), s.printer_checks.get());
+    api::addPrinterRoutes(*s.router, *s.printers,
+                          {s.print_starter.get(), s.audit.get(), s.printer_checks.get(), [&s] { s.queue->wake(); }});
     api::addArchiveRoutes(*s.router, *s.archives, config_.archives.max_upload_bytes);
     api::addStatisticsRoutes(
         *s.router, *s.database, [&s] { return s.archive_store->generation(); },
@@ -285,12 +271,19 @@ void App::stop() {
     s.notifications->stop(); // attempts in flight finish before their plugin instances go
   }
   if (s.plugins) {
-    s.plugins->shutdown();
+    s.plugins->shutdown(); // drivers stop: a file download in flight ends
+  }
+  if (s.print_files) {
+    s.print_files->stop();
+  }
+  if (s.plugins) {
     s.plugins.reset();
   }
   s.notifications.reset();
   s.queue.reset();
   s.queue_store.reset();
+  s.print_files.reset();
+  s.print_starter.reset();
   s.printer_checks.reset();
   s.printers.reset();
   s.archives.reset();

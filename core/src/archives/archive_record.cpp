@@ -41,6 +41,8 @@ nlohmann::json ArchiveRecord::toJson() const {
           {"file_size", opt(file_size)},
           {"has_thumbnail", thumbnail_key.has_value()},
           {"metadata", metadata},
+          {"plate", opt(plate)},
+          {"file_reason", opt(file_reason)},
           {"created_at", formatUtcSeconds(created_at_ms)},
           {"updated_at", formatUtcSeconds(updated_at_ms)}};
 }

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 
 namespace bambuddy::archives {
 
@@ -23,6 +25,65 @@ constexpr std::size_t kMaxTags = 50;
 constexpr std::size_t kMaxTagBytes = 50;
 // How long a start told by the queue or the start route waits for its print_started.
 constexpr int64_t kExpectationMs = 5 * 60 * 1000;
+
+// "PLA,PETG": the filament types of a 3MF's metadata; nullopt when it names none.
+std::optional<std::string> filamentTypes(const nlohmann::json& metadata) {
+  auto types = metadata.find("filament_types");
+  if (types == metadata.end() || !types->is_array() || types->empty()) {
+    return std::nullopt;
+  }
+  std::string joined;
+  for (const auto& t : *types) {
+    if (t.is_string()) {
+      joined += (joined.empty() ? "" : ",") + t.get<std::string>();
+    }
+  }
+  return joined;
+}
+
+// A value of one plate of a 3MF's metadata ("weight_g", "print_time_s"): the given plate, or the
+// only plate when the print's plate is unknown. nullopt when the file does not say.
+std::optional<double> plateValue(const nlohmann::json& metadata, const std::optional<int64_t>& plate,
+                                 const char* key) {
+  if (!metadata.is_object() || !metadata.contains("plates") || !metadata["plates"].is_array()) {
+    return std::nullopt;
+  }
+  const nlohmann::json& plates = metadata["plates"];
+  for (const nlohmann::json& p : plates) {
+    if (!p.is_object() || !p.contains(key) || !p[key].is_number()) {
+      continue;
+    }
+    if ((plate && p.value("index", int64_t{0}) == *plate) || (!plate && plates.size() == 1)) {
+      return p[key].get<double>();
+    }
+  }
+  return std::nullopt;
+}
+
+// Filament of a print the printer did not count: the printed plate's weight from the slicer, all
+// of it for a finished print and the share of the progress reached for a failed or cancelled one
+// (the printer lays filament down roughly in step with its progress). nullopt when unknown.
+std::optional<double> estimatedFilament(const ArchiveRecord& record, const std::string& end_type) {
+  std::optional<double> grams = plateValue(record.metadata, record.plate, "weight_g");
+  if (!grams && record.metadata.is_object() && record.metadata.contains("plates") &&
+      record.metadata["plates"].is_array() && record.metadata["plates"].size() <= 1) {
+    auto total = record.metadata.find("total_filament_g");
+    if (total != record.metadata.end() && total->is_number()) {
+      grams = total->get<double>();
+    }
+  }
+  if (!grams) {
+    return std::nullopt;
+  }
+  if (end_type == "print_complete") {
+    return grams;
+  }
+  if (!record.progress) {
+    return std::nullopt;
+  }
+  const double share = std::min(100.0, std::max(0.0, *record.progress)) / 100.0;
+  return std::round(*grams * share * 100.0) / 100.0;
+}
 
 std::optional<std::string> optString(const nlohmann::json& data, const char* key) {
   auto it = data.find(key);
@@ -86,6 +147,21 @@ void ArchiveService::expectPrint(int64_t printer_id, ExpectedPrint expected) {
   expected_[printer_id] = expected;
 }
 
+std::optional<int64_t> ArchiveService::awaitPrintRecord(int64_t printer_id, int64_t source_archive_id,
+                                                        int64_t since_ms, int64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  std::optional<int64_t> found;
+  started_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    auto it = last_started_.find(printer_id);
+    if (it != last_started_.end() && it->second.source_archive_id == source_archive_id &&
+        it->second.at_ms >= since_ms) {
+      found = it->second.archive_id;
+    }
+    return found.has_value();
+  });
+  return found;
+}
+
 void ArchiveService::addPrintListener(PrintListener listener) {
   std::lock_guard<std::mutex> lock(mutex_);
   listeners_.push_back(std::move(listener));
@@ -110,6 +186,7 @@ std::optional<int64_t> ArchiveService::openArchiveId(int64_t printer_id) {
 }
 
 void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohmann::json& data) {
+  std::lock_guard<std::mutex> records(records_mutex_);
   const int64_t now = clock_ms_();
   if (type == "print_started") {
     ExpectedPrint expected;
@@ -142,6 +219,12 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
     record.printer_id = printer_id;
     record.printer_name = optString(data, "printer");
     record.job_id = optString(data, "job_id");
+    if (auto job_name = optString(data, "job_name"); job_name && !job_name->empty()) {
+      record.name = job_name->substr(0, kMaxNameBytes);
+    }
+    if (auto plate = optNumber(data, "plate")) {
+      record.plate = static_cast<int64_t>(*plate);
+    }
     record.started_at_ms = now;
     record.progress = optNumber(data, "progress");
     record.created_at_ms = record.updated_at_ms = now;
@@ -152,7 +235,13 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
           record.queue_item_id = expected.queue_item_id;
         }
         record.name = source->name;
-        record.estimated_time_s = source->estimated_time_s;
+        if (expected.plate) {
+          record.plate = expected.plate;
+        }
+        record.estimated_time_s =
+            plateValue(source->metadata, record.plate, "print_time_s")
+                ? static_cast<int64_t>(*plateValue(source->metadata, record.plate, "print_time_s"))
+                : source->estimated_time_s;
         record.filament_type = source->filament_type;
         record.metadata = source->metadata;
       }
@@ -161,7 +250,9 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
     {
       std::lock_guard<std::mutex> lock(mutex_);
       open_by_printer_[printer_id] = record.id;
+      last_started_[printer_id] = {record.id, record.source_archive_id.value_or(0), now};
     }
+    started_cv_.notify_all();
     data["archive_id"] = record.id;
     for (const auto& listener : listeners) {
       listener(type, record);
@@ -202,12 +293,8 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
   }
   if (auto grams = optNumber(data, "filament_used")) {
     record->filament_used_g = grams;
-  } else if (type == "print_complete" && record->metadata.is_object()) {
-    // The slicer's estimate is the best figure for a finished print the printer does not count.
-    auto total = record->metadata.find("total_filament_g");
-    if (total != record->metadata.end() && total->is_number()) {
-      record->filament_used_g = total->get<double>();
-    }
+  } else {
+    record->filament_used_g = estimatedFilament(*record, type);
   }
   if (record->filament_used_g) {
     data["filament_used"] = *record->filament_used_g;
@@ -236,6 +323,7 @@ ArchiveRecord ArchiveService::get(int64_t id) {
 }
 
 ArchiveRecord ArchiveService::patch(int64_t id, const nlohmann::json& body) {
+  std::lock_guard<std::mutex> records(records_mutex_);
   ArchiveRecord record = get(id);
   for (auto it = body.begin(); it != body.end(); ++it) {
     const std::string& key = it.key();
@@ -344,15 +432,8 @@ ArchiveRecord ArchiveService::createUploadWith(const std::string& filename, uint
     if (auto t = metadata.find("total_print_time_s"); t != metadata.end() && t->is_number()) {
       record.estimated_time_s = t->get<int64_t>();
     }
-    if (auto types = metadata.find("filament_types");
-        types != metadata.end() && types->is_array() && !types->empty()) {
-      std::string joined;
-      for (const auto& t : *types) {
-        if (t.is_string()) {
-          joined += (joined.empty() ? "" : ",") + t.get<std::string>();
-        }
-      }
-      record.filament_type = joined;
+    if (auto types = filamentTypes(metadata)) {
+      record.filament_type = types;
     }
     if (auto title = metadata.find("title");
         title != metadata.end() && title->is_string() && !title->get<std::string>().empty()) {
@@ -385,6 +466,77 @@ ArchiveRecord ArchiveService::createUploadWith(const std::string& filename, uint
     throw;
   }
   return record;
+}
+
+void ArchiveService::attachPrintFile(int64_t archive_id, const std::string& filename, const std::string& path,
+                                     const nlohmann::json& metadata,
+                                     const std::optional<std::string>& thumbnail_png) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw ArchiveError(500, "fetch_failed", "the file fetched from the printer could not be read back");
+  }
+  struct FdCloser {
+    int fd;
+    ~FdCloser() { ::close(fd); }
+  } closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    throw ArchiveError(500, "fetch_failed", "the file fetched from the printer could not be read back");
+  }
+  auto stores = plugins_.instancesOfKind(BB_KIND_STORAGE);
+  if (stores.empty()) {
+    throw ArchiveError(503, "storage_unavailable", "no storage plugin is loaded; the file cannot be kept");
+  }
+  const std::string base = "archives/" + std::to_string(archive_id) + "/";
+  const std::string file_key = base + safeSegment(filename);
+  stores.front()->storagePutFd(file_key, fd, static_cast<uint64_t>(st.st_size));
+  std::optional<std::string> thumbnail_key;
+  if (thumbnail_png) {
+    thumbnail_key = base + "thumbnail.png";
+    storagePut(*thumbnail_key, *thumbnail_png);
+  }
+  std::lock_guard<std::mutex> records(records_mutex_);
+  auto record = store_.find(archive_id);
+  if (!record) {
+    // Deleted while the file was on its way: nothing to keep.
+    storageRemove(file_key);
+    if (thumbnail_key) {
+      storageRemove(*thumbnail_key);
+    }
+    throw ArchiveError(404, "not_found", "archive " + std::to_string(archive_id) + " was deleted");
+  }
+  record->file_key = file_key;
+  record->file_size = static_cast<int64_t>(st.st_size);
+  record->thumbnail_key = thumbnail_key;
+  record->metadata = metadata;
+  record->file_reason.reset();
+  if (auto seconds = plateValue(metadata, record->plate, "print_time_s")) {
+    record->estimated_time_s = static_cast<int64_t>(*seconds);
+  } else if (auto total = metadata.find("total_print_time_s");
+             total != metadata.end() && total->is_number()) {
+    record->estimated_time_s = total->get<int64_t>();
+  }
+  if (auto types = filamentTypes(metadata)) {
+    record->filament_type = types;
+  }
+  if (!record->filament_used_g && record->status != "printing") {
+    // The print ended before its file arrived: its filament comes from the file now.
+    const std::string end_type = record->status == "success" ? "print_complete" : "print_failed";
+    record->filament_used_g = estimatedFilament(*record, end_type);
+  }
+  record->updated_at_ms = clock_ms_();
+  store_.update(*record);
+}
+
+void ArchiveService::setFileReason(int64_t archive_id, const std::string& reason) {
+  std::lock_guard<std::mutex> records(records_mutex_);
+  auto record = store_.find(archive_id);
+  if (!record) {
+    return;
+  }
+  record->file_reason = reason.substr(0, 500);
+  record->updated_at_ms = clock_ms_();
+  store_.update(*record);
 }
 
 std::string ArchiveService::blob(const std::string& key) {

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -37,7 +38,8 @@ using ArchiveError = ServiceError;
 struct ExpectedPrint {
   int64_t queue_item_id = 0;
   int64_t source_archive_id = 0;
-  int64_t at_ms = 0; // set by expectPrint
+  std::optional<int64_t> plate; // the plate being printed
+  int64_t at_ms = 0;            // set by expectPrint
 };
 
 class ArchiveService {
@@ -51,6 +53,11 @@ public:
   // Registry enricher: keeps print records in step and adds archive_id to the event data.
   void enrich(const std::string& type, int64_t printer_id, nlohmann::json& data);
   void expectPrint(int64_t printer_id, ExpectedPrint expected);
+  // Waits up to `timeout_ms` for the print record of `source_archive_id` on that printer created
+  // at or after `since_ms` (by a print_started on the bus thread); its id, or nullopt.
+  std::optional<int64_t> awaitPrintRecord(int64_t printer_id, int64_t source_archive_id, int64_t since_ms,
+                                          int64_t timeout_ms);
+  int64_t nowMs() const { return clock_ms_(); }
   void addPrintListener(PrintListener listener);
 
   ArchivePage list(const ArchiveFilter& filter) { return store_.list(filter); }
@@ -70,6 +77,14 @@ public:
   ArchiveRecord createUploadFromFile(const std::string& filename, const std::string& path,
                                      const nlohmann::json& metadata,
                                      const std::optional<std::string>& thumbnail_png);
+  // Attaches the 3MF of a print (fetched from the printer) to its print record: the file and
+  // thumbnail go to storage, the parsed metadata, estimate and filament types to the record, and a
+  // print that already ended gets its filament estimate. Throws ArchiveError (404, storage).
+  void attachPrintFile(int64_t archive_id, const std::string& filename, const std::string& path,
+                       const nlohmann::json& metadata, const std::optional<std::string>& thumbnail_png);
+  // Records why a print's 3MF could not be archived.
+  void setFileReason(int64_t archive_id, const std::string& reason);
+
   // The bytes of a stored blob (file or thumbnail); 404 when absent.
   std::string blob(const std::string& key);
   // A read-only descriptor of a stored blob, which the caller closes, and its size; 404 when
@@ -94,8 +109,18 @@ private:
   std::function<int64_t()> clock_ms_;
 
   std::mutex mutex_;
+  // Serializes read-modify-write of records (the lifecycle on the bus thread, file attachment on
+  // the fetcher's thread, edits on HTTP workers). Taken before mutex_ when both are needed.
+  std::mutex records_mutex_;
   std::map<int64_t, int64_t> open_by_printer_; // printer id -> archive id of the running print
   std::map<int64_t, ExpectedPrint> expected_;  // printer id -> what the queue just started
+  struct StartedPrint {
+    int64_t archive_id = 0;
+    int64_t source_archive_id = 0;
+    int64_t at_ms = 0;
+  };
+  std::map<int64_t, StartedPrint> last_started_; // printer id -> its latest print record
+  std::condition_variable started_cv_;
   std::vector<PrintListener> listeners_;
 };
 

@@ -20,7 +20,7 @@ constexpr const char* kColumns[] = {"status",          "name",          "filenam
                                     "filament_used_g", "filament_type", "estimated_time_s",  "error",
                                     "notes",           "tags",          "favourite",         "file_key",
                                     "file_size",       "thumbnail_key", "metadata",          "sort_at_ms",
-                                    "created_at_ms",   "updated_at_ms"};
+                                    "created_at_ms",   "updated_at_ms", "plate",             "file_reason"};
 
 std::optional<std::string> jsonText(const nlohmann::json& value) {
   return value.is_null() ? std::nullopt : std::optional<std::string>(value.dump());
@@ -61,6 +61,8 @@ void bindColumns(soci::statement& st, Binder& b, const ArchiveRecord& r) {
   b.bind(st, std::optional<int64_t>(r.started_at_ms.value_or(r.created_at_ms)));
   b.bind(st, std::optional<int64_t>(r.created_at_ms));
   b.bind(st, std::optional<int64_t>(r.updated_at_ms));
+  b.bind(st, r.plate);
+  b.bind(st, r.file_reason);
 }
 
 ArchiveRecord fromRow(const soci::row& row) {
@@ -99,6 +101,8 @@ ArchiveRecord fromRow(const soci::row& row) {
   r.metadata = parseOrNull(optString(row, "metadata"));
   r.created_at_ms = int64Or(row, "created_at_ms", 0);
   r.updated_at_ms = int64Or(row, "updated_at_ms", 0);
+  r.plate = optInt64(row, "plate");
+  r.file_reason = optString(row, "file_reason");
   return r;
 }
 

@@ -37,6 +37,31 @@ const nlohmann::json& currentPrint(const nlohmann::json& status) {
   return it != status.end() && it->is_object() ? *it : kNull;
 }
 
+// The error or notice that explains a failed print: the one whose code is the printer's
+// print_error (drivers may list it among notices when it is below their error threshold), else the
+// first error. nullptr when the status lists none.
+const nlohmann::json* describingEntry(const nlohmann::json& status, const std::string& print_error) {
+  const nlohmann::json* first_error = nullptr;
+  for (const char* list : {"errors", "notices"}) {
+    auto entries = status.find(list);
+    if (entries == status.end() || !entries->is_array()) {
+      continue;
+    }
+    for (const nlohmann::json& entry : *entries) {
+      if (!entry.is_object()) {
+        continue;
+      }
+      if (!print_error.empty() && stringField(entry, "code") == print_error) {
+        return &entry;
+      }
+      if (first_error == nullptr && std::string(list) == "errors") {
+        first_error = &entry;
+      }
+    }
+  }
+  return first_error;
+}
+
 bool isActive(const std::string& state) {
   return state == "preparing" || state == "printing" || state == "paused";
 }
@@ -243,11 +268,11 @@ void LifecycleDetector::printState(const nlohmann::json& status, int64_t now_ms,
       endPrint("print_cancelled", "cancelled", status, nullptr, now_ms, out);
     } else {
       nlohmann::json error = {{"code", stringField(status, "print_error")}};
-      auto errors = status.find("errors");
-      if (errors != status.end() && errors->is_array() && !errors->empty() && (*errors)[0].is_object()) {
-        error["message"] = stringField((*errors)[0], "message");
+      const nlohmann::json* explained = describingEntry(status, error["code"].get<std::string>());
+      if (explained != nullptr) {
+        error["message"] = stringField(*explained, "message");
         if (error["code"].get<std::string>().empty()) {
-          error["code"] = stringField((*errors)[0], "code");
+          error["code"] = stringField(*explained, "code");
         }
       }
       if (error["code"].get<std::string>().empty()) {
@@ -317,6 +342,12 @@ nlohmann::json LifecycleDetector::printData(const nlohmann::json& status, int64_
                          {"started_at", formatUtcSeconds(memory_.started_at_ms)}};
   if (!job_id.empty()) {
     data["job_id"] = job_id;
+  }
+  // The job's name as the slicer or printer calls it ("Fidget Collection"), apart from the file.
+  const std::string job_name = stringField(print, "name");
+  data["job_name"] = job_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(job_name);
+  if (auto plate = numberField(print, "plate"); plate && *plate >= 1 && *plate <= 64) {
+    data["plate"] = static_cast<int64_t>(*plate);
   }
   auto progress = numberField(status, "progress");
   data["progress"] = progress ? nlohmann::json(*progress) : nlohmann::json(nullptr);

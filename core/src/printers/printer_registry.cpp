@@ -100,6 +100,23 @@ void refuseUnlessSecretsResent(const nlohmann::json& stored, const nlohmann::jso
                      plugins::secretRequiredMessage(change, "printer"), {{"fields", fields}});
 }
 
+// require_plate_clear of a create or update body: true, false, or null/absent for the default.
+std::optional<bool> plateClearChoice(const nlohmann::json& body) {
+  auto it = body.find("require_plate_clear");
+  if (it == body.end() || it->is_null()) {
+    return std::nullopt;
+  }
+  if (!it->is_boolean()) {
+    throw PrinterError(PrinterError::Kind::Invalid, "invalid_require_plate_clear",
+                       "require_plate_clear: true, false, or null for the driver's default");
+  }
+  return it->get<bool>();
+}
+
+bool isPrintEnd(const std::string& type) {
+  return type == "print_complete" || type == "print_failed" || type == "print_cancelled";
+}
+
 } // namespace
 
 bool isCheckInstanceId(const std::string& instance_id) {
@@ -116,6 +133,7 @@ struct PrinterRegistry::Live {
   nlohmann::json persisted; // detector memory as last written to the database
   std::string problem;      // why there is no running driver instance, if so
   nlohmann::json capabilities = nlohmann::json::object();
+  bool reached_printing = false; // the current print got past preparing (the bed is in use)
 };
 
 PrinterRegistry::PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins, bus::EventBus& bus,
@@ -325,6 +343,7 @@ void PrinterRegistry::onStatus(const std::string& payload_json) {
   }
   InstanceKey key{stringOf(payload, "plugin"), stringOf(payload, "instance")};
   std::vector<std::pair<int64_t, nlohmann::json>> to_save;
+  std::vector<std::pair<int64_t, bool>> plate_saves;
   bool offline_due_changed = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -340,7 +359,15 @@ void PrinterRegistry::onStatus(const std::string& payload_json) {
     live.status = std::move(payload["status"]);
     live.updated_at_ms = clock_ms_();
     const std::optional<int64_t> offline_due = live.detector->offlineDueMs();
+    const bool was_awaiting = live.record.awaiting_plate_clear;
     publishEvents(live, live.detector->onReport(live.status, live.updated_at_ms));
+    const std::string state = stringOf(live.status, "state");
+    if (state == "printing" || state == "paused") {
+      live.reached_printing = true;
+    }
+    if (live.record.awaiting_plate_clear != was_awaiting) {
+      plate_saves.emplace_back(live.record.id, live.record.awaiting_plate_clear);
+    }
     offline_due_changed = live.detector->offlineDueMs() != offline_due;
     nlohmann::json memory = live.detector->memory().toJson();
     if (memory != live.persisted) {
@@ -361,10 +388,21 @@ void PrinterRegistry::onStatus(const std::string& payload_json) {
                    "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
     }
   }
+  for (auto& [id, awaiting] : plate_saves) {
+    saveAwaitingPlateClear(id, awaiting);
+  }
 }
 
 void PrinterRegistry::publishEvents(Live& live, std::vector<LifecycleEvent> events) {
   for (LifecycleEvent& event : events) {
+    if (event.type == "print_started") {
+      live.reached_printing = false;
+    } else if (isPrintEnd(event.type) && (live.reached_printing || event.type == "print_complete") &&
+               requiresPlateClear(live)) {
+      // Something was printed on the bed: the queue waits until someone says it is clear. A start
+      // that failed before printing (an upload refused, say) left the bed as it was.
+      live.record.awaiting_plate_clear = true;
+    }
     nlohmann::json data = {{"printer", live.record.name}, {"printer_id", live.record.id}};
     data.update(event.data);
     for (const EventEnricher& enrich : enrichers_) {
@@ -479,6 +517,16 @@ nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
   if (!errors.is_array()) {
     errors = nlohmann::json::array();
   }
+  // Lower-severity messages a driver keeps apart from errors (they fire no printer_error).
+  nlohmann::json notices = orNull(s, "notices");
+  if (!notices.is_array()) {
+    notices = nlohmann::json::array();
+  }
+  // A file on its way to the printer while a print starts: {"phase","bytes","total",...}.
+  nlohmann::json transfer = orNull(s, "transfer");
+  if (!transfer.is_object() || !connected) {
+    transfer = nullptr;
+  }
   std::string connection_error = stringOf(s, "connection_error");
   if (!connected && connection_error.empty()) {
     connection_error = !live.problem.empty() ? live.problem
@@ -498,6 +546,9 @@ nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
           {"current_print", current},
           {"errors", errors},
           {"print_error", orNull(s, "print_error")},
+          {"notices", notices},
+          {"transfer", transfer},
+          {"awaiting_plate_clear", live.record.awaiting_plate_clear},
           {"connection_error", connected ? nlohmann::json(nullptr) : nlohmann::json(connection_error)},
           {"updated_at", live.updated_at_ms > 0 ? nlohmann::json(formatUtcSeconds(live.updated_at_ms))
                                                 : nlohmann::json(nullptr)}};
@@ -530,6 +581,7 @@ nlohmann::json PrinterRegistry::details(int64_t id) const {
            {"source", live.record.source},
            {"settings", live.record.settings},
            {"capabilities", live.capabilities},
+           {"require_plate_clear", requiresPlateClear(live)},
            {"model", orNull(live.status, "model")},
            {"firmware", orNull(live.status, "firmware")},
            {"created_at", formatUtcSeconds(live.record.created_at_ms)},
@@ -546,9 +598,10 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
     throw PrinterError(PrinterError::Kind::Invalid, "invalid_body", "body must be a JSON object");
   }
   for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "name" && it.key() != "driver" && it.key() != "settings") {
+    if (it.key() != "name" && it.key() != "driver" && it.key() != "settings" &&
+        it.key() != "require_plate_clear") {
       throw PrinterError(PrinterError::Kind::Invalid, "unknown_field",
-                         it.key() + ": unknown field (expected name, driver, settings)");
+                         it.key() + ": unknown field (expected name, driver, settings, require_plate_clear)");
     }
   }
   if (!body.contains("name")) {
@@ -572,6 +625,7 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
   record.driver = driver;
   record.source = "api";
   record.settings = settings;
+  record.require_plate_clear = plateClearChoice(body);
   record.created_at_ms = record.updated_at_ms = clock_ms_();
   record = store_.insert(std::move(record));
   try {
@@ -600,14 +654,19 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
     throw PrinterError(PrinterError::Kind::Invalid, "invalid_body", "body must be a JSON object");
   }
   for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "name" && it.key() != "settings") {
+    if (it.key() != "name" && it.key() != "settings" && it.key() != "require_plate_clear") {
       throw PrinterError(PrinterError::Kind::Invalid, "unknown_field",
-                         it.key() + ": unknown or read-only field (expected name, settings)");
+                         it.key() +
+                             ": unknown or read-only field (expected name, settings, require_plate_clear)");
     }
   }
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   PrinterRecord record = recordOf(id);
-  if (record.source == "config") {
+  if (body.contains("require_plate_clear")) {
+    record.require_plate_clear = plateClearChoice(body);
+  }
+  // The gate is the server's, not the driver's: it can be set for printers declared in YAML too.
+  if (record.source == "config" && (body.contains("name") || body.contains("settings"))) {
     throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
                        "this printer is declared in the config file (plugins.load[].instances of " +
                            record.driver + "); change it there and restart");
@@ -648,11 +707,21 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
   if (new_name) {
     record.name = *new_name;
   }
+  bool opened = false;
   record.updated_at_ms = clock_ms_();
   store_.update(record);
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    printers_.at(id)->record = record;
+    Live& live = *printers_.at(id);
+    record.awaiting_plate_clear = live.record.awaiting_plate_clear; // owned by the lifecycle
+    live.record = record;
+    if (live.record.awaiting_plate_clear && !requiresPlateClear(live)) {
+      live.record.awaiting_plate_clear = false; // switching the gate off opens it
+      opened = true;
+    }
+  }
+  if (opened) {
+    saveAwaitingPlateClear(id, false);
   }
   instances.unlock();
   return details(id);
@@ -731,13 +800,26 @@ PrinterRecord PrinterRegistry::recordOf(int64_t id) const {
   return it->second->record;
 }
 
+void PrinterRegistry::stopDriverFirst(const PrinterRecord& record) {
+  std::shared_lock<std::shared_mutex> instances(instances_mutex_);
+  if (plugins::PluginInstance* instance = plugins_.findInstance(record.driver, record.instance_id)) {
+    try {
+      instance->driverStop();
+    } catch (const std::exception& e) {
+      logger_.warn(kComponent,
+                   "stopping the driver of printer " + std::to_string(record.id) + " failed: " + e.what());
+    }
+  }
+}
+
 void PrinterRegistry::remove(int64_t id) {
-  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
-  PrinterRecord record = recordOf(id);
-  if (record.source == "config") {
+  if (recordOf(id).source == "config") {
     throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
                        "this printer is declared in the config file; remove it there and restart");
   }
+  stopDriverFirst(recordOf(id));
+  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
+  PrinterRecord record = recordOf(id);
   plugins_.destroyInstance(record.driver, record.instance_id);
   store_.remove(id);
   std::lock_guard<std::mutex> lock(mutex_);
@@ -745,6 +827,42 @@ void PrinterRegistry::remove(int64_t id) {
   early_reports_.erase({record.driver, record.instance_id});
   printers_.erase(id);
   logger_.info(kComponent, "printer " + std::to_string(id) + " ('" + record.name + "') removed");
+}
+
+bool PrinterRegistry::requiresPlateClear(const Live& live) {
+  // Unless the printer says otherwise: on for drivers of real printers, off for simulated ones
+  // (nobody stands at a simulated bed).
+  return live.record.require_plate_clear.value_or(live.capabilities.value("simulated", false) != true);
+}
+
+void PrinterRegistry::saveAwaitingPlateClear(int64_t id, bool awaiting) {
+  try {
+    store_.saveAwaitingPlateClear(id, awaiting);
+  } catch (const std::exception& e) {
+    logger_.warn(kComponent,
+                 "could not save the plate state of printer " + std::to_string(id) + ": " + e.what());
+  }
+}
+
+nlohmann::json PrinterRegistry::clearPlate(int64_t id) {
+  bool was_awaiting = false;
+  nlohmann::json status;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = printers_.find(id);
+    if (it == printers_.end()) {
+      throw PrinterError(PrinterError::Kind::NotFound, "not_found",
+                         "no printer with id " + std::to_string(id));
+    }
+    was_awaiting = it->second->record.awaiting_plate_clear;
+    it->second->record.awaiting_plate_clear = false;
+    status = statusLocked(*it->second);
+  }
+  if (was_awaiting) {
+    saveAwaitingPlateClear(id, false);
+    logger_.info(kComponent, "printer " + std::to_string(id) + ": plate confirmed clear");
+  }
+  return status;
 }
 
 void PrinterRegistry::requireStartSupport(int64_t id) const {
@@ -813,6 +931,8 @@ nlohmann::json PrinterRegistry::command(int64_t id, const nlohmann::json& comman
     if (it != printers_.end()) {
       it->second->detector->noteStopRequested(clock_ms_());
     }
+  } else if (action == "start_print") {
+    clearPlate(id); // whoever starts a print by hand vouches for the bed
   }
   nlohmann::json parsed = result.empty() ? nlohmann::json::object() : parseJsonLimited(result);
   return parsed.is_object() ? parsed : nlohmann::json::object();

@@ -111,6 +111,10 @@ public:
   // Unsupported (with the driver's reason) when the printer's driver cannot start prints.
   void requireStartSupport(int64_t id) const;
 
+  // POST /printers/{id}/plate-cleared: someone confirmed the bed is clear, so the queue may give
+  // the printer its next job. Returns the status answer. NotFound when unknown.
+  nlohmann::json clearPlate(int64_t id);
+
   // For tests: process everything due now (the clock thread does this on its own).
   void tick();
 
@@ -128,6 +132,12 @@ private:
   void requirePrinterDriver(const std::string& driver) const; // invalid_driver when not loaded
   PrinterRecord recordOf(int64_t id) const;                   // NotFound when unknown
   nlohmann::json statusLocked(const Live& live) const;
+  // The plate-clear gate of this printer: its own choice, else on unless the driver is simulated.
+  static bool requiresPlateClear(const Live& live);
+  void saveAwaitingPlateClear(int64_t id, bool awaiting); // logs a failure; never under mutex_
+  // A driver call in flight (a file download, say) holds instances_mutex_ shared; stopping the
+  // driver before destroying it makes that call return at once instead of delaying the change.
+  void stopDriverFirst(const PrinterRecord& record);
 
   PrinterStore& store_;
   plugins::PluginHost& plugins_;

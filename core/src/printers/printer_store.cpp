@@ -10,7 +10,8 @@ namespace bambuddy::printers {
 namespace {
 
 constexpr const char* kColumns =
-    "id, name, driver, instance_id, source, settings, lifecycle, created_at_ms, updated_at_ms";
+    "id, name, driver, instance_id, source, settings, lifecycle, created_at_ms, updated_at_ms, "
+    "require_plate_clear, awaiting_plate_clear";
 
 nlohmann::json parseObject(const std::string& text) {
   nlohmann::json value = parseJsonLimited(text);
@@ -20,6 +21,8 @@ nlohmann::json parseObject(const std::string& text) {
 std::vector<PrinterRecord> select(soci::session& session, const std::string& where, const int64_t* id) {
   std::vector<PrinterRecord> out;
   long long row_id = 0, created = 0, updated = 0;
+  int require_plate_clear = 0, awaiting = 0;
+  soci::indicator require_ind = soci::i_null;
   std::string name, driver, instance_id, source, settings, lifecycle;
   soci::statement st(session);
   st.exchange(soci::into(row_id));
@@ -31,11 +34,14 @@ std::vector<PrinterRecord> select(soci::session& session, const std::string& whe
   st.exchange(soci::into(lifecycle));
   st.exchange(soci::into(created));
   st.exchange(soci::into(updated));
+  st.exchange(soci::into(require_plate_clear, require_ind));
+  st.exchange(soci::into(awaiting));
   long long wanted = id != nullptr ? *id : 0;
   if (id != nullptr) {
     st.exchange(soci::use(wanted));
   }
-  storage::prepareStatement(st, std::string("SELECT ") + kColumns + " FROM printers" + where + " ORDER BY id");
+  storage::prepareStatement(st,
+                            std::string("SELECT ") + kColumns + " FROM printers" + where + " ORDER BY id");
   st.execute();
   while (st.fetch()) {
     PrinterRecord r;
@@ -48,6 +54,10 @@ std::vector<PrinterRecord> select(soci::session& session, const std::string& whe
     r.lifecycle = parseObject(lifecycle);
     r.created_at_ms = created;
     r.updated_at_ms = updated;
+    if (require_ind == soci::i_ok) {
+      r.require_plate_clear = require_plate_clear != 0;
+    }
+    r.awaiting_plate_clear = awaiting != 0;
     out.push_back(std::move(r));
   }
   return out;
@@ -76,11 +86,16 @@ PrinterRecord PrinterStore::insert(PrinterRecord record) {
     long long id = record.id, created = record.created_at_ms, updated = record.updated_at_ms;
     std::string settings = record.settings.dump();
     std::string lifecycle = record.lifecycle.dump();
-    session << "INSERT INTO printers (" << kColumns
-            << ") VALUES (:id, :name, :driver, :instance, :source, :settings, :lifecycle, :created, :updated)",
+    int require = record.require_plate_clear.value_or(false) ? 1 : 0;
+    soci::indicator require_ind = record.require_plate_clear ? soci::i_ok : soci::i_null;
+    int awaiting = record.awaiting_plate_clear ? 1 : 0;
+    session
+        << "INSERT INTO printers (" << kColumns
+        << ") VALUES (:id, :name, :driver, :instance, :source, :settings, :lifecycle, :created, :updated, "
+           ":require, :awaiting)",
         soci::use(id), soci::use(record.name), soci::use(record.driver), soci::use(record.instance_id),
         soci::use(record.source), soci::use(settings), soci::use(lifecycle), soci::use(created),
-        soci::use(updated);
+        soci::use(updated), soci::use(require, require_ind), soci::use(awaiting);
     return record;
   });
 }
@@ -89,8 +104,21 @@ void PrinterStore::update(const PrinterRecord& record) {
   db_.write([&](soci::session& session) {
     long long id = record.id, updated = record.updated_at_ms;
     std::string settings = record.settings.dump();
-    session << "UPDATE printers SET name = :name, settings = :settings, updated_at_ms = :updated WHERE id = :id",
-        soci::use(record.name), soci::use(settings), soci::use(updated), soci::use(id);
+    int require = record.require_plate_clear.value_or(false) ? 1 : 0;
+    soci::indicator require_ind = record.require_plate_clear ? soci::i_ok : soci::i_null;
+    session << "UPDATE printers SET name = :name, settings = :settings, require_plate_clear = :require, "
+               "updated_at_ms = :updated WHERE id = :id",
+        soci::use(record.name), soci::use(settings), soci::use(require, require_ind), soci::use(updated),
+        soci::use(id);
+  });
+}
+
+void PrinterStore::saveAwaitingPlateClear(int64_t id, bool awaiting) {
+  db_.write([&](soci::session& session) {
+    long long row_id = id;
+    int value = awaiting ? 1 : 0;
+    session << "UPDATE printers SET awaiting_plate_clear = :awaiting WHERE id = :id", soci::use(value),
+        soci::use(row_id);
   });
 }
 
@@ -98,7 +126,8 @@ void PrinterStore::saveLifecycle(int64_t id, const nlohmann::json& lifecycle) {
   db_.write([&](soci::session& session) {
     long long row_id = id;
     std::string text = lifecycle.dump();
-    session << "UPDATE printers SET lifecycle = :lifecycle WHERE id = :id", soci::use(text), soci::use(row_id);
+    session << "UPDATE printers SET lifecycle = :lifecycle WHERE id = :id", soci::use(text),
+        soci::use(row_id);
   });
 }
 

@@ -23,6 +23,8 @@ struct PrinterRecord {
   std::string source;      // "api" (created over REST, settings here) or "config" (declared in YAML)
   nlohmann::json settings = nlohmann::json::object(); // driver settings ({} for "config" printers)
   nlohmann::json lifecycle = nlohmann::json::object();
+  std::optional<bool> require_plate_clear; // the plate-clear gate; unset = the driver's default
+  bool awaiting_plate_clear = false;       // a print ended and nobody confirmed the bed is clear
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
 };
@@ -36,8 +38,9 @@ public:
   // Inserts and returns the new id. `instance_id` may be empty: the store then derives
   // "printer-<id>" in the same transaction.
   PrinterRecord insert(PrinterRecord record);
-  // Name, settings, updated_at.
+  // Name, settings, require_plate_clear, updated_at.
   void update(const PrinterRecord& record);
+  void saveAwaitingPlateClear(int64_t id, bool awaiting);
   void saveLifecycle(int64_t id, const nlohmann::json& lifecycle);
   bool remove(int64_t id);
 

@@ -5,6 +5,7 @@
 #include "common/logger.h"
 #include "common/time.h"
 #include "printers/printer_registry.h"
+#include "printing/print_starter.h"
 
 #include <algorithm>
 #include <chrono>
@@ -22,7 +23,8 @@ std::optional<int64_t> optionalId(const nlohmann::json& body, const char* key) {
     return std::nullopt;
   }
   if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
-    throw QueueError(400, "invalid_" + std::string(key), std::string(key) + ": a positive integer id or null");
+    throw QueueError(400, "invalid_" + std::string(key),
+                     std::string(key) + ": a positive integer id or null");
   }
   return v.get<int64_t>();
 }
@@ -40,11 +42,26 @@ std::optional<int64_t> optionalTime(const nlohmann::json& body, const char* key)
   return ms;
 }
 
+// plate and the options of print/start, which a queue item carries for its print.
+bool isPrintField(const std::string& key) {
+  if (key == "plate") {
+    return true;
+  }
+  for (const char* const* name = printing::startOptionNames(); *name != nullptr; ++name) {
+    if (key == *name) {
+      return true;
+    }
+  }
+  return false;
+}
+
 } // namespace
 
-QueueService::QueueService(QueueStore& store, archives::ArchiveService& archives, printers::PrinterRegistry& printers,
-                           bus::EventBus& bus, Logger& logger, std::function<int64_t()> clock_ms, QueueOptions options)
-    : store_(store), archives_(archives), printers_(printers), bus_(bus), logger_(logger),
+QueueService::QueueService(QueueStore& store, archives::ArchiveService& archives,
+                           printers::PrinterRegistry& printers, printing::PrintStarter& starter,
+                           bus::EventBus& bus, Logger& logger, std::function<int64_t()> clock_ms,
+                           QueueOptions options)
+    : store_(store), archives_(archives), printers_(printers), starter_(starter), bus_(bus), logger_(logger),
       clock_ms_(std::move(clock_ms)), options_(options) {
   archives_.addPrintListener(
       [this](const std::string& type, const archives::ArchiveRecord& archive) { onPrint(type, archive); });
@@ -118,7 +135,9 @@ nlohmann::json QueueService::toJson(const QueueItem& item) {
                         {"started_at", time(item.started_at_ms)},
                         {"ended_at", time(item.ended_at_ms)},
                         {"created_at", formatUtcSeconds(item.created_at_ms)},
-                        {"updated_at", formatUtcSeconds(item.updated_at_ms)}};
+                        {"updated_at", formatUtcSeconds(item.updated_at_ms)},
+                        {"plate", item.plate ? nlohmann::json(*item.plate) : nlohmann::json(nullptr)},
+                        {"options", item.print_options}};
   try {
     archives::ArchiveRecord archive = archives_.get(item.archive_id);
     out["name"] = archive.name;
@@ -147,12 +166,16 @@ QueueItem QueueService::get(int64_t id) {
 
 QueueItem QueueService::add(const nlohmann::json& body) {
   for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "archive_id" && it.key() != "printer_id" && it.key() != "scheduled_at") {
+    if (it.key() != "archive_id" && it.key() != "printer_id" && it.key() != "scheduled_at" &&
+        !isPrintField(it.key())) {
       throw QueueError(400, "unknown_field",
-                       it.key() + ": unknown field (expected archive_id, printer_id, scheduled_at)");
+                       it.key() +
+                           ": unknown field (expected archive_id, printer_id, scheduled_at, plate, use_ams, "
+                           "ams_mapping, bed_leveling, flow_cali, vibration_cali, timelapse, bed_type)");
     }
   }
-  if (!body.contains("archive_id") || !body["archive_id"].is_number_integer() || body["archive_id"].get<int64_t>() <= 0) {
+  if (!body.contains("archive_id") || !body["archive_id"].is_number_integer() ||
+      body["archive_id"].get<int64_t>() <= 0) {
     throw QueueError(400, "invalid_archive_id", "archive_id: required, the id of an uploaded archive");
   }
   QueueItem item;
@@ -161,7 +184,8 @@ QueueItem QueueService::add(const nlohmann::json& body) {
   try {
     archive = archives_.get(item.archive_id);
   } catch (const archives::ArchiveError&) {
-    throw QueueError(400, "invalid_archive_id", "archive_id: no archive with id " + std::to_string(item.archive_id));
+    throw QueueError(400, "invalid_archive_id",
+                     "archive_id: no archive with id " + std::to_string(item.archive_id));
   }
   if (!archive.file_key) {
     throw QueueError(400, "invalid_archive_id",
@@ -171,23 +195,30 @@ QueueItem QueueService::add(const nlohmann::json& body) {
   if (body.contains("printer_id")) {
     item.printer_id = optionalId(body, "printer_id");
     if (item.printer_id && !printers_.exists(*item.printer_id)) {
-      throw QueueError(400, "invalid_printer_id", "printer_id: no printer with id " + std::to_string(*item.printer_id));
+      throw QueueError(400, "invalid_printer_id",
+                       "printer_id: no printer with id " + std::to_string(*item.printer_id));
     }
   }
   if (body.contains("scheduled_at")) {
     item.scheduled_at_ms = optionalTime(body, "scheduled_at");
   }
+  item.plate = printing::parsePlate(body);
+  if (item.plate) {
+    printing::choosePlate(archive.metadata, item.plate); // 400 naming the plates the file has
+  }
+  item.print_options = printing::parseOptions(body);
   item.created_at_ms = item.updated_at_ms = clock_ms_();
   item = store_.insert(std::move(item));
-  bus_.publish("queue_item_added", nlohmann::json{{"queue_item_id", item.id},
-                                                  {"archive_id", item.archive_id},
-                                                  {"name", archive.name},
-                                                  {"filename", archive.filename.value_or("")},
-                                                  {"printer_id", item.printer_id ? nlohmann::json(*item.printer_id)
-                                                                                 : nlohmann::json(nullptr)},
-                                                  {"position", item.position},
-                                                  {"status", item.status}}
-                                       .dump());
+  bus_.publish("queue_item_added",
+               nlohmann::json{{"queue_item_id", item.id},
+                              {"archive_id", item.archive_id},
+                              {"name", archive.name},
+                              {"filename", archive.filename.value_or("")},
+                              {"printer_id",
+                               item.printer_id ? nlohmann::json(*item.printer_id) : nlohmann::json(nullptr)},
+                              {"position", item.position},
+                              {"status", item.status}}
+                   .dump());
   wake();
   return item;
 }
@@ -196,30 +227,65 @@ QueueItem QueueService::patch(int64_t id, const nlohmann::json& body) {
   std::lock_guard<std::mutex> lock(dispatch_mutex_);
   QueueItem item = get(id);
   for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "printer_id" && it.key() != "scheduled_at" && it.key() != "status") {
+    if (it.key() != "printer_id" && it.key() != "scheduled_at" && it.key() != "status" &&
+        !isPrintField(it.key())) {
       throw QueueError(400, "unknown_field",
-                       it.key() + ": unknown or read-only field (expected printer_id, scheduled_at, status)");
+                       it.key() +
+                           ": unknown or read-only field (expected printer_id, scheduled_at, status, plate "
+                           "or a print option)");
     }
   }
-  if ((body.contains("printer_id") || body.contains("scheduled_at")) && item.status != "pending" &&
-      item.status != "skipped") {
+  bool print_fields = false;
+  for (auto it = body.begin(); it != body.end(); ++it) {
+    print_fields = print_fields || isPrintField(it.key());
+  }
+  if ((body.contains("printer_id") || body.contains("scheduled_at") || print_fields) &&
+      item.status != "pending" && item.status != "skipped") {
     throw QueueError(409, "not_pending", "only waiting items can be changed; this one is " + item.status);
   }
   if (body.contains("printer_id")) {
     item.printer_id = optionalId(body, "printer_id");
     if (item.printer_id && !printers_.exists(*item.printer_id)) {
-      throw QueueError(400, "invalid_printer_id", "printer_id: no printer with id " + std::to_string(*item.printer_id));
+      throw QueueError(400, "invalid_printer_id",
+                       "printer_id: no printer with id " + std::to_string(*item.printer_id));
     }
   }
   if (body.contains("scheduled_at")) {
     item.scheduled_at_ms = optionalTime(body, "scheduled_at");
+  }
+  if (body.contains("plate")) {
+    item.plate = printing::parsePlate(body);
+    if (item.plate) {
+      try {
+        printing::choosePlate(archives_.get(item.archive_id).metadata, item.plate);
+      } catch (const archives::ArchiveError& e) {
+        if (e.httpStatus() != 404) {
+          throw;
+        }
+      }
+    }
+  }
+  if (print_fields) {
+    // Options are replaced as given: a key set to null goes back to the printer's default.
+    nlohmann::json options = item.print_options;
+    nlohmann::json given = printing::parseOptions(body);
+    for (const char* const* name = printing::startOptionNames(); *name != nullptr; ++name) {
+      if (body.contains(*name)) {
+        options.erase(*name);
+        if (given.contains(*name)) {
+          options[*name] = given[*name];
+        }
+      }
+    }
+    item.print_options = options;
   }
   if (body.contains("status")) {
     if (!body["status"].is_string()) {
       throw QueueError(400, "invalid_status", "status: one of pending, skipped, cancelled");
     }
     std::string to = body["status"].get<std::string>();
-    bool allowed = (to == "skipped" && item.status == "pending") || (to == "pending" && item.status != "printing") ||
+    bool allowed = (to == "skipped" && item.status == "pending") ||
+                   (to == "pending" && item.status != "printing") ||
                    (to == "cancelled" && (item.status == "pending" || item.status == "skipped"));
     if (to != "pending" && to != "skipped" && to != "cancelled") {
       throw QueueError(400, "invalid_status", "status: one of pending, skipped, cancelled");
@@ -259,7 +325,8 @@ void QueueService::remove(int64_t id) {
 std::vector<QueueItem> QueueService::reorder(const nlohmann::json& body) {
   std::lock_guard<std::mutex> lock(dispatch_mutex_);
   if (!body.contains("order") || !body["order"].is_array() || body.size() != 1) {
-    throw QueueError(400, "invalid_order", "body must be {\"order\": [queue item ids, first to print first]}");
+    throw QueueError(400, "invalid_order",
+                     "body must be {\"order\": [queue item ids, first to print first]}");
   }
   std::vector<int64_t> ids;
   std::set<int64_t> seen;
@@ -271,11 +338,13 @@ std::vector<QueueItem> QueueService::reorder(const nlohmann::json& body) {
     }
     int64_t id = v.get<int64_t>();
     if (!seen.insert(id).second) {
-      throw QueueError(400, "invalid_order", "order[" + std::to_string(i) + "]: id " + std::to_string(id) + " is listed twice");
+      throw QueueError(400, "invalid_order",
+                       "order[" + std::to_string(i) + "]: id " + std::to_string(id) + " is listed twice");
     }
     if (std::none_of(pending.begin(), pending.end(), [&](const QueueItem& p) { return p.id == id; })) {
       throw QueueError(400, "invalid_order",
-                       "order[" + std::to_string(i) + "]: " + std::to_string(id) + " is not a pending queue item");
+                       "order[" + std::to_string(i) + "]: " + std::to_string(id) +
+                           " is not a pending queue item");
     }
     ids.push_back(id);
   }
@@ -304,7 +373,8 @@ void QueueService::dispatchOnce() {
       continue;
     }
     busy.insert(*item.assigned_printer_id);
-    if (!item.print_archive_id && item.started_at_ms && now - *item.started_at_ms > options_.start_timeout_ms) {
+    if (!item.print_archive_id && item.started_at_ms &&
+        now - *item.started_at_ms > options_.start_timeout_ms) {
       item.status = "failed";
       item.ended_at_ms = now;
       item.reason = "the printer accepted the job but never started printing it";
@@ -338,8 +408,9 @@ void QueueService::dispatchOnce() {
     bool started = false;
     for (int64_t printer_id : candidates) {
       if (busy.count(printer_id) > 0) {
-        why = item.printer_id ? "waiting for printer " + std::to_string(printer_id) + " to finish its queued print"
-                              : "waiting for an idle printer";
+        why = item.printer_id
+                  ? "waiting for printer " + std::to_string(printer_id) + " to finish its queued print"
+                  : "waiting for an idle printer";
         continue;
       }
       nlohmann::json details;
@@ -365,17 +436,18 @@ void QueueService::dispatchOnce() {
         why = "waiting for printer '" + name + "' (now " + state + ")";
         continue;
       }
-      nlohmann::json command = {{"archive_id", archive.id},
-                                {"filename", archive.filename.value_or(archive.name)},
-                                {"action", "start_print"}};
-      if (archive.estimated_time_s) {
-        command["estimated_time_s"] = *archive.estimated_time_s;
+      if (status.value("awaiting_plate_clear", false) == true) {
+        why = "waiting for someone to confirm the bed of printer '" + name +
+              "' is clear (POST /api/v1/printers/" + std::to_string(printer_id) + "/plate-cleared)";
+        continue;
       }
-      archives_.expectPrint(printer_id, {item.id, archive.id});
+      printing::StartRequest request;
+      request.archive_id = archive.id;
+      request.plate = item.plate;
+      request.options = item.print_options;
       try {
-        printers_.command(printer_id, command);
-      } catch (const printers::PrinterError& e) {
-        archives_.expectPrint(printer_id, {});
+        starter_.start(printer_id, request, item.id, nullptr, 0);
+      } catch (const ServiceError& e) {
         why = "printer '" + name + "' refused the job: " + e.what();
         continue;
       }
@@ -389,15 +461,14 @@ void QueueService::dispatchOnce() {
       started = true;
       logger_.info(kComponent, "queue item " + std::to_string(item.id) + " started on printer " +
                                    std::to_string(printer_id));
-      bus_.publish("queue_item_started",
-                   nlohmann::json{{"queue_item_id", item.id},
-                                  {"archive_id", archive.id},
-                                  {"name", archive.name},
-                                  {"filename", archive.filename.value_or("")},
-                                  {"printer_id", printer_id},
-                                  {"printer", name},
-                                  {"status", "printing"}}
-                       .dump());
+      bus_.publish("queue_item_started", nlohmann::json{{"queue_item_id", item.id},
+                                                        {"archive_id", archive.id},
+                                                        {"name", archive.name},
+                                                        {"filename", archive.filename.value_or("")},
+                                                        {"printer_id", printer_id},
+                                                        {"printer", name},
+                                                        {"status", "printing"}}
+                                             .dump());
       break;
     }
     if (!started) {
@@ -436,7 +507,9 @@ void QueueService::applyPrintEvents() {
     if (e.type == "print_started") {
       item->print_archive_id = e.archive_id;
     } else {
-      item->status = e.archive_status == "success" ? "completed" : e.archive_status == "failed" ? "failed" : "cancelled";
+      item->status = e.archive_status == "success"  ? "completed"
+                     : e.archive_status == "failed" ? "failed"
+                                                    : "cancelled";
       item->ended_at_ms = now;
       if (e.archive_status == "failed") {
         item->reason = e.error.empty() ? std::string("the print failed") : e.error;

@@ -27,6 +27,9 @@ class EventBus;
 namespace printers {
 class PrinterRegistry;
 }
+namespace printing {
+class PrintStarter;
+}
 namespace archives {
 class ArchiveService;
 struct ArchiveRecord;
@@ -45,7 +48,8 @@ struct QueueOptions {
 class QueueService {
 public:
   QueueService(QueueStore& store, archives::ArchiveService& archives, printers::PrinterRegistry& printers,
-               bus::EventBus& bus, Logger& logger, std::function<int64_t()> clock_ms, QueueOptions options = {});
+               printing::PrintStarter& starter, bus::EventBus& bus, Logger& logger, std::function<int64_t()> clock_ms,
+               QueueOptions options = {});
   ~QueueService(); // stop()
 
   void start(); // dispatcher thread
@@ -62,17 +66,19 @@ public:
 
   // One dispatch pass (the thread runs it on its own; tests may call it).
   void dispatchOnce();
+  // Runs a dispatch pass soon (after something outside the queue changed, e.g. a plate cleared).
+  void wake();
 
 private:
   void onPrint(const std::string& event_type, const archives::ArchiveRecord& archive);
   void applyPrintEvents(); // dispatch_mutex_ held
   void setReason(QueueItem& item, const std::string& reason);
-  void wake();
   void loop();
 
   QueueStore& store_;
   archives::ArchiveService& archives_;
   printers::PrinterRegistry& printers_;
+  printing::PrintStarter& starter_;
   bus::EventBus& bus_;
   Logger& logger_;
   std::function<int64_t()> clock_ms_;

@@ -13,9 +13,20 @@ namespace {
 
 using storage::Binder;
 
-constexpr const char* kColumns[] = {"archive_id",    "printer_id",          "position",         "scheduled_at_ms",
-                                    "status",        "reason",              "assigned_printer_id", "print_archive_id",
-                                    "started_at_ms", "ended_at_ms",         "created_at_ms",    "updated_at_ms"};
+constexpr const char* kColumns[] = {"archive_id",
+                                    "printer_id",
+                                    "position",
+                                    "scheduled_at_ms",
+                                    "status",
+                                    "reason",
+                                    "assigned_printer_id",
+                                    "print_archive_id",
+                                    "started_at_ms",
+                                    "ended_at_ms",
+                                    "created_at_ms",
+                                    "updated_at_ms",
+                                    "plate",
+                                    "print_options"};
 
 void bindColumns(soci::statement& st, Binder& b, const QueueItem& item) {
   b.bind(st, std::optional<int64_t>(item.archive_id));
@@ -30,6 +41,9 @@ void bindColumns(soci::statement& st, Binder& b, const QueueItem& item) {
   b.bind(st, item.ended_at_ms);
   b.bind(st, std::optional<int64_t>(item.created_at_ms));
   b.bind(st, std::optional<int64_t>(item.updated_at_ms));
+  b.bind(st, item.plate ? std::optional<int64_t>(*item.plate) : std::nullopt);
+  b.bind(st,
+         item.print_options.empty() ? std::nullopt : std::optional<std::string>(item.print_options.dump()));
 }
 
 QueueItem fromRow(const soci::row& row) {
@@ -48,11 +62,21 @@ QueueItem fromRow(const soci::row& row) {
   item.ended_at_ms = optInt64(row, "ended_at_ms");
   item.created_at_ms = int64Or(row, "created_at_ms", 0);
   item.updated_at_ms = int64Or(row, "updated_at_ms", 0);
+  if (auto plate = optInt64(row, "plate")) {
+    item.plate = static_cast<int>(*plate);
+  }
+  if (auto options = optString(row, "print_options")) {
+    nlohmann::json parsed = nlohmann::json::parse(*options, nullptr, false);
+    if (parsed.is_object()) {
+      item.print_options = std::move(parsed);
+    }
+  }
   return item;
 }
 
 std::vector<QueueItem> selectItems(soci::session& session, const std::string& sql,
-                                   const std::optional<int64_t>& id, const std::optional<std::string>& status) {
+                                   const std::optional<int64_t>& id,
+                                   const std::optional<std::string>& status) {
   Binder binder;
   soci::row row;
   soci::statement st(session);
@@ -149,9 +173,9 @@ void QueueStore::reorder(const std::vector<int64_t>& ids) {
   db_.write([&](soci::session& session) {
     // The listed items take the lowest positions among the pending ones, in the given order;
     // items not listed keep their relative order after them.
-    std::vector<QueueItem> pending = selectItems(
-        session, "SELECT * FROM queue_items WHERE status = :status ORDER BY position, id", std::nullopt,
-        std::string("pending"));
+    std::vector<QueueItem> pending =
+        selectItems(session, "SELECT * FROM queue_items WHERE status = :status ORDER BY position, id",
+                    std::nullopt, std::string("pending"));
     std::vector<int64_t> order = ids;
     for (const QueueItem& item : pending) {
       if (std::find(ids.begin(), ids.end(), item.id) == ids.end()) {

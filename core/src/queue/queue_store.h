@@ -28,6 +28,8 @@ struct QueueItem {
   std::optional<int64_t> ended_at_ms;
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
+  std::optional<int> plate;                                // unset = the file's first plate
+  nlohmann::json print_options = nlohmann::json::object(); // use_ams, ams_mapping, ... (print/start's)
 };
 
 class QueueStore {

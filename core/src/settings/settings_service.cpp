@@ -48,6 +48,10 @@ const char* const kSchemaText = R"JSON({
     "time_zone": {
       "description": "IANA time zone for showing times (the API itself always uses UTC)",
       "type": "string", "minLength": 1, "maxLength": 64
+    },
+    "auto_archive": {
+      "description": "archive the 3MF of prints started elsewhere (Bambu Studio, the printer's screen) by downloading it from the printer",
+      "type": "boolean"
     }
   }
 })JSON";
@@ -107,7 +111,8 @@ nlohmann::json Settings::toJson() const {
           {"default_rate_limits", {{"read", rate_limit_read}, {"write", rate_limit_write}, {"control", rate_limit_control}}},
           {"filament_cost_per_kg", filament_cost_per_kg},
           {"currency", currency},
-          {"time_zone", time_zone}};
+          {"time_zone", time_zone},
+          {"auto_archive", auto_archive}};
 }
 
 Settings Settings::fromJson(const nlohmann::json& json) {
@@ -122,6 +127,7 @@ Settings Settings::fromJson(const nlohmann::json& json) {
   s.filament_cost_per_kg = json.at("filament_cost_per_kg").get<double>();
   s.currency = json.at("currency").get<std::string>();
   s.time_zone = json.at("time_zone").get<std::string>();
+  s.auto_archive = json.at("auto_archive").get<bool>();
   return s;
 }
 

@@ -36,6 +36,7 @@ struct Settings {
   double filament_cost_per_kg = 0; // in `currency`; 0 = not set
   std::string currency = "EUR";    // ISO 4217
   std::string time_zone = "UTC";   // IANA name, for display only; the API always speaks UTC
+  bool auto_archive = true;        // fetch the 3MF of prints the server did not start
 
   nlohmann::json toJson() const;
   static Settings fromJson(const nlohmann::json& json); // json already validated

@@ -281,6 +281,18 @@ const std::vector<Migration>& coreMigrations() {
         "COALESCE(SUM(filament_used_g), 0), MAX(printer_name) FROM archives "
         "GROUP BY status, sort_at_ms / 86400000, COALESCE(printer_id, 0)",
         "DROP INDEX archives_stats"}},
+      {7,
+       "print_start",
+       {// The plate-clear gate: a printer whose print ended waits for someone to confirm the bed
+        // is clear before the queue gives it the next job. NULL = the driver's default.
+        "ALTER TABLE printers ADD COLUMN require_plate_clear INTEGER",
+        "ALTER TABLE printers ADD COLUMN awaiting_plate_clear INTEGER NOT NULL DEFAULT 0",
+        // What a queued print is started with: the plate and the options of print/start (JSON).
+        "ALTER TABLE queue_items ADD COLUMN plate BIGINT",
+        "ALTER TABLE queue_items ADD COLUMN print_options TEXT",
+        // The plate a print record printed, and why its 3MF could not be archived (when not).
+        "ALTER TABLE archives ADD COLUMN plate BIGINT",
+        "ALTER TABLE archives ADD COLUMN file_reason TEXT"}},
   };
   return migrations;
 }

@@ -154,10 +154,16 @@ DriverConfig parseDriverConfig(const std::string& config_json) {
         badConfig("/keep_failed_uploads must be true or false");
       }
       c.keep_failed_uploads = v.get<bool>();
+    } else if (field == "error_min_severity") {
+      std::optional<HmsSeverity> level = v.is_string() ? parseSeverity(v.get<std::string>()) : std::nullopt;
+      if (!level) {
+        badConfig("/error_min_severity must be one of fatal, serious, common, info");
+      }
+      c.error_min_severity = *level;
     } else {
       badConfig("unknown field '" + shortName(field) +
                 "'; expected reconnect_min_ms, reconnect_max_ms, stale_timeout_ms, connect_timeout_ms, "
-                "keepalive_s, command_timeout_ms, start_timeout_ms or keep_failed_uploads");
+                "keepalive_s, command_timeout_ms, start_timeout_ms, keep_failed_uploads or error_min_severity");
     }
   }
   if (c.reconnect_max_ms < c.reconnect_min_ms) {

@@ -1,6 +1,8 @@
 // The plugin's config block (timing shared by every printer) and one printer's settings.
 #pragma once
 
+#include "hms.h"
+
 #include <cstdint>
 #include <string>
 
@@ -15,6 +17,9 @@ struct DriverConfig {
   int64_t command_timeout_ms = 5000;
   int64_t start_timeout_ms = 30000; // project_file sent -> the printer's answer and PREPARE/RUNNING
   bool keep_failed_uploads = false; // leave the 3MF on the printer after a failed start
+  // HMS entries and print_error codes at least this severe are `errors` (the core fires
+  // printer_error for them); the less severe ones are `notices`.
+  HmsSeverity error_min_severity = HmsSeverity::Serious;
 };
 
 enum class TlsMode { None, CaFile, Fingerprint };

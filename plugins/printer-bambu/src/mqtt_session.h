@@ -141,7 +141,7 @@ private:
   std::string last_reported_;
   bool report_failed_ = false; // the host refused the newest report; offered again soon
   Clock::time_point report_retry_at_{};
-  PrinterState state_;
+  PrinterState state_{PrinterState::Options{config_.error_min_severity, nullptr}};
   uint64_t sequence_id_ = 0;
   std::optional<StartProgress> start_;          // a start runs: its state wins in reports
   std::optional<nlohmann::json> start_failure_; // the failure report not yet taken by the host

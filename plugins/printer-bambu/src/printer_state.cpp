@@ -115,6 +115,10 @@ const char* activityName(Activity activity) {
   return "";
 }
 
+PrinterState::PrinterState(Options options)
+    : error_min_severity_(options.error_min_severity),
+      table_(options.table != nullptr ? options.table : &HmsTable::builtin()) {}
+
 PrinterState::ApplyResult PrinterState::applyPayload(std::string_view payload) {
   return apply(parseReport(payload));
 }
@@ -359,6 +363,13 @@ std::optional<std::string> PrinterState::jobId() const {
   return std::nullopt;
 }
 
+json PrinterState::errorObject(const HmsError& error) const {
+  return {{"code", error.code},
+          {"severity", severityName(error.severity)},
+          {"module", error.module},
+          {"message", errorMessage(error, *table_, model_)}};
+}
+
 json PrinterState::status(bool connected, const std::string& connection_error) const {
   const bool live = connected && activity_ != Activity::Unknown;
   json s = json::object();
@@ -397,17 +408,24 @@ json PrinterState::status(bool connected, const std::string& connection_error) c
   } else {
     s["current_print"] = nullptr;
   }
+  // H2C reports a cancel only in fail_reason; it counts while the job shows as failed.
+  uint32_t code = print_error_ != 0 ? print_error_ : activity_ == Activity::Failed ? fail_reason_ : 0;
   json errors = json::array();
+  json notices = json::array();
   if (live) {
+    // The print_error comes first: it is why the job stopped or paused, and the core takes the
+    // first error's message for print_failed.
+    if (code != 0) {
+      HmsError e = decodePrintError(code);
+      (reachesThreshold(e.severity, error_min_severity_) ? errors : notices).push_back(errorObject(e));
+    }
     for (const HmsError& e : errors_) {
-      errors.push_back(
-          {{"code", e.code}, {"severity", e.severity}, {"module", e.module}, {"message", e.message}});
+      (reachesThreshold(e.severity, error_min_severity_) ? errors : notices).push_back(errorObject(e));
     }
   }
   s["errors"] = std::move(errors);
+  s["notices"] = std::move(notices);
   s["end_reason"] = live && !end_reason_.empty() ? json(end_reason_) : json();
-  // H2C reports a cancel only in fail_reason; it counts while the job shows as failed.
-  uint32_t code = print_error_ != 0 ? print_error_ : activity_ == Activity::Failed ? fail_reason_ : 0;
   s["print_error"] = live && code != 0 ? json(formatPrintError(code)) : json();
   if (!model_.empty()) {
     s["model"] = model_;

@@ -27,6 +27,15 @@ const char* activityName(Activity activity);
 
 class PrinterState {
 public:
+  struct Options {
+    // HMS entries and print_error codes at least this severe go to `errors`, the rest to `notices`.
+    HmsSeverity error_min_severity = HmsSeverity::Serious;
+    const HmsTable* table = nullptr; // texts of the codes; nullptr = HmsTable::builtin()
+  };
+
+  PrinterState() : PrinterState(Options{}) {}
+  explicit PrinterState(Options options);
+
   struct ApplyResult {
     ParsedReport::Kind kind = ParsedReport::Kind::Invalid;
     bool changed = false;   // something the normalized status shows changed
@@ -45,6 +54,8 @@ public:
 
   // The normalized status object. While not connected: state "offline" with `connection_error`,
   // keeping only what identifies the last job (progress, layers, current_print) and the printer.
+  // `errors` and `notices` hold the print_error code (first) and the HMS entries, split by
+  // severity at Options::error_min_severity.
   nlohmann::json status(bool connected, const std::string& connection_error) const;
 
 private:
@@ -56,6 +67,10 @@ private:
   std::optional<std::string> filename() const;
   std::optional<std::string> jobId() const;
 
+  nlohmann::json errorObject(const HmsError& error) const;
+
+  HmsSeverity error_min_severity_;
+  const HmsTable* table_;
   Activity activity_ = Activity::Unknown;
   std::optional<int64_t> percent_;
   std::optional<int64_t> remaining_min_;

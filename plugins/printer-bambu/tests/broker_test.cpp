@@ -225,6 +225,75 @@ TEST_F(BambuBrokerTest, StatusFollowsASimulatedPrint) {
   EXPECT_EQ((*failed)["print_error"], "0700_8004");
 }
 
+// HMS entries through the whole path (simulator -> broker -> session -> report): with the default
+// threshold a common entry is a notice with Bambu's text, a fatal one an error; the print_error of
+// a pause comes first among the errors.
+TEST_F(BambuBrokerTest, LowSeverityHmsIsANoticeAndNotAnError) {
+  startSim();
+  startDriver(settings());
+  ASSERT_TRUE(waitStatus(stateIs("idle"))) << lastStatus();
+  control("hms 0x05010400 0x00030002"); // common: "Threaded rods need lubrication now."
+  auto noticed = waitStatus([](const json& s) { return s["notices"].is_array() && !s["notices"].empty(); });
+  ASSERT_TRUE(noticed) << lastStatus();
+  EXPECT_EQ((*noticed)["errors"], json::array()) << noticed->dump();
+  EXPECT_EQ((*noticed)["notices"],
+            json::array({{{"code", "0501_0400_0003_0002"},
+                          {"severity", "common"},
+                          {"module", "mainboard"},
+                          {"message", "Threaded rods need lubrication now. (HMS_0501_0400_0003_0002)"}}}));
+
+  control("hms 0x05000500 0x00010007"); // fatal
+  auto both = waitStatus([](const json& s) { return s["errors"].is_array() && !s["errors"].empty(); });
+  ASSERT_TRUE(both) << lastStatus();
+  ASSERT_EQ((*both)["errors"].size(), 1u) << both->dump();
+  EXPECT_EQ((*both)["errors"][0]["code"], "0500_0500_0001_0007");
+  EXPECT_EQ((*both)["errors"][0]["severity"], "fatal");
+  EXPECT_EQ((*both)["errors"][0]["message"].get<std::string>().rfind("MQTT Command verification failed.", 0),
+            0u);
+  EXPECT_EQ((*both)["notices"].size(), 1u);
+
+  // A new job clears the printer's HMS list (as real printers do); the pause's print_error is an
+  // error, and an HMS entry that comes with it stays a notice.
+  control("start paused.3mf 60 20 0.1");
+  ASSERT_TRUE(waitStatus(stateIs("printing"))) << lastStatus();
+  control("pause_error 0x03008015"); // the printer pauses on a filament runout: serious
+  auto paused = waitStatus(stateIs("paused"));
+  ASSERT_TRUE(paused) << lastStatus();
+  ASSERT_EQ((*paused)["errors"].size(), 1u) << paused->dump();
+  EXPECT_EQ((*paused)["errors"][0]["code"], "0300_8015");
+  EXPECT_EQ((*paused)["errors"][0]["severity"], "serious");
+  EXPECT_EQ((*paused)["errors"][0]["message"].get<std::string>().rfind(
+                "The filament on external spool has run out", 0),
+            0u);
+  control("hms 0x05010400 0x00030002");
+  auto with_notice =
+      waitStatus([](const json& s) { return s["notices"].is_array() && s["notices"].size() == 1; });
+  ASSERT_TRUE(with_notice) << lastStatus();
+  EXPECT_EQ((*with_notice)["errors"].size(), 1u) << with_notice->dump();
+  EXPECT_EQ((*with_notice)["state"], "paused");
+}
+
+// error_min_severity "common" makes the same entry an error.
+TEST_F(BambuBrokerTest, TheConfiguredThresholdMakesCommonHmsAnError) {
+  startSim();
+  json config = fastConfig();
+  config["error_min_severity"] = "common";
+  startDriver(settings(), config);
+  ASSERT_TRUE(waitStatus(stateIs("idle"))) << lastStatus();
+  control("hms 0x05010400 0x00030002");
+  control("hms 0x05000400 0x00040001"); // info: still a notice
+  auto both = waitStatus([](const json& s) {
+    return s["errors"].is_array() && s["errors"].size() == 1 && s["notices"].is_array() &&
+           s["notices"].size() == 1;
+  });
+  ASSERT_TRUE(both) << lastStatus();
+  EXPECT_EQ((*both)["errors"][0]["code"], "0501_0400_0003_0002");
+  EXPECT_EQ((*both)["errors"][0]["severity"], "common");
+  ASSERT_EQ((*both)["notices"].size(), 1u) << both->dump();
+  EXPECT_EQ((*both)["notices"][0]["code"], "0500_0400_0004_0001");
+  EXPECT_EQ((*both)["notices"][0]["severity"], "info");
+}
+
 // Something on the broker floods the report topic with reports nested far past the limit: each
 // is dropped before it is parsed, the log gets one warning (not one per report), and the printer
 // keeps working.

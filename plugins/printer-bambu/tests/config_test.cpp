@@ -120,6 +120,8 @@ TEST(BambuDescriptor, SchemasAreStrictAndMarkTheSecret) {
   EXPECT_EQ(config["properties"]["command_timeout_ms"]["default"], defaults.command_timeout_ms);
   EXPECT_EQ(config["properties"]["start_timeout_ms"]["default"], defaults.start_timeout_ms);
   EXPECT_EQ(config["properties"]["keep_failed_uploads"]["default"], defaults.keep_failed_uploads);
+  EXPECT_EQ(config["properties"]["error_min_severity"]["default"], severityName(defaults.error_min_severity));
+  EXPECT_EQ(config["properties"]["error_min_severity"]["enum"], json({"fatal", "serious", "common", "info"}));
   EXPECT_EQ(defaults.reconnect_min_ms, 1000);
   EXPECT_EQ(defaults.reconnect_max_ms, 60000);
   EXPECT_EQ(defaults.stale_timeout_ms, 60000);
@@ -174,6 +176,7 @@ TEST(BambuSchema, DefaultsTheServerFillsIn) {
   EXPECT_EQ(c.command_timeout_ms, 5000);
   EXPECT_EQ(c.start_timeout_ms, 30000);
   EXPECT_FALSE(c.keep_failed_uploads);
+  EXPECT_EQ(c.error_min_severity, HmsSeverity::Serious);
   json settings = kGoodSettings;
   config::applyDefaults(instanceSchema(), settings);
   PrinterSettings s = parsePrinterSettings(settings.dump());
@@ -218,6 +221,10 @@ TEST(BambuSchema, ConfigValidationBothWays) {
                                         R"({"start_timeout_ms":99})",
                                         R"({"start_timeout_ms":600001})",
                                         R"({"keep_failed_uploads":"yes"})",
+                                        R"({"error_min_severity":"unknown"})",
+                                        R"({"error_min_severity":"Serious"})",
+                                        R"({"error_min_severity":2})",
+                                        R"({"error_min_severity":null})",
                                         R"({"bogus":1})",
                                         "[]"};
   for (const std::string& text : bad) {
@@ -241,6 +248,20 @@ TEST(BambuSchema, ConfigValidationBothWays) {
   DriverConfig start = parseDriverConfig(R"({"start_timeout_ms":100,"keep_failed_uploads":true})");
   EXPECT_EQ(start.start_timeout_ms, 100);
   EXPECT_TRUE(start.keep_failed_uploads);
+  EXPECT_EQ(c.error_min_severity, HmsSeverity::Serious);
+  for (const char* level : {"fatal", "serious", "common", "info"}) {
+    json one = {{"error_min_severity", level}};
+    EXPECT_TRUE(validator.validate(one).empty()) << level;
+    EXPECT_EQ(severityName(parseDriverConfig(one.dump()).error_min_severity), std::string(level));
+  }
+  try {
+    parseDriverConfig(R"({"error_min_severity":"warning"})");
+    ADD_FAILURE() << "accepted warning";
+  } catch (const sdk::Error& e) {
+    EXPECT_NE(std::string(e.what()).find("/error_min_severity must be one of fatal, serious, common, info"),
+              std::string::npos)
+        << e.what();
+  }
 }
 
 TEST(BambuCreate, BadSettingsAreRefusedWithoutEchoingTheAccessCode) {

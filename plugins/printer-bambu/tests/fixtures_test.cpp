@@ -132,7 +132,11 @@ TEST(BambuFixtures, X2dRunningWithOneHmsEntry) {
   EXPECT_EQ(s["errors"][0]["code"], "0500_0600_0002_0070");
   EXPECT_EQ(s["errors"][0]["severity"], "serious");
   EXPECT_EQ(s["errors"][0]["module"], "mainboard");
-  EXPECT_NE(s["errors"][0]["message"].get<std::string>().find("0500_0600_0002_0070"), std::string::npos);
+  // Bambu's list has no text for this code: the wiki page instead.
+  EXPECT_EQ(s["errors"][0]["message"],
+            "HMS 0500_0600_0002_0070 (mainboard, serious), see "
+            "https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/0500_0600_0002_0070");
+  EXPECT_EQ(s["notices"], json::array());
 }
 
 TEST(BambuFixtures, P2sRunning) {
@@ -156,12 +160,15 @@ TEST(BambuFixtures, P2sFinishWithTwoHmsEntries) {
   EXPECT_EQ(s["layer"], 750);
   EXPECT_EQ(s["total_layers"], 750);
   EXPECT_EQ(s["current_print"], json({{"filename", "Tremendous Snaget-Gaaris"}, {"job_id", "SUBTASKID0"}}));
-  ASSERT_EQ(s["errors"].size(), 2u);
+  ASSERT_EQ(s["errors"].size(), 1u);
   EXPECT_EQ(s["errors"][0]["code"], "0500_0600_0002_0070");
   EXPECT_EQ(s["errors"][0]["severity"], "serious");
-  EXPECT_EQ(s["errors"][1]["code"], "0501_0400_0003_0002");
-  EXPECT_EQ(s["errors"][1]["severity"], "common");
-  EXPECT_EQ(s["errors"][1]["module"], "mainboard");
+  ASSERT_EQ(s["notices"].size(), 1u); // common: below the default threshold
+  EXPECT_EQ(s["notices"][0],
+            json({{"code", "0501_0400_0003_0002"},
+                  {"severity", "common"},
+                  {"module", "mainboard"},
+                  {"message", "Threaded rods need lubrication now. (HMS_0501_0400_0003_0002)"}}));
   EXPECT_TRUE(s["print_error"].is_null());
 }
 
@@ -172,7 +179,8 @@ TEST(BambuFixtures, P2sPausedOnAnError) {
   EXPECT_EQ(s["remaining_time"], 0);
   EXPECT_TRUE(s["end_reason"].is_null());
   EXPECT_EQ(s["current_print"], json({{"filename", "ams"}})); // no job ids in this projection
-  EXPECT_EQ(s["errors"].size(), 2u);
+  EXPECT_EQ(s["errors"].size(), 2u);                          // the print_error and a serious HMS entry
+  EXPECT_EQ(s["notices"].size(), 1u);
   EXPECT_EQ(s["total_layers"], 94);
 }
 
@@ -181,13 +189,15 @@ TEST(BambuFixtures, P2sFailedWithTheCancelCode) {
   EXPECT_EQ(s["state"], "failed");
   EXPECT_EQ(s["end_reason"], "cancelled");
   EXPECT_EQ(s["print_error"], "0300_400C"); // 50348044
-  ASSERT_EQ(s["errors"].size(), 3u);
-  EXPECT_EQ(s["errors"][2], json({{"code", "0500_0400_0003_0057"},
-                                  {"severity", "common"},
-                                  {"module", "mainboard"},
-                                  {"message", "HMS 0500_0400_0003_0057 (mainboard, common), see "
-                                              "https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/"
-                                              "0500_0400_0003_0057"}}));
+  ASSERT_EQ(s["errors"].size(), 1u);
+  ASSERT_EQ(s["notices"].size(), 3u);
+  EXPECT_EQ(s["notices"][0]["code"], "0300_400C"); // the user's own cancel: info
+  EXPECT_EQ(s["notices"][2],
+            json({{"code", "0500_0400_0003_0057"},
+                  {"severity", "common"},
+                  {"module", "mainboard"},
+                  {"message", "The print job has been completed. Automatic air purification is in "
+                              "progress. (HMS_0500_0400_0003_0057)"}}));
 }
 
 TEST(BambuFixtures, VersionRepliesAloneNeverMakeAPrinterLive) {
@@ -211,6 +221,7 @@ TEST(BambuFixtures, OfflineStatusKeepsTheJobButNotTheLiveReadings) {
   EXPECT_EQ(s["total_layers"], 94);
   EXPECT_EQ(s["temperatures"], json::object());
   EXPECT_EQ(s["errors"], json::array());
+  EXPECT_EQ(s["notices"], json::array());
   EXPECT_TRUE(s["remaining_time"].is_null());
   EXPECT_TRUE(s["print_error"].is_null());
   EXPECT_TRUE(s["end_reason"].is_null());
@@ -233,6 +244,7 @@ TEST(BambuFixtures, EveryStatusHasTheRequiredFieldsAndTypes) {
       EXPECT_TRUE(s["state"].is_string());
       EXPECT_TRUE(s["temperatures"].is_object());
       EXPECT_TRUE(s["errors"].is_array());
+      EXPECT_TRUE(s["notices"].is_array());
       for (const char* nullable : {"remaining_time", "layer", "total_layers"}) {
         EXPECT_TRUE(s[nullable].is_null() || s[nullable].is_number_integer()) << nullable;
       }

@@ -158,6 +158,7 @@ TEST_F(BambuGarbage, HostileSizesAndNesting) {
   many_hms += "]}}";
   state_.applyPayload(many_hms);
   EXPECT_EQ(liveStatus(state_)["errors"].size(), 64u); // capped
+  EXPECT_EQ(liveStatus(state_)["notices"], json::array());
 }
 
 TEST_F(BambuGarbage, RandomMutationsOfRealReportsNeverCrash) {
@@ -190,6 +191,10 @@ TEST_F(BambuGarbage, RandomMutationsOfRealReportsNeverCrash) {
     json s = liveStatus(copy);
     ASSERT_TRUE(s["state"].is_string());
     ASSERT_TRUE(s["errors"].is_array());
+    ASSERT_TRUE(s["notices"].is_array());
+    for (const json& e : s["notices"]) {
+      ASSERT_TRUE(e["message"].is_string()); // texts are looked up for whatever code a mutation made
+    }
     if (r.kind == ParsedReport::Kind::Invalid) {
       ASSERT_EQ(s.dump(), good_) << "an invalid payload changed the state";
     }

@@ -11,17 +11,19 @@ struct Snapshot {
   json print_error;
   json filename;
   size_t errors;
+  size_t notices;
   json progress;
 
   bool operator==(const Snapshot& o) const {
     return state == o.state && end_reason == o.end_reason && print_error == o.print_error &&
-           filename == o.filename && errors == o.errors && progress == o.progress;
+           filename == o.filename && errors == o.errors && notices == o.notices && progress == o.progress;
   }
 };
 
 std::ostream& operator<<(std::ostream& out, const Snapshot& s) {
   return out << "{" << s.state << ", end " << s.end_reason << ", error " << s.print_error << ", file "
-             << s.filename << ", " << s.errors << " errors, progress " << s.progress << "}";
+             << s.filename << ", " << s.errors << " errors, " << s.notices << " notices, progress "
+             << s.progress << "}";
 }
 
 Snapshot snapshot(const json& s) {
@@ -30,6 +32,7 @@ Snapshot snapshot(const json& s) {
           s["print_error"],
           s["current_print"].is_null() ? json() : s["current_print"]["filename"],
           s["errors"].size(),
+          s["notices"].size(),
           s.value("progress", json())};
 }
 
@@ -56,24 +59,27 @@ TEST(BambuSequence, P2sPrintStartPauseStopAndLateCancelCode) {
   }
   EXPECT_EQ(other, 37);
   std::vector<Snapshot> expected = {
-      // The old cloud job, still FINISH, with three HMS entries.
-      {"finished", nullptr, nullptr, "Tremendous Snaget-Gaaris", 3, 100},
-      // project_file accepted: the printer names the new job and drops one HMS entry.
-      {"finished", nullptr, nullptr, "ams", 2, 100},
-      {"printing", nullptr, nullptr, "ams", 2, 0},
-      // Self-pause on a nozzle mismatch.
-      {"paused", nullptr, "0500_803C", "ams", 2, 0},
+      // The old cloud job, still FINISH, with three HMS entries: a fatal one (an earlier MQTT
+      // command refused) and a serious one are errors, "threaded rods need lubrication" a notice.
+      {"finished", nullptr, nullptr, "Tremendous Snaget-Gaaris", 2, 1, 100},
+      // project_file accepted: the printer names the new job and drops the fatal HMS entry.
+      {"finished", nullptr, nullptr, "ams", 1, 1, 100},
+      {"printing", nullptr, nullptr, "ams", 1, 1, 0},
+      // Self-pause on a nozzle mismatch: the serious print_error is an error too.
+      {"paused", nullptr, "0500_803C", "ams", 2, 1, 0},
       // After stop: FAILED with print_error 0 first ...
-      {"failed", "error", nullptr, "ams", 2, 0},
-      // ... and the printer's "task canceled" code 5 s later.
-      {"failed", "cancelled", "0300_400C", "ams", 3, 0},
+      {"failed", "error", nullptr, "ams", 1, 1, 0},
+      // ... and the printer's "task canceled" code 5 s later, with a second common HMS entry:
+      // both notices.
+      {"failed", "cancelled", "0300_400C", "ams", 1, 3, 0},
   };
   EXPECT_EQ(reported, expected);
   EXPECT_EQ(changed, 6);
   json final_status = liveStatus(state);
   EXPECT_EQ(final_status["layer"], 0);
   EXPECT_EQ(final_status["total_layers"], 94);
-  EXPECT_EQ(final_status["errors"][2]["code"], "0500_0400_0003_0057");
+  EXPECT_EQ(final_status["notices"][0]["code"], "0300_400C");
+  EXPECT_EQ(final_status["notices"][2]["code"], "0500_0400_0003_0057");
 }
 
 TEST(BambuSequence, CancelStaysCancelledWhenTheCodeIsResetAndUntilTheStateMoves) {
@@ -179,9 +185,11 @@ TEST(BambuSequence, P1sReportStream) {
 
 TEST(BambuSequence, HmsListIsReplacedNotAppended) {
   PrinterState state = stateFrom({"p2s-print-failed-cancelled.json"});
-  ASSERT_EQ(liveStatus(state)["errors"].size(), 3u);
+  ASSERT_EQ(liveStatus(state)["errors"].size(), 1u);
+  ASSERT_EQ(liveStatus(state)["notices"].size(), 3u); // the cancel code and two HMS entries
   EXPECT_TRUE(state.applyPayload(R"({"print":{"command":"push_status","hms":[]}})").changed);
   EXPECT_EQ(liveStatus(state)["errors"], json::array());
+  EXPECT_EQ(liveStatus(state)["notices"].size(), 1u); // the cancel code stays
   // Reports without "hms" leave the list alone.
   state.applyPayload(R"({"print":{"command":"push_status","hms":[{"attr":50331904,"code":65543}]}})");
   state.applyPayload(R"({"print":{"command":"push_status","mc_percent":3}})");

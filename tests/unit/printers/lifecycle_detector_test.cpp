@@ -99,6 +99,24 @@ TEST_F(LifecycleDetectorTest, FailedWithPrinterErrorFiresPrintFailedWithTheError
   EXPECT_EQ(e[1].data["error"]["code"], "0300_8015_0002_0001");
 }
 
+TEST_F(LifecycleDetectorTest, TheFailureIsExplainedByTheEntryWithItsPrintErrorEvenAmongNotices) {
+  feed(report("printing", 5));
+  json failed = report("failed", 60);
+  failed["end_reason"] = "error";
+  failed["print_error"] = "0500_803C";
+  // An unrelated HMS error comes first; the print_error's own text sits among the notices (below
+  // the driver's error threshold).
+  failed["errors"] = json::array(
+      {{{"code", "0300_0100_0001_0007"}, {"severity", "fatal"}, {"module", "mc"}, {"message", "heatbed"}}});
+  failed["notices"] = json::array(
+      {{{"code", "0500_803C"}, {"severity", "serious"}, {"module", "xcam"}, {"message", "nozzle mismatch"}}});
+  auto e = feed(failed);
+  ASSERT_FALSE(e.empty());
+  EXPECT_EQ(e[0].type, "print_failed");
+  EXPECT_EQ(e[0].data["error"]["code"], "0500_803C");
+  EXPECT_EQ(e[0].data["error"]["message"], "nozzle mismatch");
+}
+
 TEST_F(LifecycleDetectorTest, P2sSequencePauseOnErrorThenStopIsCancelled) {
   // FINISH of an older job, then RUNNING, a self-pause with print_error 0x0500803C, the stop
   // ack, FAILED with 0x0300400C (the printer's "cancelled by user").

@@ -28,7 +28,8 @@ sigset_t handledSignals() {
 
 // Read by LeakSanitizer in sanitizer builds only. Paho MQTT C (Debian 1.3.12) sometimes leaves one
 // OpenSSL object of a TLS connection unfreed when the client is torn down (upstream issues #670,
-// #1663); the simulator itself never calls OpenSSL, so every libcrypto/libssl leak here is Paho's.
+// #1663); the simulator's own OpenSSL use (the MD5 of a stored file) frees what it allocates, so
+// every libcrypto/libssl leak here is Paho's.
 // Without this, a test whose simulator happened to hit it fails on the child's exit code.
 extern "C" const char* __lsan_default_suppressions() {
   return "leak:libcrypto.so\nleak:libssl.so\n";

@@ -36,6 +36,20 @@ double parseSeconds(const std::string& option, const std::string& value) {
   return parsed;
 }
 
+double parseScale(const std::string& option, const std::string& value) {
+  size_t used = 0;
+  double parsed = 0;
+  try {
+    parsed = std::stod(value, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != value.size() || !(parsed >= 1e-6) || parsed > 1000) {
+    throw std::invalid_argument(option + " needs a number from 0.000001 to 1000, got '" + value + "'");
+  }
+  return parsed;
+}
+
 // Bambu serials are 15 characters; the index fills whatever the prefix leaves (at least 4 digits).
 std::string makeSerial(const std::string& prefix, int64_t index) {
   std::string digits = std::to_string(index);
@@ -74,11 +88,18 @@ std::string usage() {
          "  --model M            fixture set: x1c (default), a1, a1mini\n"
          "  --interval-ms MS     delta report period (default 1000)\n"
          "  --fixture-dir DIR    read <model>-pushall-idle.json and <model>-get-version.json from DIR\n"
-         "  --job-duration-s S   length of jobs started by an MQTT project_file request (default 60)\n"
+         "  --job-duration-s S   length of jobs started by an MQTT project_file request (default 60);\n"
+         "                       with --storage-dir: only for a plate without a predicted time\n"
+         "  --storage-dir DIR    each printer's storage is DIR/<serial>/ (cache/ inside, created);\n"
+         "                       project_file then prints the 3MF it names from there\n"
+         "  --time-scale F       real seconds per printed second for plates with a predicted time\n"
+         "                       (default 1; 0.01 prints a 1 h plate in 36 s)\n"
          "  --verbose            print a `report` event line for every published report\n"
          "  --trace              periodic reports carry layer_num = a per-printer counter; print\n"
          "                       `sent <serial> <layer_num> <CLOCK_REALTIME us>` for each\n"
-         "stdin: start <file> <duration_s> [total_layers] [prepare_s] | pause_error [code] | fail [code]\n"
+         "stdin: start <file> <duration_s> [total_layers] [prepare_s]\n"
+         "       | start <serial> [<3mf path> [plate]] (with --storage-dir) | pause_error [code] | fail "
+         "[code]\n"
          "       | hms <attr> <code> | clear_hms | silence on|off | pushall | stats | quit\n"
          "       (prefix a line with @SERIAL to address one printer)\n";
 }
@@ -125,6 +146,13 @@ bool parseOptions(int argc, char** argv, Options& out) {
       out.fixture_dir = value();
     } else if (arg == "--job-duration-s") {
       out.job_duration_s = parseSeconds(arg, value());
+    } else if (arg == "--storage-dir") {
+      out.storage_dir = value();
+      if (out.storage_dir.empty()) {
+        throw std::invalid_argument("--storage-dir needs a directory");
+      }
+    } else if (arg == "--time-scale") {
+      out.time_scale = parseScale(arg, value());
     } else if (arg == "--verbose") {
       out.verbose = true;
     } else if (arg == "--trace") {

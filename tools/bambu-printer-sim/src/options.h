@@ -19,7 +19,13 @@ struct Options {
   int64_t interval_ms = 1000; // period of delta reports
   std::string fixture_dir;    // empty: the fixtures compiled into the binary
   double job_duration_s = 60; // length of jobs started with an MQTT project_file request
-  bool verbose = false;       // one `report` event line per published report
+  // Each printer's storage (SD card) is <storage_dir>/<serial>/, with cache/ inside. Empty: no
+  // storage, and project_file starts a job of job_duration_s without looking for a file.
+  std::string storage_dir;
+  // Real seconds per printed second for jobs whose plate has a predicted time (0.01: a 1 h
+  // plate prints in 36 s).
+  double time_scale = 1;
+  bool verbose = false; // one `report` event line per published report
   // Benchmarks: every periodic report sets layer_num to a per-printer counter (which the driver
   // normalizes, so each report changes the status) and prints a `sent` line with the publish time.
   bool trace = false;

@@ -76,6 +76,10 @@ std::string PrinterModel::gcodeState() const {
   return state_.value("gcode_state", std::string());
 }
 
+bool PrinterModel::busy() const {
+  return phase_ == Phase::Prepare || phase_ == Phase::Running || phase_ == Phase::Paused;
+}
+
 std::string PrinterModel::nextSequenceId() {
   return std::to_string(++sequence_);
 }
@@ -149,11 +153,12 @@ void PrinterModel::updateProgress(int64_t now_ms) {
     percent = std::min(99, static_cast<int>(fraction * 100.0));
     layer = std::min(job_.total_layers, 1 + static_cast<int>(fraction * job_.total_layers));
   }
+  const int minutes = minutesLeft(left_s * job_.report_scale);
   state_["mc_percent"] = percent;
-  state_["mc_remaining_time"] = minutesLeft(left_s);
+  state_["mc_remaining_time"] = minutes;
   setLayers(layer);
   setIfPresent("percent", percent);
-  setIfPresent("remain_time", minutesLeft(left_s));
+  setIfPresent("remain_time", minutes);
 }
 
 void PrinterModel::enterPhase(Phase phase, int64_t now_ms) {
@@ -195,6 +200,7 @@ void PrinterModel::enterPhase(Phase phase, int64_t now_ms) {
     state_["stg_cur"] = idle_stg_cur_;
     state_["bed_target_temper"] = 0;
     state_["nozzle_target_temper"] = 0;
+    restoreJobOptions();
   }
 }
 
@@ -246,13 +252,13 @@ void PrinterModel::drift(int64_t now_ms) {
 }
 
 std::string PrinterModel::startJob(const JobSpec& job, int64_t now_ms) {
-  if (phase_ == Phase::Prepare || phase_ == Phase::Running || phase_ == Phase::Paused) {
+  if (busy()) {
     return "busy (" + gcodeState() + ")";
   }
   if (job.filename.empty()) {
     return "no file name";
   }
-  if (!(job.duration_s > 0) || job.total_layers < 1) {
+  if (!(job.duration_s > 0) || job.total_layers < 1 || !(job.report_scale > 0)) {
     return "the duration and the layer count must be positive";
   }
   job_ = job;
@@ -265,8 +271,8 @@ std::string PrinterModel::startJob(const JobSpec& job, int64_t now_ms) {
 
   // A new job id, as the printer assigns one per job (Bambu: task_id/subtask_id).
   const std::string job_id = std::to_string(now_ms) + std::to_string(sequence_ % 1000);
-  state_["gcode_file"] = job_.filename;
-  state_["subtask_name"] = stripProjectSuffix(job_.filename);
+  state_["gcode_file"] = job_.gcode_file.empty() ? job_.filename : job_.gcode_file;
+  state_["subtask_name"] = job_.subtask_name.empty() ? stripProjectSuffix(job_.filename) : job_.subtask_name;
   state_["task_id"] = job_id;
   state_["subtask_id"] = job_id;
   state_["print_type"] = "local";
@@ -275,9 +281,35 @@ std::string PrinterModel::startJob(const JobSpec& job, int64_t now_ms) {
   state_["total_layer_num"] = job_.total_layers;
   setLayers(0);
   state_["hms"] = nlohmann::json::array();
+  applyJobOptions();
   enterPhase(Phase::Prepare, now_ms);
   updateProgress(now_ms);
   return {};
+}
+
+void PrinterModel::applyJobOptions() {
+  // Only fields the model's capture has: a printer without a camera reports no ipcam object.
+  auto ipcam = state_.find("ipcam");
+  if (job_.timelapse && ipcam != state_.end() && ipcam->is_object() && ipcam->contains("timelapse")) {
+    idle_timelapse_ = (*ipcam)["timelapse"];
+    (*ipcam)["timelapse"] = *job_.timelapse ? "enable" : "disable";
+  }
+  auto ams = state_.find("ams");
+  if (job_.tray_now && ams != state_.end() && ams->is_object() && ams->contains("tray_now")) {
+    idle_tray_now_ = (*ams)["tray_now"];
+    (*ams)["tray_now"] = *job_.tray_now;
+  }
+}
+
+void PrinterModel::restoreJobOptions() {
+  if (!idle_timelapse_.is_null()) {
+    state_["ipcam"]["timelapse"] = idle_timelapse_;
+    idle_timelapse_ = nullptr;
+  }
+  if (!idle_tray_now_.is_null()) {
+    state_["ams"]["tray_now"] = idle_tray_now_;
+    idle_tray_now_ = nullptr;
+  }
 }
 
 std::string PrinterModel::pause(int64_t now_ms, uint32_t print_error) {

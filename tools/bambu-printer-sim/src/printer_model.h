@@ -17,9 +17,17 @@ namespace bambusim {
 
 struct JobSpec {
   std::string filename;
-  double duration_s = 60; // PREPARE + RUNNING
+  double duration_s = 60; // PREPARE + RUNNING, real seconds
   int total_layers = 50;
   double prepare_s = -1; // < 0: 10 % of the duration, at most 30 s
+  // Reported as gcode_file / subtask_name; empty: `filename` and its name without the suffix.
+  std::string gcode_file;
+  std::string subtask_name;
+  // Printed seconds per real second (1 / --time-scale for jobs from a 3MF): remaining minutes
+  // are reported in printed time, so a 2 h plate run in 7 s still says 120 minutes at the start.
+  double report_scale = 1;
+  std::optional<bool> timelapse;       // ipcam.timelapse "enable"/"disable" while the job runs
+  std::optional<std::string> tray_now; // ams.tray_now while the job runs ("0".."15", "254" external)
 };
 
 // Bambu error codes used by the simulator.
@@ -32,6 +40,8 @@ public:
 
   const std::string& serial() const { return serial_; }
   std::string gcodeState() const;
+  // PREPARE, RUNNING or PAUSE: a new job is refused.
+  bool busy() const;
 
   // Reports (the whole MQTT payload). Both mark the current state as known to subscribers.
   // `wall_ms` (UTC epoch ms) goes into "_sim_sent_ms" so a consumer can measure latency.
@@ -68,6 +78,8 @@ private:
   void setLayers(int layer);
   void setIfPresent(const char* key, const nlohmann::json& value);
   void finishJob(Phase phase, uint32_t print_error, int64_t now_ms);
+  void applyJobOptions();   // the job's timelapse / tray_now, remembering the idle values
+  void restoreJobOptions(); // puts the idle values back when the job ends
   std::string nextSequenceId();
 
   std::string serial_;
@@ -86,6 +98,9 @@ private:
   Phase paused_from_ = Phase::Running;
   int64_t last_drift_ms_ = 0;
   nlohmann::json idle_stg_cur_;
+  // What a job's options overrode, put back when it ends (null: nothing overridden).
+  nlohmann::json idle_timelapse_;
+  nlohmann::json idle_tray_now_;
 };
 
 } // namespace bambusim

@@ -1,13 +1,18 @@
 #include "simulator.h"
 
+#include "project_job.h"
 #include "request_handler.h"
+#include "three_mf_writer.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <functional>
 #include <limits>
 #include <sstream>
+#include <unistd.h>
 
 namespace bambusim {
 namespace {
@@ -75,6 +80,9 @@ Simulator::Simulator(Options options, const FixtureSet& fixtures, EventOut& even
   printers_.resize(count);
   for (size_t i = 0; i < count; ++i) {
     Printer& p = printers_[i];
+    if (!options_.storage_dir.empty()) {
+      p.storage = std::make_unique<PrinterStorage>(options_.storage_dir + "/" + options_.serials[i]);
+    }
     p.model = std::make_unique<PrinterModel>(options_.serials[i], fixtures, now);
     p.link = std::make_unique<PrinterLink>(options_, i, options_.serials[i], *this);
     // Spread the printers over the period so a large fleet does not report in bursts.
@@ -272,13 +280,20 @@ void Simulator::handleLinkEvent(const LinkEvent& event, int64_t now_ms) {
 void Simulator::handleRequestMessage(Printer& printer, const std::string& payload, int64_t now_ms) {
   const std::string before = printer.model->gcodeState();
   RequestOutcome outcome;
+  RequestContext context;
+  context.job_duration_s = options_.job_duration_s;
+  context.timing = JobTiming{options_.time_scale, options_.job_duration_s};
+  context.storage = printer.storage.get();
   try {
-    outcome = handleRequest(*printer.model, payload, now_ms, options_.job_duration_s);
+    outcome = handleRequest(*printer.model, payload, now_ms, context);
   } catch (const std::exception&) {
     outcome = RequestOutcome{};
     outcome.command = "invalid"; // a request the handler could not digest must not stop the printer
   }
   events_.emit("request " + printer.model->serial() + " " + outcome.command);
+  if (!outcome.project_file_event.empty()) {
+    events_.emit("project_file " + printer.model->serial() + " " + outcome.project_file_event);
+  }
   if (printer.silent) {
     return; // a hung printer neither acks nor reports
   }
@@ -339,7 +354,8 @@ void Simulator::handleControl(const std::string& line, int64_t now_ms) {
     return;
   }
   std::vector<Printer*> targets;
-  if (words[0][0] == '@') {
+  const bool addressed = words[0][0] == '@';
+  if (addressed) {
     const std::string serial = words[0].substr(1);
     for (auto& p : printers_) {
       if (p.model->serial() == serial) {
@@ -385,6 +401,13 @@ void Simulator::handleControl(const std::string& line, int64_t now_ms) {
 
   if (verb == "quit") {
     quit_ = true;
+  } else if (verb == "start" && args >= 1 && findPrinter(words[1]) != nullptr) {
+    Printer* named = findPrinter(words[1]);
+    if (addressed && targets.front() != named) {
+      fail("@" + targets.front()->model->serial() + " and start " + words[1] + " name different printers");
+      return;
+    }
+    startStoredJob(*named, std::vector<std::string>(words.begin() + 2, words.end()), now_ms);
   } else if (verb == "start") {
     JobSpec job;
     double layers = 50;
@@ -439,6 +462,92 @@ void Simulator::handleControl(const std::string& line, int64_t now_ms) {
   } else {
     fail("unknown command or wrong arguments (see --help)");
   }
+}
+
+Simulator::Printer* Simulator::findPrinter(const std::string& serial) {
+  for (auto& p : printers_) {
+    if (p.model->serial() == serial) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+void Simulator::reportStateChange(Printer& printer, const std::string& before) {
+  publishDelta(printer);
+  if (printer.model->gcodeState() != before) {
+    events_.emit("state " + printer.model->serial() + " " + printer.model->gcodeState());
+  }
+}
+
+void Simulator::startStoredJob(Printer& printer, const std::vector<std::string>& args, int64_t now_ms) {
+  const std::string& serial = printer.model->serial();
+  auto fail = [&](const std::string& why) { events_.emit("error start " + serial + ": " + why); };
+  int plate = 1;
+  if (args.size() > 2 ||
+      (args.size() == 2 && (plate = plateFromParam("Metadata/plate_" + args[1] + ".gcode")) == 0)) {
+    fail("usage: start <serial> [<path to a 3mf> [plate 1..999]]");
+    return;
+  }
+  if (!printer.storage) {
+    fail("start <serial> needs --storage-dir");
+    return;
+  }
+  if (printer.model->busy()) {
+    fail("busy (" + printer.model->gcodeState() + ")");
+    return;
+  }
+  std::string name;
+  if (args.empty()) {
+    // A name not yet on the card, as a slicer export with a fresh name would be.
+    do {
+      name = "SimPrint-" + std::to_string(++generated_files_) + ".3mf";
+    } while (access(printer.storage->cachePath(name).c_str(), F_OK) == 0);
+    SampleProject sample;
+    sample.title = name.substr(0, name.size() - 4);
+    sample.prediction_s = std::max<int64_t>(1, std::llround(options_.job_duration_s / options_.time_scale));
+    const std::string temp = printer.storage->cacheTempPath(name);
+    unlink(temp.c_str());
+    std::string why = writeSampleThreeMf(temp, sample);
+    if (why.empty() && rename(temp.c_str(), printer.storage->cachePath(name).c_str()) != 0) {
+      why = "cannot move " + temp + " into cache/";
+      unlink(temp.c_str());
+    }
+    if (!why.empty()) {
+      fail(why);
+      return;
+    }
+  } else {
+    const std::string& source = args[0];
+    const size_t slash = source.find_last_of('/');
+    name = slash == std::string::npos ? source : source.substr(slash + 1);
+    if (name.size() < 4 || name.compare(name.size() - 4, 4, ".3mf") != 0) {
+      name += ".3mf";
+    }
+    if (std::string why = printer.storage->copyIntoCache(source, name); !why.empty()) {
+      fail(why);
+      return;
+    }
+  }
+  // From here on the file is on the card, as it stays on a real one whether or not it prints.
+  const std::string relative = "cache/" + name;
+  ProjectJob project;
+  std::string why = loadProjectJob(*printer.storage, relative, plate, "",
+                                   JobTiming{options_.time_scale, options_.job_duration_s}, project);
+  if (!why.empty()) {
+    fail(why);
+    return;
+  }
+  project.job.subtask_name = name.substr(0, name.size() - 4);
+  const std::string before = printer.model->gcodeState();
+  why = printer.model->startJob(project.job, now_ms);
+  if (!why.empty()) {
+    fail(why);
+    return;
+  }
+  events_.emit("started " + serial + " " + describeProjectJob(relative, project));
+  reportStateChange(printer, before);
+  events_.emit("ok start");
 }
 
 } // namespace bambusim

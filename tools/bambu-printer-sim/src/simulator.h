@@ -8,6 +8,7 @@
 #include "options.h"
 #include "printer_link.h"
 #include "printer_model.h"
+#include "storage.h"
 
 #include <condition_variable>
 #include <cstdint>
@@ -34,6 +35,7 @@ private:
   struct Printer {
     std::unique_ptr<PrinterModel> model;
     std::unique_ptr<PrinterLink> link;
+    std::unique_ptr<PrinterStorage> storage; // with --storage-dir
     bool connected = false;
     bool connecting = false;
     bool ever_connected = false;
@@ -50,6 +52,10 @@ private:
 
   void handleLinkEvent(const LinkEvent& event, int64_t now_ms);
   void handleControl(const std::string& line, int64_t now_ms);
+  // `start <serial> [<3mf> [plate]]`: puts the file on the printer's storage and prints it.
+  void startStoredJob(Printer& printer, const std::vector<std::string>& args, int64_t now_ms);
+  void reportStateChange(Printer& printer, const std::string& before);
+  Printer* findPrinter(const std::string& serial);
   void handleRequestMessage(Printer& printer, const std::string& payload, int64_t now_ms);
   void scheduleRetry(Printer& printer, int64_t now_ms);
   void publish(Printer& printer, const nlohmann::json& message, const char* kind);
@@ -64,6 +70,7 @@ private:
   EventOut& events_;
   std::vector<Printer> printers_;
   bool ready_announced_ = false;
+  uint64_t generated_files_ = 0; // names the 3MFs `start <serial>` generates
   bool quit_ = false;
 
   std::mutex queue_mutex_;

@@ -18,12 +18,20 @@ export class ApiError extends Error {
   readonly errors: ErrorItem[];
   // Fields the server names as needing a value again (400 secret_required: "settings.access_code").
   readonly fields: string[];
+  // The whole JSON body of the answer, for fields only some errors carry (invalid_plate: plates).
+  readonly body: Record<string, unknown>;
 
   constructor(
     status: number,
     code: string,
     detail: string,
-    extra: { required?: string | null; retryAfterS?: number | null; errors?: ErrorItem[]; fields?: string[] } = {},
+    extra: {
+      required?: string | null;
+      retryAfterS?: number | null;
+      errors?: ErrorItem[];
+      fields?: string[];
+      body?: Record<string, unknown>;
+    } = {},
   ) {
     super(detail || `HTTP ${status}`);
     this.name = 'ApiError';
@@ -34,6 +42,7 @@ export class ApiError extends Error {
     this.retryAfterS = extra.retryAfterS ?? null;
     this.errors = extra.errors ?? [];
     this.fields = extra.fields ?? [];
+    this.body = extra.body ?? {};
   }
 }
 
@@ -44,10 +53,12 @@ export function apiErrorFrom(status: number, bodyText: string, retryAfter: strin
   let required: string | null = null;
   let errors: ErrorItem[] = [];
   let fields: string[] = [];
+  let whole: Record<string, unknown> = {};
   try {
     const body: unknown = JSON.parse(bodyText);
-    if (body && typeof body === 'object') {
+    if (body && typeof body === 'object' && !Array.isArray(body)) {
       const b = body as Record<string, unknown>;
+      whole = b;
       if (typeof b.detail === 'string') detail = b.detail;
       if (typeof b.code === 'string') code = b.code;
       if (typeof b.required === 'string') required = b.required;
@@ -68,7 +79,7 @@ export function apiErrorFrom(status: number, bodyText: string, retryAfter: strin
   }
   if (!detail) detail = `HTTP ${status}`;
   const seconds = retryAfter !== null && /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : null;
-  return new ApiError(status, code, detail, { required, retryAfterS: seconds, errors, fields });
+  return new ApiError(status, code, detail, { required, retryAfterS: seconds, errors, fields, body: whole });
 }
 
 // What went wrong and what to do, for people. The API's detail is always part of it.

@@ -46,6 +46,15 @@ export interface PrinterError {
   message?: string;
 }
 
+// The file of a starting print on its way to the printer (status.transfer, state preparing).
+export interface PrinterTransfer {
+  phase: 'checking' | 'uploading' | 'starting' | string;
+  bytes?: number;
+  total?: number;
+  file?: string;
+  skipped?: boolean;
+}
+
 export interface PrinterStatus {
   id: number;
   name: string;
@@ -57,8 +66,13 @@ export interface PrinterStatus {
   temperatures?: Record<string, number>;
   layer?: number | null;
   total_layers?: number | null;
-  current_print?: { filename?: string; started_at?: string | null; job_id?: string } | null;
+  current_print?: { filename?: string; name?: string; started_at?: string | null; job_id?: string } | null;
   errors?: PrinterError[];
+  // Messages below the driver's error threshold (shown, but they fire no printer_error).
+  notices?: PrinterError[];
+  transfer?: PrinterTransfer | null;
+  // A print ended: the queue waits until someone confirms the bed is clear.
+  awaiting_plate_clear?: boolean;
   print_error?: string | null;
   connection_error?: string | null;
   updated_at?: string | null;
@@ -99,6 +113,28 @@ export interface Archive {
   updated_at: string;
 }
 
+// The print options of print/start and queue items; absent = the printer's default.
+export interface PrintOptions {
+  use_ams?: boolean;
+  ams_mapping?: number[];
+  bed_leveling?: boolean;
+  flow_cali?: boolean;
+  vibration_cali?: boolean;
+  timelapse?: boolean;
+  bed_type?: string;
+}
+
+// 202 answer of POST /printers/{id}/print/start.
+export interface PrintStart {
+  printer_id: number;
+  accepted: boolean;
+  archive_id: number;
+  plate: number;
+  print: Archive | null;
+  status: PrinterStatus;
+  result: Record<string, unknown>;
+}
+
 export interface QueueItem {
   id: number;
   archive_id: number;
@@ -110,6 +146,8 @@ export interface QueueItem {
   reason: string | null;
   assigned_printer_id: number | null;
   print_archive_id: number | null;
+  plate?: number | null;
+  options?: PrintOptions;
   started_at: string | null;
   ended_at: string | null;
 }
@@ -248,6 +286,8 @@ export interface JsonSchema {
 
 export interface PrinterDetails extends PrinterSummary {
   instance_id: string;
+  // The plate-clear gate in effect (the printer's choice, or its driver's default).
+  require_plate_clear?: boolean;
   settings: Record<string, unknown>;
   capabilities: Record<string, unknown>;
   firmware: string | null;

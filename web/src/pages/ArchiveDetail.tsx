@@ -4,7 +4,17 @@ import { formatBytes, formatDateTime, formatDuration, formatGrams, formatPercent
 import { useAction, useLoad } from '../lib/hooks';
 import { useCan } from '../lib/me';
 import { navigate } from '../lib/router';
-import type { Archive, PrinterSummary, QueueItem } from '../lib/types';
+import {
+  PRINT_SWITCHES,
+  noSwitchChoices,
+  plateErrorText,
+  plateLabel,
+  platesOf,
+  printBody,
+  type SwitchChoices,
+  type TriState,
+} from '../lib/printJob';
+import type { Archive, PrintStart, PrinterSummary, QueueItem } from '../lib/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner, Notice } from '../components/ErrorBanner';
 import { Field } from '../components/Form';
@@ -23,9 +33,7 @@ export function ArchiveDetail({ id }: { id: number }) {
   );
   const [thumb, setThumb] = useState<string | null>(null);
   const action = useAction();
-  const [notice, setNotice] = useState<string | null>(null);
   const [deleting, setDeleting] = useState(false);
-  const [printer, setPrinter] = useState('');
 
   const a = archive.data;
   useEffect(() => {
@@ -62,27 +70,6 @@ export function ArchiveDetail({ id }: { id: number }) {
     });
   };
 
-  const addToQueue = async () => {
-    if (!a) return;
-    setNotice(null);
-    await action.run(async () => {
-      const item = await api<QueueItem>('/queue', {
-        method: 'POST',
-        body: { archive_id: a.id, ...(printer ? { printer_id: Number(printer) } : {}) },
-      });
-      setNotice(`Added to the queue at position ${item.position}.`);
-    });
-  };
-
-  const printNow = async () => {
-    if (!a || !printer) return;
-    setNotice(null);
-    await action.run(async () => {
-      await api(`/printers/${printer}/print/start`, { method: 'POST', body: { archive_id: a.id } });
-      setNotice('The printer accepted the print.');
-    });
-  };
-
   return (
     <section>
       <p class="crumb">
@@ -99,7 +86,6 @@ export function ArchiveDetail({ id }: { id: number }) {
             <span class={`badge status-${a.status}`}>{a.status}</span>
           </div>
           <ErrorBanner error={action.error} onDismiss={() => action.setError(null)} />
-          {notice && <Notice kind="success">{notice}</Notice>}
           <div class="detail-grid">
             <div class="card thumb">
               {thumb ? <img src={thumb} alt={`Plate preview of ${a.name}`} /> : <p class="muted">No preview</p>}
@@ -138,35 +124,7 @@ export function ArchiveDetail({ id }: { id: number }) {
             )}
           </div>
           {a.has_file && (canQueue || canControl) && (
-            <div class="card">
-              <h2>Print it</h2>
-              <div class="filters">
-                {printers.data && (
-                  <Field label="Printer">
-                    <select value={printer} onChange={(e) => setPrinter((e.currentTarget as HTMLSelectElement).value)}>
-                      <option value="">{canQueue ? 'Any idle printer (queue)' : 'Choose a printer'}</option>
-                      {printers.data.items.map((p) => (
-                        <option key={p.id} value={String(p.id)}>
-                          {p.name} ({p.status.state})
-                        </option>
-                      ))}
-                    </select>
-                  </Field>
-                )}
-                <div class="filter-actions">
-                  {canQueue && (
-                    <button type="button" class="btn btn-primary" onClick={addToQueue}>
-                      Add to queue
-                    </button>
-                  )}
-                  {canControl && (
-                    <button type="button" class="btn" disabled={!printer} onClick={printNow}>
-                      Print now
-                    </button>
-                  )}
-                </div>
-              </div>
-            </div>
+            <PrintIt archive={a} printers={printers.data?.items ?? null} canQueue={canQueue} canControl={canControl} />
           )}
           {canWrite ? <EditArchive archive={a} onSaved={() => void archive.reload()} /> : <ReadOnlyNotes archive={a} />}
           {a.metadata && Object.keys(a.metadata).length > 0 && (
@@ -193,6 +151,135 @@ export function ArchiveDetail({ id }: { id: number }) {
         </>
       )}
     </section>
+  );
+}
+
+type Started = { kind: 'queued'; position: number } | { kind: 'started'; answer: PrintStart; printer: string };
+
+// Print the archive now on a chosen printer, or add it to the queue: which plate (when the file has
+// several) and the print options, each left to the printer unless chosen.
+function PrintIt({
+  archive,
+  printers,
+  canQueue,
+  canControl,
+}: {
+  archive: Archive;
+  printers: PrinterSummary[] | null;
+  canQueue: boolean;
+  canControl: boolean;
+}) {
+  const plates = platesOf(archive.metadata);
+  const [printer, setPrinter] = useState('');
+  const [plate, setPlate] = useState(plates.length > 0 ? String(plates[0].index) : '');
+  const [choices, setChoices] = useState<SwitchChoices>(noSwitchChoices);
+  const [done, setDone] = useState<Started | null>(null);
+  const action = useAction();
+
+  // The plate is sent when the file has several; with one (or none listed) the server picks it.
+  const body = () => printBody(archive.id, plates.length > 1 && plate ? Number(plate) : null, choices);
+
+  const addToQueue = () => {
+    setDone(null);
+    void action.run(async () => {
+      const item = await api<QueueItem>('/queue', {
+        method: 'POST',
+        body: { ...body(), ...(printer ? { printer_id: Number(printer) } : {}) },
+      });
+      setDone({ kind: 'queued', position: item.position });
+    });
+  };
+
+  const printNow = () => {
+    if (!printer) return;
+    setDone(null);
+    void action.run(async () => {
+      const answer = await api<PrintStart>(`/printers/${printer}/print/start`, { method: 'POST', body: body() });
+      const name = printers?.find((p) => String(p.id) === printer)?.name ?? `printer ${printer}`;
+      setDone({ kind: 'started', answer, printer: name });
+    });
+  };
+
+  const plateProblem = plateErrorText(action.error);
+  return (
+    <form class="card" aria-label="Print it" onSubmit={(e) => e.preventDefault()}>
+      <h2>Print it</h2>
+      <div class="filters">
+        {printers && (
+          <Field label="Printer">
+            <select value={printer} onChange={(e) => setPrinter((e.currentTarget as HTMLSelectElement).value)}>
+              <option value="">{canQueue ? 'Any idle printer (queue)' : 'Choose a printer'}</option>
+              {printers.map((p) => (
+                <option key={p.id} value={String(p.id)}>
+                  {p.name} ({p.status.state}
+                  {p.status.awaiting_plate_clear ? ', bed not cleared' : ''})
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
+        {plates.length > 1 && (
+          <label class={plateProblem ? 'field field-invalid plate-field' : 'field plate-field'}>
+            <span>Plate</span>
+            <select
+              value={plate}
+              aria-invalid={plateProblem ? 'true' : undefined}
+              onChange={(e) => setPlate((e.currentTarget as HTMLSelectElement).value)}
+            >
+              {plates.map((p) => (
+                <option key={p.index} value={String(p.index)}>
+                  {plateLabel(p)}
+                </option>
+              ))}
+            </select>
+            {plateProblem && <span class="field-error">{plateProblem}</span>}
+          </label>
+        )}
+      </div>
+      <fieldset class="print-options">
+        <legend>Print options</legend>
+        <div class="filters">
+          {PRINT_SWITCHES.map(({ key, label }) => (
+            <Field key={key} label={label}>
+              <select
+                value={choices[key]}
+                onChange={(e) => setChoices({ ...choices, [key]: (e.currentTarget as HTMLSelectElement).value as TriState })}
+              >
+                <option value="">Printer default</option>
+                <option value="on">On</option>
+                <option value="off">Off</option>
+              </select>
+            </Field>
+          ))}
+        </div>
+      </fieldset>
+      {plateProblem && plates.length <= 1 && <p class="problem">{plateProblem}</p>}
+      <ErrorBanner error={action.error} onDismiss={() => action.setError(null)} />
+      {done?.kind === 'queued' && <Notice kind="success">Added to the queue at position {done.position}.</Notice>}
+      {done?.kind === 'started' && (
+        <Notice kind="success">
+          The print started on <strong>{done.printer}</strong>
+          {done.answer.plate ? ` (plate ${done.answer.plate})` : ''}: the file is on its way to the printer.{' '}
+          {done.answer.print ? (
+            <a href={`#/archives/${done.answer.print.id}`}>Open the print record</a>
+          ) : (
+            'Its print record appears in Archives when the printer reports it.'
+          )}
+        </Notice>
+      )}
+      <div class="actions actions-left">
+        {canQueue && (
+          <button type="button" class="btn btn-primary" disabled={action.busy} onClick={addToQueue}>
+            Add to queue
+          </button>
+        )}
+        {canControl && (
+          <button type="button" class="btn" disabled={!printer || action.busy} onClick={printNow}>
+            Print now
+          </button>
+        )}
+      </div>
+    </form>
   );
 }
 

@@ -3,13 +3,17 @@ import { api, type ListAnswer } from '../lib/api';
 import { clampPercent, formatDuration, formatPercent, formatTemperature, stateLabel, formatAgo } from '../lib/format';
 import { usePolling } from '../lib/hooks';
 import { useCan } from '../lib/me';
-import type { PrinterStatus, PrinterSummary } from '../lib/types';
+import { transferView } from '../lib/printJob';
+import type { PrinterError, PrinterStatus, PrinterSummary, PrinterTransfer } from '../lib/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner } from '../components/ErrorBanner';
 
 const POLL_MS = 3000;
 
-type Action = 'pause' | 'resume' | 'stop';
+type Action = 'pause' | 'resume' | 'stop' | 'plate-cleared';
+
+const actionPath = (id: number, action: Action) =>
+  action === 'plate-cleared' ? `/printers/${id}/plate-cleared` : `/printers/${id}/print/${action}`;
 
 // Every printer with its live state, refreshed every few seconds in place.
 export function Dashboard() {
@@ -23,7 +27,7 @@ export function Dashboard() {
     setBusy((b) => ({ ...b, [printer.id]: true }));
     setActionError(null);
     try {
-      await api(`/printers/${printer.id}/print/${action}`, { method: 'POST' });
+      await api(actionPath(printer.id, action), { method: 'POST' });
       await printers.reload();
     } catch (e) {
       setActionError(e);
@@ -144,6 +148,7 @@ function PrinterCard({
           <dd>{formatAgo(s.updated_at)}</dd>
         </div>
       </dl>
+      {s.transfer && <Transfer transfer={s.transfer} printerName={printer.name} />}
       <div
         class="progress"
         role="progressbar"
@@ -156,15 +161,28 @@ function PrinterCard({
       </div>
       {s.connection_error && <p class="problem">Connection: {s.connection_error}</p>}
       {s.print_error && <p class="problem">Print error {s.print_error}</p>}
-      {s.errors && s.errors.length > 0 && (
-        <ul class="problems" aria-label={`Errors on ${printer.name}`}>
-          {s.errors.map((e) => (
-            <li key={e.code}>
-              <span class={`badge sev-${e.severity ?? 'unknown'}`}>{e.severity ?? 'error'}</span>{' '}
-              <span class="mono">{e.code}</span> {e.message}
-            </li>
-          ))}
-        </ul>
+      {s.errors && s.errors.length > 0 && <Messages items={s.errors} label={`Errors on ${printer.name}`} fallback="error" />}
+      {s.notices && s.notices.length > 0 && (
+        <Messages items={s.notices} label={`Notices on ${printer.name}`} fallback="notice" muted />
+      )}
+      {s.awaiting_plate_clear && (
+        <div class="plate-note" role="status">
+          <p>
+            <strong>Print finished — clear the bed.</strong>{' '}
+            <span class="muted small">The queue waits until someone confirms the bed is clear.</span>
+          </p>
+          {canControl && (
+            <button
+              type="button"
+              class="btn btn-primary btn-small"
+              disabled={busy}
+              aria-label={`Plate is clear on ${printer.name}`}
+              onClick={() => onAction('plate-cleared')}
+            >
+              Plate is clear
+            </button>
+          )}
+        </div>
       )}
       {canControl && (
         <div class="actions actions-left">
@@ -195,5 +213,43 @@ function PrinterCard({
         </div>
       )}
     </article>
+  );
+}
+
+// The print's file on its way to the printer: what happens and how far, as a progress bar.
+function Transfer({ transfer, printerName }: { transfer: PrinterTransfer; printerName: string }) {
+  const view = transferView(transfer);
+  return (
+    <div class="transfer" data-testid="transfer">
+      <p class="small">{view.text}</p>
+      <div
+        class="progress progress-thin"
+        role="progressbar"
+        aria-label={`Upload to ${printerName}`}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={view.percent === null ? undefined : Math.round(view.percent)}
+        aria-valuetext={view.text}
+      >
+        <div
+          class={view.percent === null ? 'progress-fill progress-indeterminate' : 'progress-fill'}
+          style={view.percent === null ? undefined : { width: `${view.percent}%` }}
+        />
+      </div>
+    </div>
+  );
+}
+
+// The printer's errors (HMS codes with severity), or its notices below them, muted.
+function Messages({ items, label, fallback, muted = false }: { items: PrinterError[]; label: string; fallback: string; muted?: boolean }) {
+  return (
+    <ul class={muted ? 'problems problems-muted' : 'problems'} aria-label={label}>
+      {items.map((e, i) => (
+        <li key={`${e.code}-${i}`}>
+          <span class={`badge sev-${e.severity ?? 'unknown'}`}>{e.severity ?? fallback}</span> <span class="mono">{e.code}</span>{' '}
+          {e.message}
+        </li>
+      ))}
+    </ul>
   );
 }

@@ -15,6 +15,7 @@ import {
   type BambuForm,
   type TlsMode,
 } from '../lib/printerForm';
+import { plateClearChoiceOf, plateClearDefault, plateClearValue, type PlateClearChoice } from '../lib/printJob';
 import type { ConnectionCheck, PrinterDetails, PrinterSummary } from '../lib/types';
 import { ConfirmDialog } from '../components/ConfirmDialog';
 import { DataTable } from '../components/DataTable';
@@ -39,6 +40,7 @@ export function Printers() {
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<PrinterSummary | null>(null);
   const [removing, setRemoving] = useState<PrinterSummary | null>(null);
+  const [gateError, setGateError] = useState<unknown>(null);
   const items = printers.data?.items ?? [];
   return (
     <section>
@@ -58,10 +60,11 @@ export function Printers() {
         there.
       </p>
       <ErrorBanner error={printers.error} />
+      <ErrorBanner error={gateError} onDismiss={() => setGateError(null)} />
       {!printers.data && !printers.error && <p>Loading printers…</p>}
       {printers.data && items.length === 0 && <p class="empty">No printers yet.</p>}
       {items.length > 0 && (
-        <DataTable caption="Printers" columns={['Name', 'Type', 'Connection', 'State', 'Model', 'Managed']} actions={admin}>
+        <DataTable caption="Printers" columns={['Name', 'Type', 'Connection', 'State', 'Model', 'Managed', 'Clear-bed check']} actions={admin}>
           {items.map((p) => (
             <tr key={p.id}>
               <th scope="row" data-label="Name">
@@ -92,6 +95,9 @@ export function Printers() {
               </td>
               <td data-label="Model">{p.model ?? '—'}</td>
               <td data-label="Managed">{p.source === 'config' ? 'config file' : 'here'}</td>
+              <td data-label="Clear-bed check">
+                <PlateClearGate printer={p} canChange={admin} onError={setGateError} />
+              </td>
               {admin && (
                 <td class="row-actions">
                   {p.source === 'config' ? (
@@ -153,6 +159,70 @@ export function Printers() {
         </ConfirmDialog>
       )}
     </section>
+  );
+}
+
+// The plate-clear gate of one printer: after a print the queue waits for someone to confirm the
+// bed is clear. The list has no such field, so each row reads the printer's details once.
+function PlateClearGate({
+  printer,
+  canChange,
+  onError,
+}: {
+  printer: PrinterSummary;
+  canChange: boolean;
+  onError: (e: unknown) => void;
+}) {
+  const details = useLoad((signal) => api<PrinterDetails>(`/printers/${printer.id}`, { signal }), [printer.id]);
+  // What was chosen here: the API answers only the effective value, so "On" equal to the driver's
+  // default would otherwise show as the default right after saving it.
+  const [chosen, setChosen] = useState<PlateClearChoice | null>(null);
+  const [saving, setSaving] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const d = details.data;
+  if (!d || typeof d.require_plate_clear !== 'boolean') {
+    return <span class="muted small">{details.error ? 'unknown' : '…'}</span>;
+  }
+  const byDefault = plateClearDefault(d.capabilities);
+  const choice = chosen ?? plateClearChoiceOf(d.require_plate_clear, d.capabilities);
+  if (!canChange) {
+    return <span>{d.require_plate_clear ? 'On' : 'Off'}{choice === 'default' ? ' (default)' : ''}</span>;
+  }
+  const change = async (next: PlateClearChoice) => {
+    setSaving(true);
+    setSaved(false);
+    onError(null);
+    try {
+      await api<PrinterDetails>(`/printers/${printer.id}`, {
+        method: 'PATCH',
+        body: { require_plate_clear: plateClearValue(next) },
+      });
+      setChosen(next);
+      setSaved(true);
+      await details.reload();
+    } catch (e) {
+      onError(e);
+    } finally {
+      setSaving(false);
+    }
+  };
+  return (
+    <div class="gate-cell">
+      <select
+        aria-label={`Clear-bed check for ${printer.name}`}
+        title="After a print, the queue waits until someone confirms the bed is clear (dashboard: Plate is clear)"
+        value={choice}
+        disabled={saving}
+        onChange={(e) => void change((e.currentTarget as HTMLSelectElement).value as PlateClearChoice)}
+      >
+        <option value="default">Driver default ({byDefault ? 'on' : 'off'})</option>
+        <option value="on">On</option>
+        <option value="off">Off</option>
+      </select>
+      <span class="muted small" aria-live="polite">
+        {saving ? 'Saving…' : saved ? 'Saved.' : ''}
+      </span>
+    </div>
   );
 }
 

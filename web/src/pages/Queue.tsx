@@ -3,6 +3,7 @@ import { api, type ListAnswer } from '../lib/api';
 import { formatDateTime, localInputToIsoUtc } from '../lib/format';
 import { useAction, useLoad, usePolling } from '../lib/hooks';
 import { useCan } from '../lib/me';
+import { describePrintChoices } from '../lib/printJob';
 import type { Archive, PrinterSummary, QueueItem } from '../lib/types';
 import { DataTable } from '../components/DataTable';
 import { ErrorBanner } from '../components/ErrorBanner';
@@ -103,6 +104,7 @@ export function Queue() {
                   {item.scheduled_at && ` · not before ${formatDateTime(item.scheduled_at)}`}
                   {item.reason && ` · ${item.reason}`}
                 </div>
+                <PrintChoices item={item} />
               </div>
               {canWrite && (
                 <div class="row-actions">
@@ -139,6 +141,7 @@ export function Queue() {
               <tr key={item.id}>
                 <th scope="row" data-label="Item">
                   <a href={`#/archives/${item.print_archive_id ?? item.archive_id}`}>{item.name ?? `Archive ${item.archive_id}`}</a>
+                  <PrintChoices item={item} />
                 </th>
                 <td data-label="Status">
                   <span class={`badge status-${item.status}`}>{item.status}</span>
@@ -155,6 +158,17 @@ export function Queue() {
         </>
       )}
     </section>
+  );
+}
+
+// The plate and print options an item starts with, when it has any besides the defaults.
+function PrintChoices({ item }: { item: QueueItem }) {
+  const text = describePrintChoices(item.plate, item.options);
+  if (!text) return null;
+  return (
+    <div class="small print-choices" data-testid="print-choices">
+      {text}
+    </div>
   );
 }
 
