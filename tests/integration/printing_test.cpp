@@ -169,10 +169,10 @@ TEST_F(PrintingTest, PrinterManagementValidatesAndChangesNothingOnError) {
   EXPECT_EQ(api("GET", path).raw.find("12345678"), std::string::npos);
   EXPECT_EQ(api("GET", "/api/v1/printers").raw.find("12345678"), std::string::npos);
   EXPECT_EQ(server_->log().find("12345678"), std::string::npos) << "never in the log";
-  // Start needs file transfer, which the Bambu driver does not have yet: 422, saying so.
+  // The Bambu driver can start prints, but not on a printer it cannot reach: 503.
   int64_t archive = upload("cube", 60, 3.0);
   Answer start = api("POST", path + "/print/start", json{{"archive_id", archive}});
-  EXPECT_EQ(start.status, 422) << start.raw;
+  EXPECT_EQ(start.status, 503) << start.raw;
   // Not connected (nothing listens on port 1): control answers 503.
   Answer pause = api("POST", path + "/print/pause");
   EXPECT_EQ(pause.status, 503) << pause.raw;
@@ -262,7 +262,7 @@ TEST_F(PrintingTest, QueueDispatchesToAnIdlePrinterAndFollowsThePrint) {
   EXPECT_EQ(record.body["status"], "success");
   EXPECT_EQ(record.body["queue_item_id"], item);
 
-  // A Bambu printer cannot start prints yet: an item for it waits and says why.
+  // A Bambu printer that is not connected: an item for it waits and says why.
   Answer bambu = api("POST", "/api/v1/printers",
                      json{{"name", "Real"},
                           {"driver", "printer.bambu"},
@@ -273,7 +273,8 @@ TEST_F(PrintingTest, QueueDispatchesToAnIdlePrinterAndFollowsThePrint) {
   Answer reason = waitFor("/api/v1/queue/" + std::to_string(waiting.body["id"].get<int64_t>()),
                           [](const json& q) { return q["reason"].is_string(); });
   EXPECT_EQ(reason.body["status"], "pending");
-  EXPECT_NE(reason.body["reason"].get<std::string>().find("cannot start prints"), std::string::npos) << reason.raw;
+  EXPECT_NE(reason.body["reason"].get<std::string>().find("'Real' is not connected"), std::string::npos)
+      << reason.raw;
 
   // Validation: unknown archive, bad time, bad reorder.
   EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", 999}}).status, 400);

@@ -45,7 +45,7 @@ std::string BambuPrinter::command(const std::string& command_json) {
   if (action == PrintAction::StartPrint) {
     return starter_->start(parseStartPrint(nlohmann::json::parse(command_json)));
   }
-  if (starter_->running()) {
+  if (starter_->active()) {
     if (action == PrintAction::Stop && starter_->cancel()) {
       return R"({"sent":"stop","cancelled":"start_print"})";
     }

@@ -120,6 +120,7 @@ std::string PrintStarter::start(const StartPrintRequest& request) {
   session_.beginStart(p); // throws when offline, busy or starting already
   json answer = {{"job_id", p.job_id}, {"remote_file", p.remote_file}};
   cancelled_ = false;
+  reported_ = false;
   running_ = true;
   host_.info(where_ + ": starting " + request.filename + " (plate " + std::to_string(request.plate) +
              ", job " + p.job_id + ")");
@@ -129,9 +130,14 @@ std::string PrintStarter::start(const StartPrintRequest& request) {
 
 bool PrintStarter::cancel() {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!running_) {
+  if (!running_ || reported_) {
     return false;
   }
+  cancelLocked();
+  return true;
+}
+
+void PrintStarter::cancelLocked() {
   cancelled_ = true;
   if (transport_ != nullptr) {
     transport_->cancel();
@@ -139,7 +145,6 @@ bool PrintStarter::cancel() {
   if (wait_) {
     wait_->finish(ProjectFileOutcome::Cancelled, "the start was cancelled");
   }
-  return true;
 }
 
 void PrintStarter::shutdown() {
@@ -147,8 +152,10 @@ void PrintStarter::shutdown() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
+    if (running_) {
+      cancelLocked(); // also a clean-up in progress
+    }
   }
-  cancel();
   {
     std::lock_guard<std::mutex> lock(mutex_);
     worker = std::move(worker_);
@@ -181,8 +188,15 @@ void PrintStarter::run(std::unique_ptr<Job> job) {
     failure =
         StartFailure{"internal_error", std::string("starting the print failed unexpectedly: ") + e.what()};
   }
-  if (failure && cancelled_ && !failure->cancelled) {
-    failure = cancelledFailure(); // a step that failed because of the cancel
+  {
+    // From here a stop is the printer's business again, not a cancel of this start.
+    std::lock_guard<std::mutex> lock(mutex_);
+    reported_ = true;
+    if (cancelled_ && (!failure || !failure->cancelled)) {
+      // A step that failed because of the cancel, or a stop that came as the printer began: the
+      // stop wins (the printer is told to stop below).
+      failure = cancelledFailure();
+    }
   }
   if (failure) {
     host_.warn(where_ + ": starting " + job->request.filename + " failed: " + failure->reason + ": " +

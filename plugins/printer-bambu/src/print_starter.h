@@ -41,15 +41,17 @@ public:
   // (not connected), BB_ERR_CONFLICT (printer_busy, start_running), BB_ERR_INVALID_ARGUMENT
   // (file_unreadable: file.path cannot be opened or is not file.size bytes).
   std::string start(const StartPrintRequest& request);
-  // Cancels the running start; false when none runs. Returns at once: the worker reports the
-  // cancel and removes the partial file.
+  // Cancels the running start; false when none runs (or it has reported its end and only cleans
+  // up). Returns at once: the worker reports the cancel and removes the partial file.
   bool cancel();
   // Cancels and joins the worker; prompt (no clean-up on the printer). Idempotent. Starts are
   // refused until resume().
   void shutdown();
   void resume() { stopping_ = false; }
-  // A start is running (also while its clean-up does).
+  // A start is running (also while its clean-up does: no new start before it is done).
   bool running() const { return running_.load(); }
+  // A start is running and has not reported its end yet: the status shows it.
+  bool active() const { return running_.load() && !reported_.load(); }
 
   // The kv key remembering what was uploaded as `remote_file` on the printer `serial`.
   static std::string uploadRecordKey(const std::string& serial, const std::string& remote_file);
@@ -61,6 +63,7 @@ private:
   std::optional<StartFailure> hashFile(Job& job);
   std::optional<StartFailure> startOnPrinter(Job& job);
   void cleanUp(Job& job);
+  void cancelLocked(); // mutex_ held
   StartFailure cancelledFailure() const;
   // A fresh transport, registered for cancel(); one made for the clean-up after a cancel is
   // cancelled only by shutdown().
@@ -81,6 +84,7 @@ private:
   std::atomic<bool> running_{false};
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> reported_{false}; // the running start reported its end (clean-up may follow)
   uint64_t jobs_ = 0;
 };
 
