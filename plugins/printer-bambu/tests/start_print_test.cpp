@@ -947,6 +947,24 @@ TEST_F(StartPrintJob, StopWhileWaitingForThePrinterCancelsAndStopsIt) {
   EXPECT_TRUE(waitNoFile("/Benchy.3mf"));
 }
 
+TEST_F(StartPrintJob, LosingTheMqttConnectionDuringTheUploadFailsTheStart) {
+  startDriver();
+  storage_.hold_uploads = true;
+  start();
+  ASSERT_TRUE(storage_.waitHolding(kWaitMs));
+  broker_->stop();
+  ASSERT_TRUE(waitStatus(stateIs("offline"))) << lastStatus();
+  storage_.release();
+  // project_file cannot go out: the start fails, reported as the driver's verdict on its job.
+  auto failed = waitStatus(stateIs("failed"));
+  ASSERT_TRUE(failed) << lastStatus();
+  EXPECT_EQ((*failed)["print_error"], "printer_disconnected");
+  EXPECT_EQ((*failed)["connected"], true);
+  EXPECT_EQ((*failed)["current_print"]["filename"], "Benchy.3mf");
+  ASSERT_TRUE(waitStatus(stateIs("offline"))) << lastStatus(); // the printer mirrored again
+  EXPECT_TRUE(waitNoFile("/Benchy.3mf"));
+}
+
 TEST_F(StartPrintJob, DestroyingTheDriverDuringAnUploadReturnsPromptly) {
   startDriver();
   storage_.hold_uploads = true;
