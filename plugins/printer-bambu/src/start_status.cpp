@@ -48,17 +48,20 @@ json failedStartStatus(json base, const StartProgress& start, const StartFailure
   }
   base["end_reason"] = "error";
   base["print_error"] = failure.reason;
-  json errors = json::array();
-  errors.push_back({{"code", failure.reason},
-                    {"severity", "serious"},
-                    {"module", "start_print"},
-                    {"message", failure.message}});
-  if (base.contains("errors") && base["errors"].is_array()) {
-    for (json& e : base["errors"]) {
-      errors.push_back(std::move(e));
+  // Listed as a notice, not an error: the failed start already fires print_failed (which takes its
+  // message from the entry carrying the print_error code); as an error it would also fire
+  // printer_error, a second notification for one failure.
+  json notices = json::array();
+  notices.push_back({{"code", failure.reason},
+                     {"severity", "serious"},
+                     {"module", "start_print"},
+                     {"message", failure.message}});
+  if (base.contains("notices") && base["notices"].is_array()) {
+    for (json& e : base["notices"]) {
+      notices.push_back(std::move(e));
     }
   }
-  base["errors"] = std::move(errors);
+  base["notices"] = std::move(notices);
   return base;
 }
 

@@ -584,8 +584,8 @@ protected:
       return json();
     }
     EXPECT_EQ((*failed)["print_error"], reason) << failed->dump();
-    EXPECT_EQ((*failed)["errors"][0]["code"], reason) << failed->dump();
-    EXPECT_FALSE((*failed)["errors"][0]["message"].get<std::string>().empty());
+    EXPECT_EQ((*failed)["notices"][0]["code"], reason) << failed->dump();
+    EXPECT_FALSE((*failed)["notices"][0]["message"].get<std::string>().empty());
     EXPECT_EQ((*failed)["end_reason"], "error");
     EXPECT_EQ((*failed)["current_print"]["filename"], "Benchy.3mf");
     EXPECT_FALSE(failed->contains("transfer"));
@@ -803,7 +803,7 @@ TEST_F(StartPrintJob, ConnectionRefusedFailsBeforeAnyUpload) {
   storage_.fail_with = FtpsFailure::ConnectionRefused;
   start();
   json failed = expectFailure("ftp_connection_refused");
-  EXPECT_NE(failed["errors"][0]["message"].get<std::string>().find("listing the printer's storage failed"),
+  EXPECT_NE(failed["notices"][0]["message"].get<std::string>().find("listing the printer's storage failed"),
             std::string::npos)
       << failed.dump();
   EXPECT_EQ(storage_.count(&FakeStorage::uploads), 0);
@@ -826,7 +826,7 @@ TEST_F(StartPrintJob, NoSpaceFailsAndThePartialFileIsDeleted) {
   storage_.fail_after_bytes = 100 * 1024;
   start();
   json failed = expectFailure("ftp_no_space");
-  EXPECT_NE(failed["errors"][0]["message"].get<std::string>().find("uploading /Benchy.3mf failed"),
+  EXPECT_NE(failed["notices"][0]["message"].get<std::string>().find("uploading /Benchy.3mf failed"),
             std::string::npos);
   EXPECT_TRUE(waitNoFile("/Benchy.3mf"));
   EXPECT_TRUE(uploadRecord().empty());
@@ -842,7 +842,7 @@ TEST_F(StartPrintJob, ProjectFileFailIsReportedAndTheUploadDeleted) {
   ASSERT_TRUE(storage_.has("/Benchy.3mf"));
   answer(*request, "FAIL", "MD5 mismatch");
   json failed = expectFailure("project_file_failed");
-  EXPECT_NE(failed["errors"][0]["message"].get<std::string>().find("MD5 mismatch"), std::string::npos)
+  EXPECT_NE(failed["notices"][0]["message"].get<std::string>().find("MD5 mismatch"), std::string::npos)
       << failed.dump();
   EXPECT_TRUE(waitNoFile("/Benchy.3mf"));
   EXPECT_TRUE(uploadRecord().empty());
@@ -872,7 +872,7 @@ TEST_F(StartPrintJob, NoAnswerTimesOut) {
   ASSERT_TRUE(waitProjectFile(from));
   json failed = expectFailure("project_file_timeout");
   EXPECT_NE(
-      failed["errors"][0]["message"].get<std::string>().find("did not answer project_file within 300 ms"),
+      failed["notices"][0]["message"].get<std::string>().find("did not answer project_file within 300 ms"),
       std::string::npos)
       << failed.dump();
   EXPECT_TRUE(waitNoFile("/Benchy.3mf"));
@@ -886,7 +886,7 @@ TEST_F(StartPrintJob, SuccessWithoutPrintingTimesOutToo) {
   ASSERT_TRUE(request);
   answer(*request, "SUCCESS", "SUCCESS");
   json failed = expectFailure("project_file_timeout");
-  EXPECT_NE(failed["errors"][0]["message"].get<std::string>().find("accepted project_file but did not begin"),
+  EXPECT_NE(failed["notices"][0]["message"].get<std::string>().find("accepted project_file but did not begin"),
             std::string::npos)
       << failed.dump();
 }
@@ -897,7 +897,7 @@ TEST_F(StartPrintJob, AChangedFileIsRefusedAsUnreadable) {
   command["file"]["sha256"] = std::string(64, '0');
   driver_->command(command.dump());
   json failed = expectFailure("file_unreadable");
-  EXPECT_NE(failed["errors"][0]["message"].get<std::string>().find("SHA-256"), std::string::npos);
+  EXPECT_NE(failed["notices"][0]["message"].get<std::string>().find("SHA-256"), std::string::npos);
   EXPECT_EQ(storage_.count(&FakeStorage::transports), 0); // nothing reached the printer
 }
 
