@@ -25,9 +25,7 @@
 
 namespace bambuddy::printer_bambu {
 
-// How the data channel is protected. Auto tries Private first and, when the data connection of a
-// printer cannot be set up that way, Clear, and then keeps using what worked.
-enum class DataProtection { Auto, Private, Clear };
+// DataProtection (Auto, Private, Clear) is declared in driver_config.h: the settings name it too.
 
 struct FtpsEndpoint {
   std::string host; // address or name, no brackets
@@ -61,7 +59,8 @@ const char* failureReason(FtpsFailure failure);
 
 class FtpsError : public std::runtime_error {
 public:
-  FtpsError(FtpsFailure failure, const std::string& message) : std::runtime_error(message), failure_(failure) {}
+  FtpsError(FtpsFailure failure, const std::string& message)
+      : std::runtime_error(message), failure_(failure) {}
   FtpsFailure failure() const { return failure_; }
   const char* reason() const { return failureReason(failure_); }
 
@@ -110,5 +109,9 @@ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The endpoint of a printer's storage: its host, ftp_port, access code and TLS checks (the same
+// as its MQTT connection), ftp_data_protection, and the FTP timeouts of the driver config.
+FtpsEndpoint makeFtpsEndpoint(const DriverConfig& config, const PrinterSettings& settings);
 
 } // namespace bambuddy::printer_bambu

@@ -63,6 +63,12 @@ std::vector<std::pair<json, std::string>> badSettings() {
             json({{"ca_file", "/ca.pem"}, {"fingerprint_sha256", std::string(64, 'a')}})),
        "tls"},
       {with(kGoodSettings, "name", "extra"), "name"},
+      {with(kGoodSettings, "ftp_port", 0), "ftp_port"},
+      {with(kGoodSettings, "ftp_port", 65536), "ftp_port"},
+      {with(kGoodSettings, "ftp_port", "990"), "ftp_port"},
+      {with(kGoodSettings, "ftp_data_protection", "none"), "ftp_data_protection"},
+      {with(kGoodSettings, "ftp_data_protection", "Private"), "ftp_data_protection"},
+      {with(kGoodSettings, "ftp_data_protection", true), "ftp_data_protection"},
   };
 }
 
@@ -73,6 +79,10 @@ std::vector<json> goodSettings() {
       with(kGoodSettings, "host", "fe80::1"),
       with(kGoodSettings, "host", "10.0.0.7"),
       with(kGoodSettings, "port", 1883),
+      with(kGoodSettings, "ftp_port", 2121),
+      with(kGoodSettings, "ftp_data_protection", "auto"),
+      with(kGoodSettings, "ftp_data_protection", "private"),
+      with(kGoodSettings, "ftp_data_protection", "clear"),
       with(kGoodSettings, "tls", json::object()),
       with(kGoodSettings, "tls", json({{"ca_file", "/etc/bambuddy/bambu-ca.pem"}})),
       with(kGoodSettings, "tls", json({{"fingerprint_sha256", std::string(64, 'A')}})),
@@ -108,6 +118,9 @@ TEST(BambuDescriptor, SchemasAreStrictAndMarkTheSecret) {
   EXPECT_EQ(instance["properties"]["access_code"]["writeOnly"], true);
   EXPECT_EQ(instance["properties"]["access_code"]["x-bambuddy-secret"], true);
   EXPECT_EQ(instance["properties"]["port"]["default"], 8883);
+  EXPECT_EQ(instance["properties"]["ftp_port"]["default"], 990);
+  EXPECT_EQ(instance["properties"]["ftp_port"]["x-bambuddy-destination"], true);
+  EXPECT_EQ(instance["properties"]["ftp_data_protection"]["default"], "auto");
   EXPECT_EQ(instance["properties"]["tls"]["additionalProperties"], false);
   json config = configSchema();
   EXPECT_EQ(config["additionalProperties"], false);
@@ -118,6 +131,10 @@ TEST(BambuDescriptor, SchemasAreStrictAndMarkTheSecret) {
   EXPECT_EQ(config["properties"]["connect_timeout_ms"]["default"], defaults.connect_timeout_ms);
   EXPECT_EQ(config["properties"]["keepalive_s"]["default"], defaults.keepalive_s);
   EXPECT_EQ(config["properties"]["command_timeout_ms"]["default"], defaults.command_timeout_ms);
+  EXPECT_EQ(config["properties"]["ftp_connect_timeout_ms"]["default"], defaults.ftp_connect_timeout_ms);
+  EXPECT_EQ(config["properties"]["ftp_stall_timeout_ms"]["default"], defaults.ftp_stall_timeout_ms);
+  EXPECT_EQ(defaults.ftp_connect_timeout_ms, 10000);
+  EXPECT_EQ(defaults.ftp_stall_timeout_ms, 30000);
   EXPECT_EQ(defaults.reconnect_min_ms, 1000);
   EXPECT_EQ(defaults.reconnect_max_ms, 60000);
   EXPECT_EQ(defaults.stale_timeout_ms, 60000);
@@ -170,10 +187,14 @@ TEST(BambuSchema, DefaultsTheServerFillsIn) {
   EXPECT_EQ(c.connect_timeout_ms, 10000);
   EXPECT_EQ(c.keepalive_s, 30);
   EXPECT_EQ(c.command_timeout_ms, 5000);
+  EXPECT_EQ(c.ftp_connect_timeout_ms, 10000);
+  EXPECT_EQ(c.ftp_stall_timeout_ms, 30000);
   json settings = kGoodSettings;
   config::applyDefaults(instanceSchema(), settings);
   PrinterSettings s = parsePrinterSettings(settings.dump());
   EXPECT_EQ(s.port, 8883);
+  EXPECT_EQ(s.ftp_port, 990);
+  EXPECT_EQ(s.ftp_data_protection, DataProtection::Auto);
   EXPECT_EQ(s.tls_mode, TlsMode::None);
   EXPECT_EQ(s.host, "192.168.1.50");
   EXPECT_EQ(brokerUri(s), "ssl://192.168.1.50:8883");
@@ -211,6 +232,9 @@ TEST(BambuSchema, ConfigValidationBothWays) {
                                         R"({"connect_timeout_ms":500})",
                                         R"({"keepalive_s":0})",
                                         R"({"command_timeout_ms":99})",
+                                        R"({"ftp_connect_timeout_ms":99})",
+                                        R"({"ftp_stall_timeout_ms":999})",
+                                        R"({"ftp_stall_timeout_ms":600001})",
                                         R"({"bogus":1})",
                                         "[]"};
   for (const std::string& text : bad) {
@@ -231,6 +255,25 @@ TEST(BambuSchema, ConfigValidationBothWays) {
   EXPECT_EQ(c.reconnect_min_ms, 10);
   EXPECT_EQ(c.stale_timeout_ms, 100);
   EXPECT_EQ(c.keepalive_s, 1);
+}
+
+TEST(BambuSchema, FtpSettingsAndTimeouts) {
+  PrinterSettings s = parsePrinterSettings(
+      with(with(kGoodSettings, "ftp_port", 2121), "ftp_data_protection", "clear").dump());
+  EXPECT_EQ(s.ftp_port, 2121);
+  EXPECT_EQ(s.ftp_data_protection, DataProtection::Clear);
+  EXPECT_EQ(
+      parsePrinterSettings(with(kGoodSettings, "ftp_data_protection", "private").dump()).ftp_data_protection,
+      DataProtection::Private);
+  EXPECT_EQ(
+      parsePrinterSettings(with(kGoodSettings, "ftp_data_protection", "auto").dump()).ftp_data_protection,
+      DataProtection::Auto);
+  DriverConfig c = parseDriverConfig(R"({"ftp_connect_timeout_ms":100,"ftp_stall_timeout_ms":1000})");
+  EXPECT_EQ(c.ftp_connect_timeout_ms, 100);
+  EXPECT_EQ(c.ftp_stall_timeout_ms, 1000);
+  c = parseDriverConfig(R"({"ftp_connect_timeout_ms":120000,"ftp_stall_timeout_ms":600000})");
+  EXPECT_EQ(c.ftp_connect_timeout_ms, 120000);
+  EXPECT_EQ(c.ftp_stall_timeout_ms, 600000);
 }
 
 TEST(BambuCreate, BadSettingsAreRefusedWithoutEchoingTheAccessCode) {
