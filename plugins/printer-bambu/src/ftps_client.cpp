@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <mutex>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace bambuddy::printer_bambu {
@@ -55,8 +56,9 @@ constexpr size_t kMaxReplyTextBytes = 200;
 constexpr int64_t kProgressIntervalMs = 250;
 // Bigger reads than curl's 64 KiB default: fewer callbacks and TLS records per megabyte.
 constexpr long kUploadBufferBytes = 512 * 1024;
-// Upper bound of one wait; cancel() wakes the wait at once (curl_multi_wakeup).
-constexpr int kPollTimeoutMs = 1000;
+// Upper bound of one wait, and so the resolution of the stall clock; cancel() wakes the wait at
+// once (curl_multi_wakeup).
+constexpr int kPollTimeoutMs = 250;
 
 enum class Kind { Upload, Download, List, Remove };
 
@@ -124,6 +126,8 @@ struct FtpsClient::Impl {
   std::atomic<bool> cancelled{false};
   std::atomic<DataProtection> protection{DataProtection::Auto};
   char curl_error[CURL_ERROR_SIZE] = "";
+  // The sockets of this client's connections (control and data), so the destructor can cut them.
+  std::vector<curl_socket_t> sockets;
 
   // What the running operation saw; reset before every attempt.
   struct Operation {
@@ -141,7 +145,10 @@ struct FtpsClient::Impl {
     std::exception_ptr progress_error;
     const TransferProgress* progress = nullptr;
     uint64_t total_bytes = 0;
-    uint64_t body_bytes = 0; // bytes of the file or listing that moved
+    uint64_t body_bytes = 0;    // bytes of the file or listing that moved
+    int64_t stall_since_ms = 0; // when body_bytes last changed; 0 before the transfer command
+    uint64_t stall_bytes = 0;
+    bool stalled = false;
     int64_t last_progress_ms = 0;
     uint64_t last_reported = UINT64_MAX;
     int fd = -1;
@@ -200,6 +207,9 @@ struct FtpsClient::Impl {
         verb += static_cast<char>(std::toupper(static_cast<unsigned char>(data[i])));
       }
       self->op.last_command = verb;
+      if (self->op.stall_since_ms == 0 && isDataSetupCommand(verb)) {
+        self->op.stall_since_ms = steadyMs();
+      }
     }
     return 0;
   }
@@ -210,10 +220,21 @@ struct FtpsClient::Impl {
       return 1;
     }
     Operation& op = self->op;
+    int64_t now = steadyMs();
+    // The stall clock: curl's own low-speed check averages over 5 s, so it would fire seconds late.
+    // curl calls this at least once a second, and perform() wakes curl at least that often.
+    if (op.stall_since_ms != 0) {
+      if (op.body_bytes != op.stall_bytes) {
+        op.stall_bytes = op.body_bytes;
+        op.stall_since_ms = now;
+      } else if (now - op.stall_since_ms >= self->endpoint.stall_timeout_ms) {
+        op.stalled = true;
+        return 1;
+      }
+    }
     if (op.progress == nullptr || !*op.progress || op.body_bytes == op.last_reported) {
       return 0;
     }
-    int64_t now = steadyMs();
     if (now - op.last_progress_ms < kProgressIntervalMs) {
       return 0;
     }
@@ -306,6 +327,21 @@ struct FtpsClient::Impl {
     return 0;
   }
 
+  static curl_socket_t onOpenSocket(void* user, curlsocktype, curl_sockaddr* address) {
+    auto* self = static_cast<Impl*>(user);
+    curl_socket_t fd = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (fd != CURL_SOCKET_BAD) {
+      self->sockets.push_back(fd);
+    }
+    return fd;
+  }
+
+  static int onCloseSocket(void* user, curl_socket_t fd) {
+    auto* self = static_cast<Impl*>(user);
+    self->sockets.erase(std::remove(self->sockets.begin(), self->sockets.end(), fd), self->sockets.end());
+    return ::close(fd);
+  }
+
   // Called for every new TLS context: the control connection's and each data connection's.
   static CURLcode onSslContext(CURL*, void* ssl_ctx, void* user) {
     auto* self = static_cast<Impl*>(user);
@@ -376,6 +412,10 @@ struct FtpsClient::Impl {
     curl_easy_setopt(easy, CURLOPT_DEBUGFUNCTION, &Impl::onDebug);
     curl_easy_setopt(easy, CURLOPT_DEBUGDATA, this);
     curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, fresh_connection ? 1L : 0L);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &Impl::onOpenSocket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &Impl::onCloseSocket);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
   }
 
   CURLcode perform() {
@@ -421,8 +461,9 @@ struct FtpsClient::Impl {
     if (rc == CURLE_USE_SSL_FAILED) {
       return true;
     }
-    return (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_OPERATION_TIMEDOUT) && !op.pin_mismatch &&
-           op.body_bytes == 0 && op.reply_code != 0 && isDataSetupCommand(op.last_command);
+    return (rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_OPERATION_TIMEDOUT || op.stalled) &&
+           !op.pin_mismatch && op.body_bytes == 0 && op.reply_code != 0 &&
+           isDataSetupCommand(op.last_command);
   }
 
   std::string scrub(std::string text) const {
@@ -467,6 +508,15 @@ struct FtpsClient::Impl {
                          ") does not match tls.fingerprint_sha256; nothing was sent");
     }
     const std::string stall_s = std::to_string(wholeSecondsAtLeastOne(endpoint.stall_timeout_ms));
+    if (op.stalled) {
+      return failure(FtpsFailure::Timeout, op.body_bytes > 0
+                                               ? "the transfer stalled: no byte moved for " +
+                                                     std::to_string(endpoint.stall_timeout_ms) +
+                                                     " ms after " + std::to_string(op.body_bytes) + " bytes"
+                                               : "the data connection did not start within " +
+                                                     std::to_string(endpoint.stall_timeout_ms) +
+                                                     " ms after " + op.last_command);
+    }
     switch (rc) {
     case CURLE_COULDNT_CONNECT: {
       long os_errno = 0;
@@ -623,8 +673,12 @@ FtpsClient::FtpsClient(FtpsEndpoint endpoint) {
 }
 
 FtpsClient::~FtpsClient() {
-  // Closing the cached connection sends QUIT and waits for its reply (curl bounds the wait by the
-  // response timeout); a cancelled client has no cached connection left.
+  // curl would close the cached connection politely: QUIT, then wait for the reply as long as the
+  // response timeout (30 s by default) when the printer stopped answering, and a removed printer
+  // must go at once. Cut the sockets first: the QUIT fails at once and curl just closes them.
+  for (curl_socket_t fd : impl_->sockets) {
+    ::shutdown(fd, SHUT_RDWR);
+  }
   curl_easy_cleanup(impl_->easy);
   curl_multi_cleanup(impl_->multi);
 }
