@@ -28,6 +28,7 @@ namespace bambuddy::testing {
 namespace {
 
 const char* kProftpd = "/usr/sbin/proftpd";
+const char* kUnshare = "/usr/bin/unshare";
 
 std::string passwordHash(const std::string& password) {
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
@@ -137,10 +138,10 @@ void FtpsServer::prepareFiles() {
   if (::mkdir(storage_dir_.c_str(), 0755) != 0 && errno != EEXIST) {
     throw std::runtime_error("FtpsServer: cannot create " + storage_dir_ + ": " + std::strerror(errno));
   }
-  // The session runs as the current user (root in CI): the password file names its uid and gid.
-  const std::string passwd = dir_.write(
-      "passwd", options_.user + ":" + passwordHash(options_.password) + ":" + std::to_string(::geteuid()) +
-                    ":" + std::to_string(::getegid()) + "::" + storage_dir_ + ":/bin/false\n");
+  // The user is uid 0: the real root in CI, else the current user mapped to root in a user
+  // namespace (see launch()), so files land as the current user either way.
+  const std::string passwd = dir_.write("passwd", options_.user + ":" + passwordHash(options_.password) +
+                                                      ":0:0::" + storage_dir_ + ":/bin/false\n");
   ::chmod(passwd.c_str(), 0600); // proftpd refuses a world-readable AuthUserFile
   config_file_ = d + "/proftpd.conf";
   output_file_ = d + "/proftpd.out";
@@ -149,10 +150,10 @@ void FtpsServer::prepareFiles() {
 
 void FtpsServer::writeConfig() {
   const std::string d = dir_.path();
-  const passwd* user = ::getpwuid(::geteuid());
-  const group* grp = ::getgrgid(::getegid());
+  const passwd* user = ::getpwuid(0);
+  const group* grp = ::getgrgid(0);
   if (user == nullptr || grp == nullptr) {
-    throw std::runtime_error("FtpsServer: the current user or group has no name");
+    throw std::runtime_error("FtpsServer: uid 0 or gid 0 has no name");
   }
   std::string c;
   c += "ServerType standalone\n";
@@ -168,6 +169,8 @@ void FtpsServer::writeConfig() {
   c += "DelayTable none\n";
   c += "<IfModule mod_delay.c>\n  DelayEngine off\n</IfModule>\n"; // refused logins answer at once
   c += "WtmpLog off\n";
+  c += "TransferLog none\n";                                          // else /var/log/xferlog
+  c += "<IfModule mod_ctrls.c>\n  ControlsEngine off\n</IfModule>\n"; // else a socket in /run
   c += "UseReverseDNS off\n";
   c += "ModulePath /usr/lib/proftpd\n";
   c += "LoadModule mod_tls.c\n";
@@ -211,7 +214,13 @@ void FtpsServer::launch() {
     throw std::runtime_error("cannot create " + output_file_ + ": " + std::strerror(errno));
   }
   try {
-    pid_ = spawnChild({kProftpd, "--nodaemon", "--config", config_file_}, ChildFds{-1, out, out});
+    // proftpd needs root for DefaultRoot (chroot). A normal user runs it as root of a user
+    // namespace of its own (unshare execs proftpd in place, so pid_ is proftpd's).
+    std::vector<std::string> argv = {kProftpd, "--nodaemon", "--config", config_file_};
+    if (::geteuid() != 0) {
+      argv.insert(argv.begin(), {kUnshare, "--user", "--map-root-user"});
+    }
+    pid_ = spawnChild(argv, ChildFds{-1, out, out});
   } catch (...) {
     ::close(out);
     throw;

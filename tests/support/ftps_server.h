@@ -3,7 +3,8 @@
 // storage: TLS from the first byte (port 990 style), user bblp with a password, the storage
 // directory as "/", TLS session reuse required on the protected data channel (proftpd's default,
 // and what printers demand). start() returns only once a TCP + TLS connection got the 220 greeting.
-// Runs as root (CI) and as a normal user. Everything lives in a temp dir removed with the object.
+// Runs as root (CI) and as a normal user (then as root of its own user namespace, which proftpd
+// needs to chroot the session). Everything lives in a temp dir removed with the object.
 #pragma once
 
 #include "support/temp_dir.h"

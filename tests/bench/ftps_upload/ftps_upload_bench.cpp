@@ -9,6 +9,7 @@
 
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,8 +77,12 @@ void runMode(const char* label, bool clear, const std::string& file, uint64_t si
     client.upload(fd, size, "/bench.3mf", {});
     const double wall = wallSeconds() - wall0;
     const double cpu = cpuSeconds() - cpu0;
-    std::printf("%-30s run %d: %6.3f s  %7.1f MB/s  client CPU %5.3f s (%3.0f %% of the wall time)\n", label,
-                run, wall, size / 1e6 / wall, cpu, 100.0 * cpu / wall);
+    struct stat stored {};
+    stat((server.storageDir() + "/bench.3mf").c_str(), &stored);
+    std::printf("%-30s run %d: %6.3f s  %7.1f MB/s  client CPU %5.3f s (%3.0f %% of the wall time), stored "
+                "%lld bytes\n",
+                label, run, wall, size / 1e6 / wall, cpu, 100.0 * cpu / wall,
+                static_cast<long long>(stored.st_size));
   }
   close(fd);
 }
