@@ -542,6 +542,12 @@ struct FtpsClient::Impl {
                                                  std::to_string(endpoint.connect_timeout_ms) +
                                                  " ms (TCP, TLS and login; " + curlWords(rc) + ")");
       }
+      if (op.last_command == "USER" || op.last_command == "PASS" || op.last_command == "PBSZ" ||
+          op.last_command == "PROT") {
+        return failure(FtpsFailure::Timeout, "the login did not finish within " +
+                                                 std::to_string(endpoint.connect_timeout_ms) + " ms (" +
+                                                 op.last_command + " unanswered)");
+      }
       if (op.body_bytes > 0) {
         return failure(FtpsFailure::Timeout, "the transfer stalled: no byte moved for " + stall_s +
                                                  " s after " + std::to_string(op.body_bytes) + " bytes");

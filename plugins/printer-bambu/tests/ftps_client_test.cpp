@@ -316,6 +316,12 @@ TEST_F(FtpsClientTest, CaModeTrustsOnlyTheGivenCa) {
   EXPECT_EQ(failureOf([&] { client.list("/"); }, &message), FtpsFailure::TlsFailed);
   EXPECT_TRUE(contains(message, "does not verify against tls.ca_file")) << message;
   EXPECT_EQ(server.countInCommandLog("USER"), 1u) << server.commandLog(); // only the good client's
+
+  e.ca_file = local_.file("missing-ca.pem");
+  FtpsClient unreadable(e);
+  EXPECT_EQ(failureOf([&] { unreadable.list("/"); }, &message), FtpsFailure::TlsFailed);
+  EXPECT_TRUE(contains(message, "cannot load tls.ca_file " + e.ca_file)) << message;
+  EXPECT_EQ(server.countInCommandLog("USER"), 1u) << server.commandLog();
 }
 
 TEST_F(FtpsClientTest, AutoFallsBackToAClearDataChannelWhenPrivateIsRefused) {
