@@ -214,12 +214,15 @@ struct FtpsClient::Impl {
     return 0;
   }
 
-  static int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  static int onProgress(void* user, curl_off_t download_total, curl_off_t, curl_off_t, curl_off_t) {
     auto* self = static_cast<Impl*>(user);
     if (self->cancelled.load()) {
       return 1;
     }
     Operation& op = self->op;
+    if (op.kind == Kind::Download && download_total > 0) {
+      op.total_bytes = static_cast<uint64_t>(download_total); // from the server's 150 reply, if it said
+    }
     int64_t now = steadyMs();
     // The stall clock: curl's own low-speed check averages over 5 s, so it would fire seconds late.
     // curl calls this at least once a second, and perform() wakes curl at least that often.

@@ -74,13 +74,14 @@ struct RemoteEntry {
   bool is_directory = false;
 };
 
-// Called from the operation's thread as bytes move (at most a few times per second).
+// Called from the operation's thread as bytes move (at most every 250 ms, and once at the end).
+// A download's total is 0 until the server announced the size (most do, in their 150 reply).
 using TransferProgress = std::function<void(uint64_t done_bytes, uint64_t total_bytes)>;
 
 class FtpsClient {
 public:
   explicit FtpsClient(FtpsEndpoint endpoint);
-  ~FtpsClient();
+  ~FtpsClient(); // closes the cached connection without waiting for the printer
   FtpsClient(const FtpsClient&) = delete;
   FtpsClient& operator=(const FtpsClient&) = delete;
 
@@ -97,7 +98,8 @@ public:
   // Deletes a remote file.
   void remove(const std::string& remote_path);
 
-  // Aborts the running operation (it throws Cancelled within about 100 ms) and every later one.
+  // Aborts the running operation (it throws Cancelled within about 100 ms; up to 1 s while
+  // libcurl waits for the server's final reply after the last byte) and every later one.
   // Safe from any thread.
   void cancel();
 

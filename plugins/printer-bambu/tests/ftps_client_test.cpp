@@ -171,9 +171,13 @@ TEST_F(FtpsClientTest, UploadListDownloadKeepTheExactBytesOverOneConnection) {
   {
     LocalFile copy(copy_path, O_WRONLY);
     uint64_t last_done = 0;
-    client.download("/Benchy plate #1.3mf", copy.fd(), 10 * 1024 * 1024,
-                    [&](uint64_t done, uint64_t) { last_done = done; });
+    uint64_t last_total = 0;
+    client.download("/Benchy plate #1.3mf", copy.fd(), 10 * 1024 * 1024, [&](uint64_t done, uint64_t total) {
+      last_done = done;
+      last_total = total;
+    });
     EXPECT_EQ(last_done, bytes.size());
+    EXPECT_EQ(last_total, bytes.size());
   }
   EXPECT_EQ(readFile(copy_path), bytes);
 
