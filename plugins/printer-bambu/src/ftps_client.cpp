@@ -1,6 +1,7 @@
 #include "ftps_client.h"
 
 #include "ftp_listing.h"
+#include "ftps_failure.h"
 #include "tls_context.h"
 
 #include <curl/curl.h>
@@ -18,34 +19,6 @@
 #include <unistd.h>
 
 namespace bambuddy::printer_bambu {
-
-const char* failureReason(FtpsFailure failure) {
-  switch (failure) {
-  case FtpsFailure::ConnectionRefused:
-    return "ftp_connection_refused";
-  case FtpsFailure::Timeout:
-    return "ftp_timeout";
-  case FtpsFailure::TlsFailed:
-    return "ftp_tls_failed";
-  case FtpsFailure::PinMismatch:
-    return "ftp_pin_mismatch";
-  case FtpsFailure::LoginFailed:
-    return "ftp_login_failed";
-  case FtpsFailure::NotFound:
-    return "ftp_not_found";
-  case FtpsFailure::NoSpace:
-    return "ftp_no_space";
-  case FtpsFailure::Refused:
-    return "ftp_refused";
-  case FtpsFailure::Cancelled:
-    return "ftp_cancelled";
-  case FtpsFailure::LocalIo:
-    return "ftp_local_io";
-  case FtpsFailure::Protocol:
-    return "ftp_protocol";
-  }
-  return "ftp_protocol";
-}
 
 namespace {
 
@@ -469,148 +442,37 @@ struct FtpsClient::Impl {
            isDataSetupCommand(op.last_command);
   }
 
-  std::string scrub(std::string text) const {
-    // The access code never appears in curl's words, but a message must not be able to leak it.
-    if (endpoint.password.size() >= 4) {
-      for (size_t at = text.find(endpoint.password); at != std::string::npos;
-           at = text.find(endpoint.password, at)) {
-        text.replace(at, endpoint.password.size(), "***");
-      }
-    }
-    return text;
-  }
-
-  std::string reply() const { return op.reply_text.empty() ? "no reply" : op.reply_text; }
-
   FtpsError failure(FtpsFailure kind, const std::string& why) const {
-    return FtpsError(kind, scrub(op.step + " on " + where + " failed: " + why));
-  }
-
-  std::string curlWords(CURLcode rc) const {
-    return curl_error[0] != '\0' ? std::string(curl_error) : std::string(curl_easy_strerror(rc));
+    return FtpsError(kind, scrubSecret(op.step + " on " + where + " failed: " + why, endpoint.password));
   }
 
   FtpsError failureFor(CURLcode rc) const {
-    if (cancelled.load()) {
-      return FtpsError(FtpsFailure::Cancelled, op.step + " on " + where + " was cancelled");
-    }
-    if (!op.local_error.empty()) {
-      return failure(FtpsFailure::LocalIo, op.local_error);
-    }
-    if (op.over_limit || rc == CURLE_FILESIZE_EXCEEDED) {
-      return failure(FtpsFailure::LocalIo,
-                     "the file is larger than the limit of " + std::to_string(op.max_bytes) + " bytes");
-    }
-    if (op.listing_too_large) {
-      return failure(FtpsFailure::Protocol,
-                     "the listing is larger than " + std::to_string(kMaxListingBytes) + " bytes");
-    }
-    if (op.pin_mismatch) {
-      return failure(FtpsFailure::PinMismatch,
-                     "the printer's certificate (SHA-256 " + op.pin_seen +
-                         ") does not match tls.fingerprint_sha256; nothing was sent");
-    }
-    const std::string stall_s = std::to_string(wholeSecondsAtLeastOne(endpoint.stall_timeout_ms));
-    if (op.stalled) {
-      return failure(FtpsFailure::Timeout, op.body_bytes > 0
-                                               ? "the transfer stalled: no byte moved for " +
-                                                     std::to_string(endpoint.stall_timeout_ms) +
-                                                     " ms after " + std::to_string(op.body_bytes) + " bytes"
-                                               : "the data connection did not start within " +
-                                                     std::to_string(endpoint.stall_timeout_ms) +
-                                                     " ms after " + op.last_command);
-    }
-    switch (rc) {
-    case CURLE_COULDNT_CONNECT: {
-      long os_errno = 0;
-      curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &os_errno);
-      if (os_errno == ETIMEDOUT) {
-        return failure(FtpsFailure::Timeout, "the TCP connection timed out");
-      }
-      if (os_errno == ECONNREFUSED) {
-        return failure(FtpsFailure::ConnectionRefused,
-                       "connection refused: nothing accepts FTPS connections on port " +
-                           std::to_string(endpoint.port) + " (storage access off, or the port blocked?)");
-      }
-      return failure(FtpsFailure::ConnectionRefused,
-                     "cannot connect: " + (os_errno != 0
-                                               ? std::string(std::strerror(static_cast<int>(os_errno)))
-                                               : curlWords(rc)));
-    }
-    case CURLE_COULDNT_RESOLVE_HOST:
-      return failure(FtpsFailure::Protocol, "cannot resolve the host name (" + curlWords(rc) + ")");
-    case CURLE_OPERATION_TIMEDOUT:
-      if (op.reply_code == 0) {
-        return failure(FtpsFailure::Timeout, "no FTPS greeting within " +
-                                                 std::to_string(endpoint.connect_timeout_ms) +
-                                                 " ms (TCP, TLS and login; " + curlWords(rc) + ")");
-      }
-      if (op.last_command == "USER" || op.last_command == "PASS" || op.last_command == "PBSZ" ||
-          op.last_command == "PROT") {
-        return failure(FtpsFailure::Timeout, "the login did not finish within " +
-                                                 std::to_string(endpoint.connect_timeout_ms) + " ms (" +
-                                                 op.last_command + " unanswered)");
-      }
-      if (op.body_bytes > 0) {
-        return failure(FtpsFailure::Timeout, "the transfer stalled: no byte moved for " + stall_s +
-                                                 " s after " + std::to_string(op.body_bytes) + " bytes");
-      }
-      return failure(FtpsFailure::Timeout, "no progress for " + stall_s + " s after " +
-                                               (op.last_command.empty() ? "connecting" : op.last_command) +
-                                               " (" + curlWords(rc) + ")");
-    case CURLE_USE_SSL_FAILED:
-      return failure(FtpsFailure::TlsFailed,
-                     "the printer refused a protected data channel (PROT P: " + reply() +
-                         "); set ftp_data_protection to auto or clear for it");
-    case CURLE_PEER_FAILED_VERIFICATION:
-      return failure(FtpsFailure::TlsFailed,
-                     "the printer's certificate does not verify against tls.ca_file (" + curlWords(rc) + ")");
-    case CURLE_SSL_CACERT_BADFILE:
-      return failure(FtpsFailure::TlsFailed, "cannot load tls.ca_file " + endpoint.ca_file);
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ENGINE_INITFAILED:
-    case CURLE_SSL_ISSUER_ERROR:
-      return failure(FtpsFailure::TlsFailed,
-                     std::string(op.reply_code == 0 ? "the TLS handshake failed"
-                                                    : "the data connection's TLS handshake failed") +
-                         " (" + curlWords(rc) + ")");
-    case CURLE_LOGIN_DENIED:
-      return failure(FtpsFailure::LoginFailed, "the printer refused user " + endpoint.user +
-                                                   " with this access code (" + reply() + ")");
-    case CURLE_REMOTE_DISK_FULL:
-      return failure(FtpsFailure::NoSpace, "the printer's storage is full (" + reply() + ")");
-    case CURLE_READ_ERROR:
-    case CURLE_WRITE_ERROR:
-      return failure(FtpsFailure::LocalIo, curlWords(rc));
-    default:
-      break;
-    }
-    // The rest is decided by the server's last reply.
-    const int code = op.reply_code;
-    if (code == 452 || code == 552) {
-      return failure(FtpsFailure::NoSpace, "the printer's storage is full (" + reply() + ")");
-    }
-    if (code == 530) {
-      return failure(FtpsFailure::LoginFailed, "the printer refused the login (" + reply() + ")");
-    }
-    if (code == 550 && op.last_command != "STOR") {
-      return failure(FtpsFailure::NotFound, "no such file or directory: " + op.path + " (" + reply() + ")");
-    }
-    if (code >= 400 && code < 600 &&
-        (rc == CURLE_REMOTE_ACCESS_DENIED || rc == CURLE_REMOTE_FILE_NOT_FOUND || rc == CURLE_QUOTE_ERROR ||
-         rc == CURLE_UPLOAD_FAILED || rc == CURLE_PARTIAL_FILE || rc == CURLE_FTP_COULDNT_RETR_FILE)) {
-      return failure(FtpsFailure::Refused, "the printer answered " + op.last_command + " with " + reply());
-    }
-    if (rc == CURLE_SEND_ERROR || rc == CURLE_RECV_ERROR || rc == CURLE_GOT_NOTHING) {
-      return failure(
-          FtpsFailure::Protocol,
-          "the connection broke" +
-              (op.body_bytes > 0 ? " after " + std::to_string(op.body_bytes) + " bytes" : std::string()) +
-              " (" + curlWords(rc) + "; last reply: " + reply() + ")");
-    }
-    return failure(FtpsFailure::Protocol, curlWords(rc) + " (last reply: " + reply() + ")");
+    FtpsFacts f;
+    f.step = op.step;
+    f.where = where;
+    f.path = op.path;
+    f.user = endpoint.user;
+    f.ca_file = endpoint.ca_file;
+    f.port = endpoint.port;
+    f.connect_timeout_ms = endpoint.connect_timeout_ms;
+    f.stall_timeout_ms = endpoint.stall_timeout_ms;
+    f.code = rc;
+    f.curl_words = curl_error[0] != '\0' ? std::string(curl_error) : std::string(curl_easy_strerror(rc));
+    curl_easy_getinfo(easy, CURLINFO_OS_ERRNO, &f.os_errno);
+    f.reply_code = op.reply_code;
+    f.reply_text = op.reply_text;
+    f.last_command = op.last_command;
+    f.body_bytes = op.body_bytes;
+    f.max_bytes = op.max_bytes;
+    f.max_listing_bytes = kMaxListingBytes;
+    f.cancelled = cancelled.load();
+    f.stalled = op.stalled;
+    f.over_limit = op.over_limit;
+    f.listing_too_large = op.listing_too_large;
+    f.pin_mismatch = op.pin_mismatch;
+    f.pin_seen = op.pin_seen;
+    f.local_error = op.local_error;
+    return ftpsFailure(f, endpoint.password);
   }
 
   // Runs one operation; under Auto, once more with a clear data channel when the protected one
