@@ -1,10 +1,8 @@
 #include "support/mosquitto_broker.h"
 
 #include "support/child_process.h"
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
+#include "support/loopback_port.h"
+#include "support/test_cert.h"
 
 #include <algorithm>
 #include <arpa/inet.h>
@@ -70,52 +68,6 @@ void runTool(const std::vector<std::string>& argv, const std::string& output_pat
   }
 }
 
-uint16_t pickFreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
-    throw std::runtime_error(std::string("socket: ") + std::strerror(errno));
-  }
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    int err = errno;
-    close(fd);
-    throw std::runtime_error(std::string("cannot find a free port: ") + std::strerror(err));
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-std::string sha256FingerprintOfPem(const std::string& pem_path) {
-  FILE* f = std::fopen(pem_path.c_str(), "r");
-  if (f == nullptr) {
-    throw std::runtime_error("cannot open " + pem_path);
-  }
-  X509* cert = PEM_read_X509(f, nullptr, nullptr, nullptr);
-  std::fclose(f);
-  if (cert == nullptr) {
-    throw std::runtime_error("cannot parse certificate " + pem_path);
-  }
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int md_len = 0;
-  int ok = X509_digest(cert, EVP_sha256(), md, &md_len);
-  X509_free(cert);
-  if (ok != 1) {
-    throw std::runtime_error("X509_digest failed for " + pem_path);
-  }
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < md_len; ++i) {
-    out += hex[md[i] >> 4];
-    out += hex[md[i] & 0xF];
-  }
-  return out;
-}
-
 } // namespace
 
 MosquittoBroker::MosquittoBroker(MosquittoBrokerOptions options) : options_(std::move(options)) {
@@ -157,7 +109,7 @@ void MosquittoBroker::prepareFiles() {
   runTool({"openssl", "x509", "-req", "-in", d + "/server.csr", "-CA", ca_file_, "-CAkey", d + "/ca.key",
            "-CAcreateserial", "-out", server_cert_file_, "-days", "30", "-extfile", d + "/server-ext.cnf"},
           tool_log);
-  fingerprint_ = sha256FingerprintOfPem(server_cert_file_);
+  fingerprint_ = certificateFingerprintSha256(server_cert_file_);
 
   const std::string passwd = dir_.write("passwd", "");
   runTool({"mosquitto_passwd", "-b", passwd, options_.user, options_.password}, tool_log);

@@ -16,4 +16,8 @@ struct TestCert {
 // so a client trusts it by using cert_path as its CA file.
 TestCert makeSelfSignedCert(const std::string& dir, const std::string& name = "test");
 
+// SHA-256 over the DER bytes of the PEM certificate at `pem_path`: 64 lower-case hex digits, the
+// form of a printer's tls.fingerprint_sha256. Throws std::runtime_error.
+std::string certificateFingerprintSha256(const std::string& pem_path);
+
 } // namespace bambuddy::testing

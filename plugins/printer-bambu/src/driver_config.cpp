@@ -160,10 +160,15 @@ DriverConfig parseDriverConfig(const std::string& config_json) {
         badConfig("/error_min_severity must be one of fatal, serious, common, info");
       }
       c.error_min_severity = *level;
+    } else if (field == "ftp_connect_timeout_ms") {
+      c.ftp_connect_timeout_ms = integerIn(v, field, 100, 120000);
+    } else if (field == "ftp_stall_timeout_ms") {
+      c.ftp_stall_timeout_ms = integerIn(v, field, 1000, 600000);
     } else {
       badConfig("unknown field '" + shortName(field) +
                 "'; expected reconnect_min_ms, reconnect_max_ms, stale_timeout_ms, connect_timeout_ms, "
-                "keepalive_s, command_timeout_ms, start_timeout_ms, keep_failed_uploads or error_min_severity");
+                "keepalive_s, command_timeout_ms, start_timeout_ms, keep_failed_uploads, error_min_severity, "
+                "ftp_connect_timeout_ms or ftp_stall_timeout_ms");
     }
   }
   if (c.reconnect_max_ms < c.reconnect_min_ms) {
@@ -180,9 +185,10 @@ PrinterSettings parsePrinterSettings(const std::string& settings_json) {
   }
   for (const auto& [field, v] : doc.items()) {
     (void)v;
-    if (field != "host" && field != "serial" && field != "access_code" && field != "port" && field != "tls") {
+    if (field != "host" && field != "serial" && field != "access_code" && field != "port" && field != "tls" &&
+        field != "ftp_port" && field != "ftp_data_protection") {
       badSettings("unknown field '" + shortName(field) +
-                  "'; expected host, serial, access_code, port or tls");
+                  "'; expected host, serial, access_code, port, tls, ftp_port or ftp_data_protection");
     }
   }
   PrinterSettings s;
@@ -223,6 +229,24 @@ PrinterSettings parsePrinterSettings(const std::string& settings_json) {
   }
   if (auto tls = doc.find("tls"); tls != doc.end()) {
     parseTls(*tls, s);
+  }
+  if (auto port = doc.find("ftp_port"); port != doc.end()) {
+    if (!port->is_number_integer() || port->get<int64_t>() < 1 || port->get<int64_t>() > 65535) {
+      badSettings("/ftp_port must be an integer from 1 to 65535");
+    }
+    s.ftp_port = port->get<int>();
+  }
+  if (auto protection = doc.find("ftp_data_protection"); protection != doc.end()) {
+    const std::string text = protection->is_string() ? protection->get<std::string>() : std::string();
+    if (text == "auto") {
+      s.ftp_data_protection = DataProtection::Auto;
+    } else if (text == "private") {
+      s.ftp_data_protection = DataProtection::Private;
+    } else if (text == "clear") {
+      s.ftp_data_protection = DataProtection::Clear;
+    } else {
+      badSettings("/ftp_data_protection must be \"auto\", \"private\" or \"clear\"");
+    }
   }
   return s;
 }

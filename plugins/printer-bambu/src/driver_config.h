@@ -20,9 +20,15 @@ struct DriverConfig {
   // HMS entries and print_error codes at least this severe are `errors` (the core fires
   // printer_error for them); the less severe ones are `notices`.
   HmsSeverity error_min_severity = HmsSeverity::Serious;
+  int64_t ftp_connect_timeout_ms = 10000; // FTPS: TCP + TLS + login of one connection
+  int64_t ftp_stall_timeout_ms = 30000;   // FTPS: a transfer that moves no byte for this long fails
 };
 
 enum class TlsMode { None, CaFile, Fingerprint };
+
+// How the FTPS data channel is protected. Auto tries Private first and, when the data connection of
+// a printer cannot be set up that way, Clear, and then keeps using what worked.
+enum class DataProtection { Auto, Private, Clear };
 
 struct PrinterSettings {
   std::string host;
@@ -32,6 +38,8 @@ struct PrinterSettings {
   TlsMode tls_mode = TlsMode::None;
   std::string ca_file;
   std::string fingerprint_sha256; // 64 lower-case hex digits, colons removed
+  int ftp_port = 990;             // implicit FTPS: the printer's storage
+  DataProtection ftp_data_protection = DataProtection::Auto;
 };
 
 // Both parsers repeat the schema's checks (the host validated already) so a bad value can never

@@ -25,9 +25,7 @@
 
 namespace bambuddy::printer_bambu {
 
-// How the data channel is protected. Auto tries Private first and, when the data connection of a
-// printer cannot be set up that way, Clear, and then keeps using what worked.
-enum class DataProtection { Auto, Private, Clear };
+// DataProtection (Auto, Private, Clear) is declared in driver_config.h: the settings name it too.
 
 struct FtpsEndpoint {
   std::string host; // address or name, no brackets
@@ -61,7 +59,8 @@ const char* failureReason(FtpsFailure failure);
 
 class FtpsError : public std::runtime_error {
 public:
-  FtpsError(FtpsFailure failure, const std::string& message) : std::runtime_error(message), failure_(failure) {}
+  FtpsError(FtpsFailure failure, const std::string& message)
+      : std::runtime_error(message), failure_(failure) {}
   FtpsFailure failure() const { return failure_; }
   const char* reason() const { return failureReason(failure_); }
 
@@ -75,13 +74,14 @@ struct RemoteEntry {
   bool is_directory = false;
 };
 
-// Called from the operation's thread as bytes move (at most a few times per second).
+// Called from the operation's thread as bytes move (at most every 250 ms, and once at the end).
+// A download's total is 0 until the server announced the size (most do, in their 150 reply).
 using TransferProgress = std::function<void(uint64_t done_bytes, uint64_t total_bytes)>;
 
 class FtpsClient {
 public:
   explicit FtpsClient(FtpsEndpoint endpoint);
-  ~FtpsClient();
+  ~FtpsClient(); // closes the cached connection without waiting for the printer
   FtpsClient(const FtpsClient&) = delete;
   FtpsClient& operator=(const FtpsClient&) = delete;
 
@@ -98,7 +98,8 @@ public:
   // Deletes a remote file.
   void remove(const std::string& remote_path);
 
-  // Aborts the running operation (it throws Cancelled within about 100 ms) and every later one.
+  // Aborts the running operation (it throws Cancelled within about 100 ms; up to 1 s while
+  // libcurl waits for the server's final reply after the last byte) and every later one.
   // Safe from any thread.
   void cancel();
 
@@ -110,5 +111,9 @@ private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The endpoint of a printer's storage: its host, ftp_port, access code and TLS checks (the same
+// as its MQTT connection), ftp_data_protection, and the FTP timeouts of the driver config.
+FtpsEndpoint makeFtpsEndpoint(const DriverConfig& config, const PrinterSettings& settings);
 
 } // namespace bambuddy::printer_bambu

@@ -23,21 +23,6 @@ constexpr size_t kMaxPacketBytes = 4 * 1024 * 1024;
 // One readiness event reads at most this much before others get their turn.
 constexpr size_t kReadBudgetBytes = 1024 * 1024;
 
-std::string sha256Hex(X509* cert) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1) {
-    return "";
-  }
-  static const char* kHex = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xf];
-  }
-  return hex;
-}
-
 void wipe(std::string& secret) {
   volatile char* p = secret.empty() ? nullptr : &secret[0];
   for (size_t i = 0; i < secret.size(); ++i) {
@@ -170,7 +155,7 @@ bool MqttConnection::handshake() {
   ssl_wants_write_ = false;
   if (!pinned_sha256_.empty()) {
     X509* cert = SSL_get1_peer_certificate(ssl_);
-    std::string seen = cert != nullptr ? sha256Hex(cert) : std::string();
+    std::string seen = cert != nullptr ? certificateSha256Hex(cert) : std::string();
     X509_free(cert);
     if (seen.empty()) {
       return fail("the printer at " + where_ + " presented no certificate");

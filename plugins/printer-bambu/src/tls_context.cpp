@@ -1,6 +1,8 @@
 #include "tls_context.h"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
 
 namespace bambuddy::printer_bambu {
 
@@ -14,6 +16,21 @@ SSL_CTX* newClientTlsContext() {
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
                             SSL_MODE_RELEASE_BUFFERS);
   return ctx;
+}
+
+std::string certificateSha256Hex(X509* cert) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (cert == nullptr || X509_digest(cert, EVP_sha256(), digest, &length) != 1) {
+    return "";
+  }
+  static const char* kHex = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xf];
+  }
+  return hex;
 }
 
 std::string takeTlsError() {

@@ -13,6 +13,10 @@ namespace bambuddy::printer_bambu {
 // the caller. nullptr when OpenSSL cannot allocate one. The caller owns it (SSL_CTX_free).
 SSL_CTX* newClientTlsContext();
 
+// SHA-256 over the certificate's DER bytes as 64 lower-case hex digits ("" when it cannot be
+// computed): the form of tls.fingerprint_sha256.
+std::string certificateSha256Hex(X509* cert);
+
 // The newest error on this thread's OpenSSL queue as text ("" when there is none); clears it.
 std::string takeTlsError();
 

@@ -63,6 +63,12 @@ std::vector<std::pair<json, std::string>> badSettings() {
             json({{"ca_file", "/ca.pem"}, {"fingerprint_sha256", std::string(64, 'a')}})),
        "tls"},
       {with(kGoodSettings, "name", "extra"), "name"},
+      {with(kGoodSettings, "ftp_port", 0), "ftp_port"},
+      {with(kGoodSettings, "ftp_port", 65536), "ftp_port"},
+      {with(kGoodSettings, "ftp_port", "990"), "ftp_port"},
+      {with(kGoodSettings, "ftp_data_protection", "none"), "ftp_data_protection"},
+      {with(kGoodSettings, "ftp_data_protection", "Private"), "ftp_data_protection"},
+      {with(kGoodSettings, "ftp_data_protection", true), "ftp_data_protection"},
   };
 }
 
@@ -73,6 +79,10 @@ std::vector<json> goodSettings() {
       with(kGoodSettings, "host", "fe80::1"),
       with(kGoodSettings, "host", "10.0.0.7"),
       with(kGoodSettings, "port", 1883),
+      with(kGoodSettings, "ftp_port", 2121),
+      with(kGoodSettings, "ftp_data_protection", "auto"),
+      with(kGoodSettings, "ftp_data_protection", "private"),
+      with(kGoodSettings, "ftp_data_protection", "clear"),
       with(kGoodSettings, "tls", json::object()),
       with(kGoodSettings, "tls", json({{"ca_file", "/etc/bambuddy/bambu-ca.pem"}})),
       with(kGoodSettings, "tls", json({{"fingerprint_sha256", std::string(64, 'A')}})),
@@ -108,6 +118,9 @@ TEST(BambuDescriptor, SchemasAreStrictAndMarkTheSecret) {
   EXPECT_EQ(instance["properties"]["access_code"]["writeOnly"], true);
   EXPECT_EQ(instance["properties"]["access_code"]["x-bambuddy-secret"], true);
   EXPECT_EQ(instance["properties"]["port"]["default"], 8883);
+  EXPECT_EQ(instance["properties"]["ftp_port"]["default"], 990);
+  EXPECT_EQ(instance["properties"]["ftp_port"]["x-bambuddy-destination"], true);
+  EXPECT_EQ(instance["properties"]["ftp_data_protection"]["default"], "auto");
   EXPECT_EQ(instance["properties"]["tls"]["additionalProperties"], false);
   json config = configSchema();
   EXPECT_EQ(config["additionalProperties"], false);
@@ -122,6 +135,10 @@ TEST(BambuDescriptor, SchemasAreStrictAndMarkTheSecret) {
   EXPECT_EQ(config["properties"]["keep_failed_uploads"]["default"], defaults.keep_failed_uploads);
   EXPECT_EQ(config["properties"]["error_min_severity"]["default"], severityName(defaults.error_min_severity));
   EXPECT_EQ(config["properties"]["error_min_severity"]["enum"], json({"fatal", "serious", "common", "info"}));
+  EXPECT_EQ(config["properties"]["ftp_connect_timeout_ms"]["default"], defaults.ftp_connect_timeout_ms);
+  EXPECT_EQ(config["properties"]["ftp_stall_timeout_ms"]["default"], defaults.ftp_stall_timeout_ms);
+  EXPECT_EQ(defaults.ftp_connect_timeout_ms, 10000);
+  EXPECT_EQ(defaults.ftp_stall_timeout_ms, 30000);
   EXPECT_EQ(defaults.reconnect_min_ms, 1000);
   EXPECT_EQ(defaults.reconnect_max_ms, 60000);
   EXPECT_EQ(defaults.stale_timeout_ms, 60000);
@@ -177,10 +194,14 @@ TEST(BambuSchema, DefaultsTheServerFillsIn) {
   EXPECT_EQ(c.start_timeout_ms, 30000);
   EXPECT_FALSE(c.keep_failed_uploads);
   EXPECT_EQ(c.error_min_severity, HmsSeverity::Serious);
+  EXPECT_EQ(c.ftp_connect_timeout_ms, 10000);
+  EXPECT_EQ(c.ftp_stall_timeout_ms, 30000);
   json settings = kGoodSettings;
   config::applyDefaults(instanceSchema(), settings);
   PrinterSettings s = parsePrinterSettings(settings.dump());
   EXPECT_EQ(s.port, 8883);
+  EXPECT_EQ(s.ftp_port, 990);
+  EXPECT_EQ(s.ftp_data_protection, DataProtection::Auto);
   EXPECT_EQ(s.tls_mode, TlsMode::None);
   EXPECT_EQ(s.host, "192.168.1.50");
   EXPECT_EQ(brokerUri(s), "ssl://192.168.1.50:8883");
@@ -225,6 +246,9 @@ TEST(BambuSchema, ConfigValidationBothWays) {
                                         R"({"error_min_severity":"Serious"})",
                                         R"({"error_min_severity":2})",
                                         R"({"error_min_severity":null})",
+                                        R"({"ftp_connect_timeout_ms":99})",
+                                        R"({"ftp_stall_timeout_ms":999})",
+                                        R"({"ftp_stall_timeout_ms":600001})",
                                         R"({"bogus":1})",
                                         "[]"};
   for (const std::string& text : bad) {
@@ -262,6 +286,25 @@ TEST(BambuSchema, ConfigValidationBothWays) {
               std::string::npos)
         << e.what();
   }
+}
+
+TEST(BambuSchema, FtpSettingsAndTimeouts) {
+  PrinterSettings s = parsePrinterSettings(
+      with(with(kGoodSettings, "ftp_port", 2121), "ftp_data_protection", "clear").dump());
+  EXPECT_EQ(s.ftp_port, 2121);
+  EXPECT_EQ(s.ftp_data_protection, DataProtection::Clear);
+  EXPECT_EQ(
+      parsePrinterSettings(with(kGoodSettings, "ftp_data_protection", "private").dump()).ftp_data_protection,
+      DataProtection::Private);
+  EXPECT_EQ(
+      parsePrinterSettings(with(kGoodSettings, "ftp_data_protection", "auto").dump()).ftp_data_protection,
+      DataProtection::Auto);
+  DriverConfig c = parseDriverConfig(R"({"ftp_connect_timeout_ms":100,"ftp_stall_timeout_ms":1000})");
+  EXPECT_EQ(c.ftp_connect_timeout_ms, 100);
+  EXPECT_EQ(c.ftp_stall_timeout_ms, 1000);
+  c = parseDriverConfig(R"({"ftp_connect_timeout_ms":120000,"ftp_stall_timeout_ms":600000})");
+  EXPECT_EQ(c.ftp_connect_timeout_ms, 120000);
+  EXPECT_EQ(c.ftp_stall_timeout_ms, 600000);
 }
 
 TEST(BambuCreate, BadSettingsAreRefusedWithoutEchoingTheAccessCode) {
