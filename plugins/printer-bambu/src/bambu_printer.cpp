@@ -1,6 +1,7 @@
 #include "bambu_printer.h"
 
 #include "command_rules.h"
+#include "print_file_fetch.h"
 #include "start_request.h"
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,7 @@ BambuPrinter::BambuPrinter(
   host_.info("printer " + settings.serial + " at " + brokerUri(settings) + " (TLS " + tls + ")");
   TransportFactory factory = transports(settings, config);
   const std::string serial = settings.serial;
+  fetcher_ = std::make_unique<PrintFileFetch>(factory, "printer " + serial + " (" + settings.host + ")");
   session_ = std::make_unique<MqttSession>(host_, config, std::move(settings));
   starter_ = std::make_unique<PrintStarter>(host_, config, serial, *session_, std::move(factory));
 }
@@ -31,11 +33,13 @@ BambuPrinter::~BambuPrinter() {
 }
 
 void BambuPrinter::start() {
+  fetcher_->resume();
   starter_->resume();
   session_->start();
 }
 
 void BambuPrinter::stop() {
+  fetcher_->cancel();   // a download in flight for the core's archive ends now
   starter_->shutdown(); // cancels and joins a running start before the session goes quiet
   session_->stop();
 }
@@ -44,6 +48,9 @@ std::string BambuPrinter::command(const std::string& command_json) {
   PrintAction action = parseCommand(command_json);
   if (action == PrintAction::StartPrint) {
     return starter_->start(parseStartPrint(nlohmann::json::parse(command_json)));
+  }
+  if (action == PrintAction::FetchPrintFile) {
+    return fetcher_->fetch(parseFetchRequest(command_json));
   }
   if (starter_->active()) {
     if (action == PrintAction::Stop && starter_->cancel()) {

@@ -3,6 +3,7 @@
 
 #include "driver_config.h"
 #include "mqtt_session.h"
+#include "print_file_fetch.h"
 #include "print_starter.h"
 #include "storage_transport.h"
 
@@ -44,6 +45,7 @@ private:
   sdk::Host host_;
   std::unique_ptr<MqttSession> session_;
   std::unique_ptr<PrintStarter> starter_; // after session_: it goes first
+  std::unique_ptr<PrintFileFetch> fetcher_;
 };
 
 } // namespace bambuddy::printer_bambu

@@ -40,6 +40,9 @@ PrintAction parseCommand(const std::string& command_json) {
   if (name == "start_print") {
     return PrintAction::StartPrint;
   }
+  if (name == "fetch_print_file") {
+    return PrintAction::FetchPrintFile;
+  }
   std::string shown = name.size() > 32 ? name.substr(0, 32) + "..." : name;
   for (char& c : shown) {
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
@@ -48,7 +51,7 @@ PrintAction parseCommand(const std::string& command_json) {
   }
   throw sdk::Error(BB_ERR_UNSUPPORTED, "unsupported_action",
                    "printer.bambu does not know the action '" + shown +
-                       "'; supported: pause, resume, stop, start_print");
+                       "'; supported: pause, resume, stop, start_print, fetch_print_file");
 }
 
 void checkCommandAllowed(PrintAction action, Activity activity) {
@@ -71,6 +74,9 @@ void checkCommandAllowed(PrintAction action, Activity activity) {
     ok = activity == Activity::Idle || activity == Activity::Finished || activity == Activity::Failed;
     needs = "idle, finished or failed";
     break;
+  case PrintAction::FetchPrintFile:
+    ok = true; // reading a file from the printer fits any state
+    break;
   }
   if (!ok) {
     std::string state = activity == Activity::Unknown ? "unknown" : activityName(activity);
@@ -92,6 +98,8 @@ const char* actionName(PrintAction action) {
     return "stop";
   case PrintAction::StartPrint:
     return "start_print";
+  case PrintAction::FetchPrintFile:
+    return "fetch_print_file";
   }
   return "";
 }
@@ -110,7 +118,9 @@ std::string getVersionPayload(uint64_t sequence_id) {
 }
 
 std::string capabilitiesJson() {
-  return json{{"pause", true}, {"resume", true}, {"stop", true}, {"start_print", true}}.dump();
+  return json{
+      {"pause", true}, {"resume", true}, {"stop", true}, {"start_print", true}, {"fetch_print_file", true}}
+      .dump();
 }
 
 } // namespace bambuddy::printer_bambu

@@ -8,7 +8,7 @@
 
 namespace bambuddy::printer_bambu {
 
-enum class PrintAction { Pause, Resume, Stop, StartPrint };
+enum class PrintAction { Pause, Resume, Stop, StartPrint, FetchPrintFile };
 
 // Parses a command op's JSON ({"action": ...}). Throws sdk::Error: BB_ERR_INVALID_ARGUMENT for
 // malformed JSON or a missing action, BB_ERR_UNSUPPORTED for unknown actions. The fields of

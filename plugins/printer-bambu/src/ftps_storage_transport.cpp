@@ -14,6 +14,10 @@ public:
   }
   std::vector<RemoteEntry> list(const std::string& remote_dir) override { return client_.list(remote_dir); }
   void remove(const std::string& remote_path) override { client_.remove(remote_path); }
+  void download(const std::string& remote_path, int fd, uint64_t max_bytes,
+                const TransferProgress& progress) override {
+    client_.download(remote_path, fd, max_bytes, progress);
+  }
   void cancel() override { client_.cancel(); }
 
 private:

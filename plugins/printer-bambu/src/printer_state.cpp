@@ -341,16 +341,40 @@ void PrinterState::applyInfo(const json& info, ApplyResult& result) {
 }
 
 std::optional<std::string> PrinterState::filename() const {
-  // The job name the slicer gave is what a person recognises; the G-code path inside the 3MF
-  // (/data/Metadata/plate_1.gcode) is the fallback.
-  if (!subtask_name_.empty()) {
-    return subtask_name_;
-  }
+  // The 3MF the printer prints: its own name when gcode_file names it, else the job name the slicer
+  // gave (Bambu Studio names the file after it), else the G-code path inside the 3MF.
   std::string base = basename(gcode_file_);
+  auto ends3mf = [](const std::string& name) {
+    return name.size() > 4 &&
+           (name.compare(name.size() - 4, 4, ".3mf") == 0 || name.compare(name.size() - 4, 4, ".3MF") == 0);
+  };
+  if (ends3mf(base)) {
+    return base;
+  }
+  if (!subtask_name_.empty()) {
+    return ends3mf(subtask_name_) ? subtask_name_ : subtask_name_ + ".3mf";
+  }
   if (!base.empty()) {
     return base;
   }
   return std::nullopt;
+}
+
+std::optional<int> PrinterState::plate() const {
+  // "/data/Metadata/plate_2.gcode" (a 3MF's plate) names the plate being printed.
+  static const std::string kPrefix = "Metadata/plate_";
+  std::size_t at = gcode_file_.rfind(kPrefix);
+  if (at == std::string::npos) {
+    return std::nullopt;
+  }
+  std::size_t digits = at + kPrefix.size();
+  std::size_t end = gcode_file_.find(".gcode", digits);
+  if (end == std::string::npos || end == digits || end - digits > 2 ||
+      gcode_file_.find_first_not_of("0123456789", digits) != end) {
+    return std::nullopt;
+  }
+  int plate = std::stoi(gcode_file_.substr(digits, end - digits));
+  return plate >= 1 && plate <= 64 ? std::optional<int>(plate) : std::nullopt;
 }
 
 std::optional<std::string> PrinterState::jobId() const {
@@ -401,8 +425,14 @@ json PrinterState::status(bool connected, const std::string& connection_error) c
   std::optional<std::string> name = filename();
   if (name) {
     json print = {{"filename", *name}};
+    if (!subtask_name_.empty()) {
+      print["name"] = subtask_name_;
+    }
     if (std::optional<std::string> id = jobId()) {
       print["job_id"] = *id;
+    }
+    if (std::optional<int> n = plate()) {
+      print["plate"] = *n;
     }
     s["current_print"] = std::move(print);
   } else {

@@ -66,6 +66,7 @@ private:
   bool cancelCodeSeen() const;
   std::optional<std::string> filename() const;
   std::optional<std::string> jobId() const;
+  std::optional<int> plate() const; // from gcode_file "Metadata/plate_N.gcode"
 
   nlohmann::json errorObject(const HmsError& error) const;
 

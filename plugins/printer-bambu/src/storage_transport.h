@@ -26,6 +26,9 @@ public:
                       const TransferProgress& progress) = 0;
   virtual std::vector<RemoteEntry> list(const std::string& remote_dir) = 0;
   virtual void remove(const std::string& remote_path) = 0;
+  // Writes `remote_path` into `fd` (from its current offset), at most `max_bytes`.
+  virtual void download(const std::string& remote_path, int fd, uint64_t max_bytes,
+                        const TransferProgress& progress) = 0;
   virtual void cancel() = 0;
 };
 

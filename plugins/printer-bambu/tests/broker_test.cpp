@@ -189,7 +189,7 @@ TEST_F(BambuBrokerTest, StatusFollowsASimulatedPrint) {
   control("start benchy.3mf 3 10 0.6");
   auto preparing = waitStatus(stateIs("preparing"));
   ASSERT_TRUE(preparing) << lastStatus();
-  EXPECT_EQ((*preparing)["current_print"]["filename"], "benchy");
+  EXPECT_EQ((*preparing)["current_print"]["filename"], "benchy.3mf");
   const std::string job_id = (*preparing)["current_print"].value("job_id", "");
   EXPECT_FALSE(job_id.empty()) << preparing->dump();
   EXPECT_EQ((*preparing)["total_layers"], 10);

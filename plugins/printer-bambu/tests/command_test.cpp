@@ -109,7 +109,8 @@ TEST(BambuCommands, Capabilities) {
   EXPECT_EQ(caps["stop"], true);
   EXPECT_EQ(caps["start_print"], true);
   EXPECT_FALSE(caps.contains("reason_start_print"));
-  EXPECT_EQ(caps.size(), 4u);
+  EXPECT_EQ(caps["fetch_print_file"], true);
+  EXPECT_EQ(caps.size(), 5u);
 }
 
 class BambuDriverOps : public ::testing::Test {

@@ -104,7 +104,7 @@ TEST_F(BambuGarbage, InvalidUtf8CostsOnlyTheDamagedStrings) {
                           "\"subtask_name\":\"bad\xED\xA0\x80name\"}}"); // an encoded surrogate
   EXPECT_TRUE(r.changed);
   EXPECT_EQ(liveStatus(state_)["progress"], 70);
-  EXPECT_EQ(liveStatus(state_)["current_print"]["filename"], "Rear Dry Pod AMS 2 PRO ");
+  EXPECT_EQ(liveStatus(state_)["current_print"]["filename"], "Rear Dry Pod AMS 2 PRO .3mf");
   // Invalid UTF-8 that is not even JSON once repaired.
   r = state_.applyPayload("\xFF\xFE{\"print\"");
   EXPECT_EQ(r.kind, ParsedReport::Kind::Invalid);

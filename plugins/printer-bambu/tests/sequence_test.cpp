@@ -61,17 +61,17 @@ TEST(BambuSequence, P2sPrintStartPauseStopAndLateCancelCode) {
   std::vector<Snapshot> expected = {
       // The old cloud job, still FINISH, with three HMS entries: a fatal one (an earlier MQTT
       // command refused) and a serious one are errors, "threaded rods need lubrication" a notice.
-      {"finished", nullptr, nullptr, "Tremendous Snaget-Gaaris", 2, 1, 100},
+      {"finished", nullptr, nullptr, "Tremendous Snaget-Gaaris.3mf", 2, 1, 100},
       // project_file accepted: the printer names the new job and drops the fatal HMS entry.
-      {"finished", nullptr, nullptr, "ams", 1, 1, 100},
-      {"printing", nullptr, nullptr, "ams", 1, 1, 0},
+      {"finished", nullptr, nullptr, "ams.3mf", 1, 1, 100},
+      {"printing", nullptr, nullptr, "ams.3mf", 1, 1, 0},
       // Self-pause on a nozzle mismatch: the serious print_error is an error too.
-      {"paused", nullptr, "0500_803C", "ams", 2, 1, 0},
+      {"paused", nullptr, "0500_803C", "ams.3mf", 2, 1, 0},
       // After stop: FAILED with print_error 0 first ...
-      {"failed", "error", nullptr, "ams", 1, 1, 0},
+      {"failed", "error", nullptr, "ams.3mf", 1, 1, 0},
       // ... and the printer's "task canceled" code 5 s later, with a second common HMS entry:
       // both notices.
-      {"failed", "cancelled", "0300_400C", "ams", 1, 3, 0},
+      {"failed", "cancelled", "0300_400C", "ams.3mf", 1, 3, 0},
   };
   EXPECT_EQ(reported, expected);
   EXPECT_EQ(changed, 6);
@@ -203,11 +203,19 @@ TEST(BambuSequence, NewJobReplacesNameAndId) {
       R"({"print":{"command":"push_status","gcode_state":"PREPARE","subtask_name":"benchy","subtask_id":"42","task_id":"41","gcode_file":"benchy.3mf"}})");
   json s = liveStatus(state);
   EXPECT_EQ(s["state"], "preparing");
-  EXPECT_EQ(s["current_print"], json({{"filename", "benchy"}, {"job_id", "42"}}));
+  EXPECT_EQ(s["current_print"], json({{"filename", "benchy.3mf"}, {"name", "benchy"}, {"job_id", "42"}}));
   // Without a subtask name the G-code file's base name stands in.
   state.applyPayload(
       R"({"print":{"command":"push_status","subtask_name":"","gcode_file":"/sdcard/cube.gcode.3mf"}})");
   EXPECT_EQ(liveStatus(state)["current_print"]["filename"], "cube.gcode.3mf");
+  // A 3MF printed from the card names its plate's G-code: the file is the job's 3MF, the plate known.
+  state.applyPayload(
+      R"({"print":{"command":"push_status","subtask_name":"cube","gcode_file":"/data/Metadata/plate_3.gcode"}})");
+  EXPECT_EQ(liveStatus(state)["current_print"]["filename"], "cube.3mf");
+  EXPECT_EQ(liveStatus(state)["current_print"]["name"], "cube");
+  EXPECT_EQ(liveStatus(state)["current_print"]["plate"], 3);
+  state.applyPayload(R"({"print":{"command":"push_status","gcode_file":"/data/Metadata/plate_x.gcode"}})");
+  EXPECT_FALSE(liveStatus(state)["current_print"].contains("plate"));
 }
 
 } // namespace

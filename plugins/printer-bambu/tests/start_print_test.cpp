@@ -6,6 +6,7 @@
 #include "bambu_test_util.h"
 
 #include "bambu_printer.h"
+#include "print_file_fetch.h"
 #include "start_request.h"
 #include "storage_transport.h"
 
@@ -418,6 +419,27 @@ public:
     }
   }
 
+  void download(const std::string& remote, int fd, uint64_t max_bytes, const TransferProgress& progress) override {
+    std::lock_guard<std::mutex> lock(s_.mutex);
+    checkCancelled();
+    if (takeFailure("download")) {
+      throw FtpsError(s_.fail_with, "the fake printer failed the download");
+    }
+    if (!s_.has(remote)) {
+      throw FtpsError(FtpsFailure::NotFound, "no such file");
+    }
+    const std::string bytes = s_.read(remote);
+    if (bytes.size() > max_bytes) {
+      throw FtpsError(FtpsFailure::LocalIo, "larger than " + std::to_string(max_bytes) + " bytes");
+    }
+    if (::write(fd, bytes.data(), bytes.size()) != static_cast<ssize_t>(bytes.size())) {
+      throw FtpsError(FtpsFailure::LocalIo, "write failed");
+    }
+    if (progress) {
+      progress(bytes.size(), bytes.size());
+    }
+  }
+
   void cancel() override {
     std::lock_guard<std::mutex> lock(s_.mutex);
     ++s_.cancels;
@@ -730,7 +752,7 @@ TEST_F(StartPrintJob, UploadsSendsProjectFileAndFollowsThePrint) {
   report({{"gcode_state", "RUNNING"}, {"subtask_name", "Other job"}});
   auto other = waitStatus(stateIs("printing"));
   ASSERT_TRUE(other) << lastStatus();
-  EXPECT_EQ((*other)["current_print"]["filename"], "Other job");
+  EXPECT_EQ((*other)["current_print"]["filename"], "Other job.3mf");
 }
 
 TEST_F(StartPrintJob, TheSameFileIsNotUploadedAgain) {
@@ -999,6 +1021,101 @@ TEST_F(StartPrintJob, StartNeedsAConnectedIdlePrinter) {
   sdk::Error unreadable = errorOf([&] { driver_->command(command.dump()); });
   EXPECT_EQ(unreadable.code(), BB_ERR_INVALID_ARGUMENT);
   EXPECT_EQ(unreadable.reason(), "file_unreadable");
+}
+
+// ---------------------------------------------------------------------------------------------
+// fetch_print_file: the printer's own print file copied for the archive
+
+class FetchPrintFile : public ::testing::Test {
+protected:
+  FetchPrintFile() : fetch_([this] { return std::make_unique<FakeTransport>(storage_); }, "printer X") {
+    ::mkdir((storage_.dir.path() + "/cache").c_str(), 0700);
+  }
+  void put(const std::string& remote, const std::string& bytes) {
+    std::ofstream(storage_.pathOf(remote), std::ios::binary) << bytes;
+  }
+  FetchRequest request(const std::string& filename, const std::string& name, uint64_t max = 1 << 20) {
+    return {local_.path() + "/got.3mf", max, filename, name};
+  }
+
+  FakeStorage storage_;
+  TempDir local_;
+  PrintFileFetch fetch_;
+};
+
+TEST_F(FetchPrintFile, CopiesTheFileFromTheCacheFirst) {
+  put("/cache/Benchy.3mf", "cache bytes");
+  put("/Benchy.3mf", "root bytes");
+  json answer = json::parse(fetch_.fetch(request("Benchy.3mf", "Benchy")));
+  EXPECT_EQ(answer["remote_file"], "/cache/Benchy.3mf");
+  EXPECT_EQ(answer["size"], 11);
+  EXPECT_EQ(readText(local_.path() + "/got.3mf"), "cache bytes");
+}
+
+TEST_F(FetchPrintFile, FallsBackToTheJobNameInTheRoot) {
+  put("/Fidget Collection.gcode.3mf", "gcode 3mf");
+  json answer = json::parse(fetch_.fetch(request("", "Fidget Collection")));
+  EXPECT_EQ(answer["remote_file"], "/Fidget Collection.gcode.3mf");
+  EXPECT_EQ(readText(local_.path() + "/got.3mf"), "gcode 3mf");
+}
+
+TEST_F(FetchPrintFile, NoFileSaysWhereItLooked) {
+  try {
+    fetch_.fetch(request("Missing.3mf", "Missing"));
+    FAIL() << "found a file";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.code(), BB_ERR_NOT_FOUND);
+    EXPECT_NE(std::string(e.what()).find("/cache/Missing.3mf"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("/Missing.gcode.3mf"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(FetchPrintFile, RefusesAFileLargerThanAllowedAndReportsTransferFailures) {
+  put("/cache/Big.3mf", std::string(100, 'x'));
+  try {
+    fetch_.fetch(request("Big.3mf", "Big", 10));
+    FAIL() << "fetched";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.code(), BB_ERR_IO);
+    EXPECT_EQ(e.reason(), "too_large");
+  }
+  storage_.fail_step = "download";
+  storage_.fail_with = FtpsFailure::LoginFailed;
+  try {
+    fetch_.fetch(request("Big.3mf", "Big"));
+    FAIL() << "fetched";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.code(), BB_ERR_UNAVAILABLE);
+    EXPECT_EQ(e.reason(), "ftp_login_failed");
+  }
+}
+
+TEST_F(FetchPrintFile, ACancelledFetcherRefusesUntilResumed) {
+  put("/cache/A.3mf", "a");
+  fetch_.cancel();
+  EXPECT_THROW(fetch_.fetch(request("A.3mf", "A")), sdk::Error);
+  fetch_.resume();
+  EXPECT_NO_THROW(fetch_.fetch(request("A.3mf", "A")));
+}
+
+TEST(FetchRequestParsing, NeedsAnAbsolutePathALimitAndSomethingToLookFor) {
+  FetchRequest r = parseFetchRequest(
+      R"({"action":"fetch_print_file","path":"/tmp/x","max_bytes":5,"filename":"/sdcard/B.3mf","name":"B"})");
+  EXPECT_EQ(r.filename, "B.3mf") << "only the base name of a path";
+  EXPECT_EQ(candidateNames(r), (std::vector<std::string>{"/cache/B.3mf", "/cache/B.gcode.3mf", "/B.3mf", "/B.gcode.3mf"}));
+  for (const char* bad : {R"({"max_bytes":5,"name":"B"})", R"({"path":"rel","max_bytes":5,"name":"B"})",
+                          R"({"path":"/x","max_bytes":0,"name":"B"})", R"({"path":"/x","max_bytes":-1,"name":"B"})",
+                          R"({"path":"/x","max_bytes":5})", R"({"path":7,"max_bytes":5,"name":"B"})", "[]"}) {
+    try {
+      parseFetchRequest(bad);
+      ADD_FAILURE() << "accepted " << bad;
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.code(), BB_ERR_INVALID_ARGUMENT) << bad;
+    }
+  }
+  // A name with a path in it is never looked up as one.
+  FetchRequest sneaky = parseFetchRequest(R"({"path":"/x","max_bytes":5,"name":"../../etc/passwd"})");
+  EXPECT_TRUE(candidateNames(sneaky).empty());
 }
 
 } // namespace
