@@ -77,7 +77,6 @@ struct Bench {
     ftps->start();
     std::string yaml = "server:\n  listen: 127.0.0.1:0\n"
                        "auth:\n  rate_limits: {read: 1000000, write: 1000000, control: 1000000}\n"
-                       "log:\n  level: warn\n"
                        "data_dir: " +
                        dir.file("data") + "\nplugins:\n  search_path: [" + pluginDir() +
                        "]\n  load:\n    - name: storage.local\n    - name: auth.apikey\n"
