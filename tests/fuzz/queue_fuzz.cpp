@@ -28,7 +28,8 @@ struct Target {
   archives::ArchiveService archives{archive_store, core.plugins(), core.logger(), fuzz::wallClockMs};
   queue::QueueStore queue_store{core.database()};
   printing::PrintStarter starter{registry, archives, core.logger()};
-  queue::QueueService queue{queue_store, archives, registry, starter, core.bus(), core.logger(), fuzz::wallClockMs};
+  queue::QueueService queue{queue_store, archives,      registry,         starter,
+                            core.bus(),  core.logger(), fuzz::wallClockMs};
   int64_t archive_id = 0;
 
   Target() {

@@ -39,8 +39,7 @@ protected:
                        "auth:\n  rate_limits: {read: 100000, write: 100000, control: 100000}\n"
                        "printers:\n  offline_debounce_s: 0.3\n"
                        "data_dir: " +
-                       dir_.file("data") + "\n" + extra +
-                       "plugins:\n  search_path: [" + pluginDir() +
+                       dir_.file("data") + "\n" + extra + "plugins:\n  search_path: [" + pluginDir() +
                        "]\n  load:\n"
                        "    - name: storage.local\n"
                        "    - name: auth.apikey\n"
@@ -50,14 +49,15 @@ protected:
                        "        - id: yaml-sim\n"
                        "          name: From YAML\n"
                        "          settings: {speed: 600, report_interval_ms: 20}\n";
-    server_ = std::make_unique<ServerProcess>(serverBinary(),
-                                              std::vector<std::string>{"--config", dir_.write("bambuddy.yaml", yaml)},
-                                              std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
+    server_ = std::make_unique<ServerProcess>(
+        serverBinary(), std::vector<std::string>{"--config", dir_.write("bambuddy.yaml", yaml)},
+        std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
     ASSERT_TRUE(server_->waitReady()) << server_->log();
   }
 
   Answer api(const std::string& method, const std::string& path, const std::string& body = "",
-             const std::string& key = kAdminKey, std::vector<std::pair<std::string, std::string>> headers = {}) {
+             const std::string& key = kAdminKey,
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
     headers.emplace_back("X-API-Key", key);
     if (!body.empty() && headers.size() == 1) {
       headers.emplace_back("Content-Type", "application/json");
@@ -71,7 +71,8 @@ protected:
   }
 
   // Polls until `check` holds (deadline, no fixed sleeps); returns the last answer.
-  Answer waitFor(const std::string& path, const std::function<bool(const json&)>& check, int64_t deadline_ms = 15000) {
+  Answer waitFor(const std::string& path, const std::function<bool(const json&)>& check,
+                 int64_t deadline_ms = 15000) {
     auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(deadline_ms);
     Answer last;
     while (std::chrono::steady_clock::now() < until) {
@@ -88,10 +89,12 @@ protected:
   int64_t addSim(const std::string& name, json settings = json::object()) {
     settings["speed"] = settings.value("speed", 600.0);
     settings["report_interval_ms"] = settings.value("report_interval_ms", 20);
-    Answer a = api("POST", "/api/v1/printers", json{{"name", name}, {"driver", "printer.sim"}, {"settings", settings}});
+    Answer a = api("POST", "/api/v1/printers",
+                   json{{"name", name}, {"driver", "printer.sim"}, {"settings", settings}});
     EXPECT_EQ(a.status, 201) << a.raw;
     int64_t id = a.body.value("id", 0);
-    waitFor("/api/v1/printers/" + std::to_string(id) + "/status", [](const json& s) { return s["connected"] == true; });
+    waitFor("/api/v1/printers/" + std::to_string(id) + "/status",
+            [](const json& s) { return s["connected"] == true; });
     return id;
   }
 
@@ -101,8 +104,9 @@ protected:
   }
 
   int64_t upload(const std::string& title, int64_t print_time_s, double grams) {
-    Answer a = api("POST", "/api/v1/archives?filename=" + title + ".3mf", sampleThreeMf(title, print_time_s, grams),
-                   kAdminKey, {{"Content-Type", "application/octet-stream"}});
+    Answer a =
+        api("POST", "/api/v1/archives?filename=" + title + ".3mf", sampleThreeMf(title, print_time_s, grams),
+            kAdminKey, {{"Content-Type", "application/octet-stream"}});
     EXPECT_EQ(a.status, 201) << a.raw;
     return a.body.value("id", 0);
   }
@@ -147,11 +151,14 @@ TEST_F(PrintingTest, YamlPrinterGetsAnIdAndIsReadOnlyOverRest) {
 TEST_F(PrintingTest, PrinterManagementValidatesAndChangesNothingOnError) {
   Answer bad_driver = api("POST", "/api/v1/printers", json{{"name", "x"}, {"driver", "printer.nope"}});
   EXPECT_EQ(bad_driver.status, 400);
-  EXPECT_NE(bad_driver.body["detail"].get<std::string>().find("printer.nope"), std::string::npos) << bad_driver.raw;
+  EXPECT_NE(bad_driver.body["detail"].get<std::string>().find("printer.nope"), std::string::npos)
+      << bad_driver.raw;
   Answer bad_settings =
-      api("POST", "/api/v1/printers", json{{"name", "x"}, {"driver", "printer.sim"}, {"settings", {{"speed", "fast"}}}});
+      api("POST", "/api/v1/printers",
+          json{{"name", "x"}, {"driver", "printer.sim"}, {"settings", {{"speed", "fast"}}}});
   EXPECT_EQ(bad_settings.status, 400);
-  EXPECT_NE(bad_settings.body["detail"].get<std::string>().find("speed"), std::string::npos) << bad_settings.raw;
+  EXPECT_NE(bad_settings.body["detail"].get<std::string>().find("speed"), std::string::npos)
+      << bad_settings.raw;
   EXPECT_EQ(api("POST", "/api/v1/printers", std::string("{\"name\":")).status, 400);
   EXPECT_EQ(api("POST", "/api/v1/printers", json{{"driver", "printer.sim"}}).status, 400);
   EXPECT_EQ(api("GET", "/api/v1/printers").body["total"], 1) << "only the YAML printer";
@@ -160,8 +167,11 @@ TEST_F(PrintingTest, PrinterManagementValidatesAndChangesNothingOnError) {
   Answer bambu = api("POST", "/api/v1/printers",
                      json{{"name", "X1C"},
                           {"driver", "printer.bambu"},
-                          {"settings", {{"host", "127.0.0.1"}, {"port", 1}, {"serial", "01S00A000000001"},
-                                        {"access_code", "12345678"}}}});
+                          {"settings",
+                           {{"host", "127.0.0.1"},
+                            {"port", 1},
+                            {"serial", "01S00A000000001"},
+                            {"access_code", "12345678"}}}});
   ASSERT_EQ(bambu.status, 201) << bambu.raw;
   EXPECT_EQ(bambu.body["settings"]["access_code"], "********");
   EXPECT_EQ(bambu.raw.find("12345678"), std::string::npos);
@@ -229,7 +239,8 @@ TEST_F(PrintingTest, SimulatedPrintMakesAnArchiveWithDurationAndStatus) {
   EXPECT_GE(a["duration"].get<int64_t>(), 0);
   EXPECT_DOUBLE_EQ(a["progress"].get<double>(), 100.0);
   EXPECT_TRUE(a["filament_used"].is_number());
-  EXPECT_EQ(api("GET", "/api/v1/archives/" + std::to_string(a["id"].get<int64_t>())).body["status"], "success");
+  EXPECT_EQ(api("GET", "/api/v1/archives/" + std::to_string(a["id"].get<int64_t>())).body["status"],
+            "success");
 }
 
 TEST_F(PrintingTest, StopIsCancelledAndFailureIsFailedWithTheError) {
@@ -237,12 +248,14 @@ TEST_F(PrintingTest, StopIsCancelledAndFailureIsFailedWithTheError) {
   std::string base = "/api/v1/printers/" + std::to_string(id);
   int64_t source = upload("long", 3600, 50);
   ASSERT_EQ(api("POST", base + "/print/start", json{{"archive_id", source}}).status, 202);
-  waitFor(base + "/status", [](const json& s) { return s["state"] == "preparing" || s["state"] == "printing"; });
+  waitFor(base + "/status",
+          [](const json& s) { return s["state"] == "preparing" || s["state"] == "printing"; });
   ASSERT_EQ(api("POST", base + "/print/stop").status, 200);
   waitFor("/api/v1/archives?status=cancelled", [](const json& b) { return b["total"] == 1; });
 
   ASSERT_EQ(api("POST", base + "/print/start", json{{"archive_id", source}}).status, 202);
-  waitFor(base + "/status", [](const json& s) { return s["state"] == "preparing" || s["state"] == "printing"; });
+  waitFor(base + "/status",
+          [](const json& s) { return s["state"] == "preparing" || s["state"] == "printing"; });
   ASSERT_EQ(api("POST", simActions(id), json{{"action", "sim_fail"}}).status, 200);
   Answer failed = waitFor("/api/v1/archives?status=failed", [](const json& b) { return b["total"] == 1; });
   EXPECT_TRUE(failed.body["items"][0]["error"].is_object()) << failed.raw;
@@ -255,7 +268,8 @@ TEST_F(PrintingTest, QueueDispatchesToAnIdlePrinterAndFollowsThePrint) {
   ASSERT_EQ(added.status, 201) << added.raw;
   int64_t item = added.body["id"];
   // The YAML printer is idle and can print: the item starts and completes.
-  Answer done = waitFor("/api/v1/queue/" + std::to_string(item), [](const json& q) { return q["status"] == "completed"; });
+  Answer done = waitFor("/api/v1/queue/" + std::to_string(item),
+                        [](const json& q) { return q["status"] == "completed"; });
   EXPECT_TRUE(done.body["assigned_printer_id"].is_number());
   int64_t print_archive = done.body["print_archive_id"];
   Answer record = api("GET", "/api/v1/archives/" + std::to_string(print_archive));
@@ -263,12 +277,14 @@ TEST_F(PrintingTest, QueueDispatchesToAnIdlePrinterAndFollowsThePrint) {
   EXPECT_EQ(record.body["queue_item_id"], item);
 
   // A Bambu printer that is not connected: an item for it waits and says why.
-  Answer bambu = api("POST", "/api/v1/printers",
-                     json{{"name", "Real"},
-                          {"driver", "printer.bambu"},
-                          {"settings", {{"host", "127.0.0.1"}, {"port", 1}, {"serial", "S1"}, {"access_code", "x"}}}});
+  Answer bambu =
+      api("POST", "/api/v1/printers",
+          json{{"name", "Real"},
+               {"driver", "printer.bambu"},
+               {"settings", {{"host", "127.0.0.1"}, {"port", 1}, {"serial", "S1"}, {"access_code", "x"}}}});
   ASSERT_EQ(bambu.status, 201);
-  Answer waiting = api("POST", "/api/v1/queue", json{{"archive_id", source}, {"printer_id", bambu.body["id"]}});
+  Answer waiting =
+      api("POST", "/api/v1/queue", json{{"archive_id", source}, {"printer_id", bambu.body["id"]}});
   ASSERT_EQ(waiting.status, 201);
   Answer reason = waitFor("/api/v1/queue/" + std::to_string(waiting.body["id"].get<int64_t>()),
                           [](const json& q) { return q["reason"].is_string(); });
@@ -278,10 +294,12 @@ TEST_F(PrintingTest, QueueDispatchesToAnIdlePrinterAndFollowsThePrint) {
 
   // Validation: unknown archive, bad time, bad reorder.
   EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", 999}}).status, 400);
-  EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", source}, {"scheduled_at", "tomorrow"}}).status, 400);
+  EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", source}, {"scheduled_at", "tomorrow"}}).status,
+            400);
   EXPECT_EQ(api("POST", "/api/v1/queue/reorder", json{{"order", {item}}}).status, 400) << "not pending";
   EXPECT_EQ(api("GET", "/api/v1/queue", "", writer).status, 200);
-  EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", source}}.dump(), keyWith({"queue:read"})).status, 403);
+  EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", source}}.dump(), keyWith({"queue:read"})).status,
+            403);
 }
 
 TEST_F(PrintingTest, PlatesAreCheckedAndTheChosenPlateIsPrinted) {
@@ -304,7 +322,8 @@ TEST_F(PrintingTest, PlatesAreCheckedAndTheChosenPlateIsPrinted) {
   EXPECT_EQ(api("GET", base + "/status").body["state"], "idle") << "a refused start changes nothing";
   EXPECT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", source}, {"plate", 2}}).status, 400);
 
-  Answer start = api("POST", base + "/print/start", json{{"archive_id", source}, {"plate", 3}, {"timelapse", false}});
+  Answer start =
+      api("POST", base + "/print/start", json{{"archive_id", source}, {"plate", 3}, {"timelapse", false}});
   ASSERT_EQ(start.status, 202) << start.raw;
   EXPECT_EQ(start.body["plate"], 3);
   waitFor("/api/v1/archives?status=success&printer_id=" + std::to_string(id),
@@ -332,13 +351,16 @@ TEST_F(PrintingTest, QueueWaitsForThePlateToBeClearedBetweenPrints) {
   std::string control = keyWith({"printers:control"});
   for (int i = 0; i < 3; ++i) {
     std::string item = "/api/v1/queue/" + std::to_string(items[i]);
-    waitFor(item, [](const json& q) { return q["status"] == "completed"; }, 30000);
-    Answer status = waitFor(base + "/status", [](const json& s) { return s["awaiting_plate_clear"] == true; });
+    waitFor(
+        item, [](const json& q) { return q["status"] == "completed"; }, 30000);
+    Answer status =
+        waitFor(base + "/status", [](const json& s) { return s["awaiting_plate_clear"] == true; });
     EXPECT_EQ(status.body["state"], "finished");
     if (i + 1 < 3) {
       // The next item waits, saying for what, until someone confirms the bed is clear.
       Answer next = waitFor("/api/v1/queue/" + std::to_string(items[i + 1]), [](const json& q) {
-        return q["reason"].is_string() && q["reason"].get<std::string>().find("plate-cleared") != std::string::npos;
+        return q["reason"].is_string() &&
+               q["reason"].get<std::string>().find("plate-cleared") != std::string::npos;
       });
       EXPECT_EQ(next.body["status"], "pending") << next.raw;
     }
@@ -348,8 +370,10 @@ TEST_F(PrintingTest, QueueWaitsForThePlateToBeClearedBetweenPrints) {
     EXPECT_EQ(cleared.body["awaiting_plate_clear"], false);
   }
   // The flag outlives a restart, and switching the gate off opens it.
-  ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(id) + "/print/start", json{{"archive_id", source}}).status,
-            202);
+  ASSERT_EQ(
+      api("POST", "/api/v1/printers/" + std::to_string(id) + "/print/start", json{{"archive_id", source}})
+          .status,
+      202);
   waitFor(base + "/status", [](const json& s) { return s["awaiting_plate_clear"] == true; });
   server_.reset();
   start();
@@ -376,9 +400,12 @@ TEST_F(PrintingTest, QueueReorderAndScheduledItemsWait) {
   EXPECT_EQ(list.body["items"][0]["id"], ids[2]);
   EXPECT_EQ(list.body["items"][1]["id"], ids[0]);
   EXPECT_EQ(list.body["items"][2]["id"], ids[1]);
-  Answer waiting = waitFor("/api/v1/queue/" + std::to_string(ids[0]), [](const json& q) { return q["reason"].is_string(); });
+  Answer waiting = waitFor("/api/v1/queue/" + std::to_string(ids[0]),
+                           [](const json& q) { return q["reason"].is_string(); });
   EXPECT_NE(waiting.body["reason"].get<std::string>().find("scheduled for 2099"), std::string::npos);
-  EXPECT_EQ(api("PATCH", "/api/v1/queue/" + std::to_string(ids[1]), json{{"status", "skipped"}}).body["status"], "skipped");
+  EXPECT_EQ(
+      api("PATCH", "/api/v1/queue/" + std::to_string(ids[1]), json{{"status", "skipped"}}).body["status"],
+      "skipped");
   EXPECT_EQ(api("DELETE", "/api/v1/queue/" + std::to_string(ids[1])).status, 204);
   EXPECT_EQ(api("GET", "/api/v1/queue").body["total"], 2);
 }
@@ -389,11 +416,18 @@ TEST_F(PrintingTest, ArchiveFiltersPaginationAndStatisticsAgree) {
   int64_t source = upload("part", 120, 7.5);
   // Two successful prints on A, one cancelled on B.
   for (int i = 0; i < 2; ++i) {
-    ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(a) + "/print/start", json{{"archive_id", source}}).status, 202);
+    ASSERT_EQ(
+        api("POST", "/api/v1/printers/" + std::to_string(a) + "/print/start", json{{"archive_id", source}})
+            .status,
+        202);
     waitFor("/api/v1/archives?status=success", [&](const json& r) { return r["total"] == i + 1; });
   }
-  ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(b) + "/print/start", json{{"archive_id", source}}).status, 202);
-  waitFor("/api/v1/printers/" + std::to_string(b) + "/status", [](const json& s) { return s["state"] != "idle"; });
+  ASSERT_EQ(
+      api("POST", "/api/v1/printers/" + std::to_string(b) + "/print/start", json{{"archive_id", source}})
+          .status,
+      202);
+  waitFor("/api/v1/printers/" + std::to_string(b) + "/status",
+          [](const json& s) { return s["state"] != "idle"; });
   ASSERT_EQ(api("POST", "/api/v1/printers/" + std::to_string(b) + "/print/stop").status, 200);
   waitFor("/api/v1/archives?status=cancelled", [](const json& r) { return r["total"] == 1; });
 
@@ -405,7 +439,8 @@ TEST_F(PrintingTest, ArchiveFiltersPaginationAndStatisticsAgree) {
   Answer page = api("GET", "/api/v1/archives?limit=2&offset=1");
   EXPECT_EQ(page.body["total"], 4);
   EXPECT_EQ(page.body["items"].size(), 2u);
-  EXPECT_EQ(api("GET", "/api/v1/archives?since=2000-01-01T00:00:00Z&until=2001-01-01T00:00:00Z").body["total"], 0);
+  EXPECT_EQ(
+      api("GET", "/api/v1/archives?since=2000-01-01T00:00:00Z&until=2001-01-01T00:00:00Z").body["total"], 0);
   EXPECT_EQ(api("GET", "/api/v1/archives?since=yesterday").status, 400);
   EXPECT_EQ(api("GET", "/api/v1/archives?status=done").status, 400);
 
@@ -440,13 +475,15 @@ TEST_F(PrintingTest, ArchiveFiltersPaginationAndStatisticsAgree) {
 TEST_F(PrintingTest, ArchiveEditAndDeleteRemovesItsFiles) {
   int64_t id = upload("edit_me", 60, 1);
   std::string path = "/api/v1/archives/" + std::to_string(id);
-  Answer edited = api("PATCH", path, json{{"name", "Edited"}, {"notes", "n"}, {"tags", {"a", "b"}}, {"favourite", true}});
+  Answer edited =
+      api("PATCH", path, json{{"name", "Edited"}, {"notes", "n"}, {"tags", {"a", "b"}}, {"favourite", true}});
   ASSERT_EQ(edited.status, 200) << edited.raw;
   EXPECT_EQ(edited.body["tags"], json::array({"a", "b"}));
   EXPECT_EQ(api("PATCH", path, json{{"tags", {1}}}).status, 400);
   EXPECT_EQ(api("PATCH", path, json{{"status", "success"}}).status, 400) << "read-only";
   EXPECT_EQ(api("GET", path).body["name"], "Edited");
-  std::string blobs_dir = dir_.file("data") + "/plugins/storage.local/default/blobs/archives/" + std::to_string(id);
+  std::string blobs_dir =
+      dir_.file("data") + "/plugins/storage.local/default/blobs/archives/" + std::to_string(id);
   ASSERT_TRUE(std::filesystem::exists(blobs_dir + "/edit_me.3mf")) << "where storage.local keeps it";
   Answer file = api("GET", path + "/file");
   EXPECT_EQ(file.status, 200);
@@ -455,13 +492,15 @@ TEST_F(PrintingTest, ArchiveEditAndDeleteRemovesItsFiles) {
   EXPECT_EQ(api("DELETE", path, "", keyWith({"archives:read"})).status, 403);
   EXPECT_EQ(api("DELETE", path).status, 204);
   EXPECT_EQ(api("GET", path).status, 404);
-  std::string blobs = dir_.file("data") + "/plugins/storage.local/default/blobs/archives/" + std::to_string(id);
+  std::string blobs =
+      dir_.file("data") + "/plugins/storage.local/default/blobs/archives/" + std::to_string(id);
   EXPECT_FALSE(std::filesystem::exists(blobs + "/edit_me.3mf")) << "file removed too";
   EXPECT_FALSE(std::filesystem::exists(blobs + "/thumbnail.png")) << "thumbnail removed too";
 }
 
 TEST_F(PrintingTest, UploadRefusesBadFilesPrecisely) {
-  auto post = [&](const std::string& query, const std::string& body, const std::string& type = "application/octet-stream") {
+  auto post = [&](const std::string& query, const std::string& body,
+                  const std::string& type = "application/octet-stream") {
     return api("POST", "/api/v1/archives" + query, body, kAdminKey, {{"Content-Type", type}});
   };
   Answer not_zip = post("?filename=a.3mf", "definitely not a zip");
@@ -479,7 +518,8 @@ TEST(PrintingLimits, UploadAboveTheLimitIs413BeforeTheBodyIsRead) {
   TempDir dir;
   std::string yaml = "server:\n  listen: 127.0.0.1:0\n  max_request_size_bytes: 65536\n"
                      "archives:\n  max_upload_bytes: 1048576\n"
-                     "data_dir: " + dir.file("data") + "\nplugins:\n  search_path: [" + pluginDir() +
+                     "data_dir: " +
+                     dir.file("data") + "\nplugins:\n  search_path: [" + pluginDir() +
                      "]\n  load:\n    - name: storage.local\n    - name: auth.apikey\n";
   ServerProcess server(serverBinary(), {"--config", dir.write("bambuddy.yaml", yaml)},
                        {{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
@@ -494,8 +534,10 @@ TEST(PrintingLimits, UploadAboveTheLimitIs413BeforeTheBodyIsRead) {
                         {{"X-API-Key", kAdminKey}})
                 .status,
             400);
-  EXPECT_EQ(httpRequest("127.0.0.1", server.port(), "POST", "/api/v1/queue", medium, {{"X-API-Key", kAdminKey}}).status,
-            413);
+  EXPECT_EQ(
+      httpRequest("127.0.0.1", server.port(), "POST", "/api/v1/queue", medium, {{"X-API-Key", kAdminKey}})
+          .status,
+      413);
 }
 
 TEST_F(PrintingTest, SettingsRoundTripAndBadValuesChangeNothing) {
@@ -503,12 +545,15 @@ TEST_F(PrintingTest, SettingsRoundTripAndBadValuesChangeNothing) {
   ASSERT_EQ(before.status, 200);
   EXPECT_EQ(before.body["progress_milestones"], json::array({25, 50, 75}));
   Answer changed = api("PATCH", "/api/v1/settings",
-                       json{{"progress_milestones", {10, 90}}, {"currency", "USD"}, {"filament_cost_per_kg", 20.0},
+                       json{{"progress_milestones", {10, 90}},
+                            {"currency", "USD"},
+                            {"filament_cost_per_kg", 20.0},
                             {"time_zone", "Europe/Berlin"}});
   ASSERT_EQ(changed.status, 200) << changed.raw;
   EXPECT_EQ(api("GET", "/api/v1/settings").body["currency"], "USD");
-  Answer bad = api("PATCH", "/api/v1/settings",
-                   json{{"currency", "dollars"}, {"offline_debounce_s", -1}, {"time_zone", "Mars/Base"}, {"x", 1}});
+  Answer bad =
+      api("PATCH", "/api/v1/settings",
+          json{{"currency", "dollars"}, {"offline_debounce_s", -1}, {"time_zone", "Mars/Base"}, {"x", 1}});
   EXPECT_EQ(bad.status, 400);
   EXPECT_GE(bad.body["errors"].size(), 3u) << bad.raw;
   Answer after = api("GET", "/api/v1/settings");
@@ -536,8 +581,11 @@ TEST_F(PrintingTest, DefaultRateLimitChangesTakeEffectAtOnce) {
 TEST_F(PrintingTest, RecreatedSimPrinterKeepsItsActionRoute) {
   int64_t id = addSim("Rebind");
   std::string actions = simActions(id);
-  ASSERT_EQ(api("PATCH", "/api/v1/printers/" + std::to_string(id), json{{"settings", {{"model", "P1S"}}}}).status, 200);
-  waitFor("/api/v1/printers/" + std::to_string(id) + "/status", [](const json& s) { return s["connected"] == true; });
+  ASSERT_EQ(
+      api("PATCH", "/api/v1/printers/" + std::to_string(id), json{{"settings", {{"model", "P1S"}}}}).status,
+      200);
+  waitFor("/api/v1/printers/" + std::to_string(id) + "/status",
+          [](const json& s) { return s["connected"] == true; });
   Answer a = api("POST", actions, json{{"action", "sim_offline"}});
   EXPECT_EQ(a.status, 200) << a.raw << " (the route must serve the new instance)";
 }

@@ -151,8 +151,9 @@ void App::start() {
     });
     s.print_files->start();
     s.queue_store = std::make_unique<queue::QueueStore>(*s.database);
-    s.queue = std::make_unique<queue::QueueService>(*s.queue_store, *s.archives, *s.printers, *s.print_starter,
-                                                    *s.bus, logger_, [] { return nowUtcMs(); });
+    s.queue =
+        std::make_unique<queue::QueueService>(*s.queue_store, *s.archives, *s.printers, *s.print_starter,
+                                              *s.bus, logger_, [] { return nowUtcMs(); });
     s.notifications = std::make_unique<notifications::NotificationService>(
         *s.database, *s.plugins, *s.bus, logger_, [] { return nowUtcMs(); },
         notifications::settingsFromConfig(config_));
@@ -162,8 +163,9 @@ void App::start() {
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
     api::addNotificationRoutes(*s.router, *s.notifications, s.audit.get());
-    api::addPrinterRoutes(*s.router, *s.printers,
-                          {s.print_starter.get(), s.audit.get(), s.printer_checks.get(), [&s] { s.queue->wake(); }});
+    api::addPrinterRoutes(
+        *s.router, *s.printers,
+        {s.print_starter.get(), s.audit.get(), s.printer_checks.get(), [&s] { s.queue->wake(); }});
     api::addArchiveRoutes(*s.router, *s.archives, config_.archives.max_upload_bytes);
     api::addStatisticsRoutes(
         *s.router, *s.database, [&s] { return s.archive_store->generation(); },

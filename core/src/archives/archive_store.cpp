@@ -14,13 +14,34 @@ namespace {
 using storage::Binder;
 
 // Every column but id, in one order used by insert and update.
-constexpr const char* kColumns[] = {"status",          "name",          "filename",          "printer_id",
-                                    "printer_name",    "job_id",        "source_archive_id", "queue_item_id",
-                                    "started_at_ms",   "ended_at_ms",   "duration_s",        "progress",
-                                    "filament_used_g", "filament_type", "estimated_time_s",  "error",
-                                    "notes",           "tags",          "favourite",         "file_key",
-                                    "file_size",       "thumbnail_key", "metadata",          "sort_at_ms",
-                                    "created_at_ms",   "updated_at_ms", "plate",             "file_reason"};
+constexpr const char* kColumns[] = {"status",
+                                    "name",
+                                    "filename",
+                                    "printer_id",
+                                    "printer_name",
+                                    "job_id",
+                                    "source_archive_id",
+                                    "queue_item_id",
+                                    "started_at_ms",
+                                    "ended_at_ms",
+                                    "duration_s",
+                                    "progress",
+                                    "filament_used_g",
+                                    "filament_type",
+                                    "estimated_time_s",
+                                    "error",
+                                    "notes",
+                                    "tags",
+                                    "favourite",
+                                    "file_key",
+                                    "file_size",
+                                    "thumbnail_key",
+                                    "metadata",
+                                    "sort_at_ms",
+                                    "created_at_ms",
+                                    "updated_at_ms",
+                                    "plate",
+                                    "file_reason"};
 
 std::optional<std::string> jsonText(const nlohmann::json& value) {
   return value.is_null() ? std::nullopt : std::optional<std::string>(value.dump());

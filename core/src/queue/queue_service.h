@@ -48,8 +48,8 @@ struct QueueOptions {
 class QueueService {
 public:
   QueueService(QueueStore& store, archives::ArchiveService& archives, printers::PrinterRegistry& printers,
-               printing::PrintStarter& starter, bus::EventBus& bus, Logger& logger, std::function<int64_t()> clock_ms,
-               QueueOptions options = {});
+               printing::PrintStarter& starter, bus::EventBus& bus, Logger& logger,
+               std::function<int64_t()> clock_ms, QueueOptions options = {});
   ~QueueService(); // stop()
 
   void start(); // dispatcher thread

@@ -20,7 +20,7 @@ struct QueueItem {
   std::optional<int64_t> printer_id; // a specific printer, or any that can print it
   int64_t position = 0;              // ascending = earlier
   std::optional<int64_t> scheduled_at_ms;
-  std::string status = "pending"; // pending | printing | completed | failed | cancelled | skipped
+  std::string status = "pending";    // pending | printing | completed | failed | cancelled | skipped
   std::optional<std::string> reason; // why a pending item waits, or why it ended badly
   std::optional<int64_t> assigned_printer_id;
   std::optional<int64_t> print_archive_id; // the print record made when it started

@@ -70,7 +70,8 @@ nlohmann::json mergePatch(nlohmann::json target, const nlohmann::json& patch) {
     if (it.value().is_null()) {
       target.erase(it.key());
     } else {
-      target[it.key()] = mergePatch(target.contains(it.key()) ? target[it.key()] : nlohmann::json(), it.value());
+      target[it.key()] =
+          mergePatch(target.contains(it.key()) ? target[it.key()] : nlohmann::json(), it.value());
     }
   }
   return target;
@@ -95,8 +96,8 @@ std::vector<std::string> check(const config::SchemaValidator& validator, const n
   for (const auto& issue : validator.validate(doc)) {
     problems.push_back((issue.path.empty() ? std::string("settings") : issue.path) + ": " + issue.message);
   }
-  if (doc.contains("time_zone") && doc["time_zone"].is_string() && !doc["time_zone"].get<std::string>().empty() &&
-      !knownTimeZone(doc["time_zone"].get<std::string>())) {
+  if (doc.contains("time_zone") && doc["time_zone"].is_string() &&
+      !doc["time_zone"].get<std::string>().empty() && !knownTimeZone(doc["time_zone"].get<std::string>())) {
     problems.push_back("time_zone: unknown time zone '" + doc["time_zone"].get<std::string>() +
                        "' (use an IANA name such as Europe/Berlin)");
   }
@@ -108,7 +109,8 @@ std::vector<std::string> check(const config::SchemaValidator& validator, const n
 nlohmann::json Settings::toJson() const {
   return {{"progress_milestones", progress_milestones},
           {"offline_debounce_s", offline_debounce_s},
-          {"default_rate_limits", {{"read", rate_limit_read}, {"write", rate_limit_write}, {"control", rate_limit_control}}},
+          {"default_rate_limits",
+           {{"read", rate_limit_read}, {"write", rate_limit_write}, {"control", rate_limit_control}}},
           {"filament_cost_per_kg", filament_cost_per_kg},
           {"currency", currency},
           {"time_zone", time_zone},
@@ -145,7 +147,8 @@ SettingsService::SettingsService(storage::KvStore& kv, Logger& logger, Settings 
   }
   nlohmann::json overrides = parseJsonLimited(*stored);
   nlohmann::json merged = mergePatch(defaults_.toJson(), overrides);
-  auto problems = overrides.is_object() ? check(*validator_, merged) : std::vector<std::string>{"not an object"};
+  auto problems =
+      overrides.is_object() ? check(*validator_, merged) : std::vector<std::string>{"not an object"};
   if (!problems.empty()) {
     logger_.warn(kComponent, "stored settings ignored, defaults used (" + problems.front() + ")");
     return;

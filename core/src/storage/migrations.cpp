@@ -291,8 +291,7 @@ const std::vector<Migration>& coreMigrations() {
         "ALTER TABLE queue_items ADD COLUMN plate BIGINT",
         "ALTER TABLE queue_items ADD COLUMN print_options TEXT",
         // The plate a print record printed, and why its 3MF could not be archived (when not).
-        "ALTER TABLE archives ADD COLUMN plate BIGINT",
-        "ALTER TABLE archives ADD COLUMN file_reason TEXT"}},
+        "ALTER TABLE archives ADD COLUMN plate BIGINT", "ALTER TABLE archives ADD COLUMN file_reason TEXT"}},
   };
   return migrations;
 }

@@ -30,7 +30,10 @@ TEST(BambuFixtures, X1cFinishWithVersion) {
   EXPECT_TRUE(s["remaining_time"].is_null());
   EXPECT_EQ(s["layer"], 480);
   EXPECT_EQ(s["total_layers"], 480);
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"Garden Hose Healer: Male fitting.3mf","job_id":"702384465","name":"Garden Hose Healer: Male fitting","plate":1})"));
+  EXPECT_EQ(
+      s["current_print"],
+      json::parse(
+          R"({"filename":"Garden Hose Healer: Male fitting.3mf","job_id":"702384465","name":"Garden Hose Healer: Male fitting","plate":1})"));
   EXPECT_TRUE(s["end_reason"].is_null());
   EXPECT_EQ(s["model"], "X1-Carbon");
   EXPECT_EQ(s["firmware"], "01.09.00.01");
@@ -48,7 +51,8 @@ TEST(BambuFixtures, P1pFailed) {
   EXPECT_EQ(s["layer"], 1);
   EXPECT_EQ(s["total_layers"], 70);
   // Local print: every id is "0", so there is no job id.
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"Fidget Collection.3mf","name":"Fidget Collection"})"));
+  EXPECT_EQ(s["current_print"],
+            json::parse(R"({"filename":"Fidget Collection.3mf","name":"Fidget Collection"})"));
   EXPECT_EQ(s["temperatures"]["nozzle"], 21.3); // 21.25 to a tenth
   EXPECT_EQ(s["temperatures"]["bed"], 19.8);    // 19.84375
   EXPECT_EQ(s["temperatures"]["chamber"], 5.0); // model unknown yet: reported as sent
@@ -60,7 +64,8 @@ TEST(BambuFixtures, P1sFinish) {
   EXPECT_EQ(s["progress"], 100);
   EXPECT_EQ(s["layer"], 260);
   EXPECT_EQ(s["total_layers"], 260);
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"XXXXXXX.3mf","job_id":"XXXXX","name":"XXXXXXX"})"));
+  EXPECT_EQ(s["current_print"],
+            json::parse(R"({"filename":"XXXXXXX.3mf","job_id":"XXXXX","name":"XXXXXXX"})"));
   EXPECT_EQ(s["temperatures"]["nozzle"], 15.1);
   EXPECT_EQ(s["temperatures"]["bed"], 12.0);
 }
@@ -96,7 +101,10 @@ TEST(BambuFixtures, H2dRunning) {
   EXPECT_EQ(s["layer"], 0);
   EXPECT_EQ(s["total_layers"], 26);
   // subtask_id wins over task_id and project_id.
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"Number 10 House Numbers_plate_1.3mf","job_id":"690732217","name":"Number 10 House Numbers_plate_1","plate":1})"));
+  EXPECT_EQ(
+      s["current_print"],
+      json::parse(
+          R"({"filename":"Number 10 House Numbers_plate_1.3mf","job_id":"690732217","name":"Number 10 House Numbers_plate_1","plate":1})"));
   EXPECT_EQ(s["temperatures"], json({{"nozzle", 40.0},
                                      {"nozzle_target", 0.0},
                                      {"bed", 100.0},
@@ -112,7 +120,10 @@ TEST(BambuFixtures, H2cFailedAfterCancelSaysSoOnlyInFailReason) {
   EXPECT_EQ(s["state"], "failed");
   EXPECT_EQ(s["end_reason"], "cancelled");
   EXPECT_EQ(s["print_error"], "0300_400C");
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"► HEAVY - 55mm With Logo 100% infill.3mf","job_id":"576835111","name":"► HEAVY - 55mm With Logo 100% infill","plate":1})"));
+  EXPECT_EQ(
+      s["current_print"],
+      json::parse(
+          R"({"filename":"► HEAVY - 55mm With Logo 100% infill.3mf","job_id":"576835111","name":"► HEAVY - 55mm With Logo 100% infill","plate":1})"));
   EXPECT_EQ(s["total_layers"], 332);
 }
 
@@ -123,7 +134,10 @@ TEST(BambuFixtures, X2dRunningWithOneHmsEntry) {
   EXPECT_EQ(s["remaining_time"], 120);
   EXPECT_EQ(s["layer"], 129);
   EXPECT_EQ(s["total_layers"], 140);
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"Build Plate Cleaner Trays - A1 Mini.3mf","job_id":"904240393","name":"Build Plate Cleaner Trays - A1 Mini","plate":3})"));
+  EXPECT_EQ(
+      s["current_print"],
+      json::parse(
+          R"({"filename":"Build Plate Cleaner Trays - A1 Mini.3mf","job_id":"904240393","name":"Build Plate Cleaner Trays - A1 Mini","plate":3})"));
   ASSERT_EQ(s["errors"].size(), 1u);
   EXPECT_EQ(s["errors"][0]["code"], "0500_0600_0002_0070");
   EXPECT_EQ(s["errors"][0]["severity"], "serious");
@@ -143,7 +157,10 @@ TEST(BambuFixtures, P2sRunning) {
   EXPECT_EQ(s["layer"], 170);
   EXPECT_EQ(s["total_layers"], 305);
   // subtask_id is "" here, so task_id is the job id. The name keeps its trailing space.
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"Rear Dry Pod AMS 2 PRO .3mf","job_id":"6456","name":"Rear Dry Pod AMS 2 PRO ","plate":1})"));
+  EXPECT_EQ(
+      s["current_print"],
+      json::parse(
+          R"({"filename":"Rear Dry Pod AMS 2 PRO .3mf","job_id":"6456","name":"Rear Dry Pod AMS 2 PRO ","plate":1})"));
   EXPECT_EQ(s["temperatures"],
             json({{"nozzle", 254.0}, {"nozzle_target", 255.0}, {"bed", 70.0}, {"bed_target", 70.0}}));
   EXPECT_EQ(s["errors"], json::array());
@@ -155,7 +172,10 @@ TEST(BambuFixtures, P2sFinishWithTwoHmsEntries) {
   EXPECT_EQ(s["progress"], 100);
   EXPECT_EQ(s["layer"], 750);
   EXPECT_EQ(s["total_layers"], 750);
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"Tremendous Snaget-Gaaris.3mf","job_id":"SUBTASKID0","name":"Tremendous Snaget-Gaaris","plate":1})"));
+  EXPECT_EQ(
+      s["current_print"],
+      json::parse(
+          R"({"filename":"Tremendous Snaget-Gaaris.3mf","job_id":"SUBTASKID0","name":"Tremendous Snaget-Gaaris","plate":1})"));
   ASSERT_EQ(s["errors"].size(), 1u);
   EXPECT_EQ(s["errors"][0]["code"], "0500_0600_0002_0070");
   EXPECT_EQ(s["errors"][0]["severity"], "serious");
@@ -174,8 +194,9 @@ TEST(BambuFixtures, P2sPausedOnAnError) {
   EXPECT_EQ(s["print_error"], "0500_803C"); // 83918908
   EXPECT_EQ(s["remaining_time"], 0);
   EXPECT_TRUE(s["end_reason"].is_null());
-  EXPECT_EQ(s["current_print"], json::parse(R"({"filename":"ams.3mf","name":"ams","plate":1})"));  // no job ids in this projection
-  EXPECT_EQ(s["errors"].size(), 2u);                          // the print_error and a serious HMS entry
+  EXPECT_EQ(s["current_print"],
+            json::parse(R"({"filename":"ams.3mf","name":"ams","plate":1})")); // no job ids in this projection
+  EXPECT_EQ(s["errors"].size(), 2u); // the print_error and a serious HMS entry
   EXPECT_EQ(s["notices"].size(), 1u);
   EXPECT_EQ(s["total_layers"], 94);
 }

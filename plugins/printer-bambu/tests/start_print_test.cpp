@@ -419,7 +419,8 @@ public:
     }
   }
 
-  void download(const std::string& remote, int fd, uint64_t max_bytes, const TransferProgress& progress) override {
+  void download(const std::string& remote, int fd, uint64_t max_bytes,
+                const TransferProgress& progress) override {
     std::lock_guard<std::mutex> lock(s_.mutex);
     checkCancelled();
     if (takeFailure("download")) {
@@ -908,8 +909,9 @@ TEST_F(StartPrintJob, SuccessWithoutPrintingTimesOutToo) {
   ASSERT_TRUE(request);
   answer(*request, "SUCCESS", "SUCCESS");
   json failed = expectFailure("project_file_timeout");
-  EXPECT_NE(failed["notices"][0]["message"].get<std::string>().find("accepted project_file but did not begin"),
-            std::string::npos)
+  EXPECT_NE(
+      failed["notices"][0]["message"].get<std::string>().find("accepted project_file but did not begin"),
+      std::string::npos)
       << failed.dump();
 }
 
@@ -1102,10 +1104,12 @@ TEST(FetchRequestParsing, NeedsAnAbsolutePathALimitAndSomethingToLookFor) {
   FetchRequest r = parseFetchRequest(
       R"({"action":"fetch_print_file","path":"/tmp/x","max_bytes":5,"filename":"/sdcard/B.3mf","name":"B"})");
   EXPECT_EQ(r.filename, "B.3mf") << "only the base name of a path";
-  EXPECT_EQ(candidateNames(r), (std::vector<std::string>{"/cache/B.3mf", "/cache/B.gcode.3mf", "/B.3mf", "/B.gcode.3mf"}));
-  for (const char* bad : {R"({"max_bytes":5,"name":"B"})", R"({"path":"rel","max_bytes":5,"name":"B"})",
-                          R"({"path":"/x","max_bytes":0,"name":"B"})", R"({"path":"/x","max_bytes":-1,"name":"B"})",
-                          R"({"path":"/x","max_bytes":5})", R"({"path":7,"max_bytes":5,"name":"B"})", "[]"}) {
+  EXPECT_EQ(candidateNames(r),
+            (std::vector<std::string>{"/cache/B.3mf", "/cache/B.gcode.3mf", "/B.3mf", "/B.gcode.3mf"}));
+  for (const char* bad :
+       {R"({"max_bytes":5,"name":"B"})", R"({"path":"rel","max_bytes":5,"name":"B"})",
+        R"({"path":"/x","max_bytes":0,"name":"B"})", R"({"path":"/x","max_bytes":-1,"name":"B"})",
+        R"({"path":"/x","max_bytes":5})", R"({"path":7,"max_bytes":5,"name":"B"})", "[]"}) {
     try {
       parseFetchRequest(bad);
       ADD_FAILURE() << "accepted " << bad;

@@ -143,7 +143,8 @@ int main(int argc, char** argv) {
   for (int i = 0; i < runs; ++i) {
     int status = 0;
     json a = b.call("POST", "/api/v1/archives?filename=bench.3mf",
-                    largeThreeMf("Bench " + std::to_string(i), size_mb << 20), "application/octet-stream", &status);
+                    largeThreeMf("Bench " + std::to_string(i), size_mb << 20), "application/octet-stream",
+                    &status);
     if (status != 201) {
       std::fprintf(stderr, "upload to the server failed: %d %s\n", status, a.dump().c_str());
       return 1;
@@ -152,14 +153,14 @@ int main(int argc, char** argv) {
   }
   archives.push_back(archives.back()); // the same file again: already on the printer
 
-  std::printf("%-4s %10s %12s %10s %9s %14s %14s %8s\n", "run", "answer_ms", "to_upload_ms", "upload_s", "MB/s",
-              "to_printing_ms", "server_cpu_s", "skipped");
+  std::printf("%-4s %10s %12s %10s %9s %14s %14s %8s\n", "run", "answer_ms", "to_upload_ms", "upload_s",
+              "MB/s", "to_printing_ms", "server_cpu_s", "skipped");
   for (size_t i = 0; i < archives.size(); ++i) {
     bambuddy::bench::ProcSample before = bambuddy::bench::sampleProcess(server_pid);
     const auto t0 = Clock::now();
     int status = 0;
-    json answer = b.call("POST", base + "/print/start", json{{"archive_id", archives[i]}}.dump(), "application/json",
-                         &status);
+    json answer = b.call("POST", base + "/print/start", json{{"archive_id", archives[i]}}.dump(),
+                         "application/json", &status);
     const auto t_answer = Clock::now();
     if (status != 202) {
       std::fprintf(stderr, "start refused: %d %s\n", status, answer.dump().c_str());

@@ -246,11 +246,13 @@ TEST(LifecycleDetectorStartup, RestoredOfflineAnnouncementIsNotRepeated) {
   m.offline_announced = true;
   LifecycleDetector d(LifecycleSettings{}, m, kT0);
   EXPECT_TRUE(d.onTick(kT0 + 3'600'000).empty());
-  EXPECT_EQ(types(d.onReport(report("idle", 0, ""), kT0 + 3'600'001)), std::vector<std::string>{"printer_online"});
+  EXPECT_EQ(types(d.onReport(report("idle", 0, ""), kT0 + 3'600'001)),
+            std::vector<std::string>{"printer_online"});
 }
 
 TEST(LifecycleMemoryJson, GarbageGivesDefaults) {
-  LifecycleMemory m = LifecycleMemory::fromJson(json::parse(R"({"in_print":"yes","started_at_ms":"x","error_codes":[1,"a"]})"));
+  LifecycleMemory m = LifecycleMemory::fromJson(
+      json::parse(R"({"in_print":"yes","started_at_ms":"x","error_codes":[1,"a"]})"));
   EXPECT_FALSE(m.in_print);
   EXPECT_EQ(m.started_at_ms, 0);
   EXPECT_EQ(m.error_codes.size(), 1u);
