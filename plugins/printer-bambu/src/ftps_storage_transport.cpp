@@ -1,12 +1,24 @@
 // StorageTransport over FtpsClient: the printer's storage over implicit FTPS.
 #include "storage_transport.h"
 
+#include <atomic>
+#include <memory>
+
 namespace bambuddy::printer_bambu {
 namespace {
 
 class FtpsStorageTransport : public StorageTransport {
 public:
-  explicit FtpsStorageTransport(FtpsEndpoint endpoint) : client_(std::move(endpoint)) {}
+  FtpsStorageTransport(FtpsEndpoint endpoint, std::shared_ptr<std::atomic<DataProtection>> learned)
+      : client_(std::move(endpoint)), learned_(std::move(learned)) {}
+  ~FtpsStorageTransport() override {
+    // What the Auto fallback settled on serves the printer's next transfers too, so a model that
+    // needs a clear data channel pays for the failed protected attempt once, not per file.
+    DataProtection settled = client_.protection();
+    if (learned_ && settled != DataProtection::Auto) {
+      learned_->store(settled);
+    }
+  }
 
   void upload(int fd, uint64_t size_bytes, const std::string& remote_path,
               const TransferProgress& progress) override {
@@ -22,6 +34,7 @@ public:
 
 private:
   FtpsClient client_;
+  std::shared_ptr<std::atomic<DataProtection>> learned_;
 };
 
 } // namespace
@@ -30,8 +43,17 @@ TransportFactory ftpsTransportFactory(const PrinterSettings& settings, const Dri
   // Host, ftp_port, access code, the printer's TLS checks, data protection and FTP timeouts.
   const FtpsEndpoint endpoint = makeFtpsEndpoint(config, settings);
   // One client per start (a cancelled one stays cancelled); list is its first operation, so the
-  // data-protection fallback of Auto is settled before an upload.
-  return [endpoint] { return std::make_unique<FtpsStorageTransport>(endpoint); };
+  // data-protection fallback of Auto is settled before an upload. With Auto, what a client learned
+  // is what the next one starts with (per printer, like the Python Bambuddy's per-address cache).
+  auto learned = std::make_shared<std::atomic<DataProtection>>(DataProtection::Auto);
+  return [endpoint, learned] {
+    FtpsEndpoint next = endpoint;
+    if (next.protection == DataProtection::Auto) {
+      next.protection = learned->load();
+    }
+    return std::make_unique<FtpsStorageTransport>(
+        next, endpoint.protection == DataProtection::Auto ? learned : nullptr);
+  };
 }
 
 } // namespace bambuddy::printer_bambu

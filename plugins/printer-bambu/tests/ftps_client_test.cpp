@@ -2,6 +2,7 @@
 // loopback: transfers with the exact bytes, every failure the driver reports, TLS pinning before
 // the login, the protected data channel with TLS session reuse, the clear fallback, cancel.
 #include "ftps_client.h"
+#include "storage_transport.h"
 
 #include "support/ftps_server.h"
 #include "support/loopback_port.h"
@@ -355,6 +356,28 @@ TEST_F(FtpsClientTest, AutoFallsBackToAClearDataChannelWhenPrivateIsRefused) {
   EXPECT_EQ(failureOf([&] { strict_client.list("/"); }, &message), FtpsFailure::TlsFailed);
   EXPECT_TRUE(contains(message, "refused a protected data channel")) << message;
   EXPECT_EQ(strict_client.protection(), DataProtection::Private);
+}
+
+TEST_F(FtpsClientTest, ThePrintersTransportsRememberTheClearFallback) {
+  FtpsServerOptions options;
+  options.refuse_protected_data = true;
+  FtpsServer server(options);
+  server.start();
+  DriverConfig config;
+  config.ftp_connect_timeout_ms = 5000;
+  config.ftp_stall_timeout_ms = 5000;
+  PrinterSettings settings;
+  settings.host = server.host();
+  settings.access_code = server.password();
+  settings.ftp_port = server.port();
+  TransportFactory transports = ftpsTransportFactory(settings, config);
+  // Three transfers, one transport each (as the driver makes them): only the first one tries the
+  // protected channel.
+  for (int i = 0; i < 3; ++i) {
+    transports()->list("/");
+  }
+  EXPECT_EQ(server.countInCommandLog("\"PROT X\" 504"), 1u) << server.commandLog();
+  EXPECT_EQ(server.countInCommandLog("\"PROT C\" 200"), 3u) << server.commandLog();
 }
 
 TEST_F(FtpsClientTest, FullStorageIsNoSpaceWithTheServersWords) {
