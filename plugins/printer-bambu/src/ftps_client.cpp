@@ -97,7 +97,8 @@ struct FtpsClient::Impl {
   CURLM* multi = nullptr;
   CURL* easy = nullptr;
   std::atomic<bool> cancelled{false};
-  std::atomic<DataProtection> protection{DataProtection::Auto};
+  // The DataProtection in use, as its integer value (see protection()).
+  std::atomic<int> protection{static_cast<int>(DataProtection::Auto)};
   char curl_error[CURL_ERROR_SIZE] = "";
   // The sockets of this client's connections (control and data), so the destructor can cut them.
   std::vector<curl_socket_t> sockets;
@@ -133,7 +134,7 @@ struct FtpsClient::Impl {
     bool v6 = endpoint.host.find(':') != std::string::npos;
     where = (v6 ? "[" + endpoint.host + "]" : endpoint.host) + ":" + std::to_string(endpoint.port);
     url_base = "ftps://" + where;
-    protection = endpoint.protection;
+    protection = static_cast<int>(endpoint.protection);
   }
 
   std::string url(const std::string& path, bool directory) const {
@@ -475,37 +476,51 @@ struct FtpsClient::Impl {
     return ftpsFailure(f, endpoint.password);
   }
 
+  // One attempt of an operation with the given data protection; curl's result.
+  CURLcode attempt(Kind kind, const std::string& step, const std::string& path,
+                   const std::function<void()>& configure, DataProtection use, bool fresh_connection) {
+    beginAttempt(kind, step, path);
+    applyCommonOptions(use, fresh_connection);
+    configure();
+    CURLcode rc = perform();
+    if (op.progress_error) {
+      std::rethrow_exception(op.progress_error);
+    }
+    return rc;
+  }
+
   // Runs one operation; under Auto, once more with a clear data channel when the protected one
-  // cannot be set up (see dataChannelUnavailable), which is then kept.
+  // cannot be set up (see dataChannelUnavailable), which is then kept. Written without a retry
+  // loop on purpose: the earlier loop form, built by GCC 12 at -O3 (Release), took the Auto checks
+  // after an attempt as false (the client never settled on Private and never fell back), while
+  // -O2, -O1 and -O3 -fno-tree-vrp builds were right. The cause was not pinned down; the loop-free
+  // form passes the FTPS tests at -O3.
   void run(Kind kind, const std::string& step, const std::string& path,
            const std::function<void()>& configure) {
     if (cancelled.load()) {
       throw FtpsError(FtpsFailure::Cancelled, step + " on " + where + " was cancelled");
     }
-    for (int attempt = 0;; ++attempt) {
-      const DataProtection chosen = protection.load();
-      const DataProtection use = chosen == DataProtection::Auto ? DataProtection::Private : chosen;
-      beginAttempt(kind, step, path);
-      // A fresh connection for the retry: the cached one negotiated PROT P.
-      applyCommonOptions(use, attempt > 0);
-      configure();
-      CURLcode rc = perform();
-      if (op.progress_error) {
-        std::rethrow_exception(op.progress_error);
+    const int chosen = protection.load();
+    const bool auto_mode = chosen == static_cast<int>(DataProtection::Auto);
+    const DataProtection use = auto_mode ? DataProtection::Private : static_cast<DataProtection>(chosen);
+    CURLcode rc = attempt(kind, step, path, configure, use, false);
+    if (rc == CURLE_OK && !cancelled.load()) {
+      if (auto_mode && kind != Kind::Remove) {
+        int expected = static_cast<int>(DataProtection::Auto);
+        protection.compare_exchange_strong(expected, static_cast<int>(DataProtection::Private));
       }
-      if (rc == CURLE_OK && !cancelled.load()) {
-        if (chosen == DataProtection::Auto && kind != Kind::Remove) {
-          DataProtection expected = DataProtection::Auto;
-          protection.compare_exchange_strong(expected, DataProtection::Private);
-        }
-        return;
-      }
-      if (chosen == DataProtection::Auto && attempt == 0 && !cancelled.load() && dataChannelUnavailable(rc)) {
-        protection = DataProtection::Clear;
-        continue;
-      }
+      return;
+    }
+    if (!auto_mode || cancelled.load() || !dataChannelUnavailable(rc)) {
       throw failureFor(rc);
     }
+    protection = static_cast<int>(DataProtection::Clear);
+    // A fresh connection for the retry: the cached one negotiated PROT P.
+    rc = attempt(kind, step, path, configure, DataProtection::Clear, true);
+    if (rc == CURLE_OK && !cancelled.load()) {
+      return;
+    }
+    throw failureFor(rc);
   }
 
   void reportFinal() {
@@ -639,7 +654,7 @@ void FtpsClient::cancel() {
 }
 
 DataProtection FtpsClient::protection() const {
-  return impl_->protection.load();
+  return static_cast<DataProtection>(impl_->protection.load());
 }
 
 FtpsEndpoint makeFtpsEndpoint(const DriverConfig& config, const PrinterSettings& settings) {
