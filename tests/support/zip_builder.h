@@ -1,5 +1,5 @@
-// Builds zip archives in memory with libzip for the 3MF tests (unit and integration), plus byte-level patches that
-// forge what libzip would never write (lying sizes, broken CRCs, renamed entries).
+// Builds zip archives in memory with libzip for the 3MF tests (unit and integration), plus byte-level patches
+// that forge what libzip would never write (lying sizes, broken CRCs, renamed entries).
 #pragma once
 
 #include <cstdint>

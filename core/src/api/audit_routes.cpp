@@ -14,7 +14,6 @@ namespace bambuddy::api {
 
 namespace {
 
-
 nlohmann::json orNull(const std::string& text) {
   return text.empty() ? nlohmann::json(nullptr) : nlohmann::json(text);
 }
@@ -41,8 +40,6 @@ nlohmann::json toJson(const auth::AuditEntry& e) {
 }
 
 } // namespace
-
-
 
 void addAuditRoutes(http::Router& router, const auth::AuditLog& audit) {
   router.add({http::Method::Get, "/api/v1/audit", "admin", http::RateClass::Read,

@@ -19,5 +19,4 @@ namespace bambuddy::api {
 // {"items": [...], "total", "limit", "offset"}; 400 invalid_parameter names a bad parameter.
 void addAuditRoutes(http::Router& router, const auth::AuditLog& audit);
 
-
 } // namespace bambuddy::api

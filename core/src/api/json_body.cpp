@@ -15,7 +15,8 @@ const sdk::JsonLimits kBodyLimits{};
 
 std::optional<nlohmann::json> parseJsonObject(const http::Request& request, http::Response& error) {
   if (request.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-    error = http::Response::error(400, "invalid_body", "the request body is empty; a JSON object is expected");
+    error =
+        http::Response::error(400, "invalid_body", "the request body is empty; a JSON object is expected");
     return std::nullopt;
   }
   // Limits first: the document is copied and merged recursively later (settings PATCH), so one
@@ -39,13 +40,14 @@ std::optional<nlohmann::json> parseJsonObject(const http::Request& request, http
     nlohmann::json body = nlohmann::json::parse(request.body);
     if (!body.is_object()) {
       error = http::Response::error(400, "invalid_body",
-                                    std::string("the request body must be a JSON object, not ") + body.type_name());
+                                    std::string("the request body must be a JSON object, not ") +
+                                        body.type_name());
       return std::nullopt;
     }
     return body;
   } catch (const nlohmann::json::parse_error& e) {
-    error = http::Response::error(400, "invalid_json",
-                                  "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
+    error = http::Response::error(
+        400, "invalid_json", "the request body is not valid JSON (at byte " + std::to_string(e.byte) + ")");
     return std::nullopt;
   } catch (const nlohmann::json::out_of_range&) {
     // nlohmann reports a number beyond a double ("1e999") this way, not as a parse_error.

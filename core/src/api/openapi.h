@@ -21,7 +21,7 @@ namespace bambuddy::api {
 // What is known about one route beyond the route table.
 struct RouteShape {
   std::vector<std::pair<std::string, std::string>> query; // name, description
-  nlohmann::json request;   // JSON Schema of the body, or null
+  nlohmann::json request;                                 // JSON Schema of the body, or null
   std::string request_type; // content type of the body ("application/json" when empty)
   nlohmann::json response;  // JSON Schema of the success answer, or null (generic object)
   int success_status = 200;

@@ -8,11 +8,13 @@
 namespace bambuddy::api {
 
 void addSettingsRoutes(http::Router& router, settings::SettingsService& service, auth::AuditLog* audit) {
-  router.add({http::Method::Get, "/api/v1/settings", "settings:read", http::RateClass::Read, "Run-time settings",
+  router.add({http::Method::Get, "/api/v1/settings", "settings:read", http::RateClass::Read,
+              "Run-time settings",
               [&service](const http::Request&) { return http::Response::json(200, service.currentJson()); }});
   router.add({http::Method::Get, "/api/v1/settings/schema", "settings:read", http::RateClass::Read,
-              "JSON Schema of the run-time settings",
-              [](const http::Request&) { return http::Response::json(200, settings::SettingsService::schema()); }});
+              "JSON Schema of the run-time settings", [](const http::Request&) {
+                return http::Response::json(200, settings::SettingsService::schema());
+              }});
   router.add({http::Method::Patch, "/api/v1/settings", "settings:write", http::RateClass::Write,
               "Change run-time settings (JSON merge patch; all or nothing)",
               [&service, audit](const http::Request& request) {

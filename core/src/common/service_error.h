@@ -16,7 +16,8 @@ public:
   enum class Kind { Invalid, NotFound, Conflict, Unsupported, Unavailable };
 
   ServiceError(Kind kind, std::string code, const std::string& message, nlohmann::json extra = nullptr)
-      : std::runtime_error(message), status_(statusOf(kind)), code_(std::move(code)), extra_(std::move(extra)) {}
+      : std::runtime_error(message), status_(statusOf(kind)), code_(std::move(code)),
+        extra_(std::move(extra)) {}
   ServiceError(int http_status, std::string code, const std::string& message)
       : std::runtime_error(message), status_(http_status), code_(std::move(code)) {}
 

@@ -7,7 +7,7 @@ namespace bambuddy::plugins {
 namespace {
 
 bool wellKnownSecretName(const std::string& name) {
-  static const std::array<const char*, 6> kNames = {"password", "secret", "token",
+  static const std::array<const char*, 6> kNames = {"password",    "secret",  "token",
                                                     "access_code", "api_key", "previous_secret"};
   for (const char* known : kNames) {
     if (name == known) {
@@ -59,8 +59,8 @@ void redactInto(nlohmann::json& value, const nlohmann::json* schema, bool schema
   }
 }
 
-nlohmann::json mergeInto(const nlohmann::json& current, const nlohmann::json& patch, const nlohmann::json* schema,
-                         bool schema_usable) {
+nlohmann::json mergeInto(const nlohmann::json& current, const nlohmann::json& patch,
+                         const nlohmann::json* schema, bool schema_usable) {
   if (!patch.is_object()) {
     return patch;
   }
@@ -72,8 +72,8 @@ nlohmann::json mergeInto(const nlohmann::json& current, const nlohmann::json& pa
     } else if (isSecret(sub, it.key(), schema_usable) && it.value() == kSecretMask) {
       continue; // the client echoed the mask: keep what is stored
     } else if (it.value().is_object()) {
-      result[it.key()] = mergeInto(result.contains(it.key()) ? result[it.key()] : nlohmann::json(), it.value(),
-                                   sub, schema_usable);
+      result[it.key()] = mergeInto(result.contains(it.key()) ? result[it.key()] : nlohmann::json(),
+                                   it.value(), sub, schema_usable);
     } else {
       result[it.key()] = it.value();
     }

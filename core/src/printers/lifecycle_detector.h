@@ -23,17 +23,17 @@ struct LifecycleSettings {
 };
 
 struct LifecycleEvent {
-  std::string type;     // print_started, print_progress, ..., printer_online
-  nlohmann::json data;  // event fields except printer / printer_id, which the registry adds
+  std::string type;    // print_started, print_progress, ..., printer_online
+  nlohmann::json data; // event fields except printer / printer_id, which the registry adds
 };
 
 // What the detector remembers between reports; also what is persisted per printer.
 struct LifecycleMemory {
   bool in_print = false;
-  std::string job_key;         // filename + job id of the current print
+  std::string job_key; // filename + job id of the current print
   std::string filename;
   int64_t started_at_ms = 0;
-  int last_milestone = 0;      // highest milestone already announced for this print
+  int last_milestone = 0; // highest milestone already announced for this print
   bool paused = false;
   bool offline_announced = false;
   std::set<std::string> error_codes; // errors already announced and still active

@@ -86,7 +86,9 @@ struct UnsafeName {
   const char* message;
 };
 
-void PrintTo(const UnsafeName& unsafe, std::ostream* out) { *out << unsafe.name; }
+void PrintTo(const UnsafeName& unsafe, std::ostream* out) {
+  *out << unsafe.name;
+}
 
 class ThreeMfUnsafeNames : public ::testing::TestWithParam<UnsafeName> {};
 
