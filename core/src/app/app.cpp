@@ -22,11 +22,14 @@
 #include "common/time.h"
 #include "http/http_server.h"
 #include "http/router.h"
+#include "journal/event_journal.h"
+#include "journal/journal_pump.h"
 #include "notifications/notification_service.h"
 #include "plugins/plugin_host.h"
 #include "printers/connection_checks.h"
 #include "printers/printer_registry.h"
 #include "printers/printer_store.h"
+#include "printers/status_intake.h"
 #include "printing/print_file_fetcher.h"
 #include "printing/print_starter.h"
 #include "queue/queue_service.h"
@@ -45,6 +48,9 @@ struct App::Services {
   std::unique_ptr<storage::Database> database;
   std::unique_ptr<storage::KvStore> kv;
   std::unique_ptr<bus::EventBus> bus;
+  std::unique_ptr<journal::EventJournal> journal;
+  std::unique_ptr<journal::JournalPump> pump;
+  std::unique_ptr<printers::StatusIntake> intake;
   std::unique_ptr<settings::SettingsService> settings;
   std::unique_ptr<auth::AuditLog> audit;
   std::unique_ptr<plugins::PluginHost> plugins;
@@ -86,6 +92,68 @@ std::vector<printers::ConfiguredPrinter> configuredPrinters(const config::CoreCo
 
 } // namespace
 
+namespace {
+
+// The journal's consumers, in the order they see each event: the archives first (they add
+// archive_id), then the queue (it reads the print record), then the notification outbox, then the
+// bus for plugins that subscribe to events (a best-effort copy: the bus may drop under load).
+std::unique_ptr<journal::JournalPump>
+journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, queue::QueueService& queue,
+            notifications::NotificationService& notifications, bus::EventBus& bus, Logger& logger) {
+  auto pump = std::make_unique<journal::JournalPump>(journal, logger);
+  pump->addConsumer({"archives", [&](journal::JournalEntry& entry) {
+                       if (entry.printer_id <= 0) {
+                         return;
+                       }
+                       nlohmann::json data = nlohmann::json::parse(entry.payload_json, nullptr, false);
+                       if (!data.is_object()) {
+                         return;
+                       }
+                       auto save = [&](const nlohmann::json& now) {
+                         entry.payload_json =
+                             now.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+                         journal.updatePayload(entry.seq, entry.payload_json);
+                       };
+                       archives.onEvent(entry.event_id, entry.type, entry.printer_id, data, save);
+                       std::string after =
+                           data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+                       if (after != entry.payload_json) {
+                         save(data); // fields added after the record was written (filament_used)
+                       }
+                     }});
+  pump->addConsumer({"queue", [&](journal::JournalEntry& entry) {
+                       if (entry.type != "print_started" && entry.type != "print_complete" &&
+                           entry.type != "print_failed" && entry.type != "print_cancelled") {
+                         return;
+                       }
+                       nlohmann::json data = nlohmann::json::parse(entry.payload_json, nullptr, false);
+                       if (!data.is_object() || !data.contains("archive_id") ||
+                           !data["archive_id"].is_number_integer()) {
+                         return;
+                       }
+                       archives::ArchiveRecord record;
+                       try {
+                         record = archives.get(data["archive_id"].get<int64_t>());
+                       } catch (const archives::ArchiveError&) {
+                         return; // deleted meanwhile
+                       }
+                       queue.onPrintEvent(entry.type, record);
+                     }});
+  pump->addConsumer({"notifications", [&](journal::JournalEntry& entry) { notifications.route(entry); }});
+  pump->addConsumer({"bus", [&](journal::JournalEntry& entry) {
+                       bus::Event event;
+                       event.id = entry.event_id;
+                       event.type = entry.type;
+                       event.timestamp_ms = entry.timestamp_ms;
+                       event.payload_json = entry.payload_json;
+                       event.payload_version = entry.payload_version;
+                       bus.publish(std::move(event));
+                     }});
+  return pump;
+}
+
+} // namespace
+
 App::App(const config::CoreConfig& config, Logger& logger)
     : config_(config), logger_(logger), services_(std::make_unique<Services>()) {}
 
@@ -122,24 +190,36 @@ void App::start() {
 
     // The router exists before plugins load: plugins register their routes while being created.
     s.router = std::make_unique<http::Router>();
-    s.plugins = std::make_unique<plugins::PluginHost>(plugins::HostServices{
-        logger_, *s.bus, *s.kv, config_.data_dir, [] { return nowUtcMs(); }, s.router.get()});
+    s.journal = std::make_unique<journal::EventJournal>(*s.database);
+    s.intake = std::make_unique<printers::StatusIntake>(logger_, s.bus.get());
+    plugins::HostServices host_services{
+        logger_, *s.bus, *s.kv, config_.data_dir, [] { return nowUtcMs(); }, s.router.get()};
+    host_services.report_status = [&s](const std::string& plugin, const std::string& instance,
+                                       nlohmann::json status) {
+      return s.intake->push(plugin, instance, std::move(status));
+    };
+    s.plugins = std::make_unique<plugins::PluginHost>(std::move(host_services));
     s.printer_store = std::make_unique<printers::PrinterStore>(*s.database);
     printers::LifecycleSettings lifecycle;
     const settings::Settings current = s.settings->current();
     lifecycle.progress_milestones = current.progress_milestones;
     lifecycle.offline_debounce_ms = static_cast<int64_t>(current.offline_debounce_s * 1000.0);
     s.printers = std::make_unique<printers::PrinterRegistry>(
-        *s.printer_store, *s.plugins, *s.bus, logger_, [] { return nowUtcMs(); }, lifecycle);
-    s.printers->listen(); // before drivers start, so their first reports are kept
+        *s.printer_store, *s.plugins, *s.journal, logger_, [] { return nowUtcMs(); }, lifecycle);
     s.printer_checks =
-        std::make_unique<printers::ConnectionChecks>(*s.plugins, *s.bus, logger_, [] { return nowUtcMs(); });
+        std::make_unique<printers::ConnectionChecks>(*s.plugins, logger_, [] { return nowUtcMs(); });
+    // Before drivers start, so their first reports are kept (the registry holds reports of
+    // printers it has not mapped yet until start()).
+    s.intake->addSink([&s](const std::string& driver, const std::string& instance, nlohmann::json& status) {
+      return s.printers->onReport(driver, instance, std::move(status));
+    });
+    s.intake->addSink([&s](const std::string& driver, const std::string& instance, nlohmann::json& status) {
+      return s.printer_checks->onReport(driver, instance, status);
+    });
+    s.intake->start();
     s.archive_store = std::make_unique<archives::ArchiveStore>(*s.database);
     s.archives = std::make_unique<archives::ArchiveService>(*s.archive_store, *s.plugins, logger_,
                                                             [] { return nowUtcMs(); });
-    s.printers->addEnricher([&s](const std::string& type, int64_t printer_id, nlohmann::json& data) {
-      s.archives->enrich(type, printer_id, data);
-    });
     s.print_starter = std::make_unique<printing::PrintStarter>(*s.printers, *s.archives, logger_);
     printing::FetchOptions fetch;
     fetch.temp_dir = config_.data_dir + "/tmp";
@@ -153,11 +233,11 @@ void App::start() {
     s.queue_store = std::make_unique<queue::QueueStore>(*s.database);
     s.queue =
         std::make_unique<queue::QueueService>(*s.queue_store, *s.archives, *s.printers, *s.print_starter,
-                                              *s.bus, logger_, [] { return nowUtcMs(); });
+                                              *s.journal, logger_, [] { return nowUtcMs(); });
     s.notifications = std::make_unique<notifications::NotificationService>(
-        *s.database, *s.plugins, *s.bus, logger_, [] { return nowUtcMs(); },
+        *s.database, *s.plugins, logger_, [] { return nowUtcMs(); },
         notifications::settingsFromConfig(config_));
-    s.notifications->listen(); // before drivers start, so no early event is missed
+    s.pump = journalPump(*s.journal, *s.archives, *s.queue, *s.notifications, *s.bus, logger_);
     // Core routes first: a plugin route that would shadow one is refused when it registers.
     api::addHealthRoutes(*s.router);
     api::addPluginRoutes(*s.router, *s.plugins);
@@ -191,6 +271,7 @@ void App::start() {
     s.printers->start(configuredPrinters(config_, *s.plugins));
     s.queue->start();
     s.notifications->start(config_);
+    s.pump->start(); // catches up on what an earlier run left unhandled, then follows the journal
 
     auth::AuthSettings auth_settings;
     auth_settings.read_limit = config_.auth.read_limit;
@@ -267,7 +348,10 @@ void App::stop() {
     s.printer_checks->stop(); // its temporary driver instances go before the plugin host
   }
   if (s.printers) {
-    s.printers->stop(); // no more reports handled or events derived while drivers shut down
+    s.printers->stop(); // the offline clock
+  }
+  if (s.pump) {
+    s.pump->stop(); // what is not handled yet stays in the journal for the next start
   }
   if (s.notifications) {
     s.notifications->stop(); // attempts in flight finish before their plugin instances go
@@ -278,9 +362,14 @@ void App::stop() {
   if (s.print_files) {
     s.print_files->stop();
   }
+  if (s.intake) {
+    s.intake->stop(); // the drivers' last reports reach the registry and the journal
+  }
   if (s.plugins) {
     s.plugins.reset();
   }
+  s.pump.reset();
+  s.intake.reset();
   s.notifications.reset();
   s.queue.reset();
   s.queue_store.reset();

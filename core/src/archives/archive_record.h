@@ -35,9 +35,10 @@ struct ArchiveRecord {
   std::optional<std::string> file_key; // blob key in the storage plugin
   std::optional<int64_t> file_size;
   std::optional<std::string> thumbnail_key;
-  nlohmann::json metadata;                // parsed 3MF metadata, null when none
-  std::optional<int64_t> plate;           // the plate a print printed, when known
-  std::optional<std::string> file_reason; // why a print's 3MF is not archived (fetch failed, ...)
+  nlohmann::json metadata;                   // parsed 3MF metadata, null when none
+  std::optional<int64_t> plate;              // the plate a print printed, when known
+  std::optional<std::string> file_reason;    // why a print's 3MF is not archived (fetch failed, ...)
+  std::optional<std::string> start_event_id; // the journal's print_started that opened this record
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
 

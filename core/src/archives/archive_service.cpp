@@ -185,9 +185,21 @@ std::optional<int64_t> ArchiveService::openArchiveId(int64_t printer_id) {
   return open->id;
 }
 
-void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohmann::json& data) {
+void ArchiveService::onEvent(const std::string& event_id, const std::string& type, int64_t printer_id,
+                             nlohmann::json& data,
+                             const std::function<void(const nlohmann::json&)>& save_data) {
   std::lock_guard<std::mutex> records(records_mutex_);
   const int64_t now = clock_ms_();
+  if (type == "print_started" && !event_id.empty()) {
+    if (auto seen = store_.findByStartEvent(event_id)) {
+      // Handled before a crash: the record exists; only the journal's copy may lack its id.
+      data["archive_id"] = seen->id;
+      if (save_data) {
+        save_data(data);
+      }
+      return;
+    }
+  }
   if (type == "print_started") {
     ExpectedPrint expected;
     std::vector<PrintListener> listeners;
@@ -226,6 +238,7 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
       record.plate = static_cast<int64_t>(*plate);
     }
     record.started_at_ms = now;
+    record.start_event_id = event_id.empty() ? std::nullopt : std::optional<std::string>(event_id);
     record.progress = optNumber(data, "progress");
     record.created_at_ms = record.updated_at_ms = now;
     if (expected.source_archive_id > 0) {
@@ -254,6 +267,9 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
     }
     started_cv_.notify_all();
     data["archive_id"] = record.id;
+    if (save_data) {
+      save_data(data);
+    }
     for (const auto& listener : listeners) {
       listener(type, record);
     }
@@ -263,13 +279,31 @@ void ArchiveService::enrich(const std::string& type, int64_t printer_id, nlohman
   if (type != "print_progress" && type != "print_paused" && type != "print_resumed" && !isEnd(type)) {
     return;
   }
-  auto id = openArchiveId(printer_id);
+  // A repeat of an end event already names its record (see onEvent in the header).
+  std::optional<int64_t> id;
+  if (auto named = optNumber(data, "archive_id")) {
+    id = static_cast<int64_t>(*named);
+  } else {
+    id = openArchiveId(printer_id);
+  }
   if (!id) {
     return;
   }
-  data["archive_id"] = *id;
   auto record = store_.find(*id);
-  if (!record) {
+  if (!record || record->printer_id != printer_id) {
+    return;
+  }
+  if (!data.contains("archive_id")) {
+    data["archive_id"] = *id;
+    if (save_data && isEnd(type)) {
+      save_data(data);
+    }
+  }
+  if (record->status != "printing") {
+    // Closed already (this is a repeat), or not a print record: the event still says what it found.
+    if (isEnd(type) && record->filament_used_g && !data.contains("filament_used")) {
+      data["filament_used"] = *record->filament_used_g;
+    }
     return;
   }
   if (auto progress = optNumber(data, "progress_exact")) {

@@ -1,9 +1,10 @@
 // Archives: one record per print, plus uploaded 3MF files waiting to be printed.
 //
-// Print records follow the printer lifecycle events: the registry calls enrich() synchronously for
-// each event before publishing it, so a record is created at print_started and completed at
-// print_complete / print_failed / print_cancelled, and every event (and so every webhook) carries
-// its archive_id. Files (3MF, thumbnail) live in the storage plugin under archives/<id>/.
+// Print records follow the printer lifecycle events: the archives are the first consumer of the
+// event journal (onEvent), so a record is created at print_started and completed at
+// print_complete / print_failed / print_cancelled, and every event (and so every webhook, read by
+// consumers after this one) carries its archive_id. Files (3MF, thumbnail) live in the storage plugin under
+// archives/<id>/.
 #pragma once
 
 #include "archives/archive_store.h"
@@ -44,14 +45,19 @@ struct ExpectedPrint {
 
 class ArchiveService {
 public:
-  // Called after a print record is created or finished (on the bus thread; must be quick).
+  // Called after a print record is created or finished (on the journal's thread; must be quick).
   using PrintListener = std::function<void(const std::string& event_type, const ArchiveRecord& archive)>;
 
   ArchiveService(ArchiveStore& store, plugins::PluginHost& plugins, Logger& logger,
                  std::function<int64_t()> clock_ms);
 
-  // Registry enricher: keeps print records in step and adds archive_id to the event data.
-  void enrich(const std::string& type, int64_t printer_id, nlohmann::json& data);
+  // Journal consumer: keeps print records in step and adds archive_id to the event data. Safe to
+  // run twice for one event (after a crash before the journal cursor was stored): a print_started
+  // opens at most one record (found again by `event_id`), and an end event names its record in
+  // `data` (through `save_data`, which stores the enriched data in the journal) before it closes
+  // it, so a repeat finds it closed and changes nothing.
+  void onEvent(const std::string& event_id, const std::string& type, int64_t printer_id, nlohmann::json& data,
+               const std::function<void(const nlohmann::json&)>& save_data);
   void expectPrint(int64_t printer_id, ExpectedPrint expected);
   // Waits up to `timeout_ms` for the print record of `source_archive_id` on that printer created
   // at or after `since_ms` (by a print_started on the bus thread); its id, or nullopt.

@@ -41,7 +41,8 @@ constexpr const char* kColumns[] = {"status",
                                     "created_at_ms",
                                     "updated_at_ms",
                                     "plate",
-                                    "file_reason"};
+                                    "file_reason",
+                                    "start_event_id"};
 
 std::optional<std::string> jsonText(const nlohmann::json& value) {
   return value.is_null() ? std::nullopt : std::optional<std::string>(value.dump());
@@ -84,6 +85,7 @@ void bindColumns(soci::statement& st, Binder& b, const ArchiveRecord& r) {
   b.bind(st, std::optional<int64_t>(r.updated_at_ms));
   b.bind(st, r.plate);
   b.bind(st, r.file_reason);
+  b.bind(st, r.start_event_id);
 }
 
 ArchiveRecord fromRow(const soci::row& row) {
@@ -124,6 +126,7 @@ ArchiveRecord fromRow(const soci::row& row) {
   r.updated_at_ms = int64Or(row, "updated_at_ms", 0);
   r.plate = optInt64(row, "plate");
   r.file_reason = optString(row, "file_reason");
+  r.start_event_id = optString(row, "start_event_id");
   return r;
 }
 
@@ -313,6 +316,18 @@ bool ArchiveStore::remove(int64_t id) {
     generation_.fetch_add(1, std::memory_order_acq_rel);
   }
   return removed;
+}
+
+std::optional<ArchiveRecord> ArchiveStore::findByStartEvent(const std::string& event_id) {
+  auto rows = db_.read([&](soci::session& session) {
+    return selectRows(
+        session, "SELECT * FROM archives WHERE start_event_id = :e ORDER BY id LIMIT 1",
+        [&](soci::statement& st, Binder& b) { b.bind(st, std::optional<std::string>(event_id)); });
+  });
+  if (rows.empty()) {
+    return std::nullopt;
+  }
+  return std::move(rows.front());
 }
 
 std::optional<ArchiveRecord> ArchiveStore::openPrint(int64_t printer_id) {

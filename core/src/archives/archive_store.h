@@ -44,6 +44,8 @@ public:
   bool update(const ArchiveRecord& record);
   bool remove(int64_t id);
   // The archive of the print running on a printer, if any (newest with status printing).
+  // The print record a journal print_started opened, if any.
+  std::optional<ArchiveRecord> findByStartEvent(const std::string& event_id);
   std::optional<ArchiveRecord> openPrint(int64_t printer_id);
 
   // Counts committed writes (insert, update, remove): an answer computed while this stayed the same

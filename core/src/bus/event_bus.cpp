@@ -366,3 +366,16 @@ bool EventBus::waitIdle(int64_t timeout_ms) {
 }
 
 } // namespace bambuddy::bus
+
+namespace bambuddy::bus {
+
+bool EventBus::hasSubscribers(const std::string& topic) const {
+  std::lock_guard<std::mutex> lock(subs_mutex_);
+  auto has = [&](const std::string& t) {
+    auto it = by_topic_.find(t);
+    return it != by_topic_.end() && !it->second.empty();
+  };
+  return has(topic) || has("*");
+}
+
+} // namespace bambuddy::bus

@@ -95,6 +95,10 @@ public:
 
   BusStats stats() const;
 
+  // True when someone subscribed to `topic` itself or to "*" (publishers may skip building a
+  // payload nobody reads).
+  bool hasSubscribers(const std::string& topic) const;
+
   // For tests and orderly shutdown: true once the queue is empty and no handler is running,
   // false if that has not happened within timeout_ms.
   bool waitIdle(int64_t timeout_ms);

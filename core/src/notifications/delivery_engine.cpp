@@ -118,9 +118,19 @@ void DeliveryEngine::startLaneThreads(const std::shared_ptr<Lane>& lane) {
 }
 
 void DeliveryEngine::addProvider(std::shared_ptr<ProviderSlot> slot) {
+  std::vector<OrderKey> open;
+  try {
+    open = outbox_.openOrdered(slot->id);
+  } catch (const std::exception& e) {
+    logger_.error(kComponent, "provider " + std::to_string(slot->id) +
+                                  ": reading its open deliveries failed: " + e.what());
+  }
   std::lock_guard<std::mutex> lock(mutex_);
   auto lane = std::make_shared<Lane>();
   lane->slot = std::move(slot);
+  for (const OrderKey& k : open) {
+    lane->open[k.printer_id].insert(k.seq);
+  }
   lanes_[lane->slot->id] = lane;
   if (running_) {
     startLaneThreads(lane);
@@ -163,9 +173,58 @@ void DeliveryEngine::release(int64_t delivery_id) {
   owned_.erase(delivery_id);
 }
 
+void DeliveryEngine::track(const DeliveryRow& row) {
+  if (row.printer_id <= 0 || row.seq <= 0) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = lanes_.find(row.provider_id);
+  if (it != lanes_.end()) {
+    it->second->open[row.printer_id].insert(row.seq);
+  }
+}
+
+void DeliveryEngine::orderedOutcome(int64_t provider_id, int64_t printer_id, int64_t seq, bool final) {
+  if (!final || printer_id <= 0 || seq <= 0) {
+    return;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = lanes_.find(provider_id);
+  if (it == lanes_.end()) {
+    return;
+  }
+  Lane& lane = *it->second;
+  auto open = lane.open.find(printer_id);
+  if (open != lane.open.end()) {
+    open->second.erase(seq);
+    if (open->second.empty()) {
+      lane.open.erase(open);
+    }
+  }
+  auto held = lane.held.find(printer_id);
+  if (held == lane.held.end() || held->second.empty()) {
+    return;
+  }
+  // The earliest held delivery goes next, unless something before it is still open.
+  auto first = held->second.begin();
+  open = lane.open.find(printer_id);
+  if (open != lane.open.end() && !open->second.empty() && *open->second.begin() < first->first) {
+    return;
+  }
+  lane.queue.push_front(std::move(first->second));
+  held->second.erase(first);
+  if (held->second.empty()) {
+    lane.held.erase(held);
+  }
+  lane.cv.notify_one();
+}
+
 void DeliveryEngine::submit(const DeliveryRow& row) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = lanes_.find(row.provider_id);
+  if (it != lanes_.end() && row.printer_id > 0 && row.seq > 0) {
+    it->second->open[row.printer_id].insert(row.seq);
+  }
   if (it == lanes_.end() || !running_ ||
       it->second->queue.size() + static_cast<size_t>(it->second->in_flight) >=
           settings_.max_queued_per_provider) {
@@ -201,6 +260,13 @@ void DeliveryEngine::dropQueued(int64_t provider_id) {
       owned_.erase(job.id); // a disabled provider's rows are skipped by the scheduler
     }
     it->second->queue.clear();
+    for (auto& [printer, jobs] : it->second->held) {
+      for (auto& [seq, job] : jobs) {
+        owned_.erase(job.id);
+      }
+    }
+    it->second->held.clear();
+    it->second->open.clear(); // its open rows are being cancelled; re-read when it is enabled again
   }
 }
 
@@ -215,16 +281,16 @@ void DeliveryEngine::workerLoop(const std::shared_ptr<Lane>& lane) {
     lane->queue.pop_front();
     ++lane->in_flight;
     lock.unlock();
-    bool handed_over = false;
+    JobResult result = JobResult::Idle;
     try {
-      handed_over = runJob(*lane->slot, job);
+      result = runJob(lane, job);
     } catch (const std::exception& e) {
       // The row stays pending/retrying; the scheduler tries it again.
       logger_.error(kComponent, "delivery " + std::to_string(job.id) + ": " + e.what());
     }
     lock.lock();
     --lane->in_flight;
-    if (!handed_over) {
+    if (result == JobResult::Idle) {
       owned_.erase(job.id); // otherwise the writer releases it once the outcome is stored
     }
     if (lane->starved && lane->queue.size() * 2 < settings_.max_queued_per_provider) {
@@ -235,19 +301,30 @@ void DeliveryEngine::workerLoop(const std::shared_ptr<Lane>& lane) {
   }
 }
 
-bool DeliveryEngine::runJob(ProviderSlot& slot, Job& job) {
+DeliveryEngine::JobResult DeliveryEngine::runJob(const std::shared_ptr<Lane>& lane, Job& job) {
   const bool scanned = !job.row;
   std::optional<DeliveryRow> row = scanned ? outbox_.find(job.id) : std::move(job.row);
   if (!row || (row->status != status::kPending && row->status != status::kRetrying)) {
-    return false; // cancelled, removed or finished meanwhile
+    return JobResult::Idle; // cancelled, removed or finished meanwhile
   }
   // The scanner read the row as due, but another job may have attempted it and scheduled a retry
   // between that read and the claim: then it is not due again yet.
   if (scanned && row->next_attempt_at_ms > clock_ms_()) {
-    return false;
+    return JobResult::Idle;
   }
-  attempt(slot, std::move(*row), false, nullptr);
-  return true;
+  if (row->printer_id > 0 && row->seq > 0) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::set<int64_t>& open = lane->open[row->printer_id];
+    open.insert(row->seq); // a row the scanner found that no one tracked yet
+    if (*open.begin() < row->seq) {
+      // An earlier delivery about this printer is not through yet (waiting for a retry, say).
+      const int64_t printer = row->printer_id, seq = row->seq;
+      lane->held[printer][seq] = Job{job.id, std::move(row)};
+      return JobResult::Held;
+    }
+  }
+  attempt(*lane->slot, std::move(*row), false, nullptr);
+  return JobResult::HandedOver;
 }
 
 DeliveryRow DeliveryEngine::attemptNow(DeliveryRow row, bool ignore_disabled) {
@@ -392,12 +469,15 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
   const int64_t id = row.id;
   const int64_t provider_id = slot.id;
   const int64_t retry_at = row.status == status::kRetrying ? row.next_attempt_at_ms : 0;
-  persist(row, [this, id, provider_id, retry_at, disable, done] {
+  const int64_t printer_id = row.printer_id, seq = row.seq;
+  const bool final = isFinalStatus(row.status);
+  persist(row, [this, id, provider_id, retry_at, disable, done, printer_id, seq, final] {
     if (disable) {
       cancelPending(provider_id, "provider disabled: " + *disable); // after this row is stored
     } else if (retry_at > 0) {
       wakeAt(retry_at);
     }
+    orderedOutcome(provider_id, printer_id, seq, final);
     release(id);
     if (done) {
       done();

@@ -7,6 +7,10 @@
 // Outcomes are stored by one writer thread in batches (one transaction for everything that finished
 // meanwhile), so ten busy providers do not queue up behind ten separate commits.
 //
+// Order: deliveries about one printer go to one provider in journal order (DeliveryRow::seq). A
+// delivery waiting for a retry holds back that printer's later deliveries to that provider only
+// (other printers and other providers go on); they follow once it is delivered or given up.
+//
 // At-least-once: a row stays pending/retrying in the database until an attempt's outcome is
 // stored, and a delivery stays claimed (never picked up twice) until then, so work that was queued
 // or in flight when the process died is sent after the restart (the same notification body, so
@@ -90,6 +94,8 @@ public:
   // pending in the database for the next start. Idempotent.
   void stop();
 
+  // Loads the provider's open ordered deliveries from the outbox (so a retry left by an earlier
+  // run still holds back what follows it).
   void addProvider(std::shared_ptr<ProviderSlot> slot);
   // Drops the lane's queue and waits for its attempts in flight.
   void removeProvider(int64_t provider_id);
@@ -99,6 +105,9 @@ public:
   void claim(int64_t delivery_id);
   void release(int64_t delivery_id);
   void submit(const DeliveryRow& row);
+  // A new open delivery that takes part in ordering (submit() does this itself; call it for rows
+  // whose first attempt is delayed).
+  void track(const DeliveryRow& row);
 
   // Runs one attempt of a claimed row on the calling thread and releases it (the test endpoint).
   // `ignore_disabled` sends even when the provider is disabled. Returns the row as stored after it.
@@ -124,6 +133,8 @@ private:
     int in_flight = 0;
     bool stopping = false;
     bool starved = false; // the scheduler left due rows behind because the queue was full
+    std::map<int64_t, std::set<int64_t>> open;      // printer -> seqs of unfinished ordered rows
+    std::map<int64_t, std::map<int64_t, Job>> held; // printer -> seq -> job waiting for earlier ones
     std::condition_variable cv;
     std::vector<std::thread> threads;
   };
@@ -134,8 +145,12 @@ private:
   };
 
   void workerLoop(const std::shared_ptr<Lane>& lane);
-  // True when the row went to the writer (which then releases it); false when there was nothing to do.
-  bool runJob(ProviderSlot& slot, Job& job);
+  enum class JobResult { Idle, HandedOver, Held };
+  // HandedOver: the row went to the writer (which then releases it); Held: it waits in the lane
+  // for an earlier delivery about the same printer; Idle: there was nothing to do.
+  JobResult runJob(const std::shared_ptr<Lane>& lane, Job& job);
+  // A stored outcome: a final one lets the next held delivery of that printer go.
+  void orderedOutcome(int64_t provider_id, int64_t printer_id, int64_t seq, bool final);
   // Makes one attempt and hands the outcome to the writer; once it is stored the claim on the row
   // is released, a retry scheduled or the provider's other deliveries cancelled, then `done` runs.
   DeliveryRow attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled, std::function<void()> done);

@@ -115,10 +115,9 @@ NotificationSettings settingsFromConfig(const config::CoreConfig& config) {
   return s;
 }
 
-NotificationService::NotificationService(storage::Database& db, plugins::PluginHost& plugins,
-                                         bus::EventBus& bus, Logger& logger,
+NotificationService::NotificationService(storage::Database& db, plugins::PluginHost& plugins, Logger& logger,
                                          std::function<int64_t()> clock_ms, NotificationSettings settings)
-    : db_(db), plugins_(plugins), bus_(bus), logger_(logger), clock_ms_(std::move(clock_ms)),
+    : db_(db), plugins_(plugins), logger_(logger), clock_ms_(std::move(clock_ms)),
       settings_(std::move(settings)), store_(db), outbox_(db),
       engine_(outbox_, plugins, logger, clock_ms_, settings_.engine, *this),
       tests_(settings_.test_threads, settings_.test_queue) {}
@@ -129,21 +128,7 @@ NotificationService::~NotificationService() {
 
 // ----- lifecycle ------------------------------------------------------------------------------
 
-void NotificationService::listen() {
-  if (!subscriptions_.empty()) {
-    return;
-  }
-  for (const EventInfo& info : eventCatalog()) {
-    if (info.name == "test") {
-      continue; // only POST /notifications/{id}/test makes test notifications
-    }
-    subscriptions_.push_back(bus_.subscribe(
-        info.name, [this](const bus::Event& e) { route(e); }, this));
-  }
-}
-
 void NotificationService::start(const config::CoreConfig& config) {
-  listen();
   mirrorConfigured(config);
   std::vector<ProviderPtr> adopted;
   {
@@ -183,10 +168,6 @@ void NotificationService::start(const config::CoreConfig& config) {
 }
 
 void NotificationService::stop() {
-  for (uint64_t id : subscriptions_) {
-    bus_.unsubscribe(id);
-  }
-  subscriptions_.clear();
   tests_.stop(); // tests in flight end by their deadline; queued ones stay pending for the scheduler
   engine_.stop();
 }
@@ -307,7 +288,7 @@ NotificationService::ProviderPtr NotificationService::adopt(ProviderRecord recor
 }
 
 void NotificationService::routeHeld() {
-  std::vector<bus::Event> held;
+  std::vector<journal::JournalEntry> held;
   uint64_t dropped = 0;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -319,14 +300,14 @@ void NotificationService::routeHeld() {
     logger_.warn(kComponent,
                  std::to_string(dropped) + " event(s) before start-up were not routed (too many)");
   }
-  for (const bus::Event& event : held) {
-    route(event);
+  for (const journal::JournalEntry& entry : held) {
+    route(entry);
   }
 }
 
 // ----- router ---------------------------------------------------------------------------------
 
-void NotificationService::route(const bus::Event& event) {
+void NotificationService::route(const journal::JournalEntry& event) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!started_) {
@@ -341,6 +322,9 @@ void NotificationService::route(const bus::Event& event) {
   if (!isCatalogEvent(event.type) || event.type == "test") {
     return;
   }
+  // The journal may hand an event over twice (a crash before its cursor was stored): providers
+  // that have its delivery already get no second one.
+  const std::set<int64_t> routed = outbox_.providersWithEvent(event.event_id);
   json data = json::parse(event.payload_json, nullptr, false);
   if (!data.is_object()) {
     logger_.warn(kComponent, "event " + event.type + " has no JSON object payload; sent with empty data");
@@ -350,20 +334,25 @@ void NotificationService::route(const bus::Event& event) {
   const int64_t first_delay =
       settings_.engine.retry.schedule_ms.empty() ? 0 : settings_.engine.retry.schedule_ms[0];
   const std::string notification =
-      makeNotification(event.id, event.type, event.timestamp_ms > 0 ? event.timestamp_ms : now, data)
+      makeNotification(event.event_id, event.type, event.timestamp_ms > 0 ? event.timestamp_ms : now, data)
           .dump(-1, ' ', false, json::error_handler_t::replace);
   std::vector<DeliveryRow> rows;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const auto& [id, p] : providers_) {
+      if (routed.count(id) > 0) {
+        continue;
+      }
       Route r = routeEvent(p->record.routing, p->record.enabled, event.type, data, p->zone.get(), now);
       if (r == Route::Skip) {
         continue;
       }
       DeliveryRow row;
       row.provider_id = id;
-      row.event_id = event.id;
+      row.event_id = event.event_id;
       row.event_type = event.type;
+      row.printer_id = event.printer_id;
+      row.seq = event.seq;
       row.notification = notification;
       row.created_at_ms = row.updated_at_ms = now;
       if (r == Route::Suppress) {
@@ -394,9 +383,9 @@ void NotificationService::route(const bus::Event& event) {
     for (int64_t id : claimed) {
       engine_.release(id);
     }
-    logger_.error(kComponent, "could not store the notifications of event " + event.id + " (" + event.type +
-                                  "): " + e.what());
-    return;
+    // Thrown to the journal, which hands the event over again until it is stored.
+    throw std::runtime_error("could not store the notifications of event " + event.event_id + " (" +
+                             event.type + "): " + e.what());
   }
   for (const DeliveryRow& row : rows) {
     if (row.status != status::kPending) {
@@ -405,6 +394,7 @@ void NotificationService::route(const bus::Event& event) {
     if (first_delay == 0) {
       engine_.submit(row);
     } else {
+      engine_.track(row);
       engine_.wakeAt(row.next_attempt_at_ms);
     }
   }

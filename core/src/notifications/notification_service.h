@@ -2,17 +2,17 @@
 // their settings, YAML-declared ones mirrored so they get an id), which event goes where, and the
 // REST operations on them. Delivery itself is the DeliveryEngine's.
 //
-// Router: subscribed to every catalogue event on the bus; for each event it matches the enabled
-// providers (event list, printer filter, quiet hours), writes one outbox row per (event,
-// provider) in one transaction, and only then hands the new rows to the providers' lanes.
+// Router: the outbox's consumer of the event journal (in journal order); for each event it matches the
+// enabled providers (event list, printer filter, quiet hours), writes one outbox row per (event, provider) in
+// one transaction, and only then hands the new rows to the providers' lanes.
 //
-// Threading: events arrive on the bus dispatch thread, REST calls on HTTP workers, attempt
+// Threading: events arrive on the journal pump's thread, REST calls on HTTP workers, attempt
 // outcomes on lane threads, provider tests on the test pool's threads. mutex_ guards the provider map and
 // records and is held only for in-memory work and the provider row write; a provider's admin mutex serializes
 // REST changes to it (re-creating its plugin instance may wait for an attempt in flight), never the router.
 #pragma once
 
-#include "bus/event_bus.h"
+#include "journal/event_journal.h"
 #include "notifications/delivery_engine.h"
 #include "notifications/outbox_store.h"
 #include "notifications/provider.h"
@@ -59,15 +59,12 @@ NotificationSettings settingsFromConfig(const config::CoreConfig& config);
 
 class NotificationService : private ProviderHealth {
 public:
-  NotificationService(storage::Database& db, plugins::PluginHost& plugins, bus::EventBus& bus, Logger& logger,
+  NotificationService(storage::Database& db, plugins::PluginHost& plugins, Logger& logger,
                       std::function<int64_t()> clock_ms, NotificationSettings settings);
   ~NotificationService() override; // stop()
   NotificationService(const NotificationService&) = delete;
   NotificationService& operator=(const NotificationService&) = delete;
 
-  // Subscribes to the bus. Call before plugins load; events that arrive before start() are held
-  // (up to a bound) and routed by start().
-  void listen();
   // Mirrors the YAML providers (notifier plugin instances of `config`), creates the plugin
   // instances of REST providers, starts delivery. Throws config::ConfigException for YAML
   // providers with problems the schema cannot see (unknown time zone, reserved id).
@@ -93,8 +90,10 @@ public:
                             size_t offset);
   nlohmann::json redeliver(int64_t delivery_id);
 
-  // The router's entry point (the bus handler); public for tests.
-  void route(const bus::Event& event);
+  // The router: the notification outbox's journal consumer. Events that arrive before start() are
+  // held (up to a bound) and routed by start(). Handing the same entry over twice creates no
+  // second delivery. Throws when the outbox rows could not be stored (the journal retries).
+  void route(const journal::JournalEntry& event);
 
   // For tests: one scheduler pass now.
   void scanNow() { engine_.scanNow(); }
@@ -121,7 +120,6 @@ private:
 
   storage::Database& db_;
   plugins::PluginHost& plugins_;
-  bus::EventBus& bus_;
   Logger& logger_;
   std::function<int64_t()> clock_ms_;
   const NotificationSettings settings_;
@@ -134,9 +132,8 @@ private:
   std::map<int64_t, ProviderPtr> providers_;
   std::mutex zones_mutex_;
   std::map<std::string, std::shared_ptr<const TimeZone>> zones_;
-  std::vector<uint64_t> subscriptions_;
   bool started_ = false;
-  std::vector<bus::Event> held_; // events before start()
+  std::vector<journal::JournalEntry> held_; // events before start()
   uint64_t held_dropped_ = 0;
 };
 

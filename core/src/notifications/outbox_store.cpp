@@ -10,13 +10,16 @@ namespace {
 
 constexpr const char* kColumns =
     "id, provider_id, event_id, event_type, notification, status, attempts, next_attempt_at_ms, http_status, "
-    "error, response_snippet, history, redelivery_of, created_at_ms, updated_at_ms, delivered_at_ms";
+    "error, response_snippet, history, redelivery_of, created_at_ms, updated_at_ms, delivered_at_ms, "
+    "printer_id, "
+    "seq";
 
 constexpr const char* kOpen = "status IN ('pending', 'retrying')";
 
 // Bound variables for one row: SOCI binds by reference, so they live as long as the statement.
 struct Bound {
-  long long id = 0, provider_id = 0, next = 0, redelivery_of = 0, created = 0, updated = 0, delivered = 0;
+  long long id = 0, provider_id = 0, next = 0, redelivery_of = 0, created = 0, updated = 0, delivered = 0,
+            printer_id = 0, seq = 0;
   int attempts = 0, http_status = 0;
   std::string event_id, event_type, notification, status, error, snippet, history;
 
@@ -28,6 +31,8 @@ struct Bound {
     created = r.created_at_ms;
     updated = r.updated_at_ms;
     delivered = r.delivered_at_ms;
+    printer_id = r.printer_id;
+    seq = r.seq;
     attempts = r.attempts;
     http_status = r.http_status;
     event_id = r.event_id;
@@ -60,6 +65,8 @@ struct Bound {
     r.created_at_ms = created;
     r.updated_at_ms = updated;
     r.delivered_at_ms = delivered;
+    r.printer_id = printer_id;
+    r.seq = seq;
     return r;
   }
 };
@@ -81,6 +88,8 @@ void intoAll(soci::statement& st, Bound& b) {
   st.exchange(soci::into(b.created));
   st.exchange(soci::into(b.updated));
   st.exchange(soci::into(b.delivered));
+  st.exchange(soci::into(b.printer_id));
+  st.exchange(soci::into(b.seq));
 }
 
 nlohmann::json timeOrNull(int64_t ms) {
@@ -105,11 +114,12 @@ std::vector<DeliveryRow> OutboxStore::insert(std::vector<DeliveryRow> rows,
         (session.prepare << "INSERT INTO notification_deliveries (" << kColumns
                          << ") VALUES (:id, :provider_id, :event_id, :event_type, :notification, "
                             ":status, :attempts, :next, :http_status, :error, :snippet, :history, "
-                            ":redelivery_of, :created, :updated, :delivered)",
+                            ":redelivery_of, :created, :updated, :delivered, :printer_id, :seq)",
          soci::use(b.id), soci::use(b.provider_id), soci::use(b.event_id), soci::use(b.event_type),
          soci::use(b.notification), soci::use(b.status), soci::use(b.attempts), soci::use(b.next),
          soci::use(b.http_status), soci::use(b.error), soci::use(b.snippet), soci::use(b.history),
-         soci::use(b.redelivery_of), soci::use(b.created), soci::use(b.updated), soci::use(b.delivered));
+         soci::use(b.redelivery_of), soci::use(b.created), soci::use(b.updated), soci::use(b.delivered),
+         soci::use(b.printer_id), soci::use(b.seq));
     for (DeliveryRow& row : rows) {
       row.id = storage::nextId(session, "notification_deliveries", "notification_deliveries");
       b.from(row);
@@ -178,6 +188,38 @@ std::vector<int64_t> OutboxStore::due(int64_t provider_id, int64_t now_ms, size_
     st.execute();
     while (st.fetch()) {
       out.push_back(id);
+    }
+    return out;
+  });
+}
+
+std::set<int64_t> OutboxStore::providersWithEvent(const std::string& event_id) {
+  return db_.read([&](soci::session& session) {
+    std::set<int64_t> out;
+    long long provider = 0;
+    soci::statement st =
+        (session.prepare << "SELECT provider_id FROM notification_deliveries WHERE event_id = "
+                            ":e AND redelivery_of = 0",
+         soci::into(provider), soci::use(event_id));
+    st.execute();
+    while (st.fetch()) {
+      out.insert(provider);
+    }
+    return out;
+  });
+}
+
+std::vector<OrderKey> OutboxStore::openOrdered(int64_t provider_id) {
+  return db_.read([&](soci::session& session) {
+    std::vector<OrderKey> out;
+    long long provider = provider_id, printer = 0, seq = 0;
+    soci::statement st = (session.prepare << "SELECT printer_id, seq FROM notification_deliveries WHERE "
+                                             "provider_id = :p AND printer_id > 0 AND seq > 0 AND "
+                                          << kOpen,
+                          soci::into(printer), soci::into(seq), soci::use(provider));
+    st.execute();
+    while (st.fetch()) {
+      out.push_back({printer, seq});
     }
     return out;
   });

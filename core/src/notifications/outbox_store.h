@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,16 @@ struct DeliveryRow {
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
   int64_t delivered_at_ms = 0;
+  // Deliveries about one printer go to a provider in journal order: seq is the event's journal
+  // position (0 = no order: tests, redeliveries), printer_id 0 = not about one printer.
+  int64_t printer_id = 0;
+  int64_t seq = 0;
+};
+
+// (printer_id, seq) of an open ordered delivery.
+struct OrderKey {
+  int64_t printer_id = 0;
+  int64_t seq = 0;
 };
 
 struct DeliveryPage {
@@ -69,6 +80,10 @@ public:
 
   // Ids of `provider_id`'s pending/retrying rows due at `now_ms`, oldest due first.
   std::vector<int64_t> due(int64_t provider_id, int64_t now_ms, size_t limit);
+  // Providers that have a (non-redelivery) row for this event already.
+  std::set<int64_t> providersWithEvent(const std::string& event_id);
+  // The provider's pending/retrying rows that take part in ordering.
+  std::vector<OrderKey> openOrdered(int64_t provider_id);
   // The earliest next_attempt_at_ms of a pending/retrying row after `now_ms`, if any.
   std::optional<int64_t> nextDueAfter(int64_t now_ms);
   // Marks the provider's pending/retrying rows cancelled with `error`; returns how many.

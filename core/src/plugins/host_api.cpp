@@ -271,7 +271,15 @@ int32_t hostReportStatus(bb_host_ctx* handle, const char* json, size_t len, bb_e
     if (status.is_discarded()) {
       return BB_ERR_INVALID_ARGUMENT;
     }
-    // The printer registry consumes this topic; the driver never derives print events itself.
+    // The core decides print events from it; the driver never derives them itself.
+    if (ctx->services->report_status) {
+      if (!ctx->services->report_status(ctx->plugin_name, ctx->instance_id, std::move(status))) {
+        fill(err, BB_ERR_UNAVAILABLE, "status_refused",
+             "the core is not keeping up with this printer's reports");
+        return BB_ERR_UNAVAILABLE;
+      }
+      return BB_OK;
+    }
     nlohmann::json payload = {
         {"plugin", ctx->plugin_name}, {"instance", ctx->instance_id}, {"status", status}};
     if (!ctx->services->bus.publish(bus::topics::kPrinterStatusReported, payload.dump())) {

@@ -6,6 +6,8 @@
 
 #include "plugins/route_bindings.h"
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -37,6 +39,11 @@ struct HostServices {
   std::string data_dir;              // instance data dirs live under <data_dir>/plugins/<name>/<id>
   std::function<int64_t()> clock_ms; // UTC epoch ms; replaceable in tests
   http::Router* router = nullptr;    // where plugin routes go; null when the host serves no HTTP
+  // Where report_status hands a driver's report (the status intake). Called on the driver's
+  // thread; may wait briefly for room; false = refused. Unset: the report goes to the bus as
+  // printer_status_reported (hosts without a printer registry, tests).
+  std::function<bool(const std::string& plugin, const std::string& instance, nlohmann::json status)>
+      report_status;
   // Which instance serves each plugin route (shared by every instance of this host).
   std::shared_ptr<RouteBindings> route_bindings = std::make_shared<RouteBindings>();
 };

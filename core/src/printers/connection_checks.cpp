@@ -1,7 +1,6 @@
 #include "printers/connection_checks.h"
+#include "printers/printer_registry.h"
 
-#include "bus/event_bus.h"
-#include "bus/topics.h"
 #include "common/json_parse.h"
 #include "common/logger.h"
 #include "common/time.h"
@@ -75,14 +74,10 @@ struct ConnectionChecks::Check {
   }
 };
 
-ConnectionChecks::ConnectionChecks(plugins::PluginHost& plugins, bus::EventBus& bus, Logger& logger,
+ConnectionChecks::ConnectionChecks(plugins::PluginHost& plugins, Logger& logger,
                                    std::function<int64_t()> clock_ms, int64_t timeout_ms)
-    : plugins_(plugins), bus_(bus), logger_(logger), clock_ms_(std::move(clock_ms)), timeout_ms_(timeout_ms),
-      random_(std::random_device{}()) {
-  subscription_ = bus_.subscribe(
-      bus::topics::kPrinterStatusReported.name,
-      [this](const bus::Event& event) { onStatus(event.payload_json); }, this);
-}
+    : plugins_(plugins), logger_(logger), clock_ms_(std::move(clock_ms)), timeout_ms_(timeout_ms),
+      random_(std::random_device{}()) {}
 
 ConnectionChecks::~ConnectionChecks() {
   stop();
@@ -133,24 +128,17 @@ nlohmann::json ConnectionChecks::get(const std::string& id) const {
   return it->second->toJson();
 }
 
-void ConnectionChecks::onStatus(const std::string& payload_json) {
-  static const sdk::JsonLimits kEnvelopeLimits{sdk::kDefaultJsonMaxDepth + 1, 2 * sdk::kDefaultJsonMaxBytes};
-  nlohmann::json payload;
-  try {
-    payload = parseJsonLimited(payload_json, nullptr, kEnvelopeLimits);
-  } catch (const std::exception&) {
-    return;
-  }
-  if (!payload.is_object() || !payload["instance"].is_string() || !payload["status"].is_object()) {
-    return;
+bool ConnectionChecks::onReport(const std::string& driver, const std::string& instance_id,
+                                const nlohmann::json& status) {
+  if (!isCheckInstanceId(instance_id) || !status.is_object()) {
+    return false;
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  auto it = by_instance_.find(payload["instance"].get<std::string>());
-  if (it == by_instance_.end() || it->second->done || payload["plugin"] != it->second->driver) {
-    return;
+  auto it = by_instance_.find(instance_id);
+  if (it == by_instance_.end() || it->second->done || driver != it->second->driver) {
+    return true;
   }
   Check& check = *it->second;
-  const nlohmann::json& status = payload["status"];
   const nlohmann::json error = status.value("connection_error", nlohmann::json(nullptr));
   // Only the types the normalized status promises count; anything else is no answer yet.
   auto connected = status.find("connected");
@@ -163,7 +151,7 @@ void ConnectionChecks::onStatus(const std::string& payload_json) {
     check.detail = error.get<std::string>();
     check.reason = classifyConnectionError(check.detail);
   } else {
-    return;
+    return true;
   }
   auto text = [&](const char* key) {
     auto v = status.find(key);
@@ -174,6 +162,7 @@ void ConnectionChecks::onStatus(const std::string& payload_json) {
   check.done = true;
   check.finished_ms = clock_ms_();
   changed_.notify_all();
+  return true;
 }
 
 void ConnectionChecks::run(std::shared_ptr<Check> check, std::string driver, nlohmann::json settings) {
@@ -244,10 +233,6 @@ void ConnectionChecks::stop() {
   changed_.notify_all();
   for (auto& [check, thread] : threads) {
     thread.join();
-  }
-  if (subscription_ != 0) {
-    bus_.unsubscribe(subscription_);
-    subscription_ = 0;
   }
 }
 

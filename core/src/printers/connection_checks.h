@@ -47,8 +47,8 @@ public:
   static constexpr size_t kMaxRunning = 4;
   static constexpr size_t kMaxKept = 32;
 
-  ConnectionChecks(plugins::PluginHost& plugins, bus::EventBus& bus, Logger& logger,
-                   std::function<int64_t()> clock_ms, int64_t timeout_ms = 10000);
+  ConnectionChecks(plugins::PluginHost& plugins, Logger& logger, std::function<int64_t()> clock_ms,
+                   int64_t timeout_ms = 10000);
   ~ConnectionChecks(); // stop()
   ConnectionChecks(const ConnectionChecks&) = delete;
   ConnectionChecks& operator=(const ConnectionChecks&) = delete;
@@ -64,15 +64,17 @@ public:
   // Call before the plugin host shuts down. Idempotent.
   void stop();
 
+  // A status report of a driver instance (a status intake sink). True when the instance is a
+  // check's (then it is no printer's), false otherwise.
+  bool onReport(const std::string& driver, const std::string& instance_id, const nlohmann::json& status);
+
 private:
   struct Check;
   void run(std::shared_ptr<Check> check, std::string driver, nlohmann::json settings);
-  void onStatus(const std::string& payload_json);
   void reapFinishedLocked(); // mutex_ held: joins threads of finished checks
   std::string newId();
 
   plugins::PluginHost& plugins_;
-  bus::EventBus& bus_;
   Logger& logger_;
   std::function<int64_t()> clock_ms_;
   const int64_t timeout_ms_;
@@ -85,7 +87,6 @@ private:
   std::deque<std::string> finished_order_;                    // oldest first, for forgetting
   std::vector<std::pair<std::shared_ptr<Check>, std::thread>> threads_;
   std::mt19937_64 random_;
-  uint64_t subscription_ = 0;
 };
 
 } // namespace bambuddy::printers

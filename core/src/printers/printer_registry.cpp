@@ -1,14 +1,14 @@
 #include "printers/printer_registry.h"
 
-#include "bus/event_bus.h"
-#include "bus/topics.h"
 #include "common/json_parse.h"
 #include "common/logger.h"
 #include "common/time.h"
 #include "config/schema_validator.h"
+#include "journal/event_journal.h"
 #include "plugins/plugin_host.h"
 #include "plugins/secret_binding.h"
 #include "plugins/secret_fields.h"
+#include "storage/database.h"
 
 #include <algorithm>
 #include <chrono>
@@ -136,27 +136,17 @@ struct PrinterRegistry::Live {
   bool reached_printing = false; // the current print got past preparing (the bed is in use)
 };
 
-PrinterRegistry::PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins, bus::EventBus& bus,
-                                 Logger& logger, std::function<int64_t()> clock_ms,
-                                 LifecycleSettings settings)
-    : store_(store), plugins_(plugins), bus_(bus), logger_(logger), clock_ms_(std::move(clock_ms)),
+PrinterRegistry::PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins,
+                                 journal::EventJournal& journal, Logger& logger,
+                                 std::function<int64_t()> clock_ms, LifecycleSettings settings)
+    : store_(store), plugins_(plugins), journal_(journal), logger_(logger), clock_ms_(std::move(clock_ms)),
       settings_(std::move(settings)) {}
 
 PrinterRegistry::~PrinterRegistry() {
   stop();
 }
 
-void PrinterRegistry::listen() {
-  if (subscription_ != 0) {
-    return;
-  }
-  subscription_ = bus_.subscribe(
-      bus::topics::kPrinterStatusReported.name,
-      [this](const bus::Event& event) { onStatus(event.payload_json); }, this);
-}
-
 void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
-  listen();
   const int64_t now = clock_ms_();
   std::vector<PrinterRecord> rows = store_.list();
 
@@ -200,11 +190,15 @@ void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
   }
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
 
+  std::vector<std::pair<InstanceKey, nlohmann::json>> early;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const PrinterRecord& r : kept) {
-      adopt(r);
+      adopt(r, early);
     }
+  }
+  for (auto& [key, status] : early) {
+    onReport(key.first, key.second, std::move(status));
   }
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   for (const PrinterRecord& r : kept) {
@@ -239,10 +233,6 @@ void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
 }
 
 void PrinterRegistry::stop() {
-  if (subscription_ != 0) {
-    bus_.unsubscribe(subscription_);
-    subscription_ = 0;
-  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
@@ -267,12 +257,8 @@ LifecycleSettings PrinterRegistry::settings() const {
   return settings_;
 }
 
-void PrinterRegistry::addEnricher(EventEnricher enricher) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  enrichers_.push_back(std::move(enricher));
-}
-
-PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record) {
+PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record,
+                                              std::vector<std::pair<InstanceKey, nlohmann::json>>& early) {
   auto live = std::make_unique<Live>();
   live->record = record;
   live->persisted = record.lifecycle;
@@ -282,13 +268,11 @@ PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record) {
   by_instance_[key] = record.id;
   Live& ref = *live;
   printers_[record.id] = std::move(live);
-  auto early = early_reports_.find(key);
-  if (early != early_reports_.end()) {
-    nlohmann::json status = std::move(early->second);
-    early_reports_.erase(early);
-    ref.status = status;
-    ref.updated_at_ms = clock_ms_();
-    publishEvents(ref, ref.detector->onReport(status, ref.updated_at_ms));
+  auto found = early_reports_.find(key);
+  if (found != early_reports_.end()) {
+    // Applied by the caller once mutex_ is released, like any other report.
+    early.emplace_back(key, std::move(found->second));
+    early_reports_.erase(found);
   }
   return ref;
 }
@@ -333,67 +317,51 @@ std::string PrinterRegistry::instanceSchema(const std::string& driver) const {
   return plugin->descriptor().instance_schema;
 }
 
-void PrinterRegistry::onStatus(const std::string& payload_json) {
-  // The host refused statuses past the limits when the driver reported them (host_api.cpp); the
-  // envelope around the status adds one level.
-  static const sdk::JsonLimits kEnvelopeLimits{sdk::kDefaultJsonMaxDepth + 1, 2 * sdk::kDefaultJsonMaxBytes};
-  nlohmann::json payload = parseJsonLimited(payload_json, nullptr, kEnvelopeLimits);
-  if (!payload.is_object() || !payload.contains("status") || !payload["status"].is_object()) {
-    return;
-  }
-  InstanceKey key{stringOf(payload, "plugin"), stringOf(payload, "instance")};
-  std::vector<std::pair<int64_t, nlohmann::json>> to_save;
-  std::vector<std::pair<int64_t, bool>> plate_saves;
+bool PrinterRegistry::onReport(const std::string& driver, const std::string& instance_id,
+                               nlohmann::json status) {
+  InstanceKey key{driver, instance_id};
+  std::vector<PendingWrite> writes;
   bool offline_due_changed = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = by_instance_.find(key);
-    if (it == by_instance_.end()) {
-      if (isCheckInstanceId(key.second)) {
-        return; // a connection check's instance (ConnectionChecks reads it); never a printer
-      }
-      early_reports_[key] = std::move(payload["status"]);
-      return;
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto it = by_instance_.find(key);
+  if (it == by_instance_.end()) {
+    if (isCheckInstanceId(key.second)) {
+      return false; // a connection check's instance (ConnectionChecks reads it); never a printer
     }
-    Live& live = *printers_.at(it->second);
-    live.status = std::move(payload["status"]);
-    live.updated_at_ms = clock_ms_();
-    const std::optional<int64_t> offline_due = live.detector->offlineDueMs();
-    const bool was_awaiting = live.record.awaiting_plate_clear;
-    publishEvents(live, live.detector->onReport(live.status, live.updated_at_ms));
-    const std::string state = stringOf(live.status, "state");
-    if (state == "printing" || state == "paused") {
-      live.reached_printing = true;
-    }
-    if (live.record.awaiting_plate_clear != was_awaiting) {
-      plate_saves.emplace_back(live.record.id, live.record.awaiting_plate_clear);
-    }
-    offline_due_changed = live.detector->offlineDueMs() != offline_due;
-    nlohmann::json memory = live.detector->memory().toJson();
-    if (memory != live.persisted) {
-      live.persisted = memory;
-      to_save.emplace_back(live.record.id, memory);
-    }
+    early_reports_[key] = std::move(status);
+    return true;
+  }
+  Live& live = *printers_.at(it->second);
+  live.status = std::move(status);
+  live.updated_at_ms = clock_ms_();
+  const std::optional<int64_t> offline_due = live.detector->offlineDueMs();
+  PendingWrite write = decide(live, live.detector->onReport(live.status, live.updated_at_ms));
+  const std::string state = stringOf(live.status, "state");
+  if (state == "printing" || state == "paused") {
+    live.reached_printing = true;
+  }
+  offline_due_changed = live.detector->offlineDueMs() != offline_due;
+  if (!write.empty()) {
+    writes.push_back(std::move(write));
   }
   if (offline_due_changed) {
     // An offline announcement is now due at another time. Only then: the clock walks every
     // printer when woken, and 1000 printers report 1000 times a second.
     clock_cv_.notify_all();
   }
-  for (auto& [id, memory] : to_save) {
-    try {
-      store_.saveLifecycle(id, memory);
-    } catch (const std::exception& e) {
-      logger_.warn(kComponent,
-                   "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
-    }
+  if (!writes.empty()) {
+    // Hand over hand: the journal order is the order the detectors decided in.
+    std::unique_lock<std::mutex> order(write_mutex_);
+    lock.unlock();
+    persist(writes);
   }
-  for (auto& [id, awaiting] : plate_saves) {
-    saveAwaitingPlateClear(id, awaiting);
-  }
+  return true;
 }
 
-void PrinterRegistry::publishEvents(Live& live, std::vector<LifecycleEvent> events) {
+PrinterRegistry::PendingWrite PrinterRegistry::decide(Live& live, std::vector<LifecycleEvent> events) {
+  PendingWrite write;
+  write.printer_id = live.record.id;
+  const bool was_awaiting = live.record.awaiting_plate_clear;
   for (LifecycleEvent& event : events) {
     if (event.type == "print_started") {
       live.reached_printing = false;
@@ -405,47 +373,74 @@ void PrinterRegistry::publishEvents(Live& live, std::vector<LifecycleEvent> even
     }
     nlohmann::json data = {{"printer", live.record.name}, {"printer_id", live.record.id}};
     data.update(event.data);
-    for (const EventEnricher& enrich : enrichers_) {
-      try {
-        enrich(event.type, live.record.id, data);
-      } catch (const std::exception& e) {
-        logger_.warn(kComponent, "enriching " + event.type + " failed: " + e.what());
-      }
-    }
     logger_.info(kComponent, event.type + " on printer " + std::to_string(live.record.id) + " ('" +
                                  live.record.name + "')");
-    if (!bus_.publish(event.type, data.dump())) {
-      logger_.warn(kComponent, "event " + event.type + " for printer " + std::to_string(live.record.id) +
-                                   " was dropped (bus full or stopping)");
+    journal::JournalEntry entry;
+    entry.type = event.type;
+    entry.printer_id = live.record.id;
+    entry.timestamp_ms = clock_ms_();
+    entry.payload_json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    write.entries.push_back(std::move(entry));
+  }
+  if (live.record.awaiting_plate_clear != was_awaiting) {
+    write.awaiting_plate_clear = live.record.awaiting_plate_clear;
+  }
+  nlohmann::json memory = live.detector->memory().toJson();
+  if (memory != live.persisted) {
+    live.persisted = memory;
+    write.memory = std::move(memory);
+  }
+  return write;
+}
+
+void PrinterRegistry::persist(std::vector<PendingWrite>& writes) {
+  // What failed earlier goes first, so one printer's events never overtake each other.
+  if (!unsaved_.empty()) {
+    writes.insert(writes.begin(), std::make_move_iterator(unsaved_.begin()),
+                  std::make_move_iterator(unsaved_.end()));
+    unsaved_.clear();
+  }
+  for (size_t i = 0; i < writes.size(); ++i) {
+    PendingWrite& w = writes[i];
+    try {
+      journal_.append(w.entries, [&](soci::session& session) {
+        if (w.memory) {
+          store_.saveLifecycle(session, w.printer_id, *w.memory);
+        }
+        if (w.awaiting_plate_clear) {
+          store_.saveAwaitingPlateClear(session, w.printer_id, *w.awaiting_plate_clear);
+        }
+      });
+    } catch (const std::exception& e) {
+      // Kept in order and tried again by the clock (every second) before anything newer.
+      logger_.warn(kComponent, "could not store " + std::to_string(w.entries.size()) +
+                                   " event(s) and the print state of printer " +
+                                   std::to_string(w.printer_id) + " (retrying): " + e.what());
+      unsaved_.assign(std::make_move_iterator(writes.begin() + static_cast<std::ptrdiff_t>(i)),
+                      std::make_move_iterator(writes.end()));
+      return;
     }
   }
 }
 
 void PrinterRegistry::tick() {
-  std::vector<std::pair<int64_t, nlohmann::json>> to_save;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const int64_t now = clock_ms_();
-    for (auto& [id, live] : printers_) {
-      auto events = live->detector->onTick(now);
-      if (events.empty()) {
-        continue;
-      }
-      publishEvents(*live, std::move(events));
-      nlohmann::json memory = live->detector->memory().toJson();
-      if (memory != live->persisted) {
-        live->persisted = memory;
-        to_save.emplace_back(id, memory);
-      }
+  std::vector<PendingWrite> writes;
+  std::unique_lock<std::mutex> lock(mutex_);
+  const int64_t now = clock_ms_();
+  for (auto& [id, live] : printers_) {
+    auto events = live->detector->onTick(now);
+    if (events.empty()) {
+      continue;
+    }
+    PendingWrite write = decide(*live, std::move(events));
+    if (!write.empty()) {
+      writes.push_back(std::move(write));
     }
   }
-  for (auto& [id, memory] : to_save) {
-    try {
-      store_.saveLifecycle(id, memory);
-    } catch (const std::exception& e) {
-      logger_.warn(kComponent,
-                   "could not save the print state of printer " + std::to_string(id) + ": " + e.what());
-    }
+  std::unique_lock<std::mutex> order(write_mutex_);
+  lock.unlock();
+  if (!writes.empty() || !unsaved_.empty()) {
+    persist(writes);
   }
 }
 
@@ -631,9 +626,15 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
   try {
     plugins::PluginInstance& instance = plugins_.createInstance(driver, record.instance_id, settings);
     nlohmann::json caps = parseJsonLimited(instance.driverCapabilities());
-    std::lock_guard<std::mutex> lock(mutex_);
-    Live& live = adopt(record);
-    live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
+    std::vector<std::pair<InstanceKey, nlohmann::json>> early;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      Live& live = adopt(record, early);
+      live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
+    }
+    for (auto& [key, status] : early) {
+      onReport(key.first, key.second, std::move(status));
+    }
   } catch (const std::exception& e) {
     store_.remove(record.id);
     {
@@ -707,21 +708,17 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
   if (new_name) {
     record.name = *new_name;
   }
-  bool opened = false;
   record.updated_at_ms = clock_ms_();
   store_.update(record);
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_lock<std::mutex> lock(mutex_);
     Live& live = *printers_.at(id);
     record.awaiting_plate_clear = live.record.awaiting_plate_clear; // owned by the lifecycle
     live.record = record;
     if (live.record.awaiting_plate_clear && !requiresPlateClear(live)) {
       live.record.awaiting_plate_clear = false; // switching the gate off opens it
-      opened = true;
+      saveAwaitingPlateClear(lock, id, false);
     }
-  }
-  if (opened) {
-    saveAwaitingPlateClear(id, false);
   }
   instances.unlock();
   return details(id);
@@ -835,31 +832,27 @@ bool PrinterRegistry::requiresPlateClear(const Live& live) {
   return live.record.require_plate_clear.value_or(live.capabilities.value("simulated", false) != true);
 }
 
-void PrinterRegistry::saveAwaitingPlateClear(int64_t id, bool awaiting) {
-  try {
-    store_.saveAwaitingPlateClear(id, awaiting);
-  } catch (const std::exception& e) {
-    logger_.warn(kComponent,
-                 "could not save the plate state of printer " + std::to_string(id) + ": " + e.what());
-  }
+void PrinterRegistry::saveAwaitingPlateClear(std::unique_lock<std::mutex>& lock, int64_t id, bool awaiting) {
+  // In line with the lifecycle's own writes of the gate, so the last decision is the one stored.
+  std::unique_lock<std::mutex> order(write_mutex_);
+  lock.unlock();
+  std::vector<PendingWrite> writes(1);
+  writes[0].printer_id = id;
+  writes[0].awaiting_plate_clear = awaiting;
+  persist(writes);
 }
 
 nlohmann::json PrinterRegistry::clearPlate(int64_t id) {
-  bool was_awaiting = false;
-  nlohmann::json status;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = printers_.find(id);
-    if (it == printers_.end()) {
-      throw PrinterError(PrinterError::Kind::NotFound, "not_found",
-                         "no printer with id " + std::to_string(id));
-    }
-    was_awaiting = it->second->record.awaiting_plate_clear;
-    it->second->record.awaiting_plate_clear = false;
-    status = statusLocked(*it->second);
+  std::unique_lock<std::mutex> lock(mutex_);
+  auto it = printers_.find(id);
+  if (it == printers_.end()) {
+    throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
   }
+  const bool was_awaiting = it->second->record.awaiting_plate_clear;
+  it->second->record.awaiting_plate_clear = false;
+  nlohmann::json status = statusLocked(*it->second);
   if (was_awaiting) {
-    saveAwaitingPlateClear(id, false);
+    saveAwaitingPlateClear(lock, id, false);
     logger_.info(kComponent, "printer " + std::to_string(id) + ": plate confirmed clear");
   }
   return status;

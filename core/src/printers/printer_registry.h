@@ -1,18 +1,23 @@
 // The printers the server knows, their live status and the print events derived from it.
 //
-// Drivers report normalized status over the bus (topic printer_status_reported); the registry keeps
-// the latest per printer, runs each printer's lifecycle detector and publishes the resulting events
-// (print_started, print_progress, ..., printer_offline) with the payload of the webhook `data`
-// object. It also owns the printer records: REST-created printers (settings in the database, one
-// driver instance each, created here) and printers declared in YAML (instances created by the
-// plugin host, mirrored into the table so they get an id).
+// Drivers' reports reach onReport() through the status intake (in order, none dropped); the registry
+// keeps the latest per printer, runs each printer's lifecycle detector and appends the resulting
+// events (print_started, print_progress, ..., printer_offline, with the payload of the webhook
+// `data` object) to the event journal, in the same transaction as the detector's memory. It calls
+// no other service: archives, queue and notifications read the journal (docs/adr/0006). It also owns the
+// printer records: REST-created printers (settings in the database, one driver instance each, created here)
+// and printers declared in YAML (instances created by the plugin host, mirrored into the table so they get an
+// id).
 //
-// Threading: reports arrive on the bus dispatch thread, REST calls on HTTP workers, the debounce
+// Threading: reports arrive on the status intake's thread, REST calls on HTTP workers, the debounce
 // clock on the registry's own thread. One mutex guards the live state (held only for in-memory
-// work); another serializes creating and destroying driver instances against commands to them.
+// work); write_mutex_ keeps journal appends in the order the detectors decided (taken before
+// mutex_ is released, never the other way round); another serializes creating and destroying
+// driver instances against commands to them.
 #pragma once
 
 #include "common/service_error.h"
+#include "journal/event_journal.h"
 #include "printers/lifecycle_detector.h"
 #include "printers/printer_store.h"
 
@@ -33,9 +38,6 @@
 
 namespace bambuddy {
 class Logger;
-namespace bus {
-class EventBus;
-}
 namespace plugins {
 class PluginHost;
 }
@@ -64,28 +66,24 @@ struct CheckTarget {
 // Instance ids of connection checks ("check-" + 16 hex digits): their reports are not a printer's.
 bool isCheckInstanceId(const std::string& instance_id);
 
-// Called synchronously for every lifecycle event before it is published; may add fields to `data`
-// (archives add archive_id). Must be quick and must not call back into the registry.
-using EventEnricher = std::function<void(const std::string& type, int64_t printer_id, nlohmann::json& data)>;
-
 class PrinterRegistry {
 public:
-  PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins, bus::EventBus& bus, Logger& logger,
-                  std::function<int64_t()> clock_ms, LifecycleSettings settings);
+  PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins, journal::EventJournal& journal,
+                  Logger& logger, std::function<int64_t()> clock_ms, LifecycleSettings settings);
   ~PrinterRegistry(); // stop()
 
-  // Subscribes to status reports. Call before the plugin host creates YAML instances so their
-  // first reports are not missed.
-  void listen();
+  // One normalized status report of a driver instance (from the status intake, in the order the
+  // driver reported). Reports of instances not mapped yet are kept until start() maps them.
+  // Returns false when the instance is a connection check's (not a printer's).
+  bool onReport(const std::string& driver, const std::string& instance_id, nlohmann::json status);
   // Mirrors YAML printers into the table, creates the driver instances of REST printers, starts
   // the debounce clock.
   void start(const std::vector<ConfiguredPrinter>& configured);
-  // Unsubscribes and stops the clock; driver instances belong to the plugin host's shutdown.
+  // Stops the clock; driver instances belong to the plugin host's shutdown.
   void stop();
 
   void setSettings(const LifecycleSettings& settings);
   LifecycleSettings settings() const;
-  void addEnricher(EventEnricher enricher);
 
   std::vector<int64_t> ids() const;
   bool exists(int64_t id) const;
@@ -122,11 +120,20 @@ private:
   struct Live;
   using InstanceKey = std::pair<std::string, std::string>; // driver, instance id
 
-  void onStatus(const std::string& payload_json);
-  void publishEvents(Live& live, std::vector<LifecycleEvent> events); // mutex_ held
-  void persistMemory(Live& live);                                     // mutex_ held
+  // What one decision of a detector leaves to store, in one transaction.
+  struct PendingWrite {
+    int64_t printer_id = 0;
+    std::optional<nlohmann::json> memory; // the detector's memory, when it changed
+    std::optional<bool> awaiting_plate_clear;
+    std::vector<journal::JournalEntry> entries;
+    bool empty() const { return !memory && !awaiting_plate_clear && entries.empty(); }
+  };
+
+  PendingWrite decide(Live& live, std::vector<LifecycleEvent> events); // mutex_ held
+  void persist(std::vector<PendingWrite>& writes);                     // write_mutex_ held
   void clockLoop();
-  Live& adopt(const PrinterRecord& record); // mutex_ held
+  // mutex_ held; reports that came before the printer was mapped go to `early`.
+  Live& adopt(const PrinterRecord& record, std::vector<std::pair<InstanceKey, nlohmann::json>>& early);
   void createDriver(const PrinterRecord& record, Live& live);
   std::string instanceSchema(const std::string& driver) const;
   void requirePrinterDriver(const std::string& driver) const; // invalid_driver when not loaded
@@ -134,14 +141,15 @@ private:
   nlohmann::json statusLocked(const Live& live) const;
   // The plate-clear gate of this printer: its own choice, else on unless the driver is simulated.
   static bool requiresPlateClear(const Live& live);
-  void saveAwaitingPlateClear(int64_t id, bool awaiting); // logs a failure; never under mutex_
+  // `lock` holds mutex_; released once the write is in line.
+  void saveAwaitingPlateClear(std::unique_lock<std::mutex>& lock, int64_t id, bool awaiting);
   // A driver call in flight (a file download, say) holds instances_mutex_ shared; stopping the
   // driver before destroying it makes that call return at once instead of delaying the change.
   void stopDriverFirst(const PrinterRecord& record);
 
   PrinterStore& store_;
   plugins::PluginHost& plugins_;
-  bus::EventBus& bus_;
+  journal::EventJournal& journal_;
   Logger& logger_;
   std::function<int64_t()> clock_ms_;
 
@@ -150,14 +158,15 @@ private:
   std::map<int64_t, std::unique_ptr<Live>> printers_;
   std::map<InstanceKey, int64_t> by_instance_;
   std::map<InstanceKey, nlohmann::json> early_reports_; // reports that came before their printer was mapped
-  std::vector<EventEnricher> enrichers_;
+
+  std::mutex write_mutex_;
+  std::vector<PendingWrite> unsaved_; // failed to store; retried first (write_mutex_)
 
   std::shared_mutex instances_mutex_; // exclusive while instances are created/destroyed
 
   std::condition_variable clock_cv_;
   bool stopping_ = false;
   std::thread clock_;
-  uint64_t subscription_ = 0;
 };
 
 } // namespace bambuddy::printers

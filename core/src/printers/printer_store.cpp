@@ -113,22 +113,17 @@ void PrinterStore::update(const PrinterRecord& record) {
   });
 }
 
-void PrinterStore::saveAwaitingPlateClear(int64_t id, bool awaiting) {
-  db_.write([&](soci::session& session) {
-    long long row_id = id;
-    int value = awaiting ? 1 : 0;
-    session << "UPDATE printers SET awaiting_plate_clear = :awaiting WHERE id = :id", soci::use(value),
-        soci::use(row_id);
-  });
+void PrinterStore::saveAwaitingPlateClear(soci::session& session, int64_t id, bool awaiting) {
+  long long row_id = id;
+  int value = awaiting ? 1 : 0;
+  session << "UPDATE printers SET awaiting_plate_clear = :awaiting WHERE id = :id", soci::use(value),
+      soci::use(row_id);
 }
 
-void PrinterStore::saveLifecycle(int64_t id, const nlohmann::json& lifecycle) {
-  db_.write([&](soci::session& session) {
-    long long row_id = id;
-    std::string text = lifecycle.dump();
-    session << "UPDATE printers SET lifecycle = :lifecycle WHERE id = :id", soci::use(text),
-        soci::use(row_id);
-  });
+void PrinterStore::saveLifecycle(soci::session& session, int64_t id, const nlohmann::json& lifecycle) {
+  long long row_id = id;
+  std::string text = lifecycle.dump();
+  session << "UPDATE printers SET lifecycle = :lifecycle WHERE id = :id", soci::use(text), soci::use(row_id);
 }
 
 bool PrinterStore::remove(int64_t id) {

@@ -9,6 +9,10 @@
 #include <string>
 #include <vector>
 
+namespace soci {
+class session;
+}
+
 namespace bambuddy::storage {
 class Database;
 }
@@ -40,8 +44,9 @@ public:
   PrinterRecord insert(PrinterRecord record);
   // Name, settings, require_plate_clear, updated_at.
   void update(const PrinterRecord& record);
-  void saveAwaitingPlateClear(int64_t id, bool awaiting);
-  void saveLifecycle(int64_t id, const nlohmann::json& lifecycle);
+  // On the caller's session, inside its write transaction (the journal append of the same decision).
+  static void saveAwaitingPlateClear(soci::session& session, int64_t id, bool awaiting);
+  static void saveLifecycle(soci::session& session, int64_t id, const nlohmann::json& lifecycle);
   bool remove(int64_t id);
 
 private:

@@ -1,9 +1,9 @@
 #include "queue/queue_service.h"
 
 #include "archives/archive_service.h"
-#include "bus/event_bus.h"
 #include "common/logger.h"
 #include "common/time.h"
+#include "journal/event_journal.h"
 #include "printers/printer_registry.h"
 #include "printing/print_starter.h"
 
@@ -59,12 +59,22 @@ bool isPrintField(const std::string& key) {
 
 QueueService::QueueService(QueueStore& store, archives::ArchiveService& archives,
                            printers::PrinterRegistry& printers, printing::PrintStarter& starter,
-                           bus::EventBus& bus, Logger& logger, std::function<int64_t()> clock_ms,
+                           journal::EventJournal& journal, Logger& logger, std::function<int64_t()> clock_ms,
                            QueueOptions options)
-    : store_(store), archives_(archives), printers_(printers), starter_(starter), bus_(bus), logger_(logger),
-      clock_ms_(std::move(clock_ms)), options_(options) {
-  archives_.addPrintListener(
-      [this](const std::string& type, const archives::ArchiveRecord& archive) { onPrint(type, archive); });
+    : store_(store), archives_(archives), printers_(printers), starter_(starter), journal_(journal),
+      logger_(logger), clock_ms_(std::move(clock_ms)), options_(options) {}
+
+void QueueService::announce(const std::string& type, int64_t printer_id, const nlohmann::json& data) {
+  std::vector<journal::JournalEntry> entries(1);
+  entries[0].type = type;
+  entries[0].printer_id = printer_id;
+  entries[0].timestamp_ms = clock_ms_();
+  entries[0].payload_json = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  try {
+    journal_.append(entries);
+  } catch (const std::exception& e) {
+    logger_.error(kComponent, "could not record " + type + ": " + e.what());
+  }
 }
 
 QueueService::~QueueService() {
@@ -209,16 +219,15 @@ QueueItem QueueService::add(const nlohmann::json& body) {
   item.print_options = printing::parseOptions(body);
   item.created_at_ms = item.updated_at_ms = clock_ms_();
   item = store_.insert(std::move(item));
-  bus_.publish("queue_item_added",
-               nlohmann::json{{"queue_item_id", item.id},
-                              {"archive_id", item.archive_id},
-                              {"name", archive.name},
-                              {"filename", archive.filename.value_or("")},
-                              {"printer_id",
-                               item.printer_id ? nlohmann::json(*item.printer_id) : nlohmann::json(nullptr)},
-                              {"position", item.position},
-                              {"status", item.status}}
-                   .dump());
+  announce("queue_item_added", item.printer_id.value_or(0),
+           nlohmann::json{
+               {"queue_item_id", item.id},
+               {"archive_id", item.archive_id},
+               {"name", archive.name},
+               {"filename", archive.filename.value_or("")},
+               {"printer_id", item.printer_id ? nlohmann::json(*item.printer_id) : nlohmann::json(nullptr)},
+               {"position", item.position},
+               {"status", item.status}});
   wake();
   return item;
 }
@@ -364,7 +373,6 @@ void QueueService::setReason(QueueItem& item, const std::string& reason) {
 
 void QueueService::dispatchOnce() {
   std::lock_guard<std::mutex> lock(dispatch_mutex_);
-  applyPrintEvents();
   const int64_t now = clock_ms_();
   std::vector<QueueItem> items = store_.list(std::nullopt);
   std::set<int64_t> busy; // printers already running a queue item or claimed in this pass
@@ -461,14 +469,14 @@ void QueueService::dispatchOnce() {
       started = true;
       logger_.info(kComponent, "queue item " + std::to_string(item.id) + " started on printer " +
                                    std::to_string(printer_id));
-      bus_.publish("queue_item_started", nlohmann::json{{"queue_item_id", item.id},
-                                                        {"archive_id", archive.id},
-                                                        {"name", archive.name},
-                                                        {"filename", archive.filename.value_or("")},
-                                                        {"printer_id", printer_id},
-                                                        {"printer", name},
-                                                        {"status", "printing"}}
-                                             .dump());
+      announce("queue_item_started", printer_id,
+               nlohmann::json{{"queue_item_id", item.id},
+                              {"archive_id", archive.id},
+                              {"name", archive.name},
+                              {"filename", archive.filename.value_or("")},
+                              {"printer_id", printer_id},
+                              {"printer", name},
+                              {"status", "printing"}});
       break;
     }
     if (!started) {
@@ -477,46 +485,38 @@ void QueueService::dispatchOnce() {
   }
 }
 
-void QueueService::onPrint(const std::string& type, const archives::ArchiveRecord& archive) {
+void QueueService::onPrintEvent(const std::string& type, const archives::ArchiveRecord& archive) {
   if (!archive.queue_item_id) {
     return;
   }
-  // Called on the bus thread while the printer registry holds its lock; the dispatcher may be
-  // waiting for that lock, so the update is handed over instead of taken here.
   {
-    std::lock_guard<std::mutex> lock(wake_mutex_);
-    print_events_.push_back({type, archive.id, *archive.queue_item_id, archive.status,
-                             archive.error.is_object() ? archive.error.value("message", std::string()) : ""});
-    wake_ = true;
-  }
-  wake_cv_.notify_all();
-}
-
-void QueueService::applyPrintEvents() {
-  std::vector<PrintEvent> events;
-  {
-    std::lock_guard<std::mutex> lock(wake_mutex_);
-    events.swap(print_events_);
-  }
-  for (const PrintEvent& e : events) {
-    auto item = store_.find(e.queue_item_id);
+    // The dispatcher holds this only for a pass (a start included): the journal waits that long.
+    std::lock_guard<std::mutex> lock(dispatch_mutex_);
+    auto item = store_.find(*archive.queue_item_id);
     if (!item || item->status != "printing") {
-      continue;
+      return; // not ours any more, or handled before (a repeat after a restart)
     }
     const int64_t now = clock_ms_();
-    if (e.type == "print_started") {
-      item->print_archive_id = e.archive_id;
-    } else {
-      item->status = e.archive_status == "success"  ? "completed"
-                     : e.archive_status == "failed" ? "failed"
-                                                    : "cancelled";
+    if (type == "print_started") {
+      item->print_archive_id = archive.id;
+    } else if (type == "print_complete" || type == "print_failed" || type == "print_cancelled") {
+      item->status = archive.status == "success"  ? "completed"
+                     : archive.status == "failed" ? "failed"
+                                                  : "cancelled";
       item->ended_at_ms = now;
-      if (e.archive_status == "failed") {
-        item->reason = e.error.empty() ? std::string("the print failed") : e.error;
+      if (archive.status == "failed") {
+        const std::string error =
+            archive.error.is_object() ? archive.error.value("message", std::string()) : std::string();
+        item->reason = error.empty() ? std::string("the print failed") : error;
       }
+    } else {
+      return;
     }
     item->updated_at_ms = now;
     store_.update(*item);
+  }
+  if (type != "print_started") {
+    wake(); // the printer may take the next item
   }
 }
 

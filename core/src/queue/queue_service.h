@@ -21,8 +21,8 @@
 
 namespace bambuddy {
 class Logger;
-namespace bus {
-class EventBus;
+namespace journal {
+class EventJournal;
 }
 namespace printers {
 class PrinterRegistry;
@@ -48,7 +48,7 @@ struct QueueOptions {
 class QueueService {
 public:
   QueueService(QueueStore& store, archives::ArchiveService& archives, printers::PrinterRegistry& printers,
-               printing::PrintStarter& starter, bus::EventBus& bus, Logger& logger,
+               printing::PrintStarter& starter, journal::EventJournal& journal, Logger& logger,
                std::function<int64_t()> clock_ms, QueueOptions options = {});
   ~QueueService(); // stop()
 
@@ -69,9 +69,13 @@ public:
   // Runs a dispatch pass soon (after something outside the queue changed, e.g. a plate cleared).
   void wake();
 
+  // The queue's journal consumer (after the archives): a queued print started or ended. Safe to
+  // call twice for one event.
+  void onPrintEvent(const std::string& event_type, const archives::ArchiveRecord& archive);
+
 private:
-  void onPrint(const std::string& event_type, const archives::ArchiveRecord& archive);
-  void applyPrintEvents(); // dispatch_mutex_ held
+  // Records a queue event in the journal (notifications and other consumers read it there).
+  void announce(const std::string& type, int64_t printer_id, const nlohmann::json& data);
   void setReason(QueueItem& item, const std::string& reason);
   void loop();
 
@@ -79,7 +83,7 @@ private:
   archives::ArchiveService& archives_;
   printers::PrinterRegistry& printers_;
   printing::PrintStarter& starter_;
-  bus::EventBus& bus_;
+  journal::EventJournal& journal_;
   Logger& logger_;
   std::function<int64_t()> clock_ms_;
   QueueOptions options_;
@@ -88,14 +92,6 @@ private:
   std::mutex wake_mutex_;
   std::condition_variable wake_cv_;
   bool wake_ = false;
-  struct PrintEvent {
-    std::string type;
-    int64_t archive_id;
-    int64_t queue_item_id;
-    std::string archive_status;
-    std::string error;
-  };
-  std::vector<PrintEvent> print_events_; // from the archives, applied by the dispatcher
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -292,6 +292,28 @@ const std::vector<Migration>& coreMigrations() {
         "ALTER TABLE queue_items ADD COLUMN print_options TEXT",
         // The plate a print record printed, and why its 3MF could not be archived (when not).
         "ALTER TABLE archives ADD COLUMN plate BIGINT", "ALTER TABLE archives ADD COLUMN file_reason TEXT"}},
+      {8,
+       "event_journal",
+       {// Every lifecycle and queue event, written in the same transaction as the state that decided
+        // it; consumers read it in id order, each from its own cursor (docs/adr/0006).
+        "CREATE TABLE event_journal ("
+        "id INTEGER PRIMARY KEY, "
+        "event_id TEXT NOT NULL, "
+        "type TEXT NOT NULL, "
+        "printer_id BIGINT NOT NULL, "
+        "created_at_ms BIGINT NOT NULL, "
+        "payload TEXT NOT NULL, "
+        "payload_version INTEGER NOT NULL)",
+        "CREATE TABLE journal_cursors (consumer TEXT PRIMARY KEY, seq BIGINT NOT NULL)",
+        // A print record knows the event that opened it, so replaying that event never opens a second.
+        "ALTER TABLE archives ADD COLUMN start_event_id TEXT",
+        "CREATE INDEX archives_start_event ON archives (start_event_id)",
+        // Deliveries about one printer go to one provider in journal order (seq; 0 = no order).
+        "ALTER TABLE notification_deliveries ADD COLUMN printer_id BIGINT NOT NULL DEFAULT 0",
+        "ALTER TABLE notification_deliveries ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+        "CREATE INDEX notification_deliveries_event ON notification_deliveries (event_id)",
+        "CREATE INDEX notification_deliveries_order ON notification_deliveries (provider_id, printer_id, "
+        "seq)"}},
   };
   return migrations;
 }

@@ -64,8 +64,7 @@ protected:
     config_ = config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env);
     host_->loadAll(config_);
     service_ = std::make_unique<NotificationService>(
-        core_.database(), *host_, core_.bus(), core_.logger(), [this] { return now(); }, settings_);
-    service_->listen();
+        core_.database(), *host_, core_.logger(), [this] { return now(); }, settings_);
     service_->start(config_);
   }
 
@@ -94,8 +93,16 @@ protected:
     return service_->create(body);
   }
 
+  // What the journal pump does for each journal entry.
   void publish(const std::string& type, json data = {{"printer", "X1C"}, {"printer_id", 1}}) {
-    ASSERT_TRUE(core_.bus().publish(type, data.dump()));
+    journal::JournalEntry entry;
+    entry.seq = ++seq_;
+    entry.event_id = journal::EventJournal::newEventId();
+    entry.type = type;
+    entry.printer_id = data.value("printer_id", int64_t{0});
+    entry.timestamp_ms = now();
+    entry.payload_json = data.dump();
+    service_->route(entry);
   }
 
   bool waitSent(size_t count, int64_t timeout_ms = 5000) {
@@ -180,6 +187,7 @@ protected:
   std::atomic<int64_t> offset_ms_{0};
   config::CoreConfig config_;
   std::unique_ptr<plugins::PluginHost> host_;
+  int64_t seq_ = 0;
   std::unique_ptr<NotificationService> service_;
   std::mutex mutex_;
   std::condition_variable cv_;

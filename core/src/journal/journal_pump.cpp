@@ -1,0 +1,145 @@
+#include "journal/journal_pump.h"
+
+#include "common/logger.h"
+#include "common/time.h"
+
+#include <algorithm>
+#include <chrono>
+#include <limits>
+
+namespace bambuddy::journal {
+
+namespace {
+
+constexpr const char* kComponent = "journal";
+constexpr int kBatch = 256;
+constexpr int64_t kMaxRetryPauseMs = 5000;
+constexpr int64_t kTrimEveryMs = 10 * 60 * 1000;
+constexpr int64_t kRetentionMs = 24 * 3600 * 1000; // handled entries stay a day (event stream resume)
+
+} // namespace
+
+JournalPump::JournalPump(EventJournal& journal, Logger& logger) : journal_(journal), logger_(logger) {}
+
+JournalPump::~JournalPump() {
+  stop();
+}
+
+void JournalPump::addConsumer(JournalConsumer consumer) {
+  consumers_.push_back(std::move(consumer));
+}
+
+std::vector<std::string> JournalPump::consumerNames() const {
+  std::vector<std::string> names;
+  for (const JournalConsumer& c : consumers_) {
+    names.push_back(c.name);
+  }
+  return names;
+}
+
+void JournalPump::start() {
+  if (thread_.joinable()) {
+    return;
+  }
+  cursors_.clear();
+  int64_t lowest = -1;
+  for (const JournalConsumer& c : consumers_) {
+    cursors_.push_back(journal_.cursorOrEnd(c.name));
+    lowest = lowest < 0 ? cursors_.back() : std::min(lowest, cursors_.back());
+  }
+  done_seq_ = std::max<int64_t>(0, lowest);
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void JournalPump::stop() {
+  stopping_ = true;
+  journal_.wake();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+bool JournalPump::waitIdle(int64_t timeout_ms) {
+  const int64_t deadline = monotonicMs() + timeout_ms;
+  const int64_t target = journal_.lastSeq();
+  while (done_seq_.load() < target) {
+    if (monotonicMs() >= deadline) {
+      return false;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+bool JournalPump::handleWithRetry(size_t index, JournalEntry& entry) {
+  int64_t pause_ms = 50;
+  while (!stopping_) {
+    try {
+      consumers_[index].handle(entry);
+      return true;
+    } catch (const std::exception& e) {
+      logger_.warn(kComponent, consumers_[index].name + " could not handle " + entry.type + " (" +
+                                   entry.event_id + "), retrying in " + std::to_string(pause_ms) +
+                                   " ms: " + e.what());
+    }
+    journal_.waitBeyond(std::numeric_limits<int64_t>::max(), pause_ms); // woken early only by stop()
+    pause_ms = std::min(kMaxRetryPauseMs, pause_ms * 2);
+  }
+  return false;
+}
+
+void JournalPump::run() {
+  int64_t last_trim_ms = monotonicMs();
+  while (!stopping_) {
+    const int64_t lowest = done_seq_.load();
+    std::vector<JournalEntry> batch;
+    try {
+      batch = journal_.readAfter(lowest, kBatch);
+    } catch (const std::exception& e) {
+      logger_.warn(kComponent, std::string("reading the event journal failed: ") + e.what());
+      journal_.waitBeyond(std::numeric_limits<int64_t>::max(), 1000);
+      continue;
+    }
+    if (batch.empty()) {
+      if (monotonicMs() - last_trim_ms >= kTrimEveryMs) {
+        last_trim_ms = monotonicMs();
+        try {
+          journal_.trim(consumerNames(), nowUtcMs() - kRetentionMs);
+        } catch (const std::exception& e) {
+          logger_.warn(kComponent, std::string("trimming the event journal failed: ") + e.what());
+        }
+      }
+      journal_.waitBeyond(lowest, 1000);
+      continue;
+    }
+    for (JournalEntry& entry : batch) {
+      for (size_t i = 0; i < consumers_.size(); ++i) {
+        if (entry.seq <= cursors_[i]) {
+          continue;
+        }
+        if (!handleWithRetry(i, entry)) {
+          return; // stopping: the cursor stays before this entry
+        }
+        cursors_[i] = entry.seq;
+      }
+      // One write per entry for every cursor that moved; a crash before it makes each consumer
+      // see this one entry again, which they are written to tolerate.
+      for (int64_t pause_ms = 50; !stopping_; pause_ms = std::min(kMaxRetryPauseMs, pause_ms * 2)) {
+        try {
+          journal_.setCursors(consumerNames(), cursors_);
+          break;
+        } catch (const std::exception& e) {
+          logger_.warn(kComponent, std::string("storing the journal cursors failed: ") + e.what());
+          journal_.waitBeyond(std::numeric_limits<int64_t>::max(), pause_ms);
+        }
+      }
+      done_seq_ = entry.seq;
+      if (stopping_) {
+        return;
+      }
+    }
+  }
+}
+
+} // namespace bambuddy::journal

@@ -1,0 +1,72 @@
+// Feeds the event journal to its consumers, in a declared order, on one thread of its own.
+//
+// Each consumer has a cursor in journal_cursors, stored after every entry it handled, so a restart
+// (or a kill -9) resumes it at the first entry it had not finished: consumers must be idempotent
+// for the one entry that may be handed to them twice. A consumer never sees an entry before every
+// consumer declared ahead of it has handled it, so the archives consumer can add archive_id to an
+// entry that the queue and the outbox then read. No consumer runs under another's lock: the pump
+// holds none while it calls them.
+//
+// A consumer that throws is retried on the same entry (with a growing pause up to 5 s) and holds
+// up the consumers behind it, never the ones ahead: an entry is never skipped because a database
+// write failed once.
+#pragma once
+
+#include "journal/event_journal.h"
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bambuddy {
+class Logger;
+}
+
+namespace bambuddy::journal {
+
+struct JournalConsumer {
+  std::string name; // its cursor's key; stable across releases
+  // Handles one entry; may change entry.payload_json for the consumers behind it (then call
+  // EventJournal::updatePayload so a restart sees the same). Throws to be retried.
+  std::function<void(JournalEntry& entry)> handle;
+};
+
+class JournalPump {
+public:
+  JournalPump(EventJournal& journal, Logger& logger);
+  ~JournalPump(); // stop()
+  JournalPump(const JournalPump&) = delete;
+  JournalPump& operator=(const JournalPump&) = delete;
+
+  // Before start(): consumers run in the order they were added.
+  void addConsumer(JournalConsumer consumer);
+
+  // Loads the cursors (a consumer that never ran starts at the journal's end) and starts the
+  // thread, which first catches up on what an earlier run left unhandled.
+  void start();
+  // Finishes the entry in hand and joins the thread. Idempotent.
+  void stop();
+
+  // For tests and orderly shutdown: true once every consumer handled every entry appended so far.
+  bool waitIdle(int64_t timeout_ms);
+
+  // The consumers' names, for EventJournal::trim.
+  std::vector<std::string> consumerNames() const;
+
+private:
+  void run();
+  // Hands one entry to consumer `index`; retries until it succeeds or the pump stops.
+  bool handleWithRetry(size_t index, JournalEntry& entry);
+
+  EventJournal& journal_;
+  Logger& logger_;
+  std::vector<JournalConsumer> consumers_;
+  std::vector<int64_t> cursors_;
+  std::atomic<int64_t> done_seq_{0}; // every consumer is at or past this
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+} // namespace bambuddy::journal
