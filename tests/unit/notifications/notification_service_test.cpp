@@ -583,10 +583,15 @@ TEST_F(NotificationServiceTest, PendingDeliveriesSurviveARestartAndKeepTheirId) 
   for (const char* type : {"print_started", "print_progress", "print_complete"}) {
     publish(type);
   }
-  ASSERT_TRUE(waitStatus(id, "retrying", 3));
+  // The first waits for its retry; the two after it are about the same printer, so they wait too.
+  ASSERT_TRUE(waitStatus(id, "retrying", 1));
+  ASSERT_TRUE(waitStatus(id, "pending", 2));
+  std::vector<Sent> first = waitSentTo(instanceOf(p), 1);
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].notification["event"], "print_started");
   std::vector<std::string> ids_before;
-  for (const Sent& s : waitSentTo(instanceOf(p), 3)) {
-    ids_before.push_back(s.notification["id"]);
+  for (const json& row : log(id)) {
+    ids_before.push_back(row["notification"]["id"]);
   }
   shutdown();
 
@@ -602,14 +607,44 @@ TEST_F(NotificationServiceTest, PendingDeliveriesSurviveARestartAndKeepTheirId) 
   }
   start();
   ASSERT_TRUE(waitStatus(id, "delivered", 3));
-  std::vector<std::string> ids_after;
+  std::vector<std::string> ids_after, events_after;
   for (const Sent& s : waitSentTo(instanceOf(p), 3)) {
     ids_after.push_back(s.notification["id"]);
+    events_after.push_back(s.notification["event"]);
   }
+  EXPECT_EQ(events_after, (std::vector<std::string>{"print_started", "print_progress", "print_complete"}))
+      << "after the restart too, the retried event goes before the ones it held back";
   std::sort(ids_before.begin(), ids_before.end());
   std::sort(ids_after.begin(), ids_after.end());
-  EXPECT_EQ(ids_after, ids_before) << "each delivered once more, with the same id";
-  EXPECT_EQ(log(id)[0]["attempts"], 2);
+  EXPECT_EQ(ids_after, ids_before) << "each delivered with the id it was stored with";
+  json rows = log(id); // newest first
+  EXPECT_EQ(rows[2]["attempts"], 2) << "print_started: its failed attempt and the one after the restart";
+  EXPECT_EQ(rows[0]["attempts"], 1);
+}
+
+TEST_F(NotificationServiceTest, ARetryHoldsBackOnlyThatPrintersLaterEventsForThatProvider) {
+  settings_.engine.retry.schedule_ms = {0, 400};
+  start();
+  json slow = create({{"name", "slow"}, {"settings", {{"script", {"retry"}}, {"default", "ok"}}}});
+  json other = create({{"name", "other"}});
+  publish("print_started", {{"printer", "X1C"}, {"printer_id", 1}});
+  ASSERT_TRUE(waitStatus(slow["id"], "retrying", 1));
+  publish("print_cancelled", {{"printer", "X1C"}, {"printer_id", 1}});
+  publish("print_started", {{"printer", "P1S"}, {"printer_id", 2}});
+  // Printer 2 and the other provider are not held up by printer 1's retry.
+  ASSERT_TRUE(waitStatus(slow["id"], "delivered", 1));
+  ASSERT_TRUE(waitStatus(other["id"], "delivered", 3));
+  std::vector<Sent> to_slow = sentTo(instanceOf(slow));
+  ASSERT_EQ(to_slow.size(), 2u);
+  EXPECT_EQ(to_slow[1].notification["data"]["printer_id"], 2);
+  EXPECT_EQ(log(slow["id"], std::string("pending")).size(), 1u) << "print_cancelled waits for print_started";
+  // The retry goes through, then what it held back, in event order.
+  ASSERT_TRUE(waitStatus(slow["id"], "delivered", 3));
+  to_slow = waitSentTo(instanceOf(slow), 4);
+  ASSERT_EQ(to_slow.size(), 4u);
+  EXPECT_EQ(to_slow[2].notification["event"], "print_started");
+  EXPECT_EQ(to_slow[2].notification["data"]["printer_id"], 1);
+  EXPECT_EQ(to_slow[3].notification["event"], "print_cancelled");
 }
 
 TEST_F(NotificationServiceTest, ProvidersDeclaredInYaml) {
