@@ -43,7 +43,7 @@ struct HostServices {
   // thread; may wait briefly for room; false = refused. Unset: the report goes to the bus as
   // printer_status_reported (hosts without a printer registry, tests).
   std::function<bool(const std::string& plugin, const std::string& instance, nlohmann::json status)>
-      report_status;
+      report_status = nullptr;
   // Which instance serves each plugin route (shared by every instance of this host).
   std::shared_ptr<RouteBindings> route_bindings = std::make_shared<RouteBindings>();
 };
