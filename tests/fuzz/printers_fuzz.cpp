@@ -19,7 +19,7 @@ namespace {
 struct Target {
   fuzz::FuzzCore core;
   printers::PrinterStore store{core.database()};
-  printers::PrinterRegistry registry{store,         core.plugins(),    core.bus(),
+  printers::PrinterRegistry registry{store,         core.plugins(),    core.journal(),
                                      core.logger(), fuzz::wallClockMs, printers::LifecycleSettings{}};
   std::string patch_path;
 

@@ -22,14 +22,14 @@ namespace {
 struct Target {
   fuzz::FuzzCore core;
   printers::PrinterStore printer_store{core.database()};
-  printers::PrinterRegistry registry{printer_store, core.plugins(),    core.bus(),
+  printers::PrinterRegistry registry{printer_store, core.plugins(),    core.journal(),
                                      core.logger(), fuzz::wallClockMs, printers::LifecycleSettings{}};
   archives::ArchiveStore archive_store{core.database()};
   archives::ArchiveService archives{archive_store, core.plugins(), core.logger(), fuzz::wallClockMs};
   queue::QueueStore queue_store{core.database()};
   printing::PrintStarter starter{registry, archives, core.logger()};
-  queue::QueueService queue{queue_store, archives,      registry,         starter,
-                            core.bus(),  core.logger(), fuzz::wallClockMs};
+  queue::QueueService queue{queue_store,    archives,      registry,         starter,
+                            core.journal(), core.logger(), fuzz::wallClockMs};
   int64_t archive_id = 0;
 
   Target() {

@@ -6,6 +6,7 @@
 #include "bus/event_bus.h"
 #include "common/logger.h"
 #include "http/router.h"
+#include "journal/event_journal.h"
 #include "plugins/plugin_host.h"
 #include "storage/database.h"
 #include "storage/kv_store.h"
@@ -54,7 +55,8 @@ class FuzzCore {
 public:
   FuzzCore()
       : null_sink_(std::fopen("/dev/null", "w")), logger_(LogLevel::Error, null_sink_),
-        database_(makeOptions(dir_.path()), logger_), kv_(database_), bus_(logger_, 10000),
+        database_(makeOptions(dir_.path()), logger_), kv_(database_), journal_(database_),
+        bus_(logger_, 10000),
         plugins_(plugins::HostServices{logger_, bus_, kv_, dir_.path(), wallClockMs, &router_}) {
     storage::migrate(database_, storage::coreMigrations(), logger_);
     bus_.start();
@@ -71,6 +73,7 @@ public:
   storage::Database& database() { return database_; }
   storage::KvStore& kv() { return kv_; }
   bus::EventBus& bus() { return bus_; }
+  journal::EventJournal& journal() { return journal_; }
   plugins::PluginHost& plugins() { return plugins_; }
   http::Router& router() { return router_; }
 
@@ -87,6 +90,7 @@ private:
   Logger logger_;
   storage::Database database_;
   storage::KvStore kv_;
+  journal::EventJournal journal_;
   bus::EventBus bus_;
   http::Router router_;
   plugins::PluginHost plugins_;
