@@ -1,12 +1,11 @@
 // Cost of checking a request body against its route's JSON Schema (api::JsonBodySchema, valijson)
 // next to the parse the route did anyway, on the hot write route's body (print/start: a print
-// with options) and on a settings patch. The schemas are compiled once, as at server start.
+// with options). The schema is compiled once, as at server start.
 // Prints figures; never fails on time.
 //
 //   build/tests/bench/body_schema_bench
 #include "api/body_fragments.h"
 #include "api/json_body.h"
-#include "api/settings_routes.h"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
@@ -32,8 +31,6 @@ const std::string kStartBody =
     R"({"archive_id": 42, "plate": 2, "use_ams": true, "ams_mapping": [0, 1, -1, 254],
   "bed_leveling": true, "timelapse": false, "bed_type": "textured_plate"})";
 const std::string kBadStartBody = R"({"archive_id": 0, "ams_mapping": [0, 256], "colour": "red"})";
-const std::string kSettingsBody = R"({"currency": "USD", "progress_milestones": [10, 50, 90],
-  "default_rate_limits": {"read": 200}})";
 
 bambuddy::http::Request requestWith(const std::string& body) {
   bambuddy::http::Request request;
@@ -82,16 +79,12 @@ void compile(benchmark::State& state) {
 
 int main(int argc, char** argv) {
   static const auto start = printStartSchema();
-  static const auto settings = JsonBodySchema::make(bambuddy::api::settingsPatchSchema());
   benchmark::RegisterBenchmark("print_start/parse_only (before)", parseOnly, kStartBody);
   benchmark::RegisterBenchmark("print_start/parse_and_schema (after)", parseAndCheck, std::cref(*start),
                                kStartBody);
   benchmark::RegisterBenchmark("print_start/schema_only", checkOnly, std::cref(*start), kStartBody);
   benchmark::RegisterBenchmark("print_start/schema_refusal_3_issues", checkOnly, std::cref(*start),
                                kBadStartBody);
-  benchmark::RegisterBenchmark("settings_patch/parse_only (before)", parseOnly, kSettingsBody);
-  benchmark::RegisterBenchmark("settings_patch/parse_and_schema (after)", parseAndCheck, std::cref(*settings),
-                               kSettingsBody);
   benchmark::RegisterBenchmark("compile_print_start_schema (once at startup)", compile);
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();

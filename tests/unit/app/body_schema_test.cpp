@@ -294,6 +294,13 @@ TEST_F(BodySchemaTest, EveryIssueIsListedAndValidBodiesPass) {
   }
   EXPECT_EQ(paths, (std::set<std::string>{"currency", "offline_debounce_s", "x"})) << many.dump();
 
+  // The example of docs/api.md, word for word.
+  json example =
+      refusal(http::Method::Patch, "/api/v1/archives/{id}", R"({"favourite": "yes", "colour": 1})");
+  EXPECT_EQ(example, json::parse(R"({"detail": "favourite: expected boolean, got string; colour: unknown key",
+      "code": "invalid_favourite", "errors": [{"path": "favourite", "message": "expected boolean, got string"},
+      {"path": "colour", "message": "unknown key"}]})"));
+
   // null is "the default" where the schema says so; an optional body may be empty.
   EXPECT_EQ(refusal(http::Method::Post, "/api/v1/queue", R"({"archive_id": 1, "printer_id": null})"),
             nullptr);
