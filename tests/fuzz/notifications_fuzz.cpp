@@ -74,9 +74,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!body) {
     return 0;
   }
-  if (body->contains("name")) {
-    refusedIsFine([&] { (void)notifications::parseProviderName((*body)["name"]); });
-  }
   if (body->contains("events")) {
     refusedIsFine([&] { (void)notifications::parseEvents((*body)["events"]); });
   }

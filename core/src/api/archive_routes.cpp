@@ -1,5 +1,6 @@
 #include "api/archive_routes.h"
 
+#include "api/body_fragments.h"
 #include "api/json_body.h"
 #include "api/pagination.h"
 #include "api/route_helpers.h"
@@ -24,6 +25,21 @@ namespace {
 // they may take: a 50-row page is ~50 KiB, a year of statistics ~60 KiB.
 constexpr std::size_t kCachedAnswers = 64;
 constexpr std::size_t kCachedAnswerBytes = 8 * 1024 * 1024;
+
+// The body of PATCH /archives/{id} (checked by the server before the handler; served in
+// openapi.json). Repeated tags are kept once.
+std::shared_ptr<const JsonBodySchema> archiveChangeBody() {
+  return JsonBodySchema::make({{"type", "object"},
+                               {"additionalProperties", false},
+                               {"properties",
+                                {{"name", nameSchema(200)},
+                                 {"notes", {{"type", "string"}, {"maxLength", 10000}}},
+                                 {"tags",
+                                  {{"type", "array"},
+                                   {"maxItems", 50},
+                                   {"items", {{"type", "string"}, {"minLength", 1}, {"maxLength", 50}}}}},
+                                 {"favourite", {{"type", "boolean"}}}}}});
+}
 
 std::string optText(const std::optional<int64_t>& value) {
   return value ? std::to_string(*value) : std::string("-");
@@ -262,22 +278,19 @@ void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, i
                 });
               }});
 
-  router.add({http::Method::Patch, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
-              "Edit name, notes, tags, favourite", [&service](const http::Request& request) {
-                http::Response error;
-                auto id = idParam(request, error, "archive");
-                if (!id) {
-                  return error;
-                }
-                auto body = parseJsonObject(request, error);
-                if (!body) {
-                  return error;
-                }
-                return answerOrRefuse([&] {
-                  visibleArchive(service, request, *id);
-                  return http::Response::json(200, service.patch(*id, *body).toJson());
-                });
-              }});
+  router.add(withBody(archiveChangeBody(),
+                      {http::Method::Patch, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
+                       "Edit name, notes, tags, favourite", [&service](const http::Request& request) {
+                         http::Response error;
+                         auto id = idParam(request, error, "archive");
+                         if (!id) {
+                           return error;
+                         }
+                         return answerOrRefuse([&] {
+                           visibleArchive(service, request, *id);
+                           return http::Response::json(200, service.patch(*id, jsonBody(request)).toJson());
+                         });
+                       }}));
 
   router.add({http::Method::Delete, "/api/v1/archives/{id}", "archives:write", http::RateClass::Write,
               "Delete an archive and its files", [&service](const http::Request& request) {

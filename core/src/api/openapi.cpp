@@ -112,10 +112,15 @@ nlohmann::json buildOpenApi(const std::vector<http::RouteSpec>& routes, const st
       if (!shape->response_type.empty()) {
         success_type = shape->response_type;
       }
-    } else if (route.method == http::Method::Post || route.method == http::Method::Patch ||
-               route.method == http::Method::Put) {
+    } else if (!route.body && (route.method == http::Method::Post || route.method == http::Method::Patch ||
+                               route.method == http::Method::Put)) {
       op["requestBody"] = {{"required", false},
                            {"content", {{"application/json", {{"schema", {{"type", "object"}}}}}}}};
+    }
+    if (route.body) {
+      // The very schema the server checks bodies against: the document cannot disagree with it.
+      op["requestBody"] = {{"required", route.body->required()},
+                           {"content", {{"application/json", {{"schema", route.body->schema()}}}}}};
     }
     if (!params.empty()) {
       op["parameters"] = params;

@@ -2,7 +2,9 @@
 // route the server answers (core and plugin routes) is in it with its permission (as a security
 // requirement with the permission as scope), its rate class (x-rate-class), path and query
 // parameters and the shape of its answers. Shapes of known routes come from openapi_shapes.cpp;
-// a route without a described shape still appears, with a generic JSON answer.
+// a route without a described shape still appears, with a generic JSON answer. A route's JSON
+// request body is the schema the route declared (http::RouteSpec::body), the very one the server
+// checks bodies against.
 #pragma once
 
 #include "http/http_types.h"
@@ -21,7 +23,7 @@ namespace bambuddy::api {
 // What is known about one route beyond the route table.
 struct RouteShape {
   std::vector<std::pair<std::string, std::string>> query; // name, description
-  nlohmann::json request;                                 // JSON Schema of the body, or null
+  nlohmann::json request;   // a raw (non-JSON) body, e.g. an upload; JSON bodies: RouteSpec::body
   std::string request_type; // content type of the body ("application/json" when empty)
   nlohmann::json response;  // JSON Schema of the success answer, or null (generic object)
   int success_status = 200;

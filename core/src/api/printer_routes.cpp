@@ -1,5 +1,6 @@
 #include "api/printer_routes.h"
 
+#include "api/body_fragments.h"
 #include "api/change_audit.h"
 #include "api/json_body.h"
 #include "api/pagination.h"
@@ -20,6 +21,72 @@ using printers::PrinterError;
 // How long print/start waits for the print record the lifecycle creates (drivers report the
 // start at once; the record follows within milliseconds on the bus thread).
 constexpr int64_t kWaitForPrintRecordMs = 2000;
+
+// ---- request bodies (checked by the server before the handlers run; served in openapi.json) ----
+
+constexpr std::size_t kMaxNameChars = 100;
+
+nlohmann::json plateClearSchema() {
+  return {{"type", {"boolean", "null"}},
+          {"description", "wait for POST /printers/{id}/plate-cleared after a print; null = the driver's "
+                          "default"}};
+}
+
+nlohmann::json settingsSchema(const char* description) {
+  return {{"type", "object"}, {"description", description}};
+}
+
+std::shared_ptr<const JsonBodySchema> newPrinterBody() {
+  return JsonBodySchema::make(
+      {{"type", "object"},
+       {"additionalProperties", false},
+       {"required", {"name", "driver"}},
+       {"properties",
+        {{"name", nameSchema(kMaxNameChars)},
+         {"driver",
+          {{"type", "string"},
+           {"minLength", 1},
+           {"description", "a loaded printer driver plugin"},
+           {"examples", {"printer.bambu", "printer.sim"}}}},
+         {"settings", settingsSchema("the driver's settings (GET /api/v1/plugins names the driver)")},
+         {"require_plate_clear", plateClearSchema()}}}});
+}
+
+std::shared_ptr<const JsonBodySchema> printerChangeBody() {
+  return JsonBodySchema::make(
+      {{"type", "object"},
+       {"additionalProperties", false},
+       {"properties",
+        {{"name", nameSchema(kMaxNameChars)},
+         {"settings", settingsSchema("changed driver settings, merged into the stored ones; the mask "
+                                     "\"********\" keeps a stored secret")},
+         {"require_plate_clear", plateClearSchema()}}}});
+}
+
+std::shared_ptr<const JsonBodySchema> checkBody() {
+  return JsonBodySchema::make(
+      {{"type", "object"},
+       {"additionalProperties", false},
+       {"description", "a new printer (driver and settings) or changes to a stored one (printer_id)"},
+       {"properties",
+        {{"name", nameSchema(kMaxNameChars)},
+         {"driver", {{"type", "string"}, {"minLength", 1}}},
+         {"settings", settingsSchema("the settings to try")},
+         {"printer_id",
+          {{"type", "integer"}, {"minimum", 1}, {"description", "check changes to this stored printer"}}}}}});
+}
+
+std::shared_ptr<const JsonBodySchema> printStartBody() {
+  return JsonBodySchema::make(
+      {{"type", "object"},
+       {"additionalProperties", false},
+       {"required", {"archive_id"}},
+       {"properties",
+        withProperties(printOptionProperties(), {{"archive_id",
+                                                  {{"type", "integer"},
+                                                   {"minimum", 1},
+                                                   {"description", "an uploaded archive with its 3MF"}}}})}});
+}
 
 http::Response errorResponse(const PrinterError& e) {
   return http::Response::json(e.httpStatus(), e.body());
@@ -56,36 +123,34 @@ void addControl(http::Router& router, printers::PrinterRegistry& registry, const
 
 void addCheckRoutes(http::Router& router, printers::PrinterRegistry& registry,
                     printers::ConnectionChecks& checks, auth::AuditLog* audit) {
-  router.add({http::Method::Post, "/api/v1/printers/check", "admin", http::RateClass::Write,
-              "Check a printer's connection settings before saving them (202; poll the check)",
-              [&registry, &checks, audit](const http::Request& request) {
-                http::Response error;
-                auto body = parseJsonObject(request, error);
-                if (!body) {
-                  return error;
-                }
-                try {
-                  printers::CheckTarget target = registry.resolveCheck(*body);
-                  nlohmann::json started = checks.start(target.driver, target.settings, target.printer_id);
-                  nlohmann::json detail = {{"check_id", started["id"]},
-                                           {"driver", target.driver},
-                                           {"changes", changedFields(*body, 2)}};
-                  if (target.printer_id) {
-                    detail["printer_id"] = *target.printer_id;
-                  }
-                  auditChange(audit, request, "printer_checked", std::move(detail));
-                  http::Response response = http::Response::json(202, started);
-                  response.headers.emplace_back("Location",
-                                                "/api/v1/printers/check/" + started["id"].get<std::string>());
-                  return response;
-                } catch (const ServiceError& e) {
-                  http::Response refused = errorResponse(e);
-                  if (e.httpStatus() == 429) {
-                    refused.headers.emplace_back("Retry-After", "2"); // a check takes at most 10 s
-                  }
-                  return refused;
-                }
-              }});
+  router.add(withBody(checkBody(),
+                      {http::Method::Post, "/api/v1/printers/check", "admin", http::RateClass::Write,
+                       "Check a printer's connection settings before saving them (202; poll the check)",
+                       [&registry, &checks, audit](const http::Request& request) {
+                         const nlohmann::json* body = &jsonBody(request);
+                         try {
+                           printers::CheckTarget target = registry.resolveCheck(*body);
+                           nlohmann::json started =
+                               checks.start(target.driver, target.settings, target.printer_id);
+                           nlohmann::json detail = {{"check_id", started["id"]},
+                                                    {"driver", target.driver},
+                                                    {"changes", changedFields(*body, 2)}};
+                           if (target.printer_id) {
+                             detail["printer_id"] = *target.printer_id;
+                           }
+                           auditChange(audit, request, "printer_checked", std::move(detail));
+                           http::Response response = http::Response::json(202, started);
+                           response.headers.emplace_back("Location", "/api/v1/printers/check/" +
+                                                                         started["id"].get<std::string>());
+                           return response;
+                         } catch (const ServiceError& e) {
+                           http::Response refused = errorResponse(e);
+                           if (e.httpStatus() == 429) {
+                             refused.headers.emplace_back("Retry-After", "2"); // a check takes at most 10 s
+                           }
+                           return refused;
+                         }
+                       }}));
 
   router.add({http::Method::Get, "/api/v1/printers/check/{id}", "admin", http::RateClass::Read,
               "The result of a connection check", [&checks](const http::Request& request) {
@@ -145,40 +210,34 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
                     request, [&](int64_t id) { return http::Response::json(200, registry.status(id)); });
               }});
 
-  router.add({http::Method::Post, "/api/v1/printers", "admin", http::RateClass::Write, "Add a printer",
-              [&registry, audit](const http::Request& request) {
-                http::Response error;
-                auto body = parseJsonObject(request, error);
-                if (!body) {
-                  return error;
-                }
-                try {
-                  nlohmann::json created = registry.create(*body);
-                  auditChange(audit, request, "printer_created",
-                              {{"printer_id", created["id"]},
-                               {"driver", created["driver"]},
-                               {"changes", changedFields(*body, 2)}});
-                  return http::Response::json(201, created);
-                } catch (const PrinterError& e) {
-                  return errorResponse(e);
-                }
-              }});
+  router.add(
+      withBody(newPrinterBody(), {http::Method::Post, "/api/v1/printers", "admin", http::RateClass::Write,
+                                  "Add a printer", [&registry, audit](const http::Request& request) {
+                                    const nlohmann::json* body = &jsonBody(request);
+                                    try {
+                                      nlohmann::json created = registry.create(*body);
+                                      auditChange(audit, request, "printer_created",
+                                                  {{"printer_id", created["id"]},
+                                                   {"driver", created["driver"]},
+                                                   {"changes", changedFields(*body, 2)}});
+                                      return http::Response::json(201, created);
+                                    } catch (const PrinterError& e) {
+                                      return errorResponse(e);
+                                    }
+                                  }}));
 
-  router.add({http::Method::Patch, "/api/v1/printers/{id}", "admin", http::RateClass::Write,
-              "Rename a printer or change its driver settings",
-              [&registry, audit](const http::Request& request) {
-                return withPrinter(request, [&](int64_t id) {
-                  http::Response error;
-                  auto body = parseJsonObject(request, error);
-                  if (!body) {
-                    return error;
-                  }
-                  nlohmann::json changed = registry.update(id, *body);
-                  auditChange(audit, request, "printer_changed",
-                              {{"printer_id", id}, {"changes", changedFields(*body, 2)}});
-                  return http::Response::json(200, changed);
-                });
-              }});
+  router.add(withBody(printerChangeBody(),
+                      {http::Method::Patch, "/api/v1/printers/{id}", "admin", http::RateClass::Write,
+                       "Rename a printer or change its driver settings",
+                       [&registry, audit](const http::Request& request) {
+                         return withPrinter(request, [&](int64_t id) {
+                           const nlohmann::json* body = &jsonBody(request);
+                           nlohmann::json changed = registry.update(id, *body);
+                           auditChange(audit, request, "printer_changed",
+                                       {{"printer_id", id}, {"changes", changedFields(*body, 2)}});
+                           return http::Response::json(200, changed);
+                         });
+                       }}));
 
   router.add({http::Method::Delete, "/api/v1/printers/{id}", "admin", http::RateClass::Write,
               "Remove a printer", [&registry, audit](const http::Request& request) {
@@ -196,35 +255,32 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
     addControl(router, registry, action);
   }
 
-  router.add({http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control",
-              http::RateClass::Control, "Start printing an archive (202; the file goes to the printer)",
-              [&registry, starter = services.starter](const http::Request& request) {
-                return withPrinter(request, [&](int64_t id) {
-                  http::Response error;
-                  auto body = parseJsonObject(request, error);
-                  if (!body) {
-                    return error;
-                  }
-                  printing::StartRequest start = printing::parseStartRequest(*body);
-                  registry.requireStartSupport(id); // 422 before looking at the archive
-                  if (starter == nullptr) {
-                    return http::Response::error(503, "archives_unavailable",
-                                                 "this server has no archive store to print from");
-                  }
-                  printing::StartOutcome outcome = starter->start(
-                      id, start, std::nullopt,
-                      [&request](std::optional<int64_t> printer) { return printerVisible(request, printer); },
-                      kWaitForPrintRecordMs);
-                  return http::Response::json(202, {{"printer_id", id},
-                                                    {"action", "start"},
-                                                    {"accepted", true},
-                                                    {"archive_id", start.archive_id},
-                                                    {"plate", outcome.plate},
-                                                    {"print", starter->printRecord(outcome)},
-                                                    {"status", registry.status(id)},
-                                                    {"result", outcome.driver_result}});
-                });
-              }});
+  router.add(withBody(
+      printStartBody(),
+      {http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control", http::RateClass::Control,
+       "Start printing an archive (202; the file goes to the printer)",
+       [&registry, starter = services.starter](const http::Request& request) {
+         return withPrinter(request, [&](int64_t id) {
+           printing::StartRequest start = printing::parseStartRequest(jsonBody(request));
+           registry.requireStartSupport(id); // 422 before looking at the archive
+           if (starter == nullptr) {
+             return http::Response::error(503, "archives_unavailable",
+                                          "this server has no archive store to print from");
+           }
+           printing::StartOutcome outcome = starter->start(
+               id, start, std::nullopt,
+               [&request](std::optional<int64_t> printer) { return printerVisible(request, printer); },
+               kWaitForPrintRecordMs);
+           return http::Response::json(202, {{"printer_id", id},
+                                             {"action", "start"},
+                                             {"accepted", true},
+                                             {"archive_id", start.archive_id},
+                                             {"plate", outcome.plate},
+                                             {"print", starter->printRecord(outcome)},
+                                             {"status", registry.status(id)},
+                                             {"result", outcome.driver_result}});
+         });
+       }}));
 
   router.add({http::Method::Post, "/api/v1/printers/{id}/plate-cleared", "printers:control",
               http::RateClass::Control,

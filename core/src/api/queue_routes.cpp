@@ -1,5 +1,6 @@
 #include "api/queue_routes.h"
 
+#include "api/body_fragments.h"
 #include "api/json_body.h"
 #include "api/pagination.h"
 #include "api/route_helpers.h"
@@ -14,6 +15,52 @@ namespace bambuddy::api {
 namespace {
 
 const char* const kStatuses[] = {"pending", "printing", "completed", "failed", "cancelled", "skipped"};
+
+// ---- request bodies (checked by the server before the handlers run; served in openapi.json) ----
+
+nlohmann::json placementProperties() {
+  return {{"printer_id",
+           {{"type", {"integer", "null"}},
+            {"minimum", 1},
+            {"description", "the printer to print on; null = the first free one"}}},
+          {"scheduled_at",
+           {{"type", {"string", "null"}},
+            {"format", "date-time"},
+            {"description", "not before this UTC time, e.g. 2024-01-15T14:30:00Z; null = now"}}}};
+}
+
+std::shared_ptr<const JsonBodySchema> newItemBody() {
+  nlohmann::json properties = withProperties(printOptionProperties(), placementProperties());
+  properties["archive_id"] = {
+      {"type", "integer"}, {"minimum", 1}, {"description", "an uploaded archive with its 3MF"}};
+  return JsonBodySchema::make({{"type", "object"},
+                               {"additionalProperties", false},
+                               {"required", {"archive_id"}},
+                               {"properties", properties}});
+}
+
+std::shared_ptr<const JsonBodySchema> itemChangeBody() {
+  nlohmann::json properties = withProperties(printOptionProperties(), placementProperties());
+  properties["status"] = {{"enum", {"pending", "skipped", "cancelled"}},
+                          {"description", "skip, cancel, or put back in line"}};
+  return JsonBodySchema::make(
+      {{"type", "object"},
+       {"additionalProperties", false},
+       {"description", "the fields to change; a print option set to null goes back to the default"},
+       {"properties", properties}});
+}
+
+std::shared_ptr<const JsonBodySchema> reorderBody() {
+  return JsonBodySchema::make({{"type", "object"},
+                               {"additionalProperties", false},
+                               {"required", {"order"}},
+                               {"properties",
+                                {{"order",
+                                  {{"type", "array"},
+                                   {"uniqueItems", true},
+                                   {"items", {{"type", "integer"}}},
+                                   {"description", "pending queue item ids, the first to print first"}}}}}});
+}
 
 // Whether a key limited to some printers may see the archive behind an item: an upload (no
 // printer) or a print on one of its printers. A deleted archive names no printer.
@@ -122,39 +169,34 @@ void addQueueRoutes(http::Router& router, queue::QueueService& queue, archives::
                   return http::Response::json(200, queue.toJson(visibleItem(queue, archives, request, *id)));
                 });
               }});
-  router.add({http::Method::Post, "/api/v1/queue", "queue:write", http::RateClass::Write,
-              "Queue an uploaded archive", [&queue, &archives](const http::Request& request) {
-                http::Response error;
-                auto body = parseJsonObject(request, error);
-                if (!body) {
-                  return error;
-                }
-                return answerOrRefuse([&] {
-                  if (limitedToPrinters(request) && !body->contains("printer_id")) {
-                    (*body)["printer_id"] = nullptr; // refused below: a limited key names its printer
-                  }
-                  checkWrite(archives, request, *body);
-                  return http::Response::json(201, queue.toJson(queue.add(*body)));
-                });
-              }});
-  router.add({http::Method::Patch, "/api/v1/queue/{id}", "queue:write", http::RateClass::Write,
-              "Change a queue item (printer, time, skip/cancel/requeue)",
-              [&queue, &archives](const http::Request& request) {
-                http::Response error;
-                auto id = idParam(request, error, "queue item");
-                if (!id) {
-                  return error;
-                }
-                auto body = parseJsonObject(request, error);
-                if (!body) {
-                  return error;
-                }
-                return answerOrRefuse([&] {
-                  visibleItem(queue, archives, request, *id);
-                  checkWrite(archives, request, *body);
-                  return http::Response::json(200, queue.toJson(queue.patch(*id, *body)));
-                });
-              }});
+  router.add(withBody(
+      newItemBody(), {http::Method::Post, "/api/v1/queue", "queue:write", http::RateClass::Write,
+                      "Queue an uploaded archive", [&queue, &archives](const http::Request& request) {
+                        auto body = std::make_optional(jsonBody(request)); // a copy: it may gain printer_id
+                        return answerOrRefuse([&] {
+                          if (limitedToPrinters(request) && !body->contains("printer_id")) {
+                            (*body)["printer_id"] = nullptr; // refused below: a limited key names its printer
+                          }
+                          checkWrite(archives, request, *body);
+                          return http::Response::json(201, queue.toJson(queue.add(*body)));
+                        });
+                      }}));
+  router.add(withBody(itemChangeBody(),
+                      {http::Method::Patch, "/api/v1/queue/{id}", "queue:write", http::RateClass::Write,
+                       "Change a queue item (printer, time, skip/cancel/requeue)",
+                       [&queue, &archives](const http::Request& request) {
+                         http::Response error;
+                         auto id = idParam(request, error, "queue item");
+                         if (!id) {
+                           return error;
+                         }
+                         const nlohmann::json* body = &jsonBody(request);
+                         return answerOrRefuse([&] {
+                           visibleItem(queue, archives, request, *id);
+                           checkWrite(archives, request, *body);
+                           return http::Response::json(200, queue.toJson(queue.patch(*id, *body)));
+                         });
+                       }}));
   router.add({http::Method::Delete, "/api/v1/queue/{id}", "queue:write", http::RateClass::Write,
               "Remove a queue item", [&queue, &archives](const http::Request& request) {
                 http::Response error;
@@ -171,45 +213,39 @@ void addQueueRoutes(http::Router& router, queue::QueueService& queue, archives::
                   return response;
                 });
               }});
-  router.add(
-      {http::Method::Post, "/api/v1/queue/reorder", "queue:write", http::RateClass::Write,
-       "Put pending items in a new order", [&queue, &archives](const http::Request& request) {
-         http::Response error;
-         auto body = parseJsonObject(request, error);
-         if (!body) {
-           return error;
-         }
-         return answerOrRefuse([&] {
-           // An item the key may not see reads as one that is not pending.
-           if (limitedToPrinters(request) && (*body).contains("order") && (*body)["order"].is_array()) {
-             const nlohmann::json& order = (*body)["order"];
-             for (std::size_t i = 0; i < order.size(); ++i) {
-               if (!order[i].is_number_integer()) {
-                 continue; // the service names that error
-               }
-               int64_t item_id = order[i].get<int64_t>();
-               bool visible = false;
-               try {
-                 visible = itemVisible(archives, request, queue.get(item_id));
-               } catch (const queue::QueueError&) {
-                 continue; // unknown: the service names that error
-               }
-               if (!visible) {
-                 throw queue::QueueError(400, "invalid_order",
-                                         "order[" + std::to_string(i) + "]: " + std::to_string(item_id) +
-                                             " is not a pending queue item");
-               }
-             }
-           }
-           nlohmann::json items = nlohmann::json::array();
-           for (const auto& item : queue.reorder(*body)) {
-             if (itemVisible(archives, request, item)) {
-               items.push_back(queue.toJson(item));
-             }
-           }
-           return http::Response::json(200, {{"items", items}, {"total", items.size()}});
-         });
-       }});
+  router.add(withBody(reorderBody(),
+                      {http::Method::Post, "/api/v1/queue/reorder", "queue:write", http::RateClass::Write,
+                       "Put pending items in a new order", [&queue, &archives](const http::Request& request) {
+                         const nlohmann::json* body = &jsonBody(request);
+                         return answerOrRefuse([&] {
+                           // An item the key may not see reads as one that is not pending.
+                           if (limitedToPrinters(request)) {
+                             const nlohmann::json& order = (*body)["order"];
+                             for (std::size_t i = 0; i < order.size(); ++i) {
+                               int64_t item_id = order[i].get<int64_t>();
+                               bool visible = false;
+                               try {
+                                 visible = itemVisible(archives, request, queue.get(item_id));
+                               } catch (const queue::QueueError&) {
+                                 continue; // unknown: the service names that error
+                               }
+                               if (!visible) {
+                                 throw queue::QueueError(400, "invalid_order",
+                                                         "order[" + std::to_string(i) +
+                                                             "]: " + std::to_string(item_id) +
+                                                             " is not a pending queue item");
+                               }
+                             }
+                           }
+                           nlohmann::json items = nlohmann::json::array();
+                           for (const auto& item : queue.reorder(*body)) {
+                             if (itemVisible(archives, request, item)) {
+                               items.push_back(queue.toJson(item));
+                             }
+                           }
+                           return http::Response::json(200, {{"items", items}, {"total", items.size()}});
+                         });
+                       }}));
 }
 
 } // namespace bambuddy::api

@@ -70,7 +70,7 @@ public:
   // See ArchiveStore::generation().
   uint64_t generation() const { return store_.generation(); }
   ArchiveRecord get(int64_t id);
-  // name, notes, tags, favourite. Throws ArchiveError (400 naming the field, 404).
+  // name, notes, tags, favourite, as admitted by the route's body schema. Throws ArchiveError (404).
   ArchiveRecord patch(int64_t id, const nlohmann::json& body);
   // Deletes the record and its files. 409 while the print is running.
   void remove(int64_t id);

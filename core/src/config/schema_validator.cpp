@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <stdexcept>
@@ -611,6 +612,27 @@ private:
 struct SchemaValidator::Impl {
   json schema_json;
   valijson::Schema schema;
+
+  // valijson compiles a "pattern" regex on first use and keeps it in the Validator, which is not
+  // thread-safe: idle validators are pooled so each keeps its compiled regexes (compiling one
+  // costs tens of microseconds, far more than the check) and no two threads share one.
+  std::mutex idle_mutex;
+  std::vector<std::unique_ptr<valijson::Validator>> idle;
+
+  std::unique_ptr<valijson::Validator> take() {
+    std::lock_guard<std::mutex> lock(idle_mutex);
+    if (idle.empty()) {
+      return std::make_unique<valijson::Validator>(valijson::Validator::kStrongTypes);
+    }
+    std::unique_ptr<valijson::Validator> validator = std::move(idle.back());
+    idle.pop_back();
+    return validator;
+  }
+
+  void giveBack(std::unique_ptr<valijson::Validator> validator) {
+    std::lock_guard<std::mutex> lock(idle_mutex);
+    idle.push_back(std::move(validator));
+  }
 };
 
 SchemaValidator::SchemaValidator(const json& schema) : impl_(std::make_unique<Impl>()) {
@@ -633,18 +655,21 @@ SchemaValidator::SchemaValidator(SchemaValidator&&) noexcept = default;
 SchemaValidator& SchemaValidator::operator=(SchemaValidator&&) noexcept = default;
 
 std::vector<SchemaIssue> SchemaValidator::validate(const json& doc) const {
-  valijson::Validator validator(valijson::Validator::kStrongTypes);
+  std::unique_ptr<valijson::Validator> validator = impl_->take();
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(doc);
-  IssueBuilder builder(impl_->schema_json, doc);
+  bool valid = false;
   try {
-    if (validator.validate(impl_->schema, adapter, &results)) {
-      return {};
-    }
+    valid = validator->validate(impl_->schema, adapter, &results);
   } catch (const std::exception& e) {
     // Not expected (regexes were compiled up front); report rather than crash.
     return {SchemaIssue{"", "", std::string("schema check failed: ") + e.what()}};
   }
+  impl_->giveBack(std::move(validator));
+  if (valid) {
+    return {};
+  }
+  IssueBuilder builder(impl_->schema_json, doc);
   valijson::ValidationResults::Error error;
   while (results.popError(error)) {
     builder.add(contextToPointer(error.context, doc), error.description);

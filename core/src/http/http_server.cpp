@@ -494,7 +494,7 @@ private:
     Request& request = exchange.request;
     std::string what = std::string(methodName(request.method)) + " " + request.path;
     try {
-      Response response = exchange.route->handler(request);
+      Response response = serve(*exchange.route, request);
       appendHeaders(response, exchange.extra_headers);
       return response;
     } catch (const std::exception& e) {

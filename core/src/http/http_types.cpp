@@ -90,4 +90,13 @@ Response Response::error(int status, std::string code, std::string detail) {
   return response;
 }
 
+Response serve(const RouteSpec& route, Request& request) {
+  if (route.body) {
+    if (std::optional<Response> refused = route.body->admit(request)) {
+      return std::move(*refused);
+    }
+  }
+  return route.handler(request);
+}
+
 } // namespace bambuddy::http

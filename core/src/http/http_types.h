@@ -95,6 +95,8 @@ struct Request {
   std::optional<Principal> principal;
   // Upload paths only: the body, in a file (see `body`).
   std::shared_ptr<const BodyFile> body_file;
+  // On a route with a body check: the body, parsed and checked, set just before the handler runs.
+  std::shared_ptr<const nlohmann::json> json_body;
 
   // Value of the first header with this name, compared case-insensitively.
   std::optional<std::string> header(std::string_view name) const;
@@ -132,6 +134,20 @@ using RequestGuard =
     std::function<std::optional<Response>(const RouteSpec& route, Request& request,
                                           std::vector<std::pair<std::string, std::string>>& extra_headers)>;
 
+// The declared JSON body of a route. The server runs admit() after the request guard (so an
+// unauthenticated or unauthorized request is refused before its body is looked at) and before the
+// handler; the route's OpenAPI entry serves schema() as is, so the document and the check are one.
+class BodyCheck {
+public:
+  virtual ~BodyCheck() = default;
+  // The JSON Schema the body must meet.
+  virtual const nlohmann::json& schema() const = 0;
+  // False when an empty body is read as {} (the body is optional).
+  virtual bool required() const = 0;
+  // Parses and checks request.body: nullopt with request.json_body set, or the refusal (400/413).
+  virtual std::optional<Response> admit(Request& request) const = 0;
+};
+
 struct RouteSpec {
   Method method = Method::Get;
   // "/api/v1/printers/{id}": literal segments and whole-segment {name} parameters.
@@ -144,6 +160,13 @@ struct RouteSpec {
   // False for routes that are not part of the REST API (the web interface's files): they are left
   // out of GET /api/v1/openapi.json.
   bool in_openapi = true;
+  // The JSON body the route takes, checked before the handler runs; null for routes without a
+  // JSON body (no body, or a raw upload).
+  std::shared_ptr<const BodyCheck> body = nullptr;
 };
+
+// Runs a routed, authorized request: the route's body check, then (when it admits the body) the
+// handler. Exceptions from the handler pass through.
+Response serve(const RouteSpec& route, Request& request);
 
 } // namespace bambuddy::http

@@ -73,7 +73,8 @@ public:
   // plugin host's shutdown.
   void stop();
 
-  // REST (throw NotificationError). Bodies as received.
+  // REST (throw NotificationError). Bodies as admitted by the routes' body schemas
+  // (api/notification_routes.cpp); the checks here are those a schema cannot state.
   nlohmann::json types() const;
   nlohmann::json events() const;
   nlohmann::json list() const;

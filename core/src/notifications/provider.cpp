@@ -10,8 +10,6 @@ namespace bambuddy::notifications {
 
 namespace {
 
-constexpr size_t kMaxNameBytes = 100;
-
 NotificationError invalid(const std::string& code, const std::string& message) {
   return NotificationError(NotificationError::Kind::Invalid, code, message);
 }
@@ -45,20 +43,6 @@ Route routeEvent(const ProviderRouting& routing, bool enabled, const std::string
     }
   }
   return Route::Send;
-}
-
-std::string parseProviderName(const nlohmann::json& value) {
-  if (!value.is_string()) {
-    throw invalid("invalid_name", "name: must be a string");
-  }
-  std::string name = value.get<std::string>();
-  if (name.find_first_not_of(" \t") == std::string::npos) {
-    throw invalid("invalid_name", "name: must not be empty");
-  }
-  if (name.size() > kMaxNameBytes) {
-    throw invalid("invalid_name", "name: at most " + std::to_string(kMaxNameBytes) + " bytes");
-  }
-  return name;
 }
 
 std::optional<std::vector<std::string>> parseEvents(const nlohmann::json& value, const std::string& path) {

@@ -49,9 +49,8 @@ enum class Route { Skip, Send, Suppress };
 Route routeEvent(const ProviderRouting& routing, bool enabled, const std::string& type,
                  const nlohmann::json& data, const TimeZone* zone, int64_t now_ms);
 
-// Input checks shared by REST bodies and YAML instances. Each throws NotificationError
-// (Invalid) naming the field and what is wrong.
-std::string parseProviderName(const nlohmann::json& value);
+// Routing input shared by REST bodies (after their body schema), YAML instances and stored rows.
+// Each throws NotificationError (Invalid) naming the field and what is wrong.
 // null = every event; otherwise a non-empty array of distinct catalogue events.
 std::optional<std::vector<std::string>> parseEvents(const nlohmann::json& value,
                                                     const std::string& path = "events");

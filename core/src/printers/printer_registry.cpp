@@ -18,7 +18,6 @@ namespace bambuddy::printers {
 namespace {
 
 constexpr const char* kComponent = "printers";
-constexpr std::size_t kMaxNameBytes = 100;
 
 nlohmann::json orNull(const nlohmann::json& object, const char* key) {
   if (object.is_object()) {
@@ -33,21 +32,6 @@ nlohmann::json orNull(const nlohmann::json& object, const char* key) {
 std::string stringOf(const nlohmann::json& object, const char* key) {
   nlohmann::json v = orNull(object, key);
   return v.is_string() ? v.get<std::string>() : std::string();
-}
-
-std::string validName(const nlohmann::json& value) {
-  if (!value.is_string()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_name", "name: must be a string");
-  }
-  std::string name = value.get<std::string>();
-  if (name.find_first_not_of(" \t") == std::string::npos) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_name", "name: must not be empty");
-  }
-  if (name.size() > kMaxNameBytes) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_name",
-                       "name: at most " + std::to_string(kMaxNameBytes) + " bytes");
-  }
-  return name;
 }
 
 // Which states allow which action, for a 409 that names the state before bothering the driver.
@@ -100,15 +84,12 @@ void refuseUnlessSecretsResent(const nlohmann::json& stored, const nlohmann::jso
                      plugins::secretRequiredMessage(change, "printer"), {{"fields", fields}});
 }
 
-// require_plate_clear of a create or update body: true, false, or null/absent for the default.
+// require_plate_clear of a create or update body (its type checked by the route's body schema):
+// true, false, or null/absent for the default.
 std::optional<bool> plateClearChoice(const nlohmann::json& body) {
   auto it = body.find("require_plate_clear");
-  if (it == body.end() || it->is_null()) {
+  if (it == body.end() || !it->is_boolean()) {
     return std::nullopt;
-  }
-  if (!it->is_boolean()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_require_plate_clear",
-                       "require_plate_clear: true, false, or null for the driver's default");
   }
   return it->get<bool>();
 }
@@ -588,31 +569,12 @@ nlohmann::json PrinterRegistry::details(int64_t id) const {
   return out;
 }
 
+// The body's shape (keys, types, lengths) was checked by the route's body schema.
 nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
-  if (!body.is_object()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_body", "body must be a JSON object");
-  }
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "name" && it.key() != "driver" && it.key() != "settings" &&
-        it.key() != "require_plate_clear") {
-      throw PrinterError(PrinterError::Kind::Invalid, "unknown_field",
-                         it.key() + ": unknown field (expected name, driver, settings, require_plate_clear)");
-    }
-  }
-  if (!body.contains("name")) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_name", "name: required");
-  }
-  std::string name = validName(body["name"]);
-  if (!body.contains("driver") || !body["driver"].is_string()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
-                       "driver: required, the name of a printer driver plugin such as printer.bambu");
-  }
-  std::string driver = body["driver"].get<std::string>();
+  std::string name = body.at("name").get<std::string>();
+  std::string driver = body.at("driver").get<std::string>();
   requirePrinterDriver(driver);
   nlohmann::json settings = body.value("settings", nlohmann::json::object());
-  if (!settings.is_object()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: must be an object");
-  }
 
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   PrinterRecord record;
@@ -651,16 +613,6 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
 }
 
 nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
-  if (!body.is_object()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_body", "body must be a JSON object");
-  }
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "name" && it.key() != "settings" && it.key() != "require_plate_clear") {
-      throw PrinterError(PrinterError::Kind::Invalid, "unknown_field",
-                         it.key() +
-                             ": unknown or read-only field (expected name, settings, require_plate_clear)");
-    }
-  }
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   PrinterRecord record = recordOf(id);
   if (body.contains("require_plate_clear")) {
@@ -674,12 +626,9 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
   }
   std::optional<std::string> new_name;
   if (body.contains("name")) {
-    new_name = validName(body["name"]);
+    new_name = body["name"].get<std::string>();
   }
   if (body.contains("settings")) {
-    if (!body["settings"].is_object()) {
-      throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: must be an object");
-    }
     const std::string schema = instanceSchema(record.driver);
     nlohmann::json merged = plugins::mergeSettings(record.settings, body["settings"], schema);
     refuseUnlessSecretsResent(record.settings, body["settings"], merged, schema);
@@ -725,29 +674,10 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
 }
 
 CheckTarget PrinterRegistry::resolveCheck(const nlohmann::json& body) const {
-  if (!body.is_object()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_body", "body must be a JSON object");
-  }
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "name" && it.key() != "driver" && it.key() != "settings" && it.key() != "printer_id") {
-      throw PrinterError(PrinterError::Kind::Invalid, "unknown_field",
-                         it.key() + ": unknown field (expected name, driver, settings, printer_id)");
-    }
-  }
-  if (body.contains("name")) {
-    validName(body["name"]);
-  }
   nlohmann::json patch = body.value("settings", nlohmann::json::object());
-  if (!patch.is_object()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: must be an object");
-  }
   CheckTarget target;
   if (body.contains("printer_id")) {
     const nlohmann::json& id = body["printer_id"];
-    if (!id.is_number_integer() || id.get<int64_t>() <= 0) {
-      throw PrinterError(PrinterError::Kind::Invalid, "invalid_printer_id",
-                         "printer_id: must be a positive integer");
-    }
     PrinterRecord record = recordOf(id.get<int64_t>());
     if (record.source == "config") {
       throw PrinterError(
@@ -764,9 +694,11 @@ CheckTarget PrinterRegistry::resolveCheck(const nlohmann::json& body) const {
     refuseUnlessSecretsResent(record.settings, patch, merged, schema);
     target = {record.driver, merged, record.id};
   } else {
-    if (!body.contains("driver") || !body["driver"].is_string()) {
+    // Which of driver and printer_id is needed depends on the other: a rule beyond the schema.
+    if (!body.contains("driver")) {
       throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
-                         "driver: required, the name of a printer driver plugin such as printer.bambu");
+                         "driver: required (the name of a printer driver plugin such as printer.bambu), "
+                         "unless printer_id names a stored printer");
     }
     target.driver = body["driver"].get<std::string>();
     requirePrinterDriver(target.driver);

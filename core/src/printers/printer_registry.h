@@ -93,13 +93,15 @@ public:
   nlohmann::json details(int64_t id) const;
   std::string name(int64_t id) const;
 
-  // REST management. `body` as received; throws PrinterError.
+  // REST management. `body` as admitted by the route's body schema (api/printer_routes.cpp), which
+  // checks keys, types and lengths; the rules here are the ones a schema cannot state (the driver
+  // is loaded, the printer exists, settings meet the driver's schema). Throws PrinterError.
   nlohmann::json create(const nlohmann::json& body);
   nlohmann::json update(int64_t id, const nlohmann::json& body);
   void remove(int64_t id);
   // The body of POST /printers/check (that of POST /printers, or {"printer_id": N, "settings": patch}
   // to check a stored printer with changes: unchanged secrets are reused, never returned). Same
-  // validation and secret_required rule as create() and update(); throws PrinterError.
+  // rules and secret_required refusal as create() and update(); throws PrinterError.
   CheckTarget resolveCheck(const nlohmann::json& body) const;
 
   // pause | resume | stop | start_print. `command` is the full driver command JSON (with

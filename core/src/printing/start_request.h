@@ -1,11 +1,10 @@
 // The body of POST /printers/{id}/print/start and the print fields of a queue item: which archive,
 // which plate, and the print options a driver passes on to the printer.
 //
-// The core checks types and ranges here, once, for every driver; a driver checks what only it can
-// know (which bed types its printers have, say) and answers BB_ERR_INVALID_ARGUMENT.
+// The routes' body schemas (api/body_fragments.cpp, printOptionProperties) check types and ranges
+// once, for every driver, before these run; a driver checks what only it can know (which bed types
+// its printers have, say) and answers BB_ERR_INVALID_ARGUMENT.
 #pragma once
-
-#include "common/service_error.h"
 
 #include <nlohmann/json.hpp>
 
@@ -24,12 +23,11 @@ struct StartRequest {
 // The option names a start request may carry besides archive_id and plate.
 const char* const* startOptionNames(); // null-terminated
 
-// Parses the whole body of print/start. Throws ServiceError 400 naming the field: invalid_body,
-// unknown_field, invalid_archive_id, invalid_plate, invalid_option.
+// Reads the body of print/start, as admitted by its body schema (archive_id present).
 StartRequest parseStartRequest(const nlohmann::json& body);
 
-// Checks `plate` and the options of a body that also holds other fields (a queue item): every
-// option present is validated, other keys are left to the caller. Throws like parseStartRequest.
+// Reads `plate` and the options of a body that also holds other fields (a queue item), as admitted
+// by its body schema; null or absent values are left out.
 std::optional<int> parsePlate(const nlohmann::json& body);
 nlohmann::json parseOptions(const nlohmann::json& body);
 

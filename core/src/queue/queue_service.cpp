@@ -17,16 +17,10 @@ namespace {
 
 constexpr const char* kComponent = "queue";
 
+// A printer id or null; its type was checked by the route's body schema.
 std::optional<int64_t> optionalId(const nlohmann::json& body, const char* key) {
   const nlohmann::json& v = body.at(key);
-  if (v.is_null()) {
-    return std::nullopt;
-  }
-  if (!v.is_number_integer() || v.get<int64_t>() <= 0) {
-    throw QueueError(400, "invalid_" + std::string(key),
-                     std::string(key) + ": a positive integer id or null");
-  }
-  return v.get<int64_t>();
+  return v.is_number_integer() ? std::optional<int64_t>(v.get<int64_t>()) : std::nullopt;
 }
 
 std::optional<int64_t> optionalTime(const nlohmann::json& body, const char* key) {
@@ -34,6 +28,7 @@ std::optional<int64_t> optionalTime(const nlohmann::json& body, const char* key)
   if (v.is_null()) {
     return std::nullopt;
   }
+  // The schema checks the date-time format; the time must also be one this server reads as UTC.
   std::optional<int64_t> ms = v.is_string() ? parseUtcTimestamp(v.get<std::string>()) : std::nullopt;
   if (!ms) {
     throw QueueError(400, "invalid_" + std::string(key),
@@ -175,19 +170,6 @@ QueueItem QueueService::get(int64_t id) {
 }
 
 QueueItem QueueService::add(const nlohmann::json& body) {
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "archive_id" && it.key() != "printer_id" && it.key() != "scheduled_at" &&
-        !isPrintField(it.key())) {
-      throw QueueError(400, "unknown_field",
-                       it.key() +
-                           ": unknown field (expected archive_id, printer_id, scheduled_at, plate, use_ams, "
-                           "ams_mapping, bed_leveling, flow_cali, vibration_cali, timelapse, bed_type)");
-    }
-  }
-  if (!body.contains("archive_id") || !body["archive_id"].is_number_integer() ||
-      body["archive_id"].get<int64_t>() <= 0) {
-    throw QueueError(400, "invalid_archive_id", "archive_id: required, the id of an uploaded archive");
-  }
   QueueItem item;
   item.archive_id = body["archive_id"].get<int64_t>();
   archives::ArchiveRecord archive;
@@ -235,15 +217,6 @@ QueueItem QueueService::add(const nlohmann::json& body) {
 QueueItem QueueService::patch(int64_t id, const nlohmann::json& body) {
   std::lock_guard<std::mutex> lock(dispatch_mutex_);
   QueueItem item = get(id);
-  for (auto it = body.begin(); it != body.end(); ++it) {
-    if (it.key() != "printer_id" && it.key() != "scheduled_at" && it.key() != "status" &&
-        !isPrintField(it.key())) {
-      throw QueueError(400, "unknown_field",
-                       it.key() +
-                           ": unknown or read-only field (expected printer_id, scheduled_at, status, plate "
-                           "or a print option)");
-    }
-  }
   bool print_fields = false;
   for (auto it = body.begin(); it != body.end(); ++it) {
     print_fields = print_fields || isPrintField(it.key());
@@ -289,16 +262,10 @@ QueueItem QueueService::patch(int64_t id, const nlohmann::json& body) {
     item.print_options = options;
   }
   if (body.contains("status")) {
-    if (!body["status"].is_string()) {
-      throw QueueError(400, "invalid_status", "status: one of pending, skipped, cancelled");
-    }
-    std::string to = body["status"].get<std::string>();
+    std::string to = body["status"].get<std::string>(); // pending, skipped or cancelled (the schema)
     bool allowed = (to == "skipped" && item.status == "pending") ||
                    (to == "pending" && item.status != "printing") ||
                    (to == "cancelled" && (item.status == "pending" || item.status == "skipped"));
-    if (to != "pending" && to != "skipped" && to != "cancelled") {
-      throw QueueError(400, "invalid_status", "status: one of pending, skipped, cancelled");
-    }
     if (!allowed) {
       throw QueueError(409, "invalid_transition",
                        "cannot change a " + item.status + " item to " + to +
@@ -333,23 +300,11 @@ void QueueService::remove(int64_t id) {
 
 std::vector<QueueItem> QueueService::reorder(const nlohmann::json& body) {
   std::lock_guard<std::mutex> lock(dispatch_mutex_);
-  if (!body.contains("order") || !body["order"].is_array() || body.size() != 1) {
-    throw QueueError(400, "invalid_order",
-                     "body must be {\"order\": [queue item ids, first to print first]}");
-  }
+  // {"order": [unique integer ids]}: the shape is the route's body schema's.
   std::vector<int64_t> ids;
-  std::set<int64_t> seen;
   std::vector<QueueItem> pending = store_.list(std::string("pending"));
   for (std::size_t i = 0; i < body["order"].size(); ++i) {
-    const auto& v = body["order"][i];
-    if (!v.is_number_integer()) {
-      throw QueueError(400, "invalid_order", "order[" + std::to_string(i) + "]: must be an integer id");
-    }
-    int64_t id = v.get<int64_t>();
-    if (!seen.insert(id).second) {
-      throw QueueError(400, "invalid_order",
-                       "order[" + std::to_string(i) + "]: id " + std::to_string(id) + " is listed twice");
-    }
+    int64_t id = body["order"][i].get<int64_t>();
     if (std::none_of(pending.begin(), pending.end(), [&](const QueueItem& p) { return p.id == id; })) {
       throw QueueError(400, "invalid_order",
                        "order[" + std::to_string(i) + "]: " + std::to_string(id) +

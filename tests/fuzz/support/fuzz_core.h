@@ -96,7 +96,7 @@ private:
   plugins::PluginHost plugins_;
 };
 
-// Routes `method path` the way the server does and runs the handler on `body`. A handler that
+// Routes `method path` the way the server does and serves `body` (body check, then handler). A handler that
 // lets an exception out would be a 500 for client input: that is a finding, so it aborts.
 inline http::Response callRoute(const http::Router& router, http::Method method, const std::string& path,
                                 std::string body) {
@@ -112,7 +112,7 @@ inline http::Response callRoute(const http::Router& router, http::Method method,
   request.body = std::move(body);
   request.client_ip = "127.0.0.1";
   try {
-    return match.route->handler(request);
+    return http::serve(*match.route, request);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "fuzz harness: %s let an exception out (a 500): %s\n", path.c_str(), e.what());
     std::abort();

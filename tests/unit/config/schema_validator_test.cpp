@@ -198,6 +198,36 @@ TEST(SchemaValidator, ValidateIsUsableFromSeveralThreadsAndMovable) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
+// Validators are pooled with the "pattern" regexes they compiled; threads never share one, and a
+// reused one answers as a fresh one did.
+TEST(SchemaValidator, PatternsCheckAlikeOnEveryThreadAndEveryCall) {
+  SchemaValidator v(json::parse(R"({"type": "object", "properties": {
+      "code": {"type": "string", "pattern": "^[A-Z]{3}$"},
+      "tag": {"type": "string", "pattern": "^[a-z_]+$"}}})"));
+  json good = {{"code", "EUR"}, {"tag", "a_b"}};
+  json bad = {{"code", "euro"}, {"tag", "A B"}};
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 200; ++i) {
+        bool use_bad = (i + t) % 2 == 0;
+        std::size_t issues = v.validate(use_bad ? bad : good).size();
+        if (issues != (use_bad ? 2u : 0u)) {
+          ++wrong;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(wrong.load(), 0);
+  auto issues = v.validate(bad);
+  ASSERT_EQ(issues.size(), 2u);
+  EXPECT_EQ(issues[0].message, "does not match pattern ^[A-Z]{3}$");
+}
+
 TEST(ApplyDefaults, FillsMissingPropertiesRecursively) {
   json schema = json::parse(kSchema);
   json doc = json::parse(R"({"items": [{"id": "a"}, {"id": "b", "enabled": false}]})");

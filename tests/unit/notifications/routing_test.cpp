@@ -101,13 +101,6 @@ TEST(Routing, PrinterIdsInputChecks) {
   }
 }
 
-TEST(Routing, NameInputChecks) {
-  EXPECT_EQ(parseProviderName("Home Assistant"), "Home Assistant");
-  for (const json& bad : {json(""), json("   "), json(3), json(std::string(101, 'x'))}) {
-    EXPECT_THROW(parseProviderName(bad), NotificationError) << bad.dump();
-  }
-}
-
 TEST(EventCatalog, NamesAreUniqueAndSamplesRealistic) {
   std::set<std::string> names;
   for (const EventInfo& e : eventCatalog()) {

@@ -1,5 +1,6 @@
-// The body of print/start (and a queue item's print fields), the plate choice against a 3MF's
+// Reading the body of print/start (and a queue item's print fields), the plate choice against a 3MF's
 // plates, and the file name a print gets on a printer's storage.
+#include "common/service_error.h"
 #include "printing/print_starter.h"
 #include "printing/start_request.h"
 
@@ -9,16 +10,6 @@ namespace bambuddy::printing {
 namespace {
 
 using nlohmann::json;
-
-std::string codeOf(const json& body) {
-  try {
-    parseStartRequest(body);
-  } catch (const ServiceError& e) {
-    EXPECT_EQ(e.httpStatus(), 400) << e.what();
-    return e.body()["code"].get<std::string>();
-  }
-  return "accepted";
-}
 
 TEST(StartRequest, TakesTheArchivePlateAndEveryOption) {
   StartRequest r = parseStartRequest({{"archive_id", 7},
@@ -48,26 +39,7 @@ TEST(StartRequest, OnlyGivenOptionsArePassedOnAndNullMeansDefault) {
   EXPECT_EQ(r.options, json::object());
 }
 
-TEST(StartRequest, RefusesBadValuesNamingTheField) {
-  EXPECT_EQ(codeOf(json::array()), "invalid_body");
-  EXPECT_EQ(codeOf(json::object()), "invalid_archive_id");
-  EXPECT_EQ(codeOf({{"archive_id", 0}}), "invalid_archive_id");
-  EXPECT_EQ(codeOf({{"archive_id", "3"}}), "invalid_archive_id");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"nozzle", 1}}), "unknown_field");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"plate", 0}}), "invalid_plate");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"plate", 65}}), "invalid_plate");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"plate", 1.5}}), "invalid_plate");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"use_ams", 1}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"timelapse", "yes"}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"ams_mapping", json::array()}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"ams_mapping", {0, 256}}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"ams_mapping", {-2}}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"ams_mapping", {"0"}}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"ams_mapping", json(std::vector<int>(33, 0))}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"bed_type", "Textured Plate"}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"bed_type", ""}}), "invalid_option");
-  EXPECT_EQ(codeOf({{"archive_id", 1}, {"bed_type", std::string(33, 'a')}}), "invalid_option");
-}
+// Refusals of bad values are the route's body schema's: tests/unit/app/body_schema_test.cpp.
 
 TEST(StartRequest, QueueBodiesKeepTheirOwnFields) {
   json body = {{"archive_id", 1}, {"printer_id", 3}, {"plate", 4}, {"use_ams", false}};
