@@ -211,7 +211,7 @@ void App::start() {
     // Before drivers start, so their first reports are kept (the registry holds reports of
     // printers it has not mapped yet until start()).
     s.intake->addSink([&s](const std::string& driver, const std::string& instance, nlohmann::json& status) {
-      return s.printers->onReport(driver, instance, std::move(status));
+      return s.printers->onReport(driver, instance, status);
     });
     s.intake->addSink([&s](const std::string& driver, const std::string& instance, nlohmann::json& status) {
       return s.printer_checks->onReport(driver, instance, status);

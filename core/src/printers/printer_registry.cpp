@@ -179,7 +179,7 @@ void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
     }
   }
   for (auto& [key, status] : early) {
-    onReport(key.first, key.second, std::move(status));
+    onReport(key.first, key.second, status);
   }
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   for (const PrinterRecord& r : kept) {
@@ -299,7 +299,7 @@ std::string PrinterRegistry::instanceSchema(const std::string& driver) const {
 }
 
 bool PrinterRegistry::onReport(const std::string& driver, const std::string& instance_id,
-                               nlohmann::json status) {
+                               nlohmann::json& status) {
   InstanceKey key{driver, instance_id};
   std::vector<PendingWrite> writes;
   bool offline_due_changed = false;
@@ -595,7 +595,7 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
       live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
     }
     for (auto& [key, status] : early) {
-      onReport(key.first, key.second, std::move(status));
+      onReport(key.first, key.second, status);
     }
   } catch (const std::exception& e) {
     store_.remove(record.id);

@@ -74,8 +74,9 @@ public:
 
   // One normalized status report of a driver instance (from the status intake, in the order the
   // driver reported). Reports of instances not mapped yet are kept until start() maps them.
-  // Returns false when the instance is a connection check's (not a printer's).
-  bool onReport(const std::string& driver, const std::string& instance_id, nlohmann::json status);
+  // Returns false when the instance is a connection check's (not a printer's); `status` is then
+  // left as it was for the next sink, otherwise it is taken.
+  bool onReport(const std::string& driver, const std::string& instance_id, nlohmann::json& status);
   // Mirrors YAML printers into the table, creates the driver instances of REST printers, starts
   // the debounce clock.
   void start(const std::vector<ConfiguredPrinter>& configured);
