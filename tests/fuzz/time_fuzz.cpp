@@ -1,10 +1,11 @@
-// The text time parsers: the core's UTC timestamps (queue scheduled_at, API filters), auth.apikey's
-// ISO 8601 (expires_at), the notifiers' HTTP dates (Retry-After) and time zone names (quiet hours). What
-// parses must format and parse back to the same instant.
+// The text time parsers: UTC timestamps (bambuddy/date_time.hpp, used through the core's
+// common/time.h for queue scheduled_at and API filters and by auth.apikey for expires_at), HTTP
+// dates (the notifiers' Retry-After) and time zone names (quiet hours). What parses must format
+// and parse back to the same instant.
 #include "common/time.h"
-#include "iso_time.h"
 #include "notifications/time_zone.h"
-#include "text/http_date.h"
+
+#include <bambuddy/date_time.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -29,12 +30,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(bambuddy::parseUtcTimestamp(bambuddy::formatUtcMs(*ms)) == ms, "formatUtcMs");
     (void)bambuddy::formatUtcSeconds(*ms);
   }
-  if (auto ms = bambuddy::auth_apikey::parseIsoUtc(text)) {
-    check(bambuddy::auth_apikey::parseIsoUtc(bambuddy::auth_apikey::formatIsoMs(*ms)) == ms, "formatIsoMs");
-    (void)bambuddy::auth_apikey::formatIsoSeconds(*ms);
-  }
-  if (auto ms = bambuddy::common::text::parseHttpDate(text)) {
-    (void)bambuddy::common::text::formatRfc5322Date(*ms);
+  if (auto ms = bambuddy::sdk::parseHttpDate(text)) {
+    check(bambuddy::sdk::parseHttpDate(bambuddy::formatHttpDate(*ms)) == ms, "formatHttpDate");
+    (void)bambuddy::sdk::formatRfc5322Date(*ms);
   }
   std::string zone_error;
   if (auto zone = bambuddy::notifications::TimeZone::load(text, zone_error)) {
