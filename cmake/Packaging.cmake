@@ -81,12 +81,14 @@ and notifications (ntfy, e-mail) and a web interface.
 The package runs it as the systemd service bambuddy.service with
 /etc/bambuddy/bambuddy.yaml and keeps its data in /var/lib/bambuddy. It also
 holds the plugin SDK (headers and CMake package files) for building plugins.")
-# Library dependencies come from dpkg-shlibdeps; the maintainer scripts need adduser and
-# deb-systemd-helper/-invoke.
+# Library dependencies (libcctz2 among them) come from dpkg-shlibdeps; the maintainer scripts need
+# adduser and deb-systemd-helper/-invoke; quiet hours read the zone files of tzdata.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~)")
-# For building plugins against the installed SDK (the "common" component needs curl and json).
-set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cmake, g++, libcurl4-openssl-dev | libcurl-dev, nlohmann-json3-dev")
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, init-system-helpers (>= 1.54~), tzdata")
+# For building plugins against the installed SDK (the "common" component needs curl and json;
+# bambuddy/date_time.hpp needs date.h, bambuddy/utf8.hpp utfcpp).
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS
+    "cmake, g++, libcurl4-openssl-dev | libcurl-dev, nlohmann-json3-dev, libhowardhinnant-date-dev, libutfcpp-dev")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA
     ${_deb_src}/postinst ${_deb_src}/prerm ${_deb_src}/postrm ${_deb_src}/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION TRUE)

@@ -1,4 +1,8 @@
 # Installed with the SDK: find_package(BambuddySDK) gives BambuddySDK::sdk and bambuddy_add_plugin().
+# Two optional helper headers include other Debian packages' headers from /usr/include:
+# bambuddy/date_time.hpp needs date.h (libhowardhinnant-date-dev), bambuddy/utf8.hpp utfcpp
+# (libutfcpp-dev, also needed by the common component's text/utf8.h); both header-only, nothing to
+# link.
 #
 # find_package(BambuddySDK COMPONENTS common) also gives the static libraries of plugins/common,
 # for plugins that want the in-tree notifiers' building blocks (they need libcurl and nlohmann_json):

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target for longer: tests/fuzz/run.sh TARGET MINUTES
 #   TARGET   mqtt_codec, bambu_report, three_mf, yaml_config, apikey_input, router, template, time,
-#            tzif, notifications, settings, printers, queue (tests/fuzz/<TARGET>_fuzz.cpp)
+#            notifications, settings, printers, queue (tests/fuzz/<TARGET>_fuzz.cpp)
 #   MINUTES  wall-clock budget
 # Builds build-fuzz (clang-14, BAMBUDDY_FUZZ=ON) if needed. New corpus entries go to a work
 # directory, never into the repository: $BAMBUDDY_FUZZ_WORK/<TARGET> (default

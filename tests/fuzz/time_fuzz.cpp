@@ -1,10 +1,11 @@
-// The text time parsers: the core's UTC timestamps (queue scheduled_at, API filters), auth.apikey's
-// ISO 8601 (expires_at), the notifiers' HTTP dates (Retry-After) and POSIX TZ rules (the footer of
-// zone files). What parses must format and parse back to the same instant.
+// The text time parsers: UTC timestamps (bambuddy/date_time.hpp, used through the core's
+// common/time.h for queue scheduled_at and API filters and by auth.apikey for expires_at), HTTP
+// dates (the notifiers' Retry-After) and time zone names (quiet hours). What parses must format
+// and parse back to the same instant.
 #include "common/time.h"
-#include "iso_time.h"
 #include "notifications/time_zone.h"
-#include "text/http_date.h"
+
+#include <bambuddy/date_time.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -29,17 +30,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(bambuddy::parseUtcTimestamp(bambuddy::formatUtcMs(*ms)) == ms, "formatUtcMs");
     (void)bambuddy::formatUtcSeconds(*ms);
   }
-  if (auto ms = bambuddy::auth_apikey::parseIsoUtc(text)) {
-    check(bambuddy::auth_apikey::parseIsoUtc(bambuddy::auth_apikey::formatIsoMs(*ms)) == ms, "formatIsoMs");
-    (void)bambuddy::auth_apikey::formatIsoSeconds(*ms);
+  if (auto ms = bambuddy::sdk::parseHttpDate(text)) {
+    check(bambuddy::sdk::parseHttpDate(bambuddy::formatHttpDate(*ms)) == ms, "formatHttpDate");
+    (void)bambuddy::sdk::formatRfc5322Date(*ms);
   }
-  if (auto ms = bambuddy::common::text::parseHttpDate(text)) {
-    (void)bambuddy::common::text::formatRfc5322Date(*ms);
-  }
-  if (auto rule = bambuddy::notifications::PosixTzRule::parse(text)) {
-    for (int64_t t : {int64_t{0}, int64_t{1700000000}, int64_t{-2208988800}, int64_t{4102444800},
-                      int64_t{253402300799}}) {
-      (void)rule->offsetAt(t);
+  std::string zone_error;
+  if (auto zone = bambuddy::notifications::TimeZone::load(text, zone_error)) {
+    for (int64_t t : {INT64_MIN / 2, int64_t{-2208988800}, int64_t{-1}, int64_t{0}, int64_t{1700000000},
+                      int64_t{2147483648}, int64_t{4102444800}, int64_t{253402300799}, INT64_MAX / 2}) {
+      (void)zone->offsetAt(t);
     }
   }
   return 0;

@@ -533,6 +533,52 @@ TEST_F(NotificationsTest, SimulatedPrintArrivesAsStartedProgressCompleteInOrder)
   EXPECT_EQ(items.size(), 5u);
 }
 
+// Quiet hours in a zone's local time (cctz on the system tzdata): the same window holds back the
+// event for a provider in Asia/Kolkata (UTC+5:30, no daylight saving) whose local time is inside it
+// and lets it through for one in UTC, 5.5 hours outside it. Unknown zones are refused precisely.
+TEST_F(NotificationsTest, QuietHoursFollowTheProvidersTimeZone) {
+  const std::time_t now_s = std::time(nullptr);
+  const int64_t kolkata_minute = ((now_s + 5 * 3600 + 1800) / 60) % (24 * 60);
+  auto hhmm = [](int64_t minute) {
+    minute = (minute % (24 * 60) + 24 * 60) % (24 * 60);
+    char text[8];
+    std::snprintf(text, sizeof text, "%02d:%02d", static_cast<int>(minute / 60),
+                  static_cast<int>(minute % 60));
+    return std::string(text);
+  };
+  auto quiet = [&](const std::string& zone) {
+    return json{{"start", hhmm(kolkata_minute - 60)}, {"end", hhmm(kolkata_minute + 60)}, {"timezone", zone}};
+  };
+  for (const auto& [zone, detail] : std::vector<std::pair<std::string, std::string>>{
+           {"Mars/Base", "quiet_hours.timezone: unknown time zone 'Mars/Base' (expected an IANA name such as "
+                         "Europe/Berlin)"},
+           {"../../etc/passwd",
+            "quiet_hours.timezone: '../../etc/passwd' is not an IANA time zone name (e.g. Europe/Berlin)"}}) {
+    Answer refused = api("POST", "/api/v1/notifications",
+                         json{{"type", "webhook"},
+                              {"name", "x"},
+                              {"quiet_hours", quiet(zone)},
+                              {"settings", {{"url", "http://127.0.0.1:1/"}}}});
+    EXPECT_EQ(refused.status, 400) << refused.raw;
+    EXPECT_EQ(refused.body["code"], "invalid_quiet_hours") << refused.raw;
+    EXPECT_EQ(refused.body["detail"], detail) << refused.raw;
+  }
+  EXPECT_EQ(api("GET", "/api/v1/notifications").body["total"], 0);
+
+  HttpReceiver quiet_rx, awake_rx;
+  json in_kolkata = createWebhook("kolkata", quiet_rx,
+                                  {{"events", {"print_started"}}, {"quiet_hours", quiet("Asia/Kolkata")}});
+  json in_utc =
+      createWebhook("utc", awake_rx, {{"events", {"print_started"}}, {"quiet_hours", quiet("UTC")}});
+  EXPECT_EQ(api("GET", path(in_kolkata)).body["quiet_hours"]["timezone"], "Asia/Kolkata");
+  simPrint("quiet.3mf");
+  ASSERT_TRUE(waitForEvent(awake_rx, "print_started"));
+  json held = waitLog(in_kolkata, [](const json& items) { return countStatus(items, "suppressed") == 1; });
+  EXPECT_EQ(held[0]["error"],
+            "quiet hours " + hhmm(kolkata_minute - 60) + "-" + hhmm(kolkata_minute + 60) + " Asia/Kolkata");
+  EXPECT_TRUE(quiet_rx.requests().empty());
+}
+
 TEST_F(NotificationsTest, YamlProviderIsReadOnlyOverRest) {
   HttpReceiver rx;
   server_->stop();

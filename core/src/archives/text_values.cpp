@@ -1,5 +1,7 @@
 #include "archives/text_values.h"
 
+#include <bambuddy/utf8.hpp>
+
 #include <charconv>
 #include <cmath>
 
@@ -20,52 +22,6 @@ std::string_view trimAscii(std::string_view text) {
   return text;
 }
 
-// Length of the well-formed UTF-8 sequence starting at text[i], or 0 when it is not one
-// (stray continuation byte, overlong form, surrogate, above U+10FFFF, cut short).
-std::size_t utf8SequenceLength(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  if (lead < 0x80) {
-    return 1;
-  }
-  std::size_t length = 0;
-  unsigned char min_second = 0x80;
-  unsigned char max_second = 0xBF;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    if (lead == 0xE0) {
-      min_second = 0xA0; // overlong below U+0800
-    } else if (lead == 0xED) {
-      max_second = 0x9F; // UTF-16 surrogates
-    }
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    if (lead == 0xF0) {
-      min_second = 0x90; // overlong below U+10000
-    } else if (lead == 0xF4) {
-      max_second = 0x8F; // above U+10FFFF
-    }
-  } else {
-    return 0;
-  }
-  if (i + length > text.size()) {
-    return 0;
-  }
-  if (byte(i + 1) < min_second || byte(i + 1) > max_second) {
-    return 0;
-  }
-  for (std::size_t k = 2; k < length; ++k) {
-    if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) {
-      return 0;
-    }
-  }
-  return length;
-}
-
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
-
 void appendHexEscape(std::string& out, unsigned char c) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += "\\x";
@@ -82,8 +38,8 @@ std::string cleanText(std::string_view raw, std::size_t max_bytes, bool* truncat
   bool cut = false;
   std::size_t i = 0;
   while (i < text.size()) {
-    const std::size_t length = utf8SequenceLength(text, i);
-    const std::string_view piece = length == 0 ? kReplacement : text.substr(i, length);
+    const std::size_t length = sdk::utf8SequenceLength(text, i);
+    const std::string_view piece = length == 0 ? sdk::kUtf8Replacement : text.substr(i, length);
     if (out.size() + piece.size() > max_bytes) {
       cut = true;
       break;
@@ -103,7 +59,7 @@ std::string displayName(std::string_view raw) {
   std::size_t i = 0;
   while (i < raw.size() && out.size() < kMaxDisplayBytes) {
     const unsigned char c = static_cast<unsigned char>(raw[i]);
-    const std::size_t length = utf8SequenceLength(raw, i);
+    const std::size_t length = sdk::utf8SequenceLength(raw, i);
     if (length == 0 || c < 0x20 || c == 0x7F) {
       appendHexEscape(out, c);
       ++i;

@@ -1,4 +1,6 @@
-// UTC time helpers: every time the server stores or serves is UTC, ISO 8601 with 'Z'.
+// The core's date/time module: clocks, and UTC timestamps as the server stores and serves them
+// (ISO 8601 with 'Z'). The text forms and the calendar are the SDK's bambuddy/date_time.hpp (on
+// date.h), shared with the plugins, so the server and plugins read and write the same forms.
 #pragma once
 
 #include <cstdint>
@@ -19,8 +21,11 @@ std::string formatUtcMs(int64_t epoch_ms);
 // "2024-01-15T14:30:00Z" (whole seconds, the API's form)
 std::string formatUtcSeconds(int64_t epoch_ms);
 
-// "2024-01-15T14:30:00Z" or with fractional seconds ("...:00.123Z") or "+00:00" -> epoch ms;
-// nullopt for anything else.
+// "2024-01-15T14:30:00Z", with fractional seconds ("...:00.123Z"), or with "+00:00"/"-00:00" for
+// 'Z' -> epoch ms; nullopt for anything else (sdk::parseIsoUtc).
 std::optional<int64_t> parseUtcTimestamp(const std::string& text);
+
+// "Sun, 06 Nov 1994 08:49:37 GMT", the HTTP Date header.
+std::string formatHttpDate(int64_t epoch_ms);
 
 } // namespace bambuddy

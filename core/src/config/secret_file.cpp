@@ -1,6 +1,6 @@
 #include "config/secret_file.h"
 
-#include "config/utf8.h"
+#include <bambuddy/utf8.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -95,7 +95,7 @@ SecretFileContent readSecretFile(const std::string& path, const std::string& bas
     out.error = failure(shown, "it holds a NUL byte");
     return out;
   }
-  if (!validUtf8(content)) {
+  if (!sdk::isValidUtf8(content)) {
     out.error = failure(shown, "it is not UTF-8 text");
     return out;
   }

@@ -2,10 +2,10 @@
 
 #include "config/config_error.h"
 #include "config/json_pointer.h"
-#include "config/utf8.h"
 #include "config/variable_substitution.h"
 
 #include <bambuddy/json_limits.hpp>
+#include <bambuddy/utf8.hpp>
 
 #include <cctype>
 #include <cerrno>
@@ -218,7 +218,7 @@ private:
   nlohmann::json scalar(const YAML::Node& node, const std::string& pointer, int line) {
     const std::string& text = node.Scalar();
     const std::string& tag = node.Tag();
-    if (!validUtf8(text)) {
+    if (!sdk::isValidUtf8(text)) {
       fail(line, pointer, "invalid UTF-8 in value");
       return nullptr;
     }
@@ -273,7 +273,7 @@ private:
       fail(line, pointer, "values after ${...} substitution exceed 16 MiB in total");
       return nullptr;
     }
-    if (!validUtf8(result.value)) {
+    if (!sdk::isValidUtf8(result.value)) {
       fail(line, pointer, "invalid UTF-8 in the value after ${...} substitution");
       return nullptr;
     }
@@ -313,7 +313,7 @@ private:
         continue;
       }
       const std::string& key = key_node.Scalar();
-      if (!validUtf8(key)) {
+      if (!sdk::isValidUtf8(key)) {
         fail(key_line, pointer, "invalid UTF-8 in key");
         continue;
       }

@@ -577,7 +577,7 @@ void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response res
   if (!out.status_ok) {
     out = prepareResponse(internalError());
   }
-  out.headers.emplace_back("Date", httpDate(nowUtcMs() / 1000));
+  out.headers.emplace_back("Date", formatHttpDate(nowUtcMs()));
   out.headers.emplace_back("Connection", exchange->close ? "close" : "keep-alive");
   std::string text = serialize(*exchange, out);
 

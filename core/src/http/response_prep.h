@@ -37,9 +37,6 @@ std::string serializeHead(std::string_view version, int status, std::string_view
                           const std::vector<std::pair<std::string, std::string>>& headers,
                           std::optional<size_t> content_length);
 
-// IMF-fixdate for the Date header: "Sun, 06 Nov 1994 08:49:37 GMT".
-std::string httpDate(int64_t epoch_seconds);
-
 // Printable ASCII kept; other bytes become \xNN; cut at max_chars with "...". For logging
 // attacker-controlled text such as request paths.
 std::string logSafe(std::string_view text, size_t max_chars = 512);

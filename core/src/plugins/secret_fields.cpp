@@ -59,26 +59,21 @@ void redactInto(nlohmann::json& value, const nlohmann::json* schema, bool schema
   }
 }
 
-nlohmann::json mergeInto(const nlohmann::json& current, const nlohmann::json& patch,
-                         const nlohmann::json* schema, bool schema_usable) {
+// Removes the secret properties whose value is the mask (the client echoed what it read), so the
+// merge keeps what is stored.
+void dropEchoedMasks(nlohmann::json& patch, const nlohmann::json* schema, bool schema_usable) {
   if (!patch.is_object()) {
-    return patch;
+    return;
   }
-  nlohmann::json result = current.is_object() ? current : nlohmann::json::object();
-  for (auto it = patch.begin(); it != patch.end(); ++it) {
+  for (auto it = patch.begin(); it != patch.end();) {
     const nlohmann::json* sub = propertySchema(schema, it.key());
-    if (it.value().is_null()) {
-      result.erase(it.key());
-    } else if (isSecret(sub, it.key(), schema_usable) && it.value() == kSecretMask) {
-      continue; // the client echoed the mask: keep what is stored
-    } else if (it.value().is_object()) {
-      result[it.key()] = mergeInto(result.contains(it.key()) ? result[it.key()] : nlohmann::json(),
-                                   it.value(), sub, schema_usable);
-    } else {
-      result[it.key()] = it.value();
+    if (isSecret(sub, it.key(), schema_usable) && it.value() == kSecretMask) {
+      it = patch.erase(it);
+      continue;
     }
+    dropEchoedMasks(it.value(), sub, schema_usable);
+    ++it;
   }
-  return result;
 }
 
 } // namespace
@@ -100,7 +95,11 @@ nlohmann::json mergeSettings(const nlohmann::json& current, const nlohmann::json
                              const std::string& schema_text) {
   nlohmann::json schema = nlohmann::json::parse(schema_text, nullptr, false);
   bool usable = schema.is_object();
-  return mergeInto(current, patch, usable ? &schema : nullptr, usable);
+  nlohmann::json effective = patch;
+  dropEchoedMasks(effective, usable ? &schema : nullptr, usable);
+  nlohmann::json result = current;
+  result.merge_patch(effective);
+  return result;
 }
 
 } // namespace bambuddy::plugins

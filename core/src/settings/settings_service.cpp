@@ -56,24 +56,12 @@ const char* const kSchemaText = R"JSON({
   }
 })JSON";
 
-// RFC 7396 merge. Recurses once per nesting level of `patch` (and copies `target`'s members, which
-// recurses too): callers hand it documents parsed with the depth limit (api/json_body.cpp,
-// parseJsonLimited below), so the recursion stays within 64 levels.
+// RFC 7396 merge through nlohmann's merge_patch (null deletes a key, objects merge, anything else
+// replaces). It recurses once per nesting level of `patch` and copies `target`: callers hand it
+// documents parsed with the depth limit (api/json_body.cpp, parseJsonLimited below), so the
+// recursion stays within 64 levels.
 nlohmann::json mergePatch(nlohmann::json target, const nlohmann::json& patch) {
-  if (!patch.is_object()) {
-    return patch;
-  }
-  if (!target.is_object()) {
-    target = nlohmann::json::object();
-  }
-  for (auto it = patch.begin(); it != patch.end(); ++it) {
-    if (it.value().is_null()) {
-      target.erase(it.key());
-    } else {
-      target[it.key()] =
-          mergePatch(target.contains(it.key()) ? target[it.key()] : nlohmann::json(), it.value());
-    }
-  }
+  target.merge_patch(patch);
   return target;
 }
 

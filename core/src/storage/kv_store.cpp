@@ -4,6 +4,7 @@
 #include "storage/database.h"
 
 #include <bambuddy/json_limits.hpp>
+#include <bambuddy/utf8.hpp>
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
@@ -18,48 +19,6 @@ namespace {
 constexpr int kScanPageRows = 64;
 constexpr std::size_t kScanPageBytes = 4 * 1024 * 1024;
 
-bool isValidUtf8(const std::string& text) {
-  std::size_t i = 0;
-  const std::size_t n = text.size();
-  while (i < n) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    std::size_t extra = 0;
-    unsigned int code = 0;
-    if (c < 0x80) {
-      ++i;
-      continue;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-      extra = 1;
-      code = c & 0x1F;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-      extra = 2;
-      code = c & 0x0F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-      extra = 3;
-      code = c & 0x07;
-    } else {
-      return false;
-    }
-    if (i + extra >= n) {
-      return false;
-    }
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) {
-        return false;
-      }
-      code = (code << 6) | (cc & 0x3F);
-    }
-    // Reject overlong forms, UTF-16 surrogates and values past U+10FFFF.
-    if ((extra == 2 && code < 0x800) || (extra == 3 && (code < 0x10000 || code > 0x10FFFF)) ||
-        (code >= 0xD800 && code <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
-
 void validateName(const char* what, const std::string& text, std::size_t max_bytes) {
   if (text.empty()) {
     throw std::invalid_argument(std::string(what) + " is empty");
@@ -71,7 +30,7 @@ void validateName(const char* what, const std::string& text, std::size_t max_byt
   if (text.find('\0') != std::string::npos) {
     throw std::invalid_argument(std::string(what) + " contains a NUL byte");
   }
-  if (!isValidUtf8(text)) {
+  if (!sdk::isValidUtf8(text)) {
     throw std::invalid_argument(std::string(what) + " is not valid UTF-8");
   }
 }

@@ -1,8 +1,7 @@
 #include "key_input.h"
 
-#include "iso_time.h"
-
 #include <bambuddy/cidr.hpp>
+#include <bambuddy/date_time.hpp>
 #include <bambuddy/json_limits.hpp>
 #include <bambuddy/permissions.hpp>
 #include <bambuddy/sdk.hpp>
@@ -103,7 +102,7 @@ std::optional<int64_t> parseExpiry(const json& value, int64_t now_ms) {
   if (!value.is_string()) {
     fail("invalid_expires_at", "expires_at must be an ISO 8601 UTC time string or null");
   }
-  auto ms = parseIsoUtc(value.get_ref<const std::string&>());
+  auto ms = sdk::parseIsoUtc(value.get_ref<const std::string&>());
   if (!ms) {
     fail("invalid_expires_at", "expires_at " + echoed(value.get_ref<const std::string&>()) +
                                    " is not an ISO 8601 UTC time such as 2025-01-31T00:00:00Z");

@@ -1,7 +1,6 @@
 #include "key_record.h"
 
-#include "iso_time.h"
-
+#include <bambuddy/date_time.hpp>
 #include <bambuddy/permissions.hpp>
 
 #include <nlohmann/json.hpp>
@@ -18,7 +17,7 @@ json optionalTime(const std::optional<int64_t>& ms, bool with_ms) {
   if (!ms) {
     return nullptr;
   }
-  return with_ms ? formatIsoMs(*ms) : formatIsoSeconds(*ms);
+  return with_ms ? sdk::formatIsoUtcMs(*ms) : sdk::formatIsoUtcSeconds(*ms);
 }
 
 std::optional<int64_t> readOptionalTime(const json& doc, const char* field) {
@@ -26,7 +25,7 @@ std::optional<int64_t> readOptionalTime(const json& doc, const char* field) {
   if (it == doc.end() || it->is_null()) {
     return std::nullopt;
   }
-  auto ms = parseIsoUtc(it->get<std::string>());
+  auto ms = sdk::parseIsoUtc(it->get<std::string>());
   if (!ms) {
     throw std::runtime_error(std::string("bad time in field ") + field);
   }
@@ -65,8 +64,8 @@ std::string storedDocument(const KeyRecord& r) {
       {"last4", r.last4},
       {"permissions", sdk::permissionNames(r.permissions)},
       {"enabled", r.enabled},
-      {"created_at", formatIsoMs(r.created_at_ms)},
-      {"updated_at", formatIsoMs(r.updated_at_ms)},
+      {"created_at", sdk::formatIsoUtcMs(r.created_at_ms)},
+      {"updated_at", sdk::formatIsoUtcMs(r.updated_at_ms)},
       {"expires_at", optionalTime(r.expires_at_ms, true)},
       {"allowed_ips", r.allowed_ips},
       {"printer_ids", printerIdsJson(r.printer_ids)},
@@ -77,7 +76,7 @@ std::string storedDocument(const KeyRecord& r) {
       {"request_count", r.request_count},
       {"previous_digest", r.previous_digest ? json(toHex(*r.previous_digest)) : json(nullptr)},
       {"previous_valid_until",
-       r.previous_digest ? json(formatIsoMs(r.previous_valid_until_ms)) : json(nullptr)}};
+       r.previous_digest ? json(sdk::formatIsoUtcMs(r.previous_valid_until_ms)) : json(nullptr)}};
   return doc.dump();
 }
 
@@ -142,8 +141,8 @@ json publicJson(const KeyRecord& r) {
           {"last4", r.last4},
           {"permissions", sdk::permissionNames(r.permissions)},
           {"enabled", r.enabled},
-          {"created_at", formatIsoSeconds(r.created_at_ms)},
-          {"updated_at", formatIsoSeconds(r.updated_at_ms)},
+          {"created_at", sdk::formatIsoUtcSeconds(r.created_at_ms)},
+          {"updated_at", sdk::formatIsoUtcSeconds(r.updated_at_ms)},
           {"expires_at", optionalTime(r.expires_at_ms, false)},
           {"allowed_ips", r.allowed_ips},
           {"rate_limits", rateLimitsJson(r.rate_limits)},
@@ -152,7 +151,7 @@ json publicJson(const KeyRecord& r) {
           {"last_used_ip", r.last_used_ip.empty() ? json(nullptr) : json(r.last_used_ip)},
           {"request_count", r.request_count},
           {"previous_key_valid_until",
-           r.previous_digest ? json(formatIsoSeconds(r.previous_valid_until_ms)) : json(nullptr)}};
+           r.previous_digest ? json(sdk::formatIsoUtcSeconds(r.previous_valid_until_ms)) : json(nullptr)}};
 }
 
 } // namespace bambuddy::auth_apikey

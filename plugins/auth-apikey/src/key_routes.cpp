@@ -1,9 +1,9 @@
 #include "key_routes.h"
 
 #include "audit.h"
-#include "iso_time.h"
 #include "key_input.h"
 
+#include <bambuddy/date_time.hpp>
 #include <bambuddy/permissions.hpp>
 
 #include <nlohmann/json.hpp>
@@ -192,8 +192,9 @@ sdk::RouteResponse KeyRoutes::me(const sdk::RouteRequest& request) {
                {"permissions", sdk::permissionNames(p.permissions)},
                {"rate_limits", limits},
                {"printer_ids", p.printer_ids.empty() ? json(nullptr) : json(p.printer_ids)},
-               {"expires_at", record && record->expires_at_ms ? json(formatIsoSeconds(*record->expires_at_ms))
-                                                              : json(nullptr)},
+               {"expires_at", record && record->expires_at_ms
+                                  ? json(sdk::formatIsoUtcSeconds(*record->expires_at_ms))
+                                  : json(nullptr)},
                {"prefix", record ? json(record->prefix) : json(nullptr)}};
   return jsonResponse(200, body);
 }

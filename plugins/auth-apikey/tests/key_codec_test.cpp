@@ -1,5 +1,4 @@
-// Key format, digests and ISO time parsing.
-#include "iso_time.h"
+// Key format and digests.
 #include "key_codec.h"
 
 #include <gtest/gtest.h>
@@ -61,29 +60,6 @@ TEST(KeyCodec, DigestIsSha256AndRoundTripsThroughHex) {
   EXPECT_FALSE(digestFromHex("zz"));
   EXPECT_FALSE(digestFromHex(std::string(64, 'G')));
   EXPECT_FALSE(digestEquals(digestOf("a"), digestOf("b")));
-}
-
-TEST(IsoTime, ParsesUtcFormsAndRefusesOthers) {
-  EXPECT_EQ(parseIsoUtc("1970-01-01T00:00:00Z"), 0);
-  EXPECT_EQ(parseIsoUtc("2024-01-15T14:30:00Z"), 1705329000000);
-  EXPECT_EQ(parseIsoUtc("2024-01-15T14:30:00.123Z"), 1705329000123);
-  EXPECT_EQ(parseIsoUtc("2024-01-15T14:30:00.5+00:00"), 1705329000500);
-  EXPECT_EQ(parseIsoUtc("2024-02-29T00:00:00Z").has_value(), true);
-  EXPECT_FALSE(parseIsoUtc("2023-02-29T00:00:00Z"));
-  EXPECT_FALSE(parseIsoUtc("2024-01-15T14:30:00+02:00"));
-  EXPECT_FALSE(parseIsoUtc("2024-01-15T14:30:00"));
-  EXPECT_FALSE(parseIsoUtc("2024-01-15 14:30:00Z"));
-  EXPECT_FALSE(parseIsoUtc("2024-13-01T00:00:00Z"));
-  EXPECT_FALSE(parseIsoUtc("2024-01-15T24:00:00Z"));
-  EXPECT_FALSE(parseIsoUtc("2024-01-15T14:30:00.Z"));
-  EXPECT_FALSE(parseIsoUtc("tomorrow"));
-  EXPECT_FALSE(parseIsoUtc(""));
-}
-
-TEST(IsoTime, FormatsWholeSecondsAndMilliseconds) {
-  EXPECT_EQ(formatIsoSeconds(1705329000123), "2024-01-15T14:30:00Z");
-  EXPECT_EQ(formatIsoMs(1705329000123), "2024-01-15T14:30:00.123Z");
-  EXPECT_EQ(parseIsoUtc(formatIsoMs(951782400007)), 951782400007); // 2000-02-29
 }
 
 } // namespace

@@ -1,7 +1,8 @@
 #include "net/http_attempt.h"
 
-#include "text/http_date.h"
 #include "text/utf8.h"
+
+#include <bambuddy/date_time.hpp>
 
 #include <algorithm>
 #include <cstring>
@@ -134,7 +135,7 @@ std::optional<int64_t> parseRetryAfter(std::string_view value, int64_t now_ms) {
     }
     return std::min<int64_t>(std::stoll(v) * 1000, kMaxRetryAfterMs);
   }
-  std::optional<int64_t> when = text::parseHttpDate(v);
+  std::optional<int64_t> when = sdk::parseHttpDate(v);
   if (!when) {
     return std::nullopt;
   }

@@ -1,6 +1,5 @@
-// utf8, base64, RFC 2047 and date helpers of the shared text library.
+// utf8, base64 and RFC 2047 helpers of the shared text library (dates: tests/unit/common/date_time_test.cpp).
 #include "text/base64.h"
-#include "text/http_date.h"
 #include "text/rfc2047.h"
 #include "text/utf8.h"
 
@@ -119,26 +118,6 @@ TEST(Rfc2047, AsciiStaysAndUtf8IsEncodedInShortWords) {
   EXPECT_TRUE(encodedWords("").empty());
   // Control characters are not printable ASCII either: encoded, never passed raw into a header.
   EXPECT_NE(headerText("a\r\nb").find("=?UTF-8?B?"), std::string::npos);
-}
-
-TEST(HttpDate, FormatsRfc5322InUtc) {
-  EXPECT_EQ(formatRfc5322Date(1705329000000), "Mon, 15 Jan 2024 14:30:00 +0000");
-  EXPECT_EQ(formatRfc5322Date(0), "Thu, 01 Jan 1970 00:00:00 +0000");
-  EXPECT_EQ(formatRfc5322Date(951782400000), "Tue, 29 Feb 2000 00:00:00 +0000");
-  EXPECT_EQ(formatRfc5322Date(4102444799999), "Thu, 31 Dec 2099 23:59:59 +0000");
-}
-
-TEST(HttpDate, ParsesAllThreeForms) {
-  const int64_t expected = 784111777000; // Sun, 06 Nov 1994 08:49:37 GMT
-  EXPECT_EQ(parseHttpDate("Sun, 06 Nov 1994 08:49:37 GMT"), expected);
-  EXPECT_EQ(parseHttpDate("Sunday, 06-Nov-94 08:49:37 GMT"), expected);
-  EXPECT_EQ(parseHttpDate("Sun Nov  6 08:49:37 1994"), expected);
-  EXPECT_EQ(parseHttpDate("Mon, 15 Jan 2024 14:30:00 GMT"), 1705329000000);
-  EXPECT_FALSE(parseHttpDate("Sun, 06 Nov 1994 08:49:37 UTC").has_value());
-  EXPECT_FALSE(parseHttpDate("Sun, 06 Foo 1994 08:49:37 GMT").has_value());
-  EXPECT_FALSE(parseHttpDate("Sun, 06 Nov 1994 25:49:37 GMT").has_value());
-  EXPECT_FALSE(parseHttpDate("tomorrow").has_value());
-  EXPECT_FALSE(parseHttpDate("").has_value());
 }
 
 } // namespace

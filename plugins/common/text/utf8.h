@@ -1,6 +1,9 @@
 // UTF-8 helpers for text that leaves a plugin: response snippets, error messages and headers
-// must be valid UTF-8 and bounded, whatever bytes a receiver or a template produced.
+// must be valid UTF-8 and bounded, whatever bytes a receiver or a template produced. What counts
+// as well-formed is the SDK's bambuddy/utf8.hpp, the one check the server uses too.
 #pragma once
+
+#include <bambuddy/utf8.hpp>
 
 #include <cstddef>
 #include <string>
@@ -8,11 +11,9 @@
 
 namespace bambuddy::common::text {
 
-// Length of the well-formed UTF-8 sequence starting at text[pos] (1..4), or 0 when the bytes there
-// are not one (stray continuation, overlong form, surrogate, beyond U+10FFFF, truncated).
-size_t utf8SequenceLength(std::string_view text, size_t pos);
+using sdk::isValidUtf8;
+using sdk::utf8SequenceLength;
 
-bool isValidUtf8(std::string_view text);
 bool isAscii(std::string_view text);
 
 // At most `max_bytes` bytes of valid UTF-8 taken from the start of `bytes`: each ill-formed byte

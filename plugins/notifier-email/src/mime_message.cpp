@@ -1,8 +1,9 @@
 #include "mime_message.h"
 
-#include "text/http_date.h"
 #include "text/rfc2047.h"
 #include "text/utf8.h"
+
+#include <bambuddy/date_time.hpp>
 
 namespace bambuddy::notifier_email {
 
@@ -110,7 +111,7 @@ std::string buildMessage(const MailContent& c) {
     to += (to.empty() ? "" : ",\r\n ") + address;
   }
   std::string m;
-  m += "Date: " + text::formatRfc5322Date(c.date_ms) + "\r\n";
+  m += "Date: " + sdk::formatRfc5322Date(c.date_ms) + "\r\n";
   m += "Message-ID: <" + c.message_id + ">\r\n";
   m += "From: " + mailboxHeader(c.from) + "\r\n";
   m += "To: " + to + "\r\n";

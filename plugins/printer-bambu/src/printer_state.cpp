@@ -1,6 +1,6 @@
 #include "printer_state.h"
 
-#include "utf8.h"
+#include <bambuddy/utf8.hpp>
 
 #include <cmath>
 #include <limits>
@@ -204,7 +204,7 @@ void PrinterState::applyPrint(const json& print, bool repaired, ApplyResult& res
         skip(result, key, "too long or holds NUL");
         continue;
       }
-      if (repaired && text.find(kReplacementChar) != std::string::npos) {
+      if (repaired && text.find(sdk::kUtf8Replacement) != std::string::npos) {
         skip(result, key, "invalid UTF-8");
         continue;
       }

@@ -1,8 +1,7 @@
 #include "report_parser.h"
 
-#include "utf8.h"
-
 #include <bambuddy/json_limits.hpp>
+#include <bambuddy/utf8.hpp>
 
 #include <algorithm>
 #include <array>
@@ -105,10 +104,10 @@ ParsedReport parseReport(std::string_view payload) {
   }
   ParsedReport r;
   json doc = parseFiltered(text);
-  if (doc.is_discarded() && !isValidUtf8(text)) {
+  if (doc.is_discarded() && !sdk::isValidUtf8(text)) {
     // One bad string (a P1P sent binary bytes in gcode_file while downloading) must not cost the
     // whole report: parse a repaired copy and let the state skip the damaged strings.
-    doc = parseFiltered(repairUtf8(text));
+    doc = parseFiltered(sdk::repairUtf8(text));
     r.repaired = true;
   }
   if (doc.is_discarded()) {

@@ -2,7 +2,6 @@
 #include "bambu_test_util.h"
 
 #include "report_parser.h"
-#include "utf8.h"
 
 #include <random>
 
@@ -199,23 +198,6 @@ TEST_F(BambuGarbage, RandomMutationsOfRealReportsNeverCrash) {
       ASSERT_EQ(s.dump(), good_) << "an invalid payload changed the state";
     }
   }
-}
-
-TEST(BambuUtf8, ChecksAndRepairs) {
-  EXPECT_TRUE(isValidUtf8(""));
-  EXPECT_TRUE(isValidUtf8("plain ascii"));
-  EXPECT_TRUE(isValidUtf8("\xE2\x96\xBA \xF0\x9F\x98\x80 \xC3\xA9"));
-  EXPECT_FALSE(isValidUtf8("\xC0\xAF"));         // overlong '/'
-  EXPECT_FALSE(isValidUtf8("\xED\xA0\x80"));     // surrogate
-  EXPECT_FALSE(isValidUtf8("\xF4\x90\x80\x80")); // above U+10FFFF
-  EXPECT_FALSE(isValidUtf8("\xE2\x96"));         // truncated
-  EXPECT_FALSE(isValidUtf8("\x80"));
-  EXPECT_EQ(repairUtf8("a\xFF"
-                       "b"),
-            "a\xEF\xBF\xBD"
-            "b");
-  EXPECT_EQ(repairUtf8("\xE2\x96\xBA"), "\xE2\x96\xBA");
-  EXPECT_EQ(repairUtf8("\xE2\x96"), "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
 } // namespace

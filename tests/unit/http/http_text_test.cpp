@@ -189,11 +189,6 @@ TEST(ResponsePrep, SerializeHead) {
             "HTTP/1.0 204 No Content\r\n\r\n");
 }
 
-TEST(ResponsePrep, HttpDate) {
-  EXPECT_EQ(httpDate(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
-  EXPECT_EQ(httpDate(0), "Thu, 01 Jan 1970 00:00:00 GMT");
-}
-
 TEST(ResponsePrep, LogSafeEscapesAndTruncates) {
   EXPECT_EQ(logSafe("/a/b"), "/a/b");
   EXPECT_EQ(logSafe("/a\x1b[31m\n"), "/a\\x1b[31m\\x0a");

@@ -1,5 +1,5 @@
-// Time zones from the system's TZif files (transition tables) and the POSIX rules that cover the
-// years after the last transition.
+// Time zones from the system's tzdata through cctz: transition tables, the POSIX rules that cover
+// the years after the last transition, and the names that are refused before a file is opened.
 #include "notifications/time_zone.h"
 
 #include <gtest/gtest.h>
@@ -78,32 +78,28 @@ TEST(TimeZone, BadNamesAreRefusedWithAReason) {
   }
 }
 
-TEST(TimeZone, GarbageBytesAreNotAZone) {
-  EXPECT_EQ(TimeZone::fromTzif("x", ""), nullptr);
-  EXPECT_EQ(TimeZone::fromTzif("x", "TZif2 but far too short"), nullptr);
-  EXPECT_EQ(TimeZone::fromTzif("x", std::string(200, '\0')), nullptr);
+TEST(TimeZone, FilesThatAreNotZonesAreRefused) {
+  // In /usr/share/zoneinfo with a valid name, but a text table, and a directory.
+  for (const std::string name : {"leapseconds", "Europe"}) {
+    std::string error;
+    EXPECT_EQ(TimeZone::load(name, error), nullptr) << name;
+    EXPECT_EQ(error, "unknown time zone '" + name + "' (expected an IANA name such as Europe/Berlin)");
+  }
 }
 
-TEST(PosixTzRule, ParsesTheCommonForms) {
-  auto cet = PosixTzRule::parse("CET-1CEST,M3.5.0,M10.5.0/3");
-  ASSERT_TRUE(cet.has_value());
-  EXPECT_EQ(cet->offsetAt(kWinter2024), 3600);
-  EXPECT_EQ(cet->offsetAt(kSummer2024), 7200);
-  auto est = PosixTzRule::parse("EST5EDT,M3.2.0,M11.1.0");
-  ASSERT_TRUE(est.has_value());
-  EXPECT_EQ(est->offsetAt(kWinter2024), -5 * 3600);
-  EXPECT_EQ(est->offsetAt(kSummer2024), -4 * 3600);
-  auto numeric = PosixTzRule::parse("<+0530>-5:30");
-  ASSERT_TRUE(numeric.has_value());
-  EXPECT_EQ(numeric->offsetAt(kSummer2024), 5 * 3600 + 1800);
-  auto julian = PosixTzRule::parse("XST-2XDT,J60/2,J300/2");
-  ASSERT_TRUE(julian.has_value());
-  EXPECT_EQ(julian->offsetAt(kWinter2024), 7200);
-  EXPECT_EQ(julian->offsetAt(kSummer2024), 3 * 3600);
-  for (const char* bad : {"", "C-1", "CET", "CET-1CEST,M13.1.0,M10.5.0", "CET-1CEST,M3.5.0",
-                          "CET-1CEST,M3.5.7,M10.5.0", "CET-1CEST,M3.5.0,M10.5.0/3junk"}) {
-    EXPECT_FALSE(PosixTzRule::parse(bad).has_value()) << bad;
-  }
+TEST(TimeZone, ErrorsNameTheZoneAndTheExpectedForm) {
+  std::string error;
+  EXPECT_EQ(TimeZone::load("Mars/Base", error), nullptr);
+  EXPECT_EQ(error, "unknown time zone 'Mars/Base' (expected an IANA name such as Europe/Berlin)");
+  EXPECT_EQ(TimeZone::load("../../etc/passwd", error), nullptr);
+  EXPECT_EQ(error, "'../../etc/passwd' is not an IANA time zone name (e.g. Europe/Berlin)");
+  EXPECT_EQ(TimeZone::load("Europe/Berlin", error, "/nonexistent"), nullptr);
+  EXPECT_EQ(error, "unknown time zone 'Europe/Berlin' (expected an IANA name such as Europe/Berlin)");
+}
+
+TEST(TimeZone, NameIsTheOneAskedFor) {
+  EXPECT_EQ(load("Europe/Berlin")->name(), "Europe/Berlin");
+  EXPECT_EQ(load("Etc/UTC")->name(), "UTC");
 }
 
 } // namespace
