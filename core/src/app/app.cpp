@@ -109,10 +109,17 @@ journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, 
                        if (!data.is_object()) {
                          return;
                        }
+                       // Stored for the events a repeat needs it for (the record a start opened,
+                       // the record an end closes); progress and pause events find their open
+                       // record again, so the consumers behind see the field without a write.
+                       const bool store = entry.type == "print_started" || entry.type == "print_complete" ||
+                                          entry.type == "print_failed" || entry.type == "print_cancelled";
                        auto save = [&](const nlohmann::json& now) {
                          entry.payload_json =
                              now.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-                         journal.updatePayload(entry.seq, entry.payload_json);
+                         if (store) {
+                           journal.updatePayload(entry.seq, entry.payload_json);
+                         }
                        };
                        archives.onEvent(entry.event_id, entry.type, entry.printer_id, data, save);
                        std::string after =

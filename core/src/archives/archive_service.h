@@ -52,7 +52,7 @@ public:
                  std::function<int64_t()> clock_ms);
 
   // Journal consumer: keeps print records in step and adds archive_id to the event data. Safe to
-  // run twice for one event (after a crash before the journal cursor was stored): a print_started
+  // run again for an event (after a crash before the journal cursors were stored): a print_started
   // opens at most one record (found again by `event_id`), and an end event names its record in
   // `data` (through `save_data`, which stores the enriched data in the journal) before it closes
   // it, so a repeat finds it closed and changes nothing.

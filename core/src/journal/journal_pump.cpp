@@ -113,32 +113,43 @@ void JournalPump::run() {
       journal_.waitBeyond(lowest, 1000);
       continue;
     }
+    std::vector<int64_t> stored = cursors_;
+    bool stopped = false;
     for (JournalEntry& entry : batch) {
-      for (size_t i = 0; i < consumers_.size(); ++i) {
+      for (size_t i = 0; i < consumers_.size() && !stopped; ++i) {
         if (entry.seq <= cursors_[i]) {
           continue;
         }
         if (!handleWithRetry(i, entry)) {
-          return; // stopping: the cursor stays before this entry
+          stopped = true; // stopping: this consumer's cursor stays before this entry
+          break;
         }
         cursors_[i] = entry.seq;
       }
-      // One write per entry for every cursor that moved; a crash before it makes each consumer
-      // see this one entry again, which they are written to tolerate.
-      for (int64_t pause_ms = 50; !stopping_; pause_ms = std::min(kMaxRetryPauseMs, pause_ms * 2)) {
+      if (stopped) {
+        break;
+      }
+    }
+    // One write per batch for every cursor that moved. A crash before it hands the batch over
+    // again: every consumer is written to tolerate entries it has handled (see the header).
+    if (cursors_ != stored) {
+      for (int64_t pause_ms = 50;; pause_ms = std::min(kMaxRetryPauseMs, pause_ms * 2)) {
         try {
           journal_.setCursors(consumerNames(), cursors_);
           break;
         } catch (const std::exception& e) {
           logger_.warn(kComponent, std::string("storing the journal cursors failed: ") + e.what());
+          if (stopping_) {
+            break;
+          }
           journal_.waitBeyond(std::numeric_limits<int64_t>::max(), pause_ms);
         }
       }
-      done_seq_ = entry.seq;
-      if (stopping_) {
-        return;
-      }
     }
+    if (stopped) {
+      return;
+    }
+    done_seq_ = batch.back().seq;
   }
 }
 

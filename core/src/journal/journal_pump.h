@@ -1,11 +1,11 @@
 // Feeds the event journal to its consumers, in a declared order, on one thread of its own.
 //
-// Each consumer has a cursor in journal_cursors, stored after every entry it handled, so a restart
-// (or a kill -9) resumes it at the first entry it had not finished: consumers must be idempotent
-// for the one entry that may be handed to them twice. A consumer never sees an entry before every
-// consumer declared ahead of it has handled it, so the archives consumer can add archive_id to an
-// entry that the queue and the outbox then read. No consumer runs under another's lock: the pump
-// holds none while it calls them.
+// Each consumer has a cursor in journal_cursors, stored after every batch (up to 256 entries, one
+// transaction for all cursors), so a restart (or a kill -9) resumes it at the first batch it had
+// not finished: consumers must tolerate being handed entries they already handled. A consumer never sees an
+// entry before every consumer declared ahead of it has handled it, so the archives consumer can add
+// archive_id to an entry that the queue and the outbox then read. No consumer runs under another's lock: the
+// pump holds none while it calls them.
 //
 // A consumer that throws is retried on the same entry (with a growing pause up to 5 s) and holds
 // up the consumers behind it, never the ones ahead: an entry is never skipped because a database

@@ -3,6 +3,7 @@
 #include "common/logger.h"
 
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <filesystem>
@@ -113,6 +114,15 @@ void Database::openSession(soci::session& session) {
   }
   session << "PRAGMA synchronous = NORMAL";
   session << "PRAGMA foreign_keys = ON";
+}
+
+std::unique_lock<std::timed_mutex> Database::writerTurn() {
+  std::unique_lock<std::timed_mutex> turn(writer_mutex_, std::defer_lock);
+  if (!turn.try_lock_for(std::chrono::milliseconds(options_.busy_timeout_ms))) {
+    logger_.warn(kComponent, "a write waited " + std::to_string(options_.busy_timeout_ms) +
+                                 " ms for its turn; going ahead (SQLite decides)");
+  }
+  return turn;
 }
 
 void Database::beginWrite(soci::session& session) {
