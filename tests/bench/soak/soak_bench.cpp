@@ -434,13 +434,15 @@ int run(const Options& options) {
               100.0 * (bench_after - bench_before) / window_s, machine_pct);
   std::printf("reports           %.0f/s traced periodic reports published (plus state changes)\n",
               static_cast<double>(reports_in_window) / window_s);
-  std::printf(
-      "RSS               start %.1f MiB, at 60 s %.1f MiB, end %.1f MiB, max %.1f MiB; VmHWM %.1f MiB\n",
-      samples.front().rss_mib, at_minute ? at_minute->rss_mib : -1.0, samples.back().rss_mib, rss_max,
-      server_after.hwm_kib / 1024.0);
-  std::printf(
-      "RSS growth        %.1f %% from 60 s to the end, slope %.2f MiB/min after 60 s   (target < 5 %%)\n",
-      growth_pct, rssSlopeMibPerMin(samples, 60));
+  std::printf("RSS               start %.1f MiB, end %.1f MiB, max %.1f MiB; VmHWM %.1f MiB\n",
+              samples.front().rss_mib, samples.back().rss_mib, rss_max, server_after.hwm_kib / 1024.0);
+  if (at_minute != nullptr) {
+    std::printf("RSS growth        %.1f %% from %.1f MiB at 60 s to the end, slope %.2f MiB/min after 60 s   "
+                "(target < 5 %%)\n",
+                growth_pct, at_minute->rss_mib, rssSlopeMibPerMin(samples, 60));
+  } else {
+    std::printf("RSS growth        not measured: the window is shorter than a minute\n");
+  }
   if (api_result.ran) {
     std::printf(
         "API status route  p50 %.2f ms, p75 %.2f ms, p90 %.2f ms, p99 %.2f ms   (target p99 < 20 ms); "
@@ -470,11 +472,12 @@ int run(const Options& options) {
       static_cast<unsigned long long>(tally_result.expected),
       static_cast<unsigned long long>(tally_result.delivered),
       static_cast<unsigned long long>(tally_result.lost));
-  std::printf(
-      "                  %llu duplicates (same webhook-id), %llu unexpected, %llu out of order per printer\n",
-      static_cast<unsigned long long>(tally_result.duplicates),
-      static_cast<unsigned long long>(tally_result.unexpected),
-      static_cast<unsigned long long>(tally_result.out_of_order));
+  std::printf("                  %llu duplicates (same webhook-id), %llu unexpected, %llu out of order per "
+              "printer, %llu malformed requests\n",
+              static_cast<unsigned long long>(tally_result.duplicates),
+              static_cast<unsigned long long>(tally_result.unexpected),
+              static_cast<unsigned long long>(tally_result.out_of_order),
+              static_cast<unsigned long long>(receivers.malformed()));
   for (const std::string& line : tally_result.lost_samples) {
     std::printf("  lost e.g. %s\n", line.c_str());
   }

@@ -2,20 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include <time.h>
-
 #include <algorithm>
 #include <set>
 #include <tuple>
 
 namespace bambuddy::bench {
 namespace {
-
-int64_t realtimeUs() {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME, &now);
-  return static_cast<int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
-}
 
 // "soak_12.3mf" or "soak_12" -> 12; -1 for any other name.
 int jobOf(const nlohmann::json& filename) {
@@ -42,36 +34,27 @@ int64_t orderRank(const std::string& event, int job) {
 
 } // namespace
 
-WebhookReceivers::WebhookReceivers(int count) : arrivals_(static_cast<size_t>(count)) {
-  for (int i = 0; i < count; ++i) {
-    receivers_.push_back(std::make_unique<testing::HttpReceiver>());
-    receivers_.back()->setHandler([this, i](const testing::ReceivedRequest& request) {
-      // Stamped first: parsing and locking below are the receiver's cost, not the server's.
-      Arrival arrival;
-      arrival.arrival_us = realtimeUs();
-      arrival.webhook_id = request.header("webhook-id");
-      const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
-      if (body.is_object()) {
-        arrival.event = body.value("event", std::string());
-        const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
-        if (data.is_object()) {
-          arrival.printer_id = data.value("printer_id", int64_t{0});
-          arrival.job = jobOf(data.value("filename", nlohmann::json()));
-        }
+WebhookReceivers::WebhookReceivers(int count) : count_(count), arrivals_(static_cast<size_t>(count)) {
+  receivers_ = std::make_unique<PollReceivers>(count, [this](const WebhookRequest& request) {
+    Arrival arrival;
+    arrival.arrival_us = request.arrival_us;
+    arrival.webhook_id = request.webhook_id;
+    const nlohmann::json body = nlohmann::json::parse(request.body, nullptr, false);
+    if (body.is_object()) {
+      arrival.event = body.value("event", std::string());
+      const nlohmann::json& data = body.contains("data") ? body["data"] : nlohmann::json();
+      if (data.is_object()) {
+        arrival.printer_id = data.value("printer_id", int64_t{0});
+        arrival.job = jobOf(data.value("filename", nlohmann::json()));
       }
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        arrivals_[static_cast<size_t>(i)].push_back(std::move(arrival));
-      }
-      testing::ScriptedResponse answer;
-      answer.status = 204;
-      return answer;
-    });
-  }
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    arrivals_[static_cast<size_t>(request.receiver)].push_back(std::move(arrival));
+  });
 }
 
 std::string WebhookReceivers::url(int provider) const {
-  return receivers_.at(provider)->url("/hook");
+  return receivers_->url(provider);
 }
 
 size_t WebhookReceivers::arrivals() const {
@@ -89,9 +72,7 @@ std::vector<Arrival> WebhookReceivers::arrivalsOf(int provider) const {
 }
 
 void WebhookReceivers::stop() {
-  for (auto& receiver : receivers_) {
-    receiver->stop();
-  }
+  receivers_->stop();
 }
 
 TallyResult tally(const std::vector<ExpectedEvent>& expected, const WebhookReceivers& receivers) {

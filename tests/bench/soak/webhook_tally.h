@@ -3,7 +3,7 @@
 // simulated printers caused (lost, duplicated, out of order, report -> webhook latency).
 #pragma once
 
-#include "support/http_receiver.h"
+#include "poll_receivers.h"
 
 #include <cstdint>
 #include <map>
@@ -35,17 +35,19 @@ struct Arrival {
 class WebhookReceivers {
 public:
   explicit WebhookReceivers(int count);
-  int count() const { return static_cast<int>(receivers_.size()); }
+  int count() const { return count_; }
   std::string url(int provider) const;
   size_t arrivals() const; // all providers, duplicates included
   // Every arrival of provider `provider`, in arrival order.
   std::vector<Arrival> arrivalsOf(int provider) const;
+  uint64_t malformed() const { return receivers_->malformed(); }
   void stop();
 
 private:
-  std::vector<std::unique_ptr<testing::HttpReceiver>> receivers_;
+  int count_;
   mutable std::mutex mutex_;
   std::vector<std::vector<Arrival>> arrivals_; // per provider
+  std::unique_ptr<PollReceivers> receivers_;   // last: its thread stops before the rest goes
 };
 
 struct TallyResult {
