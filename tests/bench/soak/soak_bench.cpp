@@ -21,6 +21,8 @@
 // usage: soak_bench [--printers 1000] [--duration-s 600] [--providers 10] [--job-s 60] [--idle-s 10]
 //                   [--sample-s 5] [--printers-per-sim 100] [--wrk-connections 8] [--wrk-pause-ms 20]
 //                   [--drain-s 120] [--connect-timeout-s 180] [--log-dir DIR]
+// --log-dir keeps server.log, broker.log, caused.tsv (printer, event, job, report µs) and arrived.tsv
+// (provider, printer, event, job, arrival µs, webhook-id).
 #include "job_driver.h"
 #include "proc_stats.h"
 #include "webhook_tally.h"
@@ -392,6 +394,20 @@ int run(const Options& options) {
   const double drain_s = secondsSince(drain_start);
   jobs.join();
   const TallyResult tally_result = tally(jobs.expected(), receivers);
+  if (!options.log_dir.empty()) {
+    // The raw timings, to split the latency against the server log's detection lines.
+    std::ofstream caused(options.log_dir + "/caused.tsv");
+    for (const ExpectedEvent& e : jobs.expected()) {
+      caused << e.printer_id << '\t' << e.event << '\t' << e.job << '\t' << e.report_us << '\n';
+    }
+    std::ofstream arrived(options.log_dir + "/arrived.tsv");
+    for (int provider = 0; provider < receivers.count(); ++provider) {
+      for (const Arrival& a : receivers.arrivalsOf(provider)) {
+        arrived << provider + 1 << '\t' << a.printer_id << '\t' << a.event << '\t' << a.job << '\t'
+                << a.arrival_us << '\t' << a.webhook_id << '\n';
+      }
+    }
+  }
   const bool server_alive = server.running();
   const std::string server_log = server.log();
   saveLogs();
