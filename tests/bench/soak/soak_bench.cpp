@@ -80,6 +80,14 @@ struct Sample {
   size_t webhooks = 0; // arrived so far, all providers
 };
 
+// The 1-minute load average (/proc/loadavg): on a shared machine it says how much else ran.
+std::string loadAverage() {
+  std::ifstream in("/proc/loadavg");
+  std::string one;
+  in >> one;
+  return one.empty() ? "?" : one;
+}
+
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -348,6 +356,7 @@ int run(const Options& options) {
   const double bench_before = sampleProcess(getpid()).cpu_s;
   ProcSample last = sampleProcess(server.pid());
   const double server_cpu_before = last.cpu_s;
+  const std::string load_before = loadAverage();
   const auto window_start = std::chrono::steady_clock::now();
   jobs.start();
   std::future<WrkResult> api = std::async(std::launch::async, [&wrk] { return runWrk(wrk); });
@@ -378,6 +387,7 @@ int run(const Options& options) {
   const double broker_after = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_after = sampleProcess(getpid()).cpu_s;
   const uint64_t reports_in_window = jobs.tracedReports();
+  const std::string load_after = loadAverage();
 
   // Drain: no new jobs; the running ones end, then their webhooks arrive (or the deadline passes).
   jobs.stopStarting();
@@ -448,6 +458,8 @@ int run(const Options& options) {
               100.0 * (sims_after - sims_before) / window_s,
               100.0 * (broker_after - broker_before) / window_s,
               100.0 * (bench_after - bench_before) / window_s, machine_pct);
+  std::printf("load average      %s at the start, %s at the end of the window (%ld cores)\n",
+              load_before.c_str(), load_after.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
   std::printf("reports           %.0f/s traced periodic reports published (plus state changes)\n",
               static_cast<double>(reports_in_window) / window_s);
   std::printf("RSS               start %.1f MiB, end %.1f MiB, max %.1f MiB; VmHWM %.1f MiB\n",
