@@ -22,7 +22,8 @@
 //                   [--sample-s 5] [--printers-per-sim 100] [--wrk-connections 8] [--wrk-pause-ms 20]
 //                   [--drain-s 120] [--connect-timeout-s 180] [--log-dir DIR]
 // --log-dir keeps server.log, broker.log, caused.tsv (printer, event, job, report µs) and arrived.tsv
-// (provider, printer, event, job, arrival µs, webhook-id).
+// (provider, printer, event, job, arrival µs, webhook-id); tests/bench/soak/split_latency.py DIR splits
+// the latency at the server's detection log line.
 #include "job_driver.h"
 #include "proc_stats.h"
 #include "webhook_tally.h"
