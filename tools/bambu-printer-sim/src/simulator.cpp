@@ -186,6 +186,9 @@ void Simulator::publish(Printer& printer, const nlohmann::json& message, const c
     return;
   }
   printer.last_publish_us = publish_us;
+  if (message.contains("print") && message["print"].contains("gcode_state")) {
+    printer.state_publish_us = publish_us;
+  }
   ++printer.published;
   if (options_.verbose) {
     std::string sequence = "-";
@@ -197,6 +200,14 @@ void Simulator::publish(Printer& printer, const nlohmann::json& message, const c
     }
     events_.emit("report " + printer.model->serial() + " " + kind + " " + sequence);
   }
+}
+
+void Simulator::emitState(const Printer& printer) {
+  std::string line = "state " + printer.model->serial() + " " + printer.model->gcodeState();
+  if (options_.trace) {
+    line += " " + std::to_string(printer.state_publish_us); // report -> lifecycle event latency
+  }
+  events_.emit(line);
 }
 
 void Simulator::publishFull(Printer& printer) {
@@ -306,7 +317,7 @@ void Simulator::handleRequestMessage(Printer& printer, const std::string& payloa
     publishDelta(printer);
   }
   if (printer.model->gcodeState() != before) {
-    events_.emit("state " + printer.model->serial() + " " + printer.model->gcodeState());
+    emitState(printer);
   }
 }
 
@@ -329,7 +340,7 @@ void Simulator::step(int64_t now_ms) {
       }
     }
     if (p.model->gcodeState() != before) {
-      events_.emit("state " + p.model->serial() + " " + p.model->gcodeState());
+      emitState(p);
     }
   }
 }
@@ -389,7 +400,7 @@ void Simulator::handleControl(const std::string& line, int64_t now_ms) {
       }
       publishDelta(*p);
       if (p->model->gcodeState() != before) {
-        events_.emit("state " + p->model->serial() + " " + p->model->gcodeState());
+        emitState(*p);
       }
     }
     if (refusals.empty()) {
@@ -476,7 +487,7 @@ Simulator::Printer* Simulator::findPrinter(const std::string& serial) {
 void Simulator::reportStateChange(Printer& printer, const std::string& before) {
   publishDelta(printer);
   if (printer.model->gcodeState() != before) {
-    events_.emit("state " + printer.model->serial() + " " + printer.model->gcodeState());
+    emitState(printer);
   }
 }
 

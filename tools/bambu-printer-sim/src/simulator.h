@@ -46,8 +46,9 @@ private:
     uint64_t published = 0;
     uint64_t dropped = 0;
     uint64_t reconnects = 0;
-    int trace_layer = 0;         // --trace: the layer_num of the latest periodic report
-    int64_t last_publish_us = 0; // CLOCK_REALTIME of the latest publish() call that went out
+    int trace_layer = 0;          // --trace: the layer_num of the latest periodic report
+    int64_t last_publish_us = 0;  // CLOCK_REALTIME of the latest publish() call that went out
+    int64_t state_publish_us = 0; // CLOCK_REALTIME of the latest report that carried gcode_state
   };
 
   void handleLinkEvent(const LinkEvent& event, int64_t now_ms);
@@ -55,6 +56,8 @@ private:
   // `start <serial> [<3mf> [plate]]`: puts the file on the printer's storage and prints it.
   void startStoredJob(Printer& printer, const std::vector<std::string>& args, int64_t now_ms);
   void reportStateChange(Printer& printer, const std::string& before);
+  // The `state` event line; with --trace it ends with the publish time of the report carrying it.
+  void emitState(const Printer& printer);
   Printer* findPrinter(const std::string& serial);
   void handleRequestMessage(Printer& printer, const std::string& payload, int64_t now_ms);
   void scheduleRetry(Printer& printer, int64_t now_ms);
