@@ -4,7 +4,10 @@
 
 #include <mqtt/async_client.h>
 
+#include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 namespace bambuddy::testing {
@@ -28,6 +31,35 @@ mqtt::connect_options makeConnectOptions(const MqttEndpoint& endpoint, int64_t t
       .keep_alive_interval(std::chrono::seconds(30))
       .connect_timeout(std::chrono::seconds(std::max<int64_t>(1, (timeout_ms + 999) / 1000)))
       .finalize();
+}
+
+// Paho MQTT C stops its detached send and receive threads when its last client is destroyed, but
+// returns once they flag themselves stopped, not once they are gone. Both used OpenSSL, whose
+// per-thread state is freed when a thread ends; a thread still ending when the test process
+// exits runs after OPENSSL_cleanup, its state is lost and LeakSanitizer fails the process (see
+// tools/bambu-printer-sim/src/main.cpp). So the last test client waits for them to be gone.
+std::atomic<int>& liveClients() {
+  static std::atomic<int> count{0}; // clients of this process, across tests
+  return count;
+}
+
+bool pahoThreadsRunning() {
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name) && name.rfind("MQTTAsync_", 0) == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void waitForPahoThreadsToEnd(int64_t timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (pahoThreadsRunning() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1)); // they end within microseconds
+  }
 }
 
 } // namespace
@@ -55,6 +87,7 @@ MqttProbeResult probeMqttConnect(const MqttEndpoint& endpoint, const std::string
 MqttTestClient::MqttTestClient(MqttEndpoint endpoint, std::string client_id)
     : endpoint_(std::move(endpoint)), client_id_(std::move(client_id)),
       client_(std::make_unique<mqtt::async_client>(endpoint_.uri, client_id_)) {
+  ++liveClients();
   client_->set_message_callback([this](mqtt::const_message_ptr msg) {
     std::lock_guard<std::mutex> lock(mutex_);
     received_.push_back(Message{msg->get_topic(), msg->to_string(), steadyNowMs()});
@@ -65,6 +98,9 @@ MqttTestClient::MqttTestClient(MqttEndpoint endpoint, std::string client_id)
 MqttTestClient::~MqttTestClient() {
   disconnect();
   client_.reset(); // before mutex_ and received_ go: the message callback uses them
+  if (--liveClients() == 0) {
+    waitForPahoThreadsToEnd(2000);
+  }
 }
 
 void MqttTestClient::connect(int64_t timeout_ms) {

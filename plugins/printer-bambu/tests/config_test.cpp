@@ -93,20 +93,12 @@ std::vector<json> goodSettings() {
   };
 }
 
-TEST(BambuDescriptor, IdentityOpsAndSchemas) {
+// Sizes, ABI version, ops and schema compilation: PluginConformance.bb_printer_bambu.
+TEST(BambuDescriptor, IdentityAndSchemas) {
   const bb_plugin_descriptor* d = descriptor();
   ASSERT_NE(d, nullptr);
-  EXPECT_EQ(d->struct_size, sizeof(bb_plugin_descriptor));
-  EXPECT_EQ(d->abi_major, BB_ABI_MAJOR);
-  EXPECT_EQ(d->abi_minor, BB_ABI_MINOR);
   EXPECT_EQ(d->kind, BB_KIND_PRINTER_DRIVER);
   EXPECT_STREQ(d->name, "printer.bambu");
-  const auto* ops = static_cast<const bb_printer_driver_ops*>(d->ops);
-  ASSERT_NE(ops, nullptr);
-  EXPECT_NE(ops->start, nullptr);
-  EXPECT_NE(ops->stop, nullptr);
-  EXPECT_NE(ops->command, nullptr);
-  EXPECT_NE(ops->capabilities, nullptr);
   EXPECT_EQ(json::parse(d->config_schema), configSchema());
   EXPECT_EQ(json::parse(d->instance_schema), instanceSchema());
 }
@@ -344,7 +336,7 @@ struct DlCloser {
   void operator()(void* handle) const { ::dlclose(handle); }
 };
 
-TEST(BambuModule, LoadsAndExportsOnlyTheEntryPoint) {
+TEST(BambuModule, LoadsAndReportsCapabilitiesThroughTheSharedObject) {
   std::unique_ptr<void, DlCloser> lib(::dlopen(PRINTER_BAMBU_MODULE_PATH, RTLD_NOW | RTLD_LOCAL));
   ASSERT_NE(lib, nullptr) << ::dlerror();
   auto query = reinterpret_cast<bb_plugin_query_fn>(::dlsym(lib.get(), BB_PLUGIN_QUERY_SYMBOL));
@@ -362,26 +354,6 @@ TEST(BambuModule, LoadsAndExportsOnlyTheEntryPoint) {
               BB_OK);
     EXPECT_EQ(json::parse(caps)["start_print"], true);
   }
-  std::string command = "nm -D --defined-only '" PRINTER_BAMBU_MODULE_PATH "' 2>&1";
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), &::pclose);
-  ASSERT_NE(pipe, nullptr);
-  std::string output;
-  char buf[512];
-  while (std::fgets(buf, sizeof buf, pipe.get()) != nullptr) {
-    output += buf;
-  }
-  if (output.find("not found") != std::string::npos) {
-    GTEST_SKIP() << "nm is not available: " << output;
-  }
-  std::istringstream lines(output);
-  std::string line;
-  std::vector<std::string> symbols;
-  while (std::getline(lines, line)) {
-    if (!line.empty()) {
-      symbols.push_back(line.substr(line.rfind(' ') + 1));
-    }
-  }
-  EXPECT_EQ(symbols, std::vector<std::string>{"bb_plugin_query"}) << output;
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 #include "event_out.h"
 #include "fixtures.h"
 #include "options.h"
+#include "process_threads.h"
 #include "simulator.h"
 #include "stdin_reader.h"
 
@@ -24,16 +25,20 @@ sigset_t handledSignals() {
   return set;
 }
 
-} // namespace
-
-// Read by LeakSanitizer in sanitizer builds only. Paho MQTT C (Debian 1.3.12) sometimes leaves one
-// OpenSSL object of a TLS connection unfreed when the client is torn down (upstream issues #670,
-// #1663); the simulator's own OpenSSL use (the MD5 of a stored file) frees what it allocates, so
-// every libcrypto/libssl leak here is Paho's.
-// Without this, a test whose simulator happened to hit it fails on the child's exit code.
-extern "C" const char* __lsan_default_suppressions() {
-  return "leak:libcrypto.so\nleak:libssl.so\n";
+// Paho MQTT C runs its send and receive threads detached, and destroying its last client waits
+// only until they flag themselves stopped: they may still be ending when main returns. Both used
+// OpenSSL (handshake, DRBG, error queue), whose per-thread state a thread-exit destructor frees.
+// When exit() ran OPENSSL_cleanup (an atexit handler) before such a thread ended, that destructor
+// was already unregistered and the state was lost: LeakSanitizer then reported the thread's two
+// DRBGs (9,240 bytes from CRYPTO_zalloc) and the simulator exited with an error, a test flake under
+// load. So the process ends only once it is its own last thread; the simulator joins its own.
+void endAfterLibraryThreads() {
+  if (!bambusim::waitUntilSoleThread(2000)) {
+    std::fprintf(stderr, "bambu_printer_sim: library threads still running at exit\n");
+  }
 }
+
+} // namespace
 
 int main(int argc, char** argv) {
   bambusim::Options options;
@@ -72,7 +77,9 @@ int main(int argc, char** argv) {
     signal_thread.join();
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bambu_printer_sim: %s\n", e.what());
+    endAfterLibraryThreads();
     return 1;
   }
+  endAfterLibraryThreads();
   return 0;
 }

@@ -1,0 +1,313 @@
+// PrinterRegistry's records over real parts: a migrated SQLite database in a temp directory, the
+// real plugin host loading the built printer.sim and printer.bambu drivers, and the YAML mirror
+// across "restarts" (a new registry over the same database). Covers add, update, remove, list,
+// secret redaction and the mirror; the status-to-event path has its own tests.
+#include "printers/printer_registry.h"
+
+#include "config/core_config.h"
+#include "http/router.h"
+#include "plugins/plugin_host.h"
+#include "plugins/secret_fields.h"
+#include "printers/printer_store.h"
+#include "support/core_services.h"
+#include "support/server_process.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace bambuddy::printers {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kAccessCode = "s3cr3t-code";
+
+// A TCP port on loopback with nothing listening: the Bambu driver's connection attempts fail at
+// once instead of waiting for a timeout.
+json bambuSettings(const std::string& host = "127.0.0.1") {
+  return {{"host", host}, {"serial", "01S00A000000001"}, {"access_code", kAccessCode}, {"port", 1}};
+}
+
+class PrinterRegistryTest : public ::testing::Test {
+protected:
+  ~PrinterRegistryTest() override { shutdown(); }
+
+  // Loads the drivers (with the YAML printers in `sim_instances_yaml`, list items under
+  // printer.sim's `instances:`) and starts a registry that mirrors them.
+  void startServer(const std::string& sim_instances_yaml = "", bool load_sim = true) {
+    router_ = std::make_unique<http::Router>(); // plugin routes are registered again
+    host_ = std::make_unique<plugins::PluginHost>(
+        plugins::HostServices{core_.logger(), core_.bus(), core_.kv(), core_.dir().path(),
+                              [] { return int64_t{1700000000000}; }, router_.get()});
+    std::string yaml = "data_dir: " + core_.dir().path() + "\nplugins:\n  search_path: [" +
+                       testing::pluginDir() + "]\n  load:\n    - name: printer.bambu\n";
+    if (load_sim) {
+      yaml += "    - name: printer.sim\n";
+      if (!sim_instances_yaml.empty()) {
+        yaml += "      instances:\n" + sim_instances_yaml;
+      }
+    }
+    config::Environment env;
+    env.exe_dir = core_.dir().path();
+    config_ = config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env);
+    host_->loadAll(config_);
+    std::vector<ConfiguredPrinter> configured;
+    for (const auto& entry : config_.plugins) {
+      for (const auto& instance : entry.instances) {
+        configured.push_back({entry.name, instance.id, instance.name.empty() ? instance.id : instance.name});
+      }
+    }
+    registry_ = std::make_unique<PrinterRegistry>(
+        store_, *host_, core_.bus(), core_.logger(), [] { return int64_t{1700000000000}; },
+        LifecycleSettings{});
+    registry_->start(configured);
+  }
+
+  // As the server stops: the registry first, then the drivers.
+  void shutdown() {
+    if (registry_) {
+      registry_->stop();
+    }
+    if (host_) {
+      host_->shutdown();
+    }
+    registry_.reset();
+    host_.reset();
+  }
+
+  void restart(const std::string& sim_instances_yaml = "", bool load_sim = true) {
+    shutdown();
+    startServer(sim_instances_yaml, load_sim);
+  }
+
+  // The error code a registry call refuses with ("" when it did not throw).
+  template <class Fn> std::string refusal(Fn fn, int* status = nullptr) {
+    try {
+      fn();
+    } catch (const PrinterError& e) {
+      if (status != nullptr) {
+        *status = e.httpStatus();
+      }
+      return e.code();
+    }
+    return "";
+  }
+
+  json addBambu(const std::string& name = "X1C") {
+    return registry_->create({{"name", name}, {"driver", "printer.bambu"}, {"settings", bambuSettings()}});
+  }
+
+  testing::CoreServices core_;
+  PrinterStore store_{core_.database()};
+  std::unique_ptr<http::Router> router_;
+  config::CoreConfig config_;
+  std::unique_ptr<plugins::PluginHost> host_;
+  std::unique_ptr<PrinterRegistry> registry_;
+};
+
+TEST_F(PrinterRegistryTest, CreateStoresTheRecordStartsTheDriverAndListsIt) {
+  startServer();
+  json a = registry_->create({{"name", "Sim A"}, {"driver", "printer.sim"}, {"settings", {{"speed", 10}}}});
+  json b = addBambu("X1C");
+  EXPECT_EQ(a["name"], "Sim A");
+  EXPECT_EQ(a["driver"], "printer.sim");
+  EXPECT_EQ(a["source"], "api");
+  EXPECT_EQ(a["instance_id"], "printer-" + std::to_string(a["id"].get<int64_t>()));
+  EXPECT_EQ(a["settings"], (json{{"speed", 10}}));
+  EXPECT_EQ(a["capabilities"].value("start_print", false), true);
+  EXPECT_EQ(a["require_plate_clear"], false); // simulated printers: nobody stands at the bed
+  EXPECT_EQ(b["require_plate_clear"], true);
+
+  EXPECT_EQ(registry_->ids(), (std::vector<int64_t>{a["id"], b["id"]}));
+  EXPECT_TRUE(registry_->exists(a["id"]));
+  EXPECT_EQ(registry_->name(b["id"]), "X1C");
+  EXPECT_NE(host_->findInstance("printer.sim", a["instance_id"].get<std::string>()), nullptr);
+
+  auto row = store_.find(b["id"]);
+  ASSERT_TRUE(row);
+  EXPECT_EQ(row->source, "api");
+  EXPECT_EQ(row->settings["access_code"], kAccessCode); // stored, so the driver gets it at start
+
+  // A restart creates the driver instances of REST printers again from the table.
+  restart();
+  EXPECT_EQ(registry_->ids(), (std::vector<int64_t>{a["id"], b["id"]}));
+  EXPECT_NE(host_->findInstance("printer.bambu", b["instance_id"].get<std::string>()), nullptr);
+}
+
+TEST_F(PrinterRegistryTest, SecretsAreStoredButNeverShown) {
+  startServer();
+  json created = addBambu();
+  const int64_t id = created["id"];
+  EXPECT_EQ(created["settings"]["access_code"], plugins::kSecretMask);
+  EXPECT_EQ(created["settings"]["host"], "127.0.0.1");
+  EXPECT_EQ(registry_->details(id).dump().find(kAccessCode), std::string::npos);
+  EXPECT_EQ(registry_->status(id).dump().find(kAccessCode), std::string::npos);
+
+  // Sending the mask back (as a form does) keeps the stored code; so does leaving it out.
+  json updated = registry_->update(
+      id, {{"settings", {{"access_code", plugins::kSecretMask}, {"serial", "01S00A000000002"}}}});
+  EXPECT_EQ(updated["settings"]["serial"], "01S00A000000002");
+  EXPECT_EQ(updated["settings"]["access_code"], plugins::kSecretMask);
+  EXPECT_EQ(store_.find(id)->settings["access_code"], kAccessCode);
+  registry_->update(id, {{"settings", {{"serial", "01S00A000000003"}}}});
+  EXPECT_EQ(store_.find(id)->settings["access_code"], kAccessCode);
+  EXPECT_EQ(core_.log().find(kAccessCode), std::string::npos);
+}
+
+TEST_F(PrinterRegistryTest, MovingAPrinterToAnotherHostNeedsItsAccessCodeAgain) {
+  startServer();
+  const int64_t id = addBambu()["id"];
+  int status = 0;
+  EXPECT_EQ(refusal(
+                [&] {
+                  registry_->update(id, {{"settings", {{"host", "127.0.0.2"}}}});
+                },
+                &status),
+            "secret_required");
+  EXPECT_EQ(status, 400);
+  EXPECT_EQ(store_.find(id)->settings["host"], "127.0.0.1"); // nothing changed
+
+  json moved = registry_->update(id, {{"settings", {{"host", "127.0.0.2"}, {"access_code", "new-code"}}}});
+  EXPECT_EQ(moved["settings"]["host"], "127.0.0.2");
+  EXPECT_EQ(store_.find(id)->settings["access_code"], "new-code");
+}
+
+TEST_F(PrinterRegistryTest, UpdateRenamesMergesSettingsAndSurvivesARestart) {
+  startServer();
+  const int64_t id =
+      registry_->create({{"name", "Sim"}, {"driver", "printer.sim"}, {"settings", {{"speed", 10}}}})["id"];
+  json updated = registry_->update(
+      id, {{"name", "Sim 2"}, {"settings", {{"print_time_s", 30}}}, {"require_plate_clear", true}});
+  EXPECT_EQ(updated["name"], "Sim 2");
+  EXPECT_EQ(updated["settings"], (json{{"speed", 10}, {"print_time_s", 30}})); // merged, not replaced
+  EXPECT_EQ(updated["require_plate_clear"], true);
+
+  // null removes a setting (merge patch) and the choice of the gate goes back to the default.
+  updated = registry_->update(id, {{"settings", {{"speed", nullptr}}}, {"require_plate_clear", nullptr}});
+  EXPECT_EQ(updated["settings"], (json{{"print_time_s", 30}}));
+  EXPECT_EQ(updated["require_plate_clear"], false);
+
+  restart();
+  json after = registry_->details(id);
+  EXPECT_EQ(after["name"], "Sim 2");
+  EXPECT_EQ(after["settings"], (json{{"print_time_s", 30}}));
+}
+
+TEST_F(PrinterRegistryTest, BadBodiesAreRefusedWithTheirCodeAndChangeNothing) {
+  startServer();
+  const int64_t id = registry_->create({{"name", "Sim"}, {"driver", "printer.sim"}})["id"];
+  auto create = [&](const json& body) { return refusal([&] { registry_->create(body); }); };
+  EXPECT_EQ(create(json::array()), "invalid_body");
+  EXPECT_EQ(create({{"driver", "printer.sim"}}), "invalid_name");
+  EXPECT_EQ(create({{"name", ""}, {"driver", "printer.sim"}}), "invalid_name");
+  EXPECT_EQ(create({{"name", 5}, {"driver", "printer.sim"}}), "invalid_name");
+  EXPECT_EQ(create({{"name", "x"}}), "invalid_driver");
+  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.nope"}}), "invalid_driver");
+  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.sim"}, {"colour", "red"}}), "unknown_field");
+  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.sim"}, {"settings", 3}}), "invalid_settings");
+  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.sim"}, {"settings", {{"speed", -1}}}}),
+            "invalid_settings");
+  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.bambu"}, {"settings", {{"host", "h"}}}}),
+            "invalid_settings"); // serial and access_code missing
+  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.sim"}, {"require_plate_clear", "yes"}}),
+            "invalid_require_plate_clear");
+
+  auto update = [&](const json& body) { return refusal([&] { registry_->update(id, body); }); };
+  EXPECT_EQ(update({{"driver", "printer.bambu"}}), "unknown_field"); // the driver is fixed
+  EXPECT_EQ(update({{"settings", {{"speed", "fast"}}}}), "invalid_settings");
+  EXPECT_EQ(update({{"name", ""}}), "invalid_name");
+
+  int status = 0;
+  EXPECT_EQ(refusal([&] { registry_->update(999, {{"name", "x"}}); }, &status), "not_found");
+  EXPECT_EQ(status, 404);
+  EXPECT_EQ(refusal([&] { registry_->details(999); }), "not_found");
+  EXPECT_EQ(refusal([&] { registry_->remove(999); }), "not_found");
+
+  // Only the first printer exists, unchanged, and its driver still runs.
+  EXPECT_EQ(registry_->ids(), std::vector<int64_t>{id});
+  EXPECT_EQ(store_.list().size(), 1u);
+  EXPECT_EQ(registry_->details(id)["settings"], json::object());
+  EXPECT_NE(host_->findInstance("printer.sim", registry_->details(id)["instance_id"].get<std::string>()),
+            nullptr);
+}
+
+TEST_F(PrinterRegistryTest, RemoveDestroysTheDriverAndTheRecord) {
+  startServer();
+  json printer = addBambu();
+  const int64_t id = printer["id"];
+  registry_->remove(id);
+  EXPECT_FALSE(registry_->exists(id));
+  EXPECT_TRUE(registry_->ids().empty());
+  EXPECT_FALSE(store_.find(id));
+  EXPECT_EQ(host_->findInstance("printer.bambu", printer["instance_id"].get<std::string>()), nullptr);
+  restart();
+  EXPECT_TRUE(registry_->ids().empty());
+}
+
+TEST_F(PrinterRegistryTest, YamlPrintersAreMirroredWithAStableId) {
+  startServer("        - id: bench-1\n          name: Bench One\n        - id: bench-2\n");
+  std::vector<int64_t> ids = registry_->ids();
+  ASSERT_EQ(ids.size(), 2u);
+  json one = registry_->details(ids[0]);
+  EXPECT_EQ(one["name"], "Bench One");
+  EXPECT_EQ(one["instance_id"], "bench-1");
+  EXPECT_EQ(one["source"], "config");
+  EXPECT_EQ(one["capabilities"].value("start_print", false), true);
+  EXPECT_EQ(registry_->name(ids[1]), "bench-2"); // no name: the instance id
+
+  // Renamed in YAML: same id, new name. An API printer beside them is kept.
+  const int64_t api_id = registry_->create({{"name", "Mine"}, {"driver", "printer.sim"}})["id"];
+  restart("        - id: bench-1\n          name: Bench 1\n        - id: bench-2\n");
+  EXPECT_EQ(registry_->ids(), (std::vector<int64_t>{ids[0], ids[1], api_id}));
+  EXPECT_EQ(registry_->name(ids[0]), "Bench 1");
+  EXPECT_EQ(store_.find(ids[0])->name, "Bench 1");
+
+  // Gone from YAML: its row goes too.
+  restart("        - id: bench-2\n");
+  EXPECT_EQ(registry_->ids(), (std::vector<int64_t>{ids[1], api_id}));
+  EXPECT_FALSE(store_.find(ids[0]));
+}
+
+TEST_F(PrinterRegistryTest, YamlPrintersAreChangedInYamlOnly) {
+  startServer("        - id: bench-1\n");
+  const int64_t id = registry_->ids().at(0);
+  EXPECT_EQ(refusal([&] { registry_->update(id, {{"name", "x"}}); }), "declared_in_config");
+  EXPECT_EQ(refusal([&] { registry_->update(id, {{"settings", {{"speed", 2}}}}); }), "declared_in_config");
+  int status = 0;
+  EXPECT_EQ(refusal([&] { registry_->remove(id); }, &status), "declared_in_config");
+  EXPECT_EQ(status, 409);
+  // The plate-clear gate is the server's, so it can be set for YAML printers too.
+  EXPECT_EQ(registry_->update(id, {{"require_plate_clear", true}})["require_plate_clear"], true);
+  EXPECT_EQ(registry_->name(id), "bench-1");
+}
+
+TEST_F(PrinterRegistryTest, APrinterWhoseDriverDidNotLoadIsKeptAndSaysWhy) {
+  startServer("        - id: bench-1\n");
+  const int64_t yaml_id = registry_->ids().at(0);
+  const int64_t api_id = registry_->create({{"name", "Mine"}, {"driver", "printer.sim"}})["id"];
+
+  restart("", /*load_sim=*/false);
+  EXPECT_EQ(registry_->ids(), (std::vector<int64_t>{yaml_id, api_id}));
+  for (int64_t id : {yaml_id, api_id}) {
+    json status = registry_->status(id);
+    EXPECT_EQ(status["connected"], false);
+    EXPECT_NE(status["connection_error"].get<std::string>().find("printer.sim"), std::string::npos)
+        << status.dump();
+  }
+  EXPECT_EQ(refusal([&] {
+              registry_->create({{"name", "x"}, {"driver", "printer.sim"}});
+            }),
+            "invalid_driver");
+
+  // Back with the driver: both are served again, with the same ids.
+  restart("        - id: bench-1\n");
+  EXPECT_EQ(registry_->ids(), (std::vector<int64_t>{yaml_id, api_id}));
+  EXPECT_NE(host_->findInstance("printer.sim", "bench-1"), nullptr);
+}
+
+} // namespace
+} // namespace bambuddy::printers
