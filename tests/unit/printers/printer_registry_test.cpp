@@ -6,9 +6,11 @@
 
 #include "config/core_config.h"
 #include "http/router.h"
+#include "journal/event_journal.h"
 #include "plugins/plugin_host.h"
 #include "plugins/secret_fields.h"
 #include "printers/printer_store.h"
+#include "printers/status_intake.h"
 #include "support/core_services.h"
 #include "support/server_process.h"
 
@@ -40,9 +42,22 @@ protected:
   // printer.sim's `instances:`) and starts a registry that mirrors them.
   void startServer(const std::string& sim_instances_yaml = "", bool load_sim = true) {
     router_ = std::make_unique<http::Router>(); // plugin routes are registered again
-    host_ = std::make_unique<plugins::PluginHost>(
-        plugins::HostServices{core_.logger(), core_.bus(), core_.kv(), core_.dir().path(),
-                              [] { return int64_t{1700000000000}; }, router_.get()});
+    // As in the server: drivers' reports reach the registry through the status intake.
+    intake_ = std::make_unique<StatusIntake>(core_.logger(), nullptr);
+    plugins::HostServices services{
+        core_.logger(), core_.bus(), core_.kv(), core_.dir().path(), [] { return int64_t{1700000000000}; },
+        router_.get()};
+    services.report_status = [this](const std::string& plugin, const std::string& instance,
+                                    nlohmann::json status) {
+      return intake_->push(plugin, instance, std::move(status));
+    };
+    host_ = std::make_unique<plugins::PluginHost>(std::move(services));
+    registry_ = std::make_unique<PrinterRegistry>(
+        store_, *host_, journal_, core_.logger(), [] { return int64_t{1700000000000}; }, LifecycleSettings{});
+    intake_->addSink([this](const std::string& driver, const std::string& instance, nlohmann::json& status) {
+      return registry_->onReport(driver, instance, status);
+    });
+    intake_->start();
     std::string yaml = "data_dir: " + core_.dir().path() + "\nplugins:\n  search_path: [" +
                        testing::pluginDir() + "]\n  load:\n    - name: printer.bambu\n";
     if (load_sim) {
@@ -61,9 +76,6 @@ protected:
         configured.push_back({entry.name, instance.id, instance.name.empty() ? instance.id : instance.name});
       }
     }
-    registry_ = std::make_unique<PrinterRegistry>(
-        store_, *host_, core_.bus(), core_.logger(), [] { return int64_t{1700000000000}; },
-        LifecycleSettings{});
     registry_->start(configured);
   }
 
@@ -75,6 +87,10 @@ protected:
     if (host_) {
       host_->shutdown();
     }
+    if (intake_) {
+      intake_->stop();
+    }
+    intake_.reset();
     registry_.reset();
     host_.reset();
   }
@@ -105,6 +121,8 @@ protected:
   PrinterStore store_{core_.database()};
   std::unique_ptr<http::Router> router_;
   config::CoreConfig config_;
+  journal::EventJournal journal_{core_.database()};
+  std::unique_ptr<StatusIntake> intake_;
   std::unique_ptr<plugins::PluginHost> host_;
   std::unique_ptr<PrinterRegistry> registry_;
 };

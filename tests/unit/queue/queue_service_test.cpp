@@ -10,9 +10,11 @@
 #include "common/time.h"
 #include "config/core_config.h"
 #include "http/router.h"
+#include "journal/event_journal.h"
 #include "plugins/plugin_host.h"
 #include "printers/printer_registry.h"
 #include "printers/printer_store.h"
+#include "printers/status_intake.h"
 #include "printing/print_starter.h"
 #include "queue/queue_store.h"
 #include "support/core_services.h"
@@ -43,20 +45,29 @@ int64_t wallMs() {
 class QueueServiceTest : public ::testing::Test {
 protected:
   QueueServiceTest() {
-    host_ = std::make_unique<plugins::PluginHost>(
-        plugins::HostServices{core_.logger(), core_.bus(), core_.kv(), core_.dir().path(), wallMs, &router_});
+    // As in the server: drivers' reports reach the registry through the status intake.
+    plugins::HostServices services{core_.logger(),     core_.bus(), core_.kv(),
+                                   core_.dir().path(), wallMs,      &router_};
+    services.report_status = [this](const std::string& plugin, const std::string& instance, json status) {
+      return intake_.push(plugin, instance, std::move(status));
+    };
+    host_ = std::make_unique<plugins::PluginHost>(std::move(services));
+    registry_ = std::make_unique<printers::PrinterRegistry>(printer_store_, *host_, journal_, core_.logger(),
+                                                            wallMs, printers::LifecycleSettings{});
+    intake_.addSink([this](const std::string& driver, const std::string& instance, json& status) {
+      return registry_->onReport(driver, instance, status);
+    });
+    intake_.start();
     std::string yaml = "data_dir: " + core_.dir().path() + "\nplugins:\n  search_path: [" +
                        testing::pluginDir() +
                        "]\n  load:\n    - name: storage.local\n    - name: printer.sim\n";
     config::Environment env;
     env.exe_dir = core_.dir().path();
     host_->loadAll(config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env));
-    registry_ = std::make_unique<printers::PrinterRegistry>(
-        printer_store_, *host_, core_.bus(), core_.logger(), wallMs, printers::LifecycleSettings{});
     registry_->start({});
     archives_ = std::make_unique<archives::ArchiveService>(archive_store_, *host_, core_.logger(), wallMs);
     starter_ = std::make_unique<printing::PrintStarter>(*registry_, *archives_, core_.logger());
-    queue_ = std::make_unique<QueueService>(queue_store_, *archives_, *registry_, *starter_, core_.bus(),
+    queue_ = std::make_unique<QueueService>(queue_store_, *archives_, *registry_, *starter_, journal_,
                                             core_.logger(), [this] { return now_ms_.load(); });
     archive_id_ = archives_
                       ->createUpload("benchy.3mf", testing::sampleThreeMf("Benchy", 60, 2.5), json(nullptr),
@@ -69,6 +80,7 @@ protected:
     queue_.reset();
     registry_->stop();
     host_->shutdown();
+    intake_.stop();
   }
 
   // A printer.sim printer that reports every 20 ms; waits until the registry shows it `state`.
@@ -118,6 +130,8 @@ protected:
 
   testing::CoreServices core_;
   http::Router router_;
+  journal::EventJournal journal_{core_.database()};
+  printers::StatusIntake intake_{core_.logger(), nullptr};
   std::unique_ptr<plugins::PluginHost> host_;
   printers::PrinterStore printer_store_{core_.database()};
   std::unique_ptr<printers::PrinterRegistry> registry_;
