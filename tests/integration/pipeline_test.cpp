@@ -7,8 +7,8 @@
 // - Full bus: a bus of capacity 1 under 500 printers: every print's start and end reach the
 //   webhook and every print has one archive (the bus carries nothing the core relies on).
 // - Kill -9 soak: 50 Bambu printers printing short jobs, the server killed with SIGKILL at seeded
-//   random moments and restarted: every print's start and end reach the receiver at least once
-//   (one webhook-id each) and every print has exactly one archive.
+//   random moments and restarted: every stored print's start and end reach the receiver at least
+//   once (one webhook-id each, in order) and every print has exactly one archive.
 //
 // Every wait is on a condition with a deadline. Each test prints what it counted and its wall time.
 #include "support/bambu_sim_process.h"
@@ -772,8 +772,10 @@ private:
 // 50 Bambu printers (the external simulator on a real mosquitto, so they live through the
 // server's deaths) print 3-second jobs back to back; the server is killed with SIGKILL at seeded
 // random moments and started again on the same data dir. At the end every print the simulator
-// started has its print_started and its end at the receiver (at least once, one webhook-id each,
-// the start first) and exactly one archive.
+// started that a server stored (the event journal, read from the server's SQLite file, names it)
+// has its print_started and its end at the receiver (at least once, one webhook-id each, the start
+// first) and exactly one archive; a print that is not in the journal must have run while its
+// printer was out of every server's sight, and nothing may exist of it.
 TEST_F(PipelineTest, KillMinus9SoakLosesNoPrintEventAndKeepsOneArchivePerPrint) {
   WallClock clock("KillSoak");
   const int64_t t0_ms = steadyMs();
