@@ -245,6 +245,9 @@ void App::start() {
         *s.database, *s.plugins, logger_, [] { return nowUtcMs(); },
         notifications::settingsFromConfig(config_));
     s.pump = journalPump(*s.journal, *s.archives, *s.queue, *s.notifications, *s.bus, logger_);
+    // Now, before the printers start deciding events: on a fresh data dir the consumers start at
+    // the journal's end, and that end must be before this run's first event.
+    s.pump->loadCursors();
     // Core routes first: a plugin route that would shadow one is refused when it registers.
     api::addHealthRoutes(*s.router);
     api::addPluginRoutes(*s.router, *s.plugins);

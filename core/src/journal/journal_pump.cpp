@@ -37,8 +37,8 @@ std::vector<std::string> JournalPump::consumerNames() const {
   return names;
 }
 
-void JournalPump::start() {
-  if (thread_.joinable()) {
+void JournalPump::loadCursors() {
+  if (cursors_loaded_ || thread_.joinable()) {
     return;
   }
   cursors_.clear();
@@ -48,6 +48,15 @@ void JournalPump::start() {
     lowest = lowest < 0 ? cursors_.back() : std::min(lowest, cursors_.back());
   }
   done_seq_ = std::max<int64_t>(0, lowest);
+  cursors_loaded_ = true;
+}
+
+void JournalPump::start() {
+  if (thread_.joinable()) {
+    return;
+  }
+  loadCursors();
+  cursors_loaded_ = false; // a start() after stop() reads the stored cursors again
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
 }

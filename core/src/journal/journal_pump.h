@@ -43,8 +43,14 @@ public:
   // Before start(): consumers run in the order they were added.
   void addConsumer(JournalConsumer consumer);
 
-  // Loads the cursors (a consumer that never ran starts at the journal's end) and starts the
-  // thread, which first catches up on what an earlier run left unhandled.
+  // Loads the cursors; a consumer that never ran is positioned at the journal's end and that
+  // position is stored. Call it before anything can append to the journal in this run (the server
+  // does, before its printers start): an entry appended before a new consumer is positioned would
+  // be taken for history and skipped, such as every print_started of a fresh installation's first
+  // seconds. Idempotent; start() calls it when it was not called.
+  void loadCursors();
+  // Starts the thread, which first catches up on what an earlier run (or this one, since
+  // loadCursors) left unhandled.
   void start();
   // Finishes the entry in hand and joins the thread. Idempotent.
   void stop();
@@ -64,6 +70,7 @@ private:
   Logger& logger_;
   std::vector<JournalConsumer> consumers_;
   std::vector<int64_t> cursors_;
+  bool cursors_loaded_ = false;
   std::atomic<int64_t> done_seq_{0}; // every consumer is at or past this
   std::atomic<bool> stopping_{false};
   std::thread thread_;

@@ -171,15 +171,14 @@ void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
   }
   std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
 
-  std::vector<std::pair<InstanceKey, nlohmann::json>> early;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const PrinterRecord& r : kept) {
-      adopt(r, early);
+      adopt(r);
     }
   }
-  for (auto& [key, status] : early) {
-    onReport(key.first, key.second, status);
+  for (const PrinterRecord& r : kept) {
+    replayEarly({r.driver, r.instance_id});
   }
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   for (const PrinterRecord& r : kept) {
@@ -238,8 +237,7 @@ LifecycleSettings PrinterRegistry::settings() const {
   return settings_;
 }
 
-PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record,
-                                              std::vector<std::pair<InstanceKey, nlohmann::json>>& early) {
+PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record) {
   auto live = std::make_unique<Live>();
   live->record = record;
   live->persisted = record.lifecycle;
@@ -249,12 +247,6 @@ PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record,
   by_instance_[key] = record.id;
   Live& ref = *live;
   printers_[record.id] = std::move(live);
-  auto found = early_reports_.find(key);
-  if (found != early_reports_.end()) {
-    // Applied by the caller once mutex_ is released, like any other report.
-    early.emplace_back(key, std::move(found->second));
-    early_reports_.erase(found);
-  }
   return ref;
 }
 
@@ -300,30 +292,49 @@ std::string PrinterRegistry::instanceSchema(const std::string& driver) const {
 
 bool PrinterRegistry::onReport(const std::string& driver, const std::string& instance_id,
                                nlohmann::json& status) {
-  InstanceKey key{driver, instance_id};
+  return handleReport({driver, instance_id}, &status);
+}
+
+void PrinterRegistry::replayEarly(const InstanceKey& key) {
+  handleReport(key, nullptr);
+}
+
+bool PrinterRegistry::handleReport(const InstanceKey& key, nlohmann::json* status) {
   std::vector<PendingWrite> writes;
   bool offline_due_changed = false;
   std::unique_lock<std::mutex> lock(mutex_);
   auto it = by_instance_.find(key);
   if (it == by_instance_.end()) {
-    if (isCheckInstanceId(key.second)) {
-      return false; // a connection check's instance (ConnectionChecks reads it); never a printer
+    if (status == nullptr || isCheckInstanceId(key.second)) {
+      return false; // a connection check's instance (ConnectionChecks reads it, `status` intact)
     }
-    early_reports_[key] = std::move(status);
+    early_reports_[key] = std::move(*status);
     return true;
   }
   Live& live = *printers_.at(it->second);
-  live.status = std::move(status);
-  live.updated_at_ms = clock_ms_();
-  const std::optional<int64_t> offline_due = live.detector->offlineDueMs();
-  PendingWrite write = decide(live, live.detector->onReport(live.status, live.updated_at_ms));
-  const std::string state = stringOf(live.status, "state");
-  if (state == "printing" || state == "paused") {
-    live.reached_printing = true;
+  // The report from before the printer was mapped goes first: the driver's next one may get here
+  // before start() or create() replays it, and the detector must see them in the driver's order.
+  std::vector<nlohmann::json> reports;
+  if (auto early = early_reports_.find(key); early != early_reports_.end()) {
+    reports.push_back(std::move(early->second));
+    early_reports_.erase(early);
   }
-  offline_due_changed = live.detector->offlineDueMs() != offline_due;
-  if (!write.empty()) {
-    writes.push_back(std::move(write));
+  if (status != nullptr) {
+    reports.push_back(std::move(*status));
+  }
+  for (nlohmann::json& report : reports) {
+    live.status = std::move(report);
+    live.updated_at_ms = clock_ms_();
+    const std::optional<int64_t> offline_due = live.detector->offlineDueMs();
+    PendingWrite write = decide(live, live.detector->onReport(live.status, live.updated_at_ms));
+    const std::string state = stringOf(live.status, "state");
+    if (state == "printing" || state == "paused") {
+      live.reached_printing = true;
+    }
+    offline_due_changed = offline_due_changed || live.detector->offlineDueMs() != offline_due;
+    if (!write.empty()) {
+      writes.push_back(std::move(write));
+    }
   }
   if (offline_due_changed) {
     // An offline announcement is now due at another time. Only then: the clock walks every
@@ -588,15 +599,12 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
   try {
     plugins::PluginInstance& instance = plugins_.createInstance(driver, record.instance_id, settings);
     nlohmann::json caps = parseJsonLimited(instance.driverCapabilities());
-    std::vector<std::pair<InstanceKey, nlohmann::json>> early;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      Live& live = adopt(record, early);
+      Live& live = adopt(record);
       live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
     }
-    for (auto& [key, status] : early) {
-      onReport(key.first, key.second, status);
-    }
+    replayEarly({driver, record.instance_id});
   } catch (const std::exception& e) {
     store_.remove(record.id);
     {

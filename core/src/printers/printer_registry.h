@@ -135,8 +135,13 @@ private:
   PendingWrite decide(Live& live, std::vector<LifecycleEvent> events); // mutex_ held
   void persist(std::vector<PendingWrite>& writes);                     // write_mutex_ held
   void clockLoop();
-  // mutex_ held; reports that came before the printer was mapped go to `early`.
-  Live& adopt(const PrinterRecord& record, std::vector<std::pair<InstanceKey, nlohmann::json>>& early);
+  // mutex_ held. A report that came before the printer was mapped stays in early_reports_ until
+  // replayEarly() or the printer's next report applies it, always before that next report.
+  Live& adopt(const PrinterRecord& record);
+  void replayEarly(const InstanceKey& key);
+  // onReport and replayEarly: the early report of `key` first (if any), then `status` (if any).
+  // `status` is taken unless false is returned (then the next status intake sink sees it).
+  bool handleReport(const InstanceKey& key, nlohmann::json* status);
   void createDriver(const PrinterRecord& record, Live& live);
   std::string instanceSchema(const std::string& driver) const;
   void requirePrinterDriver(const std::string& driver) const; // invalid_driver when not loaded

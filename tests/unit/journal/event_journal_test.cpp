@@ -193,5 +193,21 @@ TEST(JournalPumpTest, ARestartResumesEachConsumerAtItsCursor) {
   EXPECT_EQ(journal.cursor("added_later"), journal.lastSeq());
 }
 
+TEST(JournalPumpTest, OnAFreshJournalWhatIsAppendedAfterLoadCursorsIsHandled) {
+  testing::CoreServices core;
+  EventJournal journal(core.database());
+  Seen seen;
+  JournalPump pump(journal, core.logger());
+  pump.addConsumer({"archives", [&](JournalEntry& e) { seen.add("archives " + e.type); }});
+  // The server positions its consumers before its printers start, and starts the pump once every
+  // consumer is ready: events decided in between are this run's, not history.
+  pump.loadCursors();
+  append(journal, {entry("print_started", 1)});
+  pump.start();
+  ASSERT_TRUE(pump.waitIdle(5000));
+  pump.stop();
+  EXPECT_EQ(seen.get(), (std::vector<std::string>{"archives print_started"}));
+}
+
 } // namespace
 } // namespace bambuddy::journal
