@@ -218,26 +218,17 @@ TEST_F(PrinterRegistryTest, UpdateRenamesMergesSettingsAndSurvivesARestart) {
 TEST_F(PrinterRegistryTest, BadBodiesAreRefusedWithTheirCodeAndChangeNothing) {
   startServer();
   const int64_t id = registry_->create({{"name", "Sim"}, {"driver", "printer.sim"}})["id"];
+  // The body's shape (types, required and unknown keys, lengths) is the route's body schema's job
+  // (tests/unit/app/body_schema_test.cpp); the registry checks what depends on loaded plugins.
   auto create = [&](const json& body) { return refusal([&] { registry_->create(body); }); };
-  EXPECT_EQ(create(json::array()), "invalid_body");
-  EXPECT_EQ(create({{"driver", "printer.sim"}}), "invalid_name");
-  EXPECT_EQ(create({{"name", ""}, {"driver", "printer.sim"}}), "invalid_name");
-  EXPECT_EQ(create({{"name", 5}, {"driver", "printer.sim"}}), "invalid_name");
-  EXPECT_EQ(create({{"name", "x"}}), "invalid_driver");
   EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.nope"}}), "invalid_driver");
-  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.sim"}, {"colour", "red"}}), "unknown_field");
-  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.sim"}, {"settings", 3}}), "invalid_settings");
   EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.sim"}, {"settings", {{"speed", -1}}}}),
             "invalid_settings");
   EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.bambu"}, {"settings", {{"host", "h"}}}}),
             "invalid_settings"); // serial and access_code missing
-  EXPECT_EQ(create({{"name", "x"}, {"driver", "printer.sim"}, {"require_plate_clear", "yes"}}),
-            "invalid_require_plate_clear");
 
   auto update = [&](const json& body) { return refusal([&] { registry_->update(id, body); }); };
-  EXPECT_EQ(update({{"driver", "printer.bambu"}}), "unknown_field"); // the driver is fixed
   EXPECT_EQ(update({{"settings", {{"speed", "fast"}}}}), "invalid_settings");
-  EXPECT_EQ(update({{"name", ""}}), "invalid_name");
 
   int status = 0;
   EXPECT_EQ(refusal([&] { registry_->update(999, {{"name", "x"}}); }, &status), "not_found");

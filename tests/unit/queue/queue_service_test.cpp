@@ -173,27 +173,14 @@ TEST_F(QueueServiceTest, BadItemsAreRefusedWithTheirCodeAndNothingIsStored) {
   no_file.created_at_ms = no_file.updated_at_ms = wallMs();
   const int64_t no_file_id = archive_store_.insert(no_file).id;
 
+  // The body's shape (types, unknown keys) is the route's body schema's job
+  // (tests/unit/app/body_schema_test.cpp); the service checks what the database decides.
   auto code = [&](const json& body) { return refusal([&] { queue_->add(body); }); };
   int status = 0;
-  EXPECT_EQ(refusal(
-                [&] {
-                  queue_->add({{"archive_id", archive_id_}, {"colour", "red"}});
-                },
-                &status),
-            "unknown_field");
+  EXPECT_EQ(refusal([&] { queue_->add({{"archive_id", 9999}}); }, &status), "invalid_archive_id");
   EXPECT_EQ(status, 400);
-  EXPECT_EQ(code(json::object()), "invalid_archive_id");
-  EXPECT_EQ(code({{"archive_id", "1"}}), "invalid_archive_id");
-  EXPECT_EQ(code({{"archive_id", 0}}), "invalid_archive_id");
-  EXPECT_EQ(code({{"archive_id", 9999}}), "invalid_archive_id");
   EXPECT_EQ(code({{"archive_id", no_file_id}}), "invalid_archive_id");
   EXPECT_EQ(code({{"archive_id", archive_id_}, {"printer_id", 9999}}), "invalid_printer_id");
-  EXPECT_EQ(code({{"archive_id", archive_id_}, {"printer_id", -1}}), "invalid_printer_id");
-  EXPECT_EQ(code({{"archive_id", archive_id_}, {"printer_id", "one"}}), "invalid_printer_id");
-  EXPECT_EQ(code({{"archive_id", archive_id_}, {"scheduled_at", "tomorrow"}}), "invalid_scheduled_at");
-  EXPECT_EQ(code({{"archive_id", archive_id_}, {"scheduled_at", 1700000000}}), "invalid_scheduled_at");
-  EXPECT_NE(code({{"archive_id", archive_id_}, {"plate", "first"}}), "");
-  EXPECT_NE(code({{"archive_id", archive_id_}, {"use_ams", "yes"}}), "");
   EXPECT_TRUE(queue_->list(std::nullopt).empty());
 }
 
@@ -216,9 +203,8 @@ TEST_F(QueueServiceTest, ABadOrderIsRefusedAndChangesNothing) {
   QueueItem skipped = add();
   queue_->patch(skipped.id, {{"status", "skipped"}});
   const std::vector<int64_t> before = order();
-  for (const json& body : {json::object(), json{{"order", a.id}}, json{{"order", {b.id, a.id}}, {"x", 1}},
-                           json{{"order", {b.id, b.id}}}, json{{"order", {b.id, 9999}}},
-                           json{{"order", {b.id, "1"}}}, json{{"order", {skipped.id, a.id}}}}) {
+  // Shapes (a list of unique integers, no other keys) are the route's body schema's job.
+  for (const json& body : {json{{"order", {b.id, 9999}}}, json{{"order", {skipped.id, a.id}}}}) {
     EXPECT_EQ(refusal([&] { queue_->reorder(body); }), "invalid_order") << body.dump();
   }
   EXPECT_EQ(order(), before);
@@ -237,8 +223,6 @@ TEST_F(QueueServiceTest, StatusChangesFollowTheAllowedTransitions) {
   EXPECT_EQ(status, 409);
   EXPECT_EQ(refusal([&] { queue_->patch(item.id, {{"scheduled_at", nullptr}}); }, &status), "not_pending");
   EXPECT_EQ(status, 409);
-  EXPECT_EQ(refusal([&] { queue_->patch(item.id, {{"status", "printing"}}); }), "invalid_status");
-  EXPECT_EQ(refusal([&] { queue_->patch(item.id, {{"status", 1}}); }), "invalid_status");
   EXPECT_EQ(queue_->get(item.id).status, "cancelled");
 
   // Back in the queue: what the previous attempt left is cleared.
@@ -262,9 +246,7 @@ TEST_F(QueueServiceTest, PatchChangesWaitingItemsAndValidatesLikeAdd) {
   EXPECT_FALSE(changed.printer_id);
   EXPECT_FALSE(changed.scheduled_at_ms);
 
-  EXPECT_EQ(refusal([&] { queue_->patch(item.id, {{"archive_id", 5}}); }), "unknown_field"); // read-only
   EXPECT_EQ(refusal([&] { queue_->patch(item.id, {{"printer_id", 9999}}); }), "invalid_printer_id");
-  EXPECT_EQ(refusal([&] { queue_->patch(item.id, {{"scheduled_at", "soon"}}); }), "invalid_scheduled_at");
   int status = 0;
   EXPECT_EQ(refusal([&] { queue_->patch(9999, {{"status", "skipped"}}); }, &status), "not_found");
   EXPECT_EQ(status, 404);
