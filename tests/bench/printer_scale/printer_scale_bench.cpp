@@ -49,7 +49,9 @@
 
 namespace {
 
+using bambuddy::bench::machineTicks;
 using bambuddy::bench::ProcSample;
+using bambuddy::bench::randomAdminKey;
 using bambuddy::bench::sampleProcess;
 using namespace bambuddy::testing;
 
@@ -110,45 +112,10 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// bb_ + 43 base64url characters (32 random bytes), the form auth.apikey accepts as admin key.
-std::string randomAdminKey() {
-  static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::ifstream random("/dev/urandom", std::ios::binary);
-  unsigned char bytes[33] = {};
-  random.read(reinterpret_cast<char*>(bytes), 32);
-  if (!random) {
-    throw std::runtime_error("cannot read /dev/urandom");
-  }
-  std::string key = "bb_";
-  for (int i = 0; i < 33; i += 3) { // the 33rd byte is zero padding for the last group
-    const uint32_t group = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    for (int shift = 18; shift >= 0; shift -= 6) {
-      key += kAlphabet[(group >> shift) & 63];
-    }
-  }
-  key.resize(3 + 43);
-  return key;
-}
-
 std::string serialFor(int index) {
   char serial[16];
   std::snprintf(serial, sizeof serial, "BENCH%010d", index);
   return serial;
-}
-
-// Machine-wide CPU counters of /proc/stat (all cores): busy and total ticks.
-std::pair<uint64_t, uint64_t> machineTicks() {
-  std::ifstream in("/proc/stat");
-  std::string cpu;
-  uint64_t value = 0, total = 0, idle = 0;
-  in >> cpu;
-  for (int field = 0; field < 10 && in >> value; ++field) {
-    total += field < 8 ? value : 0; // guest times are already inside user/nice
-    if (field == 3 || field == 4) {
-      idle += value; // idle, iowait
-    }
-  }
-  return {total - idle, total};
 }
 
 std::string configYaml(const TempDir& dir, const MosquittoBroker& broker,

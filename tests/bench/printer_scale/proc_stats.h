@@ -6,6 +6,7 @@
 #include <map>
 #include <string>
 #include <sys/types.h>
+#include <utility>
 
 namespace bambuddy::bench {
 
@@ -28,5 +29,12 @@ std::map<pid_t, ThreadSample> sampleThreads(pid_t pid);
 
 // The first child of this process whose command name (/proc/<pid>/comm) is `comm`, or -1.
 pid_t findChild(const std::string& comm);
+
+// Machine-wide CPU counters of /proc/stat (all cores): busy and total ticks.
+std::pair<uint64_t, uint64_t> machineTicks();
+
+// A fresh admin key for a benchmark's server: bb_ + 43 base64url characters (32 random bytes from
+// /dev/urandom), the form auth.apikey accepts.
+std::string randomAdminKey();
 
 } // namespace bambuddy::bench
