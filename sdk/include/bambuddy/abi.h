@@ -218,7 +218,11 @@ typedef struct bb_host_api {
   int64_t (*now_ms)(bb_host_ctx* ctx);
 
   /* Printer drivers only: report this printer's full normalized status (JSON object). The core
-   * merges it into the printer registry and derives print events from state changes.
+   * copies it (the caller keeps ownership of `status_json`) and derives print events from state
+   * changes; every report reaches the lifecycle detector, in the order this instance made them.
+   * Any thread. Usually returns at once; when the core is behind on this printer (hundreds of
+   * reports waiting) it waits for room, at most 2 s, then refuses: BB_ERR_UNAVAILABLE, the report
+   * is dropped and counted. So do not hold a lock the driver's other threads need across the call.
    * BB_ERR_UNSUPPORTED when called by an instance of another kind. */
   int32_t (*report_status)(bb_host_ctx* ctx, const char* status_json, size_t len, bb_error* err);
 
