@@ -3,6 +3,7 @@
 // loaded, and the same bytes as a normalized status report through the lifecycle detector that
 // turns driver reports into print events.
 #include "api/printer_routes.h"
+#include "config/core_config.h"
 #include "printers/lifecycle_detector.h"
 #include "printers/printer_registry.h"
 #include "printers/printer_store.h"
@@ -26,13 +27,13 @@ struct Target {
   Target() {
     printers::PrinterRecord record;
     record.name = "X1C";
-    record.driver = "printer.bambu";
+    record.plugin = "printer.bambu";
     record.instance_id = "printer-1";
     record.source = "api";
     record.settings = {{"host", "192.0.2.1"}, {"serial", "01S00A000000001"}, {"access_code", "12345678"}};
     record = store.insert(record);
     patch_path = "/api/v1/printers/" + std::to_string(record.id);
-    registry.start({});
+    registry.start(config::CoreConfig{});
     api::addPrinterRoutes(core.router(), registry);
   }
 };

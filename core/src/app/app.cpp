@@ -74,26 +74,6 @@ namespace {
 // The built UI is a few hundred KiB; anything near this bound is not a web UI build.
 constexpr int64_t kMaxWebUiBytes = 64LL * 1024 * 1024;
 
-// Printers declared in YAML: the instances of printer driver plugins listed in the config.
-std::vector<printers::ConfiguredPrinter> configuredPrinters(const config::CoreConfig& config,
-                                                            const plugins::PluginHost& host) {
-  std::vector<printers::ConfiguredPrinter> out;
-  for (const config::PluginEntryConfig& entry : config.plugins) {
-    const plugins::LoadedPlugin* plugin = host.find(entry.name);
-    if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_PRINTER_DRIVER) {
-      continue;
-    }
-    for (const config::PluginInstanceConfig& instance : entry.instances) {
-      out.push_back({entry.name, instance.id, instance.name.empty() ? instance.id : instance.name});
-    }
-  }
-  return out;
-}
-
-} // namespace
-
-namespace {
-
 // The journal's consumers, in the order they see each event: the archives first (they add
 // archive_id), then the queue (it reads the print record), then the notification outbox, then the
 // bus for plugins that subscribe to events (a best-effort copy: the bus may drop under load).
@@ -278,7 +258,7 @@ void App::start() {
     }
 
     s.plugins->loadAll(config_);
-    s.printers->start(configuredPrinters(config_, *s.plugins));
+    s.printers->start(config_);
     s.queue->start();
     s.notifications->start(config_);
     s.pump->start(); // catches up on what an earlier run left unhandled, then follows the journal

@@ -25,7 +25,7 @@ using nlohmann::json;
 using Kind = NotificationError::Kind;
 
 constexpr const char* kComponent = "notifications";
-constexpr const char* kPluginPrefix = "notifier.";
+constexpr const char* kPluginPrefix = ProviderRecord::kPluginPrefix;
 constexpr size_t kMaxHeldEvents = 1000;
 
 NotificationError invalid(const std::string& code, const std::string& message, json extra = nullptr) {
@@ -37,17 +37,6 @@ NotificationError testsBusy(const NotificationSettings& settings) {
                            "too many provider tests at once (" + std::to_string(settings.test_threads) +
                                " running, " + std::to_string(settings.test_queue) +
                                " waiting); try again when one has finished");
-}
-
-NotificationError notFound(int64_t id) {
-  return NotificationError(Kind::NotFound, "not_found",
-                           "no notification provider with id " + std::to_string(id));
-}
-
-NotificationError declaredInConfig(const ProviderRecord& r) {
-  return NotificationError(Kind::Conflict, "declared_in_config",
-                           "this provider is declared in the config file (plugins.load[].instances of " +
-                               r.plugin() + ", id " + r.instance_id + "); change it there and restart");
 }
 
 json timeOrNull(int64_t ms) {
@@ -68,13 +57,23 @@ std::string durationText(int64_t ms) {
   return std::to_string(s) + " s";
 }
 
-bool isNotifierPlugin(const plugins::LoadedPlugin* plugin) {
-  return plugin != nullptr && plugin->descriptor().kind == BB_KIND_NOTIFIER &&
-         plugin->name().rfind(kPluginPrefix, 0) == 0 && plugin->name().size() > std::strlen(kPluginPrefix);
-}
-
-std::string typeOf(const std::string& plugin_name) {
-  return plugin_name.substr(std::strlen(kPluginPrefix));
+records::RecordKind providerKind() {
+  records::RecordKind kind;
+  kind.noun = "notification provider";
+  kind.log_component = kComponent;
+  kind.plugin_kind = BB_KIND_NOTIFIER;
+  kind.plugin_label = "notifier type";
+  kind.plugin_field = "type";
+  kind.name_prefix = ProviderRecord::kPluginPrefix;
+  // A generated signing secret is masked even when the plugin's schema forgot to mark it secret;
+  // the previous one kept for a rotation's grace period too.
+  kind.always_secret = [](const std::string& plugin, const std::string& schema) {
+    std::vector<std::string> fields =
+        generatedSecretFields(schema, plugin.substr(std::strlen(kPluginPrefix)));
+    fields.push_back("previous_secret");
+    return fields;
+  };
+  return kind;
 }
 
 bool reservedInstanceId(const std::string& id) {
@@ -109,8 +108,8 @@ NotificationSettings settingsFromConfig(const config::CoreConfig& config) {
 NotificationService::NotificationService(storage::Database& db, plugins::PluginHost& plugins, Logger& logger,
                                          std::function<int64_t()> clock_ms, NotificationSettings settings)
     : db_(db), plugins_(plugins), logger_(logger), clock_ms_(std::move(clock_ms)),
-      settings_(std::move(settings)), store_(db), outbox_(db),
-      engine_(outbox_, plugins, logger, clock_ms_, settings_.engine, *this),
+      settings_(std::move(settings)), records_(providerKind(), plugins, logger, clock_ms_), store_(db),
+      outbox_(db), engine_(outbox_, plugins, logger, clock_ms_, settings_.engine, *this),
       tests_(settings_.test_threads, settings_.test_queue) {}
 
 NotificationService::~NotificationService() {
@@ -120,33 +119,22 @@ NotificationService::~NotificationService() {
 // ----- lifecycle ------------------------------------------------------------------------------
 
 void NotificationService::start(const config::CoreConfig& config) {
-  mirrorConfigured(config);
   std::vector<ProviderPtr> adopted;
   {
+    std::vector<ProviderRecord> rows = mirrorConfigured(config);
     std::lock_guard<std::mutex> lock(mutex_);
-    for (ProviderRecord& record : store_.list()) {
+    for (ProviderRecord& record : rows) {
       adopted.push_back(adopt(std::move(record)));
     }
   }
   for (const ProviderPtr& p : adopted) {
-    const ProviderRecord& r = p->record; // not shared yet: REST is not serving
-    std::string problem;
-    if (!isNotifierPlugin(plugins_.find(r.plugin()))) {
-      problem = "the notifier plugin " + r.plugin() + " is not loaded (add it to plugins.load)";
-    } else if (r.source == "api") {
-      try {
-        std::unique_lock<std::shared_mutex> instance_lock(p->slot->instance_mutex);
-        plugins_.createInstance(r.plugin(), r.instance_id, r.settings);
-      } catch (const std::exception& e) {
-        problem = std::string("its plugin instance could not be created: ") + e.what();
-      }
-    } else if (plugins_.findInstance(r.plugin(), r.instance_id) == nullptr) {
-      problem = "its plugin instance did not start (see the server log)";
-    }
+    // Not shared yet (REST is not serving): the record needs no lock.
+    std::unique_lock<std::shared_mutex> instance_lock(p->slot->instance_mutex);
+    std::string problem = records_.startInstance(p->record);
+    instance_lock.unlock();
     if (!problem.empty()) {
-      logger_.warn(kComponent, "provider " + std::to_string(r.id) + " ('" + r.name + "'): " + problem);
       std::lock_guard<std::mutex> lock(mutex_);
-      p->problem = problem;
+      p->problem = std::move(problem);
     }
   }
   engine_.start();
@@ -163,107 +151,73 @@ void NotificationService::stop() {
   engine_.stop();
 }
 
-void NotificationService::mirrorConfigured(const config::CoreConfig& config) {
-  std::vector<ProviderRecord> configured;
-  std::vector<config::ConfigError> errors;
+std::vector<ProviderRecord> NotificationService::mirrorConfigured(const config::CoreConfig& config) {
   for (const config::PluginEntryConfig& entry : config.plugins) {
     const plugins::LoadedPlugin* plugin = plugins_.find(entry.name);
-    if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_NOTIFIER) {
-      for (const config::PluginInstanceConfig& instance : entry.instances) {
-        if (plugin != nullptr && !instance.routing.empty()) {
-          logger_.warn(kComponent,
-                       "plugins.load[].instances '" + instance.id + "' of " + entry.name +
-                           ": events, printer_ids and quiet_hours apply to notifier plugins only; "
-                           "ignored");
-        }
-      }
-      continue;
-    }
-    if (!isNotifierPlugin(plugin)) {
-      logger_.warn(kComponent, "notifier plugin '" + entry.name + "' is not named notifier.<type>: ignored");
+    if (plugin == nullptr || plugin->descriptor().kind == BB_KIND_NOTIFIER) {
       continue;
     }
     for (const config::PluginInstanceConfig& instance : entry.instances) {
-      auto fail = [&](const std::string& key, const std::string& message) {
-        std::string pointer = key.empty() ? instance.pointer : config::childPointer(instance.pointer, key);
-        errors.push_back({config.document.file, config.document.lineOf(pointer),
-                          config::displayPath(pointer, &config.document.json), message});
-      };
-      if (reservedInstanceId(instance.id)) {
-        fail("id", "ids of the form provider-<number> are reserved for providers created over the API");
-        continue;
+      if (!instance.routing.empty()) {
+        logger_.warn(kComponent, "plugins.load[].instances '" + instance.id + "' of " + entry.name +
+                                     ": events, printer_ids and quiet_hours apply to notifier plugins only; "
+                                     "ignored");
       }
-      ProviderRecord r;
-      r.name = instance.name.empty() ? instance.id : instance.name;
-      r.type = typeOf(entry.name);
-      r.instance_id = instance.id;
-      r.source = "config";
-      try {
-        r.routing = parseRouting(instance.routing, ProviderRouting{});
-        if (r.routing.quiet_hours) {
-          zoneFor(r.routing, "quiet_hours.timezone");
-        }
-      } catch (const NotificationError& e) {
-        std::string message = e.what();
-        std::string key = message.substr(0, message.find_first_of(".:["));
-        fail(key, message.substr(message.find(": ") == std::string::npos ? 0 : message.find(": ") + 2));
-        continue;
-      }
-      configured.push_back(std::move(r));
     }
+  }
+  std::vector<ProviderRecord> configured;
+  std::vector<config::ConfigError> errors;
+  for (const records::ConfiguredInstance& c : records_.configured(config)) {
+    const config::PluginInstanceConfig& instance = *c.instance;
+    auto fail = [&](const std::string& key, const std::string& message) {
+      std::string pointer = key.empty() ? instance.pointer : config::childPointer(instance.pointer, key);
+      errors.push_back({config.document.file, config.document.lineOf(pointer),
+                        config::displayPath(pointer, &config.document.json), message});
+    };
+    if (reservedInstanceId(instance.id)) {
+      fail("id", "ids of the form provider-<number> are reserved for providers created over the API");
+      continue;
+    }
+    ProviderRecord r;
+    r.name = instance.name.empty() ? instance.id : instance.name;
+    r.plugin = c.plugin;
+    r.instance_id = instance.id;
+    try {
+      r.routing = parseRouting(instance.routing, ProviderRouting{});
+      if (r.routing.quiet_hours) {
+        zoneFor(r.routing, "quiet_hours.timezone");
+      }
+    } catch (const NotificationError& e) {
+      std::string message = e.what();
+      std::string key = message.substr(0, message.find_first_of(".:["));
+      fail(key, message.substr(message.find(": ") == std::string::npos ? 0 : message.find(": ") + 2));
+      continue;
+    }
+    configured.push_back(std::move(r));
   }
   if (!errors.empty()) {
     throw config::ConfigException(std::move(errors));
   }
-
-  const int64_t now = clock_ms_();
-  std::vector<ProviderRecord> rows = store_.list();
-  std::vector<int64_t> kept;
-  for (ProviderRecord& c : configured) {
-    auto it = std::find_if(rows.begin(), rows.end(), [&](const ProviderRecord& r) {
-      return r.source == "config" && r.type == c.type && r.instance_id == c.instance_id;
-    });
-    if (it == rows.end()) {
-      c.created_at_ms = c.updated_at_ms = now;
-      ProviderRecord stored = store_.insert(c);
-      kept.push_back(stored.id);
-      logger_.info(kComponent, "provider '" + stored.name + "' (" + stored.plugin() + "/" +
-                                   stored.instance_id + ") from the config file has id " +
-                                   std::to_string(stored.id));
-      continue;
-    }
-    // The file is the truth for its fields; a restart also re-enables a provider the server
-    // disabled (the operator restarts after fixing the receiver).
-    it->name = c.name;
-    it->routing = c.routing;
-    if (!it->enabled) {
-      logger_.info(kComponent, "provider " + std::to_string(it->id) + " ('" + it->name +
-                                   "') from the config file is enabled again (it was disabled: " +
-                                   it->disabled_reason + ")");
-    }
-    it->enabled = true;
-    it->disabled_reason.clear();
-    it->disabled_at_ms = 0;
-    it->updated_at_ms = now;
-    store_.update(*it);
-    kept.push_back(it->id);
-  }
-  for (const ProviderRecord& r : rows) {
-    if (r.source != "config" || std::find(kept.begin(), kept.end(), r.id) != kept.end()) {
-      continue;
-    }
-    if (plugins_.find(r.plugin()) == nullptr) {
-      continue; // its plugin did not load this time: keep it (and its log) and say why
-    }
-    store_.remove(r.id);
-    logger_.info(kComponent, "provider " + std::to_string(r.id) + " ('" + r.name +
-                                 "') is no longer in the config file and was removed");
-  }
+  // The file is the truth for its fields; a restart also re-enables a provider the server disabled
+  // (the operator restarts after fixing the receiver).
+  return records_.mirror<ProviderRecord>(
+      store_, configured, [&](ProviderRecord& stored, const ProviderRecord& c) {
+        stored.routing = c.routing;
+        if (!stored.enabled) {
+          logger_.info(kComponent, "provider " + std::to_string(stored.id) + " ('" + stored.name +
+                                       "') from the config file is enabled again (it was disabled: " +
+                                       stored.disabled_reason + ")");
+        }
+        stored.enabled = true;
+        stored.disabled_reason.clear();
+        stored.disabled_at_ms = 0;
+        return true;
+      });
 }
 
 NotificationService::ProviderPtr NotificationService::adopt(ProviderRecord record) {
   auto p = std::make_shared<Provider>();
-  p->slot = std::make_shared<ProviderSlot>(record.id, record.plugin(), record.instance_id);
+  p->slot = std::make_shared<ProviderSlot>(record.id, record.plugin, record.instance_id);
   p->slot->enabled = record.enabled;
   if (record.routing.quiet_hours) {
     try {
@@ -456,13 +410,6 @@ NotificationService::ProviderPtr NotificationService::find(int64_t id) const {
   return it == providers_.end() ? nullptr : it->second;
 }
 
-std::string NotificationService::instanceSchema(const std::string& type) const {
-  const plugins::LoadedPlugin* plugin = plugins_.find(ProviderRecord::pluginForType(type));
-  return plugin != nullptr && plugin->descriptor().instance_schema != nullptr
-             ? plugin->descriptor().instance_schema
-             : "";
-}
-
 std::shared_ptr<const TimeZone> NotificationService::zoneFor(const ProviderRouting& routing,
                                                              const std::string& path) {
   if (!routing.quiet_hours) {
@@ -501,78 +448,35 @@ ProviderRouting NotificationService::parseRouting(const json& body, const Provid
   return out;
 }
 
-json NotificationService::checkSettings(const std::string& type, const json& settings) const {
-  const plugins::LoadedPlugin* plugin = plugins_.find(ProviderRecord::pluginForType(type));
-  if (plugin == nullptr) {
-    throw invalid("invalid_type", "type: '" + type + "' is not a loaded notifier plugin");
-  }
-  auto issues = plugin->instanceValidator().validate(settings);
-  if (issues.empty()) {
-    return settings;
-  }
-  std::string text;
-  json errors = json::array();
-  for (const auto& issue : issues) {
-    std::string path = issue.path.empty() ? "settings" : "settings." + issue.path;
-    text += (text.empty() ? "" : "; ") + path + ": " + issue.message;
-    errors.push_back({{"path", path}, {"message", issue.message}});
-  }
-  throw invalid("invalid_settings", text, {{"errors", errors}});
-}
-
 json NotificationService::providerJson(const Provider& p) const {
   const ProviderRecord& r = p.record;
-  const std::string schema = instanceSchema(r.type);
-  json settings = plugins::redactSecrets(r.settings, schema);
-  std::vector<std::string> hidden = generatedSecretFields(schema, r.type);
-  hidden.push_back("previous_secret");
-  for (const std::string& field : hidden) {
-    if (settings.contains(field) && !settings[field].is_null()) {
-      settings[field] = plugins::kSecretMask; // even when the plugin's schema forgot to mark it
-    }
-  }
-  return {{"id", r.id},
-          {"name", r.name},
-          {"type", r.type},
-          {"plugin", r.plugin()},
-          {"instance_id", r.instance_id},
-          {"source", r.source},
-          {"enabled", r.enabled},
-          {"disabled_reason", r.disabled_reason.empty() ? json(nullptr) : json(r.disabled_reason)},
-          {"disabled_at", timeOrNull(r.disabled_at_ms)},
-          {"failing_since", timeOrNull(r.failing_since_ms)},
-          {"settings", settings},
-          {"events", eventsJson(r.routing)},
-          {"printer_ids", printerIdsJson(r.routing)},
-          {"quiet_hours", quietHoursJson(r.routing)},
-          {"problem", p.problem.empty() ? json(nullptr) : json(p.problem)},
-          {"created_at", timeOrNull(r.created_at_ms)},
-          {"updated_at", timeOrNull(r.updated_at_ms)}};
+  json out = records_.describe(r); // id, name, type, instance_id, source, settings (redacted), times
+  out.update({{"plugin", r.plugin},
+              {"enabled", r.enabled},
+              {"disabled_reason", r.disabled_reason.empty() ? json(nullptr) : json(r.disabled_reason)},
+              {"disabled_at", timeOrNull(r.disabled_at_ms)},
+              {"failing_since", timeOrNull(r.failing_since_ms)},
+              {"events", eventsJson(r.routing)},
+              {"printer_ids", printerIdsJson(r.routing)},
+              {"quiet_hours", quietHoursJson(r.routing)},
+              {"problem", p.problem.empty() ? json(nullptr) : json(p.problem)}});
+  return out;
 }
 
 void NotificationService::recreateInstance(Provider& p, const json& settings) {
-  std::string plugin, instance_id;
-  json previous;
+  ProviderRecord record;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    plugin = p.record.plugin();
-    instance_id = p.record.instance_id;
-    previous = p.record.settings;
+    record = p.record;
   }
   std::unique_lock<std::shared_mutex> instance_lock(p.slot->instance_mutex); // waits for an attempt in flight
-  plugins_.destroyInstance(plugin, instance_id);
+  std::string problem;
   try {
-    plugins_.createInstance(plugin, instance_id, settings);
-  } catch (const std::exception& e) {
-    std::string restored;
-    try {
-      plugins_.createInstance(plugin, instance_id, previous); // a refused change changes nothing
-    } catch (const std::exception& again) {
-      restored = std::string("its plugin instance could not be created: ") + again.what();
-    }
+    records_.replaceInstance(record, settings, problem);
+  } catch (const ServiceError&) {
     std::lock_guard<std::mutex> lock(mutex_);
-    p.problem = restored;
-    throw invalid("invalid_settings", std::string("settings: ") + e.what());
+    p.problem = problem; // "" when the previous instance runs again
+    throw;
   }
   std::lock_guard<std::mutex> lock(mutex_);
   p.problem.clear();
@@ -583,11 +487,11 @@ void NotificationService::recreateInstance(Provider& p, const json& settings) {
 json NotificationService::types() const {
   json out = json::array();
   for (const plugins::PluginSummary& summary : plugins_.summaries()) {
-    const plugins::LoadedPlugin* plugin = plugins_.find(summary.name);
-    if (!isNotifierPlugin(plugin)) {
+    if (!records_.isKindPlugin(summary.name)) {
       continue;
     }
-    const std::string type = typeOf(summary.name);
+    const plugins::LoadedPlugin* plugin = plugins_.find(summary.name);
+    const std::string type = records_.fieldValueOf(summary.name);
     const char* schema = plugin->descriptor().instance_schema;
     out.push_back({{"type", type},
                    {"plugin", summary.name},
@@ -623,7 +527,7 @@ json NotificationService::get(int64_t id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = providers_.find(id);
   if (it == providers_.end()) {
-    throw notFound(id);
+    throw records_.notFound(id);
   }
   return providerJson(*it->second);
 }
@@ -631,67 +535,45 @@ json NotificationService::get(int64_t id) const {
 // Keys, types and lengths of `body` were checked by the route's body schema
 // (api/notification_routes.cpp); what is left here needs the loaded plugins or the time zones.
 json NotificationService::create(const json& body) {
-  const std::string type = body["type"].get<std::string>();
-  if (!isNotifierPlugin(plugins_.find(ProviderRecord::pluginForType(type)))) {
-    std::string loaded;
-    for (const json& t : types()) {
-      loaded += (loaded.empty() ? "" : ", ") + t["type"].get<std::string>();
-    }
-    throw invalid("invalid_type", "type: '" + type + "' is not a loaded notifier type (loaded: " +
-                                      (loaded.empty() ? std::string("none") : loaded) + ")");
-  }
   ProviderRecord record;
+  record.plugin = records_.pluginFor(body["type"].get<std::string>());
+  records_.requirePlugin(record.plugin);
   record.name = body.at("name").get<std::string>();
-  record.type = type;
-  record.source = "api";
   if (body.contains("enabled")) {
     record.enabled = body["enabled"].get<bool>();
   }
-  json settings = body.value("settings", json::object());
   record.routing = parseRouting(body, ProviderRouting{});
   zoneFor(record.routing, "quiet_hours.timezone");
 
   // Secrets the operator left out are made here and shown once, in this answer.
-  const std::string schema = instanceSchema(type);
+  json settings = body.value("settings", json::object());
   json generated = json::object();
-  for (const std::string& field : generatedSecretFields(schema, type)) {
+  for (const std::string& field : generatedSecretFields(records_.schemaOf(record.plugin), record.type())) {
     auto it = settings.find(field);
     if (it == settings.end() || it->is_null() || (it->is_string() && it->get<std::string>().empty())) {
       settings[field] = generateWebhookSecret();
       generated[field] = settings[field];
     }
   }
-  checkSettings(type, settings);
-  record.settings = settings;
-  record.created_at_ms = record.updated_at_ms = clock_ms_();
+  records_.checkSettings(record.plugin, settings);
+  record.settings = std::move(settings);
 
-  record = store_.insert(std::move(record));
-  ProviderPtr p;
-  try {
-    plugins_.createInstance(record.plugin(), record.instance_id, record.settings);
-  } catch (const std::exception& e) {
-    store_.remove(record.id);
-    plugins_.destroyInstance(record.plugin(), record.instance_id);
-    throw invalid("invalid_settings", std::string("settings: ") + e.what());
-  }
   json out;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    p = adopt(record);
-    out = providerJson(*p);
-  }
+  records_.create<ProviderRecord>(store_, std::move(record),
+                                  [&](const ProviderRecord& stored, plugins::PluginInstance&) {
+                                    std::lock_guard<std::mutex> lock(mutex_);
+                                    out = providerJson(*adopt(stored));
+                                  });
   if (!generated.empty()) {
     out["secret"] = generated.begin().value(); // shown once; never again
   }
-  logger_.info(kComponent,
-               "provider " + std::to_string(record.id) + " ('" + record.name + "', " + type + ") added");
   return out;
 }
 
 json NotificationService::update(int64_t id, const json& body) {
   ProviderPtr p = find(id);
   if (!p) {
-    throw notFound(id);
+    throw records_.notFound(id);
   }
   std::lock_guard<std::mutex> admin(p->admin);
   ProviderRecord record;
@@ -699,8 +581,8 @@ json NotificationService::update(int64_t id, const json& body) {
     std::lock_guard<std::mutex> lock(mutex_);
     record = p->record;
   }
-  if (record.source == "config") {
-    throw declaredInConfig(record);
+  if (record.fromConfig()) {
+    throw records_.declaredInConfig(record, "change it there and restart");
   }
   std::optional<std::string> name;
   if (body.contains("name")) {
@@ -714,32 +596,9 @@ json NotificationService::update(int64_t id, const json& body) {
   std::shared_ptr<const TimeZone> zone = zoneFor(routing, "quiet_hours.timezone");
   std::optional<json> settings;
   if (body.contains("settings")) {
-    // Generated secrets are masked on read even when the plugin's schema forgot to mark them
-    // secret, so their mask sent back must keep them too.
-    const std::string schema = instanceSchema(record.type);
-    json patch = body["settings"];
-    std::vector<std::string> hidden = generatedSecretFields(schema, record.type);
-    hidden.push_back("previous_secret");
-    for (const std::string& field : hidden) {
-      if (patch.contains(field) && patch[field] == plugins::kSecretMask) {
-        patch.erase(field);
-      }
-    }
-    json merged = plugins::mergeSettings(record.settings, patch, schema);
-    plugins::DestinationChange change =
-        plugins::checkDestinationChange(record.settings, patch, merged, schema);
-    if (change.refused()) {
-      json fields = json::array();
-      for (const std::string& f : change.missing_secrets) {
-        fields.push_back("settings." + f);
-      }
-      throw invalid("secret_required", plugins::secretRequiredMessage(change, "provider"),
-                    {{"fields", fields}});
-    }
-    if (merged != record.settings) {
-      checkSettings(record.type, merged);
-      recreateInstance(*p, merged);
-      settings = merged;
+    settings = records_.patchSettings(record, body["settings"]);
+    if (settings) {
+      recreateInstance(*p, *settings);
     }
   }
 
@@ -784,31 +643,27 @@ json NotificationService::update(int64_t id, const json& body) {
 void NotificationService::remove(int64_t id) {
   ProviderPtr p = find(id);
   if (!p) {
-    throw notFound(id);
+    throw records_.notFound(id);
   }
   std::lock_guard<std::mutex> admin(p->admin);
   ProviderRecord record;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     record = p->record;
-    if (record.source == "config") {
-      throw declaredInConfig(record);
+    if (record.fromConfig()) {
+      throw records_.declaredInConfig(record, "remove it there and restart");
     }
     providers_.erase(id); // the router stops matching it
   }
   engine_.removeProvider(id); // waits for its attempts in flight
-  {
-    std::unique_lock<std::shared_mutex> instance_lock(p->slot->instance_mutex);
-    plugins_.destroyInstance(record.plugin(), record.instance_id);
-  }
-  store_.remove(id);
-  logger_.info(kComponent, "provider " + std::to_string(id) + " ('" + record.name + "') removed");
+  std::unique_lock<std::shared_mutex> instance_lock(p->slot->instance_mutex);
+  records_.remove<ProviderRecord>(store_, record); // its delivery log goes with it
 }
 
 json NotificationService::test(int64_t id) {
   ProviderPtr p = find(id);
   if (!p) {
-    throw notFound(id);
+    throw records_.notFound(id);
   }
   std::string name;
   {
@@ -869,7 +724,7 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
   const int64_t grace_s = body.value("grace_period_s", int64_t{86400});
   ProviderPtr p = find(id);
   if (!p) {
-    throw notFound(id);
+    throw records_.notFound(id);
   }
   std::lock_guard<std::mutex> admin(p->admin);
   ProviderRecord record;
@@ -877,14 +732,14 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
     std::lock_guard<std::mutex> lock(mutex_);
     record = p->record;
   }
-  if (record.source == "config") {
-    throw declaredInConfig(record);
+  if (record.fromConfig()) {
+    throw records_.declaredInConfig(record, "change it there and restart");
   }
-  const std::string schema = instanceSchema(record.type);
-  std::vector<std::string> fields = generatedSecretFields(schema, record.type);
+  const std::string schema = records_.schemaOf(record.plugin);
+  std::vector<std::string> fields = generatedSecretFields(schema, record.type());
   if (fields.empty()) {
     throw NotificationError(Kind::Unsupported, "unsupported",
-                            "providers of type " + record.type + " have no generated secret to rotate");
+                            "providers of type " + record.type() + " have no generated secret to rotate");
   }
   const std::string& field = fields.front();
   const int64_t now = clock_ms_();
@@ -904,7 +759,7 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
     settings.erase("previous_secret");
     settings.erase("previous_secret_expires_ms");
   }
-  checkSettings(record.type, settings);
+  records_.checkSettings(record.plugin, settings);
   recreateInstance(*p, settings);
   json out;
   {
@@ -924,7 +779,7 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
 json NotificationService::deliveries(int64_t id, const std::optional<std::string>& wanted, size_t limit,
                                      size_t offset) {
   if (!find(id)) {
-    throw notFound(id);
+    throw records_.notFound(id);
   }
   if (wanted) {
     static const char* kStatuses[] = {status::kPending, status::kRetrying,   status::kDelivered,

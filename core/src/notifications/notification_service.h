@@ -1,6 +1,8 @@
-// Notification providers and the router: which providers exist (REST-created ones stored with
-// their settings, YAML-declared ones mirrored so they get an id), which event goes where, and the
-// REST operations on them. Delivery itself is the DeliveryEngine's.
+// Notification providers and the router: which providers exist, which event goes where, and the
+// REST operations on them. The provider rows (REST-created ones with their settings, YAML-declared
+// ones mirrored so they get an id) are kept through the records room (records/instance_records.h,
+// docs/adr/0007), shared with the printers; this class adds what is the providers' own: routing,
+// health, tests, secret rotation and the delivery log. Delivery itself is the DeliveryEngine's.
 //
 // Router: the outbox's consumer of the event journal (in journal order); for each event it matches the
 // enabled providers (event list, printer filter, quiet hours), writes one outbox row per (event, provider) in
@@ -18,6 +20,7 @@
 #include "notifications/provider.h"
 #include "notifications/provider_store.h"
 #include "notifications/test_pool.h"
+#include "records/instance_records.h"
 
 #include <nlohmann/json.hpp>
 
@@ -107,14 +110,13 @@ private:
                                              int http_status, const std::string& error,
                                              int64_t now_ms) override;
 
-  void mirrorConfigured(const config::CoreConfig& config);
+  // The YAML providers mirrored into the table; every row, by id. Throws config::ConfigException.
+  std::vector<ProviderRecord> mirrorConfigured(const config::CoreConfig& config);
   ProviderPtr adopt(ProviderRecord record); // mutex_ held
   ProviderPtr find(int64_t id) const;
   nlohmann::json providerJson(const Provider& p) const; // mutex_ held
-  std::string instanceSchema(const std::string& type) const;
   std::shared_ptr<const TimeZone> zoneFor(const ProviderRouting& routing, const std::string& path);
   ProviderRouting parseRouting(const nlohmann::json& body, const ProviderRouting& current);
-  nlohmann::json checkSettings(const std::string& type, const nlohmann::json& settings) const;
   void recreateInstance(Provider& p, const nlohmann::json& settings); // p.admin held
   void persist(const ProviderRecord& record);                         // mutex_ held
   void routeHeld();
@@ -124,6 +126,7 @@ private:
   Logger& logger_;
   std::function<int64_t()> clock_ms_;
   const NotificationSettings settings_;
+  records::InstanceRecords records_; // mirroring, CRUD, secrets and instances of the provider rows
   ProviderStore store_;
   OutboxStore outbox_;
   DeliveryEngine engine_;

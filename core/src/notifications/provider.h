@@ -3,6 +3,7 @@
 #pragma once
 
 #include "notifications/quiet_hours.h"
+#include "records/instance_record.h"
 
 #include <nlohmann/json.hpp>
 
@@ -21,23 +22,23 @@ struct ProviderRouting {
   std::optional<QuietHours> quiet_hours;
 };
 
-struct ProviderRecord {
-  int64_t id = 0;
-  std::string name;
-  std::string type;        // "webhook": the plugin is "notifier.webhook"
-  std::string instance_id; // "provider-<id>" (REST) or the YAML instance id
-  std::string source;      // "api" or "config"
+// A provider's columns beyond those of every instance-backed record (id, name, plugin =
+// "notifier.<type>", instance_id, source, settings, created/updated).
+struct ProviderRecord : records::InstanceRecord {
   bool enabled = true;
-  nlohmann::json settings = nlohmann::json::object(); // the plugin's settings ({} for "config" providers)
   ProviderRouting routing;
   std::string disabled_reason; // why the server disabled it ("" when enabled or disabled by a user)
   int64_t disabled_at_ms = 0;
   int64_t failing_since_ms = 0; // first failed attempt of the current run of failures; 0 = healthy
-  int64_t created_at_ms = 0;
-  int64_t updated_at_ms = 0;
 
-  std::string plugin() const { return pluginForType(type); }
-  static std::string pluginForType(const std::string& type) { return "notifier." + type; }
+  // "webhook" for "notifier.webhook".
+  std::string type() const {
+    return plugin.substr(plugin.rfind(kPluginPrefix, 0) == 0 ? kPluginPrefixSize : 0);
+  }
+  static std::string pluginForType(const std::string& type) { return kPluginPrefix + type; }
+
+  static constexpr const char* kPluginPrefix = "notifier.";
+  static constexpr size_t kPluginPrefixSize = 9;
 };
 
 enum class Route { Skip, Send, Suppress };

@@ -70,7 +70,7 @@ std::vector<ProviderRecord> select(soci::session& session, const std::string& wh
     ProviderRecord r;
     r.id = row_id;
     r.name = name;
-    r.type = type;
+    r.plugin = ProviderRecord::pluginForType(type);
     r.instance_id = instance_id;
     r.source = source;
     r.enabled = enabled != 0;
@@ -117,6 +117,7 @@ ProviderRecord ProviderStore::insert(ProviderRecord record) {
       record.instance_id = "provider-" + std::to_string(record.id);
     }
     Columns c(record);
+    const std::string type = record.type();
     long long id = record.id, disabled_at = record.disabled_at_ms, failing = record.failing_since_ms,
               created = record.created_at_ms, updated = record.updated_at_ms;
     int enabled = record.enabled ? 1 : 0;
@@ -124,7 +125,7 @@ ProviderRecord ProviderStore::insert(ProviderRecord record) {
             << ") VALUES (:id, :name, :type, :instance, :source, :enabled, :settings, :events, :printers, "
                ":quiet, "
                ":reason, :disabled_at, :failing, :created, :updated)",
-        soci::use(id), soci::use(record.name), soci::use(record.type), soci::use(record.instance_id),
+        soci::use(id), soci::use(record.name), soci::use(type), soci::use(record.instance_id),
         soci::use(record.source), soci::use(enabled), soci::use(c.settings), soci::use(c.events),
         soci::use(c.printers), soci::use(c.quiet), soci::use(record.disabled_reason), soci::use(disabled_at),
         soci::use(failing), soci::use(created), soci::use(updated);

@@ -13,18 +13,18 @@ class Database;
 
 namespace bambuddy::notifications {
 
-class ProviderStore {
+class ProviderStore : public records::RecordTable<ProviderRecord> {
 public:
   explicit ProviderStore(storage::Database& db) : db_(db) {}
 
-  std::vector<ProviderRecord> list();
+  std::vector<ProviderRecord> list() override;
   std::optional<ProviderRecord> find(int64_t id);
   // Takes a never-reused id in the same transaction; an empty instance_id becomes "provider-<id>".
-  ProviderRecord insert(ProviderRecord record);
+  ProviderRecord insert(ProviderRecord record) override;
   // Every column but id, type, instance_id, source and created_at.
-  void update(const ProviderRecord& record);
+  void update(const ProviderRecord& record) override;
   // Deletes the provider and its delivery log.
-  bool remove(int64_t id);
+  bool remove(int64_t id) override;
 
 private:
   storage::Database& db_;

@@ -3,11 +3,9 @@
 #include "common/json_parse.h"
 #include "common/logger.h"
 #include "common/time.h"
-#include "config/schema_validator.h"
+#include "config/core_config.h"
 #include "journal/event_journal.h"
 #include "plugins/plugin_host.h"
-#include "plugins/secret_binding.h"
-#include "plugins/secret_fields.h"
 #include "storage/database.h"
 
 #include <algorithm>
@@ -67,23 +65,6 @@ PrinterError fromPluginError(const plugins::PluginCallError& e, const std::strin
   }
 }
 
-// A change of a destination field (host, port, tls) must resend the access code in the same
-// request: the stored one only ever goes to the printer it was entered for. PATCH and the
-// connection check of a stored printer both refuse with 400 secret_required otherwise.
-void refuseUnlessSecretsResent(const nlohmann::json& stored, const nlohmann::json& patch,
-                               nlohmann::json& merged, const std::string& schema) {
-  plugins::DestinationChange change = plugins::checkDestinationChange(stored, patch, merged, schema);
-  if (!change.refused()) {
-    return;
-  }
-  nlohmann::json fields = nlohmann::json::array();
-  for (const std::string& f : change.missing_secrets) {
-    fields.push_back("settings." + f);
-  }
-  throw PrinterError(PrinterError::Kind::Invalid, "secret_required",
-                     plugins::secretRequiredMessage(change, "printer"), {{"fields", fields}});
-}
-
 // require_plate_clear of a create or update body (its type checked by the route's body schema):
 // true, false, or null/absent for the default.
 std::optional<bool> plateClearChoice(const nlohmann::json& body) {
@@ -92,6 +73,16 @@ std::optional<bool> plateClearChoice(const nlohmann::json& body) {
     return std::nullopt;
   }
   return it->get<bool>();
+}
+
+records::RecordKind printerKind() {
+  records::RecordKind kind;
+  kind.noun = "printer";
+  kind.log_component = kComponent;
+  kind.plugin_kind = BB_KIND_PRINTER_DRIVER;
+  kind.plugin_label = "printer driver";
+  kind.plugin_field = "driver";
+  return kind;
 }
 
 bool isPrintEnd(const std::string& type) {
@@ -120,56 +111,24 @@ struct PrinterRegistry::Live {
 PrinterRegistry::PrinterRegistry(PrinterStore& store, plugins::PluginHost& plugins,
                                  journal::EventJournal& journal, Logger& logger,
                                  std::function<int64_t()> clock_ms, LifecycleSettings settings)
-    : store_(store), plugins_(plugins), journal_(journal), logger_(logger), clock_ms_(std::move(clock_ms)),
-      settings_(std::move(settings)) {}
+    : store_(store), plugins_(plugins), records_(printerKind(), plugins, logger, clock_ms), journal_(journal),
+      logger_(logger), clock_ms_(std::move(clock_ms)), settings_(std::move(settings)) {}
 
 PrinterRegistry::~PrinterRegistry() {
   stop();
 }
 
-void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
-  const int64_t now = clock_ms_();
-  std::vector<PrinterRecord> rows = store_.list();
-
-  // YAML printers: one row each (so they have a stable id), rows of removed ones deleted.
-  std::vector<PrinterRecord> kept;
-  for (const ConfiguredPrinter& c : configured) {
-    auto it = std::find_if(rows.begin(), rows.end(), [&](const PrinterRecord& r) {
-      return r.source == "config" && r.driver == c.driver && r.instance_id == c.instance_id;
-    });
-    if (it == rows.end()) {
-      PrinterRecord record;
-      record.name = c.name;
-      record.driver = c.driver;
-      record.instance_id = c.instance_id;
-      record.source = "config";
-      record.created_at_ms = record.updated_at_ms = now;
-      kept.push_back(store_.insert(std::move(record)));
-      logger_.info(kComponent, "printer '" + c.name + "' (" + c.driver + "/" + c.instance_id +
-                                   ") from the config file has id " + std::to_string(kept.back().id));
-    } else {
-      if (it->name != c.name) {
-        it->name = c.name;
-        it->updated_at_ms = now;
-        store_.update(*it);
-      }
-      kept.push_back(*it);
-    }
+void PrinterRegistry::start(const config::CoreConfig& config) {
+  // YAML printers get a row each (so they have a stable id); rows of removed ones go.
+  std::vector<PrinterRecord> configured;
+  for (const records::ConfiguredInstance& c : records_.configured(config)) {
+    PrinterRecord record;
+    record.plugin = c.plugin;
+    record.instance_id = c.instance->id;
+    record.name = c.instance->name.empty() ? c.instance->id : c.instance->name;
+    configured.push_back(std::move(record));
   }
-  for (const PrinterRecord& r : rows) {
-    if (r.source == "api") {
-      kept.push_back(r);
-    } else if (std::none_of(kept.begin(), kept.end(), [&](const PrinterRecord& k) { return k.id == r.id; })) {
-      if (plugins_.find(r.driver) == nullptr) {
-        kept.push_back(r); // its driver did not load this time: keep the printer and say why
-        continue;
-      }
-      store_.remove(r.id);
-      logger_.info(kComponent, "printer " + std::to_string(r.id) + " ('" + r.name +
-                                   "') is no longer in the config file and was removed");
-    }
-  }
-  std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  const std::vector<PrinterRecord> kept = records_.mirror<PrinterRecord>(store_, configured, nullptr);
 
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -178,30 +137,20 @@ void PrinterRegistry::start(const std::vector<ConfiguredPrinter>& configured) {
     }
   }
   for (const PrinterRecord& r : kept) {
-    replayEarly({r.driver, r.instance_id});
+    replayEarly({r.plugin, r.instance_id});
   }
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   for (const PrinterRecord& r : kept) {
-    if (r.source == "api") {
-      std::lock_guard<std::mutex> lock(mutex_);
-      Live& live = *printers_.at(r.id);
-      // createDriver calls into the plugin host, never back into this registry's mutex: the
-      // driver's first report goes through the bus and waits for the lock like any other.
-      createDriver(r, live);
-    } else {
-      plugins::PluginInstance* instance = plugins_.findInstance(r.driver, r.instance_id);
-      std::lock_guard<std::mutex> lock(mutex_);
-      Live& live = *printers_.at(r.id);
-      if (instance == nullptr) {
-        live.problem = "the driver plugin " + r.driver + " did not load (see the server log)";
-      } else {
-        try {
-          live.capabilities = parseJsonLimited(instance->driverCapabilities());
-        } catch (const std::exception& e) {
-          logger_.warn(kComponent, "capabilities of printer " + std::to_string(r.id) + ": " + e.what());
-        }
-      }
+    // Outside mutex_: a driver's first report may come while its instance is being created.
+    const std::string problem = records_.startInstance(r);
+    nlohmann::json capabilities = nlohmann::json::object();
+    if (problem.empty()) {
+      capabilities = capabilitiesOf(r, plugins_.findInstance(r.plugin, r.instance_id));
     }
+    std::lock_guard<std::mutex> lock(mutex_);
+    Live& live = *printers_.at(r.id);
+    live.problem = problem;
+    live.capabilities = std::move(capabilities);
   }
   instances.unlock();
 
@@ -243,51 +192,28 @@ PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record) {
   live->persisted = record.lifecycle;
   live->detector = std::make_unique<LifecycleDetector>(settings_, LifecycleMemory::fromJson(record.lifecycle),
                                                        clock_ms_());
-  InstanceKey key{record.driver, record.instance_id};
+  InstanceKey key{record.plugin, record.instance_id};
   by_instance_[key] = record.id;
   Live& ref = *live;
   printers_[record.id] = std::move(live);
   return ref;
 }
 
-void PrinterRegistry::createDriver(const PrinterRecord& record, Live& live) {
+nlohmann::json PrinterRegistry::capabilitiesOf(const PrinterRecord& record,
+                                               plugins::PluginInstance* instance) const {
+  if (instance == nullptr) {
+    return nlohmann::json::object();
+  }
   try {
-    plugins::PluginInstance& instance =
-        plugins_.createInstance(record.driver, record.instance_id, record.settings);
-    live.problem.clear();
-    live.capabilities = parseJsonLimited(instance.driverCapabilities());
-    if (!live.capabilities.is_object()) {
-      live.capabilities = nlohmann::json::object();
+    nlohmann::json capabilities = parseJsonLimited(instance->driverCapabilities());
+    if (capabilities.is_object()) {
+      return capabilities;
     }
+    logger_.warn(kComponent, "capabilities of printer " + std::to_string(record.id) + ": not a JSON object");
   } catch (const std::exception& e) {
-    live.problem = std::string("the driver could not start: ") + e.what();
-    logger_.warn(kComponent,
-                 "printer " + std::to_string(record.id) + " ('" + record.name + "'): " + live.problem);
+    logger_.warn(kComponent, "capabilities of printer " + std::to_string(record.id) + ": " + e.what());
   }
-}
-
-void PrinterRegistry::requirePrinterDriver(const std::string& driver) const {
-  const plugins::LoadedPlugin* plugin = plugins_.find(driver);
-  if (plugin == nullptr || plugin->descriptor().kind != BB_KIND_PRINTER_DRIVER) {
-    std::string loaded;
-    for (plugins::PluginSummary& summary : plugins_.summaries()) {
-      const plugins::LoadedPlugin* p = plugins_.find(summary.name);
-      if (p != nullptr && p->descriptor().kind == BB_KIND_PRINTER_DRIVER) {
-        loaded += (loaded.empty() ? "" : ", ") + summary.name;
-      }
-    }
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
-                       "driver: '" + driver + "' is not a loaded printer driver (loaded: " +
-                           (loaded.empty() ? std::string("none") : loaded) + ")");
-  }
-}
-
-std::string PrinterRegistry::instanceSchema(const std::string& driver) const {
-  const plugins::LoadedPlugin* plugin = plugins_.find(driver);
-  if (plugin == nullptr || plugin->descriptor().instance_schema == nullptr) {
-    return "";
-  }
-  return plugin->descriptor().instance_schema;
+  return nlohmann::json::object();
 }
 
 bool PrinterRegistry::onReport(const std::string& driver, const std::string& instance_id,
@@ -545,79 +471,62 @@ nlohmann::json PrinterRegistry::status(int64_t id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = printers_.find(id);
   if (it == printers_.end()) {
-    throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+    throw records_.notFound(id);
   }
   return statusLocked(*it->second);
 }
 
 nlohmann::json PrinterRegistry::details(int64_t id) const {
-  std::string schema;
-  nlohmann::json out;
+  PrinterRecord record;
+  nlohmann::json extra;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = printers_.find(id);
     if (it == printers_.end()) {
-      throw PrinterError(PrinterError::Kind::NotFound, "not_found",
-                         "no printer with id " + std::to_string(id));
+      throw records_.notFound(id);
     }
     const Live& live = *it->second;
-    out = {{"id", live.record.id},
-           {"name", live.record.name},
-           {"driver", live.record.driver},
-           {"instance_id", live.record.instance_id},
-           {"source", live.record.source},
-           {"settings", live.record.settings},
-           {"capabilities", live.capabilities},
-           {"require_plate_clear", requiresPlateClear(live)},
-           {"model", orNull(live.status, "model")},
-           {"firmware", orNull(live.status, "firmware")},
-           {"created_at", formatUtcSeconds(live.record.created_at_ms)},
-           {"updated_at", formatUtcSeconds(live.record.updated_at_ms)},
-           {"status", statusLocked(live)}};
-    schema = instanceSchema(live.record.driver);
+    record = live.record;
+    extra = {{"capabilities", live.capabilities},
+             {"require_plate_clear", requiresPlateClear(live)},
+             {"model", orNull(live.status, "model")},
+             {"firmware", orNull(live.status, "firmware")},
+             {"status", statusLocked(live)}};
   }
-  out["settings"] = plugins::redactSecrets(out["settings"], schema);
+  nlohmann::json out = records_.describe(record); // settings redacted
+  out.update(extra);
   return out;
 }
 
 // The body's shape (keys, types, lengths) was checked by the route's body schema.
 nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
-  std::string name = body.at("name").get<std::string>();
-  std::string driver = body.at("driver").get<std::string>();
-  requirePrinterDriver(driver);
-  nlohmann::json settings = body.value("settings", nlohmann::json::object());
+  const std::string driver = body.at("driver").get<std::string>();
+  records_.requirePlugin(driver);
+  PrinterRecord record;
+  record.name = body.at("name").get<std::string>();
+  record.plugin = driver;
+  record.settings = body.value("settings", nlohmann::json::object());
+  record.require_plate_clear = plateClearChoice(body);
+  records_.checkSettings(driver, record.settings);
 
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
-  PrinterRecord record;
-  record.name = name;
-  record.driver = driver;
-  record.source = "api";
-  record.settings = settings;
-  record.require_plate_clear = plateClearChoice(body);
-  record.created_at_ms = record.updated_at_ms = clock_ms_();
-  record = store_.insert(std::move(record));
-  try {
-    plugins::PluginInstance& instance = plugins_.createInstance(driver, record.instance_id, settings);
-    nlohmann::json caps = parseJsonLimited(instance.driverCapabilities());
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      Live& live = adopt(record);
-      live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
-    }
-    replayEarly({driver, record.instance_id});
-  } catch (const std::exception& e) {
-    store_.remove(record.id);
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      early_reports_.erase({driver, record.instance_id});
-    }
-    plugins_.destroyInstance(driver, record.instance_id);
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", std::string("settings: ") + e.what());
-  }
+  PrinterRecord stored = records_.create<PrinterRecord>(
+      store_, std::move(record),
+      [&](const PrinterRecord& r, plugins::PluginInstance& instance) {
+        nlohmann::json capabilities = capabilitiesOf(r, &instance);
+        std::lock_guard<std::mutex> lock(mutex_);
+        adopt(r).capabilities = std::move(capabilities);
+      },
+      [&](const PrinterRecord& r) {
+        // Refused: nothing about it stays, not even a report its instance sent meanwhile.
+        std::lock_guard<std::mutex> lock(mutex_);
+        by_instance_.erase({r.plugin, r.instance_id});
+        early_reports_.erase({r.plugin, r.instance_id});
+        printers_.erase(r.id);
+      });
+  replayEarly({stored.plugin, stored.instance_id});
   instances.unlock();
-  logger_.info(kComponent,
-               "printer " + std::to_string(record.id) + " ('" + name + "', " + driver + ") added");
-  return details(record.id);
+  return details(stored.id);
 }
 
 nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
@@ -627,43 +536,30 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
     record.require_plate_clear = plateClearChoice(body);
   }
   // The gate is the server's, not the driver's: it can be set for printers declared in YAML too.
-  if (record.source == "config" && (body.contains("name") || body.contains("settings"))) {
-    throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
-                       "this printer is declared in the config file (plugins.load[].instances of " +
-                           record.driver + "); change it there and restart");
+  if (record.fromConfig() && (body.contains("name") || body.contains("settings"))) {
+    throw records_.declaredInConfig(record, "change it there and restart");
   }
-  std::optional<std::string> new_name;
   if (body.contains("name")) {
-    new_name = body["name"].get<std::string>();
+    record.name = body["name"].get<std::string>();
   }
   if (body.contains("settings")) {
-    const std::string schema = instanceSchema(record.driver);
-    nlohmann::json merged = plugins::mergeSettings(record.settings, body["settings"], schema);
-    refuseUnlessSecretsResent(record.settings, body["settings"], merged, schema);
-    if (merged != record.settings) {
-      plugins_.destroyInstance(record.driver, record.instance_id);
-      std::string failure;
-      nlohmann::json caps;
+    if (std::optional<nlohmann::json> merged = records_.patchSettings(record, body["settings"])) {
+      std::string problem;
+      plugins::PluginInstance* instance = nullptr;
       try {
-        caps = parseJsonLimited(
-            plugins_.createInstance(record.driver, record.instance_id, merged).driverCapabilities());
-      } catch (const std::exception& e) {
-        failure = e.what();
+        instance = &records_.replaceInstance(record, *merged, problem);
+      } catch (const ServiceError&) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        printers_.at(id)->problem = problem; // "" when the previous driver runs again
+        throw;
       }
+      record.settings = std::move(*merged);
+      nlohmann::json capabilities = capabilitiesOf(record, instance);
       std::lock_guard<std::mutex> lock(mutex_);
       Live& live = *printers_.at(id);
-      if (!failure.empty()) {
-        // Put the previous driver back: a rejected change changes nothing.
-        createDriver(record, live);
-        throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: " + failure);
-      }
-      record.settings = merged;
       live.problem.clear();
-      live.capabilities = caps.is_object() ? caps : nlohmann::json::object();
+      live.capabilities = std::move(capabilities);
     }
-  }
-  if (new_name) {
-    record.name = *new_name;
   }
   record.updated_at_ms = clock_ms_();
   store_.update(record);
@@ -671,6 +567,7 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
     std::unique_lock<std::mutex> lock(mutex_);
     Live& live = *printers_.at(id);
     record.awaiting_plate_clear = live.record.awaiting_plate_clear; // owned by the lifecycle
+    record.lifecycle = live.record.lifecycle;
     live.record = record;
     if (live.record.awaiting_plate_clear && !requiresPlateClear(live)) {
       live.record.awaiting_plate_clear = false; // switching the gate off opens it
@@ -685,22 +582,16 @@ CheckTarget PrinterRegistry::resolveCheck(const nlohmann::json& body) const {
   nlohmann::json patch = body.value("settings", nlohmann::json::object());
   CheckTarget target;
   if (body.contains("printer_id")) {
-    const nlohmann::json& id = body["printer_id"];
-    PrinterRecord record = recordOf(id.get<int64_t>());
-    if (record.source == "config") {
-      throw PrinterError(
-          PrinterError::Kind::Conflict, "declared_in_config",
-          "this printer is declared in the config file; its settings are checked when the server starts");
+    PrinterRecord record = recordOf(body["printer_id"].get<int64_t>());
+    if (record.fromConfig()) {
+      throw records_.declaredInConfig(record, "its settings are checked when the server starts");
     }
-    if (body.contains("driver") && body["driver"] != record.driver) {
+    if (body.contains("driver") && body["driver"] != record.plugin) {
       throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
-                         "driver: printer " + std::to_string(record.id) + " uses " + record.driver);
+                         "driver: printer " + std::to_string(record.id) + " uses " + record.plugin);
     }
-    const std::string schema = instanceSchema(record.driver);
-    nlohmann::json merged = plugins::mergeSettings(record.settings, patch, schema);
     // The stored access code goes only where it was entered for, as with PATCH.
-    refuseUnlessSecretsResent(record.settings, patch, merged, schema);
-    target = {record.driver, merged, record.id};
+    target = {record.plugin, records_.mergedSettings(record, patch), record.id};
   } else {
     // Which of driver and printer_id is needed depends on the other: a rule beyond the schema.
     if (!body.contains("driver")) {
@@ -709,22 +600,10 @@ CheckTarget PrinterRegistry::resolveCheck(const nlohmann::json& body) const {
                          "unless printer_id names a stored printer");
     }
     target.driver = body["driver"].get<std::string>();
-    requirePrinterDriver(target.driver);
+    records_.requirePlugin(target.driver);
     target.settings = patch;
   }
-  const plugins::LoadedPlugin* plugin = plugins_.find(target.driver);
-  if (plugin == nullptr) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_driver",
-                       "driver: '" + target.driver + "' is not loaded");
-  }
-  std::string problems;
-  for (const auto& issue : plugin->instanceValidator().validate(target.settings)) {
-    problems += (problems.empty() ? "" : "; ") + (issue.path.empty() ? std::string("settings") : issue.path) +
-                ": " + issue.message;
-  }
-  if (!problems.empty()) {
-    throw PrinterError(PrinterError::Kind::Invalid, "invalid_settings", "settings: " + problems);
-  }
+  records_.checkSettings(target.driver, target.settings);
   return target;
 }
 
@@ -732,14 +611,14 @@ PrinterRecord PrinterRegistry::recordOf(int64_t id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = printers_.find(id);
   if (it == printers_.end()) {
-    throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+    throw records_.notFound(id);
   }
   return it->second->record;
 }
 
 void PrinterRegistry::stopDriverFirst(const PrinterRecord& record) {
   std::shared_lock<std::shared_mutex> instances(instances_mutex_);
-  if (plugins::PluginInstance* instance = plugins_.findInstance(record.driver, record.instance_id)) {
+  if (plugins::PluginInstance* instance = plugins_.findInstance(record.plugin, record.instance_id)) {
     try {
       instance->driverStop();
     } catch (const std::exception& e) {
@@ -750,20 +629,17 @@ void PrinterRegistry::stopDriverFirst(const PrinterRecord& record) {
 }
 
 void PrinterRegistry::remove(int64_t id) {
-  if (recordOf(id).source == "config") {
-    throw PrinterError(PrinterError::Kind::Conflict, "declared_in_config",
-                       "this printer is declared in the config file; remove it there and restart");
+  if (PrinterRecord record = recordOf(id); record.fromConfig()) {
+    throw records_.declaredInConfig(record, "remove it there and restart");
   }
   stopDriverFirst(recordOf(id));
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   PrinterRecord record = recordOf(id);
-  plugins_.destroyInstance(record.driver, record.instance_id);
-  store_.remove(id);
+  records_.remove<PrinterRecord>(store_, record);
   std::lock_guard<std::mutex> lock(mutex_);
-  by_instance_.erase({record.driver, record.instance_id});
-  early_reports_.erase({record.driver, record.instance_id});
+  by_instance_.erase({record.plugin, record.instance_id});
+  early_reports_.erase({record.plugin, record.instance_id});
   printers_.erase(id);
-  logger_.info(kComponent, "printer " + std::to_string(id) + " ('" + record.name + "') removed");
 }
 
 bool PrinterRegistry::requiresPlateClear(const Live& live) {
@@ -786,7 +662,7 @@ nlohmann::json PrinterRegistry::clearPlate(int64_t id) {
   std::unique_lock<std::mutex> lock(mutex_);
   auto it = printers_.find(id);
   if (it == printers_.end()) {
-    throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+    throw records_.notFound(id);
   }
   const bool was_awaiting = it->second->record.awaiting_plate_clear;
   it->second->record.awaiting_plate_clear = false;
@@ -802,13 +678,13 @@ void PrinterRegistry::requireStartSupport(int64_t id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = printers_.find(id);
   if (it == printers_.end()) {
-    throw PrinterError(PrinterError::Kind::NotFound, "not_found", "no printer with id " + std::to_string(id));
+    throw records_.notFound(id);
   }
   const Live& live = *it->second;
   if (live.capabilities.value("start_print", false) != true) {
     std::string reason = stringOf(live.capabilities, "reason_start_print");
     throw PrinterError(PrinterError::Kind::Unsupported, "unsupported",
-                       "the " + live.record.driver + " driver cannot start prints" +
+                       "the " + live.record.plugin + " driver cannot start prints" +
                            (reason.empty() ? std::string() : ": " + reason));
   }
 }
@@ -824,8 +700,7 @@ nlohmann::json PrinterRegistry::command(int64_t id, const nlohmann::json& comman
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = printers_.find(id);
     if (it == printers_.end()) {
-      throw PrinterError(PrinterError::Kind::NotFound, "not_found",
-                         "no printer with id " + std::to_string(id));
+      throw records_.notFound(id);
     }
     const Live& live = *it->second;
     nlohmann::json current = statusLocked(live);
@@ -844,7 +719,7 @@ nlohmann::json PrinterRegistry::command(int64_t id, const nlohmann::json& comman
                              " while the printer is " + state,
                          {{"state", state}});
     }
-    driver = live.record.driver;
+    driver = live.record.plugin;
     instance_id = live.record.instance_id;
   }
   plugins::PluginInstance* instance = plugins_.findInstance(driver, instance_id);

@@ -4,10 +4,11 @@
 // keeps the latest per printer, runs each printer's lifecycle detector and appends the resulting
 // events (print_started, print_progress, ..., printer_offline, with the payload of the webhook
 // `data` object) to the event journal, in the same transaction as the detector's memory. It calls
-// no other service: archives, queue and notifications read the journal (docs/adr/0006). It also owns the
-// printer records: REST-created printers (settings in the database, one driver instance each, created here)
-// and printers declared in YAML (instances created by the plugin host, mirrored into the table so they get an
-// id).
+// no other service: archives, queue and notifications read the journal (docs/adr/0006). The printer
+// rows (REST-created printers and YAML-declared ones mirrored so they get an id) are kept through the
+// records room (records/instance_records.h, docs/adr/0007), which does mirroring, CRUD, secrets and
+// driver instances for printers and notification providers alike; this class adds what is the
+// printers' own: live status, capabilities, the plate-clear gate and commands.
 //
 // Threading: reports arrive on the status intake's thread, REST calls on HTTP workers, the debounce
 // clock on the registry's own thread. One mutex guards the live state (held only for in-memory
@@ -20,6 +21,7 @@
 #include "journal/event_journal.h"
 #include "printers/lifecycle_detector.h"
 #include "printers/printer_store.h"
+#include "records/instance_records.h"
 
 #include <nlohmann/json.hpp>
 
@@ -38,19 +40,16 @@
 
 namespace bambuddy {
 class Logger;
+namespace config {
+struct CoreConfig;
+}
 namespace plugins {
 class PluginHost;
-}
+class PluginInstance;
+} // namespace plugins
 } // namespace bambuddy
 
 namespace bambuddy::printers {
-
-// A printer declared in YAML (plugins.load[].instances of a printer driver).
-struct ConfiguredPrinter {
-  std::string driver;
-  std::string instance_id;
-  std::string name;
-};
 
 // Errors of registry operations; the routes answer with their status and body.
 using PrinterError = ServiceError;
@@ -77,9 +76,9 @@ public:
   // Returns false when the instance is a connection check's (not a printer's); `status` is then
   // left as it was for the next sink, otherwise it is taken.
   bool onReport(const std::string& driver, const std::string& instance_id, nlohmann::json& status);
-  // Mirrors YAML printers into the table, creates the driver instances of REST printers, starts
-  // the debounce clock.
-  void start(const std::vector<ConfiguredPrinter>& configured);
+  // Mirrors the YAML printers of `config` (instances of printer driver plugins) into the table,
+  // creates the driver instances of REST printers, starts the debounce clock.
+  void start(const config::CoreConfig& config);
   // Stops the clock; driver instances belong to the plugin host's shutdown.
   void stop();
 
@@ -142,10 +141,9 @@ private:
   // onReport and replayEarly: the early report of `key` first (if any), then `status` (if any).
   // `status` is taken unless false is returned (then the next status intake sink sees it).
   bool handleReport(const InstanceKey& key, nlohmann::json* status);
-  void createDriver(const PrinterRecord& record, Live& live);
-  std::string instanceSchema(const std::string& driver) const;
-  void requirePrinterDriver(const std::string& driver) const; // invalid_driver when not loaded
-  PrinterRecord recordOf(int64_t id) const;                   // NotFound when unknown
+  // The driver's capabilities object ({} when it has none or gives no object, logged).
+  nlohmann::json capabilitiesOf(const PrinterRecord& record, plugins::PluginInstance* instance) const;
+  PrinterRecord recordOf(int64_t id) const; // NotFound when unknown
   nlohmann::json statusLocked(const Live& live) const;
   // The plate-clear gate of this printer: its own choice, else on unless the driver is simulated.
   static bool requiresPlateClear(const Live& live);
@@ -157,6 +155,7 @@ private:
 
   PrinterStore& store_;
   plugins::PluginHost& plugins_;
+  records::InstanceRecords records_; // mirroring, CRUD, secrets and instances of the printer rows
   journal::EventJournal& journal_;
   Logger& logger_;
   std::function<int64_t()> clock_ms_;

@@ -47,7 +47,7 @@ std::vector<PrinterRecord> select(soci::session& session, const std::string& whe
     PrinterRecord r;
     r.id = row_id;
     r.name = name;
-    r.driver = driver;
+    r.plugin = driver;
     r.instance_id = instance_id;
     r.source = source;
     r.settings = parseObject(settings);
@@ -93,7 +93,7 @@ PrinterRecord PrinterStore::insert(PrinterRecord record) {
         << "INSERT INTO printers (" << kColumns
         << ") VALUES (:id, :name, :driver, :instance, :source, :settings, :lifecycle, :created, :updated, "
            ":require, :awaiting)",
-        soci::use(id), soci::use(record.name), soci::use(record.driver), soci::use(record.instance_id),
+        soci::use(id), soci::use(record.name), soci::use(record.plugin), soci::use(record.instance_id),
         soci::use(record.source), soci::use(settings), soci::use(lifecycle), soci::use(created),
         soci::use(updated), soci::use(require, require_ind), soci::use(awaiting);
     return record;

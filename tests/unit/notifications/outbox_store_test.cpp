@@ -39,7 +39,7 @@ protected:
   ProviderRecord provider(const std::string& name) {
     ProviderRecord r;
     r.name = name;
-    r.type = "webhook";
+    r.plugin = "notifier.webhook";
     r.source = "api";
     r.settings = {{"url", "http://127.0.0.1:9/hook"}};
     r.created_at_ms = r.updated_at_ms = 1000;
@@ -189,7 +189,7 @@ TEST_F(OutboxStoreTest, IdsAreNeverReusedAndProviderRemovalTakesItsLog) {
 TEST_F(OutboxStoreTest, ProviderRowsRoundTrip) {
   ProviderRecord r;
   r.name = "Night shift";
-  r.type = "ntfy";
+  r.plugin = "notifier.ntfy";
   r.source = "api";
   r.enabled = false;
   r.settings = {{"topic", "farm"}};
@@ -206,7 +206,7 @@ TEST_F(OutboxStoreTest, ProviderRowsRoundTrip) {
   open();
   ProviderRecord back = *providers_->find(r.id);
   EXPECT_EQ(back.name, "Night shift");
-  EXPECT_EQ(back.plugin(), "notifier.ntfy");
+  EXPECT_EQ(back.plugin, "notifier.ntfy");
   EXPECT_FALSE(back.enabled);
   EXPECT_EQ(back.settings, r.settings);
   EXPECT_EQ(eventsJson(back.routing), json{"print_failed"});

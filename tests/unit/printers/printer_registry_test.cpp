@@ -70,13 +70,7 @@ protected:
     env.exe_dir = core_.dir().path();
     config_ = config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env);
     host_->loadAll(config_);
-    std::vector<ConfiguredPrinter> configured;
-    for (const auto& entry : config_.plugins) {
-      for (const auto& instance : entry.instances) {
-        configured.push_back({entry.name, instance.id, instance.name.empty() ? instance.id : instance.name});
-      }
-    }
-    registry_->start(configured);
+    registry_->start(config_);
   }
 
   // As the server stops: the registry first, then the drivers.

@@ -64,7 +64,7 @@ protected:
     config::Environment env;
     env.exe_dir = core_.dir().path();
     host_->loadAll(config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env));
-    registry_->start({});
+    registry_->start(config::CoreConfig{});
     archives_ = std::make_unique<archives::ArchiveService>(archive_store_, *host_, core_.logger(), wallMs);
     starter_ = std::make_unique<printing::PrintStarter>(*registry_, *archives_, core_.logger());
     queue_ = std::make_unique<QueueService>(queue_store_, *archives_, *registry_, *starter_, journal_,
