@@ -1,5 +1,7 @@
 #include "notifications/notification_service.h"
 
+#include "notifications/provider_entry.h"
+
 #include "common/logger.h"
 #include "common/time.h"
 #include "config/config_error.h"
@@ -26,35 +28,9 @@ using Kind = NotificationError::Kind;
 
 constexpr const char* kComponent = "notifications";
 constexpr const char* kPluginPrefix = ProviderRecord::kPluginPrefix;
-constexpr size_t kMaxHeldEvents = 1000;
-
-NotificationError invalid(const std::string& code, const std::string& message, json extra = nullptr) {
-  return NotificationError(Kind::Invalid, code, message, std::move(extra));
-}
-
-NotificationError testsBusy(const NotificationSettings& settings) {
-  return NotificationError(429, "tests_busy",
-                           "too many provider tests at once (" + std::to_string(settings.test_threads) +
-                               " running, " + std::to_string(settings.test_queue) +
-                               " waiting); try again when one has finished");
-}
 
 json timeOrNull(int64_t ms) {
   return ms > 0 ? json(formatUtcSeconds(ms)) : json(nullptr);
-}
-
-std::string durationText(int64_t ms) {
-  const int64_t s = ms / 1000;
-  if (s >= 86400) {
-    return std::to_string(s / 86400) + " d " + std::to_string(s % 86400 / 3600) + " h";
-  }
-  if (s >= 3600) {
-    return std::to_string(s / 3600) + " h " + std::to_string(s % 3600 / 60) + " min";
-  }
-  if (s >= 60) {
-    return std::to_string(s / 60) + " min";
-  }
-  return std::to_string(s) + " s";
 }
 
 records::RecordKind providerKind() {
@@ -83,14 +59,6 @@ bool reservedInstanceId(const std::string& id) {
 }
 
 } // namespace
-
-struct NotificationService::Provider {
-  ProviderRecord record;
-  std::shared_ptr<ProviderSlot> slot;
-  std::shared_ptr<const TimeZone> zone; // of the quiet hours; null = UTC
-  std::string problem;                  // why its plugin instance is not running
-  std::mutex admin;                     // serializes REST changes to this provider
-};
 
 NotificationSettings settingsFromConfig(const config::CoreConfig& config) {
   const config::NotificationsConfig& n = config.notifications;
@@ -232,176 +200,6 @@ NotificationService::ProviderPtr NotificationService::adopt(ProviderRecord recor
   return p;
 }
 
-void NotificationService::routeHeld() {
-  std::vector<journal::JournalEntry> held;
-  uint64_t dropped = 0;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    held.swap(held_);
-    dropped = held_dropped_;
-    held_dropped_ = 0;
-  }
-  if (dropped > 0) {
-    logger_.warn(kComponent,
-                 std::to_string(dropped) + " event(s) before start-up were not routed (too many)");
-  }
-  for (const journal::JournalEntry& entry : held) {
-    route(entry);
-  }
-}
-
-// ----- router ---------------------------------------------------------------------------------
-
-void NotificationService::route(const journal::JournalEntry& event) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!started_) {
-      if (held_.size() < kMaxHeldEvents) {
-        held_.push_back(event);
-      } else {
-        ++held_dropped_;
-      }
-      return;
-    }
-  }
-  if (!isCatalogEvent(event.type) || event.type == "test") {
-    return;
-  }
-  // The journal may hand an event over twice (a crash before its cursor was stored): providers
-  // that have its delivery already get no second one.
-  const std::set<int64_t> routed = outbox_.providersWithEvent(event.event_id);
-  json data = json::parse(event.payload_json, nullptr, false);
-  if (!data.is_object()) {
-    logger_.warn(kComponent, "event " + event.type + " has no JSON object payload; sent with empty data");
-    data = json::object();
-  }
-  const int64_t now = clock_ms_();
-  const int64_t first_delay =
-      settings_.engine.retry.schedule_ms.empty() ? 0 : settings_.engine.retry.schedule_ms[0];
-  const std::string notification =
-      makeNotification(event.event_id, event.type, event.timestamp_ms > 0 ? event.timestamp_ms : now, data)
-          .dump(-1, ' ', false, json::error_handler_t::replace);
-  std::vector<DeliveryRow> rows;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    for (const auto& [id, p] : providers_) {
-      if (routed.count(id) > 0) {
-        continue;
-      }
-      Route r = routeEvent(p->record.routing, p->record.enabled, event.type, data, p->zone.get(), now);
-      if (r == Route::Skip) {
-        continue;
-      }
-      DeliveryRow row;
-      row.provider_id = id;
-      row.event_id = event.event_id;
-      row.event_type = event.type;
-      row.printer_id = event.printer_id;
-      row.seq = event.seq;
-      row.notification = notification;
-      row.created_at_ms = row.updated_at_ms = now;
-      if (r == Route::Suppress) {
-        const QuietHours& q = *p->record.routing.quiet_hours;
-        json qj = q.toJson();
-        row.status = status::kSuppressed;
-        row.error = "quiet hours " + qj["start"].get<std::string>() + "-" + qj["end"].get<std::string>() +
-                    " " + q.timezone;
-      } else {
-        row.status = status::kPending;
-        row.next_attempt_at_ms = now + first_delay;
-      }
-      rows.push_back(std::move(row));
-    }
-  }
-  if (rows.empty()) {
-    return;
-  }
-  std::vector<int64_t> claimed;
-  try {
-    rows = outbox_.insert(std::move(rows), [&](const DeliveryRow& row) {
-      if (row.status == status::kPending && first_delay == 0) {
-        engine_.claim(row.id);
-        claimed.push_back(row.id);
-      }
-    });
-  } catch (const std::exception& e) {
-    for (int64_t id : claimed) {
-      engine_.release(id);
-    }
-    // Thrown to the journal, which hands the event over again until it is stored.
-    throw std::runtime_error("could not store the notifications of event " + event.event_id + " (" +
-                             event.type + "): " + e.what());
-  }
-  for (const DeliveryRow& row : rows) {
-    if (row.status != status::kPending) {
-      continue;
-    }
-    if (first_delay == 0) {
-      engine_.submit(row);
-    } else {
-      engine_.track(row);
-      engine_.wakeAt(row.next_attempt_at_ms);
-    }
-  }
-}
-
-// ----- provider health (lane threads) ---------------------------------------------------------
-
-std::optional<std::string> NotificationService::attemptFinished(int64_t provider_id, int64_t delivery_id,
-                                                                bool delivered, int http_status,
-                                                                const std::string& error, int64_t now_ms) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  auto it = providers_.find(provider_id);
-  if (it == providers_.end()) {
-    return std::nullopt;
-  }
-  ProviderRecord& r = it->second->record;
-  if (delivered) {
-    if (r.failing_since_ms != 0) {
-      r.failing_since_ms = 0;
-      persist(r);
-    }
-    return std::nullopt;
-  }
-  bool changed = false;
-  if (r.failing_since_ms == 0) {
-    r.failing_since_ms = now_ms;
-    changed = true;
-  }
-  std::optional<std::string> reason;
-  if (http_status == 410) {
-    reason = "the receiver answered 410 Gone (delivery " + std::to_string(delivery_id) + " at " +
-             formatUtcSeconds(now_ms) + "): it asked not to be sent anything more";
-  } else if (settings_.disable_after_failing_ms > 0 &&
-             now_ms - r.failing_since_ms >= settings_.disable_after_failing_ms) {
-    reason = "every delivery failed for " + durationText(now_ms - r.failing_since_ms) + " since " +
-             formatUtcSeconds(r.failing_since_ms) +
-             " (last error: " + (error.empty() ? "none given" : error) + ")";
-  }
-  if (reason && r.enabled) {
-    r.enabled = false;
-    r.disabled_reason = *reason;
-    r.disabled_at_ms = now_ms;
-    it->second->slot->enabled = false;
-    changed = true;
-    logger_.warn(kComponent, "provider " + std::to_string(r.id) + " ('" + r.name + "') disabled: " + *reason);
-  } else {
-    reason.reset(); // already disabled (a test sent anyway): nothing more to do
-  }
-  if (changed) {
-    persist(r);
-  }
-  return reason;
-}
-
-void NotificationService::persist(const ProviderRecord& record) {
-  try {
-    store_.update(record);
-  } catch (const std::exception& e) {
-    logger_.error(kComponent, "could not save provider " + std::to_string(record.id) + ": " + e.what());
-  }
-}
-
 // ----- helpers --------------------------------------------------------------------------------
 
 NotificationService::ProviderPtr NotificationService::find(int64_t id) const {
@@ -424,7 +222,7 @@ std::shared_ptr<const TimeZone> NotificationService::zoneFor(const ProviderRouti
   std::string error;
   auto zone = TimeZone::load(name, error);
   if (zone == nullptr) {
-    throw invalid("invalid_quiet_hours", path + ": " + error);
+    throw NotificationError(Kind::Invalid, "invalid_quiet_hours", path + ": " + error);
   }
   zones_[name] = zone;
   return zone;
@@ -482,7 +280,7 @@ void NotificationService::recreateInstance(Provider& p, const json& settings) {
   p.problem.clear();
 }
 
-// ----- REST -----------------------------------------------------------------------------------
+// ----- REST on providers ------------------------------------------------------------------------
 
 json NotificationService::types() const {
   json out = json::array();
@@ -660,65 +458,6 @@ void NotificationService::remove(int64_t id) {
   records_.remove<ProviderRecord>(store_, record); // its delivery log goes with it
 }
 
-json NotificationService::test(int64_t id) {
-  ProviderPtr p = find(id);
-  if (!p) {
-    throw records_.notFound(id);
-  }
-  std::string name;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    name = p->record.name;
-  }
-  const int64_t now = clock_ms_();
-  const std::string event_id = newEventId();
-  DeliveryRow row;
-  row.provider_id = id;
-  row.event_id = event_id;
-  row.event_type = "test";
-  row.notification =
-      makeNotification(
-          event_id, "test", now,
-          {{"message", "Test notification from Bambuddy"}, {"provider", name}, {"provider_id", id}})
-          .dump(-1, ' ', false, json::error_handler_t::replace);
-  row.next_attempt_at_ms = now;
-  row.created_at_ms = row.updated_at_ms = now;
-  if (!tests_.hasRoom()) {
-    throw testsBusy(settings_);
-  }
-  std::vector<DeliveryRow> rows = outbox_.insert({row}, [&](const DeliveryRow& r) { engine_.claim(r.id); });
-  DeliveryRow stored = rows.front();
-  auto run = [this, stored] {
-    try {
-      engine_.attemptNow(stored, true);
-    } catch (const std::exception& e) {
-      // attemptNow released it; the row stays pending and the scheduler sends it.
-      logger_.error(kComponent, "test delivery " + std::to_string(stored.id) + ": " + e.what());
-    }
-  };
-  const int64_t delivery_id = stored.id;
-  if (!tests_.submit(run, [this, delivery_id] { engine_.release(delivery_id); })) {
-    // Another request took the last place meanwhile: this test is not sent at all.
-    stored.status = status::kCancelled;
-    stored.next_attempt_at_ms = 0;
-    stored.error = "too many provider tests at once";
-    stored.updated_at_ms = clock_ms_();
-    outbox_.save(stored);
-    engine_.release(delivery_id);
-    throw testsBusy(settings_);
-  }
-  return deliveryJson(stored);
-}
-
-json NotificationService::delivery(int64_t delivery_id) {
-  std::optional<DeliveryRow> row = outbox_.find(delivery_id);
-  if (!row) {
-    throw NotificationError(Kind::NotFound, "not_found",
-                            "no delivery with id " + std::to_string(delivery_id));
-  }
-  return deliveryJson(*row);
-}
-
 json NotificationService::rotateSecret(int64_t id, const json& body) {
   // grace_period_s: 0..30 days, checked by the route's body schema.
   const int64_t grace_s = body.value("grace_period_s", int64_t{86400});
@@ -774,65 +513,6 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
   }
   logger_.info(kComponent, "provider " + std::to_string(id) + ": signing secret rotated");
   return out;
-}
-
-json NotificationService::deliveries(int64_t id, const std::optional<std::string>& wanted, size_t limit,
-                                     size_t offset) {
-  if (!find(id)) {
-    throw records_.notFound(id);
-  }
-  if (wanted) {
-    static const char* kStatuses[] = {status::kPending, status::kRetrying,   status::kDelivered,
-                                      status::kFailed,  status::kSuppressed, status::kCancelled};
-    if (std::none_of(std::begin(kStatuses), std::end(kStatuses),
-                     [&](const char* s) { return *wanted == s; })) {
-      throw invalid("invalid_parameter",
-                    "status must be one of pending, retrying, delivered, failed, suppressed, cancelled");
-    }
-  }
-  DeliveryPage page = outbox_.list(id, wanted, limit, offset);
-  json items = json::array();
-  for (const DeliveryRow& row : page.items) {
-    items.push_back(deliveryJson(row));
-  }
-  return {{"items", items}, {"total", page.total}, {"limit", limit}, {"offset", offset}};
-}
-
-json NotificationService::redeliver(int64_t delivery_id) {
-  std::optional<DeliveryRow> original = outbox_.find(delivery_id);
-  if (!original) {
-    throw NotificationError(Kind::NotFound, "not_found",
-                            "no delivery with id " + std::to_string(delivery_id));
-  }
-  ProviderPtr p = find(original->provider_id);
-  if (!p) {
-    throw NotificationError(Kind::NotFound, "not_found", "the provider of this delivery no longer exists");
-  }
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!p->record.enabled) {
-      throw NotificationError(Kind::Conflict, "provider_disabled",
-                              "provider " + std::to_string(p->record.id) +
-                                  " is disabled; enable it first (PATCH {\"enabled\": true})");
-    }
-  }
-  if (!isFinalStatus(original->status)) {
-    throw NotificationError(Kind::Conflict, "delivery_pending",
-                            "delivery " + std::to_string(delivery_id) + " is still " + original->status +
-                                "; it is sent on its own");
-  }
-  const int64_t now = clock_ms_();
-  DeliveryRow row;
-  row.provider_id = original->provider_id;
-  row.event_id = original->event_id;
-  row.event_type = original->event_type;
-  row.notification = original->notification; // the same body, so the same webhook-id
-  row.redelivery_of = original->id;
-  row.next_attempt_at_ms = now;
-  row.created_at_ms = row.updated_at_ms = now;
-  std::vector<DeliveryRow> rows = outbox_.insert({row}, [&](const DeliveryRow& r) { engine_.claim(r.id); });
-  engine_.submit(rows.front());
-  return deliveryJson(rows.front());
 }
 
 } // namespace bambuddy::notifications

@@ -1,8 +1,10 @@
 // Notification providers and the router: which providers exist, which event goes where, and the
 // REST operations on them. The provider rows (REST-created ones with their settings, YAML-declared
 // ones mirrored so they get an id) are kept through the records room (records/instance_records.h,
-// docs/adr/0007), shared with the printers; this class adds what is the providers' own: routing,
-// health, tests, secret rotation and the delivery log. Delivery itself is the DeliveryEngine's.
+// docs/adr/0007), shared with the printers; this class adds what is the providers' own, one job
+// per file: the providers and their REST (notification_service.cpp), the router
+// (notification_router.cpp), provider health (provider_health.cpp), tests and the delivery log
+// (delivery_log.cpp). Delivery itself is the DeliveryEngine's.
 //
 // Router: the outbox's consumer of the event journal (in journal order); for each event it matches the
 // enabled providers (event list, printer filter, quiet hours), writes one outbox row per (event, provider) in

@@ -8,7 +8,9 @@
 // rows (REST-created printers and YAML-declared ones mirrored so they get an id) are kept through the
 // records room (records/instance_records.h, docs/adr/0007), which does mirroring, CRUD, secrets and
 // driver instances for printers and notification providers alike; this class adds what is the
-// printers' own: live status, capabilities, the plate-clear gate and commands.
+// printers' own: live status, capabilities, the plate-clear gate and commands. One job per file:
+// printer_registry.cpp (start-up, reports to the journal), printer_status.cpp (status answers, the
+// plate gate, commands), printer_admin.cpp (the records over REST).
 //
 // Threading: reports arrive on the status intake's thread, REST calls on HTTP workers, the debounce
 // clock on the registry's own thread. One mutex guards the live state (held only for in-memory
