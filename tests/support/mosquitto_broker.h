@@ -38,7 +38,8 @@ public:
 
   const std::string& host() const { return host_; } // 127.0.0.1
   uint16_t port() const { return port_; }
-  std::string uri() const; // ssl://127.0.0.1:PORT
+  pid_t pid() const { return pid_; } // -1 before start()
+  std::string uri() const;           // ssl://127.0.0.1:PORT
   const std::string& user() const { return options_.user; }
   const std::string& password() const { return options_.password; }
   const std::string& caFile() const { return ca_file_; }

@@ -20,7 +20,7 @@
 //
 // usage: soak_bench [--printers 1000] [--duration-s 600] [--providers 10] [--job-s 60] [--idle-s 10]
 //                   [--sample-s 5] [--printers-per-sim 100] [--wrk-connections 8] [--wrk-pause-ms 20]
-//                   [--drain-s 120] [--connect-timeout-s 180] [--log-dir DIR]
+//                   [--drain-s 120] [--connect-timeout-s 180] [--printers-nice 0] [--log-dir DIR]
 // --log-dir keeps server.log, broker.log, caused.tsv (printer, event, job, report µs) and arrived.tsv
 // (provider, printer, event, job, arrival µs, webhook-id); tests/bench/soak/split_latency.py DIR splits
 // the latency at the server's detection log line.
@@ -37,6 +37,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <dirent.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,8 +72,28 @@ struct Options {
   int wrk_pause_ms = 20;
   int drain_s = 120;
   int connect_timeout_s = 180;
+  // Niceness of the printers' side (simulators and broker). In a farm the printers and their
+  // brokers are other machines; here they share the server's cores, and at 0 they compete with it
+  // on equal terms. Kept at 0 unless asked, and printed with the figures.
+  int printers_nice = 0;
   std::string log_dir;
 };
+
+// Sets the niceness of every thread of `pid` (Linux niceness is per thread; threads the process
+// starts later inherit it from the thread that starts them).
+void renice(pid_t pid, int nice) {
+  const std::string dir = "/proc/" + std::to_string(pid) + "/task";
+  DIR* tasks = opendir(dir.c_str());
+  if (tasks == nullptr) {
+    return;
+  }
+  while (dirent* entry = readdir(tasks)) {
+    if (entry->d_name[0] != '.') {
+      setpriority(PRIO_PROCESS, static_cast<id_t>(std::atoi(entry->d_name)), nice);
+    }
+  }
+  closedir(tasks);
+}
 
 struct Sample {
   double t_s = 0;
@@ -242,6 +264,12 @@ int run(const Options& options) {
       std::printf("a simulator did not get its printers onto the broker:\n%s\n",
                   sim->transcript().substr(0, 2000).c_str());
       return 1;
+    }
+  }
+  if (options.printers_nice != 0) {
+    renice(broker.pid(), options.printers_nice);
+    for (auto& sim : sims) {
+      renice(sim->pid(), options.printers_nice);
     }
   }
   std::printf("simulators: %zu processes, all printers on the broker\n", sims.size());
@@ -426,6 +454,8 @@ int run(const Options& options) {
               100.0 * (bench_after - bench_before) / window_s, machine_pct);
   std::printf("load average      %s at the start, %s at the end of the window (%ld cores)\n",
               load_before.c_str(), load_after.c_str(), sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("printers' side    simulators and broker at nice %d%s\n", options.printers_nice,
+              options.printers_nice == 0 ? " (same priority as the server)" : " (--printers-nice)");
   std::printf("reports           %.0f/s traced periodic reports published (plus state changes)\n",
               static_cast<double>(reports_in_window) / window_s);
   std::printf("RSS               start %.1f MiB, end %.1f MiB, max %.1f MiB; VmHWM %.1f MiB\n",
@@ -533,6 +563,8 @@ Options parseArgs(int argc, char** argv) {
       options.drain_s = within(1, 3600);
     } else if (arg == "--connect-timeout-s") {
       options.connect_timeout_s = within(1, 3600);
+    } else if (arg == "--printers-nice") {
+      options.printers_nice = within(0, 19);
     } else {
       throw std::invalid_argument("unknown option " + arg);
     }
@@ -551,7 +583,7 @@ int main(int argc, char** argv) {
         stderr,
         "soak_bench: %s\nusage: soak_bench [--printers 1000] [--duration-s 600] [--providers 10] "
         "[--job-s 60] [--idle-s 10] [--sample-s 5]\n       [--printers-per-sim 100] [--wrk-connections 8] "
-        "[--wrk-pause-ms 20] [--drain-s 120] [--connect-timeout-s 180] [--log-dir DIR]\n",
+        "[--wrk-pause-ms 20] [--drain-s 120] [--connect-timeout-s 180] [--printers-nice 0] [--log-dir DIR]\n",
         e.what());
     return 2;
   }
