@@ -50,16 +50,7 @@
 
 namespace {
 
-using bambuddy::bench::countOccurrences;
-using bambuddy::bench::cpuSecondsOf;
-using bambuddy::bench::machineTicks;
-using bambuddy::bench::percentileMs;
-using bambuddy::bench::printLogProblems;
-using bambuddy::bench::ProcSample;
-using bambuddy::bench::randomAdminKey;
-using bambuddy::bench::sampleProcess;
-using bambuddy::bench::secondsSince;
-using bambuddy::bench::threadBreakdown;
+using namespace bambuddy::bench;
 using namespace bambuddy::testing;
 
 struct BenchOptions {
@@ -293,7 +284,7 @@ RunResult runOne(const BenchOptions& options, int printers) {
   }
   const auto machine_before = machineTicks();
   const ProcSample server_before = sampleProcess(server.pid());
-  const auto threads_before = bambuddy::bench::sampleThreads(server.pid());
+  const auto threads_before = sampleThreads(server.pid());
   const double sims_before = cpuSecondsOf(sim_pids);
   const double broker_before = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_before = sampleProcess(getpid()).cpu_s;
@@ -305,7 +296,7 @@ RunResult runOne(const BenchOptions& options, int printers) {
   }
   const int64_t window_end_us = realtimeUs();
   const ProcSample server_after = sampleProcess(server.pid());
-  const auto threads_after = bambuddy::bench::sampleThreads(server.pid());
+  const auto threads_after = sampleThreads(server.pid());
   const double sims_after = cpuSecondsOf(sim_pids);
   const double broker_after = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_after = sampleProcess(getpid()).cpu_s;
@@ -530,12 +521,12 @@ BenchOptions parseArgs(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
-  const std::optional<BenchOptions> parsed = bambuddy::bench::parseOrUsage(
-      parseArgs, argc, argv, "printer_scale_bench",
-      "usage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] "
-      "[--warmup-s 5] [--printers-per-sim 100] [--connect-timeout-s 120] [--interval-ms 1000]\n"
-      "       [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...\n"
-      "       [--server-binary PATH --plugin-dir DIR] [--log-dir DIR]\n");
+  const std::optional<BenchOptions> parsed =
+      parseOrUsage(parseArgs, argc, argv, "printer_scale_bench",
+                   "usage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] "
+                   "[--warmup-s 5] [--printers-per-sim 100] [--connect-timeout-s 120] [--interval-ms 1000]\n"
+                   "       [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...\n"
+                   "       [--server-binary PATH --plugin-dir DIR] [--log-dir DIR]\n");
   if (!parsed) {
     return 2;
   }

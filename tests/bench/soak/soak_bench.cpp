@@ -486,7 +486,7 @@ Options parseArgs(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
-  const std::optional<Options> options = bambuddy::bench::parseOrUsage(
+  const std::optional<Options> options = parseOrUsage(
       parseArgs, argc, argv, "soak_bench",
       "usage: soak_bench [--printers 1000] [--duration-s 600] [--providers 10] "
       "[--job-s 60] [--idle-s 10] [--sample-s 5]\n       [--printers-per-sim 100] [--wrk-connections 8] "
