@@ -185,24 +185,27 @@ inline std::optional<int64_t> parseIsoUtc(std::string_view text) {
   return parseIsoUtc(text, error);
 }
 
+namespace date_time_detail {
+
+// "Sun, 06 Nov 1994 08:49:37 <zone>", the date-time shape HTTP and mail share (ms dropped).
+inline std::string weekdayDate(int64_t epoch_ms, const char* zone) {
+  const auto c = civil(epoch_ms);
+  char text[48];
+  std::snprintf(text, sizeof text, "%s, %02u %s %04lld %02d:%02d:%02d %s", kWeekdays[c.weekday], c.day,
+                kMonths[c.month - 1], c.year, c.hour, c.minute, c.second, zone);
+  return text;
+}
+
+} // namespace date_time_detail
+
 // IMF-fixdate, the HTTP-date servers send: "Sun, 06 Nov 1994 08:49:37 GMT" (milliseconds dropped).
 inline std::string formatHttpDate(int64_t epoch_ms) {
-  const auto c = date_time_detail::civil(epoch_ms);
-  char text[48];
-  std::snprintf(text, sizeof text, "%s, %02u %s %04lld %02d:%02d:%02d GMT",
-                date_time_detail::kWeekdays[c.weekday], c.day, date_time_detail::kMonths[c.month - 1], c.year,
-                c.hour, c.minute, c.second);
-  return text;
+  return date_time_detail::weekdayDate(epoch_ms, "GMT");
 }
 
 // RFC 5322 section 3.3 date-time in UTC, for mail: "Mon, 15 Jan 2024 14:30:00 +0000".
 inline std::string formatRfc5322Date(int64_t epoch_ms) {
-  const auto c = date_time_detail::civil(epoch_ms);
-  char text[48];
-  std::snprintf(text, sizeof text, "%s, %02u %s %04lld %02d:%02d:%02d +0000",
-                date_time_detail::kWeekdays[c.weekday], c.day, date_time_detail::kMonths[c.month - 1], c.year,
-                c.hour, c.minute, c.second);
-  return text;
+  return date_time_detail::weekdayDate(epoch_ms, "+0000");
 }
 
 // An HTTP-date (RFC 9110 section 5.6.7) in any of its three forms, as ms since the epoch:
