@@ -63,10 +63,11 @@ bool timeParam(const http::Request& request, const char* name, std::optional<int
   if (it == request.query.end()) {
     return true;
   }
-  out = parseUtcTimestamp(it->second);
+  std::string why;
+  out = parseUtcTimestamp(it->second, why);
   if (!out) {
     error = http::Response::error(400, std::string("invalid_") + name,
-                                  std::string(name) + ": a UTC time like 2024-01-15T00:00:00Z");
+                                  std::string(name) + ": " + why + "; a UTC time like 2024-01-15T00:00:00Z");
     return false;
   }
   return true;

@@ -69,11 +69,12 @@ void addAuditRoutes(http::Router& router, const auth::AuditLog& audit) {
                 }
                 for (const char* name : {"since", "until"}) {
                   if (const std::string* text = param(name)) {
-                    auto ms = parseUtcTimestamp(*text);
+                    std::string why;
+                    auto ms = parseUtcTimestamp(*text, why);
                     if (!ms) {
-                      return http::Response::error(
-                          400, "invalid_parameter",
-                          std::string(name) + " must be an ISO 8601 UTC time such as 2024-01-15T14:30:00Z");
+                      return http::Response::error(400, "invalid_parameter",
+                                                   std::string(name) + ": " + why +
+                                                       "; an ISO 8601 UTC time such as 2024-01-15T14:30:00Z");
                     }
                     (std::string(name) == "since" ? filter.since_ms : filter.until_ms) = *ms;
                   }

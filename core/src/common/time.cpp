@@ -24,6 +24,10 @@ std::string formatUtcSeconds(int64_t epoch_ms) {
   return sdk::formatIsoUtcSeconds(epoch_ms);
 }
 
+std::optional<int64_t> parseUtcTimestamp(const std::string& text, std::string& error) {
+  return sdk::parseIsoUtc(text, error);
+}
+
 std::optional<int64_t> parseUtcTimestamp(const std::string& text) {
   return sdk::parseIsoUtc(text);
 }

@@ -22,7 +22,9 @@ std::string formatUtcMs(int64_t epoch_ms);
 std::string formatUtcSeconds(int64_t epoch_ms);
 
 // "2024-01-15T14:30:00Z", with fractional seconds ("...:00.123Z"), or with "+00:00"/"-00:00" for
-// 'Z' -> epoch ms; nullopt for anything else (sdk::parseIsoUtc).
+// 'Z' -> epoch ms, years 0000..9999 only; nullopt for anything else, with `error` saying why
+// (sdk::parseIsoUtc).
+std::optional<int64_t> parseUtcTimestamp(const std::string& text, std::string& error);
 std::optional<int64_t> parseUtcTimestamp(const std::string& text);
 
 // "Sun, 06 Nov 1994 08:49:37 GMT", the HTTP Date header.

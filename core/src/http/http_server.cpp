@@ -999,6 +999,11 @@ void RequestHandler::onInput(const char* buffer, size_t len, const std::shared_p
       state->discarded += len;
     }
     if (state->discarded > kMaxDiscardBytes || state->discarded_total > kMaxDiscardTotalBytes) {
+      // Closed with a reset (linger 0): a client that outpaced us has a full receive window in
+      // view and sends only window probes, which a closed socket answers without a reset, so
+      // an orderly close would leave its send blocked until the orphan times out (~60-100 s).
+      const linger abort_on_close{1, 0};
+      ::setsockopt(peer->fd(), SOL_SOCKET, SO_LINGER, &abort_on_close, sizeof abort_on_close);
       ::shutdown(peer->fd(), SHUT_RDWR);
     }
   }

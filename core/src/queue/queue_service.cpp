@@ -29,10 +29,11 @@ std::optional<int64_t> optionalTime(const nlohmann::json& body, const char* key)
     return std::nullopt;
   }
   // The schema checks the date-time format; the time must also be one this server reads as UTC.
-  std::optional<int64_t> ms = v.is_string() ? parseUtcTimestamp(v.get<std::string>()) : std::nullopt;
+  std::string why = "not a string";
+  std::optional<int64_t> ms = v.is_string() ? parseUtcTimestamp(v.get<std::string>(), why) : std::nullopt;
   if (!ms) {
     throw QueueError(400, "invalid_" + std::string(key),
-                     std::string(key) + ": a UTC timestamp like 2024-01-15T14:30:00Z, or null");
+                     std::string(key) + ": " + why + "; a UTC timestamp like 2024-01-15T14:30:00Z, or null");
   }
   return ms;
 }

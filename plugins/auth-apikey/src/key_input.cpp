@@ -102,10 +102,11 @@ std::optional<int64_t> parseExpiry(const json& value, int64_t now_ms) {
   if (!value.is_string()) {
     fail("invalid_expires_at", "expires_at must be an ISO 8601 UTC time string or null");
   }
-  auto ms = sdk::parseIsoUtc(value.get_ref<const std::string&>());
+  std::string why;
+  auto ms = sdk::parseIsoUtc(value.get_ref<const std::string&>(), why);
   if (!ms) {
-    fail("invalid_expires_at", "expires_at " + echoed(value.get_ref<const std::string&>()) +
-                                   " is not an ISO 8601 UTC time such as 2025-01-31T00:00:00Z");
+    fail("invalid_expires_at", "expires_at " + echoed(value.get_ref<const std::string&>()) + ": " + why +
+                                   "; an ISO 8601 UTC time such as 2025-01-31T00:00:00Z");
   }
   if (*ms <= now_ms) {
     fail("invalid_expires_at", "expires_at must be in the future");

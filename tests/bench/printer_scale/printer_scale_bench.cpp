@@ -22,6 +22,7 @@
 //                            [--printers-per-sim 100] [--connect-timeout-s 120] [--interval-ms 1000]
 //                            [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...
 //                            [--server-binary PATH --plugin-dir DIR] [--log-dir DIR] [--broker-restart]
+#include "bench_report.h"
 #include "proc_stats.h"
 
 #include "support/bambu_sim_process.h"
@@ -49,10 +50,7 @@
 
 namespace {
 
-using bambuddy::bench::machineTicks;
-using bambuddy::bench::ProcSample;
-using bambuddy::bench::randomAdminKey;
-using bambuddy::bench::sampleProcess;
+using namespace bambuddy::bench;
 using namespace bambuddy::testing;
 
 struct BenchOptions {
@@ -106,10 +104,6 @@ int64_t realtimeUs() {
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
   return static_cast<int64_t>(now.tv_sec) * 1000000 + now.tv_nsec / 1000;
-}
-
-double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 std::string serialFor(int index) {
@@ -174,27 +168,10 @@ std::optional<std::pair<int, int>> countConnected(uint16_t port, const std::stri
   return std::make_pair(connected, total);
 }
 
-double percentile(const std::vector<int64_t>& sorted_us, double p) {
-  if (sorted_us.empty()) {
-    return -1;
-  }
-  size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted_us.size()));
-  rank = std::min(rank, sorted_us.size() - 1);
-  return static_cast<double>(sorted_us[rank]) / 1000.0;
-}
-
 // "stats printers=.. connected=.. published=.. dropped=.. reconnects=.." -> value of `key`.
 uint64_t statsValue(const std::string& line, const std::string& key) {
   size_t at = line.find(" " + key + "=");
   return at == std::string::npos ? 0 : std::stoull(line.substr(at + key.size() + 2));
-}
-
-int countOccurrences(const std::string& text, const std::string& needle) {
-  int n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
 }
 
 RunResult runOne(const BenchOptions& options, int printers) {
@@ -305,17 +282,10 @@ RunResult runOne(const BenchOptions& options, int printers) {
   for (auto& sim : sims) {
     sim_pids.push_back(sim->pid());
   }
-  auto cpuOf = [](const std::vector<pid_t>& pids) {
-    double total = 0;
-    for (pid_t pid : pids) {
-      total += sampleProcess(pid).cpu_s;
-    }
-    return total;
-  };
   const auto machine_before = machineTicks();
   const ProcSample server_before = sampleProcess(server.pid());
-  const auto threads_before = bambuddy::bench::sampleThreads(server.pid());
-  const double sims_before = cpuOf(sim_pids);
+  const auto threads_before = sampleThreads(server.pid());
+  const double sims_before = cpuSecondsOf(sim_pids);
   const double broker_before = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_before = sampleProcess(getpid()).cpu_s;
   const auto window_start = std::chrono::steady_clock::now();
@@ -326,8 +296,8 @@ RunResult runOne(const BenchOptions& options, int printers) {
   }
   const int64_t window_end_us = realtimeUs();
   const ProcSample server_after = sampleProcess(server.pid());
-  const auto threads_after = bambuddy::bench::sampleThreads(server.pid());
-  const double sims_after = cpuOf(sim_pids);
+  const auto threads_after = sampleThreads(server.pid());
+  const double sims_after = cpuSecondsOf(sim_pids);
   const double broker_after = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_after = sampleProcess(getpid()).cpu_s;
   const auto machine_after = machineTicks();
@@ -345,40 +315,7 @@ RunResult runOne(const BenchOptions& options, int printers) {
   result.rss_max_kib = std::max(result.rss_max_kib, server_after.rss_kib);
   result.hwm_kib = server_after.hwm_kib;
   result.threads = server_after.threads;
-  // Where the server's CPU went, by thread name (threads sharing a name are summed).
-  struct NameUsage {
-    double total_s = 0;
-    double top_s = 0; // the busiest single thread of that name
-    int count = 0;
-  };
-  std::map<std::string, NameUsage> by_name;
-  for (const auto& [tid, after] : threads_after) {
-    auto before = threads_before.find(tid);
-    const double used = after.cpu_s - (before != threads_before.end() ? before->second.cpu_s : 0);
-    NameUsage& slot = by_name[after.name];
-    slot.total_s += used;
-    slot.top_s = std::max(slot.top_s, used);
-    ++slot.count;
-  }
-  std::vector<std::pair<double, std::string>> ranked;
-  for (const auto& [name, usage] : by_name) {
-    char label[128];
-    if (usage.count > 1) {
-      std::snprintf(label, sizeof label, "%s x%d (busiest %.1f %%)", name.c_str(), usage.count,
-                    100.0 * usage.top_s / result.window_s);
-    } else {
-      std::snprintf(label, sizeof label, "%s", name.c_str());
-    }
-    ranked.emplace_back(100.0 * usage.total_s / result.window_s, label);
-  }
-  std::sort(ranked.rbegin(), ranked.rend());
-  result.thread_breakdown.clear();
-  for (size_t i = 0; i < ranked.size() && i < 6; ++i) {
-    char part[192];
-    std::snprintf(part, sizeof part, "%s%s %.1f %%", i == 0 ? "" : ", ", ranked[i].second.c_str(),
-                  ranked[i].first);
-    result.thread_breakdown += part;
-  }
+  result.thread_breakdown = threadBreakdown(threads_before, threads_after, result.window_s);
 
   if (!server.running()) {
     const std::string log = server.log();
@@ -482,9 +419,9 @@ RunResult runOne(const BenchOptions& options, int printers) {
   }
   result.matched = latencies_us.size();
   std::sort(latencies_us.begin(), latencies_us.end());
-  result.p50_ms = percentile(latencies_us, 50);
-  result.p90_ms = percentile(latencies_us, 90);
-  result.p99_ms = percentile(latencies_us, 99);
+  result.p50_ms = percentileMs(latencies_us, 50);
+  result.p90_ms = percentileMs(latencies_us, 90);
+  result.p99_ms = percentileMs(latencies_us, 99);
   result.max_ms = latencies_us.empty() ? -1 : static_cast<double>(latencies_us.back()) / 1000.0;
 
   std::printf(
@@ -506,15 +443,8 @@ RunResult runOne(const BenchOptions& options, int printers) {
       result.connected_after, static_cast<unsigned long long>(result.sim_reconnects),
       static_cast<unsigned long long>(result.sim_dropped), result.server_warnings, result.shutdown_s);
   if (result.server_warnings > 0) {
-    std::istringstream lines(server_log);
-    int shown = 0;
     std::printf("  server warnings (first 10):\n");
-    for (std::string line; std::getline(lines, line) && shown < 10;) {
-      if (line.find(" WARN [") != std::string::npos || line.find(" ERROR [") != std::string::npos) {
-        std::printf("    %s\n", line.substr(0, 300).c_str());
-        ++shown;
-      }
-    }
+    printLogProblems(server_log, 10, "    ");
   }
   std::fflush(stdout);
   return result;
@@ -591,19 +521,16 @@ BenchOptions parseArgs(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
-  BenchOptions options;
-  try {
-    options = parseArgs(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(
-        stderr,
-        "printer_scale_bench: %s\nusage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] "
-        "[--warmup-s 5] [--printers-per-sim 100] [--connect-timeout-s 120] [--interval-ms 1000]\n"
-        "       [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...\n"
-        "       [--server-binary PATH --plugin-dir DIR] [--log-dir DIR]\n",
-        e.what());
+  const std::optional<BenchOptions> parsed =
+      parseOrUsage(parseArgs, argc, argv, "printer_scale_bench",
+                   "usage: printer_scale_bench [--counts 100,500,1000] [--window-s 30] "
+                   "[--warmup-s 5] [--printers-per-sim 100] [--connect-timeout-s 120] [--interval-ms 1000]\n"
+                   "       [--driver-config '{connect_timeout_ms: 30000}'] [--server-env NAME=VALUE]...\n"
+                   "       [--server-binary PATH --plugin-dir DIR] [--log-dir DIR]\n");
+  if (!parsed) {
     return 2;
   }
+  const BenchOptions& options = *parsed;
   std::printf("printer scale benchmark: one report per %d ms per printer, window %d s after %d s warm-up, "
               "%d printers per simulator process, %ld cores\nserver %s\n",
               options.interval_ms, options.window_s, options.warmup_s, options.printers_per_sim,

@@ -66,6 +66,14 @@ ProcSample sampleProcess(pid_t pid) {
   return sample;
 }
 
+double cpuSecondsOf(const std::vector<pid_t>& pids) {
+  double total = 0;
+  for (pid_t pid : pids) {
+    total += sampleProcess(pid).cpu_s;
+  }
+  return total;
+}
+
 std::map<pid_t, ThreadSample> sampleThreads(pid_t pid) {
   std::map<pid_t, ThreadSample> threads;
   const std::string base = "/proc/" + std::to_string(pid) + "/task";

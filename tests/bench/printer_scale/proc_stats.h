@@ -7,6 +7,7 @@
 #include <string>
 #include <sys/types.h>
 #include <utility>
+#include <vector>
 
 namespace bambuddy::bench {
 
@@ -19,6 +20,9 @@ struct ProcSample {
 };
 
 ProcSample sampleProcess(pid_t pid);
+
+// The CPU seconds (utime + stime) of all of `pids` together; those gone count 0.
+double cpuSecondsOf(const std::vector<pid_t>& pids);
 
 struct ThreadSample {
   std::string name; // /proc/<pid>/task/<tid>/comm

@@ -24,6 +24,7 @@
 // --log-dir keeps server.log, broker.log, caused.tsv (printer, event, job, report µs) and arrived.tsv
 // (provider, printer, event, job, arrival µs, webhook-id); tests/bench/soak/split_latency.py DIR splits
 // the latency at the server's detection log line.
+#include "bench_report.h"
 #include "job_driver.h"
 #include "proc_stats.h"
 #include "webhook_tally.h"
@@ -111,10 +112,6 @@ std::string loadAverage() {
   return one.empty() ? "?" : one;
 }
 
-double secondsSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 std::string serialFor(int index) {
   char serial[16];
   std::snprintf(serial, sizeof serial, "SOAK%011d", index);
@@ -171,46 +168,6 @@ std::pair<std::map<std::string, int64_t>, int> listPrinters(const ServerProcess&
     }
   }
   return {ids, connected};
-}
-
-double percentileMs(const std::vector<int64_t>& sorted_us, double p) {
-  if (sorted_us.empty()) {
-    return -1;
-  }
-  size_t rank = static_cast<size_t>(p / 100.0 * static_cast<double>(sorted_us.size()));
-  return static_cast<double>(sorted_us[std::min(rank, sorted_us.size() - 1)]) / 1000.0;
-}
-
-int countOccurrences(const std::string& text, const std::string& needle) {
-  int n = 0;
-  for (size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) {
-    ++n;
-  }
-  return n;
-}
-
-std::string threadBreakdown(const std::map<pid_t, ThreadSample>& before,
-                            const std::map<pid_t, ThreadSample>& after, double window_s) {
-  std::map<std::string, std::pair<double, int>> by_name; // seconds, threads
-  for (const auto& [tid, sample] : after) {
-    auto old = before.find(tid);
-    by_name[sample.name].first += sample.cpu_s - (old != before.end() ? old->second.cpu_s : 0);
-    ++by_name[sample.name].second;
-  }
-  std::vector<std::pair<double, std::string>> ranked;
-  for (const auto& [name, usage] : by_name) {
-    ranked.emplace_back(100.0 * usage.first / window_s,
-                        usage.second > 1 ? name + " x" + std::to_string(usage.second) : name);
-  }
-  std::sort(ranked.rbegin(), ranked.rend());
-  std::string text;
-  for (size_t i = 0; i < ranked.size() && i < 6; ++i) {
-    char part[160];
-    std::snprintf(part, sizeof part, "%s%s %.1f %%", i ? ", " : "", ranked[i].second.c_str(),
-                  ranked[i].first);
-    text += part;
-  }
-  return text;
 }
 
 // Least-squares slope of RSS over time for samples at t >= from_s, in MiB per minute.
@@ -333,19 +290,12 @@ int run(const Options& options) {
     sim_pointers.push_back(sim.get());
     sim_pids.push_back(sim->pid());
   }
-  auto simsCpu = [&] {
-    double total = 0;
-    for (pid_t pid : sim_pids) {
-      total += sampleProcess(pid).cpu_s;
-    }
-    return total;
-  };
   JobDriver jobs(sim_pointers, serials, options.printers_per_sim, ids, options.plan);
 
   // The window: jobs, wrk and the sampler together.
   const auto threads_before = sampleThreads(server.pid());
   const auto machine_before = machineTicks();
-  const double sims_before = simsCpu();
+  const double sims_before = cpuSecondsOf(sim_pids);
   const double broker_before = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_before = sampleProcess(getpid()).cpu_s;
   ProcSample last = sampleProcess(server.pid());
@@ -377,7 +327,7 @@ int run(const Options& options) {
   const ProcSample server_after = sampleProcess(server.pid());
   const auto threads_after = sampleThreads(server.pid());
   const auto machine_after = machineTicks();
-  const double sims_after = simsCpu();
+  const double sims_after = cpuSecondsOf(sim_pids);
   const double broker_after = broker_pid > 0 ? sampleProcess(broker_pid).cpu_s : 0;
   const double bench_after = sampleProcess(getpid()).cpu_s;
   const uint64_t reports_in_window = jobs.tracedReports();
@@ -508,14 +458,7 @@ int run(const Options& options) {
   std::printf("server            %s, exit code %d, %d WARN / %d ERROR log lines\n",
               server_alive ? "ran to the end" : "EXITED during the run", exit_code,
               countOccurrences(server_log, " WARN ["), countOccurrences(server_log, " ERROR ["));
-  std::istringstream lines(server_log);
-  int shown = 0;
-  for (std::string line; std::getline(lines, line) && shown < 8;) {
-    if (line.find(" WARN [") != std::string::npos || line.find(" ERROR [") != std::string::npos) {
-      std::printf("  %s\n", line.substr(0, 300).c_str());
-      ++shown;
-    }
-  }
+  printLogProblems(server_log, 8, "  ");
   if (api_result.ran) {
     std::printf("wrk: %s\n", api_result.command.c_str());
   }
@@ -575,20 +518,16 @@ Options parseArgs(int argc, char** argv) {
 } // namespace
 
 int main(int argc, char** argv) {
-  Options options;
-  try {
-    options = parseArgs(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(
-        stderr,
-        "soak_bench: %s\nusage: soak_bench [--printers 1000] [--duration-s 600] [--providers 10] "
-        "[--job-s 60] [--idle-s 10] [--sample-s 5]\n       [--printers-per-sim 100] [--wrk-connections 8] "
-        "[--wrk-pause-ms 20] [--drain-s 120] [--connect-timeout-s 180] [--printers-nice 0] [--log-dir DIR]\n",
-        e.what());
+  const std::optional<Options> options = parseOrUsage(
+      parseArgs, argc, argv, "soak_bench",
+      "usage: soak_bench [--printers 1000] [--duration-s 600] [--providers 10] "
+      "[--job-s 60] [--idle-s 10] [--sample-s 5]\n       [--printers-per-sim 100] [--wrk-connections 8] "
+      "[--wrk-pause-ms 20] [--drain-s 120] [--connect-timeout-s 180] [--printers-nice 0] [--log-dir DIR]\n");
+  if (!options) {
     return 2;
   }
   try {
-    return run(options);
+    return run(*options);
   } catch (const std::exception& e) {
     std::printf("soak failed: %s\n", e.what());
     return 1;

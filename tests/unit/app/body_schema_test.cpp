@@ -2,12 +2,8 @@
 // Schema (http::RouteSpec::body), openapi.json serves that very schema, and the server checks
 // bodies against it after authentication and before the handler, answering a precise error with
 // the JSON path. Runs a fully started server (core and auth.apikey) on loopback.
-#include "app/app.h"
-#include "common/logger.h"
-#include "config/core_config.h"
+#include "in_process_app.h"
 #include "support/http_client.h"
-#include "support/server_process.h"
-#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -23,9 +19,6 @@ namespace {
 using nlohmann::json;
 using testing::httpRequest;
 using testing::HttpResult;
-
-// A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
-const std::string kAdminKey = "bb_lWqNjYSE_AlFd9vMZpXWdlYNV2YY8Fcu3YYDHEHKmbU";
 
 // Routes that take no body at all (actions on the resource in the path) and the one raw upload.
 const std::set<std::string> kNoJsonBody = {
@@ -48,28 +41,8 @@ std::string nameOf(const http::RouteSpec& route) {
   return std::string(http::methodName(route.method)) + " " + route.pattern;
 }
 
-class BodySchemaTest : public ::testing::Test {
+class BodySchemaTest : public ApiKeyAppTest {
 protected:
-  void SetUp() override {
-    setenv("BAMBUDDY_ADMIN_KEY", kAdminKey.c_str(), 1);
-    std::string yaml = "server:\n  listen: 127.0.0.1:0\n"
-                       "auth:\n  failed_auth_per_minute: 100000\n"
-                       "data_dir: " +
-                       dir_.file("data") + "\nplugins:\n  search_path: [" + testing::pluginDir() +
-                       "]\n  load:\n    - name: storage.local\n    - name: auth.apikey\n";
-    config::Environment env;
-    config_ = config::parseCoreConfig(yaml, dir_.file("bambuddy.yaml"), env);
-    log_ = std::fopen(dir_.file("log").c_str(), "w");
-    logger_ = std::make_unique<Logger>(LogLevel::Warn, log_);
-    app_ = std::make_unique<App>(config_, *logger_);
-    app_->start();
-  }
-  void TearDown() override {
-    app_->stop();
-    std::fclose(log_);
-    unsetenv("BAMBUDDY_ADMIN_KEY");
-  }
-
   const http::RouteSpec& route(http::Method method, const std::string& pattern) {
     routes_ = app_->routes();
     for (const http::RouteSpec& r : routes_) {
@@ -116,11 +89,6 @@ protected:
     return json::parse(r.body)["key"];
   }
 
-  testing::TempDir dir_;
-  config::CoreConfig config_;
-  std::FILE* log_ = nullptr;
-  std::unique_ptr<Logger> logger_;
-  std::unique_ptr<App> app_;
   std::vector<http::RouteSpec> routes_;
 };
 

@@ -2,12 +2,8 @@
 // exactly as its route-table entry declares: no key -> 401, a key without the permission -> 403,
 // an admin key -> through to the handler.
 #include "api/openapi.h"
-#include "app/app.h"
-#include "common/logger.h"
-#include "config/core_config.h"
+#include "in_process_app.h"
 #include "support/http_client.h"
-#include "support/server_process.h"
-#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -25,31 +21,8 @@ namespace {
 using testing::httpRequest;
 using testing::HttpResult;
 
-// A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
-const std::string kAdminKey = "bb_lWqNjYSE_AlFd9vMZpXWdlYNV2YY8Fcu3YYDHEHKmbU";
-
-class RouteTableTest : public ::testing::Test {
+class RouteTableTest : public ApiKeyAppTest {
 protected:
-  void SetUp() override {
-    setenv("BAMBUDDY_ADMIN_KEY", kAdminKey.c_str(), 1);
-    std::string yaml = "server:\n  listen: 127.0.0.1:0\n"
-                       "auth:\n  failed_auth_per_minute: 100000\n"
-                       "data_dir: " +
-                       dir_.file("data") + "\nplugins:\n  search_path: [" + testing::pluginDir() +
-                       "]\n  load:\n    - name: storage.local\n    - name: auth.apikey\n";
-    config::Environment env;
-    config_ = config::parseCoreConfig(yaml, dir_.file("bambuddy.yaml"), env);
-    log_ = std::fopen(dir_.file("log").c_str(), "w");
-    logger_ = std::make_unique<Logger>(LogLevel::Warn, log_);
-    app_ = std::make_unique<App>(config_, *logger_);
-    app_->start();
-  }
-  void TearDown() override {
-    app_->stop();
-    std::fclose(log_);
-    unsetenv("BAMBUDDY_ADMIN_KEY");
-  }
-
   HttpResult call(http::Method method, const std::string& path, const std::string& key) {
     std::vector<std::pair<std::string, std::string>> headers;
     if (!key.empty()) {
@@ -66,12 +39,6 @@ protected:
     EXPECT_EQ(r.status, 201) << r.body;
     return nlohmann::json::parse(r.body)["key"];
   }
-
-  testing::TempDir dir_;
-  config::CoreConfig config_;
-  std::FILE* log_ = nullptr;
-  std::unique_ptr<Logger> logger_;
-  std::unique_ptr<App> app_;
 };
 
 TEST_F(RouteTableTest, EveryRouteIsGuardedAsDeclared) {

@@ -1,11 +1,7 @@
 // The web interface served by a fully started server: files, headers, caching, and what stays out
 // of the API document.
-#include "app/app.h"
-#include "common/logger.h"
-#include "config/core_config.h"
+#include "in_process_app.h"
 #include "support/http_client.h"
-#include "support/server_process.h"
-#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -17,38 +13,20 @@ namespace {
 
 using testing::httpRequest;
 
-class WebUiTest : public ::testing::Test {
+class WebUiTest : public InProcessAppTest {
 protected:
   void SetUp() override {
     web_.write("index.html", "<!doctype html><script type=module src=/assets/app-1.js></script>");
     web_.write("favicon.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>");
     web_.write("assets/app-1.js", "export const x = 1;");
-    std::string yaml = "server:\n  listen: 127.0.0.1:0\n  web_root: " + web_.path() +
-                       "\ndata_dir: " + dir_.file("data") + "\nplugins:\n  search_path: [" +
-                       testing::pluginDir() +
-                       "]\n  load:\n    - name: storage.local\n    - name: auth.apikey\n";
-    config::Environment env;
-    config_ = config::parseCoreConfig(yaml, dir_.file("bambuddy.yaml"), env);
-    log_ = std::fopen(dir_.file("log").c_str(), "w");
-    logger_ = std::make_unique<Logger>(LogLevel::Info, log_);
-    app_ = std::make_unique<App>(config_, *logger_);
-    app_->start();
-  }
-  void TearDown() override {
-    app_->stop();
-    std::fclose(log_);
+    startApp("  web_root: " + web_.path() + "\n", "", LogLevel::Info);
   }
   testing::HttpResult get(const std::string& path,
                           std::vector<std::pair<std::string, std::string>> headers = {}) {
     return httpRequest("127.0.0.1", app_->port(), "GET", path, "", headers);
   }
 
-  testing::TempDir dir_;
   testing::TempDir web_;
-  config::CoreConfig config_;
-  std::FILE* log_ = nullptr;
-  std::unique_ptr<Logger> logger_;
-  std::unique_ptr<App> app_;
 };
 
 TEST_F(WebUiTest, ServesIndexWithoutAKeyAndWithStrictHeaders) {

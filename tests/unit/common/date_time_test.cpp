@@ -28,6 +28,55 @@ TEST(DateTime, CivilDatesAndTheirLimits) {
   EXPECT_EQ(epochMsFromCivil(2016, 12, 31, 23, 59, 60), epochMsFromCivil(2017, 1, 1, 0, 0, 0));
 }
 
+// Every form has a four-digit year, so the module speaks 0000-01-01T00:00:00.000Z to
+// 9999-12-31T23:59:59.999Z and refuses what falls outside, so whatever parses formats back.
+TEST(DateTime, TheRangeIsTheFourDigitYears) {
+  EXPECT_EQ(epochMsFromCivil(0, 1, 1, 0, 0, 0), kMinEpochMs);
+  EXPECT_EQ(epochMsFromCivil(9999, 12, 31, 23, 59, 59, 999), kMaxEpochMs);
+  EXPECT_EQ(formatIsoUtcMs(kMinEpochMs), "0000-01-01T00:00:00.000Z");
+  EXPECT_EQ(formatIsoUtcMs(kMaxEpochMs), "9999-12-31T23:59:59.999Z");
+  EXPECT_EQ(parseIsoUtc("0000-01-01T00:00:00Z"), kMinEpochMs);
+  EXPECT_EQ(parseIsoUtc("9999-12-31T23:59:59.999Z"), kMaxEpochMs);
+  EXPECT_EQ(parseIsoUtc("9999-12-31T23:59:59.999999999Z"), kMaxEpochMs);         // digits past ms dropped
+  EXPECT_EQ(parseIsoUtc("0000-02-29T00:00:00Z"), kMinEpochMs + 59 * 86400000LL); // year 0 is a leap year
+  EXPECT_FALSE(epochMsFromCivil(-1, 12, 31, 23, 59, 59));
+  EXPECT_FALSE(epochMsFromCivil(10000, 1, 1, 0, 0, 0));
+
+  // The leap second of the last day would be 10000-01-01T00:00:00Z: refused, with the reason.
+  std::string error;
+  EXPECT_FALSE(parseIsoUtc("9999-12-31T23:59:60Z", error));
+  EXPECT_EQ(error, "the leap second falls in year 10000, after 9999-12-31T23:59:59.999Z, the last instant a "
+                   "four-digit year can write");
+  EXPECT_FALSE(parseIsoUtc("9999-12-31T23:59:60.000Z"));
+  EXPECT_FALSE(epochMsFromCivil(9999, 12, 31, 23, 59, 60));
+  EXPECT_FALSE(parseHttpDate("Fri, 31 Dec 9999 23:59:60 GMT"));
+  EXPECT_EQ(parseHttpDate("Fri, 31 Dec 9999 23:59:59 GMT"), kMaxEpochMs - 999);
+  // Other leap seconds of that year, and of year 0, stay in range.
+  EXPECT_EQ(parseIsoUtc("9999-12-31T23:58:60Z"), parseIsoUtc("9999-12-31T23:59:00Z"));
+  EXPECT_EQ(parseIsoUtc("0000-01-01T00:00:60Z"), kMinEpochMs + 60000);
+}
+
+TEST(DateTime, RefusalsSayWhy) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"tomorrow", "not of the form YYYY-MM-DDTHH:MM:SSZ"},
+      {"2024-01-15T14:30:00.Z", "the fraction of a second must have 1 to 9 digits"},
+      {"2024-01-15T14:30:00+02:00", "must end in Z (or +00:00): only UTC is accepted"},
+      {"2023-02-29T00:00:00Z", "the date does not exist"},
+      {"2024-01-15T24:00:00Z", "the time of day is out of range"},
+  };
+  for (const auto& [text, why] : cases) {
+    std::string error;
+    EXPECT_FALSE(parseIsoUtc(text, error)) << text;
+    EXPECT_EQ(error, why) << text;
+  }
+  std::string error;
+  EXPECT_FALSE(epochMsFromCivil(10000, 1, 1, 0, 0, 0, 0, error));
+  EXPECT_EQ(error, "year 10000 is outside 0000..9999");
+  std::string core_error;
+  EXPECT_FALSE(bambuddy::parseUtcTimestamp("9999-12-31T23:59:60Z", core_error));
+  EXPECT_NE(core_error.find("year 10000"), std::string::npos) << core_error;
+}
+
 TEST(DateTime, ParsesIsoUtcFormsAndRefusesOthers) {
   EXPECT_EQ(parseIsoUtc("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(parseIsoUtc("2024-01-15T14:30:00Z"), 1705329000000);

@@ -184,6 +184,19 @@ TEST_F(QueueServiceTest, BadItemsAreRefusedWithTheirCodeAndNothingIsStored) {
   EXPECT_TRUE(queue_->list(std::nullopt).empty());
 }
 
+TEST_F(QueueServiceTest, AScheduleTheServerCannotWriteBackIsRefusedWithTheReason) {
+  // A valid RFC 3339 date-time, but the leap second of 9999-12-31 is year 10000.
+  try {
+    add({{"scheduled_at", "9999-12-31T23:59:60Z"}});
+    ADD_FAILURE() << "accepted";
+  } catch (const QueueError& e) {
+    EXPECT_EQ(e.code(), "invalid_scheduled_at");
+    EXPECT_NE(std::string(e.what()).find("year 10000"), std::string::npos) << e.what();
+  }
+  EXPECT_TRUE(queue_->list(std::nullopt).empty());
+  EXPECT_EQ(add({{"scheduled_at", "9999-12-31T23:59:59Z"}}).scheduled_at_ms, 253402300799000);
+}
+
 TEST_F(QueueServiceTest, ReorderPutsTheListedItemsFirstInThatOrder) {
   QueueItem a = add();
   QueueItem b = add();
