@@ -1,6 +1,7 @@
 #include "storage/database.h"
 
 #include "common/logger.h"
+#include "storage/wal_checkpointer.h"
 
 #include <cerrno>
 #include <chrono>
@@ -83,6 +84,11 @@ Database::Database(DatabaseOptions options, Logger& logger) : options_(std::move
   createParentDirectory(options_.path);
   probeOpen(options_.path);
   const std::string connect = connectString(options_.path);
+  try {
+    checkpointer_ = std::make_unique<WalCheckpointer>(options_.path, writer_mutex_, logger_);
+  } catch (const std::exception& e) {
+    logger_.warn(kComponent, std::string(e.what()) + "; SQLite checkpoints on commit instead");
+  }
 
   pool_ = std::make_unique<soci::connection_pool>(static_cast<std::size_t>(options_.pool_size));
   for (int i = 0; i < options_.pool_size; ++i) {
@@ -114,6 +120,17 @@ void Database::openSession(soci::session& session) {
   }
   session << "PRAGMA synchronous = NORMAL";
   session << "PRAGMA foreign_keys = ON";
+  if (checkpointer_) {
+    // Replaces SQLite's own hook (the one that checkpoints on the committing thread).
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());
+    sqlite_api::sqlite3_wal_hook(
+        backend->conn_,
+        [](void* checkpointer, sqlite_api::sqlite3*, const char*, int wal_pages) {
+          static_cast<WalCheckpointer*>(checkpointer)->nudge(wal_pages);
+          return 0;
+        },
+        checkpointer_.get());
+  }
 }
 
 std::unique_lock<std::timed_mutex> Database::writerTurn() {

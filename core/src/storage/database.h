@@ -22,6 +22,8 @@ class Logger;
 
 namespace bambuddy::storage {
 
+class WalCheckpointer;
+
 struct DatabaseOptions {
   std::string path;               // database file; its parent directory is created if missing
   int pool_size = 4;              // sessions opened up front; callers block while all are leased
@@ -31,8 +33,8 @@ struct DatabaseOptions {
 class Database {
 public:
   // Opens every pooled session and configures it (WAL, synchronous=NORMAL, foreign keys, busy
-  // timeout). Throws StorageError naming the path and the reason when that fails, and
-  // std::invalid_argument for nonsensical options.
+  // timeout; WAL checkpoints on a thread of their own, see wal_checkpointer.h). Throws StorageError naming
+  // the path and the reason when that fails, and std::invalid_argument for nonsensical options.
   Database(DatabaseOptions options, Logger& logger);
   ~Database();
   Database(const Database&) = delete;
@@ -74,6 +76,8 @@ public:
   // SOCI backend name, e.g. "sqlite3".
   std::string backend() const { return backend_; }
   int poolSize() const { return options_.pool_size; }
+  // The background checkpointer (null when SQLite checkpoints on commit, as it does by default).
+  const WalCheckpointer* checkpointer() const { return checkpointer_.get(); }
 
 private:
   // One writer at a time in this process, handed over as soon as the previous one commits,
@@ -91,8 +95,10 @@ private:
   DatabaseOptions options_;
   Logger& logger_;
   std::string backend_;
+  std::timed_mutex writer_mutex_; // before the checkpointer, which takes it
+  // Before the pool: the pool's connections call into it from their commits, so it goes last.
+  std::unique_ptr<WalCheckpointer> checkpointer_;
   std::unique_ptr<soci::connection_pool> pool_;
-  std::timed_mutex writer_mutex_;
 };
 
 } // namespace bambuddy::storage
