@@ -12,6 +12,7 @@
 #include "printers/printer_store.h"
 #include "printers/status_intake.h"
 #include "support/core_services.h"
+#include "support/driver_config.h"
 #include "support/server_process.h"
 
 #include <gtest/gtest.h>
@@ -58,17 +59,7 @@ protected:
       return registry_->onReport(driver, instance, status);
     });
     intake_->start();
-    std::string yaml = "data_dir: " + core_.dir().path() + "\nplugins:\n  search_path: [" +
-                       testing::pluginDir() + "]\n  load:\n    - name: printer.bambu\n";
-    if (load_sim) {
-      yaml += "    - name: printer.sim\n";
-      if (!sim_instances_yaml.empty()) {
-        yaml += "      instances:\n" + sim_instances_yaml;
-      }
-    }
-    config::Environment env;
-    env.exe_dir = core_.dir().path();
-    config_ = config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env);
+    config_ = testing::driverConfig(core_, sim_instances_yaml, load_sim);
     host_->loadAll(config_);
     registry_->start(config_);
   }

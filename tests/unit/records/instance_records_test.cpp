@@ -11,6 +11,7 @@
 #include "plugins/secret_fields.h"
 #include "printers/printer_store.h"
 #include "support/core_services.h"
+#include "support/driver_config.h"
 #include "support/server_process.h"
 
 #include <bambuddy/abi.h>
@@ -60,17 +61,7 @@ protected:
         nullptr};
     services.report_status = [](const std::string&, const std::string&, json) { return true; };
     host_ = std::make_unique<plugins::PluginHost>(std::move(services));
-    std::string yaml = "data_dir: " + core_.dir().path() + "\nplugins:\n  search_path: [" +
-                       testing::pluginDir() + "]\n  load:\n    - name: printer.bambu\n";
-    if (with_sim) {
-      yaml += "    - name: printer.sim\n";
-      if (!sim_instances_yaml.empty()) {
-        yaml += "      instances:\n" + sim_instances_yaml;
-      }
-    }
-    config::Environment env;
-    env.exe_dir = core_.dir().path();
-    config_ = config::parseCoreConfig(yaml, core_.dir().file("bambuddy.yaml"), env);
+    config_ = testing::driverConfig(core_, sim_instances_yaml, with_sim);
     host_->loadAll(config_);
     records_ = std::make_unique<InstanceRecords>(std::move(kind), *host_, core_.logger(),
                                                  [] { return int64_t{1700000000000}; });
