@@ -29,6 +29,27 @@ records::RecordKind printerKind() {
   return kind;
 }
 
+// Reports of a printer not mapped yet (the registry maps printers after the plugin host has
+// started their drivers; with hundreds of printers that takes seconds, long enough for a short
+// print to start and end). The detector needs every change of state and job, so a report that
+// changes either is kept and one that does not replaces the last kept; past the bound the last
+// kept is replaced too.
+constexpr size_t kMaxEarlyReports = 64;
+
+std::string earlyKey(const nlohmann::json& report) {
+  const nlohmann::json print = detail::orNull(report, "current_print");
+  return detail::stringOf(report, "state") + '\n' + detail::stringOf(print, "filename") + '\n' +
+         detail::stringOf(print, "job_id");
+}
+
+void keepEarly(std::vector<nlohmann::json>& kept, nlohmann::json report) {
+  if (!kept.empty() && (earlyKey(kept.back()) == earlyKey(report) || kept.size() >= kMaxEarlyReports)) {
+    kept.back() = std::move(report);
+  } else {
+    kept.push_back(std::move(report));
+  }
+}
+
 bool isPrintEnd(const std::string& type) {
   return type == "print_complete" || type == "print_failed" || type == "print_cancelled";
 }
@@ -167,15 +188,15 @@ bool PrinterRegistry::handleReport(const InstanceKey& key, nlohmann::json* statu
     if (status == nullptr || isCheckInstanceId(key.second)) {
       return false; // a connection check's instance (ConnectionChecks reads it, `status` intact)
     }
-    early_reports_[key] = std::move(*status);
+    keepEarly(early_reports_[key], std::move(*status));
     return true;
   }
   Live& live = *printers_.at(it->second);
-  // The report from before the printer was mapped goes first: the driver's next one may get here
-  // before start() or create() replays it, and the detector must see them in the driver's order.
+  // Reports from before the printer was mapped go first: the driver's next one may get here
+  // before start() or create() replays them, and the detector must see them in the driver's order.
   std::vector<nlohmann::json> reports;
   if (auto early = early_reports_.find(key); early != early_reports_.end()) {
-    reports.push_back(std::move(early->second));
+    reports = std::move(early->second);
     early_reports_.erase(early);
   }
   if (status != nullptr) {

@@ -136,11 +136,11 @@ private:
   PendingWrite decide(Live& live, std::vector<LifecycleEvent> events); // mutex_ held
   void persist(std::vector<PendingWrite>& writes);                     // write_mutex_ held
   void clockLoop();
-  // mutex_ held. A report that came before the printer was mapped stays in early_reports_ until
-  // replayEarly() or the printer's next report applies it, always before that next report.
+  // mutex_ held. Reports that came before the printer was mapped stay in early_reports_ until
+  // replayEarly() or the printer's next report applies them, always before that next report.
   Live& adopt(const PrinterRecord& record);
   void replayEarly(const InstanceKey& key);
-  // onReport and replayEarly: the early report of `key` first (if any), then `status` (if any).
+  // onReport and replayEarly: the early reports of `key` first (if any), then `status` (if any).
   // `status` is taken unless false is returned (then the next status intake sink sees it).
   bool handleReport(const InstanceKey& key, nlohmann::json* status);
   // The driver's capabilities object ({} when it has none or gives no object, logged).
@@ -166,7 +166,8 @@ private:
   LifecycleSettings settings_;
   std::map<int64_t, std::unique_ptr<Live>> printers_;
   std::map<InstanceKey, int64_t> by_instance_;
-  std::map<InstanceKey, nlohmann::json> early_reports_; // reports that came before their printer was mapped
+  // Reports that came before their printer was mapped: every change of state or job, in order.
+  std::map<InstanceKey, std::vector<nlohmann::json>> early_reports_;
 
   std::mutex write_mutex_;
   std::vector<PendingWrite> unsaved_; // failed to store; retried first (write_mutex_)

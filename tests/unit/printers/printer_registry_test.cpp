@@ -303,5 +303,33 @@ TEST_F(PrinterRegistryTest, APrinterWhoseDriverDidNotLoadIsKeptAndSaysWhy) {
   EXPECT_NE(host_->findInstance("printer.sim", "bench-1"), nullptr);
 }
 
+// A print that starts and ends before its printer is mapped (hundreds of printers take seconds to
+// map at start-up) still gives its start and its end, in order: every change of state that came
+// early is kept, not only the last report.
+TEST_F(PrinterRegistryTest, APrintThatEndsBeforeThePrinterIsMappedIsStillAnnounced) {
+  startServer();
+  // The first REST printer's instance is printer-1: its driver reports before create() maps it.
+  auto report = [&](const std::string& state, double progress) {
+    json status = {{"connected", true},
+                   {"state", state},
+                   {"progress", progress},
+                   {"current_print", {{"filename", "early.3mf"}}}};
+    EXPECT_TRUE(registry_->onReport("printer.sim", "printer-1", status));
+  };
+  report("preparing", 0);
+  report("printing", 10);
+  report("printing", 60); // same state and job: replaces the one before
+  report("finished", 100);
+  const int64_t id = registry_->create({{"name", "Early"}, {"driver", "printer.sim"}})["id"];
+  ASSERT_EQ(id, 1);
+  std::vector<std::string> types;
+  for (const journal::JournalEntry& e : journal_.readAfter(0, 100)) {
+    if (e.printer_id == id && (e.type == "print_started" || e.type == "print_complete")) {
+      types.push_back(e.type);
+    }
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"print_started", "print_complete"}));
+}
+
 } // namespace
 } // namespace bambuddy::printers
