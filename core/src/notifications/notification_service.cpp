@@ -17,7 +17,6 @@
 #include "plugins/secret_fields.h"
 
 #include <algorithm>
-#include <cstring>
 
 namespace bambuddy::notifications {
 
@@ -27,7 +26,6 @@ using nlohmann::json;
 using Kind = NotificationError::Kind;
 
 constexpr const char* kComponent = "notifications";
-constexpr const char* kPluginPrefix = ProviderRecord::kPluginPrefix;
 
 json timeOrNull(int64_t ms) {
   return ms > 0 ? json(formatUtcSeconds(ms)) : json(nullptr);
@@ -44,8 +42,7 @@ records::RecordKind providerKind() {
   // A generated signing secret is masked even when the plugin's schema forgot to mark it secret;
   // the previous one kept for a rotation's grace period too.
   kind.always_secret = [](const std::string& plugin, const std::string& schema) {
-    std::vector<std::string> fields =
-        generatedSecretFields(schema, plugin.substr(std::strlen(kPluginPrefix)));
+    std::vector<std::string> fields = generatedSecretFields(schema, ProviderRecord::typeOf(plugin));
     fields.push_back("previous_secret");
     return fields;
   };

@@ -32,13 +32,14 @@ struct ProviderRecord : records::InstanceRecord {
   int64_t failing_since_ms = 0; // first failed attempt of the current run of failures; 0 = healthy
 
   // "webhook" for "notifier.webhook".
-  std::string type() const {
-    return plugin.substr(plugin.rfind(kPluginPrefix, 0) == 0 ? kPluginPrefixSize : 0);
+  std::string type() const { return typeOf(plugin); }
+  static std::string typeOf(const std::string& plugin) {
+    return plugin.rfind(kPluginPrefix, 0) == 0 ? plugin.substr(std::char_traits<char>::length(kPluginPrefix))
+                                               : plugin;
   }
   static std::string pluginForType(const std::string& type) { return kPluginPrefix + type; }
 
   static constexpr const char* kPluginPrefix = "notifier.";
-  static constexpr size_t kPluginPrefixSize = 9;
 };
 
 enum class Route { Skip, Send, Suppress };
