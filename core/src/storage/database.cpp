@@ -120,6 +120,10 @@ void Database::openSession(soci::session& session) {
   }
   session << "PRAGMA synchronous = NORMAL";
   session << "PRAGMA foreign_keys = ON";
+  // SQLite reuses the WAL file from its start after a full checkpoint but never shrinks it: a burst
+  // of writes (an import, a busy start-up) would keep its disk space for good. This trims it back
+  // on the first commit after the WAL starts over.
+  session << "PRAGMA journal_size_limit = " + std::to_string(kWalSizeLimitBytes);
   if (checkpointer_) {
     // Replaces SQLite's own hook (the one that checkpoints on the committing thread).
     auto* backend = static_cast<soci::sqlite3_session_backend*>(session.get_backend());

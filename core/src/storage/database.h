@@ -78,6 +78,8 @@ public:
   int poolSize() const { return options_.pool_size; }
   // The background checkpointer (null when SQLite checkpoints on commit, as it does by default).
   const WalCheckpointer* checkpointer() const { return checkpointer_.get(); }
+  // The WAL file is trimmed back to this size when it starts over after a full checkpoint.
+  static constexpr int64_t kWalSizeLimitBytes = int64_t{16} * 1024 * 1024;
 
 private:
   // One writer at a time in this process, handed over as soon as the previous one commits,
