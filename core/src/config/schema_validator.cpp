@@ -4,6 +4,7 @@
 #include "config/schema_validator.h"
 
 #include "config/json_pointer.h"
+#include "config/schema_precheck.h"
 
 #include <algorithm>
 #include <cmath>
@@ -365,6 +366,11 @@ public:
     issues_.push_back({pointer, reword(pointer, description)});
   }
 
+  // An issue found outside valijson, already in its final words.
+  void addWorded(const std::string& pointer, const std::string& message) {
+    issues_.push_back({pointer, message});
+  }
+
   std::vector<SchemaIssue> finish() const {
     std::vector<SchemaIssue> out;
     std::set<std::pair<std::string, std::string>> seen;
@@ -610,8 +616,10 @@ private:
 } // namespace
 
 struct SchemaValidator::Impl {
-  json schema_json;
-  valijson::Schema schema;
+  json schema_json; // as given: messages and lookups use it
+  precheck::SchemaTraits traits;
+  json valijson_json;      // schema_json without the formats the precheck handles (when it has any)
+  valijson::Schema schema; // built from that
 
   // valijson compiles a "pattern" regex on first use and keeps it in the Validator, which is not
   // thread-safe: idle validators are pooled so each keeps its compiled regexes (compiling one
@@ -641,9 +649,14 @@ SchemaValidator::SchemaValidator(const json& schema) : impl_(std::make_unique<Im
   }
   impl_->schema_json = schema;
   checkRegexes(impl_->schema_json, "", 0);
+  impl_->traits = precheck::traitsOf(impl_->schema_json);
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
-    valijson::adapters::NlohmannJsonAdapter adapter(impl_->schema_json);
+    if (impl_->traits.formats) {
+      impl_->valijson_json = precheck::withoutFormats(impl_->schema_json);
+    }
+    valijson::adapters::NlohmannJsonAdapter adapter(impl_->traits.formats ? impl_->valijson_json
+                                                                          : impl_->schema_json);
     parser.populateSchema(adapter, impl_->schema);
   } catch (const std::exception& e) {
     throw std::invalid_argument(std::string("invalid JSON schema: ") + e.what());
@@ -655,6 +668,19 @@ SchemaValidator::SchemaValidator(SchemaValidator&&) noexcept = default;
 SchemaValidator& SchemaValidator::operator=(SchemaValidator&&) noexcept = default;
 
 std::vector<SchemaIssue> SchemaValidator::validate(const json& doc) const {
+  std::vector<precheck::Issue> refused;
+  std::vector<precheck::Issue> formats;
+  precheck::check(impl_->schema_json, doc, impl_->traits, refused, formats);
+  if (!refused.empty()) {
+    // Too long for valijson's regexes: refused without running them (see schema_precheck.h).
+    IssueBuilder builder(impl_->schema_json, doc);
+    for (const auto* list : {&refused, &formats}) {
+      for (const precheck::Issue& issue : *list) {
+        builder.addWorded(issue.pointer, issue.message);
+      }
+    }
+    return builder.finish();
+  }
   std::unique_ptr<valijson::Validator> validator = impl_->take();
   valijson::ValidationResults results;
   valijson::adapters::NlohmannJsonAdapter adapter(doc);
@@ -666,13 +692,16 @@ std::vector<SchemaIssue> SchemaValidator::validate(const json& doc) const {
     return {SchemaIssue{"", "", std::string("schema check failed: ") + e.what()}};
   }
   impl_->giveBack(std::move(validator));
-  if (valid) {
+  if (valid && formats.empty()) {
     return {};
   }
   IssueBuilder builder(impl_->schema_json, doc);
   valijson::ValidationResults::Error error;
   while (results.popError(error)) {
     builder.add(contextToPointer(error.context, doc), error.description);
+  }
+  for (const precheck::Issue& issue : formats) {
+    builder.addWorded(issue.pointer, issue.message);
   }
   return builder.finish();
 }

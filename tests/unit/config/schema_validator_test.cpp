@@ -257,3 +257,70 @@ TEST(ApplyDefaults, IgnoresMistypedValues) {
 
 } // namespace
 } // namespace bambuddy::config
+
+namespace bambuddy::config {
+namespace {
+
+// "format" applies to strings only (JSON Schema: other types pass), so a nullable date-time may be
+// null; and a date-time is checked without a regex, so a megabyte of digits (as a request body may
+// hold) is refused quickly instead of recursing through std::regex until the stack runs out.
+TEST(SchemaValidator, FormatsCheckStringsOnlyAndLongInputSafely) {
+  const json schema = {{"type", "object"},
+                       {"properties",
+                        {{"at", {{"type", {"string", "null"}}, {"format", "date-time"}}},
+                         {"day", {{"type", "string"}, {"format", "date"}}},
+                         {"clock", {{"type", "string"}, {"format", "time"}}}}}};
+  SchemaValidator validator(schema);
+  EXPECT_TRUE(validator.validate({{"at", nullptr}}).empty());
+  EXPECT_TRUE(validator.validate({{"at", "2030-01-31T23:59:60.5+02:00"}}).empty());
+  EXPECT_TRUE(validator.validate({{"at", "2030-01-31t00:00:00z"}}).empty());
+  EXPECT_TRUE(validator.validate({{"day", "2024-02-29"}, {"clock", "16:52:45Z"}}).empty());
+  for (const char* bad :
+       {"2030-02-30T00:00:00Z", "2030-13-01T00:00:00Z", "2030-01-01 00:00:00Z", "2030-01-01T24:00:00Z",
+        "2030-01-01T00:00:00", "2030-01-01T00:00:00+2:00", "next week", ""}) {
+    std::vector<SchemaIssue> issues = validator.validate({{"at", bad}});
+    ASSERT_EQ(issues.size(), 1u) << bad;
+    EXPECT_EQ(issues[0].path, "at");
+    EXPECT_EQ(issues[0].message, "must be a valid date-time") << bad;
+  }
+  EXPECT_EQ(validator.validate({{"day", "2023-02-29"}}).size(), 1u);
+  EXPECT_EQ(validator.validate({{"clock", "16:52"}}).size(), 1u);
+  const std::string digits(1 << 20, '1');
+  std::vector<SchemaIssue> issues = validator.validate({{"at", digits + "-01-01T00:00:00Z"}});
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].message, "must be a valid date-time");
+  EXPECT_TRUE(validator.validate({{"at", "2030-01-01T00:00:00." + digits + "Z"}}).empty())
+      << "RFC 3339 puts no bound on the fraction";
+}
+
+} // namespace
+} // namespace bambuddy::config
+
+namespace bambuddy::config {
+namespace {
+
+// A string or key past 4 KiB where a pattern applies is refused before valijson's std::regex sees
+// it (a few tens of kilobytes overflow the stack there); shorter ones are still matched.
+TEST(SchemaValidator, LongInputNeverReachesAPattern) {
+  const json schema = {{"type", "object"},
+                       {"properties",
+                        {{"serial", {{"type", "string"}, {"pattern", "^[A-Za-z0-9_-]+$"}}},
+                         {"free", {{"type", "string"}}},
+                         {"headers", {{"type", "object"}, {"propertyNames", {{"pattern", "^[a-z-]+$"}}}}}}}};
+  SchemaValidator validator(schema);
+  const std::string huge(1 << 20, 'a');
+  std::vector<SchemaIssue> issues = validator.validate({{"serial", huge}});
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].path, "serial");
+  EXPECT_EQ(issues[0].message, "is too long to check against its pattern (at most 4096 bytes)");
+  EXPECT_TRUE(validator.validate({{"serial", std::string(4096, 'a')}}).empty());
+  EXPECT_EQ(validator.validate({{"serial", std::string(4096, '!')}}).size(), 1u) << "still matched";
+  EXPECT_TRUE(validator.validate({{"free", huge}}).empty()) << "no pattern, no limit";
+  issues = validator.validate({{"headers", {{huge, "x"}}}});
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0].message, "key is too long to check against its pattern (at most 4096 bytes)");
+  EXPECT_TRUE(validator.validate({{"headers", {{"x-token", "y"}}}}).empty());
+}
+
+} // namespace
+} // namespace bambuddy::config
