@@ -1,5 +1,6 @@
 // ABI conformance: each test loads one purpose-built plugin through the real host and checks the
 // host's answer (sdk/ABI.md lists the rules).
+#include "api/json_body.h"
 #include "config/config_error.h"
 #include "config/core_config.h"
 #include "http/router.h"
@@ -23,9 +24,17 @@ const std::string kPluginDir = ABI_PLUGIN_DIR;
 class AbiHost : public ::testing::Test {
 protected:
   void SetUp() override {
-    host_ = std::make_unique<PluginHost>(HostServices{
-        core_.logger(), core_.bus(), core_.kv(), core_.dir().path(), [] { return int64_t{0}; }, &router_});
+    HostServices services{
+        core_.logger(), core_.bus(), core_.kv(), core_.dir().path(), [] { return int64_t{0}; }, &router_};
+    if (with_body_check_) {
+      services.body_check = [](nlohmann::json schema,
+                               bool required) -> std::shared_ptr<const http::BodyCheck> {
+        return api::JsonBodySchema::make(std::move(schema), required);
+      };
+    }
+    host_ = std::make_unique<PluginHost>(std::move(services));
   }
+  bool with_body_check_ = true; // as the server: plugins may declare request bodies
 
   void TearDown() override { host_.reset(); }
 
@@ -266,6 +275,66 @@ TEST_F(AbiHost, PluginRoutesAreServedThroughTheRouter) {
   http::Response gone = match.route->handler(request);
   EXPECT_EQ(gone.status, 503);
   EXPECT_EQ(nlohmann::json::parse(gone.body)["code"], "plugin_unavailable");
+}
+
+// ABI 0.4: a plugin route declares its JSON body; the host checks it before the handler, exactly as
+// for core routes, and keeps the schema for openapi.json. Bad schemas are refused at registration.
+TEST_F(AbiHost, PluginRoutesDeclareTheirBodiesAndTheHostChecksThem) {
+  ASSERT_EQ(refusal("    - name: abi.routes\n"), "");
+  PluginInstance* instance = host_->findInstance("abi.routes", "default");
+  ASSERT_NE(instance, nullptr);
+  EXPECT_EQ(instance->storageGet("body"), std::to_string(BB_OK));
+  EXPECT_EQ(instance->storageGet("bad_schema"),
+            std::to_string(BB_ERR_INVALID_ARGUMENT) + ":invalid_body_schema;" +
+                std::to_string(BB_ERR_INVALID_ARGUMENT) + ":invalid_body_schema;");
+  EXPECT_EQ(router_.match(http::Method::Patch, "/api/v1/abi-routes/7").route, nullptr)
+      << "a refused schema leaves no route behind";
+
+  auto put = router_.match(http::Method::Put, "/api/v1/abi-routes/7");
+  ASSERT_NE(put.route, nullptr);
+  ASSERT_NE(put.route->body, nullptr);
+  EXPECT_EQ(put.route->body->schema()["properties"]["name"]["x-error-code"], "bad_name");
+  EXPECT_TRUE(put.route->body->required());
+  auto serve = [&](const std::string& body) {
+    http::Request request;
+    request.method = http::Method::Put;
+    request.path = "/api/v1/abi-routes/7";
+    request.params = put.params;
+    request.body = body;
+    request.principal = http::Principal{"key:1", "admin", BB_PERM_ADMIN, {}, 0, 0, 0};
+    return http::serve(*put.route, request);
+  };
+  http::Response ok = serve(R"({"name":"n","size":2})");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(nlohmann::json::parse(ok.body), nlohmann::json({{"name", "n"}, {"size", 2}}))
+      << "the handler ran";
+  http::Response refused = serve(R"({"name":"","size":0,"colour":1})");
+  EXPECT_EQ(refused.status, 400);
+  nlohmann::json answer = nlohmann::json::parse(refused.body);
+  EXPECT_EQ(answer["code"], "bad_name");
+  ASSERT_EQ(answer["errors"].size(), 3u) << refused.body;
+  EXPECT_EQ(answer["errors"][0]["path"], "name");
+  EXPECT_EQ(serve("").status, 400) << "the body is required";
+  EXPECT_EQ(nlohmann::json::parse(serve("[1]").body)["code"], "invalid_body");
+  EXPECT_EQ(nlohmann::json::parse(serve(std::string(100, '[')).body)["code"], "json_too_deep");
+}
+
+class AbiHostWithoutBodyCheck : public AbiHost {
+protected:
+  void SetUp() override {
+    with_body_check_ = false;
+    AbiHost::SetUp();
+  }
+};
+
+// A host that cannot check bodies (e.g. --check-config) refuses the route instead of serving it
+// unchecked.
+TEST_F(AbiHostWithoutBodyCheck, RoutesWithABodyAreUnsupported) {
+  ASSERT_EQ(refusal("    - name: abi.routes\n"), "");
+  PluginInstance* instance = host_->findInstance("abi.routes", "default");
+  ASSERT_NE(instance, nullptr);
+  EXPECT_EQ(instance->storageGet("body"), std::to_string(BB_ERR_UNSUPPORTED));
+  EXPECT_EQ(router_.match(http::Method::Put, "/api/v1/abi-routes/7").route, nullptr);
 }
 
 // Regression (issue 13): a plugin route that would shadow a core route was only logged.

@@ -227,7 +227,7 @@ TEST_F(ApiKeysTest, BadInputGetsPreciseErrorsAndChangesNothing) {
   auto unknown =
       call("POST", "/api/v1/api-keys", kAdminKey, R"({"name":"x","permissions":["printers:fly"]})");
   EXPECT_EQ(unknown.status, 400);
-  EXPECT_NE(unknown.body.find("printers:fly"), std::string::npos) << unknown.body;
+  EXPECT_EQ(json::parse(unknown.body)["errors"][0]["path"], "permissions[0]") << unknown.body;
   EXPECT_NE(unknown.body.find("printers:read"), std::string::npos)
       << "lists the valid names: " << unknown.body;
   auto empty = call("POST", "/api/v1/api-keys", kAdminKey, R"({"name":"","permissions":["printers:read"]})");

@@ -5,8 +5,6 @@
 #include "api/openapi.h"
 #include "settings/settings_service.h"
 
-#include <bambuddy/permissions.hpp>
-
 #include <map>
 #include <utility>
 
@@ -24,48 +22,6 @@ json listOf(const std::string& name) {
   json items = {{"type", "array"}, {"items", ref(name)}};
   json narrowed = {{"type", "object"}, {"properties", {{"items", items}}}};
   return {{"allOf", json::array({ref("ListEnvelope"), narrowed})}};
-}
-
-// The body of POST /api-keys (`creating`: name required) and PATCH /api-keys/{id}.
-json apiKeyBody(bool creating) {
-  json permissions = json::array();
-  for (const auto& p : sdk::kPermissions) {
-    permissions.push_back(std::string(p.wire));
-  }
-  json limit = {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000000}};
-  json body = {{"type", "object"},
-               {"additionalProperties", false},
-               {"properties",
-                {{"name",
-                  {{"type", "string"},
-                   {"minLength", 1},
-                   {"maxLength", 100},
-                   {"description", "trimmed; no control characters"}}},
-                 {"permissions", {{"type", "array"}, {"items", {{"enum", permissions}}}}},
-                 {"enabled", {{"type", "boolean"}}},
-                 {"expires_at",
-                  {{"type", {"string", "null"}},
-                   {"format", "date-time"},
-                   {"description", "in the future; null = never"}}},
-                 {"allowed_ips",
-                  {{"type", "array"},
-                   {"maxItems", 64},
-                   {"items", {{"type", "string"}, {"description", "an IPv4/IPv6 address or CIDR range"}}}}},
-                 {"rate_limits",
-                  {{"type", "object"},
-                   {"additionalProperties", false},
-                   {"properties", {{"read", limit}, {"write", limit}, {"control", limit}}}}},
-                 {"printer_ids",
-                  {{"type", {"array", "null"}},
-                   {"items", {{"type", "integer"}, {"minimum", 1}}},
-                   {"minItems", 1},
-                   {"maxItems", 64},
-                   {"uniqueItems", true},
-                   {"description", "null or absent = every printer; not allowed with admin"}}}}}};
-  if (creating) {
-    body["required"] = {"name"};
-  }
-  return body;
 }
 
 json nullable(const std::string& type) {
@@ -174,27 +130,13 @@ std::map<Key, RouteShape> buildShapes() {
   add(M::Get, "/api/v1/settings/schema", {{}, nullptr, "", {{"type", "object"}}});
   add(M::Patch, "/api/v1/settings", {{}, nullptr, "", ref("Settings")});
 
-  // API keys (served by auth.apikey). Plugin routes carry no body schema through the ABI, so the
-  // plugin checks its bodies itself (plugins/auth-apikey/src/key_input.cpp); these describe what
-  // it enforces.
+  // API keys (served by auth.apikey, which declares its request bodies with the routes).
   add(M::Get, "/api/v1/api-keys", {kPage, nullptr, "", listOf("ApiKey")});
-  add(M::Post, "/api/v1/api-keys", {{}, apiKeyBody(true), "", ref("CreatedApiKey"), 201});
+  add(M::Post, "/api/v1/api-keys", {{}, nullptr, "", ref("CreatedApiKey"), 201});
   add(M::Get, "/api/v1/api-keys/{id}", {{}, nullptr, "", ref("ApiKey")});
-  add(M::Patch, "/api/v1/api-keys/{id}", {{}, apiKeyBody(false), "", ref("ApiKey")});
+  add(M::Patch, "/api/v1/api-keys/{id}", {{}, nullptr, "", ref("ApiKey")});
   add(M::Delete, "/api/v1/api-keys/{id}", {{}, nullptr, "", nullptr, 204});
-  add(M::Post, "/api/v1/api-keys/{id}/rotate",
-      {{},
-       {{"type", "object"},
-        {"additionalProperties", false},
-        {"properties",
-         {{"grace_period_s",
-           {{"type", "integer"},
-            {"minimum", 0},
-            {"maximum", 365 * 86400},
-            {"description", "seconds the old secret stays valid; absent = the plugin's default"}}}}}},
-       "",
-       ref("CreatedApiKey"),
-       201});
+  add(M::Post, "/api/v1/api-keys/{id}/rotate", {{}, nullptr, "", ref("CreatedApiKey"), 201});
   add(M::Get, "/api/v1/auth/me", {{}, nullptr, "", ref("ApiKey")});
 
   // Notifications

@@ -5,6 +5,7 @@
 
 #include "api/archive_routes.h"
 #include "api/audit_routes.h"
+#include "api/json_body.h"
 #include "api/notification_routes.h"
 #include "api/openapi.h"
 #include "api/printer_routes.h"
@@ -181,6 +182,10 @@ void App::start() {
     s.intake = std::make_unique<printers::StatusIntake>(logger_, s.bus.get());
     plugins::HostServices host_services{
         logger_, *s.bus, *s.kv, config_.data_dir, [] { return nowUtcMs(); }, s.router.get()};
+    host_services.body_check = [](nlohmann::json schema,
+                                  bool required) -> std::shared_ptr<const http::BodyCheck> {
+      return api::JsonBodySchema::make(std::move(schema), required);
+    };
     host_services.report_status = [&s](const std::string& plugin, const std::string& instance,
                                        nlohmann::json status) {
       return s.intake->push(plugin, instance, std::move(status));

@@ -18,6 +18,7 @@
 #include <cstdio>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 
 namespace bambuddy::plugins {
 namespace {
@@ -311,6 +312,33 @@ std::string boundedText(const char* text, size_t capacity) {
   return std::string(text, strnlen(text, capacity));
 }
 
+// A plugin's declared request body, compiled by the host's body checker. Null with `why` set when
+// the text is not JSON within the limits, or not a usable object schema.
+std::shared_ptr<const http::BodyCheck> compileBodySchema(const HostServices& services, const char* text,
+                                                         size_t len, uint32_t flags, std::string& why) {
+  if ((flags & ~uint32_t{BB_BODY_OPTIONAL}) != 0) {
+    why = "body_flags holds unknown bits (only BB_BODY_OPTIONAL is defined)";
+    return nullptr;
+  }
+  const std::string_view view(text, len);
+  const sdk::JsonLimitCheck limits = sdk::checkJsonLimits(view);
+  if (!limits) {
+    why = "the body schema is refused: " + limits.message(len);
+    return nullptr;
+  }
+  nlohmann::json schema = nlohmann::json::parse(view.begin(), view.end(), nullptr, false);
+  if (schema.is_discarded()) {
+    why = "the body schema is not valid JSON";
+    return nullptr;
+  }
+  try {
+    return services.body_check(std::move(schema), (flags & BB_BODY_OPTIONAL) == 0);
+  } catch (const std::invalid_argument& e) {
+    why = e.what();
+    return nullptr;
+  }
+}
+
 // Calls a plugin route handler for one request. Runs on an HTTP worker thread.
 http::Response callRoute(InstanceContext& ctx, bb_route_fn handler, void* user,
                          const http::Request& request) {
@@ -393,8 +421,10 @@ http::Response callRoute(InstanceContext& ctx, bb_route_fn handler, void* user,
   return response;
 }
 
-int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* pattern, uint64_t permission,
-                          uint32_t rate_class, bb_route_fn handler, void* user, bb_error* err) {
+// register_route and register_route_with_body. `body_schema` null: the route declares no JSON body.
+int32_t registerPluginRoute(bb_host_ctx* handle, const char* method, const char* pattern, uint64_t permission,
+                            uint32_t rate_class, const char* body_schema, size_t schema_len,
+                            uint32_t body_flags, bb_route_fn handler, void* user, bb_error* err) {
   return guarded(err, [&]() -> int32_t {
     InstanceContext* ctx = InstanceContext::from(handle);
     if (ctx->services->router == nullptr) {
@@ -438,6 +468,20 @@ int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* p
       fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_handler", "handler is NULL");
       return BB_ERR_INVALID_ARGUMENT;
     }
+    // Compiled before the route is bound, so a bad schema leaves no route behind.
+    std::shared_ptr<const http::BodyCheck> body;
+    if (body_schema != nullptr) {
+      if (!ctx->services->body_check) {
+        fill(err, BB_ERR_UNSUPPORTED, "no_body_check", "this host cannot check request bodies");
+        return BB_ERR_UNSUPPORTED;
+      }
+      std::string why;
+      body = compileBodySchema(*ctx->services, body_schema, schema_len, body_flags, why);
+      if (!body) {
+        fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_body_schema", why);
+        return BB_ERR_INVALID_ARGUMENT;
+      }
+    }
     // Same plugin, instance id, method and pattern as an earlier (destroyed) instance: the route
     // already exists and now serves the new instance.
     std::string method_name(http::methodName(*parsed));
@@ -472,6 +516,7 @@ int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* p
     spec.permission = permission_name;
     spec.rate_class = rc;
     spec.summary = "served by plugin " + ctx->plugin_name;
+    spec.body = std::move(body);
     spec.handler = [binding = binding](const http::Request& request) {
       std::shared_ptr<InstanceContext> owner;
       bb_route_fn fn = nullptr;
@@ -495,6 +540,24 @@ int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* p
   });
 }
 
+int32_t hostRegisterRoute(bb_host_ctx* handle, const char* method, const char* pattern, uint64_t permission,
+                          uint32_t rate_class, bb_route_fn handler, void* user, bb_error* err) {
+  return registerPluginRoute(handle, method, pattern, permission, rate_class, nullptr, 0, 0, handler, user,
+                             err);
+}
+
+int32_t hostRegisterRouteWithBody(bb_host_ctx* handle, const char* method, const char* pattern,
+                                  uint64_t permission, uint32_t rate_class, const char* body_schema,
+                                  size_t schema_len, uint32_t body_flags, bb_route_fn handler, void* user,
+                                  bb_error* err) {
+  if (body_schema == nullptr) {
+    fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_body_schema", "body_schema is NULL");
+    return BB_ERR_INVALID_ARGUMENT;
+  }
+  return registerPluginRoute(handle, method, pattern, permission, rate_class, body_schema, schema_len,
+                             body_flags, handler, user, err);
+}
+
 const char* hostServerDataDir(bb_host_ctx* handle) {
   return InstanceContext::from(handle)->services->data_dir.c_str();
 }
@@ -502,11 +565,23 @@ const char* hostServerDataDir(bb_host_ctx* handle) {
 } // namespace
 
 const bb_host_api* hostApi() {
-  static const bb_host_api table = {
-      sizeof(bb_host_api), BB_ABI_MAJOR,     BB_ABI_MINOR, &hostLog,          &hostPublish,
-      &hostSubscribe,      &hostUnsubscribe, &hostKvGet,   &hostKvPut,        &hostKvDelete,
-      &hostKvScan,         &hostDataDir,     &hostNow,     &hostReportStatus, &hostRegisterRoute,
-      &hostServerDataDir};
+  static const bb_host_api table = {sizeof(bb_host_api),
+                                    BB_ABI_MAJOR,
+                                    BB_ABI_MINOR,
+                                    &hostLog,
+                                    &hostPublish,
+                                    &hostSubscribe,
+                                    &hostUnsubscribe,
+                                    &hostKvGet,
+                                    &hostKvPut,
+                                    &hostKvDelete,
+                                    &hostKvScan,
+                                    &hostDataDir,
+                                    &hostNow,
+                                    &hostReportStatus,
+                                    &hostRegisterRoute,
+                                    &hostServerDataDir,
+                                    &hostRegisterRouteWithBody};
   return &table;
 }
 

@@ -27,7 +27,8 @@ class KvStore;
 }
 namespace http {
 class Router;
-}
+class BodyCheck;
+} // namespace http
 } // namespace bambuddy
 
 namespace bambuddy::plugins {
@@ -44,6 +45,11 @@ struct HostServices {
   // printer_status_reported (hosts without a printer registry, tests).
   std::function<bool(const std::string& plugin, const std::string& instance, nlohmann::json status)>
       report_status = nullptr;
+  // Compiles a route's declared JSON body (register_route_with_body); `required` false reads an
+  // empty body as {}. Throws std::invalid_argument for a schema it cannot use. Unset: plugins
+  // cannot declare bodies (register_route_with_body answers BB_ERR_UNSUPPORTED).
+  std::function<std::shared_ptr<const http::BodyCheck>(nlohmann::json schema, bool required)> body_check =
+      nullptr;
   // Which instance serves each plugin route (shared by every instance of this host).
   std::shared_ptr<RouteBindings> route_bindings = std::make_shared<RouteBindings>();
 };

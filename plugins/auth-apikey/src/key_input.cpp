@@ -2,7 +2,6 @@
 
 #include <bambuddy/cidr.hpp>
 #include <bambuddy/date_time.hpp>
-#include <bambuddy/json_limits.hpp>
 #include <bambuddy/permissions.hpp>
 #include <bambuddy/sdk.hpp>
 
@@ -27,35 +26,29 @@ std::string echoed(std::string_view text) {
   return out + "'";
 }
 
-json parseObject(std::string_view body) {
-  // Before parsing: the document is copied and dumped (recursively) afterwards.
-  const sdk::JsonLimitCheck limits = sdk::checkJsonLimits(body);
-  if (!limits) {
-    fail(limits.verdict == sdk::JsonLimitCheck::Verdict::TooDeep ? "json_too_deep" : "json_too_large",
-         "request body refused: " + limits.message(body.size()));
-  }
+constexpr int64_t kMaxJsonSafeInteger = (int64_t{1} << 53) - 1;
+
+json withCode(json schema, const char* code) {
+  schema["x-error-code"] = code;
+  return schema;
+}
+
+// The host has checked the body against its schema, so it is a JSON object within the limits.
+json parseChecked(std::string_view body) {
   json doc = json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded()) {
-    fail("invalid_json", "request body is not valid JSON");
-  }
   if (!doc.is_object()) {
     fail("invalid_body", "request body must be a JSON object");
   }
   return doc;
 }
 
-std::string parseName(const json& value) {
-  if (!value.is_string()) {
-    fail("invalid_name", "name must be a string");
-  }
-  const std::string& raw = value.get_ref<const std::string&>();
+std::string parseName(const std::string& raw) {
   size_t begin = raw.find_first_not_of(" \t\r\n");
   size_t end = raw.find_last_not_of(" \t\r\n");
   std::string name = begin == std::string::npos ? std::string() : raw.substr(begin, end - begin + 1);
   if (name.empty()) {
     fail("invalid_name", "name must not be empty");
   }
-  size_t chars = 0;
   for (size_t i = 0; i < name.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(name[i]);
     // C0 controls and DEL; C1 controls (U+0080..U+009F) are encoded as C2 80..C2 9F.
@@ -64,33 +57,15 @@ std::string parseName(const json& value) {
     if (control) {
       fail("invalid_name", "name must not contain control characters");
     }
-    if ((c & 0xC0) != 0x80) {
-      ++chars; // count UTF-8 lead bytes: the parser has already checked the encoding
-    }
-  }
-  if (chars > kMaxNameChars) {
-    fail("invalid_name", "name must be at most " + std::to_string(kMaxNameChars) + " characters, got " +
-                             std::to_string(chars));
   }
   return name;
 }
 
 uint64_t parsePermissions(const json& value) {
-  if (!value.is_array()) {
-    fail("invalid_permission",
-         "permissions must be an array of permission names; valid: " + sdk::permissionList());
-  }
   uint64_t bits = 0;
   for (const json& item : value) {
-    if (!item.is_string()) {
-      fail("invalid_permission", "permissions must contain only strings; valid: " + sdk::permissionList());
-    }
-    auto bit = sdk::permissionBit(item.get_ref<const std::string&>());
-    if (!bit) {
-      fail("invalid_permission", "unknown permission " + echoed(item.get_ref<const std::string&>()) +
-                                     "; valid: " + sdk::permissionList());
-    }
-    bits |= *bit;
+    // The schema's enum holds exactly the wire names, so every item maps to a bit.
+    bits |= sdk::permissionBit(item.get<std::string>()).value_or(0);
   }
   return bits;
 }
@@ -99,14 +74,12 @@ std::optional<int64_t> parseExpiry(const json& value, int64_t now_ms) {
   if (value.is_null()) {
     return std::nullopt;
   }
-  if (!value.is_string()) {
-    fail("invalid_expires_at", "expires_at must be an ISO 8601 UTC time string or null");
-  }
+  const std::string& text = value.get_ref<const std::string&>();
   std::string why;
-  auto ms = sdk::parseIsoUtc(value.get_ref<const std::string&>(), why);
+  auto ms = sdk::parseIsoUtc(text, why);
   if (!ms) {
-    fail("invalid_expires_at", "expires_at " + echoed(value.get_ref<const std::string&>()) + ": " + why +
-                                   "; an ISO 8601 UTC time such as 2025-01-31T00:00:00Z");
+    fail("invalid_expires_at",
+         "expires_at " + echoed(text) + ": " + why + "; an ISO 8601 UTC time such as 2025-01-31T00:00:00Z");
   }
   if (*ms <= now_ms) {
     fail("invalid_expires_at", "expires_at must be in the future");
@@ -119,23 +92,13 @@ std::vector<std::string> parseAllowedIps(const json& value) {
   if (value.is_null()) {
     return out;
   }
-  if (!value.is_array()) {
-    fail("invalid_cidr", "allowed_ips must be an array of IPv4/IPv6 addresses or CIDR ranges");
-  }
-  if (value.size() > kMaxAllowedIps) {
-    fail("invalid_cidr", "allowed_ips may hold at most " + std::to_string(kMaxAllowedIps) + " entries");
-  }
   for (size_t i = 0; i < value.size(); ++i) {
-    const json& item = value[i];
-    std::string where = "allowed_ips[" + std::to_string(i) + "]";
-    if (!item.is_string()) {
-      fail("invalid_cidr", where + " must be a string");
-    }
+    const std::string& text = value[i].get_ref<const std::string&>();
     std::string why;
-    auto cidr = sdk::Cidr::parse(item.get_ref<const std::string&>(), &why);
+    auto cidr = sdk::Cidr::parse(text, &why);
     if (!cidr) {
       fail("invalid_cidr",
-           where + " " + echoed(item.get_ref<const std::string&>()) + " is not a valid CIDR range: " + why);
+           "allowed_ips[" + std::to_string(i) + "] " + echoed(text) + " is not a valid CIDR range: " + why);
     }
     std::string canonical = cidr->str();
     if (std::find(out.begin(), out.end(), canonical) == out.end()) {
@@ -150,79 +113,102 @@ RateLimits parseRateLimits(const json& value) {
   if (value.is_null()) {
     return limits;
   }
-  if (!value.is_object()) {
-    fail("invalid_rate_limits", "rate_limits must be an object with optional read, write and control");
-  }
   for (const auto& [field, v] : value.items()) {
-    uint32_t* slot = field == "read"      ? &limits.read
-                     : field == "write"   ? &limits.write
-                     : field == "control" ? &limits.control
-                                          : nullptr;
-    if (slot == nullptr) {
-      fail("unknown_field",
-           "unknown field " + echoed("rate_limits." + field) + "; expected read, write or control");
-    }
     if (v.is_null()) {
       continue; // the server default
     }
-    bool ok = v.is_number_integer() && v.get<int64_t>() >= 1 && v.get<int64_t>() <= kMaxRateLimit;
-    if (!ok) {
-      fail("invalid_rate_limits", "rate_limits." + field + " must be an integer from 1 to " +
-                                      std::to_string(kMaxRateLimit) + " (requests per minute) or null");
-    }
-    *slot = static_cast<uint32_t>(v.get<int64_t>());
+    uint32_t n = v.get<uint32_t>();
+    (field == "read" ? limits.read : field == "write" ? limits.write : limits.control) = n;
   }
   return limits;
 }
 
-// null = every printer; else 1..kMaxPrinterIds distinct positive ids, returned ascending. An empty
-// list is refused: it would read as "no printer", which a key says by lacking printers:* instead.
-// Ids of printers that do not exist (yet) are accepted: a removed printer can come back.
+// null = every printer; else distinct positive ids (the schema says so), returned ascending.
 std::optional<std::vector<int64_t>> parsePrinterIds(const json& value) {
   if (value.is_null()) {
     return std::nullopt;
   }
-  if (!value.is_array()) {
-    fail("invalid_printer_ids", "printer_ids must be an array of printer ids, or null for every printer");
-  }
-  if (value.empty()) {
-    fail("invalid_printer_ids", "printer_ids must not be empty; use null for every printer");
-  }
-  if (value.size() > kMaxPrinterIds) {
-    fail("invalid_printer_ids",
-         "printer_ids may hold at most " + std::to_string(kMaxPrinterIds) + " printers");
-  }
-  std::vector<int64_t> out;
-  for (size_t i = 0; i < value.size(); ++i) {
-    const json& item = value[i];
-    std::string where = "printer_ids[" + std::to_string(i) + "]";
-    if (!item.is_number_integer() || item.get<int64_t>() <= 0) {
-      fail("invalid_printer_ids", where + " must be a positive integer printer id");
-    }
-    int64_t id = item.get<int64_t>();
-    if (std::find(out.begin(), out.end(), id) != out.end()) {
-      fail("invalid_printer_ids", where + ": printer " + std::to_string(id) + " is listed twice");
-    }
-    out.push_back(id);
-  }
+  std::vector<int64_t> out = value.get<std::vector<int64_t>>();
   std::sort(out.begin(), out.end());
   return out;
 }
 
 } // namespace
 
+std::string keyBodySchema(bool creating) {
+  json permissions = json::array();
+  for (const auto& p : sdk::kPermissions) {
+    permissions.push_back(std::string(p.wire));
+  }
+  json limit = {{"type", {"integer", "null"}},
+                {"minimum", 1},
+                {"maximum", kMaxRateLimit},
+                {"description", "requests per minute; null = the server default"}};
+  json body = {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"properties",
+       {{"name", withCode({{"type", "string"},
+                           {"minLength", 1},
+                           {"maxLength", kMaxNameChars},
+                           {"description", "trimmed; not blank, no control characters"}},
+                          "invalid_name")},
+        {"permissions", withCode({{"type", "array"}, {"items", {{"type", "string"}, {"enum", permissions}}}},
+                                 "invalid_permission")},
+        {"enabled", withCode({{"type", "boolean"}}, "invalid_enabled")},
+        {"expires_at", withCode({{"type", {"string", "null"}},
+                                 {"format", "date-time"},
+                                 {"description", "an ISO 8601 UTC time in the future; null = never"}},
+                                "invalid_expires_at")},
+        {"allowed_ips",
+         withCode({{"type", {"array", "null"}},
+                   {"maxItems", kMaxAllowedIps},
+                   {"items", {{"type", "string"}, {"description", "an IPv4/IPv6 address or CIDR range"}}},
+                   {"description", "null or empty = any address"}},
+                  "invalid_cidr")},
+        {"rate_limits", withCode({{"type", {"object", "null"}},
+                                  {"additionalProperties", false},
+                                  {"properties", {{"read", limit}, {"write", limit}, {"control", limit}}}},
+                                 "invalid_rate_limits")},
+        {"printer_ids",
+         withCode({{"type", {"array", "null"}},
+                   // At most 2^53 - 1, so every id survives a JSON client that reads numbers as doubles
+                   // (and one beyond int64 never reaches the plugin).
+                   {"items", {{"type", "integer"}, {"minimum", 1}, {"maximum", kMaxJsonSafeInteger}}},
+                   {"minItems", 1},
+                   {"maxItems", kMaxPrinterIds},
+                   {"uniqueItems", true},
+                   {"description", "null or absent = every printer; not allowed with admin"}},
+                  "invalid_printer_ids")}}}};
+  if (creating) {
+    body["required"] = {"name"};
+  }
+  return body.dump();
+}
+
+std::string rotateBodySchema() {
+  json body = {
+      {"type", "object"},
+      {"additionalProperties", false},
+      {"properties",
+       {{"grace_period_s",
+         withCode({{"type", "integer"},
+                   {"minimum", 0},
+                   {"maximum", kMaxGracePeriodS},
+                   {"description", "seconds the old secret stays valid; absent = the plugin's default"}},
+                  "invalid_grace_period")}}}};
+  return body.dump();
+}
+
 KeyInput parseKeyInput(std::string_view body, int64_t now_ms, bool creating) {
-  json doc = parseObject(body);
+  json doc = parseChecked(body);
   KeyInput in;
   for (const auto& [field, value] : doc.items()) {
     if (field == "name") {
-      in.name = parseName(value);
+      in.name = parseName(value.get<std::string>());
     } else if (field == "permissions") {
       in.permissions = parsePermissions(value);
     } else if (field == "enabled") {
-      if (!value.is_boolean()) {
-        fail("invalid_enabled", "enabled must be true or false");
-      }
       in.enabled = value.get<bool>();
     } else if (field == "expires_at") {
       in.expires_at_ms = parseExpiry(value, now_ms);
@@ -232,14 +218,10 @@ KeyInput parseKeyInput(std::string_view body, int64_t now_ms, bool creating) {
       in.rate_limits = parseRateLimits(value);
     } else if (field == "printer_ids") {
       in.printer_ids = parsePrinterIds(value);
-    } else {
-      fail("unknown_field",
-           "unknown field " + echoed(field) +
-               "; expected name, permissions, enabled, expires_at, allowed_ips, rate_limits or printer_ids");
     }
   }
   if (creating && !in.name) {
-    fail("invalid_name", "name is required");
+    fail("invalid_name", "name is required"); // the schema requires it; kept for a host that does not check
   }
   return in;
 }
@@ -248,19 +230,7 @@ int64_t parseGracePeriod(std::string_view body, int64_t default_s) {
   if (body.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return default_s;
   }
-  json doc = parseObject(body);
-  int64_t grace = default_s;
-  for (const auto& [field, value] : doc.items()) {
-    if (field != "grace_period_s") {
-      fail("unknown_field", "unknown field " + echoed(field) + "; expected grace_period_s");
-    }
-    if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > kMaxGracePeriodS) {
-      fail("invalid_grace_period",
-           "grace_period_s must be an integer from 0 to " + std::to_string(kMaxGracePeriodS) + " (seconds)");
-    }
-    grace = value.get<int64_t>();
-  }
-  return grace;
+  return parseChecked(body).value("grace_period_s", default_s);
 }
 
 } // namespace bambuddy::auth_apikey

@@ -1,6 +1,8 @@
-// Validation of the JSON bodies of POST /api-keys, PATCH /api-keys/{id} and POST .../rotate.
-// Every failure throws sdk::Error(BB_ERR_INVALID_ARGUMENT, code, message) naming the field, before
-// anything is changed.
+// The JSON bodies of POST /api-keys, PATCH /api-keys/{id} and POST .../rotate: declared once as
+// JSON Schemas, which the host checks before a handler runs (and serves in openapi.json), and read
+// here. What a schema cannot say (a name without control characters, a time in the future, a valid
+// CIDR range) is checked here; every such failure throws sdk::Error(BB_ERR_INVALID_ARGUMENT, code,
+// message) naming the field, before anything is changed.
 #pragma once
 
 #include "key_record.h"
@@ -18,6 +20,12 @@ inline constexpr size_t kMaxAllowedIps = 64;
 inline constexpr uint32_t kMaxRateLimit = 1000000;
 inline constexpr int64_t kMaxGracePeriodS = 365 * 86400;
 
+// The schema of a key body (`creating`: POST, name required; else PATCH), as JSON text. Each
+// property carries the error code its refusals use ("x-error-code").
+std::string keyBodySchema(bool creating);
+// The schema of the optional rotate body {"grace_period_s": N}.
+std::string rotateBodySchema();
+
 // The fields present in a body; absent ones stay nullopt.
 struct KeyInput {
   std::optional<std::string> name; // trimmed
@@ -29,12 +37,12 @@ struct KeyInput {
   std::optional<std::optional<std::vector<int64_t>>> printer_ids; // nullopt inside = every printer
 };
 
-// Codes: invalid_json, invalid_body, unknown_field, invalid_name, invalid_permission,
-// invalid_enabled, invalid_expires_at, invalid_cidr, invalid_rate_limits, invalid_printer_ids. With
-// `creating`, name is required. `now_ms` is the host clock: expires_at must lie after it.
+// Reads a body the host has checked against keyBodySchema(creating). Codes of the checks left to
+// it: invalid_name (blank after trimming, control characters), invalid_expires_at (not an ISO 8601
+// UTC time, or not after `now_ms`, the host clock), invalid_cidr.
 KeyInput parseKeyInput(std::string_view body, int64_t now_ms, bool creating);
 
-// {"grace_period_s": N} or an empty body (then `default_s`). Code invalid_grace_period.
+// Reads a body checked against rotateBodySchema(); an empty body gives `default_s`.
 int64_t parseGracePeriod(std::string_view body, int64_t default_s);
 
 } // namespace bambuddy::auth_apikey

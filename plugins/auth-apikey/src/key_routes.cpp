@@ -76,14 +76,15 @@ void KeyRoutes::registerAll() {
     return [this, fn](const sdk::RouteRequest& r) { return (this->*fn)(r); };
   };
   host_.registerRoute("GET", "/api/v1/api-keys", BB_PERM_ADMIN, RateClass::Read, bind(&KeyRoutes::list));
-  host_.registerRoute("POST", "/api/v1/api-keys", BB_PERM_ADMIN, RateClass::Write, bind(&KeyRoutes::create));
+  host_.registerRoute("POST", "/api/v1/api-keys", BB_PERM_ADMIN, RateClass::Write, {keyBodySchema(true)},
+                      bind(&KeyRoutes::create));
   host_.registerRoute("GET", "/api/v1/api-keys/{id}", BB_PERM_ADMIN, RateClass::Read, bind(&KeyRoutes::get));
   host_.registerRoute("PATCH", "/api/v1/api-keys/{id}", BB_PERM_ADMIN, RateClass::Write,
-                      bind(&KeyRoutes::update));
+                      {keyBodySchema(false)}, bind(&KeyRoutes::update));
   host_.registerRoute("DELETE", "/api/v1/api-keys/{id}", BB_PERM_ADMIN, RateClass::Write,
                       bind(&KeyRoutes::remove));
   host_.registerRoute("POST", "/api/v1/api-keys/{id}/rotate", BB_PERM_ADMIN, RateClass::Write,
-                      bind(&KeyRoutes::rotate));
+                      {rotateBodySchema(), true}, bind(&KeyRoutes::rotate));
   host_.registerRoute("GET", "/api/v1/auth/me", 0, RateClass::Read, bind(&KeyRoutes::me));
 }
 

@@ -2,6 +2,7 @@
 // its real descriptor, and helpers for authenticate() and the routes.
 #pragma once
 
+#include "support/server_body_checker.h"
 #include "support/temp_dir.h"
 
 #include <bambuddy/abi.h>
@@ -46,6 +47,8 @@ protected:
     server_dir_ = tmp_.path() + "/server";
     std::filesystem::create_directories(server_dir_);
     host_.setServerDataDir(server_dir_);
+    // The routes' declared bodies are checked as the server checks them.
+    host_.setBodyChecker(bambuddy::testing::serverBodyChecker());
   }
 
   void SetUp() override { ::unsetenv("BAMBUDDY_ADMIN_KEY"); }

@@ -104,9 +104,9 @@ TEST_F(Routes, ListPagination) {
 TEST_F(Routes, CreateValidationNamesTheProblemAndStoresNothing) {
   const std::string p = "/api/v1/api-keys";
   expectRefused("POST", p, "{", "invalid_json");
-  expectRefused("POST", p, "", "invalid_json");
+  expectRefused("POST", p, "", "invalid_body", "empty");
   expectRefused("POST", p, "[]", "invalid_body");
-  expectRefused("POST", p, "{}", "invalid_name", "name is required");
+  expectRefused("POST", p, "{}", "invalid_name", "name: required");
   expectRefused("POST", p, R"({"name":"   "})", "invalid_name");
   expectRefused("POST", p, R"({"name":7})", "invalid_name");
   expectRefused("POST", p, R"({"name":"a\u0007b"})", "invalid_name", "control");
@@ -120,7 +120,7 @@ TEST_F(Routes, CreateValidationNamesTheProblemAndStoresNothing) {
   }
   EXPECT_EQ(call("POST", p, json({{"name", umlauts}}).dump()).status, 201);
   expectRefused("POST", p, R"({"name":"n","permissions":["printers:fly"]})", "invalid_permission",
-                "'printers:fly'; valid: printers:read, printers:control");
+                "permissions[0]: must be one of: printers:read, printers:control");
   expectRefused("POST", p, R"({"name":"n","permissions":"admin"})", "invalid_permission");
   expectRefused("POST", p, R"({"name":"n","permissions":[1]})", "invalid_permission");
   expectRefused("POST", p, R"({"name":"n","expires_at":"2020-01-01T00:00:00Z"})", "invalid_expires_at",
@@ -137,8 +137,8 @@ TEST_F(Routes, CreateValidationNamesTheProblemAndStoresNothing) {
   expectRefused("POST", p, R"({"name":"n","rate_limits":{"write":1.5}})", "invalid_rate_limits");
   expectRefused("POST", p, R"({"name":"n","rate_limits":{"burst":3}})", "unknown_field", "rate_limits.burst");
   expectRefused("POST", p, R"({"name":"n","enabled":"yes"})", "invalid_enabled");
-  expectRefused("POST", p, R"({"name":"n","scopes":[]})", "unknown_field", "'scopes'");
-  expectRefused("POST", p, R"({"name":"n","key":"bb_mine"})", "unknown_field", "'key'");
+  expectRefused("POST", p, R"({"name":"n","scopes":[]})", "unknown_field", "scopes: unknown key");
+  expectRefused("POST", p, R"({"name":"n","key":"bb_mine"})", "unknown_field", "key: unknown key");
 }
 
 TEST_F(Routes, GetPatchDeleteUnknownIdsAre404) {
@@ -183,7 +183,7 @@ TEST_F(Routes, PatchChangesOnlyWhatIsGivenAndReportsChanges) {
 
   // Clearing: null expiry and empty allow-list.
   r = call("PATCH", path, R"({"expires_at":null,"allowed_ips":[]})");
-  ASSERT_EQ(r.status, 200);
+  ASSERT_EQ(r.status, 200) << r.text;
   EXPECT_TRUE(r.body["expires_at"].is_null());
   EXPECT_EQ(r.body["allowed_ips"], json::array());
 

@@ -40,7 +40,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define BB_ABI_MAJOR 0u
-#define BB_ABI_MINOR 3u
+#define BB_ABI_MINOR 4u
 
 /* The one symbol every plugin exports. */
 #define BB_PLUGIN_QUERY_SYMBOL "bb_plugin_query"
@@ -131,6 +131,9 @@ typedef int32_t (*bb_kv_visit_fn)(void* user, const char* key, size_t key_len, c
 #define BB_RATE_READ 1u
 #define BB_RATE_WRITE 2u
 #define BB_RATE_CONTROL 3u
+
+/* Flags of register_route_with_body (since 0.4). */
+#define BB_BODY_OPTIONAL 1u /* an empty body is read as {} instead of being refused */
 
 struct bb_principal;
 
@@ -243,6 +246,27 @@ typedef struct bb_host_api {
   /* The server's data directory (the parent of every instance's data_dir), for files an operator
    * looks for there, e.g. a bootstrap credential. Valid until `destroy` returns. */
   const char* (*server_data_dir)(bb_host_ctx* ctx);
+
+  /* since 0.4 */
+
+  /* register_route for a route that takes a JSON body, declared as a JSON Schema (`body_schema`,
+   * `schema_len` bytes of JSON; borrowed for the call, the host keeps its own copy). The schema must
+   * be an object schema ("type": "object"); draft-07 keywords, and the ones valid in OpenAPI 3.1,
+   * are understood. The host checks every body against it after authentication and before the
+   * handler runs, so the handler only ever sees a JSON object that meets it; a body that does not
+   * is answered 400 {"detail", "code", "errors": [{"path", "message"}]} without calling the handler.
+   * The code is "unknown_field" for an undeclared key, else the top-level property's
+   * "x-error-code" when it declares one, else "invalid_<property>". Bodies deeper than 64 levels
+   * or larger than 1 MiB are refused before parsing. `body_flags`: BB_BODY_OPTIONAL or 0. The same
+   * schema is published in GET /api/v1/openapi.json, so the document and the check never differ.
+   * Errors as register_route, plus BB_ERR_INVALID_ARGUMENT (reason "invalid_body_schema") when the
+   * schema is not valid JSON or not a usable object schema. When an instance with the same plugin
+   * and instance id registers a route again (after a reload), the first registration's schema
+   * stays in force. */
+  int32_t (*register_route_with_body)(bb_host_ctx* ctx, const char* method, const char* pattern,
+                                      uint64_t permission, uint32_t rate_class, const char* body_schema,
+                                      size_t schema_len, uint32_t body_flags, bb_route_fn handler, void* user,
+                                      bb_error* err);
 } bb_host_api;
 
 /* ---------------------------------------------------------------------------------------------

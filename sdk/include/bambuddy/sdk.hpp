@@ -159,6 +159,12 @@ struct RouteResponse {
 
 using RouteHandler = std::function<RouteResponse(const RouteRequest&)>;
 
+// The JSON body a route takes (see Host::registerRoute with a RouteBody).
+struct RouteBody {
+  std::string schema_json; // a JSON Schema object with "type": "object"
+  bool optional = false;   // true: an empty body is read as {}
+};
+
 namespace detail {
 
 inline Principal principalFrom(const bb_principal* p) {
@@ -324,6 +330,31 @@ public:
     detail::throwIfFailed(api_->register_route(ctx_, method.c_str(), pattern.c_str(), permission,
                                                static_cast<uint32_t>(rate_class), &detail::routeTrampoline,
                                                holder.get(), &err),
+                          err);
+    std::lock_guard<std::mutex> lock(subs_->mutex);
+    subs_->routes.push_back(std::move(holder));
+  }
+
+  // registerRoute for a route that takes a JSON body declared by `body.schema_json` (a JSON Schema
+  // with "type": "object"). The host refuses a body that breaks it with 400 and the issues found,
+  // before the handler runs, and publishes the schema in openapi.json; the handler still receives
+  // the raw body text, which is then a JSON object that meets the schema (or empty, for an optional
+  // body). Checks the schema cannot express (a time in the future, a valid CIDR) stay in the
+  // handler. Throws Error(BB_ERR_INVALID_ARGUMENT, "invalid_body_schema") for a schema the host
+  // cannot use and Error(BB_ERR_UNSUPPORTED) on hosts before ABI 0.4.
+  void registerRoute(const std::string& method, const std::string& pattern, uint64_t permission,
+                     RateClass rate_class, const RouteBody& body, RouteHandler handler) {
+    if (!BB_HAS_FIELD(bb_host_api, api_, register_route_with_body) ||
+        api_->register_route_with_body == nullptr) {
+      throw Error(BB_ERR_UNSUPPORTED, "unsupported", "host cannot check plugin request bodies");
+    }
+    auto holder = std::make_unique<RouteHandler>(std::move(handler));
+    bb_error err = detail::makeError();
+    detail::throwIfFailed(api_->register_route_with_body(ctx_, method.c_str(), pattern.c_str(), permission,
+                                                         static_cast<uint32_t>(rate_class),
+                                                         body.schema_json.data(), body.schema_json.size(),
+                                                         body.optional ? BB_BODY_OPTIONAL : 0u,
+                                                         &detail::routeTrampoline, holder.get(), &err),
                           err);
     std::lock_guard<std::mutex> lock(subs_->mutex);
     subs_->routes.push_back(std::move(holder));

@@ -23,9 +23,11 @@
 #include <condition_variable>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -77,6 +79,7 @@ public:
     api_.report_status = &FakeHost::reportStatusFn;
     api_.register_route = &FakeHost::registerRouteFn;
     api_.server_data_dir = &FakeHost::serverDataDirFn;
+    api_.register_route_with_body = &FakeHost::registerRouteWithBodyFn;
   }
 
   FakeHost(const FakeHost&) = delete;
@@ -147,6 +150,28 @@ public:
     std::string body;
   };
 
+  // Checks a body against a route's declared schema (register_route_with_body) the way the server
+  // does: the refusal, or nullopt to let the request through. This header carries no JSON Schema
+  // validator, so without a checker bodies reach the handler unchecked; a plugin's tests that
+  // depend on the server's refusals set one (the server's own tests use the server's checker).
+  using BodyChecker = std::function<std::optional<RouteResult>(const std::string& schema_json, bool optional,
+                                                               const std::string& body)>;
+  void setBodyChecker(BodyChecker checker) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    body_checker_ = std::move(checker);
+  }
+
+  // The body schema a route declared, as text; nullopt for a route without one (or no such route).
+  std::optional<std::string> bodySchema(const std::string& method, const std::string& pattern) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const Route& r : routes_) {
+      if (r.method == method && r.pattern == pattern && r.has_body) {
+        return r.body_schema;
+      }
+    }
+    return std::nullopt;
+  }
+
   // A principal holding every permission, the default caller of callRoute.
   static sdk::Principal adminPrincipal() {
     sdk::Principal p;
@@ -166,8 +191,10 @@ public:
     Route route;
     std::map<std::string, std::string> params;
     bool found = false;
+    BodyChecker checker;
     {
       std::lock_guard<std::mutex> lock(mutex_);
+      checker = body_checker_;
       for (const Route& r : routes_) {
         if (r.method == method && matchPattern(r.pattern, path, params)) {
           route = r;
@@ -183,6 +210,11 @@ public:
     if (route.permission != 0 && (principal.permissions & BB_PERM_ADMIN) == 0 &&
         (principal.permissions & route.permission) != route.permission) {
       return {403, R"({"detail":"forbidden","code":"forbidden"})"};
+    }
+    if (route.has_body && checker) {
+      if (std::optional<RouteResult> refused = checker(route.body_schema, route.body_optional, body)) {
+        return *refused;
+      }
     }
     bb_principal p{};
     p.struct_size = sizeof p;
@@ -325,6 +357,9 @@ private:
     bb_route_fn handler = nullptr;
     void* user = nullptr;
     const void* owner = nullptr;
+    bool has_body = false; // declared through register_route_with_body
+    std::string body_schema;
+    bool body_optional = false;
   };
 
   static std::string jsonEscape(const std::string& text) {
@@ -397,7 +432,39 @@ private:
         return BB_ERR_CONFLICT;
       }
     }
-    h->routes_.push_back({method, pattern, permission, rate_class, handler, user, ctxOf(ctx)});
+    Route route;
+    route.method = method;
+    route.pattern = pattern;
+    route.permission = permission;
+    route.rate_class = rate_class;
+    route.handler = handler;
+    route.user = user;
+    route.owner = ctxOf(ctx);
+    h->routes_.push_back(std::move(route));
+    return BB_OK;
+  }
+
+  static int32_t registerRouteWithBodyFn(bb_host_ctx* ctx, const char* method, const char* pattern,
+                                         uint64_t permission, uint32_t rate_class, const char* body_schema,
+                                         size_t schema_len, uint32_t body_flags, bb_route_fn handler,
+                                         void* user, bb_error* err) {
+    if (body_schema == nullptr || (body_flags & ~uint32_t{BB_BODY_OPTIONAL}) != 0) {
+      sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_body_schema", "bad body schema or flags");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    int32_t rc = registerRouteFn(ctx, method, pattern, permission, rate_class, handler, user, err);
+    if (rc != BB_OK) {
+      return rc;
+    }
+    FakeHost* h = hostOf(ctx);
+    std::lock_guard<std::mutex> lock(h->mutex_);
+    for (Route& added : h->routes_) {
+      if (added.method == method && added.pattern == pattern) {
+        added.has_body = true;
+        added.body_schema.assign(body_schema, schema_len);
+        added.body_optional = (body_flags & BB_BODY_OPTIONAL) != 0;
+      }
+    }
     return BB_OK;
   }
 
@@ -555,6 +622,7 @@ private:
   std::map<std::string, std::string> kv_;
   std::map<uint64_t, Subscription> subscriptions_;
   std::vector<Route> routes_;
+  BodyChecker body_checker_;
   std::string server_data_dir_;
   uint64_t next_subscription_ = 0;
   std::atomic<uint64_t> event_counter_{0};
