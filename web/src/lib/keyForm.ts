@@ -17,17 +17,15 @@ export interface KeyForm {
   printerIds: number[];
 }
 
-// Form fields; also where the server's refusal (by its code) is shown.
+// Form fields; also where the server's refusal (by its code, as auth.apikey answers it) is shown.
 export type KeyField = 'name' | 'permissions' | 'expires' | 'ips' | 'limits' | 'printers';
 export const KEY_ERROR_FIELDS: Record<string, KeyField> = {
   invalid_name: 'name',
-  invalid_permissions: 'permissions',
-  unknown_permission: 'permissions',
+  invalid_permission: 'permissions',
   invalid_expires_at: 'expires',
   invalid_cidr: 'ips',
   invalid_rate_limits: 'limits',
   invalid_printer_ids: 'printers',
-  unknown_printer: 'printers',
 };
 
 export function keyFormFrom(k: ApiKey | null, defaultPermissions: string[]): KeyForm {
