@@ -24,8 +24,9 @@ bool has(const json& schema, const char* keyword) {
   return schema.find(keyword) != schema.end();
 }
 
-// Every subschema of `schema` (not the documents it describes), to `visit`.
-template <class Visit> void eachSubschema(const json& schema, Visit&& visit, int depth) {
+// Every subschema of `schema` (not the documents it describes), to `visit`, parents first. `Json`
+// is json or const json.
+template <class Json, class Visit> void eachSubschema(Json& schema, Visit&& visit, int depth) {
   if (!schema.is_object() || depth > kMaxDepth) {
     return;
   }
@@ -33,55 +34,23 @@ template <class Visit> void eachSubschema(const json& schema, Visit&& visit, int
   for (const char* key : {"properties", "patternProperties", "definitions", "$defs", "dependencies"}) {
     auto map = schema.find(key);
     if (map != schema.end() && map->is_object()) {
-      for (const json& sub : *map) {
+      for (Json& sub : *map) {
         eachSubschema(sub, visit, depth + 1);
       }
     }
   }
-  for (const char* key : {"items", "additionalItems", "additionalProperties", "contains", "propertyNames", "not",
-                          "if", "then", "else", "allOf", "anyOf", "oneOf"}) {
+  for (const char* key : {"items", "additionalItems", "additionalProperties", "contains", "propertyNames",
+                          "not", "if", "then", "else", "allOf", "anyOf", "oneOf"}) {
     auto sub = schema.find(key);
     if (sub == schema.end()) {
       continue;
     }
     if (sub->is_array()) {
-      for (const json& item : *sub) {
+      for (Json& item : *sub) {
         eachSubschema(item, visit, depth + 1);
       }
     } else {
       eachSubschema(*sub, visit, depth + 1);
-    }
-  }
-}
-
-void stripFormats(json& schema, int depth) {
-  if (!schema.is_object() || depth > kMaxDepth) {
-    return;
-  }
-  auto format = schema.find("format");
-  if (format != schema.end() && isCheckedFormat(*format)) {
-    schema.erase(format);
-  }
-  for (const char* key : {"properties", "patternProperties", "definitions", "$defs", "dependencies"}) {
-    auto map = schema.find(key);
-    if (map != schema.end() && map->is_object()) {
-      for (json& sub : *map) {
-        stripFormats(sub, depth + 1);
-      }
-    }
-  }
-  for (const char* key : {"items", "additionalItems", "additionalProperties", "contains", "propertyNames", "not",
-                          "if", "then", "else", "allOf", "anyOf", "oneOf"}) {
-    auto sub = schema.find(key);
-    if (sub == schema.end()) {
-      continue;
-    }
-    if (sub->is_array()) {
-      for (json& item : *sub) {
-        stripFormats(item, depth + 1);
-      }
-    } else {
-      stripFormats(*sub, depth + 1);
     }
   }
 }
@@ -107,8 +76,9 @@ bool isLeapYear(int year) {
 // full-date = YYYY-MM-DD at `at`; `end` is where it stops.
 bool parseDate(const std::string& text, std::size_t at, std::size_t& end) {
   int year = 0, month = 0, day = 0;
-  if (!digits(text, at, 4, year) || at + 4 >= text.size() || text[at + 4] != '-' || !digits(text, at + 5, 2, month) ||
-      at + 7 >= text.size() || text[at + 7] != '-' || !digits(text, at + 8, 2, day)) {
+  if (!digits(text, at, 4, year) || at + 4 >= text.size() || text[at + 4] != '-' ||
+      !digits(text, at + 5, 2, month) || at + 7 >= text.size() || text[at + 7] != '-' ||
+      !digits(text, at + 8, 2, day)) {
     return false;
   }
   static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -123,8 +93,9 @@ bool parseDate(const std::string& text, std::size_t at, std::size_t& end) {
 // full-time = HH:MM:SS[.fraction](Z|+HH:MM|-HH:MM) from `at` to the end of the text.
 bool parseTime(const std::string& text, std::size_t at) {
   int hour = 0, minute = 0, second = 0;
-  if (!digits(text, at, 2, hour) || at + 2 >= text.size() || text[at + 2] != ':' || !digits(text, at + 3, 2, minute) ||
-      at + 5 >= text.size() || text[at + 5] != ':' || !digits(text, at + 6, 2, second)) {
+  if (!digits(text, at, 2, hour) || at + 2 >= text.size() || text[at + 2] != ':' ||
+      !digits(text, at + 3, 2, minute) || at + 5 >= text.size() || text[at + 5] != ':' ||
+      !digits(text, at + 6, 2, second)) {
     return false;
   }
   if (hour > 23 || minute > 59 || second > 60) {
@@ -178,7 +149,8 @@ struct Applied {
 
 class Walker {
 public:
-  Walker(const json& root, const SchemaTraits& traits, std::vector<Issue>& refused, std::vector<Issue>& formats)
+  Walker(const json& root, const SchemaTraits& traits, std::vector<Issue>& refused,
+         std::vector<Issue>& formats)
       : root_(root), traits_(traits), refused_(refused), formats_(formats) {}
 
   void run(const json& doc) {
@@ -241,7 +213,8 @@ private:
     }
   }
 
-  void propertySchemas(const std::vector<Applied>& at, const std::string& key, std::vector<Applied>& out) const {
+  void propertySchemas(const std::vector<Applied>& at, const std::string& key,
+                       std::vector<Applied>& out) const {
     for (const Applied& a : at) {
       bool matched = false;
       auto properties = a.schema->find("properties");
@@ -345,7 +318,15 @@ SchemaTraits traitsOf(const json& schema) {
 
 json withoutFormats(const json& schema) {
   json copy = schema;
-  stripFormats(copy, 0);
+  eachSubschema(
+      copy,
+      [](json& s) {
+        auto format = s.find("format");
+        if (format != s.end() && isCheckedFormat(*format)) {
+          s.erase(format);
+        }
+      },
+      0);
   return copy;
 }
 
