@@ -3,6 +3,7 @@
 #include "config/schema_precheck.h"
 
 #include "config/json_pointer.h"
+#include "config/schema_walk.h"
 
 #include <regex>
 #include <utility>
@@ -13,7 +14,7 @@ using nlohmann::json;
 
 namespace {
 
-constexpr int kMaxDepth = 64;
+constexpr int kMaxDepth = kMaxSchemaWalkDepth;
 constexpr int kMaxDocDepth = 256; // documents are depth-limited before parsing; this only bounds recursion
 
 bool isCheckedFormat(const json& value) {
@@ -22,37 +23,6 @@ bool isCheckedFormat(const json& value) {
 
 bool has(const json& schema, const char* keyword) {
   return schema.find(keyword) != schema.end();
-}
-
-// Every subschema of `schema` (not the documents it describes), to `visit`, parents first. `Json`
-// is json or const json.
-template <class Json, class Visit> void eachSubschema(Json& schema, Visit&& visit, int depth) {
-  if (!schema.is_object() || depth > kMaxDepth) {
-    return;
-  }
-  visit(schema);
-  for (const char* key : {"properties", "patternProperties", "definitions", "$defs", "dependencies"}) {
-    auto map = schema.find(key);
-    if (map != schema.end() && map->is_object()) {
-      for (Json& sub : *map) {
-        eachSubschema(sub, visit, depth + 1);
-      }
-    }
-  }
-  for (const char* key : {"items", "additionalItems", "additionalProperties", "contains", "propertyNames",
-                          "not", "if", "then", "else", "allOf", "anyOf", "oneOf"}) {
-    auto sub = schema.find(key);
-    if (sub == schema.end()) {
-      continue;
-    }
-    if (sub->is_array()) {
-      for (Json& item : *sub) {
-        eachSubschema(item, visit, depth + 1);
-      }
-    } else {
-      eachSubschema(*sub, visit, depth + 1);
-    }
-  }
 }
 
 bool digits(const std::string& text, std::size_t at, std::size_t count, int& value) {
@@ -304,29 +274,23 @@ private:
 
 SchemaTraits traitsOf(const json& schema) {
   SchemaTraits traits;
-  eachSubschema(
-      schema,
-      [&](const json& s) {
-        auto format = s.find("format");
-        traits.formats = traits.formats || (format != s.end() && isCheckedFormat(*format));
-        traits.patterns =
-            traits.patterns || has(s, "pattern") || has(s, "patternProperties") || has(s, "propertyNames");
-      },
-      0);
+  eachSubschema(schema, [&](const json& s, const std::string&) {
+    auto format = s.find("format");
+    traits.formats = traits.formats || (format != s.end() && isCheckedFormat(*format));
+    traits.patterns =
+        traits.patterns || has(s, "pattern") || has(s, "patternProperties") || has(s, "propertyNames");
+  });
   return traits;
 }
 
 json withoutFormats(const json& schema) {
   json copy = schema;
-  eachSubschema(
-      copy,
-      [](json& s) {
-        auto format = s.find("format");
-        if (format != s.end() && isCheckedFormat(*format)) {
-          s.erase(format);
-        }
-      },
-      0);
+  eachSubschema(copy, [](json& s, const std::string&) {
+    auto format = s.find("format");
+    if (format != s.end() && isCheckedFormat(*format)) {
+      s.erase(format);
+    }
+  });
   return copy;
 }
 

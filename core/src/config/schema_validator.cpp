@@ -5,6 +5,7 @@
 
 #include "config/json_pointer.h"
 #include "config/schema_precheck.h"
+#include "config/schema_walk.h"
 
 #include <algorithm>
 #include <cmath>
@@ -250,11 +251,8 @@ private:
 
 // valijson compiles "pattern" regexes lazily during validation; compile them up front so a
 // broken plugin schema is refused when it is loaded, not when a document is checked.
-void checkRegexes(const json& schema, const std::string& where, int depth) {
-  if (!schema.is_object() || depth > kMaxSchemaDepth) {
-    return;
-  }
-  auto compile = [&](const std::string& pattern, const std::string& at) {
+void checkRegexes(const json& schema) {
+  auto compile = [](const std::string& pattern, const std::string& at) {
     try {
       std::regex compiled(pattern);
     } catch (const std::regex_error& e) {
@@ -262,45 +260,18 @@ void checkRegexes(const json& schema, const std::string& where, int depth) {
                                   (at.empty() ? std::string("/") : at) + ": " + e.what());
     }
   };
-  auto pattern = schema.find("pattern");
-  if (pattern != schema.end() && pattern->is_string()) {
-    compile(pattern->get<std::string>(), childPointer(where, "pattern"));
-  }
-  for (const char* key : {"properties", "patternProperties", "definitions", "$defs", "dependencies"}) {
-    auto map = schema.find(key);
-    if (map == schema.end() || !map->is_object()) {
-      continue;
+  eachSubschema(schema, [&](const json& sub, const std::string& where) {
+    auto pattern = sub.find("pattern");
+    if (pattern != sub.end() && pattern->is_string()) {
+      compile(pattern->get<std::string>(), childPointer(where, "pattern"));
     }
-    for (auto it = map->begin(); it != map->end(); ++it) {
-      std::string at = childPointer(childPointer(where, key), it.key());
-      if (std::string(key) == "patternProperties") {
-        compile(it.key(), at);
-      }
-      checkRegexes(it.value(), at, depth + 1);
-    }
-  }
-  for (const char* key : {"items", "additionalItems", "additionalProperties", "contains", "propertyNames",
-                          "not", "if", "then", "else"}) {
-    auto sub = schema.find(key);
-    if (sub == schema.end()) {
-      continue;
-    }
-    if (sub->is_array()) {
-      for (std::size_t i = 0; i < sub->size(); ++i) {
-        checkRegexes((*sub)[i], childPointer(childPointer(where, key), i), depth + 1);
-      }
-    } else {
-      checkRegexes(*sub, childPointer(where, key), depth + 1);
-    }
-  }
-  for (const char* key : {"allOf", "anyOf", "oneOf"}) {
-    auto list = schema.find(key);
-    if (list != schema.end() && list->is_array()) {
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        checkRegexes((*list)[i], childPointer(childPointer(where, key), i), depth + 1);
+    auto patterns = sub.find("patternProperties");
+    if (patterns != sub.end() && patterns->is_object()) {
+      for (auto it = patterns->begin(); it != patterns->end(); ++it) {
+        compile(it.key(), childPointer(childPointer(where, "patternProperties"), it.key()));
       }
     }
-  }
+  });
 }
 
 // ---- turning valijson's results into issues -----------------------------------------------------
@@ -648,7 +619,7 @@ SchemaValidator::SchemaValidator(const json& schema) : impl_(std::make_unique<Im
     throw std::invalid_argument("invalid JSON schema: expected an object, got " + typeName(schema));
   }
   impl_->schema_json = schema;
-  checkRegexes(impl_->schema_json, "", 0);
+  checkRegexes(impl_->schema_json);
   impl_->traits = precheck::traitsOf(impl_->schema_json);
   try {
     valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);

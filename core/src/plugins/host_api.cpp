@@ -312,29 +312,25 @@ std::string boundedText(const char* text, size_t capacity) {
   return std::string(text, strnlen(text, capacity));
 }
 
-// A plugin's declared request body, compiled by the host's body checker. Null with `why` set when
-// the text is not JSON within the limits, or not a usable object schema.
-std::shared_ptr<const http::BodyCheck> compileBodySchema(const HostServices& services, const char* text,
-                                                         size_t len, uint32_t flags, std::string& why) {
+// A plugin's declared request body, compiled by the host's body checker. Null with `err` filled
+// when the flags are unknown, the text is past the JSON limits (json_too_deep / json_too_large,
+// as everywhere in this API) or is not an object schema the checker can use (invalid_body_schema).
+std::shared_ptr<const http::BodyCheck> compileBodySchema(InstanceContext& ctx, const char* text, size_t len,
+                                                         uint32_t flags, bb_error* err) {
   if ((flags & ~uint32_t{BB_BODY_OPTIONAL}) != 0) {
-    why = "body_flags holds unknown bits (only BB_BODY_OPTIONAL is defined)";
+    fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_body_schema",
+         "body_flags holds unknown bits (only BB_BODY_OPTIONAL is defined)");
     return nullptr;
   }
-  const std::string_view view(text, len);
-  const sdk::JsonLimitCheck limits = sdk::checkJsonLimits(view);
-  if (!limits) {
-    why = "the body schema is refused: " + limits.message(len);
-    return nullptr;
-  }
-  nlohmann::json schema = nlohmann::json::parse(view.begin(), view.end(), nullptr, false);
+  nlohmann::json schema =
+      parsePluginJson(ctx, std::string_view(text, len), "the body schema", err, "invalid_body_schema");
   if (schema.is_discarded()) {
-    why = "the body schema is not valid JSON";
     return nullptr;
   }
   try {
-    return services.body_check(std::move(schema), (flags & BB_BODY_OPTIONAL) == 0);
+    return ctx.services->body_check(std::move(schema), (flags & BB_BODY_OPTIONAL) == 0);
   } catch (const std::invalid_argument& e) {
-    why = e.what();
+    fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_body_schema", e.what());
     return nullptr;
   }
 }
@@ -475,10 +471,8 @@ int32_t registerPluginRoute(bb_host_ctx* handle, const char* method, const char*
         fill(err, BB_ERR_UNSUPPORTED, "no_body_check", "this host cannot check request bodies");
         return BB_ERR_UNSUPPORTED;
       }
-      std::string why;
-      body = compileBodySchema(*ctx->services, body_schema, schema_len, body_flags, why);
+      body = compileBodySchema(*ctx, body_schema, schema_len, body_flags, err);
       if (!body) {
-        fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_body_schema", why);
         return BB_ERR_INVALID_ARGUMENT;
       }
     }

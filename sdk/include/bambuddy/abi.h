@@ -260,7 +260,8 @@ typedef struct bb_host_api {
    * or larger than 1 MiB are refused before parsing. `body_flags`: BB_BODY_OPTIONAL or 0. The same
    * schema is published in GET /api/v1/openapi.json, so the document and the check never differ.
    * Errors as register_route, plus BB_ERR_INVALID_ARGUMENT (reason "invalid_body_schema") when the
-   * schema is not valid JSON or not a usable object schema. When an instance with the same plugin
+   * schema is not valid JSON or not a usable object schema ("json_too_deep" / "json_too_large" past
+   * the JSON limits, as for every document a plugin hands over). When an instance with the same plugin
    * and instance id registers a route again (after a reload), the first registration's schema
    * stays in force. */
   int32_t (*register_route_with_body)(bb_host_ctx* ctx, const char* method, const char* pattern,
