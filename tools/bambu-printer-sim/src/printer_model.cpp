@@ -98,8 +98,12 @@ std::optional<nlohmann::json> PrinterModel::deltaReport(int64_t wall_ms) {
   nlohmann::json print = nlohmann::json::object();
   for (const auto& [key, value] : state_.items()) {
     auto known = published_.find(key);
-    if (known == published_.end() || *known != value) {
+    if (known == published_.end()) {
       print[key] = value;
+      published_[key] = value;
+    } else if (*known != value) {
+      print[key] = value;
+      *known = value; // only what changed is copied: a whole-state copy per report is costly
     }
   }
   if (print.empty()) {
@@ -109,7 +113,6 @@ std::optional<nlohmann::json> PrinterModel::deltaReport(int64_t wall_ms) {
   print["msg"] = 1;
   print["sequence_id"] = nextSequenceId();
   print["_sim_sent_ms"] = wall_ms;
-  published_ = state_;
   return nlohmann::json{{"print", std::move(print)}};
 }
 
@@ -354,10 +357,14 @@ void PrinterModel::finishJob(Phase phase, uint32_t print_error, int64_t now_ms) 
     setIfPresent("percent", 100);
     setIfPresent("remain_time", 0);
   } else {
+    // FAILED keeps the progress and remaining time the job had at that moment (a P1P capture
+    // shows that); the simulator updates progress only when a report is due, so catch up first.
+    if (phase_ == Phase::Running || phase_ == Phase::Prepare) {
+      updateProgress(now_ms);
+    }
     if (phase_ == Phase::Running) {
       running_before_s_ = runningElapsedS(now_ms);
     }
-    // FAILED keeps the progress and remaining time the job had (a P1P capture shows that).
   }
   state_["print_error"] = print_error;
   if (print_error == kPrintErrorCancelled) {
