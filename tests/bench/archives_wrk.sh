@@ -3,6 +3,8 @@
 # SQLite: requests/s and latency percentiles from wrk, plus /health in the same run as the yardstick.
 # Prints figures only (never fails on time).
 # usage: tests/bench/archives_wrk.sh [rows] [seconds] [connections]
+# Also: a name search (q, trigram index) and a page at the middle of the history by offset and by
+# the keyset cursor (after=).
 # Needs a Release build (scripts/build), wrk and sqlite3 (scripts/setup installs them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -61,12 +63,26 @@ SELECT i,
   $now_ms - i * 315000, $now_ms - i * 315000 + 3600000, 300 + i % 7200, 100.0, 5.0 + (i % 300) / 10.0, 'PLA',
   '', '[]', 0, $now_ms - i * 315000, $now_ms - i * 315000, $now_ms - i * 315000
 FROM n;
--- The server keeps per-day totals with every archive write; rows added behind its back need them too.
+-- The server keeps per-day totals and their week/month/year roll-ups with every archive write; rows
+-- added behind its back need them too (SQLite's date functions name the periods' first days here).
+-- The search index follows by itself (triggers).
 DELETE FROM archive_day_counts;
 INSERT INTO archive_day_counts (status, day, printer_id, n, seconds, grams, printer_name)
 SELECT status, sort_at_ms / 86400000, COALESCE(printer_id, 0), COUNT(*), COALESCE(SUM(duration_s), 0),
   COALESCE(SUM(filament_used_g), 0), MAX(printer_name) FROM archives
 GROUP BY status, sort_at_ms / 86400000, COALESCE(printer_id, 0);
+DELETE FROM archive_period_counts;
+INSERT INTO archive_period_counts (kind, status, period, printer_id, n, seconds, grams, printer_name)
+SELECT kind, status, period, printer_id, SUM(n), SUM(seconds), SUM(grams), MAX(printer_name) FROM (
+  SELECT 1 AS kind, status, day - (day + 3) % 7 AS period, printer_id, n, seconds, grams, printer_name
+    FROM archive_day_counts
+  UNION ALL
+  SELECT 2, status, CAST(strftime('%s', day * 86400, 'unixepoch', 'start of month') AS INTEGER) / 86400,
+    printer_id, n, seconds, grams, printer_name FROM archive_day_counts
+  UNION ALL
+  SELECT 3, status, CAST(strftime('%s', day * 86400, 'unixepoch', 'start of year') AS INTEGER) / 86400,
+    printer_id, n, seconds, grams, printer_name FROM archive_day_counts)
+GROUP BY kind, status, period, printer_id;
 COMMIT;
 ANALYZE;
 SQL
@@ -111,3 +127,10 @@ echo "uncached (computed on every request):"
 echo "GET /api/v1/archives?limit=50     $(run "http://127.0.0.1:$port/api/v1/archives?limit=50" uncached)"
 echo "GET /api/v1/archives?limit=50&printer_id=3&status=failed  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&printer_id=3&status=failed" uncached)"
 echo "GET /api/v1/statistics            $(run "http://127.0.0.1:$port/api/v1/statistics?all=1" uncached)"
+echo "GET /api/v1/archives?limit=50&q=art_4242 (search)  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&q=art_4242" uncached)"
+# Deep pages: the page at the middle of the history by offset, and the same page by cursor.
+middle=$((count / 2))
+cursor=$(curl -fsS -H "X-API-Key: $admin" "http://127.0.0.1:$port/api/v1/archives?limit=1&offset=$((middle - 1))" |
+  /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["next"] or "")')
+echo "GET /api/v1/archives?limit=50&offset=$middle  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&offset=$middle" uncached)"
+echo "GET /api/v1/archives?limit=50&after=<cursor at $middle>  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&after=$cursor" uncached)"

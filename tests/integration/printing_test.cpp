@@ -441,6 +441,36 @@ TEST_F(PrintingTest, ArchiveFiltersPaginationAndStatisticsAgree) {
   Answer page = api("GET", "/api/v1/archives?limit=2&offset=1");
   EXPECT_EQ(page.body["total"], 4);
   EXPECT_EQ(page.body["items"].size(), 2u);
+  // Keyset paging: the cursors walk the same rows as one big page, each once, then next is null.
+  json everything = api("GET", "/api/v1/archives?limit=1000").body["items"];
+  ASSERT_EQ(everything.size(), 4u);
+  std::vector<int64_t> walked;
+  std::string after;
+  for (int pages = 0; pages < 10; ++pages) {
+    Answer step =
+        api("GET", "/api/v1/archives?limit=3" + (after.empty() ? std::string() : "&after=" + after));
+    ASSERT_EQ(step.status, 200) << step.raw;
+    EXPECT_EQ(step.body["total"], 4) << "the total counts every match, whatever the page";
+    for (const auto& item : step.body["items"]) {
+      walked.push_back(item["id"]);
+    }
+    if (step.body["next"].is_null()) {
+      break;
+    }
+    after = step.body["next"];
+  }
+  ASSERT_EQ(walked.size(), 4u);
+  for (std::size_t i = 0; i < walked.size(); ++i) {
+    EXPECT_EQ(walked[i], everything[i]["id"]) << i;
+  }
+  EXPECT_TRUE(api("GET", "/api/v1/archives?limit=4").body["next"].is_null());
+  for (const char* bad :
+       {"xyz", "0123456789abcdef0123456789abcdeg", "0123456789ABCDEF0123456789ABCDEF", ""}) {
+    Answer refused = api("GET", std::string("/api/v1/archives?after=") + bad);
+    EXPECT_EQ(refused.status, 400) << bad;
+    EXPECT_EQ(refused.body["code"], "invalid_after") << bad;
+  }
+  EXPECT_EQ(api("GET", "/api/v1/archives?offset=1&after=" + after).body["code"], "invalid_parameter");
   EXPECT_EQ(
       api("GET", "/api/v1/archives?since=2000-01-01T00:00:00Z&until=2001-01-01T00:00:00Z").body["total"], 0);
   EXPECT_EQ(api("GET", "/api/v1/archives?since=yesterday").status, 400);
@@ -469,6 +499,12 @@ TEST_F(PrintingTest, ArchiveFiltersPaginationAndStatisticsAgree) {
   EXPECT_NEAR(stats.body["total_filament"].get<double>(), grams, 0.05);
   EXPECT_NEAR(stats.body["success_rate"].get<double>(), 100.0 * ok / prints, 0.05);
   ASSERT_EQ(stats.body["per_printer"].size(), 2u);
+  EXPECT_EQ(stats.body["bucket"], "day") << "prints of the last minutes: a daily series";
+  int64_t in_series = 0;
+  for (const auto& day : stats.body["series"]) {
+    in_series += day["total_prints"].get<int64_t>();
+  }
+  EXPECT_EQ(in_series, prints);
   Answer only_a = api("GET", "/api/v1/statistics?printer_id=" + std::to_string(a));
   EXPECT_EQ(only_a.body["total_prints"], 2);
   EXPECT_EQ(api("GET", "/api/v1/statistics", "", keyWith({"statistics:read"})).status, 200);

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <memory>
 
 namespace bambuddy::api {
@@ -45,6 +46,27 @@ std::string optText(const std::optional<int64_t>& value) {
   return value ? std::to_string(*value) : std::string("-");
 }
 
+// The keyset cursor as the API shows it: 32 hex digits (sort time and id, 64 bits each). Clients
+// treat it as opaque; it names a place in the order, not a page, so inserts never shift it.
+std::string cursorText(const archives::ArchiveCursor& cursor) {
+  char text[33];
+  std::snprintf(text, sizeof text, "%016llx%016llx", static_cast<unsigned long long>(cursor.sort_at_ms),
+                static_cast<unsigned long long>(cursor.id));
+  return text;
+}
+
+std::optional<archives::ArchiveCursor> parseCursor(const std::string& text) {
+  if (text.size() != 32 || !std::all_of(text.begin(), text.end(), [](char c) {
+        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+      })) {
+    return std::nullopt;
+  }
+  archives::ArchiveCursor cursor;
+  cursor.sort_at_ms = static_cast<int64_t>(std::stoull(text.substr(0, 16), nullptr, 16));
+  cursor.id = static_cast<int64_t>(std::stoull(text.substr(16), nullptr, 16));
+  return cursor;
+}
+
 // Every field of the filter, so two requests share an answer only when they ask the same thing.
 std::string listKey(const archives::ArchiveFilter& f) {
   std::string scope;
@@ -53,7 +75,8 @@ std::string listKey(const archives::ArchiveFilter& f) {
   }
   return "l|" + scope + "|" + optText(f.printer_id) + "|" + f.status.value_or("-") + "|" +
          optText(f.since_ms) + "|" + optText(f.until_ms) + "|" + std::to_string(f.limit) + "|" +
-         std::to_string(f.offset) + "|" + (f.q ? "q" + *f.q : std::string("-"));
+         std::to_string(f.offset) + "|" + (f.after ? cursorText(*f.after) : std::string("-")) + "|" +
+         (f.q ? "q" + *f.q : std::string("-"));
 }
 
 // since / until: an ISO 8601 UTC time; printer_id: an id.
@@ -164,56 +187,71 @@ http::Response blobAnswer(archives::ArchiveService& service, const http::Request
 void addArchiveRoutes(http::Router& router, archives::ArchiveService& service, int64_t max_upload_bytes) {
   auto cache = std::make_shared<archives::AnswerCache>([&service] { return service.generation(); },
                                                        kCachedAnswers, kCachedAnswerBytes);
-  router.add({http::Method::Get, "/api/v1/archives", "archives:read", http::RateClass::Read,
-              "Print archives, newest first (filters printer_id, status, since, until, q)",
-              [&service, cache](const http::Request& request) {
-                http::Response error;
-                auto page = parsePage(request, error);
-                if (!page) {
-                  return error;
-                }
-                archives::ArchiveFilter filter;
-                filter.limit = static_cast<int64_t>(page->limit);
-                filter.offset = static_cast<int64_t>(page->offset);
-                if (!idQuery(request, "printer_id", filter.printer_id, error) ||
-                    !timeParam(request, "since", filter.since_ms, error) ||
-                    !timeParam(request, "until", filter.until_ms, error)) {
-                  return error;
-                }
-                if (auto it = request.query.find("status"); it != request.query.end()) {
-                  const std::string& s = it->second;
-                  if (s != "uploaded" && !archives::isPrintStatus(s)) {
-                    return http::Response::error(
-                        400, "invalid_status",
-                        "status: one of uploaded, printing, success, failed, cancelled");
-                  }
-                  filter.status = s;
-                }
-                if (auto it = request.query.find("q"); it != request.query.end() && !it->second.empty()) {
-                  if (it->second.size() > 200) {
-                    return http::Response::error(400, "invalid_q", "q: at most 200 bytes");
-                  }
-                  filter.q = it->second;
-                }
-                if (limitedToPrinters(request)) {
-                  filter.printers_in = request.principal->printer_ids;
-                  filter.printers_in.push_back(0); // uploads, printed nowhere yet
-                }
-                http::Response response;
-                response.body = cache->get(listKey(filter), [&] {
-                  archives::ArchivePage result = service.list(filter);
-                  nlohmann::json items = nlohmann::json::array();
-                  for (const auto& record : result.items) {
-                    items.push_back(record.toJson());
-                  }
-                  return http::Response::json(200, {{"items", items},
-                                                    {"total", result.total},
-                                                    {"limit", page->limit},
-                                                    {"offset", page->offset}})
-                      .body;
-                });
-                return response;
-              }});
+  router.add(
+      {http::Method::Get, "/api/v1/archives", "archives:read", http::RateClass::Read,
+       "Print archives, newest first (filters printer_id, status, since, until, q; pages by the `next` "
+       "cursor with after=, or by limit/offset)",
+       [&service, cache](const http::Request& request) {
+         http::Response error;
+         auto page = parsePage(request, error);
+         if (!page) {
+           return error;
+         }
+         archives::ArchiveFilter filter;
+         filter.limit = static_cast<int64_t>(page->limit);
+         filter.offset = static_cast<int64_t>(page->offset);
+         if (!idQuery(request, "printer_id", filter.printer_id, error) ||
+             !timeParam(request, "since", filter.since_ms, error) ||
+             !timeParam(request, "until", filter.until_ms, error)) {
+           return error;
+         }
+         if (auto it = request.query.find("status"); it != request.query.end()) {
+           const std::string& s = it->second;
+           if (s != "uploaded" && !archives::isPrintStatus(s)) {
+             return http::Response::error(400, "invalid_status",
+                                          "status: one of uploaded, printing, success, failed, cancelled");
+           }
+           filter.status = s;
+         }
+         if (auto it = request.query.find("after"); it != request.query.end()) {
+           filter.after = parseCursor(it->second);
+           if (!filter.after) {
+             return http::Response::error(400, "invalid_after",
+                                          "after: the `next` cursor of a previous answer, unchanged");
+           }
+           if (filter.offset != 0) {
+             return http::Response::error(400, "invalid_parameter",
+                                          "after and offset cannot be combined: a cursor names the place "
+                                          "to continue from");
+           }
+         }
+         if (auto it = request.query.find("q"); it != request.query.end() && !it->second.empty()) {
+           if (it->second.size() > 200) {
+             return http::Response::error(400, "invalid_q", "q: at most 200 bytes");
+           }
+           filter.q = it->second;
+         }
+         if (limitedToPrinters(request)) {
+           filter.printers_in = request.principal->printer_ids;
+           filter.printers_in.push_back(0); // uploads, printed nowhere yet
+         }
+         http::Response response;
+         response.body = cache->get(listKey(filter), [&] {
+           archives::ArchivePage result = service.list(filter);
+           nlohmann::json items = nlohmann::json::array();
+           for (const auto& record : result.items) {
+             items.push_back(record.toJson());
+           }
+           return http::Response::json(200, {{"items", items},
+                                             {"total", result.total},
+                                             {"limit", page->limit},
+                                             {"offset", page->offset},
+                                             {"next", result.next ? nlohmann::json(cursorText(*result.next))
+                                                                  : nlohmann::json(nullptr)}})
+               .body;
+         });
+         return response;
+       }});
 
   router.add({http::Method::Get, "/api/v1/archives/{id}", "archives:read", http::RateClass::Read,
               "One archive", [&service](const http::Request& request) {

@@ -84,8 +84,19 @@ std::map<Key, RouteShape> buildShapes() {
              {"status", "uploaded, printing, success, failed or cancelled"},
              {"since", "started (or uploaded) at or after, UTC"},
              {"until", "started (or uploaded) before, UTC"},
-             {"q", "text in the name or file name"}}),
-       nullptr, "", listOf("Archive")});
+             {"q", "text in the name or file name"},
+             {"after", "the `next` cursor of the previous page (keyset paging: each page costs the same; not "
+                       "with offset)"}}),
+       nullptr,
+       "",
+       {{"allOf", json::array({listOf("Archive"),
+                               {{"type", "object"},
+                                {"properties",
+                                 {{"next",
+                                   {{"type", {"string", "null"}},
+                                    {"description",
+                                     "pass as after= for the next page (same filters); null on the last "
+                                     "page"}}}}}}})}}});
   add(M::Get, "/api/v1/archives/{id}", {{}, nullptr, "", ref("Archive")});
   add(M::Get, "/api/v1/archives/{id}/file",
       {{},
@@ -359,7 +370,16 @@ const nlohmann::json& componentSchemas() {
             {"filament_cost", {{"type", "number"}}},
             {"currency", nullable("string")},
             {"per_printer", {{"type", "array"}, {"items", {{"type", "object"}}}}},
-            {"per_day", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}}},
+            {"bucket",
+             {{"type", "string"},
+              {"enum", {"day", "week", "month", "year"}},
+              {"description", "the series' period, chosen from the range: days up to 92 days, weeks up to "
+                              "two years, months up to ten years, then years"}}},
+            {"series",
+             {{"type", "array"},
+              {"description", "totals per UTC day, week (from Monday) or month, oldest first; `date` is the "
+                              "period's first day; periods without prints are left out"},
+              {"items", {{"type", "object"}}}}}}}}},
         {"ApiKey",
          {{"type", "object"},
           {"properties",

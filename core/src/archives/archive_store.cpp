@@ -158,6 +158,29 @@ std::string likePattern(const std::string& q) {
   return out + "%";
 }
 
+// The trigram index answers substrings of 3 characters or more; shorter ones are matched by
+// reading the rows (LIKE), as the index has nothing to look up.
+bool usesSearchIndex(const std::string& q) {
+  std::size_t characters = 0;
+  for (unsigned char c : q) {
+    characters += (c & 0xC0) != 0x80 ? 1 : 0;
+  }
+  return characters >= 3;
+}
+
+// q as one FTS5 phrase: a string in double quotes (doubled inside) is taken literally, and a phrase
+// of trigrams matches where its text occurs, as LIKE '%q%' does.
+std::string searchPhrase(const std::string& q) {
+  std::string out = "\"";
+  for (char c : q) {
+    out += c;
+    if (c == '"') {
+      out += '"';
+    }
+  }
+  return out + "\"";
+}
+
 } // namespace
 
 ArchiveRecord ArchiveStore::insert(ArchiveRecord record) {
@@ -210,10 +233,18 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
   if (filter.until_ms) {
     where += " AND sort_at_ms < :until";
   }
-  if (filter.q) {
+  const bool indexed_search = filter.q && usesSearchIndex(*filter.q);
+  if (indexed_search) {
+    where += " AND id IN (SELECT rowid FROM archives_search WHERE archives_search MATCH :q)";
+  } else if (filter.q) {
     where += " AND (LOWER(name) LIKE LOWER(:q1) ESCAPE '\\' OR LOWER(COALESCE(filename, '')) LIKE LOWER(:q2) "
              "ESCAPE '\\')";
   }
+  // Only the page, not the total, starts after the cursor.
+  const std::string page_where =
+      where + (filter.after
+                   ? " AND (sort_at_ms < :after_sort OR (sort_at_ms = :after_sort2 AND id < :after_id))"
+                   : "");
   auto bindFilters = [&](soci::statement& st, Binder& b) {
     if (filter.printer_id) {
       b.bind(st, filter.printer_id);
@@ -227,7 +258,9 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
     if (filter.until_ms) {
       b.bind(st, filter.until_ms);
     }
-    if (filter.q) {
+    if (indexed_search) {
+      b.bind(st, std::optional<std::string>(searchPhrase(*filter.q)));
+    } else if (filter.q) {
       b.bind(st, std::optional<std::string>(likePattern(*filter.q)));
       b.bind(st, std::optional<std::string>(likePattern(*filter.q)));
     }
@@ -257,14 +290,25 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
         page.total += c.n;
       }
     }
+    // One row more than asked says whether a next page exists.
     page.items = selectRows(session,
-                            "SELECT * FROM archives" + where +
+                            "SELECT * FROM archives" + page_where +
                                 " ORDER BY sort_at_ms DESC, id DESC LIMIT :limit OFFSET :offset",
                             [&](soci::statement& st, Binder& b) {
                               bindFilters(st, b);
-                              b.bind(st, std::optional<int64_t>(filter.limit));
+                              if (filter.after) {
+                                b.bind(st, std::optional<int64_t>(filter.after->sort_at_ms));
+                                b.bind(st, std::optional<int64_t>(filter.after->sort_at_ms));
+                                b.bind(st, std::optional<int64_t>(filter.after->id));
+                              }
+                              b.bind(st, std::optional<int64_t>(filter.limit + 1));
                               b.bind(st, std::optional<int64_t>(filter.offset));
                             });
+    if (static_cast<int64_t>(page.items.size()) > filter.limit) {
+      page.items.resize(static_cast<std::size_t>(filter.limit));
+      const ArchiveRecord& last = page.items.back();
+      page.next = ArchiveCursor{last.started_at_ms.value_or(last.created_at_ms), last.id};
+    }
     return page;
   });
 }

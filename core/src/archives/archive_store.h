@@ -15,6 +15,12 @@ class Database;
 
 namespace bambuddy::archives {
 
+// A place in the list's order (newest first): the sort time and id of the last row seen.
+struct ArchiveCursor {
+  int64_t sort_at_ms = 0;
+  int64_t id = 0;
+};
+
 struct ArchiveFilter {
   std::optional<int64_t> printer_id;
   std::optional<std::string> status;
@@ -22,13 +28,15 @@ struct ArchiveFilter {
   std::optional<int64_t> until_ms; // started (or uploaded) before
   std::optional<std::string> q;    // case-insensitive substring of name or filename
   int64_t limit = 100;
-  int64_t offset = 0;
-  std::vector<int64_t> printers_in; // non-empty: only these printer ids (0 = uploads, no printer)
+  int64_t offset = 0;                 // O(offset): rows skipped are still read
+  std::optional<ArchiveCursor> after; // rows after this place only (keyset paging, O(limit))
+  std::vector<int64_t> printers_in;   // non-empty: only these printer ids (0 = uploads, no printer)
 };
 
 struct ArchivePage {
   std::vector<ArchiveRecord> items;
-  int64_t total = 0;
+  int64_t total = 0;                 // every row matching the filter, whatever the page
+  std::optional<ArchiveCursor> next; // where the next page starts; none after the last row
 };
 
 class ArchiveStore {

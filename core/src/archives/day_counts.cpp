@@ -2,7 +2,11 @@
 
 #include "storage/binder.h"
 
+#include "common/periods.h"
+
+#include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace bambuddy::archives {
 
@@ -116,23 +120,72 @@ void readInto(soci::session& session, const std::string& sql, int64_t lo, int64_
   }
 }
 
-// Whole days [lo_day, hi_day) from the totals table; its rows are already one per full key.
-void readTotals(soci::session& session, int64_t lo_day, int64_t hi_day, const DayCountFilter& filter,
-                unsigned groups, std::vector<DayCount>& out) {
+// Whole periods of one kind, [lo, hi) in day numbers of their first days, from the totals tables;
+// their rows are already one per full key.
+struct Piece {
+  Period kind;
+  int64_t lo;
+  int64_t hi;
+};
+
+void readTotals(soci::session& session, const Piece& piece, const DayCountFilter& filter, unsigned groups,
+                std::vector<DayCount>& out) {
+  const bool days = piece.kind == Period::Day;
+  const std::string key = days ? "day" : "period";
   const std::string where =
-      " FROM archive_day_counts WHERE day >= :lo AND day < :hi" + restSql(filter, "printer_id");
+      (days ? std::string(" FROM archive_day_counts WHERE day")
+            : " FROM archive_period_counts WHERE kind = " + std::to_string(static_cast<int>(piece.kind)) +
+                  " AND period") +
+      " >= :lo AND " + key + " < :hi" + restSql(filter, "printer_id");
   if (groups == kGroupAll) {
-    readInto(session, "SELECT status, printer_id, day, n, seconds, grams, printer_name" + where, lo_day,
-             hi_day, filter, out);
+    readInto(session, "SELECT status, printer_id, " + key + ", n, seconds, grams, printer_name" + where,
+             piece.lo, piece.hi, filter, out);
     return;
   }
-  Grouping g = grouping(groups, "printer_id", "day");
+  Grouping g = grouping(groups, "printer_id", key);
   readInto(session,
            "SELECT " + g.select +
                "COALESCE(SUM(n), 0), COALESCE(SUM(seconds), 0), COALESCE(SUM(grams), 0), MAX(printer_name)" +
                where + g.group_by,
-           lo_day, hi_day, filter, out);
+           piece.lo, piece.hi, filter, out);
 }
+
+// Splits whole days [lo, hi) into the fewest periods: whole periods of `kind`, and the days around
+// them in the next smaller kind (years, then months, then days; weeks go straight to days).
+void cover(int64_t lo, int64_t hi, Period kind, std::vector<Piece>& out) {
+  if (lo >= hi) {
+    return;
+  }
+  if (kind == Period::Day) {
+    out.push_back({Period::Day, lo, hi});
+    return;
+  }
+  const Period smaller = kind == Period::Year ? Period::Month : Period::Day;
+  const int64_t first = periodStart(kind, lo) == lo ? lo : nextPeriodStart(kind, lo);
+  const int64_t last = periodStart(kind, hi);
+  if (first >= last) {
+    cover(lo, hi, smaller, out);
+    return;
+  }
+  cover(lo, first, smaller, out);
+  out.push_back({kind, first, last});
+  cover(last, hi, smaller, out);
+}
+
+} // namespace
+
+std::optional<std::pair<int64_t, int64_t>> storedDays(soci::session& session) {
+  long long lo = 0, hi = 0;
+  soci::indicator lo_ind = soci::i_null, hi_ind = soci::i_null;
+  session << "SELECT MIN(sort_at_ms) FROM archives", soci::into(lo, lo_ind);
+  session << "SELECT MAX(sort_at_ms) FROM archives", soci::into(hi, hi_ind);
+  if (lo_ind != soci::i_ok || hi_ind != soci::i_ok) {
+    return std::nullopt;
+  }
+  return std::make_pair(utcDayOf(lo), utcDayOf(hi));
+}
+
+namespace {
 
 // Sort times [lo_ms, hi_ms) summed from the archives themselves.
 void readArchives(soci::session& session, int64_t lo_ms, int64_t hi_ms, const DayCountFilter& filter,
@@ -182,59 +235,106 @@ DayCount contributionOf(const ArchiveRecord& record) {
   return c;
 }
 
-void applyDayCount(soci::session& session, const DayCount& c, int sign) {
+namespace {
+
+// Adds a signed contribution to one row of a totals table and drops the row once it is empty.
+// `kind` < 0: archive_day_counts (key `day`); else archive_period_counts of that kind.
+void applyTo(soci::session& session, int kind, int64_t period, const DayCount& c, int sign) {
+  const bool days = kind < 0;
+  const std::string table = days ? "archive_day_counts" : "archive_period_counts";
+  const std::string key = days ? "status, day, printer_id" : "kind, status, period, printer_id";
   Binder binder;
   soci::statement st(session);
+  if (!days) {
+    binder.bind(st, std::optional<int64_t>(kind));
+  }
   binder.bind(st, std::optional<std::string>(c.status));
-  binder.bind(st, std::optional<int64_t>(c.day));
+  binder.bind(st, std::optional<int64_t>(period));
   binder.bind(st, std::optional<int64_t>(c.printer_id));
   binder.bind(st, std::optional<int64_t>(sign * c.n));
   binder.bind(st, std::optional<int64_t>(sign * c.seconds));
   binder.bind(st, std::optional<double>(sign * c.grams));
   // A removal never renames the group.
   binder.bind(st, sign > 0 ? c.printer_name : std::nullopt);
-  storage::prepareStatement(
-      st, "INSERT INTO archive_day_counts (status, day, printer_id, n, seconds, grams, printer_name) "
-          "VALUES (:status, :day, :printer_id, :n, :seconds, :grams, :printer_name) "
-          "ON CONFLICT (status, day, printer_id) DO UPDATE SET n = archive_day_counts.n + excluded.n, "
-          "seconds = archive_day_counts.seconds + excluded.seconds, "
-          "grams = archive_day_counts.grams + excluded.grams, "
-          "printer_name = COALESCE(excluded.printer_name, archive_day_counts.printer_name)");
+  storage::prepareStatement(st, "INSERT INTO " + table + " (" + key +
+                                    ", n, seconds, grams, printer_name) VALUES (" + (days ? "" : ":kind, ") +
+                                    ":status, :period, :printer_id, :n, :seconds, :grams, :printer_name) "
+                                    "ON CONFLICT (" +
+                                    key + ") DO UPDATE SET n = " + table + ".n + excluded.n, seconds = " +
+                                    table + ".seconds + excluded.seconds, grams = " + table +
+                                    ".grams + excluded.grams, printer_name = "
+                                    "COALESCE(excluded.printer_name, " +
+                                    table + ".printer_name)");
   st.execute(true);
   if (sign < 0) {
-    std::string status = c.status;
-    long long day = c.day;
-    long long printer = c.printer_id;
-    session
-        << "DELETE FROM archive_day_counts WHERE status = :status AND day = :day AND printer_id = :printer "
-           "AND n <= 0",
-        soci::use(status), soci::use(day), soci::use(printer);
+    Binder drop_binder;
+    soci::statement drop(session);
+    if (!days) {
+      drop_binder.bind(drop, std::optional<int64_t>(kind));
+    }
+    drop_binder.bind(drop, std::optional<std::string>(c.status));
+    drop_binder.bind(drop, std::optional<int64_t>(period));
+    drop_binder.bind(drop, std::optional<int64_t>(c.printer_id));
+    storage::prepareStatement(drop, "DELETE FROM " + table + " WHERE " + (days ? "" : "kind = :kind AND ") +
+                                        "status = :status AND " + (days ? "day" : "period") +
+                                        " = :period AND printer_id = :printer AND n <= 0");
+    drop.execute(true);
   }
 }
 
-std::vector<DayCount> readDayCounts(soci::session& session, const DayCountFilter& filter, unsigned groups) {
+} // namespace
+
+void applyDayCount(soci::session& session, const DayCount& c, int sign) {
+  applyTo(session, -1, c.day, c, sign);
+  for (Period kind : {Period::Week, Period::Month, Period::Year}) {
+    applyTo(session, static_cast<int>(kind), periodStart(kind, c.day), c, sign);
+  }
+}
+
+std::vector<DayCount> readDayCounts(soci::session& session, const DayCountFilter& filter, unsigned groups,
+                                    Period bucket) {
   std::vector<DayCount> out;
   if (filter.printer_id && *filter.printer_id <= 0) {
     return out; // no archive has such a printer id (0 stands for "none" in the totals)
   }
-  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
-  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
-  const int64_t lo_day = filter.since_ms ? ceilDay(*filter.since_ms) : kMin;
-  const int64_t hi_day = filter.until_ms ? utcDayOf(*filter.until_ms) : kMax;
-  if (lo_day >= hi_day) {
-    // No whole day inside the range: it is short, read it from the archives.
-    if (!filter.since_ms || !filter.until_ms || *filter.since_ms < *filter.until_ms) {
-      readArchives(session, filter.since_ms.value_or(kMin), filter.until_ms.value_or(kMax), filter, groups,
-                   out);
-    }
+  if (filter.since_ms && filter.until_ms && *filter.since_ms >= *filter.until_ms) {
     return out;
   }
-  readTotals(session, lo_day, hi_day, filter, groups, out);
-  if (filter.since_ms && *filter.since_ms < lo_day * kDayMs) {
-    readArchives(session, *filter.since_ms, lo_day * kDayMs, filter, groups, out);
+  const auto days = storedDays(session);
+  if (!days) {
+    return out; // no archives at all
   }
-  if (filter.until_ms && hi_day * kDayMs < *filter.until_ms) {
-    readArchives(session, hi_day * kDayMs, *filter.until_ms, filter, groups, out);
+  // The whole days of the range, clamped to the days that hold archives (so an open range has
+  // bounds), and the partial days at its edges.
+  const int64_t since_ms = std::max(filter.since_ms.value_or(days->first * kDayMs), days->first * kDayMs);
+  const int64_t until_ms =
+      std::min(filter.until_ms.value_or((days->second + 1) * kDayMs), (days->second + 1) * kDayMs);
+  if (since_ms >= until_ms) {
+    return out;
+  }
+  const int64_t lo_day = ceilDay(since_ms);
+  const int64_t hi_day = utcDayOf(until_ms);
+  if (lo_day >= hi_day) {
+    // No whole day inside the range: it is short, read it from the archives.
+    readArchives(session, since_ms, until_ms, filter, groups, out);
+  } else {
+    std::vector<Piece> pieces;
+    // Series read whole buckets (and the days around them); totals the largest periods there are.
+    cover(lo_day, hi_day, (groups & kByDay) ? bucket : Period::Year, pieces);
+    for (const Piece& piece : pieces) {
+      readTotals(session, piece, filter, groups, out);
+    }
+    if (since_ms < lo_day * kDayMs) {
+      readArchives(session, since_ms, lo_day * kDayMs, filter, groups, out);
+    }
+    if (hi_day * kDayMs < until_ms) {
+      readArchives(session, hi_day * kDayMs, until_ms, filter, groups, out);
+    }
+  }
+  if ((groups & kByDay) && bucket != Period::Day) {
+    for (DayCount& c : out) {
+      c.day = periodStart(bucket, c.day); // days read around whole buckets join their bucket
+    }
   }
   return out;
 }

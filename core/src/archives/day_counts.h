@@ -1,4 +1,5 @@
-// Running totals of archives per (status, printer, UTC day) in the archive_day_counts table.
+// Running totals of archives per (status, printer, UTC day) in the archive_day_counts table, with
+// week, month and year roll-ups in archive_period_counts.
 //
 // ArchiveStore updates them in the same transaction as every archive write, so list totals and
 // statistics read at most a few thousand small rows instead of scanning the archives table (100,000
@@ -8,12 +9,14 @@
 #pragma once
 
 #include "archives/archive_record.h"
+#include "common/periods.h"
 
 #include <soci/soci.h>
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bambuddy::archives {
@@ -56,10 +59,18 @@ struct DayCountFilter {
 // Which keys the result is grouped by; keys left out read as "" / 0 in the result.
 enum DayCountGroups : unsigned { kGroupNone = 0, kByStatus = 1, kByPrinter = 2, kByDay = 4, kGroupAll = 7 };
 
-// The groups matching the filter, summed in SQL. A group may appear more than once (whole days and
-// the partial days at a range's edges are read apart): callers sum, they never assume uniqueness.
+// The groups matching the filter, summed in SQL. A group may appear more than once (whole periods
+// and the days and partial days around them are read apart): callers sum, they never assume
+// uniqueness. Grouped by day, `day` is the first day of the `bucket` period the group falls in.
+//
+// Cost: a range's whole days are read as the fewest whole periods (years, then months, then days;
+// for a series whole buckets, then days), the partial days at its edges from the archives by index
+// range; so it depends on the range's shape and the number of groups, not on the archive's age.
 std::vector<DayCount> readDayCounts(soci::session& session, const DayCountFilter& filter,
-                                    unsigned groups = kGroupAll);
+                                    unsigned groups = kGroupAll, Period bucket = Period::Day);
+
+// The UTC days of the oldest and newest archive (by sort time), if any: two index lookups.
+std::optional<std::pair<int64_t, int64_t>> storedDays(soci::session& session);
 
 // The day-number expression in SQL for a column of ms since the epoch (floor division).
 std::string daySql(const std::string& column);

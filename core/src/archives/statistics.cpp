@@ -2,9 +2,11 @@
 
 #include "archives/day_counts.h"
 
+#include "common/periods.h"
 #include "common/time.h"
 #include "storage/database.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -49,6 +51,20 @@ struct Totals {
 
 } // namespace
 
+Period seriesBucket(int64_t first_day, int64_t end_day) {
+  const int64_t span_days = end_day - first_day;
+  if (span_days <= kMaxDayBuckets) {
+    return Period::Day;
+  }
+  if (span_days <= kMaxWeekBucketsDays) {
+    return Period::Week;
+  }
+  if (span_days <= kMaxMonthBucketsDays) {
+    return Period::Month;
+  }
+  return Period::Year;
+}
+
 nlohmann::json computeStatistics(storage::Database& db, const StatisticsFilter& filter,
                                  const CostSettings& cost) {
   DayCountFilter counts;
@@ -57,20 +73,40 @@ nlohmann::json computeStatistics(storage::Database& db, const StatisticsFilter& 
   counts.statuses = {"success", "failed", "cancelled"};
   counts.since_ms = filter.since_ms;
   counts.until_ms = filter.until_ms;
-  // One read of the whole-key groups (a few thousand rows for a year of a farm), summed three ways.
-  std::vector<DayCount> groups =
-      db.read([&](soci::session& session) { return readDayCounts(session, counts, kGroupAll); });
+  struct Reads {
+    std::vector<DayCount> by_printer; // status x printer over the whole range
+    std::vector<DayCount> series;     // status x bucket
+    Period bucket = Period::Day;
+  };
+  const Reads reads = db.read([&](soci::session& session) {
+    Reads r;
+    // The bucket follows the range asked for, within the days that hold archives (an open side
+    // ends at the oldest or newest one).
+    const auto stored = storedDays(session);
+    if (stored) {
+      const int64_t first =
+          std::max(stored->first, filter.since_ms ? utcDayOf(*filter.since_ms) : stored->first);
+      const int64_t end = std::min(stored->second + 1,
+                                   filter.until_ms ? utcDayOf(*filter.until_ms - 1) + 1 : stored->second + 1);
+      r.bucket = seriesBucket(first, end);
+    }
+    r.by_printer = readDayCounts(session, counts, kByStatus | kByPrinter);
+    r.series = readDayCounts(session, counts, kByStatus | kByDay, r.bucket);
+    return r;
+  });
   Totals all;
   std::map<int64_t, Totals> per_printer;
   std::map<int64_t, std::string> printer_names;
-  std::map<int64_t, Totals> per_day;
-  for (const DayCount& g : groups) {
+  for (const DayCount& g : reads.by_printer) {
     all.add(g.status, g.n, g.seconds, g.grams);
     per_printer[g.printer_id].add(g.status, g.n, g.seconds, g.grams);
     if (g.printer_name) {
       printer_names[g.printer_id] = *g.printer_name;
     }
-    per_day[g.day].add(g.status, g.n, g.seconds, g.grams);
+  }
+  std::map<int64_t, Totals> per_bucket;
+  for (const DayCount& g : reads.series) {
+    per_bucket[g.day].add(g.status, g.n, g.seconds, g.grams);
   }
 
   nlohmann::json out = all.toJson(cost);
@@ -83,13 +119,14 @@ nlohmann::json computeStatistics(storage::Database& db, const StatisticsFilter& 
     printers.push_back(std::move(p));
   }
   out["per_printer"] = std::move(printers);
-  nlohmann::json days = nlohmann::json::array();
-  for (const auto& [day, totals] : per_day) {
-    nlohmann::json d = totals.toJson(cost);
-    d["date"] = formatUtcSeconds(day * kDayMs).substr(0, 10);
-    days.push_back(std::move(d));
+  out["bucket"] = periodName(reads.bucket);
+  nlohmann::json series = nlohmann::json::array();
+  for (const auto& [start, totals] : per_bucket) {
+    nlohmann::json item = totals.toJson(cost);
+    item["date"] = isoDate(start);
+    series.push_back(std::move(item));
   }
-  out["per_day"] = std::move(days);
+  out["series"] = std::move(series);
   return out;
 }
 

@@ -1,11 +1,17 @@
 #include "storage/migrations.h"
 
 #include "common/logger.h"
+#include "common/periods.h"
 #include "common/time.h"
 #include "storage/database.h"
 
+#include <soci/soci.h>
+
 #include <algorithm>
+#include <map>
+#include <optional>
 #include <stdexcept>
+#include <tuple>
 
 namespace bambuddy::storage {
 
@@ -62,11 +68,59 @@ bool applyOne(Database& db, const Migration& m) {
                            std::to_string(m.statements.size()) + ": " + e.what());
       }
     }
+    if (m.code) {
+      try {
+        m.code(session);
+      } catch (const std::exception& e) {
+        throw StorageError("migration " + std::to_string(m.version) + " (" + m.name +
+                           ") failed after its statements: " + e.what());
+      }
+    }
     const std::string applied_at = formatUtcMs(nowUtcMs());
     session << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
         soci::use(m.version), soci::use(m.name), soci::use(applied_at);
     return true;
   });
+}
+
+// Migration 9: the week, month and year roll-ups of the per-day totals already stored. Calendar
+// months and years are not portable SQL, so the days are read and summed here.
+void fillPeriodCounts(soci::session& session) {
+  struct Sum {
+    long long n = 0, seconds = 0;
+    double grams = 0;
+    std::optional<std::string> name;
+  };
+  // (kind, status, period, printer) -> sums
+  std::map<std::tuple<int, std::string, long long, long long>, Sum> sums;
+  soci::rowset<soci::row> rows = (session.prepare << "SELECT status, day, printer_id, n, seconds, grams, "
+                                                     "printer_name FROM archive_day_counts");
+  for (const soci::row& row : rows) {
+    const std::string status = row.get<std::string>(0);
+    const long long day = row.get<long long>(1);
+    const long long printer = row.get<long long>(2);
+    for (Period kind : {Period::Week, Period::Month, Period::Year}) {
+      Sum& sum = sums[{static_cast<int>(kind), status, periodStart(kind, day), printer}];
+      sum.n += row.get<long long>(3);
+      sum.seconds += row.get<long long>(4);
+      sum.grams += row.get<double>(5);
+      if (row.get_indicator(6) == soci::i_ok) {
+        sum.name = row.get<std::string>(6);
+      }
+    }
+  }
+  for (const auto& [key, sum] : sums) {
+    int kind = std::get<0>(key);
+    std::string status = std::get<1>(key);
+    long long period = std::get<2>(key);
+    long long printer = std::get<3>(key);
+    soci::indicator name_ind = sum.name ? soci::i_ok : soci::i_null;
+    std::string name = sum.name.value_or("");
+    session << "INSERT INTO archive_period_counts (kind, status, period, printer_id, n, seconds, grams, "
+               "printer_name) VALUES (:k, :s, :p, :printer, :n, :sec, :g, :name)",
+        soci::use(kind), soci::use(status), soci::use(period), soci::use(printer), soci::use(sum.n),
+        soci::use(sum.seconds), soci::use(sum.grams), soci::use(name, name_ind);
+  }
 }
 
 } // namespace
@@ -314,6 +368,49 @@ const std::vector<Migration>& coreMigrations() {
         "CREATE INDEX notification_deliveries_event ON notification_deliveries (event_id)",
         "CREATE INDEX notification_deliveries_order ON notification_deliveries (provider_id, printer_id, "
         "seq)"}},
+      {9,
+       "archive_period_counts",
+       {// Week (from Monday), month and year roll-ups of archive_day_counts, kept in the same write
+        // transaction: a range's totals read whole years, then months, then days, so their cost
+        // does not grow with the archive's age (docs/adr/0008). `period` is the UTC day number of
+        // the period's first day; `kind` is 1 week, 2 month, 3 year.
+        "CREATE TABLE archive_period_counts ("
+        "kind INTEGER NOT NULL, "
+        "status TEXT NOT NULL, "
+        "period BIGINT NOT NULL, "
+        "printer_id BIGINT NOT NULL, "
+        "n BIGINT NOT NULL, "
+        "seconds BIGINT NOT NULL, "
+        "grams REAL NOT NULL, "
+        "printer_name TEXT, "
+        "PRIMARY KEY (kind, status, period, printer_id))",
+        // Ranges are over time first: an index led by the period (or day) lets a read of a few
+        // days or months seek to them whatever statuses it asks for.
+        "CREATE INDEX archive_period_counts_cover ON archive_period_counts (kind, period, status, "
+        "printer_id, n, "
+        "seconds, grams, printer_name)",
+        "DROP INDEX archive_day_counts_cover",
+        "CREATE INDEX archive_day_counts_cover ON archive_day_counts (day, status, printer_id, n, seconds, "
+        "grams, printer_name)"},
+       fillPeriodCounts},
+      {10,
+       "archives_search",
+       {// Name search (?q=) through a trigram index over name and filename: a phrase of trigrams is a
+        // substring match, found without reading every archive (docs/adr/0008). SQLite only (FTS5);
+        // kept in step with the archives table by triggers, so no writer can forget it.
+        "CREATE VIRTUAL TABLE archives_search USING fts5(name, filename, content='archives', "
+        "content_rowid='id', tokenize='trigram')",
+        "INSERT INTO archives_search (archives_search) VALUES ('rebuild')",
+        "CREATE TRIGGER archives_search_insert AFTER INSERT ON archives BEGIN "
+        "INSERT INTO archives_search (rowid, name, filename) VALUES (new.id, new.name, new.filename); END",
+        "CREATE TRIGGER archives_search_delete AFTER DELETE ON archives BEGIN "
+        "INSERT INTO archives_search (archives_search, rowid, name, filename) "
+        "VALUES ('delete', old.id, old.name, old.filename); END",
+        "CREATE TRIGGER archives_search_update AFTER UPDATE OF name, filename ON archives "
+        "WHEN old.name IS NOT new.name OR old.filename IS NOT new.filename BEGIN "
+        "INSERT INTO archives_search (archives_search, rowid, name, filename) "
+        "VALUES ('delete', old.id, old.name, old.filename); "
+        "INSERT INTO archives_search (rowid, name, filename) VALUES (new.id, new.name, new.filename); END"}},
   };
   return migrations;
 }

@@ -1,8 +1,13 @@
 // Numbered, forward-only schema migrations, recorded in `schema_migrations`.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
+
+namespace soci {
+class session;
+}
 
 namespace bambuddy {
 class Logger;
@@ -16,6 +21,9 @@ struct Migration {
   int version;                         // 1, 2, 3, ... with no gaps
   std::string name;                    // short label, stored next to the version
   std::vector<std::string> statements; // run in order, in one transaction with the version row
+  // Runs after the statements, in the same transaction: for data changes that portable SQL cannot
+  // say (calendar arithmetic). Empty for most migrations.
+  std::function<void(soci::session&)> code = nullptr;
 };
 
 // Brings the schema up to the last migration in `migrations`. Each missing migration runs in its

@@ -3,6 +3,7 @@
 #include "archives/archive_store.h"
 #include "archives/day_counts.h"
 #include "archives/statistics.h"
+#include "common/periods.h"
 #include "storage/database.h"
 #include "storage/migrations.h"
 #include "support/core_services.h"
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <map>
 #include <random>
+#include <tuple>
 
 namespace bambuddy::archives {
 namespace {
@@ -200,9 +202,207 @@ TEST_F(DayCountsTest, ManyGroupsAreAllRead) {
   EXPECT_EQ(got.seconds, want.seconds);
   nlohmann::json stats = computeStatistics(core_.database(), {}, {});
   EXPECT_EQ(stats["total_prints"], 1300);
-  EXPECT_EQ(stats["per_day"].size(), 650u);
+  // 650 days (from a Monday) are too many for a daily series: 93 weeks, each named by its Monday.
+  EXPECT_EQ(stats["bucket"], "week");
+  ASSERT_EQ(stats["series"].size(), 93u);
+  EXPECT_EQ(stats["series"][0]["date"], "2024-01-15");
+  EXPECT_EQ(stats["series"][0]["total_prints"], 14);
+  EXPECT_EQ(stats["series"][1]["date"], "2024-01-22");
   EXPECT_EQ(stats["per_printer"].size(), 2u);
   EXPECT_EQ(stats["per_printer"][1]["printer"], "B");
+  // A range of 60 days is a daily series.
+  StatisticsFilter recent;
+  recent.since_ms = kT0 + 100 * kDayMs;
+  recent.until_ms = kT0 + 160 * kDayMs;
+  stats = computeStatistics(core_.database(), recent, {});
+  EXPECT_EQ(stats["bucket"], "day");
+  EXPECT_EQ(stats["series"].size(), 60u);
+  EXPECT_EQ(stats["total_prints"], 120);
+}
+
+// Brute force against the roll-ups: archives over four years, changed in every way that moves them
+// between groups, then totals and series for random ranges (many on month and year boundaries).
+TEST_F(DayCountsTest, RollupsMatchTheArchivesAcrossYears) {
+  constexpr int64_t kStart = 1672531200000;              // 2023-01-01T00:00:00Z
+  constexpr int64_t kSpanMs = 4 * 365 * kDayMs + kDayMs; // to 2027-01-01, a leap year inside
+  std::mt19937_64 rng(20);
+  const char* statuses[] = {"uploaded", "printing", "success", "failed", "cancelled"};
+  auto randomRecord = [&] {
+    ArchiveRecord r;
+    r.status = statuses[rng() % 5];
+    r.name = "part";
+    r.notes = "";
+    if (r.status != "uploaded" || rng() % 4 == 0) {
+      r.printer_id = 1 + static_cast<int64_t>(rng() % 4);
+      r.printer_name = "P" + std::to_string(*r.printer_id);
+      r.started_at_ms = kStart + static_cast<int64_t>(rng() % kSpanMs);
+      r.duration_s = static_cast<int64_t>(rng() % 7200);
+      r.filament_used_g = static_cast<double>(rng() % 1000) / 8.0; // exact in binary: sums compare exactly
+    }
+    r.created_at_ms = kStart + static_cast<int64_t>(rng() % kSpanMs);
+    r.updated_at_ms = r.created_at_ms;
+    return r;
+  };
+  for (int i = 0; i < 10000; ++i) {
+    ArchiveRecord r = store_.insert(randomRecord());
+    live_[r.id] = r;
+  }
+  int changed = 0;
+  for (auto it = live_.begin(); it != live_.end();) {
+    const uint64_t pick = rng() % 10;
+    if (pick == 0) {
+      ASSERT_TRUE(store_.remove(it->first));
+      it = live_.erase(it);
+      continue;
+    }
+    if (pick <= 2) {
+      ArchiveRecord r = it->second;
+      if (pick == 1) {
+        r.status = statuses[rng() % 5]; // a print ends, or is marked otherwise
+      } else if (r.printer_id) {
+        r.printer_id = 1 + static_cast<int64_t>(rng() % 4); // reassigned to another printer
+        r.started_at_ms = kStart + static_cast<int64_t>(rng() % kSpanMs);
+      }
+      ASSERT_TRUE(store_.update(r));
+      it->second = r;
+      ++changed;
+    }
+    ++it;
+  }
+  ASSERT_GT(changed, 1000);
+
+  // The roll-up tables hold exactly the sums of the archives per period.
+  for (Period kind : {Period::Week, Period::Month, Period::Year}) {
+    std::map<std::tuple<std::string, int64_t, int64_t>, Sums> want;
+    for (const auto& [id, r] : live_) {
+      const int64_t day = utcDayOf(r.started_at_ms.value_or(r.created_at_ms));
+      Sums& sums = want[{r.status, periodStart(kind, day), r.printer_id.value_or(0)}];
+      ++sums.n;
+      sums.seconds += r.duration_s.value_or(0);
+      sums.grams += r.filament_used_g.value_or(0);
+    }
+    std::map<std::tuple<std::string, int64_t, int64_t>, Sums> got;
+    core_.database().read([&](soci::session& s) {
+      soci::rowset<soci::row> rows =
+          (s.prepare << "SELECT status, period, printer_id, n, seconds, grams FROM archive_period_counts "
+                        "WHERE kind = :k",
+           soci::use(static_cast<int>(kind)));
+      for (const soci::row& row : rows) {
+        Sums& sums = got[{row.get<std::string>(0), row.get<long long>(1), row.get<long long>(2)}];
+        sums.n = row.get<long long>(3);
+        sums.seconds = row.get<long long>(4);
+        sums.grams = row.get<double>(5);
+      }
+    });
+    ASSERT_EQ(got.size(), want.size()) << periodName(kind);
+    for (const auto& [key, sums] : want) {
+      ASSERT_EQ(got[key].n, sums.n) << periodName(kind) << " " << std::get<0>(key) << " " << std::get<1>(key);
+      ASSERT_EQ(got[key].seconds, sums.seconds);
+      ASSERT_EQ(got[key].grams, sums.grams);
+    }
+  }
+
+  // Random ranges: any millisecond, whole days, month and year starts; open on either side.
+  auto randomTime = [&]() -> int64_t {
+    const int64_t t = kStart - 40 * kDayMs + static_cast<int64_t>(rng() % (kSpanMs + 80 * kDayMs));
+    switch (rng() % 4) {
+    case 0:
+      return t;
+    case 1:
+      return utcDayOf(t) * kDayMs;
+    case 2:
+      return periodStart(Period::Month, utcDayOf(t)) * kDayMs;
+    default:
+      return periodStart(Period::Year, utcDayOf(t)) * kDayMs + (rng() % 2 ? 0 : 1);
+    }
+  };
+  const std::vector<std::vector<std::string>> status_sets = {
+      {}, {"success"}, {"success", "failed", "cancelled"}, {"uploaded", "printing"}};
+  for (int round = 0; round < 200; ++round) {
+    DayCountFilter f;
+    if (rng() % 6 != 0) {
+      f.since_ms = randomTime();
+    }
+    if (rng() % 6 != 0) {
+      f.until_ms = randomTime();
+    }
+    if (f.since_ms && f.until_ms && *f.since_ms > *f.until_ms) {
+      std::swap(*f.since_ms, *f.until_ms);
+    }
+    if (rng() % 3 == 0) {
+      f.printer_id = 1 + static_cast<int64_t>(rng() % 4);
+    }
+    if (rng() % 5 == 0) {
+      f.printers_in = {0, 2, 3};
+    }
+    f.statuses = status_sets[rng() % status_sets.size()];
+    const Period bucket = static_cast<Period>(rng() % 4);
+    const std::string label = "round " + std::to_string(round) + " bucket " + periodName(bucket);
+
+    // Brute force: per status and printer, and per status and bucket.
+    std::map<std::pair<std::string, int64_t>, Sums> want_groups;
+    std::map<std::pair<std::string, int64_t>, Sums> want_series;
+    Sums want_all;
+    for (const auto& [id, r] : live_) {
+      if (!inFilter(r, f)) {
+        continue;
+      }
+      const int64_t day = utcDayOf(r.started_at_ms.value_or(r.created_at_ms));
+      for (Sums* sums : {&want_groups[{r.status, r.printer_id.value_or(0)}],
+                         &want_series[{r.status, periodStart(bucket, day)}], &want_all}) {
+        ++sums->n;
+        sums->seconds += r.duration_s.value_or(0);
+        sums->grams += r.filament_used_g.value_or(0);
+      }
+    }
+    auto sum = [](const std::vector<DayCount>& counts, auto key) {
+      std::map<decltype(key(counts.front())), Sums> out;
+      for (const DayCount& c : counts) {
+        Sums& sums = out[key(c)];
+        sums.n += c.n;
+        sums.seconds += c.seconds;
+        sums.grams += c.grams;
+      }
+      return out;
+    };
+    const auto none =
+        core_.database().read([&](soci::session& s) { return readDayCounts(s, f, kGroupNone); });
+    Sums got_all;
+    for (const DayCount& c : none) {
+      got_all.n += c.n;
+      got_all.seconds += c.seconds;
+      got_all.grams += c.grams;
+    }
+    ASSERT_EQ(got_all.n, want_all.n) << label;
+    ASSERT_EQ(got_all.seconds, want_all.seconds) << label;
+    ASSERT_EQ(got_all.grams, want_all.grams) << label;
+    const auto groups =
+        core_.database().read([&](soci::session& s) { return readDayCounts(s, f, kByStatus | kByPrinter); });
+    if (!groups.empty()) {
+      const auto got_groups =
+          sum(groups, [](const DayCount& c) { return std::make_pair(c.status, c.printer_id); });
+      ASSERT_EQ(got_groups.size(), want_groups.size()) << label;
+      for (const auto& [key, sums] : want_groups) {
+        ASSERT_EQ(got_groups.at(key).n, sums.n) << label;
+        ASSERT_EQ(got_groups.at(key).grams, sums.grams) << label;
+      }
+    } else {
+      ASSERT_TRUE(want_groups.empty()) << label;
+    }
+    const auto series = core_.database().read(
+        [&](soci::session& s) { return readDayCounts(s, f, kByStatus | kByDay, bucket); });
+    if (!series.empty()) {
+      const auto got_series = sum(series, [](const DayCount& c) { return std::make_pair(c.status, c.day); });
+      ASSERT_EQ(got_series.size(), want_series.size()) << label;
+      for (const auto& [key, sums] : want_series) {
+        ASSERT_EQ(got_series.count(key), 1u) << label << " " << key.first << " " << key.second;
+        ASSERT_EQ(got_series.at(key).n, sums.n) << label;
+        ASSERT_EQ(got_series.at(key).seconds, sums.seconds) << label;
+      }
+    } else {
+      ASSERT_TRUE(want_series.empty()) << label;
+    }
+  }
 }
 
 TEST_F(DayCountsTest, EmptiedGroupsLeaveNoRows) {
@@ -255,6 +455,22 @@ TEST(DayCountsMigration, ExistingArchivesAreCountedOnUpgrade) {
   EXPECT_EQ(counts[1].printer_id, 0);
   ArchiveFilter filter;
   EXPECT_EQ(ArchiveStore(db).list(filter).total, 3);
+  // The roll-ups were filled from the same days: a week, a month and a year row per group.
+  for (int kind = 1; kind <= 3; ++kind) {
+    long long rows = 0, n = 0;
+    db.read([&](soci::session& s) {
+      s << "SELECT COUNT(*), SUM(n) FROM archive_period_counts WHERE kind = :k", soci::use(kind),
+          soci::into(rows), soci::into(n);
+    });
+    EXPECT_EQ(rows, 2) << kind;
+    EXPECT_EQ(n, 3) << kind;
+  }
+  long long january = 0;
+  db.read([&](soci::session& s) {
+    s << "SELECT n FROM archive_period_counts WHERE kind = 2 AND status = 'success' AND period = 19723",
+        soci::into(january); // 2024-01-01
+  });
+  EXPECT_EQ(january, 2);
 }
 
 TEST(DayCountsDay, FloorAlsoBefore1970) {

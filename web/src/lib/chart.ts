@@ -15,7 +15,7 @@ function utcDate(ms: number): string {
 }
 
 // The `days` UTC days ending with the one holding `nowMs`, with zeros where the API has no row.
-export function lastDays(perDay: Statistics['per_day'], days: number, nowMs: number): DayPoint[] {
+export function lastDays(perDay: Statistics['series'], days: number, nowMs: number): DayPoint[] {
   const byDate = new Map(perDay.map((d) => [d.date, d]));
   const out: DayPoint[] = [];
   const dayMs = 86_400_000;

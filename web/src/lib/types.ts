@@ -166,7 +166,9 @@ export interface Totals {
 export interface Statistics extends Totals {
   currency: string | null;
   per_printer: (Totals & { printer_id: number | null; printer: string | null })[];
-  per_day: (Totals & { date: string })[];
+  // The series' period, chosen by the server from the range (a range of up to 92 days is daily).
+  bucket: 'day' | 'week' | 'month' | 'year';
+  series: (Totals & { date: string })[];
 }
 
 export interface PluginInfo {

@@ -36,9 +36,13 @@ export function Archives() {
     since: '',
     until: '',
   });
+  // Keyset paging: the cursor each page starts after (the first page none), filled in as the user
+  // moves forward; every page then costs the server the same, however deep.
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const after = cursors[offset / PAGE] ?? null;
   const archives = useLoad(
     (signal) =>
-      api<ListAnswer<Archive>>(
+      api<ListAnswer<Archive> & { next: string | null }>(
         `/archives${query({
           status: applied.status,
           printer_id: applied.printer_id,
@@ -47,12 +51,17 @@ export function Archives() {
           // "until" is exclusive: the day after the chosen one.
           until: applied.until ? new Date(new Date(`${applied.until}T00:00:00`).getTime() + 86_400_000).toISOString() : null,
           limit: PAGE,
-          offset,
+          ...(after ? { after } : { offset }),
         })}`,
         { signal },
       ),
     [applied, offset],
   );
+  const goTo = (o: number) => {
+    const index = o / PAGE;
+    if (index > offset / PAGE && archives.data?.next) setCursors([...cursors.slice(0, index), archives.data.next]);
+    setOffset(o);
+  };
   const printers = useLoad(
     (signal) =>
       canReadPrinters ? api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }) : Promise.resolve(null),
@@ -116,7 +125,7 @@ export function Archives() {
           ))}
         </DataTable>
       )}
-      {archives.data && <Pager total={archives.data.total} offset={offset} page={PAGE} onOffset={setOffset} />}
+      {archives.data && <Pager total={archives.data.total} offset={offset} page={PAGE} onOffset={goTo} />}
     </section>
   );
 }

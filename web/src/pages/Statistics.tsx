@@ -18,7 +18,8 @@ export function StatisticsPage() {
     return api<Statistics>(`/statistics${query({ since })}`, { signal });
   }, [range]);
   const s = stats.data;
-  const days = s ? lastDays(s.per_day, range, Date.now()) : [];
+  // Ranges of up to 92 days come back as a daily series.
+  const days = s && s.bucket === 'day' ? lastDays(s.series, range, Date.now()) : [];
   return (
     <section>
       <div class="page-head">
