@@ -97,10 +97,12 @@ request = function()
   return wrk.format(nil, wrk.path .. "&since=" .. since)
 end
 LUA
-run() { # prints "req/s p50 p99" (latencies in ms); a second argument "uncached" varies the URL
+run() { # prints "req/s p50 p99" (latencies in ms); a second argument "uncached" varies the URL; a
+        # third sets the connections (one connection: the time of one query, without queueing)
   local script=()
   if [ "${2:-}" = uncached ]; then script=(-s "$work/uncached.lua"); fi
-  wrk -t2 -c"$connections" -d"${seconds}s" --latency "${script[@]}" -H "X-API-Key: $admin" "$1" | /usr/bin/python3 -c '
+  local c=${3:-$connections}
+  wrk -t"$((c < 2 ? 1 : 2))" -c"$c" -d"${seconds}s" --latency "${script[@]}" -H "X-API-Key: $admin" "$1" | /usr/bin/python3 -c '
 import re, sys
 text = sys.stdin.read()
 def ms(v):
@@ -134,3 +136,9 @@ cursor=$(curl -fsS -H "X-API-Key: $admin" "http://127.0.0.1:$port/api/v1/archive
   /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["next"] or "")')
 echo "GET /api/v1/archives?limit=50&offset=$middle  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&offset=$middle" uncached)"
 echo "GET /api/v1/archives?limit=50&after=<cursor at $middle>  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&after=$cursor" uncached)"
+echo "one client (wrk -c1), uncached: the time one query takes"
+echo "GET /api/v1/archives?limit=50     $(run "http://127.0.0.1:$port/api/v1/archives?limit=50" uncached 1)"
+echo "GET /api/v1/archives?limit=50&printer_id=3&status=failed  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&printer_id=3&status=failed" uncached 1)"
+echo "GET /api/v1/statistics            $(run "http://127.0.0.1:$port/api/v1/statistics?all=1" uncached 1)"
+echo "GET /api/v1/archives?limit=50&q=art_4242 (search)  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&q=art_4242" uncached 1)"
+echo "GET /api/v1/archives?limit=50&after=<cursor at $middle>  $(run "http://127.0.0.1:$port/api/v1/archives?limit=50&after=$cursor" uncached 1)"

@@ -240,10 +240,12 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
     where += " AND (LOWER(name) LIKE LOWER(:q1) ESCAPE '\\' OR LOWER(COALESCE(filename, '')) LIKE LOWER(:q2) "
              "ESCAPE '\\')";
   }
-  // Only the page, not the total, starts after the cursor.
+  // Only the page, not the total, starts after the cursor. The first condition bounds the index
+  // range (an OR of the two cases alone made SQLite read every newer row: 1.7 s per page at
+  // 1,000,000 archives); the second drops the rows at the cursor's own time up to its id.
   const std::string page_where =
       where + (filter.after
-                   ? " AND (sort_at_ms < :after_sort OR (sort_at_ms = :after_sort2 AND id < :after_id))"
+                   ? " AND sort_at_ms <= :after_sort AND (sort_at_ms < :after_sort2 OR id < :after_id)"
                    : "");
   auto bindFilters = [&](soci::statement& st, Binder& b) {
     if (filter.printer_id) {
