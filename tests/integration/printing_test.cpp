@@ -1,6 +1,7 @@
 // Printers, archives, the queue, statistics and settings through real HTTP against the server
 // binary, with simulated printers (printer.sim) doing real prints on their own clock.
 #include "support/http_client.h"
+#include "support/prometheus_parse.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
 #include "support/three_mf_sample.h"
@@ -508,6 +509,108 @@ TEST_F(PrintingTest, ArchiveFiltersPaginationAndStatisticsAgree) {
   Answer only_a = api("GET", "/api/v1/statistics?printer_id=" + std::to_string(a));
   EXPECT_EQ(only_a.body["total_prints"], 2);
   EXPECT_EQ(api("GET", "/api/v1/statistics", "", keyWith({"statistics:read"})).status, 200);
+}
+
+// GET /api/v1/metrics as Prometheus reads it (the reference parser), against the REST answers.
+TEST_F(PrintingTest, MetricsAreValidPrometheusAndAgreeWithTheRestAnswers) {
+  int64_t a = addSim("Metrics \"A\"\\1", {{"speed", 900}}); // a name the format must escape
+  int64_t b = addSim("Metrics B", {{"speed", 1}});
+  int64_t source = upload("gear", 120, 7.5);
+  ASSERT_EQ(
+      api("POST", "/api/v1/printers/" + std::to_string(a) + "/print/start", json{{"archive_id", source}})
+          .status,
+      202);
+  waitFor("/api/v1/archives?status=success", [](const json& r) { return r["total"] == 1; });
+  ASSERT_EQ(
+      api("POST", "/api/v1/printers/" + std::to_string(b) + "/print/start", json{{"archive_id", source}})
+          .status,
+      202);
+  waitFor("/api/v1/printers/" + std::to_string(b) + "/status",
+          [](const json& s) { return s["state"] == "printing"; });
+  // One pending queue item (printer B is busy for a long time).
+  ASSERT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", source}, {"printer_id", b}}).status, 201);
+  EXPECT_EQ(api("GET", "/api/v1/printers", "", "bb_not_a_key").status, 401);
+
+  const std::string reader = keyWith({"statistics:read"});
+  auto scrape = [&](const std::string& key) {
+    HttpResult r = httpRequest("127.0.0.1", server_->port(), "GET", "/api/v1/metrics", "",
+                               {{"Authorization", "Bearer " + key}});
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r;
+  };
+  HttpResult first = scrape(reader);
+  ASSERT_NE(first.body.find("# TYPE bambuddy_printers gauge"), std::string::npos) << first.body;
+  std::vector<PromSample> m = parsePrometheus(first.body);
+
+  json stats = api("GET", "/api/v1/statistics").body;
+  EXPECT_EQ(promValue(m, "bambuddy_prints_total", {{"result", "success"}}),
+            stats["successful"].get<double>());
+  EXPECT_EQ(promValue(m, "bambuddy_prints_total", {{"result", "failed"}}), stats["failed"].get<double>());
+  EXPECT_EQ(promValue(m, "bambuddy_print_seconds_total"), stats["total_print_time"].get<double>());
+  EXPECT_NEAR(*promValue(m, "bambuddy_filament_used_grams_total"), stats["total_filament"].get<double>(),
+              0.05);
+
+  // Printers: one series per printer, states counted as the status route reports them.
+  json printers = api("GET", "/api/v1/printers?limit=1000").body["items"];
+  EXPECT_EQ(promSum(m, "bambuddy_printers"), static_cast<double>(printers.size()));
+  json status_b = api("GET", "/api/v1/printers/" + std::to_string(b) + "/status").body;
+  EXPECT_GE(promValue(m, "bambuddy_printers", {{"state", "printing"}}).value_or(0), 1.0);
+  EXPECT_EQ(promValue(m, "bambuddy_printer_connected", {{"printer_id", std::to_string(a)}}), 1.0);
+  EXPECT_EQ(promValue(m, "bambuddy_printer_connected", {{"printer", "Metrics \"A\"\\1"}}), 1.0)
+      << "the name survives escaping";
+  auto progress = promValue(m, "bambuddy_printer_progress_ratio", {{"printer_id", std::to_string(b)}});
+  ASSERT_TRUE(progress);
+  EXPECT_GE(*progress, 0.0);
+  EXPECT_LE(*progress, 1.0);
+  if (status_b["temperatures"].contains("nozzle")) {
+    EXPECT_TRUE(promValue(m, "bambuddy_printer_temperature_celsius",
+                          {{"printer_id", std::to_string(b)}, {"sensor", "nozzle"}}));
+  }
+  // Queue.
+  size_t pending = 0;
+  Answer queue = api("GET", "/api/v1/queue?limit=1000");
+  for (const auto& item : queue.body["items"]) {
+    pending += item["status"] == "pending" ? 1 : 0;
+  }
+  EXPECT_EQ(promValue(m, "bambuddy_queue_items", {{"status", "pending"}}), static_cast<double>(pending))
+      << queue.raw;
+  // HTTP: route templates, never raw paths; the 401 above counted; histograms consistent.
+  EXPECT_GE(promSum(m, "bambuddy_http_requests_total",
+                    {{"route", "/api/v1/printers/{id}/status"}, {"method", "GET"}, {"status", "200"}}),
+            2.0);
+  for (const auto& sample : m) {
+    if (sample.name == "bambuddy_http_requests_total") {
+      EXPECT_EQ(sample.labels.at("route").find("/api/v1/printers/" + std::to_string(b)), std::string::npos);
+    }
+  }
+  EXPECT_GE(promValue(m, "bambuddy_auth_failures_total").value_or(0), 1.0);
+  const auto count = promValue(m, "bambuddy_http_request_duration_seconds_count",
+                               {{"route", "/api/v1/printers/{id}/status"}, {"method", "GET"}});
+  const auto inf = promValue(m, "bambuddy_http_request_duration_seconds_bucket",
+                             {{"route", "/api/v1/printers/{id}/status"}, {"method", "GET"}, {"le", "+Inf"}});
+  ASSERT_TRUE(count && inf);
+  EXPECT_EQ(*count, *inf);
+  EXPECT_GT(promValue(m, "process_resident_memory_bytes").value_or(0), 1e6);
+  EXPECT_GT(promValue(m, "process_threads").value_or(0), 1.0);
+  EXPECT_GT(promValue(m, "process_open_fds").value_or(0), 3.0);
+  EXPECT_EQ(promValue(m, "bambuddy_build_info").value_or(0), 1.0);
+
+  // A second scrape counts the first one.
+  std::vector<PromSample> again = parsePrometheus(scrape(reader).body);
+  EXPECT_GE(promValue(again, "bambuddy_http_requests_total",
+                      {{"route", "/api/v1/metrics"}, {"method", "GET"}, {"status", "200"}})
+                .value_or(0),
+            1.0);
+  // statistics:read is needed; a key limited to printer A sees only A.
+  EXPECT_EQ(api("GET", "/api/v1/metrics", "", keyWith({"printers:read"})).status, 403);
+  Answer limited_key =
+      api("POST", "/api/v1/api-keys",
+          json{{"name", "only A"}, {"permissions", {"statistics:read"}}, {"printer_ids", {a}}});
+  ASSERT_EQ(limited_key.status, 201) << limited_key.raw;
+  std::vector<PromSample> only_a = parsePrometheus(scrape(limited_key.body["key"]).body);
+  EXPECT_EQ(promSum(only_a, "bambuddy_printers"), 1.0);
+  EXPECT_FALSE(promValue(only_a, "bambuddy_printer_connected", {{"printer_id", std::to_string(b)}}));
+  EXPECT_EQ(promValue(only_a, "bambuddy_prints_total", {{"result", "success"}}), 1.0);
 }
 
 TEST_F(PrintingTest, ArchiveEditAndDeleteRemovesItsFiles) {

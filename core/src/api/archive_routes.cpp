@@ -354,30 +354,32 @@ void addStatisticsRoutes(http::Router& router, storage::Database& db,
                          std::function<archives::CostSettings()> cost_settings) {
   auto cache = std::make_shared<archives::AnswerCache>(std::move(archives_generation), kCachedAnswers,
                                                        kCachedAnswerBytes);
-  router.add({http::Method::Get, "/api/v1/statistics", "statistics:read", http::RateClass::Read,
-              "Print totals, success rate, time and filament, per printer and per UTC day",
-              [&db, cost_settings, cache](const http::Request& request) {
-                http::Response error;
-                archives::StatisticsFilter filter;
-                if (!timeParam(request, "since", filter.since_ms, error) ||
-                    !timeParam(request, "until", filter.until_ms, error) ||
-                    !idQuery(request, "printer_id", filter.printer_id, error)) {
-                  return error;
-                }
-                // A key limited to printers counts only their prints.
-                if (limitedToPrinters(request)) {
-                  filter.printers_in = request.principal->printer_ids;
-                }
-                const archives::CostSettings cost = cost_settings();
-                std::string key = "s|" + printerScopeKey(request) + "|" + optText(filter.since_ms) + "|" +
-                                  optText(filter.until_ms) + "|" + optText(filter.printer_id) + "|" +
-                                  std::to_string(cost.filament_cost_per_kg) + "|" + cost.currency;
-                http::Response response;
-                response.body = cache->get(key, [&] {
-                  return http::Response::json(200, archives::computeStatistics(db, filter, cost)).body;
-                });
-                return response;
-              }});
+  router.add(
+      {http::Method::Get, "/api/v1/statistics", "statistics:read", http::RateClass::Read,
+       "Print totals, success rate, time and filament, per printer and as a series of UTC days, weeks, "
+       "months or years (bucket)",
+       [&db, cost_settings, cache](const http::Request& request) {
+         http::Response error;
+         archives::StatisticsFilter filter;
+         if (!timeParam(request, "since", filter.since_ms, error) ||
+             !timeParam(request, "until", filter.until_ms, error) ||
+             !idQuery(request, "printer_id", filter.printer_id, error)) {
+           return error;
+         }
+         // A key limited to printers counts only their prints.
+         if (limitedToPrinters(request)) {
+           filter.printers_in = request.principal->printer_ids;
+         }
+         const archives::CostSettings cost = cost_settings();
+         std::string key = "s|" + printerScopeKey(request) + "|" + optText(filter.since_ms) + "|" +
+                           optText(filter.until_ms) + "|" + optText(filter.printer_id) + "|" +
+                           std::to_string(cost.filament_cost_per_kg) + "|" + cost.currency;
+         http::Response response;
+         response.body = cache->get(key, [&] {
+           return http::Response::json(200, archives::computeStatistics(db, filter, cost)).body;
+         });
+         return response;
+       }});
 }
 
 } // namespace bambuddy::api

@@ -53,6 +53,13 @@ std::map<Key, RouteShape> buildShapes() {
   add(M::Get, "/health",
       {{}, nullptr, "", {{"type", "object"}, {"properties", {{"status", {{"const", "ok"}}}}}}});
   add(M::Get, "/api/v1/openapi.json", {{}, nullptr, "", {{"type", "object"}}});
+  add(M::Get, "/api/v1/metrics",
+      {{},
+       nullptr,
+       "",
+       {{"type", "string"}, {"contentMediaType", "text/plain"}},
+       200,
+       "text/plain; version=0.0.4"});
   add(M::Get, "/api/v1/plugins", {kPage, nullptr, "", listOf("Plugin")});
   add(M::Get, "/api/v1/audit",
       {page({{"kind", "entry kind"},

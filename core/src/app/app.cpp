@@ -6,6 +6,7 @@
 #include "api/archive_routes.h"
 #include "api/audit_routes.h"
 #include "api/json_body.h"
+#include "api/metrics_routes.h"
 #include "api/notification_routes.h"
 #include "api/openapi.h"
 #include "api/printer_routes.h"
@@ -25,6 +26,7 @@
 #include "http/router.h"
 #include "journal/event_journal.h"
 #include "journal/journal_pump.h"
+#include "metrics/http_metrics.h"
 #include "notifications/notification_service.h"
 #include "plugins/plugin_host.h"
 #include "printers/connection_checks.h"
@@ -67,6 +69,8 @@ struct App::Services {
   std::unique_ptr<notifications::NotificationService> notifications;
   std::unique_ptr<auth::AuthGate> gate;
   std::unique_ptr<http::Router> router;
+  // Before http: the server's observer writes into it until the server is destroyed.
+  std::unique_ptr<metrics::HttpMetrics> http_metrics;
   std::unique_ptr<http::HttpServer> http;
 };
 
@@ -251,6 +255,9 @@ void App::start() {
     api::addQueueRoutes(*s.router, *s.queue, *s.archives);
     api::addOpenApiRoute(*s.router, BAMBUDDY_VERSION);
     api::addSettingsRoutes(*s.router, *s.settings, s.audit.get());
+    s.http_metrics = std::make_unique<metrics::HttpMetrics>();
+    api::addMetricsRoute(
+        *s.router, {BAMBUDDY_VERSION, *s.database, *s.printers, *s.queue, *s.notifications, *s.http_metrics});
     if (!config_.server.web_root.empty()) {
       auto site = std::make_shared<const web::StaticSite>(
           web::StaticSite::load(config_.server.web_root, kMaxWebUiBytes));
@@ -306,6 +313,7 @@ void App::start() {
     options.upload_temp_dir = app::prepareUploadDir(config_.data_dir, logger_);
     s.http = std::make_unique<http::HttpServer>(options, *s.router, logger_);
     s.http->setGuard(s.gate->guard());
+    s.http->setObserver(s.http_metrics->observer());
     s.http->start();
   } catch (...) {
     stop();

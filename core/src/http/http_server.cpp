@@ -96,6 +96,8 @@ struct Exchange {
   Clock::time_point started = Clock::now();
   // Set when routing and the guard already ran as the headers arrived (requests with a body).
   const RouteSpec* route = nullptr;
+  // The route the path matched, also when the guard refused the request (for the observer).
+  const RouteSpec* matched = nullptr;
   std::vector<std::pair<std::string, std::string>> extra_headers;
 };
 
@@ -470,6 +472,7 @@ public:
                              "no route for " + std::string(methodName(request.method)) + " " + request.path);
     }
     request.params = std::move(match.params);
+    exchange.matched = match.route;
     try {
       if (guard_) {
         if (auto denied = guard_(*match.route, request, exchange.extra_headers)) {
@@ -521,6 +524,7 @@ private:
 public:
   // Set once before start(); read by workers afterwards.
   RequestGuard guard_;
+  ResponseObserver observer_;
 
 private:
   HttpServerOptions options_;
@@ -594,6 +598,9 @@ void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response res
     line += sends_closed_ ? " (not sent: server stopped)" : " (not sent: client gone)";
   }
   logger_.info(kLog, line);
+  if (observer_) {
+    observer_(exchange->matched, exchange->request.method, out.status, ms / 1000.0);
+  }
 
   std::function<void()> send; // empty: nothing to send, but the turn still passes
   std::shared_ptr<FileBody> file_body;
@@ -1258,6 +1265,14 @@ void HttpServer::setGuard(RequestGuard guard) {
     throw std::logic_error("HttpServer::setGuard() must be called before start()");
   }
   impl_->core->guard_ = std::move(guard);
+}
+
+void HttpServer::setObserver(ResponseObserver observer) {
+  std::lock_guard<std::mutex> lock(impl_->lifecycle_mutex);
+  if (impl_->started) {
+    throw std::logic_error("HttpServer::setObserver() must be called before start()");
+  }
+  impl_->core->observer_ = std::move(observer);
 }
 
 void HttpServer::start() {

@@ -80,6 +80,8 @@ public:
   // Installs the guard every routed request passes before its handler (see RequestGuard). Call
   // before start().
   void setGuard(RequestGuard guard);
+  // Installs the observer told about every answer (metrics). Call before start().
+  void setObserver(ResponseObserver observer);
 
   // Binds and starts serving. Throws std::runtime_error("cannot listen on HOST:PORT: <reason>")
   // (IPv6 hosts are bracketed: "[::1]:8080"), std::logic_error when called twice.

@@ -134,6 +134,13 @@ using RequestGuard =
     std::function<std::optional<Response>(const RouteSpec& route, Request& request,
                                           std::vector<std::pair<std::string, std::string>>& extra_headers)>;
 
+// Told about every answer the server sends, on the thread that sends it (a worker or a reactor
+// thread): the route the path matched (null when none did; set also when the guard refused), the
+// request's method, the status, and the seconds from the request's arrival to the answer. Must be
+// quick and must not throw.
+using ResponseObserver =
+    std::function<void(const RouteSpec* route, Method method, int status, double seconds)>;
+
 // The declared JSON body of a route. The server runs admit() after the request guard (so an
 // unauthenticated or unauthorized request is refused before its body is looked at) and before the
 // handler; the route's OpenAPI entry serves schema() as is, so the document and the check are one.

@@ -405,6 +405,10 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
                                  slot.plugin + ")");
   }
 
+  {
+    std::lock_guard<std::mutex> lock(counts_mutex_);
+    ++attempt_counts_[{slot.id, outcomeName(outcome.code)}];
+  }
   row.attempts += 1;
   row.http_status = outcome.http_status;
   row.response_snippet = outcome.snippet;
@@ -638,6 +642,11 @@ void DeliveryEngine::maybeTrim(int64_t now_ms) {
 double DeliveryEngine::unitRandom() {
   std::lock_guard<std::mutex> lock(random_mutex_);
   return std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+}
+
+std::map<std::pair<int64_t, std::string>, uint64_t> DeliveryEngine::attemptCounts() const {
+  std::lock_guard<std::mutex> lock(counts_mutex_);
+  return attempt_counts_;
 }
 
 } // namespace bambuddy::notifications

@@ -122,6 +122,9 @@ public:
   // For tests: one scheduler pass now (due rows to lanes, trimming when due).
   void scanNow();
 
+  // Attempts made since start, per provider and outcome ("delivered", "retryable", "permanent").
+  std::map<std::pair<int64_t, std::string>, uint64_t> attemptCounts() const;
+
 private:
   struct Job {
     int64_t id = 0;
@@ -143,6 +146,9 @@ private:
     DeliveryRow row;
     std::function<void()> after; // runs once the row is committed (or the write failed)
   };
+
+  mutable std::mutex counts_mutex_;
+  std::map<std::pair<int64_t, std::string>, uint64_t> attempt_counts_;
 
   void workerLoop(const std::shared_ptr<Lane>& lane);
   enum class JobResult { Idle, HandedOver, Held };

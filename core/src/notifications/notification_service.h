@@ -104,6 +104,13 @@ public:
   // For tests: one scheduler pass now.
   void scanNow() { engine_.scanNow(); }
 
+  // For GET /metrics: attempts since start per provider and outcome, and each provider's open
+  // deliveries (pending or retrying). Thread-safe.
+  std::map<std::pair<int64_t, std::string>, uint64_t> attemptCounts() const {
+    return engine_.attemptCounts();
+  }
+  std::map<int64_t, int64_t> outboxDepth() { return outbox_.openCounts(); }
+
 private:
   struct Provider;
   using ProviderPtr = std::shared_ptr<Provider>;

@@ -289,6 +289,27 @@ DeliveryPage OutboxStore::list(int64_t provider_id, const std::optional<std::str
   });
 }
 
+std::map<int64_t, int64_t> OutboxStore::openCounts() {
+  return db_.read([&](soci::session& session) {
+    // Per provider on the (provider_id, status, ...) index: reads the open rows only, not the log.
+    std::vector<long long> providers;
+    long long provider = 0;
+    soci::statement ids = (session.prepare << "SELECT id FROM notification_providers", soci::into(provider));
+    ids.execute();
+    while (ids.fetch()) {
+      providers.push_back(provider);
+    }
+    std::map<int64_t, int64_t> out;
+    for (long long id : providers) {
+      long long count = 0;
+      session << "SELECT COUNT(*) FROM notification_deliveries WHERE provider_id = :p AND " << kOpen,
+          soci::use(id), soci::into(count);
+      out[id] = count;
+    }
+    return out;
+  });
+}
+
 int64_t OutboxStore::trim(int64_t cutoff_ms) {
   return db_.write([&](soci::session& session) {
     long long cutoff = cutoff_ms;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -93,6 +94,8 @@ public:
   // Deletes finished rows created before `cutoff_ms` and rows of providers that no longer exist;
   // returns how many.
   int64_t trim(int64_t cutoff_ms);
+  // Deliveries still to be sent (pending or retrying), per provider: the outbox's depth.
+  std::map<int64_t, int64_t> openCounts();
 
 private:
   storage::Database& db_;

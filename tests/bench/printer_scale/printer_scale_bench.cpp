@@ -1,7 +1,8 @@
 // Printer scale benchmark: N simulated Bambu printers on one mosquitto broker, each publishing one
 // report per second, against the real server binary with N printer.bambu instances. For each N it
 // prints the server's CPU (% of one core) and memory over a steady window, the simulators' and
-// the broker's CPU, and the report -> bus event latency. Prints figures; never fails on time.
+// the broker's CPU, the report -> bus event latency, and after the window the time of a Prometheus
+// scrape (GET /api/v1/metrics) with N printers. Prints figures; never fails on time.
 //
 // Latency: the simulators run with --trace (each periodic report carries layer_num = a
 // per-printer counter and prints "sent <serial> <layer> <us>"), and the bench-only plugin
@@ -96,6 +97,8 @@ struct RunResult {
   double restart_all_offline_s = -1; // broker restarted -> GET /printers shows none connected
   double restart_all_back_s = -1;    // broker restarted -> all N connected again
   int server_warnings = 0;
+  double metrics_p50_ms = -1, metrics_max_ms = -1; // GET /api/v1/metrics after the window
+  int64_t metrics_kib = 0;
   std::string thread_breakdown; // server CPU in the window by thread name
   std::string notes;
 };
@@ -328,6 +331,30 @@ RunResult runOne(const BenchOptions& options, int printers) {
   // Let events published at the end of the window arrive, then check nobody dropped out.
   if (auto counts = countConnected(server.port(), admin_key)) {
     result.connected_after = counts->first;
+  }
+  // GET /api/v1/metrics with N printers, after the window so it does not count in the CPU figures.
+  {
+    std::vector<int64_t> scrape_us;
+    for (int i = 0; i < 20; ++i) {
+      const auto t0 = std::chrono::steady_clock::now();
+      HttpResult r = httpRequest("127.0.0.1", server.port(), "GET", "/api/v1/metrics", "",
+                                 {{"Authorization", "Bearer " + admin_key}}, 20000);
+      const auto us =
+          std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+              .count();
+      if (r.status != 200) {
+        result.notes += "metrics answered " + std::to_string(r.status) + "; ";
+        break;
+      }
+      scrape_us.push_back(us);
+      result.metrics_kib = static_cast<int64_t>(r.body.size() / 1024);
+    }
+    std::sort(scrape_us.begin(), scrape_us.end());
+    result.metrics_p50_ms = percentileMs(scrape_us, 50);
+    result.metrics_max_ms = scrape_us.empty() ? -1 : static_cast<double>(scrape_us.back()) / 1000.0;
+    std::printf("  GET /api/v1/metrics: p50 %.1f ms, max %.1f ms over %zu scrapes, %lld KiB\n",
+                result.metrics_p50_ms, result.metrics_max_ms, scrape_us.size(),
+                static_cast<long long>(result.metrics_kib));
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const std::string server_log = server.log();
