@@ -243,14 +243,18 @@ void applyTo(soci::session& session, int kind, int64_t period, const DayCount& c
   const bool days = kind < 0;
   const std::string table = days ? "archive_day_counts" : "archive_period_counts";
   const std::string key = days ? "status, day, printer_id" : "kind, status, period, printer_id";
+  // The row's key, in the order both statements name it.
+  auto bindKey = [&](soci::statement& statement, Binder& binder) {
+    if (!days) {
+      binder.bind(statement, std::optional<int64_t>(kind));
+    }
+    binder.bind(statement, std::optional<std::string>(c.status));
+    binder.bind(statement, std::optional<int64_t>(period));
+    binder.bind(statement, std::optional<int64_t>(c.printer_id));
+  };
   Binder binder;
   soci::statement st(session);
-  if (!days) {
-    binder.bind(st, std::optional<int64_t>(kind));
-  }
-  binder.bind(st, std::optional<std::string>(c.status));
-  binder.bind(st, std::optional<int64_t>(period));
-  binder.bind(st, std::optional<int64_t>(c.printer_id));
+  bindKey(st, binder);
   binder.bind(st, std::optional<int64_t>(sign * c.n));
   binder.bind(st, std::optional<int64_t>(sign * c.seconds));
   binder.bind(st, std::optional<double>(sign * c.grams));
@@ -269,12 +273,7 @@ void applyTo(soci::session& session, int kind, int64_t period, const DayCount& c
   if (sign < 0) {
     Binder drop_binder;
     soci::statement drop(session);
-    if (!days) {
-      drop_binder.bind(drop, std::optional<int64_t>(kind));
-    }
-    drop_binder.bind(drop, std::optional<std::string>(c.status));
-    drop_binder.bind(drop, std::optional<int64_t>(period));
-    drop_binder.bind(drop, std::optional<int64_t>(c.printer_id));
+    bindKey(drop, drop_binder);
     storage::prepareStatement(drop, "DELETE FROM " + table + " WHERE " + (days ? "" : "kind = :kind AND ") +
                                         "status = :status AND " + (days ? "day" : "period") +
                                         " = :period AND printer_id = :printer AND n <= 0");

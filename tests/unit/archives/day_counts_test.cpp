@@ -66,34 +66,42 @@ protected:
     return s;
   }
 
+  // An archive of any status at a random time in [start_ms, start_ms + span_ms): uploads mostly
+  // without a printer, prints on one of `printers` with a duration and filament (multiples of 1/8 g,
+  // exact in binary, so sums compare exactly).
+  ArchiveRecord randomRecord(int64_t start_ms, int64_t span_ms, int printers) {
+    static const char* const kStatuses[] = {"uploaded", "printing", "success", "failed", "cancelled"};
+    ArchiveRecord r;
+    r.status = kStatuses[rng_() % 5];
+    r.name = "part";
+    r.notes = "";
+    if (r.status != "uploaded" || rng_() % 4 == 0) {
+      r.printer_id = 1 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(printers));
+      r.printer_name = "P" + std::to_string(*r.printer_id);
+      r.started_at_ms = start_ms + static_cast<int64_t>(rng_() % static_cast<uint64_t>(span_ms));
+      r.duration_s = static_cast<int64_t>(rng_() % 7200);
+      r.filament_used_g = static_cast<double>(rng_() % 1000) / 8.0;
+    }
+    r.created_at_ms = start_ms + static_cast<int64_t>(rng_() % static_cast<uint64_t>(span_ms));
+    r.updated_at_ms = r.created_at_ms;
+    return r;
+  }
+  void insertRandom(int count, int64_t start_ms, int64_t span_ms, int printers) {
+    for (int i = 0; i < count; ++i) {
+      ArchiveRecord r = store_.insert(randomRecord(start_ms, span_ms, printers));
+      live_[r.id] = r;
+    }
+  }
+
   testing::CoreServices core_;
   ArchiveStore store_{core_.database()};
   std::map<int64_t, ArchiveRecord> live_;
+  std::mt19937_64 rng_{7};
 };
 
 TEST_F(DayCountsTest, TotalsMatchTheArchivesUnderEveryFilter) {
-  std::mt19937 rng(7);
-  const char* statuses[] = {"uploaded", "printing", "success", "failed", "cancelled"};
-  auto randomRecord = [&] {
-    ArchiveRecord r;
-    r.status = statuses[rng() % 5];
-    r.name = "part";
-    r.notes = "";
-    if (r.status != "uploaded") {
-      r.printer_id = 1 + static_cast<int64_t>(rng() % 3);
-      r.printer_name = "P" + std::to_string(*r.printer_id);
-      r.started_at_ms = kT0 + static_cast<int64_t>(rng() % (5 * kDayMs));
-      r.duration_s = static_cast<int64_t>(rng() % 7200);
-      r.filament_used_g = (rng() % 1000) / 10.0;
-    }
-    r.created_at_ms = kT0 + static_cast<int64_t>(rng() % (5 * kDayMs));
-    r.updated_at_ms = r.created_at_ms;
-    return r;
-  };
-  for (int i = 0; i < 300; ++i) {
-    ArchiveRecord r = store_.insert(randomRecord());
-    live_[r.id] = r;
-  }
+  auto randomRecord = [&] { return this->randomRecord(kT0, 5 * kDayMs, 3); };
+  insertRandom(300, kT0, 5 * kDayMs, 3);
   // Changes that move archives between groups (status, printer, day) and change the sums.
   int updated = 0;
   for (auto& [id, r] : live_) {
@@ -225,28 +233,9 @@ TEST_F(DayCountsTest, ManyGroupsAreAllRead) {
 TEST_F(DayCountsTest, RollupsMatchTheArchivesAcrossYears) {
   constexpr int64_t kStart = 1672531200000;              // 2023-01-01T00:00:00Z
   constexpr int64_t kSpanMs = 4 * 365 * kDayMs + kDayMs; // to 2027-01-01, a leap year inside
-  std::mt19937_64 rng(20);
+  insertRandom(10000, kStart, kSpanMs, 4);
+  std::mt19937_64& rng = rng_;
   const char* statuses[] = {"uploaded", "printing", "success", "failed", "cancelled"};
-  auto randomRecord = [&] {
-    ArchiveRecord r;
-    r.status = statuses[rng() % 5];
-    r.name = "part";
-    r.notes = "";
-    if (r.status != "uploaded" || rng() % 4 == 0) {
-      r.printer_id = 1 + static_cast<int64_t>(rng() % 4);
-      r.printer_name = "P" + std::to_string(*r.printer_id);
-      r.started_at_ms = kStart + static_cast<int64_t>(rng() % kSpanMs);
-      r.duration_s = static_cast<int64_t>(rng() % 7200);
-      r.filament_used_g = static_cast<double>(rng() % 1000) / 8.0; // exact in binary: sums compare exactly
-    }
-    r.created_at_ms = kStart + static_cast<int64_t>(rng() % kSpanMs);
-    r.updated_at_ms = r.created_at_ms;
-    return r;
-  };
-  for (int i = 0; i < 10000; ++i) {
-    ArchiveRecord r = store_.insert(randomRecord());
-    live_[r.id] = r;
-  }
   int changed = 0;
   for (auto it = live_.begin(); it != live_.end();) {
     const uint64_t pick = rng() % 10;
