@@ -9,7 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -17,13 +16,6 @@
 namespace bambuddy::testing {
 
 namespace {
-
-std::string readWhole(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 bool matches(const PromSample& s, const std::string& name, const std::map<std::string, std::string>& labels) {
   if (s.name != name) {
@@ -62,10 +54,10 @@ std::vector<PromSample> parsePrometheus(const std::string& text) {
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw std::runtime_error("the Prometheus parser refused the text (" + describeExitStatus(status) +
-                             "): " + readWhole(err_path));
+                             "): " + readFile(err_path));
   }
   std::vector<PromSample> samples;
-  std::istringstream lines(readWhole(out_path));
+  std::istringstream lines(readFile(out_path));
   std::string line;
   while (std::getline(lines, line)) {
     nlohmann::json j = nlohmann::json::parse(line);

@@ -44,6 +44,9 @@ struct ArchiveRecord {
 
   // The API shape (times as UTC ISO strings).
   nlohmann::json toJson() const;
+  // The time the list sorts and the totals count by (the sort_at_ms column): the print's start,
+  // or the upload time for an archive never printed.
+  int64_t sortAtMs() const { return started_at_ms.value_or(created_at_ms); }
 };
 
 inline bool isPrintStatus(const std::string& status) {

@@ -80,7 +80,7 @@ void bindColumns(soci::statement& st, Binder& b, const ArchiveRecord& r) {
   b.bind(st, r.file_size);
   b.bind(st, r.thumbnail_key);
   b.bind(st, jsonText(r.metadata));
-  b.bind(st, std::optional<int64_t>(r.started_at_ms.value_or(r.created_at_ms)));
+  b.bind(st, std::optional<int64_t>(r.sortAtMs()));
   b.bind(st, std::optional<int64_t>(r.created_at_ms));
   b.bind(st, std::optional<int64_t>(r.updated_at_ms));
   b.bind(st, r.plate);
@@ -309,7 +309,7 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
     if (static_cast<int64_t>(page.items.size()) > filter.limit) {
       page.items.resize(static_cast<std::size_t>(filter.limit));
       const ArchiveRecord& last = page.items.back();
-      page.next = ArchiveCursor{last.started_at_ms.value_or(last.created_at_ms), last.id};
+      page.next = ArchiveCursor{last.sortAtMs(), last.id};
     }
     return page;
   });

@@ -227,7 +227,7 @@ DayCount contributionOf(const ArchiveRecord& record) {
   DayCount c;
   c.status = record.status;
   c.printer_id = record.printer_id.value_or(0);
-  c.day = utcDayOf(record.started_at_ms.value_or(record.created_at_ms)); // the row's sort_at_ms
+  c.day = utcDayOf(record.sortAtMs());
   c.n = 1;
   c.seconds = record.duration_s.value_or(0);
   c.grams = record.filament_used_g.value_or(0.0);
