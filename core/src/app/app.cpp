@@ -194,6 +194,15 @@ void App::start() {
                                        nlohmann::json status) {
       return s.intake->push(plugin, instance, std::move(status));
     };
+    // Plugins' pause/resume/stop (ABI 0.5). The registry is made below, before any plugin loads,
+    // and goes after every instance is destroyed; the check covers a call in between regardless.
+    host_services.printer_command = [&s](int64_t id, const nlohmann::json& command) {
+      if (!s.printers) {
+        throw printers::PrinterError(printers::PrinterError::Kind::Unavailable, "printers_unavailable",
+                                     "the printer registry is not running");
+      }
+      return s.printers->command(id, command);
+    };
     s.plugins = std::make_unique<plugins::PluginHost>(std::move(host_services));
     s.printer_store = std::make_unique<printers::PrinterStore>(*s.database);
     printers::LifecycleSettings lifecycle;

@@ -5,6 +5,7 @@
 
 #include "bus/event_bus.h"
 #include "common/logger.h"
+#include "common/service_error.h"
 #include "http/http_types.h"
 #include "http/router.h"
 #include "storage/kv_store.h"
@@ -556,6 +557,67 @@ const char* hostServerDataDir(bb_host_ctx* handle) {
   return InstanceContext::from(handle)->services->data_dir.c_str();
 }
 
+int32_t codeForStatus(int http_status) {
+  switch (http_status) {
+  case 400:
+    return BB_ERR_INVALID_ARGUMENT;
+  case 404:
+    return BB_ERR_NOT_FOUND;
+  case 409:
+    return BB_ERR_CONFLICT;
+  case 422:
+    return BB_ERR_UNSUPPORTED;
+  case 503:
+    return BB_ERR_UNAVAILABLE;
+  default:
+    return BB_ERR_INTERNAL;
+  }
+}
+
+int32_t hostPrinterCommand(bb_host_ctx* handle, int64_t printer_id, const char* json, size_t len,
+                           bb_write_fn out, void* out_user, bb_error* err) {
+  return guarded(err, [&]() -> int32_t {
+    InstanceContext* ctx = InstanceContext::from(handle);
+    if (!ctx->services->printer_command) {
+      fill(err, BB_ERR_UNSUPPORTED, "no_printers", "this host has no printers to command");
+      return BB_ERR_UNSUPPORTED;
+    }
+    nlohmann::json command =
+        parsePluginJson(*ctx, json != nullptr ? std::string_view(json, len) : std::string_view(), "command",
+                        err, "invalid_command");
+    if (command.is_discarded()) {
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    // Only what a dashboard button needs: a plugin never starts prints or sends driver commands.
+    auto action = command.find("action");
+    if (command.size() != 1 || action == command.end() || !action->is_string() ||
+        (*action != "pause" && *action != "resume" && *action != "stop")) {
+      fill(err, BB_ERR_INVALID_ARGUMENT, "invalid_command",
+           "command must be {\"action\": \"pause\" | \"resume\" | \"stop\"}");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    const std::string name = action->get<std::string>();
+    ctx->services->logger.info(ctx->log_component,
+                               "printer command from plugin instance " + ctx->plugin_name + "/" +
+                                   ctx->instance_id + ": printer " + std::to_string(printer_id) + " " + name);
+    nlohmann::json result;
+    try {
+      result = ctx->services->printer_command(printer_id, command);
+    } catch (const ServiceError& e) {
+      const int32_t code = codeForStatus(e.httpStatus());
+      ctx->services->logger.info(ctx->log_component, "printer " + std::to_string(printer_id) + " " + name +
+                                                         " refused: " + e.what());
+      fill(err, code, e.code().c_str(), e.what());
+      return code;
+    }
+    const std::string body = result.is_object() ? result.dump() : std::string("{}");
+    if (out != nullptr) {
+      out(out_user, body.data(), body.size());
+    }
+    return BB_OK;
+  });
+}
+
 } // namespace
 
 const bb_host_api* hostApi() {
@@ -575,7 +637,8 @@ const bb_host_api* hostApi() {
                                     &hostReportStatus,
                                     &hostRegisterRoute,
                                     &hostServerDataDir,
-                                    &hostRegisterRouteWithBody};
+                                    &hostRegisterRouteWithBody,
+                                    &hostPrinterCommand};
   return &table;
 }
 

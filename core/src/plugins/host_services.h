@@ -50,6 +50,11 @@ struct HostServices {
   // cannot declare bodies (register_route_with_body answers BB_ERR_UNSUPPORTED).
   std::function<std::shared_ptr<const http::BodyCheck>(nlohmann::json schema, bool required)> body_check =
       nullptr;
+  // Where printer_command (ABI 0.5) sends a plugin's pause/resume/stop: the printer id and the
+  // command ({"action": ...}, already checked), returning the driver's result object. Throws
+  // ServiceError (its HTTP status picks the ABI code). Unset: hosts without printers, where
+  // printer_command answers BB_ERR_UNSUPPORTED.
+  std::function<nlohmann::json(int64_t printer_id, const nlohmann::json& command)> printer_command = nullptr;
   // Which instance serves each plugin route (shared by every instance of this host).
   std::shared_ptr<RouteBindings> route_bindings = std::make_shared<RouteBindings>();
 };

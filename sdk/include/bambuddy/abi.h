@@ -40,7 +40,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define BB_ABI_MAJOR 0u
-#define BB_ABI_MINOR 4u
+#define BB_ABI_MINOR 5u
 
 /* The one symbol every plugin exports. */
 #define BB_PLUGIN_QUERY_SYMBOL "bb_plugin_query"
@@ -268,6 +268,22 @@ typedef struct bb_host_api {
                                       uint64_t permission, uint32_t rate_class, const char* body_schema,
                                       size_t schema_len, uint32_t body_flags, bb_route_fn handler, void* user,
                                       bb_error* err);
+
+  /* since 0.5 */
+
+  /* Asks the core to pause, resume or stop a printer, as POST /api/v1/printers/{id}/print/<action>
+   * does. `command_json` (`len` bytes, borrowed for the call) is {"action":"pause"|"resume"|"stop"};
+   * no other action is accepted through this call (BB_ERR_INVALID_ARGUMENT), so a plugin cannot
+   * start prints or send driver-specific commands. The printer's driver executes it; its result
+   * object is written to `out` (at least "{}") before the call returns. The host logs every call
+   * (printer id, action, plugin instance). Errors: BB_ERR_NOT_FOUND for an unknown printer,
+   * BB_ERR_CONFLICT when the printer's state does not allow it, BB_ERR_UNAVAILABLE when the
+   * printer is not connected, BB_ERR_UNSUPPORTED when its driver cannot do it or the host has no
+   * printers (e.g. --check-config). Any thread; it waits for the driver (usually milliseconds,
+   * longer for a slow printer), so do not call it from a bus callback. The plugin decides who may
+   * trigger it: the host does not authenticate anyone behind the call. */
+  int32_t (*printer_command)(bb_host_ctx* ctx, int64_t printer_id, const char* command_json, size_t len,
+                             bb_write_fn out, void* out_user, bb_error* err);
 } bb_host_api;
 
 /* ---------------------------------------------------------------------------------------------

@@ -368,6 +368,33 @@ public:
     return api_->server_data_dir(ctx_);
   }
 
+  // Pauses, resumes or stops a printer through the core (bb_host_api.printer_command, ABI 0.5):
+  // `action` is "pause", "resume" or "stop". Returns the driver's result object as JSON text.
+  // Blocks until the driver answered: never call it from a bus callback. Throws Error with the
+  // host's code (BB_ERR_NOT_FOUND, BB_ERR_CONFLICT, BB_ERR_UNAVAILABLE, BB_ERR_INVALID_ARGUMENT,
+  // BB_ERR_UNSUPPORTED), and Error(BB_ERR_UNSUPPORTED) on hosts before ABI 0.5.
+  std::string printerCommand(int64_t printer_id, std::string_view action) const {
+    if (api_->abi_minor < 5 || !BB_HAS_FIELD(bb_host_api, api_, printer_command) ||
+        api_->printer_command == nullptr) {
+      throw Error(BB_ERR_UNSUPPORTED, "unsupported", "host cannot send printer commands (needs ABI 0.5)");
+    }
+    std::string command = "{\"action\":\"";
+    for (char c : action) {
+      // The host accepts only three plain words; anything needing escapes is refused there anyway.
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+        throw Error(BB_ERR_INVALID_ARGUMENT, "invalid_action", "action must be pause, resume or stop");
+      }
+      command += c;
+    }
+    command += "\"}";
+    std::string result;
+    bb_error err = detail::makeError();
+    detail::throwIfFailed(api_->printer_command(ctx_, printer_id, command.data(), command.size(),
+                                                &detail::appendToString, &result, &err),
+                          err);
+    return result;
+  }
+
 private:
   struct Subscriptions {
     std::mutex mutex;

@@ -80,6 +80,7 @@ public:
     api_.register_route = &FakeHost::registerRouteFn;
     api_.server_data_dir = &FakeHost::serverDataDirFn;
     api_.register_route_with_body = &FakeHost::registerRouteWithBodyFn;
+    api_.printer_command = &FakeHost::printerCommandFn;
   }
 
   FakeHost(const FakeHost&) = delete;
@@ -279,6 +280,31 @@ public:
 
   // Where server_data_dir points (default: data_root).
   void setServerDataDir(std::string dir) { server_data_dir_ = std::move(dir); }
+
+  // One printer_command call as the plugin made it.
+  struct PrinterCommand {
+    std::string instance;
+    int64_t printer_id = 0;
+    std::string command_json;
+  };
+  // Answers printer_command (ABI 0.5) after the call is recorded and the action checked as the
+  // server does (pause, resume or stop): return the result object's JSON text, or throw
+  // sdk::Error to fail with its code. Unset: every command is answered "{}".
+  using PrinterCommandHandler = std::function<std::string(int64_t printer_id, const std::string& action)>;
+  void setPrinterCommandHandler(PrinterCommandHandler handler) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    printer_command_handler_ = std::move(handler);
+  }
+  std::vector<PrinterCommand> printerCommands() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return printer_commands_;
+  }
+  // Waits until at least `count` printer commands arrived; false on timeout.
+  bool waitForPrinterCommands(size_t count, int64_t timeout_ms) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                             [&] { return printer_commands_.size() >= count; });
+  }
 
   std::vector<LogLine> logs() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -612,6 +638,38 @@ private:
     return BB_OK;
   }
 
+  static int32_t printerCommandFn(bb_host_ctx* ctx, int64_t printer_id, const char* json, size_t len,
+                                  bb_write_fn out, void* out_user, bb_error* err) {
+    FakeHost* h = hostOf(ctx);
+    std::string command(json != nullptr ? json : "", json != nullptr ? len : 0);
+    PrinterCommandHandler handler;
+    {
+      std::lock_guard<std::mutex> lock(h->mutex_);
+      h->printer_commands_.push_back({ctxOf(ctx)->instance_id, printer_id, command});
+      handler = h->printer_command_handler_;
+      h->changed_.notify_all();
+    }
+    // The server's rule, without a JSON parser in this header: exactly one of three bodies.
+    std::string action;
+    for (const char* a : {"pause", "resume", "stop"}) {
+      if (command == std::string("{\"action\":\"") + a + "\"}") {
+        action = a;
+      }
+    }
+    if (action.empty()) {
+      sdk::detail::fillError(err, BB_ERR_INVALID_ARGUMENT, "invalid_command",
+                             "command must be {\"action\": \"pause\" | \"resume\" | \"stop\"}");
+      return BB_ERR_INVALID_ARGUMENT;
+    }
+    return sdk::detail::guard(err, [&] {
+      std::string result = handler ? handler(printer_id, action) : std::string("{}");
+      if (out != nullptr) {
+        out(out_user, result.data(), result.size());
+      }
+      return BB_OK;
+    });
+  }
+
   std::string data_root_;
   bb_host_api api_{};
   mutable std::mutex mutex_;
@@ -624,6 +682,8 @@ private:
   std::vector<Route> routes_;
   BodyChecker body_checker_;
   std::string server_data_dir_;
+  PrinterCommandHandler printer_command_handler_;
+  std::vector<PrinterCommand> printer_commands_;
   uint64_t next_subscription_ = 0;
   std::atomic<uint64_t> event_counter_{0};
   std::atomic<int64_t> now_ms_{1705329000000}; // 2024-01-15T14:30:00Z
