@@ -126,6 +126,26 @@ TEST_F(MqttPluginTest, CommandTopicsParseOnlyPrinterIds) {
   EXPECT_TRUE(isEventName("print_complete"));
 }
 
+// Addresses that pass the settings' character rules but name nothing: the instance is made, keeps
+// retrying in the background and answers send() at once with a retryable reason.
+TEST_F(MqttPluginTest, BrokenAddressesNeverCrash) {
+  for (const char* host : {"....", "::::", "-", "a..b", "999.999.999.999"}) {
+    SCOPED_TRACE(host);
+    std::unique_ptr<bambuddy::testing::FakeHost::Instance> instance;
+    try {
+      instance = create({{"host", host}, {"port", 1883}});
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.reason(), "invalid_settings") << e.what();
+      continue;
+    }
+    ASSERT_TRUE(waitUntil([&] { return host_.logged("retrying with backoff"); }));
+    SendOutcome out = send(*instance, notification("print_complete"), 1000);
+    EXPECT_EQ(out.rc, BB_OK);
+    EXPECT_EQ(out.result.outcome, BB_DELIVERY_RETRYABLE) << out.error();
+    EXPECT_EQ(out.error().rfind("not connected", 0), 0u) << out.error();
+  }
+}
+
 TEST_F(MqttPluginTest, ConfigErrors) {
   EXPECT_EQ(
       refusal(minimal(), {{"deny_cidrs", {"300.0.0.0/8"}}}, "invalid_config"),
