@@ -584,6 +584,8 @@ TEST_F(PrintingTest, MetricsAreValidPrometheusAndAgreeWithTheRestAnswers) {
     }
   }
   EXPECT_GE(promValue(m, "bambuddy_auth_failures_total").value_or(0), 1.0);
+  EXPECT_EQ(promValue(m, "bambuddy_event_streams"), 0.0) << "no event stream is open";
+  EXPECT_TRUE(promValue(m, "bambuddy_event_stream_overflows_total"));
   const auto count = promValue(m, "bambuddy_http_request_duration_seconds_count",
                                {{"route", "/api/v1/printers/{id}/status"}, {"method", "GET"}});
   const auto inf = promValue(m, "bambuddy_http_request_duration_seconds_bucket",

@@ -349,6 +349,10 @@ async function scenario(run) {
     if (where.url.includes(ADMIN_KEY)) throw new Error('the key is in the URL');
   });
 
+  await run.step('the dashboard is live: status comes over the event stream, not the 3 s poll', async () => {
+    await page.getByText(/printers? · live/).waitFor();
+  });
+
   await run.step('an HMS error on a printer shows on its card', async () => {
     const r = await admin('POST', '/sim/garage/actions', {
       action: 'sim_hms',

@@ -11,6 +11,7 @@
 #include "printers/printer_registry.h"
 #include "queue/queue_service.h"
 #include "storage/database.h"
+#include "stream/stream_hub.h"
 
 #include <nlohmann/json.hpp>
 
@@ -158,6 +159,25 @@ void writeNotifications(Exposition& out, notifications::NotificationService& ser
   }
 }
 
+void writeStreams(Exposition& out, const stream::StreamHub& hub) {
+  const stream::StreamStats stats = hub.stats();
+  out.family("bambuddy_event_streams", "Event streams (GET /api/v1/events/stream) open now.", "gauge");
+  out.sample("bambuddy_event_streams", {}, static_cast<uint64_t>(stats.open));
+  out.family("bambuddy_event_streams_opened_total", "Event streams opened since the server started.",
+             "counter");
+  out.sample("bambuddy_event_streams_opened_total", {}, stats.opened_total);
+  out.family("bambuddy_event_stream_refusals_total",
+             "Event streams refused at a limit (key: the key's own, server: all streams).", "counter");
+  out.sample("bambuddy_event_stream_refusals_total", {{"limit", "key"}}, stats.refused_key_limit_total);
+  out.sample("bambuddy_event_stream_refusals_total", {{"limit", "server"}}, stats.refused_server_limit_total);
+  out.family("bambuddy_event_stream_overflows_total",
+             "Event stream clients dropped for reading too slowly (sent event: overflow).", "counter");
+  out.sample("bambuddy_event_stream_overflows_total", {}, stats.overflowed_total);
+  out.family("bambuddy_event_stream_frames_total", "Events and status snapshots written to stream clients.",
+             "counter");
+  out.sample("bambuddy_event_stream_frames_total", {}, stats.frames_sent_total);
+}
+
 } // namespace
 
 void addMetricsRoute(http::Router& router, MetricsSources sources) {
@@ -172,6 +192,9 @@ void addMetricsRoute(http::Router& router, MetricsSources sources) {
          writePrints(out, sources.database, request);
          writeQueue(out, sources.queue, request);
          writeNotifications(out, sources.notifications);
+         if (sources.streams != nullptr) {
+           writeStreams(out, *sources.streams);
+         }
          sources.http.write(out);
          metrics::writeProcessMetrics(out);
          http::Response response;

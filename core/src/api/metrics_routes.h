@@ -24,6 +24,9 @@ class NotificationService;
 namespace bambuddy::metrics {
 class HttpMetrics;
 }
+namespace bambuddy::stream {
+class StreamHub;
+}
 
 namespace bambuddy::api {
 
@@ -34,6 +37,7 @@ struct MetricsSources {
   queue::QueueService& queue;
   notifications::NotificationService& notifications;
   const metrics::HttpMetrics& http;
+  const stream::StreamHub* streams = nullptr; // null: no event stream metrics
 };
 
 // The sources must outlive the router.

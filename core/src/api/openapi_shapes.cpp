@@ -60,6 +60,28 @@ std::map<Key, RouteShape> buildShapes() {
        {{"type", "string"}, {"contentMediaType", "text/plain"}},
        200,
        "text/plain; version=0.0.4"});
+  add(M::Get, "/api/v1/events/stream",
+      {{{"events", "comma-separated event names (default: every event the key may read)"},
+        {"printer_id", "only events and status of this printer"},
+        {"status", "1: also `status` events, each printer's status at most once a second"},
+        {"token", "a single-use token from POST /api/v1/auth/stream-token, instead of an API key header"}},
+       nullptr,
+       "",
+       {{"type", "string"},
+        {"contentMediaType", "text/event-stream"},
+        {"description", "id: event id, event: event name, data: the webhook body; Last-Event-ID resumes"}},
+       200,
+       "text/event-stream"});
+  add(M::Post, "/api/v1/auth/stream-token",
+      {{},
+       nullptr,
+       "",
+       {{"type", "object"},
+        {"properties",
+         {{"token",
+           {{"type", "string"}, {"description", "single use, for GET /api/v1/events/stream?token="}}},
+          {"expires_in", {{"type", "integer"}, {"description", "seconds"}}}}}},
+       201});
   add(M::Get, "/api/v1/plugins", {kPage, nullptr, "", listOf("Plugin")});
   add(M::Get, "/api/v1/audit",
       {page({{"kind", "entry kind"},

@@ -13,12 +13,14 @@
 #include "api/queue_routes.h"
 #include "api/route_helpers.h"
 #include "api/settings_routes.h"
+#include "api/stream_routes.h"
 #include "api/system_routes.h"
 #include "api/web_routes.h"
 #include "archives/archive_service.h"
 #include "archives/statistics.h"
 #include "auth/audit_log.h"
 #include "auth/auth_gate.h"
+#include "auth/stream_tokens.h"
 #include "bus/event_bus.h"
 #include "common/logger.h"
 #include "common/time.h"
@@ -32,6 +34,7 @@
 #include "printers/connection_checks.h"
 #include "printers/printer_registry.h"
 #include "printers/printer_store.h"
+#include "printers/status_feed.h"
 #include "printers/status_intake.h"
 #include "printing/print_file_fetcher.h"
 #include "printing/print_starter.h"
@@ -40,8 +43,10 @@
 #include "storage/database.h"
 #include "storage/kv_store.h"
 #include "storage/migrations.h"
+#include "stream/stream_hub.h"
 #include "web/static_site.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace bambuddy::app {
@@ -60,6 +65,7 @@ struct App::Services {
   std::unique_ptr<printers::PrinterStore> printer_store;
   std::unique_ptr<printers::PrinterRegistry> printers;
   std::unique_ptr<printers::ConnectionChecks> printer_checks;
+  std::unique_ptr<printers::StatusFeed> status_feed;
   std::unique_ptr<archives::ArchiveStore> archive_store;
   std::unique_ptr<archives::ArchiveService> archives;
   std::unique_ptr<printing::PrintStarter> print_starter;
@@ -67,6 +73,8 @@ struct App::Services {
   std::unique_ptr<queue::QueueStore> queue_store;
   std::unique_ptr<queue::QueueService> queue;
   std::unique_ptr<notifications::NotificationService> notifications;
+  std::unique_ptr<stream::StreamHub> stream_hub;
+  std::unique_ptr<auth::StreamTokens> stream_tokens;
   std::unique_ptr<auth::AuthGate> gate;
   std::unique_ptr<http::Router> router;
   // Before http: the server's observer writes into it until the server is destroyed.
@@ -78,13 +86,38 @@ namespace {
 
 // The built UI is a few hundred KiB; anything near this bound is not a web UI build.
 constexpr int64_t kMaxWebUiBytes = 64LL * 1024 * 1024;
+// Status snapshots reach the bus and the event stream at most this often per printer.
+constexpr int64_t kStatusFeedIntervalMs = 1000;
+
+// Plugins that subscribe to printer_status / printer_removed get them from the status feed.
+printers::StatusListener busStatusListener(bus::EventBus& bus) {
+  printers::StatusListener listener;
+  listener.wanted = [&bus] {
+    return bus.hasSubscribers(bus::topics::kPrinterStatus.name) ||
+           bus.hasSubscribers(bus::topics::kPrinterRemoved.name);
+  };
+  listener.deliver = [&bus](const std::vector<printers::PrinterRegistry::StatusChange>& changed,
+                            const std::vector<int64_t>& removed) {
+    for (const auto& change : changed) {
+      nlohmann::json payload = {{"printer_id", change.id}, {"status", change.status}};
+      bus.publish(bus::topics::kPrinterStatus,
+                  payload.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+    for (int64_t id : removed) {
+      bus.publish(bus::topics::kPrinterRemoved, nlohmann::json{{"printer_id", id}}.dump());
+    }
+  };
+  return listener;
+}
 
 // The journal's consumers, in the order they see each event: the archives first (they add
 // archive_id), then the queue (it reads the print record), then the notification outbox, then the
-// bus for plugins that subscribe to events (a best-effort copy: the bus may drop under load).
+// event stream (its clients see what webhooks get), then the bus for plugins that subscribe to
+// events (a best-effort copy: the bus may drop under load).
 std::unique_ptr<journal::JournalPump>
 journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, queue::QueueService& queue,
-            notifications::NotificationService& notifications, bus::EventBus& bus, Logger& logger) {
+            notifications::NotificationService& notifications, stream::StreamHub& stream_hub,
+            bus::EventBus& bus, Logger& logger) {
   auto pump = std::make_unique<journal::JournalPump>(journal, logger);
   pump->addConsumer({"archives", [&](journal::JournalEntry& entry) {
                        if (entry.printer_id <= 0) {
@@ -132,6 +165,7 @@ journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, 
                        queue.onPrintEvent(entry.type, record);
                      }});
   pump->addConsumer({"notifications", [&](journal::JournalEntry& entry) { notifications.route(entry); }});
+  pump->addConsumer({"stream", [&](journal::JournalEntry& entry) { stream_hub.publish(entry); }});
   pump->addConsumer({"bus", [&](journal::JournalEntry& entry) {
                        bus::Event event;
                        event.id = entry.event_id;
@@ -213,6 +247,8 @@ void App::start() {
         *s.printer_store, *s.plugins, *s.journal, logger_, [] { return nowUtcMs(); }, lifecycle);
     s.printer_checks =
         std::make_unique<printers::ConnectionChecks>(*s.plugins, logger_, [] { return nowUtcMs(); });
+    s.status_feed = std::make_unique<printers::StatusFeed>(*s.printers, kStatusFeedIntervalMs);
+    s.status_feed->addListener(busStatusListener(*s.bus));
     // Before drivers start, so their first reports are kept (the registry holds reports of
     // printers it has not mapped yet until start()).
     s.intake->addSink([&s](const std::string& driver, const std::string& instance, nlohmann::json& status) {
@@ -242,7 +278,22 @@ void App::start() {
     s.notifications = std::make_unique<notifications::NotificationService>(
         *s.database, *s.plugins, logger_, [] { return nowUtcMs(); },
         notifications::settingsFromConfig(config_));
-    s.pump = journalPump(*s.journal, *s.archives, *s.queue, *s.notifications, *s.bus, logger_);
+    stream::StreamSettings stream_settings;
+    stream_settings.per_key_limit = config_.server.streams_per_key;
+    stream_settings.server_limit = config_.server.max_streams;
+    stream_settings.max_buffer_bytes = static_cast<size_t>(config_.server.stream_buffer_bytes);
+    s.stream_hub =
+        std::make_unique<stream::StreamHub>(stream_settings, logger_, [] { return monotonicMs(); });
+    s.status_feed->addListener(s.stream_hub->statusListener());
+    {
+      // What clients connected before a restart may resume from (see StreamHub::seed).
+      const int64_t last = s.journal->lastSeq();
+      const int64_t keep = static_cast<int64_t>(stream_settings.ring_events);
+      s.stream_hub->seed(s.journal->readAfter(std::max<int64_t>(0, last - keep), static_cast<int>(keep)),
+                         nowUtcMs());
+    }
+    s.stream_tokens = std::make_unique<auth::StreamTokens>([] { return monotonicMs(); });
+    s.pump = journalPump(*s.journal, *s.archives, *s.queue, *s.notifications, *s.stream_hub, *s.bus, logger_);
     // Now, before the printers start deciding events: on a fresh data dir the consumers start at
     // the journal's end, and that end must be before this run's first event.
     s.pump->loadCursors();
@@ -264,9 +315,10 @@ void App::start() {
     api::addQueueRoutes(*s.router, *s.queue, *s.archives);
     api::addOpenApiRoute(*s.router, BAMBUDDY_VERSION);
     api::addSettingsRoutes(*s.router, *s.settings, s.audit.get());
+    api::addStreamRoutes(*s.router, *s.stream_hub, *s.stream_tokens);
     s.http_metrics = std::make_unique<metrics::HttpMetrics>();
-    api::addMetricsRoute(
-        *s.router, {BAMBUDDY_VERSION, *s.database, *s.printers, *s.queue, *s.notifications, *s.http_metrics});
+    api::addMetricsRoute(*s.router, {BAMBUDDY_VERSION, *s.database, *s.printers, *s.queue, *s.notifications,
+                                     *s.http_metrics, s.stream_hub.get()});
     if (!config_.server.web_root.empty()) {
       auto site = std::make_shared<const web::StaticSite>(
           web::StaticSite::load(config_.server.web_root, kMaxWebUiBytes));
@@ -280,8 +332,10 @@ void App::start() {
 
     s.plugins->loadAll(config_);
     s.printers->start(config_);
+    s.status_feed->start();
     s.queue->start();
     s.notifications->start(config_);
+    s.stream_hub->start();
     s.pump->start(); // catches up on what an earlier run left unhandled, then follows the journal
 
     auth::AuthSettings auth_settings;
@@ -295,6 +349,7 @@ void App::start() {
     }
     s.gate = std::make_unique<auth::AuthGate>(std::move(auth_settings), *s.plugins, s.audit.get(), logger_,
                                               [] { return nowUtcMs(); });
+    s.gate->setStreamTokens(s.stream_tokens.get());
     // Changed settings reach the services that use them without a restart.
     s.settings->addListener([&s](const settings::Settings& now) {
       s.gate->setDefaultLimits(now.rate_limit_read, now.rate_limit_write, now.rate_limit_control);
@@ -359,6 +414,9 @@ void App::stop() {
   if (s.printer_checks) {
     s.printer_checks->stop(); // its temporary driver instances go before the plugin host
   }
+  if (s.status_feed) {
+    s.status_feed->stop();
+  }
   if (s.printers) {
     s.printers->stop(); // the offline clock
   }
@@ -367,6 +425,9 @@ void App::stop() {
   }
   if (s.notifications) {
     s.notifications->stop(); // attempts in flight finish before their plugin instances go
+  }
+  if (s.stream_hub) {
+    s.stream_hub->stop(); // after the pump, its only publisher; the HTTP server ended the streams
   }
   if (s.plugins) {
     s.plugins->shutdown(); // drivers stop: a file download in flight ends
@@ -381,6 +442,8 @@ void App::stop() {
     s.plugins.reset();
   }
   s.pump.reset();
+  s.stream_hub.reset();
+  s.stream_tokens.reset();
   s.intake.reset();
   s.notifications.reset();
   s.queue.reset();
@@ -388,6 +451,7 @@ void App::stop() {
   s.print_files.reset();
   s.print_starter.reset();
   s.printer_checks.reset();
+  s.status_feed.reset();
   s.printers.reset();
   s.archives.reset();
   s.archive_store.reset();

@@ -1,4 +1,5 @@
 #include "auth/auth_gate.h"
+#include "auth/stream_tokens.h"
 
 #include "auth/address_bucket.h"
 #include "auth/audit_log.h"
@@ -251,14 +252,26 @@ http::Response AuthGate::refuseAuth(const http::Request& request, int64_t now_ms
 
 std::optional<http::Response> AuthGate::authenticate(const http::RouteSpec& route, http::Request& request,
                                                      int64_t now_ms) {
-  (void)route;
+  const std::string* api_key = findHeader(request, "X-API-Key");
+  const std::string* authorization = findHeader(request, "Authorization");
+  if (route.accepts_stream_token && stream_tokens_ != nullptr && api_key == nullptr &&
+      authorization == nullptr) {
+    auto token = request.query.find("token");
+    if (token != request.query.end()) {
+      if (std::optional<http::Principal> principal = stream_tokens_->redeem(token->second)) {
+        request.principal = std::move(principal);
+        return std::nullopt;
+      }
+      return refuseAuth(request, now_ms, Refusal::WrongKey, "invalid_stream_token",
+                        "the stream token is unknown, used already or expired; get a new one from "
+                        "POST /api/v1/auth/stream-token");
+    }
+  }
   std::vector<plugins::PluginInstance*> chain = plugins_.instancesOfKind(BB_KIND_AUTH);
   if (chain.empty() && !warned_no_auth_.exchange(true)) {
     logger_.warn(kComponent, "no auth plugin is loaded: every protected route answers 401");
   }
 
-  const std::string* api_key = findHeader(request, "X-API-Key");
-  const std::string* authorization = findHeader(request, "Authorization");
   bb_auth_request auth{};
   auth.struct_size = sizeof auth;
   auth.method = http::methodName(request.method).data(); // literals, so NUL-terminated

@@ -6,7 +6,10 @@
 //     (client_ip.h); request.client_ip is rewritten. When both headers are present and name
 //     different clients, every route answers 400 conflicting_forwarding_headers.
 //  2. public routes (permission "") pass untouched: no principal, no rate-limit headers.
-//  3. the auth chain: every auth plugin instance in load order. NO_CREDENTIALS asks the next one;
+//  3. on a route that accepts stream tokens (RouteSpec::accepts_stream_token), a request without an
+//     API key header that carries `?token=` is authenticated by that token alone (stream_tokens.h):
+//     the token's principal, or 401 invalid_stream_token (counted like a refused key).
+//     Otherwise the auth chain: every auth plugin instance in load order. NO_CREDENTIALS asks the next one;
 //     INVALID refuses with the plugin's reason as "code"; if none accepts, missing_api_key. With no
 //     auth plugin loaded at all, every protected route answers 401 missing_api_key (fail closed; a
 //     warning is logged once). A plugin error (not a refusal) tries the next instance; if nothing
@@ -61,6 +64,7 @@ class PluginHost;
 namespace bambuddy::auth {
 
 class AuditLog;
+class StreamTokens;
 
 struct AuthSettings {
   uint32_t read_limit = 100;
@@ -92,6 +96,10 @@ public:
   // the next request (the settings API changes them at run time).
   void setDefaultLimits(uint32_t read, uint32_t write, uint32_t control);
 
+  // The tokens routes with accepts_stream_token take (null: none, the default). Must outlive the
+  // gate; set before the server starts.
+  void setStreamTokens(StreamTokens* tokens) { stream_tokens_ = tokens; }
+
 private:
   uint32_t limitFor(const http::Principal& principal, http::RateClass rate_class) const;
   SlidingWindowLimiter& limiterFor(http::RateClass rate_class);
@@ -108,6 +116,7 @@ private:
   std::atomic<uint32_t> default_control_;
   plugins::PluginHost& plugins_;
   AuditLog* audit_;
+  StreamTokens* stream_tokens_ = nullptr;
   Logger& logger_;
   std::function<int64_t()> clock_ms_;
   SlidingWindowLimiter read_;

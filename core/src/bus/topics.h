@@ -18,5 +18,15 @@ namespace topics {
 // Payload v1: {"plugin": "<driver name>", "instance": "<instance id>", "status": {...}}.
 inline constexpr Topic kPrinterStatusReported{"printer_status_reported", 1};
 
+// A printer's status answer changed (printers/status_feed.h), at most once a second per printer.
+// Payload v1: {"printer_id": N, "status": {...}}, status in the shape of GET
+// /api/v1/printers/{id}/status. Published only while someone subscribes to it; a new subscriber gets
+// every printer's status within a second.
+inline constexpr Topic kPrinterStatus{"printer_status", 1};
+
+// A printer was deleted. Payload v1: {"printer_id": N}. Published to subscribers of printer_status
+// or printer_removed, within a second, for printers they were told about.
+inline constexpr Topic kPrinterRemoved{"printer_removed", 1};
+
 } // namespace topics
 } // namespace bambuddy::bus

@@ -150,6 +150,10 @@ private:
     out.header_timeout_ms = numberOr<int64_t>(s, "header_timeout_ms", out.header_timeout_ms);
     out.body_timeout_ms = numberOr<int64_t>(s, "body_timeout_ms", out.body_timeout_ms);
     out.shutdown_grace_ms = numberOr<int64_t>(s, "shutdown_grace_ms", out.shutdown_grace_ms);
+    const json& stream = objectOr(s, "event_stream", empty_);
+    out.streams_per_key = numberOr<uint32_t>(stream, "per_key_limit", out.streams_per_key);
+    out.max_streams = numberOr<uint32_t>(stream, "max_streams", out.max_streams);
+    out.stream_buffer_bytes = numberOr<int64_t>(stream, "max_buffer_bytes", out.stream_buffer_bytes);
     const json* proxies = member(s, "trusted_proxies");
     if (proxies != nullptr && proxies->is_array()) {
       for (std::size_t i = 0; i < proxies->size(); ++i) {

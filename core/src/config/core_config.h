@@ -33,6 +33,10 @@ struct ServerConfig {
   // Absolute directory of the built web interface, or empty when it is off or not built (the
   // default looks for web/ next to the executable and is quietly empty when there is none).
   std::string web_root;
+  // GET /api/v1/events/stream (server.event_stream.*).
+  uint32_t streams_per_key = 10;
+  uint32_t max_streams = 1000;
+  int64_t stream_buffer_bytes = 262144; // a client's unsent backlog before it is dropped
 };
 
 struct AuthConfig {

@@ -78,6 +78,8 @@ struct ResponseOrder {
 };
 
 constexpr size_t kFileChunkBytes = 256 * 1024;
+// SO_SNDBUF of a streamed response's socket (the kernel doubles it for its bookkeeping).
+constexpr int kStreamSendBufferBytes = 64 * 1024;
 // Bytes read and thrown away after a refusal was written, and in all, before the connection of a
 // refused request is closed.
 constexpr uint64_t kMaxDiscardBytes = 1024 * 1024;
@@ -119,8 +121,15 @@ struct UploadSink {
 };
 
 // What this layer tracks per connection, next to Pistache's own parser.
+class StreamPump;
+
 struct ConnectionState {
   std::shared_ptr<ResponseOrder> order = std::make_shared<ResponseOrder>();
+  // Set once a streamed response (StreamBody) started on this connection: nothing may follow it,
+  // so later input is discarded, and a disconnection ends the stream at once.
+  std::atomic<bool> stream_started{false};
+  std::mutex stream_mutex;
+  std::weak_ptr<StreamPump> stream;
   uint64_t next_seq = 0; // sequence number for the next request (reactor thread only)
 
   std::string head; // bytes of the current request up to the end of its header block
@@ -387,6 +396,10 @@ public:
 
   void stopWorkers() { workers_.stop(); }
 
+  // stop(): streamed responses never finish on their own, so they end here instead of holding the
+  // graceful stop for its whole grace period; none starts afterwards.
+  void endStreams();
+
   // Reactor thread, on accept: remember which socket this peer owns.
   void trackPeer(const std::shared_ptr<PT::Peer>& peer) {
     struct stat st {};
@@ -508,13 +521,17 @@ private:
     return internalError();
   }
 
-  static std::string serialize(const Exchange& exchange, const PreparedResponse& out);
+  // `streamed`: the body follows as a stream (no Content-Length, nothing from out.body).
+  static std::string serialize(const Exchange& exchange, const PreparedResponse& out, bool streamed = false);
   void transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string text,
                 const std::shared_ptr<FlightGuard>& guard, bool close,
                 const std::shared_ptr<ResponseOrder>& order);
   void streamFile(const std::weak_ptr<PT::Peer>& weak_peer, std::string head_text,
                   const std::shared_ptr<FlightGuard>& guard, bool close, std::shared_ptr<FileBody> file,
                   const std::shared_ptr<ResponseOrder>& order);
+  void streamEvents(const std::weak_ptr<PT::Peer>& weak_peer, std::string head_text,
+                    const std::shared_ptr<FlightGuard>& guard, std::shared_ptr<StreamBody> body,
+                    const std::shared_ptr<ResponseOrder>& order);
 
   static void appendHeaders(Response& response,
                             const std::vector<std::pair<std::string, std::string>>& extra) {
@@ -546,6 +563,10 @@ private:
   std::mutex peers_mutex_;
   std::vector<TrackedPeer> peers_;
   size_t prune_at_ = 64;
+
+  std::mutex streams_mutex_;
+  std::vector<std::weak_ptr<StreamPump>> streams_;
+  bool streams_ended_ = false;
 };
 
 // Releases one in-flight count exactly once: when the write settles, or at the latest when
@@ -581,9 +602,16 @@ void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response res
   if (!out.status_ok) {
     out = prepareResponse(internalError());
   }
+  std::shared_ptr<StreamBody> stream_body;
+  if (out.stream_body && !exchange->head && !statusForbidsBody(out.status)) {
+    // A stream's end is the connection's end: it has no length to announce.
+    stream_body = out.stream_body;
+    exchange->close = true;
+  }
+  out.stream_body.reset();
   out.headers.emplace_back("Date", formatHttpDate(nowUtcMs()));
   out.headers.emplace_back("Connection", exchange->close ? "close" : "keep-alive");
-  std::string text = serialize(*exchange, out);
+  std::string text = serialize(*exchange, out, stream_body != nullptr);
 
   std::shared_lock<std::shared_mutex> lock(send_mutex_);
   bool deliverable = !sends_closed_ && !exchange->peer.expired();
@@ -608,7 +636,7 @@ void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response res
     file_body = std::move(out.file_body);
   }
   std::shared_ptr<ResponseOrder> order = exchange->order;
-  if (deliverable && on_reactor && !file_body) {
+  if (deliverable && on_reactor && !file_body && !stream_body) {
     // A refusal answered while its connection keeps sending: Pistache would write the answer only
     // after it has drained the socket, which a client pushing a body can keep full. Written here,
     // on the thread that owns the socket, when no earlier answer is still waiting or queued.
@@ -635,8 +663,10 @@ void ServerCore::respond(const std::shared_ptr<Exchange>& exchange, Response res
   }
   if (deliverable) {
     send = [this, peer = exchange->peer, text = std::move(text), guard, close = exchange->close,
-            file_body = std::move(file_body), order]() mutable {
-      if (file_body) {
+            file_body = std::move(file_body), stream_body = std::move(stream_body), order]() mutable {
+      if (stream_body) {
+        streamEvents(peer, std::move(text), guard, std::move(stream_body), order);
+      } else if (file_body) {
         streamFile(peer, std::move(text), guard, close, std::move(file_body), order);
       } else {
         transmit(peer, std::move(text), guard, close, order);
@@ -774,6 +804,260 @@ void ServerCore::streamFile(const std::weak_ptr<PT::Peer>& weak_peer, std::strin
   }
 }
 
+// A streamed response body (StreamBody): the sink its producer writes to. Bytes written while a
+// write is in flight collect in `pending_` and go out as one write when it settles, so a client
+// that reads slowly costs one buffer (whose size the producer watches through pendingBytes()), never
+// a growing queue in Pistache. Write continuations run on the peer's reactor thread (Pistache
+// settles a write there, or at once when it was queued from there), which is where the idle clock
+// may be refreshed and the socket shut down.
+class StreamPump : public StreamSink, public std::enable_shared_from_this<StreamPump> {
+public:
+  // `idle_refresh`: how often a quiet stream refreshes Pistache's idle clock (well inside the
+  // keep-alive timeout).
+  StreamPump(std::shared_ptr<ServerCore> core, std::weak_ptr<PT::Peer> peer, std::shared_ptr<StreamBody> body,
+             std::shared_ptr<FlightGuard> guard, std::shared_ptr<ResponseOrder> order,
+             std::chrono::milliseconds idle_refresh)
+      : core_(std::move(core)), peer_(std::move(peer)), body_(std::move(body)), guard_(std::move(guard)),
+        order_(std::move(order)), idle_refresh_(idle_refresh) {}
+
+  // The head first, then what the body writes while it opens, as one write.
+  void begin(std::string head) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      pending_ = std::move(head);
+    }
+    body_->open(shared_from_this());
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      started_ = true;
+    }
+    flush();
+  }
+
+  bool write(std::string bytes) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ended_ || closing_) {
+        return false;
+      }
+      pending_ += bytes;
+      if (!started_ || in_flight_) {
+        return true;
+      }
+    }
+    flush();
+    return true;
+  }
+
+  size_t pendingBytes() const override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return pending_.size() + in_flight_bytes_;
+  }
+
+  void closeWith(std::string last) override {
+    bool close_now = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ended_ || closing_) {
+        return;
+      }
+      closing_ = true;
+      if (!started_) {
+        pending_ += last; // still inside open(): the head in pending_ must go out first
+        return;
+      }
+      pending_ = std::move(last);
+      close_now = !in_flight_ && pending_.empty();
+    }
+    if (close_now) {
+      closeConnection();
+      return;
+    }
+    flush();
+  }
+
+  void keepAlive() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const Clock::time_point now = Clock::now();
+      if (!started_ || ended_ || in_flight_ || !pending_.empty() || now - last_settled_ < idle_refresh_) {
+        return;
+      }
+      in_flight_ = true; // an empty write: its continuation refreshes the idle clock
+      last_settled_ = now;
+    }
+    send(std::string());
+  }
+
+  // The client went away (Pistache removed the peer) or the server stops.
+  void end() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ended_) {
+        return;
+      }
+      ended_ = true;
+      pending_.clear();
+    }
+    guard_->release();
+    {
+      std::lock_guard<std::recursive_mutex> lock(order_->mutex);
+      order_->streaming = false;
+      order_->drainLocked();
+    }
+    body_->closed();
+  }
+
+private:
+  void flush() {
+    std::string chunk;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (ended_ || in_flight_ || pending_.empty()) {
+        return;
+      }
+      chunk.swap(pending_);
+      in_flight_ = true;
+      in_flight_bytes_ = chunk.size();
+    }
+    send(std::move(chunk));
+  }
+
+  void send(std::string chunk) {
+    std::shared_ptr<PT::Peer> peer = core_->livePeer(peer_);
+    if (!peer) {
+      end();
+      return;
+    }
+    auto self = shared_from_this();
+    try {
+      size_t size = chunk.size();
+      peer->send(Pistache::RawBuffer(std::move(chunk), size))
+          .then([self](ssize_t) { self->written(true); },
+                [self](std::exception_ptr) { self->written(false); });
+    } catch (const std::exception&) {
+      end();
+    }
+  }
+
+  // Reactor thread (see the class comment).
+  void written(bool ok) {
+    if (!ok) {
+      end();
+      return;
+    }
+    core_->refreshIdleClock(peer_);
+    if (!send_buffer_capped_ && !core_->onWorkerThread()) {
+      // The kernel would let a stalled client's socket grow to megabytes of send buffer; a stream
+      // needs little, and its own backlog is bounded by the producer (pendingBytes()).
+      send_buffer_capped_ = true;
+      if (auto peer = peer_.lock()) {
+        const int bytes = kStreamSendBufferBytes;
+        ::setsockopt(peer->fd(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+      }
+    }
+    bool close_now = false;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      in_flight_ = false;
+      in_flight_bytes_ = 0;
+      last_settled_ = Clock::now();
+      close_now = closing_ && pending_.empty();
+    }
+    if (close_now) {
+      closeConnection();
+      return;
+    }
+    flush();
+  }
+
+  // Everything is out: half-close (the client sees the end), on the reactor thread by way of an
+  // empty write's continuation when needed.
+  void closeConnection() {
+    std::shared_ptr<PT::Peer> peer = core_->livePeer(peer_);
+    if (peer) {
+      std::weak_ptr<PT::Peer> weak = peer;
+      auto core = core_;
+      try {
+        peer->send(Pistache::RawBuffer(std::string(), 0))
+            .then(
+                [weak, core](ssize_t) {
+                  if (auto alive = weak.lock()) {
+                    core->shutdownOnReactor(alive, SHUT_WR);
+                  }
+                },
+                [](std::exception_ptr) {});
+      } catch (const std::exception&) {
+      }
+    }
+    end();
+  }
+
+  std::shared_ptr<ServerCore> core_;
+  std::weak_ptr<PT::Peer> peer_;
+  std::shared_ptr<StreamBody> body_;
+  std::shared_ptr<FlightGuard> guard_;
+  std::shared_ptr<ResponseOrder> order_;
+  const std::chrono::milliseconds idle_refresh_;
+
+  mutable std::mutex mutex_;
+  std::string pending_;
+  size_t in_flight_bytes_ = 0;
+  bool started_ = false;
+  bool in_flight_ = false;
+  bool closing_ = false;
+  bool ended_ = false;
+  Clock::time_point last_settled_ = Clock::now();
+  bool send_buffer_capped_ = false; // reactor thread only
+};
+
+void ServerCore::streamEvents(const std::weak_ptr<PT::Peer>& weak_peer, std::string head_text,
+                              const std::shared_ptr<FlightGuard>& guard, std::shared_ptr<StreamBody> body,
+                              const std::shared_ptr<ResponseOrder>& order) {
+  // Runs with the order's mutex held (from drainLocked) and send_mutex_ held shared.
+  std::shared_ptr<PT::Peer> peer = sends_closed_ ? nullptr : weak_peer.lock();
+  if (!peer) {
+    return; // the guard releases the count; the body was never opened
+  }
+  // A third of the keep-alive timeout, at most 5 s: a few refreshes fit in every timeout.
+  const auto idle_refresh =
+      std::chrono::milliseconds(std::clamp<int64_t>(options_.keepalive_timeout_ms / 3, 1, 5000));
+  auto pump = std::make_shared<StreamPump>(shared_from_this(), weak_peer, std::move(body), guard, order,
+                                           idle_refresh);
+  {
+    std::lock_guard<std::mutex> lock(streams_mutex_);
+    if (streams_ended_) {
+      return;
+    }
+    streams_.erase(std::remove_if(streams_.begin(), streams_.end(),
+                                  [](const std::weak_ptr<StreamPump>& s) { return s.expired(); }),
+                   streams_.end());
+    streams_.push_back(pump);
+  }
+  if (auto data = peer->tryGetData(kConnectionDataKey)) {
+    auto state = std::static_pointer_cast<ConnectionState>(data);
+    std::lock_guard<std::mutex> lock(state->stream_mutex);
+    state->stream = pump;
+    state->stream_started = true;
+  }
+  order->streaming = true;
+  pump->begin(std::move(head_text));
+}
+
+void ServerCore::endStreams() {
+  std::vector<std::weak_ptr<StreamPump>> streams;
+  {
+    std::lock_guard<std::mutex> lock(streams_mutex_);
+    streams_ended_ = true;
+    streams.swap(streams_);
+  }
+  for (const std::weak_ptr<StreamPump>& weak : streams) {
+    if (auto pump = weak.lock()) {
+      pump->end();
+    }
+  }
+}
+
 void ServerCore::transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string text,
                           const std::shared_ptr<FlightGuard>& guard, bool close,
                           const std::shared_ptr<ResponseOrder>& order) {
@@ -815,7 +1099,7 @@ void ServerCore::transmit(const std::weak_ptr<PT::Peer>& weak_peer, std::string 
   }
 }
 
-std::string ServerCore::serialize(const Exchange& exchange, const PreparedResponse& out) {
+std::string ServerCore::serialize(const Exchange& exchange, const PreparedResponse& out, bool streamed) {
   // Responses are serialized here and queued with Peer::send rather than through
   // Http::ResponseWriter, for three reasons measured on Pistache 0.0.5:
   // - ResponseWriter::send returns a chained promise whose continuations Pistache runs without
@@ -825,12 +1109,12 @@ std::string ServerCore::serialize(const Exchange& exchange, const PreparedRespon
   //   GET length without the body) and for 204/304 (must have none).
   bool bodyless = statusForbidsBody(out.status);
   std::optional<size_t> length;
-  if (!bodyless) {
+  if (!bodyless && !streamed) {
     length = out.file_body ? static_cast<size_t>(out.file_body->sizeBytes()) : out.body.size();
   }
   std::string text = serializeHead(exchange.version, out.status,
                                    PH::codeString(static_cast<PH::Code>(out.status)), out.headers, length);
-  if (!exchange.head && !bodyless) {
+  if (!exchange.head && !bodyless && !streamed) {
     text += out.body;
   }
   return text;
@@ -855,6 +1139,20 @@ private:
     peer->putData(ParserData, std::make_shared<PH::RequestParser>(getMaxRequestSize()));
     peer->putData(kConnectionDataKey, std::make_shared<ConnectionState>());
     core_->trackPeer(peer);
+  }
+
+  // A streamed response ends when its client goes; Pistache drops the continuations of writes
+  // still queued for a gone peer, so the pump would otherwise never learn of it.
+  void onDisconnection(const std::shared_ptr<PT::Peer>& peer) override {
+    std::shared_ptr<StreamPump> pump;
+    if (auto data = peer->tryGetData(kConnectionDataKey)) {
+      auto state = std::static_pointer_cast<ConnectionState>(data);
+      std::lock_guard<std::mutex> lock(state->stream_mutex);
+      pump = state->stream.lock();
+    }
+    if (pump) {
+      pump->end();
+    }
   }
 
   // Replaces Http::Handler::onInput (same parser, same peer bookkeeping) so that limits are
@@ -991,6 +1289,9 @@ private:
 
 void RequestHandler::onInput(const char* buffer, size_t len, const std::shared_ptr<PT::Peer>& peer) {
   auto state = connectionState(peer);
+  if (state->stream_started) {
+    state->discard = true; // nothing follows a streamed response on its connection
+  }
   // One read may carry several pipelined requests; each pass consumes one request's bytes.
   while (len > 0 && !state->discard) {
     size_t used = consume(buffer, len, peer, *state);
@@ -1321,6 +1622,7 @@ void HttpServer::stop() {
   ServerCore& core = *impl_->core;
   const int64_t grace_ms = impl_->options.shutdown_grace_ms;
   size_t pending = core.beginDrain();
+  core.endStreams();
   if (pending > 0) {
     impl_->logger.info(kLog, "stopping: waiting up to " + std::to_string(grace_ms) + " ms for " +
                                  std::to_string(pending) + " request(s) in progress");

@@ -19,6 +19,12 @@
 // - Upload paths: see HttpServerOptions::upload_paths (bodies in files, 411 without a length).
 // - Response::file_body is sent in chunks read on workers as the client takes them; responses
 //   pipelined after it wait for its last byte.
+// - Response::stream_body (StreamBody) is sent as it is written, without a Content-Length and with
+//   "Connection: close"; input after its request is discarded. Its sink never blocks: bytes written
+//   while a write is in flight are joined into the next one, and pendingBytes() shows the backlog.
+//   The socket's send buffer is capped at 64 KiB, so a stalled client pins little kernel memory.
+//   It ends when the client goes (Pistache's disconnection, at once), when a write fails, after
+//   closeWith(), or at stop(), which ends every stream first instead of waiting out the grace.
 //   The one non-JSON answer left is Pistache's own empty 408 when the first request on a
 //   connection does not arrive within header_timeout_ms / body_timeout_ms.
 // - One access-log line per request (component "http"): method, path without the query string,

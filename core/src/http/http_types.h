@@ -75,6 +75,42 @@ private:
   uint64_t size_bytes_;
 };
 
+// The writing end of a streamed response body (Server-Sent Events), handed to StreamBody::open
+// once the response head is queued. Thread-safe; no call blocks or calls back into the body.
+class StreamSink {
+public:
+  virtual ~StreamSink() = default;
+  // Queues bytes after whatever is queued already. False (nothing queued) once the connection is
+  // gone, the server stops or close() was called.
+  virtual bool write(std::string bytes) = 0;
+  // Bytes handed to write() that the kernel has not taken yet (a slow client's backlog).
+  virtual size_t pendingBytes() const = 0;
+  // Drops what is queued and not yet being written, queues `last` (may be empty) instead, and ends
+  // the response after it: the connection is closed once those bytes are out. For a client too slow
+  // to keep up, which is told so in `last`.
+  virtual void closeWith(std::string last) = 0;
+  // Call every few seconds while nothing is written: a stream that is quiet on purpose is not an
+  // idle connection, and this keeps the server's keep-alive timeout from closing it.
+  virtual void keepAlive() = 0;
+};
+
+// A response body of unknown length that the server writes as it is produced (Server-Sent Events).
+// The response goes out without a Content-Length and with "Connection: close"; the connection
+// carries nothing after it.
+class StreamBody {
+public:
+  virtual ~StreamBody() = default;
+  // Called once, when the head is queued, on a worker or reactor thread; `sink` stays usable until
+  // closed(). Writes made from inside open() come right after the head.
+  virtual void open(std::shared_ptr<StreamSink> sink) = 0;
+  // Called once when the stream ended: the client went away, the server is stopping, a write
+  // failed, or closeWith() finished. Any thread, possibly from inside one of the sink's own calls
+  // on the thread that made it (so it must not take a lock held around sink calls); must be quick
+  // and must not call the sink. Not called when open() never was (the client
+  // left before the head went out, or the request was HEAD): the body is then just destroyed.
+  virtual void closed() = 0;
+};
+
 struct Request {
   Method method = Method::Get;
   // Path as sent, still percent-encoded, without the query string.
@@ -112,6 +148,9 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
   // When set, the body is sent from this file instead of `body` (which must be empty).
   std::shared_ptr<FileBody> file_body;
+  // When set, the body is produced by this stream instead of `body` (which must be empty); see
+  // StreamBody. Ignored for HEAD and for statuses without a body.
+  std::shared_ptr<StreamBody> stream_body;
 
   // Body is `body` serialized compactly; invalid UTF-8 in strings is replaced, never thrown.
   static Response json(int status, const nlohmann::json& body);
@@ -170,6 +209,9 @@ struct RouteSpec {
   // The JSON body the route takes, checked before the handler runs; null for routes without a
   // JSON body (no body, or a raw upload).
   std::shared_ptr<const BodyCheck> body = nullptr;
+  // The caller may authenticate with a single-use stream token in the query (`?token=`) instead of
+  // an API key header: for browsers' EventSource, which cannot set headers (GET /events/stream).
+  bool accepts_stream_token = false;
 };
 
 // Runs a routed, authorized request: the route's body check, then (when it admits the body) the

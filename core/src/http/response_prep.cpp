@@ -60,6 +60,7 @@ PreparedResponse prepareResponse(Response response) {
   }
   out.body = std::move(response.body);
   out.file_body = std::move(response.file_body);
+  out.stream_body = std::move(response.stream_body);
 
   bool has_content_type = false;
   for (auto& [name, value] : response.headers) {

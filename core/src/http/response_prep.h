@@ -18,7 +18,8 @@ namespace bambuddy::http {
 struct PreparedResponse {
   int status = 200;
   std::string body;
-  std::shared_ptr<FileBody> file_body; // sent instead of `body` when set
+  std::shared_ptr<FileBody> file_body;     // sent instead of `body` when set
+  std::shared_ptr<StreamBody> stream_body; // produced instead of `body` when set
   // Final headers, Content-Type included; never Connection, Content-Length or Transfer-Encoding.
   std::vector<std::pair<std::string, std::string>> headers;
   // Why headers were dropped or the status refused; for the log, never for the client.

@@ -102,7 +102,9 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
         instance = &records_.replaceInstance(record, *merged, problem);
       } catch (const ServiceError&) {
         std::lock_guard<std::mutex> lock(mutex_);
-        printers_.at(id)->problem = problem; // "" when the previous driver runs again
+        Live& live = *printers_.at(id);
+        live.problem = problem; // "" when the previous driver runs again
+        changed(live);
         throw;
       }
       record.settings = std::move(*merged);
@@ -121,6 +123,7 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
     record.awaiting_plate_clear = live.record.awaiting_plate_clear; // owned by the lifecycle
     record.lifecycle = live.record.lifecycle;
     live.record = record;
+    changed(live);
     if (live.record.awaiting_plate_clear && !requiresPlateClear(live)) {
       live.record.awaiting_plate_clear = false; // switching the gate off opens it
       saveAwaitingPlateClear(lock, id, false);

@@ -25,6 +25,7 @@ struct PrinterRegistry::Live {
   std::string problem;      // why there is no running driver instance, if so
   nlohmann::json capabilities = nlohmann::json::object();
   bool reached_printing = false; // the current print got past preparing (the bed is in use)
+  uint64_t change_seq = 0;       // change_counter_ when its status answer last changed (statusChangesSince)
 };
 
 namespace detail {

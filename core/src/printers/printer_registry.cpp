@@ -105,6 +105,7 @@ void PrinterRegistry::start(const config::CoreConfig& config) {
     Live& live = *printers_.at(r.id);
     live.problem = problem;
     live.capabilities = std::move(capabilities);
+    changed(live);
   }
   instances.unlock();
 
@@ -140,6 +141,10 @@ LifecycleSettings PrinterRegistry::settings() const {
   return settings_;
 }
 
+void PrinterRegistry::changed(Live& live) {
+  live.change_seq = ++change_counter_;
+}
+
 PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record) {
   auto live = std::make_unique<Live>();
   live->record = record;
@@ -149,6 +154,7 @@ PrinterRegistry::Live& PrinterRegistry::adopt(const PrinterRecord& record) {
   InstanceKey key{record.plugin, record.instance_id};
   by_instance_[key] = record.id;
   Live& ref = *live;
+  changed(ref);
   printers_[record.id] = std::move(live);
   return ref;
 }
@@ -205,6 +211,7 @@ bool PrinterRegistry::handleReport(const InstanceKey& key, nlohmann::json* statu
   for (nlohmann::json& report : reports) {
     live.status = std::move(report);
     live.updated_at_ms = clock_ms_();
+    changed(live);
     const std::optional<int64_t> offline_due = live.detector->offlineDueMs();
     PendingWrite write = decide(live, live.detector->onReport(live.status, live.updated_at_ms));
     const std::string state = detail::stringOf(live.status, "state");

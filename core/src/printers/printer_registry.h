@@ -89,6 +89,15 @@ public:
 
   std::vector<int64_t> ids() const;
   bool exists(int64_t id) const;
+  // The status answers (status() shape) of the printers whose answer may have changed since
+  // `cursor` (0 = every printer), in id order; `cursor` moves on to the latest change. For
+  // coalesced status feeds (printers/status_feed.h): a printer that changed ten times since the
+  // cursor is listed once, with its latest status.
+  struct StatusChange {
+    int64_t id = 0;
+    nlohmann::json status;
+  };
+  std::vector<StatusChange> statusChangesSince(uint64_t& cursor) const;
   // GET /printers/{id}/status shape (docs/printers.md, API.md). NotFound when unknown.
   nlohmann::json status(int64_t id) const;
   // Details: record fields, redacted settings, capabilities, status summary.
@@ -147,6 +156,8 @@ private:
   nlohmann::json capabilitiesOf(const PrinterRecord& record, plugins::PluginInstance* instance) const;
   PrinterRecord recordOf(int64_t id) const; // NotFound when unknown
   nlohmann::json statusLocked(const Live& live) const;
+  // mutex_ held: `live`'s status answer may have changed (statusChangesSince lists it).
+  void changed(Live& live);
   // The plate-clear gate of this printer: its own choice, else on unless the driver is simulated.
   static bool requiresPlateClear(const Live& live);
   // `lock` holds mutex_; released once the write is in line.
@@ -165,6 +176,7 @@ private:
   mutable std::mutex mutex_;
   LifecycleSettings settings_;
   std::map<int64_t, std::unique_ptr<Live>> printers_;
+  uint64_t change_counter_ = 0;
   std::map<InstanceKey, int64_t> by_instance_;
   // Reports that came before their printer was mapped: every change of state or job, in order.
   std::map<InstanceKey, std::vector<nlohmann::json>> early_reports_;

@@ -62,6 +62,18 @@ std::vector<int64_t> PrinterRegistry::ids() const {
   return out;
 }
 
+std::vector<PrinterRegistry::StatusChange> PrinterRegistry::statusChangesSince(uint64_t& cursor) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<StatusChange> out;
+  for (const auto& [id, live] : printers_) {
+    if (live->change_seq > cursor) {
+      out.push_back({id, statusLocked(*live)});
+    }
+  }
+  cursor = change_counter_;
+  return out;
+}
+
 bool PrinterRegistry::exists(int64_t id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   return printers_.count(id) > 0;
@@ -169,6 +181,7 @@ nlohmann::json PrinterRegistry::clearPlate(int64_t id) {
   }
   const bool was_awaiting = it->second->record.awaiting_plate_clear;
   it->second->record.awaiting_plate_clear = false;
+  changed(*it->second);
   nlohmann::json status = statusLocked(*it->second);
   if (was_awaiting) {
     saveAwaitingPlateClear(lock, id, false);

@@ -78,6 +78,10 @@ TEST(CoreConfig, StructDefaultsMatchSchemaDefaults) {
   EXPECT_EQ(s["header_timeout_ms"]["default"], server.header_timeout_ms);
   EXPECT_EQ(s["body_timeout_ms"]["default"], server.body_timeout_ms);
   EXPECT_EQ(s["shutdown_grace_ms"]["default"], server.shutdown_grace_ms);
+  const json& stream = s["event_stream"]["properties"];
+  EXPECT_EQ(stream["per_key_limit"]["default"], server.streams_per_key);
+  EXPECT_EQ(stream["max_streams"]["default"], server.max_streams);
+  EXPECT_EQ(stream["max_buffer_bytes"]["default"], server.stream_buffer_bytes);
   DatabaseConfig database;
   EXPECT_EQ(props["database"]["properties"]["pool_size"]["default"], database.pool_size);
   EXPECT_EQ(props["database"]["properties"]["busy_timeout_ms"]["default"], database.busy_timeout_ms);

@@ -23,6 +23,7 @@
 #include "common/logger.h"
 #include "http/router.h"
 #include "support/http_client.h"
+#include "support/sse_client.h"
 #include "support/temp_dir.h"
 
 namespace bambuddy::http {
@@ -617,6 +618,158 @@ TEST_F(HttpServerTest, RejectsBadOptions) {
   } catch (const std::invalid_argument& e) {
     EXPECT_STREQ(e.what(), "http server option threads must be at least 1, got 0");
   }
+}
+
+} // namespace
+} // namespace bambuddy::http
+
+namespace bambuddy::http {
+namespace {
+
+// A streamed body the test drives: it writes "data: hello" when opened and hands its sink to the
+// test, which writes, closes, or watches for closed().
+class TestStream : public StreamBody {
+public:
+  void open(std::shared_ptr<StreamSink> sink) override {
+    sink->write("data: hello\n\n");
+    std::lock_guard<std::mutex> lock(mutex_);
+    sink_ = std::move(sink);
+    cv_.notify_all();
+  }
+  void closed() override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    sink_.reset(); // the sink holds this body: let go so both can go
+    cv_.notify_all();
+  }
+  std::shared_ptr<StreamSink> waitOpen(int timeout_ms = 5000) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return sink_ != nullptr || closed_; });
+    return sink_;
+  }
+  bool waitClosed(int timeout_ms = 5000) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return closed_; });
+  }
+
+private:
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::shared_ptr<StreamSink> sink_;
+  bool closed_ = false;
+};
+
+class HttpStreamTest : public HttpServerTest {
+protected:
+  void SetUp() override {
+    HttpServerTest::SetUp();
+    router_.add(route(Method::Get, "/api/test/stream", [this](const Request&) {
+      Response response;
+      response.content_type = "text/event-stream";
+      response.stream_body = stream_;
+      return response;
+    }));
+  }
+
+  std::shared_ptr<TestStream> stream_ = std::make_shared<TestStream>();
+};
+
+TEST_F(HttpStreamTest, AStreamGoesOutAsWrittenWithoutALengthAndEndsTheConnection) {
+  startServer();
+  bambuddy::testing::SseClient client;
+  ASSERT_TRUE(client.open(host_, server_->port(), "/api/test/stream")) << client.error();
+  EXPECT_EQ(client.status(), 200);
+  EXPECT_EQ(client.headers().count("content-length"), 0u);
+  EXPECT_EQ(client.headers().at("connection"), "close");
+  EXPECT_EQ(client.headers().at("content-type"), "text/event-stream");
+  std::shared_ptr<StreamSink> sink = stream_->waitOpen();
+  ASSERT_TRUE(sink);
+  auto first = client.next();
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->data, "hello");
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(sink->write("id: " + std::to_string(i) + "\ndata: " + std::to_string(i) + "\n\n"));
+  }
+  for (int i = 0; i < 50; ++i) {
+    auto event = client.next();
+    ASSERT_TRUE(event) << i;
+    EXPECT_EQ(event->data, std::to_string(i));
+  }
+  sink->closeWith("event: bye\ndata: {}\n\n");
+  EXPECT_FALSE(sink->write("data: late\n\n")) << "nothing after the close";
+  auto last = client.next();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->event, "bye");
+  EXPECT_TRUE(client.ended(5000)) << "the connection ends with the stream";
+  EXPECT_TRUE(stream_->waitClosed());
+}
+
+TEST_F(HttpStreamTest, AClientThatGoesAwayEndsItsStreamAtOnce) {
+  startServer();
+  bambuddy::testing::SseClient client;
+  ASSERT_TRUE(client.open(host_, server_->port(), "/api/test/stream")) << client.error();
+  std::shared_ptr<StreamSink> sink = stream_->waitOpen();
+  ASSERT_TRUE(sink);
+  sink.reset();
+  client.close();
+  EXPECT_TRUE(stream_->waitClosed(3000)) << "closed() without waiting for a write to fail";
+}
+
+TEST_F(HttpStreamTest, StopEndsOpenStreamsWithoutWaitingForTheGracePeriod) {
+  HttpServerOptions options = defaultOptions();
+  options.shutdown_grace_ms = 20000;
+  startServer(options);
+  bambuddy::testing::SseClient client;
+  ASSERT_TRUE(client.open(host_, server_->port(), "/api/test/stream")) << client.error();
+  ASSERT_TRUE(stream_->waitOpen());
+  auto started = std::chrono::steady_clock::now();
+  server_->stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+  EXPECT_TRUE(stream_->waitClosed(1000));
+  EXPECT_TRUE(client.ended(5000));
+}
+
+TEST_F(HttpStreamTest, AQuietStreamOutlivesTheKeepAliveTimeout) {
+  HttpServerOptions options = defaultOptions();
+  options.keepalive_timeout_ms = 400;
+  startServer(options);
+  bambuddy::testing::SseClient client;
+  ASSERT_TRUE(client.open(host_, server_->port(), "/api/test/stream")) << client.error();
+  std::shared_ptr<StreamSink> sink = stream_->waitOpen();
+  ASSERT_TRUE(sink);
+  ASSERT_TRUE(client.next());
+  // Five timeouts long, nothing but keepAlive() (what the event stream's hub calls every second).
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(2000);
+  while (std::chrono::steady_clock::now() < until) {
+    sink->keepAlive();
+    EXPECT_FALSE(client.ended(50)) << "closed as idle";
+  }
+  ASSERT_TRUE(sink->write("data: still here\n\n"));
+  auto event = client.next();
+  ASSERT_TRUE(event);
+  EXPECT_EQ(event->data, "still here");
+}
+
+TEST_F(HttpStreamTest, WhatASlowClientHasNotTakenIsCountedNotQueuedWithoutBound) {
+  startServer();
+  bambuddy::testing::SseClient client;
+  ASSERT_TRUE(client.open(host_, server_->port(), "/api/test/stream", {}, 5000, 4096)) << client.error();
+  std::shared_ptr<StreamSink> sink = stream_->waitOpen();
+  ASSERT_TRUE(sink);
+  const std::string frame = "data: " + std::string(1000, 'x') + "\n\n";
+  size_t backlog = 0;
+  size_t written = 0;
+  while (written < 20000 && backlog < 2 * 1024 * 1024) {
+    ASSERT_TRUE(sink->write(frame));
+    ++written;
+    backlog = sink->pendingBytes();
+  }
+  EXPECT_GE(backlog, 2u * 1024 * 1024) << "the backlog of a client that reads nothing is visible";
+  sink->closeWith("event: overflow\ndata: {}\n\n"); // drops what is not in flight yet
+  auto events = client.until("overflow", 20000);
+  ASSERT_TRUE(events) << "the client reads what was in flight, then the overflow";
+  EXPECT_LT(events->size(), written + 2) << "the dropped backlog never went out";
+  EXPECT_TRUE(client.ended(5000));
 }
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "plugins/plugin_host.h"
 #include "plugins/secret_fields.h"
 #include "printers/printer_store.h"
+#include "printers/status_feed.h"
 #include "printers/status_intake.h"
 #include "support/core_services.h"
 #include "support/driver_config.h"
@@ -18,6 +19,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -240,6 +242,70 @@ TEST_F(PrinterRegistryTest, RemoveDestroysTheDriverAndTheRecord) {
   EXPECT_EQ(host_->findInstance("printer.bambu", printer["instance_id"].get<std::string>()), nullptr);
   restart();
   EXPECT_TRUE(registry_->ids().empty());
+}
+
+// The status feed behind the event stream's status events and the bus topic printer_status: a
+// printer that reported several times since the last round is handed over once, with its latest
+// status; a removed printer is named once; a listener that stops wanting status costs nothing and
+// gets every printer again when it comes back.
+TEST_F(PrinterRegistryTest, TheStatusFeedCoalescesReportsAndNamesRemovedPrinters) {
+  startServer();
+  json a = addBambu("A");
+  json b = addBambu("B");
+  const int64_t a_id = a["id"];
+  const int64_t b_id = b["id"];
+  bool wanted = true;
+  std::vector<std::pair<std::vector<PrinterRegistry::StatusChange>, std::vector<int64_t>>> rounds;
+  StatusFeed feed(*registry_, 60000); // never ticks on its own within the test
+  feed.addListener({[&] { return wanted; },
+                    [&](const std::vector<PrinterRegistry::StatusChange>& changed,
+                        const std::vector<int64_t>& removed) { rounds.emplace_back(changed, removed); }});
+  auto idsOf = [](const std::vector<PrinterRegistry::StatusChange>& changes) {
+    std::vector<int64_t> ids;
+    for (const auto& c : changes) {
+      ids.push_back(c.id);
+    }
+    return ids;
+  };
+
+  feed.tick();
+  ASSERT_EQ(rounds.size(), 1u);
+  EXPECT_EQ(idsOf(rounds[0].first), (std::vector<int64_t>{a_id, b_id}));
+  EXPECT_EQ(rounds[0].first[0].status["name"], "A");
+
+  for (int progress : {10, 20, 30}) {
+    json report = {{"connected", true}, {"state", "printing"}, {"progress", progress}};
+    ASSERT_TRUE(registry_->onReport("printer.bambu", a["instance_id"].get<std::string>(), report));
+  }
+  feed.tick();
+  ASSERT_EQ(rounds.size(), 2u);
+  const std::vector<int64_t> second = idsOf(rounds[1].first);
+  ASSERT_EQ(std::count(second.begin(), second.end(), a_id), 1);
+  for (const auto& change : rounds[1].first) {
+    if (change.id == a_id) {
+      EXPECT_EQ(change.status["progress"], 30);
+      EXPECT_EQ(change.status["state"], "printing");
+    }
+  }
+
+  registry_->remove(a_id);
+  feed.tick();
+  ASSERT_GE(rounds.size(), 3u);
+  EXPECT_EQ(rounds.back().second, (std::vector<int64_t>{a_id}));
+  const size_t after_removal = rounds.size();
+  feed.tick();
+  for (size_t i = after_removal; i < rounds.size(); ++i) {
+    EXPECT_TRUE(rounds[i].second.empty()) << "a removal is named once";
+  }
+
+  wanted = false;
+  const size_t before_pause = rounds.size();
+  feed.tick();
+  EXPECT_EQ(rounds.size(), before_pause);
+  wanted = true;
+  feed.tick();
+  ASSERT_EQ(rounds.size(), before_pause + 1);
+  EXPECT_EQ(idsOf(rounds.back().first), (std::vector<int64_t>{b_id}));
 }
 
 TEST_F(PrinterRegistryTest, YamlPrintersAreMirroredWithAStableId) {

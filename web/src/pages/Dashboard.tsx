@@ -1,7 +1,8 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, type ListAnswer } from '../lib/api';
 import { clampPercent, formatDuration, formatPercent, formatTemperature, stateLabel, formatAgo } from '../lib/format';
 import { usePolling } from '../lib/hooks';
+import { applyStatus, LiveFeed, type FeedMode } from '../lib/liveStatus';
 import { useCan } from '../lib/me';
 import { transferView } from '../lib/printJob';
 import type { PrinterError, PrinterStatus, PrinterSummary, PrinterTransfer } from '../lib/types';
@@ -9,15 +10,49 @@ import { ConfirmDialog } from '../components/ConfirmDialog';
 import { ErrorBanner } from '../components/ErrorBanner';
 
 const POLL_MS = 3000;
+// With the event stream up, status comes as it changes; a slow poll still picks up printers added,
+// renamed or removed.
+const LIVE_POLL_MS = 60000;
 
 type Action = 'pause' | 'resume' | 'stop' | 'plate-cleared';
 
 const actionPath = (id: number, action: Action) =>
   action === 'plate-cleared' ? `/printers/${id}/plate-cleared` : `/printers/${id}/print/${action}`;
 
-// Every printer with its live state, refreshed every few seconds in place.
+// Every printer with its live state: pushed by the event stream, polled every few seconds while
+// the stream is down.
 export function Dashboard() {
-  const printers = usePolling((signal) => api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }), POLL_MS, []);
+  const [mode, setMode] = useState<FeedMode>('connecting');
+  const printers = usePolling(
+    (signal) => api<ListAnswer<PrinterSummary>>('/printers?limit=1000', { signal }),
+    mode === 'live' ? LIVE_POLL_MS : POLL_MS,
+    [],
+  );
+  // Statuses pushed since the last poll; a poll's answer is newer and replaces them.
+  const [pushed, setPushed] = useState<PrinterSummary[] | null>(null);
+  useEffect(() => setPushed(null), [printers.data]);
+  const reload = printers.reload;
+  const polled = useRef<PrinterSummary[]>([]);
+  polled.current = printers.data?.items ?? [];
+  useEffect(() => {
+    const feed = new LiveFeed({
+      token: async () => (await api<{ token: string }>('/auth/stream-token', { method: 'POST' })).token,
+      open: (url) => new EventSource(url),
+      onStatus: (status) =>
+        setPushed((current) => {
+          const base = current ?? polled.current;
+          const { items, known } = applyStatus(base, status);
+          if (!known) void reload(); // a printer this list does not have yet
+          return items;
+        }),
+      onMode: setMode,
+      setTimer: (fn, ms) => window.setTimeout(fn, ms),
+      clearTimer: (timer) => window.clearTimeout(timer as number),
+    });
+    feed.start();
+    return () => feed.stop();
+    // One feed for the page's life; it reads the latest list through `polled`.
+  }, []);
   const canControl = useCan('printers:control');
   const [actionError, setActionError] = useState<unknown>(null);
   const [confirmStop, setConfirmStop] = useState<PrinterSummary | null>(null);
@@ -37,13 +72,15 @@ export function Dashboard() {
     }
   };
 
-  const items = printers.data?.items ?? [];
+  const items = pushed ?? printers.data?.items ?? [];
   return (
     <section>
       <div class="page-head">
         <h1>Dashboard</h1>
         <p class="muted" aria-live="off">
-          {printers.data ? `${items.length} printer${items.length === 1 ? '' : 's'} · updates every 3 s` : ''}
+          {printers.data
+            ? `${items.length} printer${items.length === 1 ? '' : 's'} · ${mode === 'live' ? 'live' : 'updates every 3 s'}`
+            : ''}
         </p>
       </div>
       <ErrorBanner error={printers.error} />

@@ -1,0 +1,506 @@
+#include "stream/stream_hub.h"
+
+#include "common/logger.h"
+#include "notifications/event_catalog.h"
+#include "stream/event_ring.h"
+#include "stream/sse_frame.h"
+
+#include <bambuddy/abi.h>
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace bambuddy::stream {
+
+namespace {
+constexpr const char* kComponent = "stream";
+constexpr int64_t kTickMs = 1000;
+
+std::string dumpJson(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+} // namespace
+
+uint64_t permissionForEvent(const std::string& type) {
+  if (type.rfind("queue_", 0) == 0) {
+    return BB_PERM_QUEUE_READ;
+  }
+  if (type.rfind("archive_", 0) == 0) {
+    return BB_PERM_ARCHIVES_READ;
+  }
+  return BB_PERM_PRINTERS_READ; // print_* and printer_*, and anything a printer driver adds
+}
+
+struct StreamHub::Core : std::enable_shared_from_this<Core> {
+  Core(StreamSettings s, Logger& l, std::function<int64_t()> clock)
+      : settings(s), logger(l), now_ms(std::move(clock)), ring(s.ring_events, s.ring_age_ms) {}
+
+  const StreamSettings settings;
+  Logger& logger;
+  std::function<int64_t()> now_ms;
+
+  mutable std::mutex mutex;
+  EventRing ring;
+  std::vector<std::shared_ptr<Session>> sessions; // opened and not pruned yet
+  std::map<std::string, size_t> per_key;          // counted streams per principal id
+  size_t counted = 0;
+  size_t status_sessions = 0;
+  std::map<int64_t, std::shared_ptr<const std::string>> status_frames; // while status_sessions > 0
+  bool stopped = false;
+  uint64_t opened_total = 0;
+  uint64_t overflowed_total = 0;
+  uint64_t refused_key_total = 0;
+  uint64_t refused_server_total = 0;
+  uint64_t frames_total = 0;
+  std::atomic<bool> status_wanted{false};
+
+  std::mutex wake_mutex;
+  std::condition_variable wake_cv;
+  bool wake_due = false;
+  bool thread_stopping = false;
+  std::thread thread;
+
+  void wake() {
+    {
+      std::lock_guard<std::mutex> lock(wake_mutex);
+      wake_due = true;
+    }
+    wake_cv.notify_one();
+  }
+
+  // mutex held.
+  void uncount(const std::string& key) {
+    auto it = per_key.find(key);
+    if (it != per_key.end() && --it->second == 0) {
+      per_key.erase(it);
+    }
+    --counted;
+  }
+};
+
+// One client's stream: what it may see, and its sink once the HTTP server opened it.
+class StreamHub::Session : public http::StreamBody, public std::enable_shared_from_this<Session> {
+public:
+  Session(const std::shared_ptr<Core>& core, const http::Principal& principal, StreamFilter filter,
+          std::optional<std::string> last_event_id)
+      : core_(core), key_(principal.id), permissions_(principal.permissions),
+        printers_(principal.printer_ids), filter_(std::move(filter)),
+        last_event_id_(std::move(last_event_id)) {}
+
+  ~Session() override {
+    if (!released_.exchange(true)) {
+      if (auto core = core_.lock()) {
+        std::lock_guard<std::mutex> lock(core->mutex);
+        core->uncount(key_);
+      }
+    }
+  }
+
+  void open(std::shared_ptr<http::StreamSink> sink) override {
+    auto core = core_.lock();
+    if (!core) {
+      sink->closeWith("");
+      return;
+    }
+    std::lock_guard<std::mutex> lock(core->mutex);
+    if (core->stopped) {
+      sink->closeWith("");
+      return;
+    }
+    sink_ = std::move(sink);
+    last_write_ms_ = core->now_ms();
+    sink_->write(sseRetry(core->settings.retry_ms));
+    if (last_event_id_) {
+      replay(*core);
+    }
+    if (filter_.status) {
+      for (const auto& [id, frame] : core->status_frames) {
+        if (seesStatus(id)) {
+          sink_->write(*frame);
+          ++core->frames_total;
+        }
+      }
+      ++core->status_sessions;
+      core->status_wanted = true;
+    }
+    core->sessions.push_back(shared_from_this());
+  }
+
+  void closed() override {
+    dead_ = true;
+    if (auto core = core_.lock()) {
+      core->wake();
+    }
+  }
+
+  bool sees(const std::string& type, int64_t printer_id) const {
+    const uint64_t need = permissionForEvent(type);
+    if ((permissions_ & (need | BB_PERM_ADMIN)) == 0 || !inScope(printer_id)) {
+      return false;
+    }
+    if (!filter_.events.empty() && filter_.events.count(type) == 0) {
+      return false;
+    }
+    return !filter_.printer_id || printer_id == *filter_.printer_id;
+  }
+
+  bool seesStatus(int64_t printer_id) const {
+    return filter_.status && (permissions_ & (BB_PERM_PRINTERS_READ | BB_PERM_ADMIN)) != 0 &&
+           inScope(printer_id) && (!filter_.printer_id || printer_id == *filter_.printer_id);
+  }
+
+  // core->mutex held. Writes `frame`, or drops a client that cannot keep up.
+  void deliver(Core& core, const std::string& frame, int64_t now_ms) {
+    if (dead_ || !sink_) {
+      return;
+    }
+    const size_t backlog = sink_->pendingBytes();
+    if (backlog + frame.size() > core.settings.max_buffer_bytes) {
+      dead_ = true;
+      ++core.overflowed_total;
+      nlohmann::json body = {{"reason", "client_too_slow"},
+                             {"detail", "the client read too slowly; reconnect with Last-Event-ID to resume"},
+                             {"buffered_bytes", backlog},
+                             {"limit_bytes", core.settings.max_buffer_bytes}};
+      sink_->closeWith(sseFrame("", "overflow", dumpJson(body)));
+      core.logger.info(kComponent, "dropped a stream of '" + key_ + "': " + std::to_string(backlog) +
+                                       " bytes unsent (limit " +
+                                       std::to_string(core.settings.max_buffer_bytes) + ")");
+      return;
+    }
+    if (!sink_->write(frame)) {
+      dead_ = true;
+      return;
+    }
+    last_write_ms_ = now_ms;
+    ++core.frames_total;
+  }
+
+  // core->mutex held: a comment when the stream has been quiet, else keep the connection alive.
+  void idle(Core& core, int64_t now_ms) {
+    if (dead_ || !sink_) {
+      return;
+    }
+    if (now_ms - last_write_ms_ >= core.settings.comment_interval_ms) {
+      if (!sink_->write(sseComment("keep-alive"))) {
+        dead_ = true;
+        return;
+      }
+      last_write_ms_ = now_ms;
+      return;
+    }
+    sink_->keepAlive();
+  }
+
+  // core->mutex held, while being pruned (or the hub stops): the count goes now.
+  void release(Core& core) {
+    if (!released_.exchange(true)) {
+      core.uncount(key_);
+    }
+    if (filter_.status && sink_) {
+      --core.status_sessions;
+    }
+  }
+
+  // After release, without core->mutex: ends the stream and breaks the session <-> sink cycle.
+  void detach(bool close_stream) {
+    if (sink_ && close_stream) {
+      sink_->closeWith("");
+    }
+    sink_.reset();
+  }
+
+  bool dead() const { return dead_; }
+
+private:
+  bool inScope(int64_t printer_id) const {
+    return printer_id <= 0 || printers_.empty() ||
+           std::find(printers_.begin(), printers_.end(), printer_id) != printers_.end();
+  }
+
+  // core->mutex held, in open(): the events after the client's Last-Event-ID, or a reset when they
+  // are not held any more or would not fit its buffer.
+  void replay(Core& core) {
+    auto after = core.ring.after(*last_event_id_);
+    std::string reason;
+    if (after) {
+      size_t bytes = 0;
+      std::vector<const RingEvent*> visible;
+      for (const RingEvent* event : *after) {
+        if (sees(event->type, event->printer_id)) {
+          visible.push_back(event);
+          bytes += event->frame->size();
+        }
+      }
+      if (bytes <= core.settings.max_buffer_bytes) {
+        for (const RingEvent* event : visible) {
+          sink_->write(*event->frame);
+          ++core.frames_total;
+        }
+        return;
+      }
+      reason = "too_far_behind";
+    } else {
+      reason = "unknown_last_event_id";
+    }
+    nlohmann::json body = {
+        {"reason", reason},
+        {"detail", reason == "too_far_behind"
+                       ? "more events passed since Last-Event-ID than a stream replays; reload the state "
+                         "from the REST API"
+                       : "Last-Event-ID is not among the recent events (older than the stream keeps, or "
+                         "from before a restart); reload the state from the REST API"}};
+    sink_->write(sseFrame("", "reset", dumpJson(body)));
+    ++core.frames_total;
+  }
+
+  std::weak_ptr<Core> core_;
+  const std::string key_;
+  const uint64_t permissions_;
+  const std::vector<int64_t> printers_;
+  const StreamFilter filter_;
+  const std::optional<std::string> last_event_id_;
+
+  // core->mutex guards these (set in open).
+  std::shared_ptr<http::StreamSink> sink_;
+  int64_t last_write_ms_ = 0;
+
+  std::atomic<bool> dead_{false};
+  std::atomic<bool> released_{false};
+};
+
+StreamHub::StreamHub(StreamSettings settings, Logger& logger, std::function<int64_t()> monotonic_ms)
+    : core_(std::make_shared<Core>(settings, logger, std::move(monotonic_ms))) {}
+
+StreamHub::~StreamHub() {
+  stop();
+}
+
+void StreamHub::start() {
+  std::lock_guard<std::mutex> lock(core_->wake_mutex);
+  if (core_->thread.joinable()) {
+    return;
+  }
+  core_->thread_stopping = false;
+  core_->thread = std::thread([this] {
+    std::unique_lock<std::mutex> lock(core_->wake_mutex);
+    while (!core_->thread_stopping) {
+      core_->wake_cv.wait_for(lock, std::chrono::milliseconds(kTickMs),
+                              [this] { return core_->thread_stopping || core_->wake_due; });
+      if (core_->thread_stopping) {
+        break;
+      }
+      core_->wake_due = false;
+      lock.unlock();
+      tick();
+      lock.lock();
+    }
+  });
+}
+
+void StreamHub::stop() {
+  {
+    std::lock_guard<std::mutex> lock(core_->wake_mutex);
+    core_->thread_stopping = true;
+  }
+  core_->wake_cv.notify_all();
+  if (core_->thread.joinable()) {
+    core_->thread.join();
+  }
+  std::vector<std::shared_ptr<Session>> all;
+  {
+    std::lock_guard<std::mutex> lock(core_->mutex);
+    core_->stopped = true;
+    all.swap(core_->sessions);
+    for (const auto& session : all) {
+      session->release(*core_);
+    }
+    core_->status_frames.clear();
+    core_->status_wanted = false;
+  }
+  for (const auto& session : all) {
+    session->detach(true);
+  }
+}
+
+void StreamHub::tick() {
+  const int64_t now = core_->now_ms();
+  std::vector<std::shared_ptr<Session>> gone;
+  {
+    std::lock_guard<std::mutex> lock(core_->mutex);
+    core_->ring.expire(now);
+    for (const auto& session : core_->sessions) {
+      session->idle(*core_, now);
+    }
+    auto keep = std::partition(core_->sessions.begin(), core_->sessions.end(),
+                               [](const std::shared_ptr<Session>& s) { return !s->dead(); });
+    gone.assign(keep, core_->sessions.end());
+    core_->sessions.erase(keep, core_->sessions.end());
+    for (const auto& session : gone) {
+      session->release(*core_);
+    }
+    if (core_->status_sessions == 0) {
+      core_->status_frames.clear(); // stale once nobody keeps it current; refilled within a second
+      core_->status_wanted = false;
+    }
+  }
+  for (const auto& session : gone) {
+    session->detach(false);
+  }
+}
+
+namespace {
+
+// The event as every client gets it: its webhook body in one SSE frame.
+RingEvent ringEventOf(const journal::JournalEntry& entry, int64_t added_ms) {
+  nlohmann::json data = nlohmann::json::parse(entry.payload_json, nullptr, false);
+  if (!data.is_object()) {
+    data = nlohmann::json::object();
+  }
+  const std::string body = dumpJson(
+      notifications::makeNotification(entry.event_id, entry.type, entry.timestamp_ms, std::move(data)));
+  RingEvent event;
+  event.event_id = entry.event_id;
+  event.type = entry.type;
+  event.printer_id = entry.printer_id;
+  event.added_ms = added_ms;
+  event.frame = std::make_shared<const std::string>(sseFrame(entry.event_id, entry.type, body));
+  return event;
+}
+
+} // namespace
+
+void StreamHub::publish(const journal::JournalEntry& entry) {
+  const int64_t now = core_->now_ms();
+  RingEvent event = ringEventOf(entry, now);
+  const std::shared_ptr<const std::string> frame = event.frame;
+  std::lock_guard<std::mutex> lock(core_->mutex);
+  if (!core_->ring.push(std::move(event))) {
+    return; // handed over twice (a restart before the pump stored its cursor): clients have it
+  }
+  for (const auto& session : core_->sessions) {
+    if (session->sees(entry.type, entry.printer_id)) {
+      session->deliver(*core_, *frame, now);
+    }
+  }
+}
+
+void StreamHub::seed(const std::vector<journal::JournalEntry>& entries, int64_t wall_now_ms) {
+  const int64_t now = core_->now_ms();
+  std::lock_guard<std::mutex> lock(core_->mutex);
+  for (const journal::JournalEntry& entry : entries) {
+    const int64_t age_ms = std::max<int64_t>(0, wall_now_ms - entry.timestamp_ms);
+    if (age_ms > core_->settings.ring_age_ms) {
+      continue;
+    }
+    core_->ring.push(ringEventOf(entry, now - age_ms));
+  }
+}
+
+printers::StatusListener StreamHub::statusListener() {
+  std::weak_ptr<Core> weak = core_;
+  printers::StatusListener listener;
+  listener.wanted = [weak] {
+    auto core = weak.lock();
+    return core && core->status_wanted.load();
+  };
+  listener.deliver = [weak](const std::vector<printers::PrinterRegistry::StatusChange>& changed,
+                            const std::vector<int64_t>& removed) {
+    auto core = weak.lock();
+    if (!core) {
+      return;
+    }
+    std::vector<std::pair<int64_t, std::shared_ptr<const std::string>>> frames;
+    frames.reserve(changed.size());
+    for (const auto& change : changed) {
+      frames.emplace_back(
+          change.id, std::make_shared<const std::string>(sseFrame("", "status", dumpJson(change.status))));
+    }
+    const int64_t now = core->now_ms();
+    std::lock_guard<std::mutex> lock(core->mutex);
+    if (core->status_sessions == 0) {
+      return;
+    }
+    for (int64_t id : removed) {
+      core->status_frames.erase(id);
+    }
+    for (const auto& [id, frame] : frames) {
+      core->status_frames[id] = frame;
+      for (const auto& session : core->sessions) {
+        if (session->seesStatus(id)) {
+          session->deliver(*core, *frame, now);
+        }
+      }
+    }
+  };
+  return listener;
+}
+
+http::Response StreamHub::open(const http::Principal& principal, StreamFilter filter,
+                               std::optional<std::string> last_event_id) {
+  {
+    std::lock_guard<std::mutex> lock(core_->mutex);
+    if (core_->stopped) {
+      return http::Response::error(503, "shutting_down", "the server is shutting down");
+    }
+    size_t& mine = core_->per_key[principal.id];
+    if (mine >= core_->settings.per_key_limit) {
+      if (mine == 0) {
+        core_->per_key.erase(principal.id);
+      }
+      ++core_->refused_key_total;
+      http::Response refused =
+          http::Response::error(429, "too_many_streams",
+                                "this key has " + std::to_string(core_->settings.per_key_limit) +
+                                    " event streams open, its limit; close one first");
+      refused.headers.emplace_back("Retry-After", "5");
+      return refused;
+    }
+    if (core_->counted >= core_->settings.server_limit) {
+      if (mine == 0) {
+        core_->per_key.erase(principal.id);
+      }
+      ++core_->refused_server_total;
+      http::Response refused =
+          http::Response::error(503, "stream_capacity",
+                                "the server has " + std::to_string(core_->settings.server_limit) +
+                                    " event streams open, its limit; try again later");
+      refused.headers.emplace_back("Retry-After", "30");
+      return refused;
+    }
+    ++mine;
+    ++core_->counted;
+    ++core_->opened_total;
+  }
+  http::Response response;
+  response.status = 200;
+  response.content_type = "text/event-stream; charset=utf-8";
+  response.headers.emplace_back("Cache-Control", "no-cache");
+  response.headers.emplace_back("X-Accel-Buffering", "no"); // nginx: pass events on at once
+  response.stream_body =
+      std::make_shared<Session>(core_, principal, std::move(filter), std::move(last_event_id));
+  return response;
+}
+
+StreamStats StreamHub::stats() const {
+  std::lock_guard<std::mutex> lock(core_->mutex);
+  StreamStats out;
+  out.open = core_->counted;
+  out.opened_total = core_->opened_total;
+  out.overflowed_total = core_->overflowed_total;
+  out.refused_key_limit_total = core_->refused_key_total;
+  out.refused_server_limit_total = core_->refused_server_total;
+  out.frames_sent_total = core_->frames_total;
+  out.ring_size = core_->ring.size();
+  return out;
+}
+
+} // namespace bambuddy::stream

@@ -1,0 +1,394 @@
+// GET /api/v1/events/stream through real HTTP against the server binary: simulated printers
+// (printer.sim) print on their own clock, a real webhook receiver gets the same events, and SSE
+// clients read the stream as a browser's EventSource would.
+#include "support/http_client.h"
+#include "support/http_receiver.h"
+#include "support/server_process.h"
+#include "support/sse_client.h"
+#include "support/temp_dir.h"
+#include "support/three_mf_sample.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace bambuddy::testing {
+namespace {
+
+using nlohmann::json;
+
+const std::string kAdminKey = "bb_G6HGs2IQh4V1F8RoJCdsjSGZ-BwXbDLDkFt6dEbxU5k";
+
+struct Answer {
+  int status = 0;
+  json body;
+  std::string raw;
+};
+
+class EventStreamTest : public ::testing::Test {
+protected:
+  void SetUp() override {
+    std::string yaml = "server:\n  listen: 127.0.0.1:0\n"
+                       "  event_stream: {per_key_limit: 3, max_streams: 5, max_buffer_bytes: 4096}\n"
+                       "auth:\n  rate_limits: {read: 100000, write: 100000, control: 100000}\n"
+                       "data_dir: " +
+                       dir_.file("data") + "\nplugins:\n  search_path: [" + pluginDir() +
+                       "]\n  load:\n"
+                       "    - name: storage.local\n"
+                       "    - name: auth.apikey\n"
+                       "    - name: notifier.webhook\n"
+                       "    - name: printer.sim\n";
+    config_ = dir_.write("bambuddy.yaml", yaml);
+    start();
+  }
+
+  void start() {
+    server_ = std::make_unique<ServerProcess>(
+        serverBinary(), std::vector<std::string>{"--config", config_},
+        std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
+    ASSERT_TRUE(server_->waitReady()) << server_->log();
+  }
+
+  Answer api(const std::string& method, const std::string& path, const std::string& body = "",
+             const std::string& key = kAdminKey,
+             std::vector<std::pair<std::string, std::string>> headers = {}) {
+    headers.emplace_back("X-API-Key", key);
+    if (!body.empty() && headers.size() == 1) {
+      headers.emplace_back("Content-Type", "application/json");
+    }
+    HttpResult r = httpRequest("127.0.0.1", server_->port(), method, path, body, headers, 15000);
+    return Answer{r.status, json::parse(r.body, nullptr, false), r.body};
+  }
+  Answer api(const std::string& method, const std::string& path, const json& body) {
+    return api(method, path, body.dump());
+  }
+
+  bool waitFor(const std::string& path, const std::function<bool(const json&)>& check) {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (std::chrono::steady_clock::now() < until) {
+      Answer last = api("GET", path);
+      if (last.status == 200 && check(last.body)) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  int64_t addSim(const std::string& name) {
+    Answer a = api("POST", "/api/v1/printers",
+                   json{{"name", name},
+                        {"driver", "printer.sim"},
+                        {"settings", {{"speed", 600.0}, {"report_interval_ms", 20}}}});
+    EXPECT_EQ(a.status, 201) << a.raw;
+    int64_t id = a.body.value("id", 0);
+    EXPECT_TRUE(waitFor("/api/v1/printers/" + std::to_string(id) + "/status",
+                        [](const json& s) { return s["connected"] == true; }));
+    return id;
+  }
+
+  int64_t upload(const std::string& title) {
+    Answer a = api("POST", "/api/v1/archives?filename=" + title + ".3mf", sampleThreeMf(title, 60, 2.5),
+                   kAdminKey, {{"Content-Type", "application/octet-stream"}});
+    EXPECT_EQ(a.status, 201) << a.raw;
+    return a.body.value("id", 0);
+  }
+
+  void print(int64_t printer, int64_t archive) {
+    Answer a = api("POST", "/api/v1/printers/" + std::to_string(printer) + "/print/start",
+                   json{{"archive_id", archive}});
+    ASSERT_EQ(a.status, 202) << a.raw;
+  }
+
+  std::string keyWith(const std::vector<std::string>& permissions,
+                      const std::vector<int64_t>& printers = {}) {
+    json body = {{"name", "stream key"}, {"permissions", permissions}};
+    if (!printers.empty()) {
+      body["printer_ids"] = printers;
+    }
+    Answer a = api("POST", "/api/v1/api-keys", body);
+    EXPECT_EQ(a.status, 201) << a.raw;
+    return a.body["key"];
+  }
+
+  // A stream opened with `key` (X-API-Key) and the given query and extra headers.
+  std::unique_ptr<SseClient> stream(const std::string& key, const std::string& query = "",
+                                    std::vector<std::pair<std::string, std::string>> headers = {},
+                                    int receive_buffer_bytes = 0) {
+    if (!key.empty()) {
+      headers.emplace_back("X-API-Key", key);
+    }
+    auto client = std::make_unique<SseClient>();
+    EXPECT_TRUE(client->open("127.0.0.1", server_->port(), "/api/v1/events/stream" + query, headers, 5000,
+                             receive_buffer_bytes))
+        << client->error();
+    return client;
+  }
+
+  TempDir dir_;
+  std::string config_;
+  std::unique_ptr<ServerProcess> server_;
+};
+
+std::vector<std::string> names(const std::vector<SseEvent>& events) {
+  std::vector<std::string> out;
+  for (const SseEvent& e : events) {
+    out.push_back(e.event);
+  }
+  return out;
+}
+
+size_t indexOf(const std::vector<std::string>& list, const std::string& name) {
+  return static_cast<size_t>(std::find(list.begin(), list.end(), name) - list.begin());
+}
+
+TEST_F(EventStreamTest, APrintsEventsArriveInOrderWithTheIdsAndBodiesOfTheirWebhooks) {
+  HttpReceiver rx;
+  Answer hook = api("POST", "/api/v1/notifications",
+                    json{{"type", "webhook"}, {"name", "hook"}, {"settings", {{"url", rx.url("/hook")}}}});
+  ASSERT_EQ(hook.status, 201) << hook.raw;
+  int64_t printer = addSim("Streamed");
+  int64_t archive = upload("cube");
+  auto client = stream(keyWith({"printers:read"}));
+  ASSERT_EQ(client->status(), 200);
+  EXPECT_EQ(client->headers().at("content-type"), "text/event-stream; charset=utf-8");
+  EXPECT_EQ(client->headers().at("cache-control"), "no-cache");
+
+  print(printer, archive);
+  auto events = client->until("print_complete", 20000);
+  ASSERT_TRUE(events) << client->raw();
+  std::vector<std::string> order = names(*events);
+  ASSERT_LT(indexOf(order, "print_started"), indexOf(order, "print_complete"));
+  EXPECT_EQ(client->retryMs(), 3000);
+
+  const std::regex event_id("^evt_[0-9a-f]{24}$");
+  std::map<std::string, std::string> by_id;
+  for (const SseEvent& e : *events) {
+    ASSERT_TRUE(e.id) << e.event;
+    EXPECT_TRUE(std::regex_match(*e.id, event_id)) << *e.id;
+    json body = json::parse(e.data);
+    EXPECT_EQ(body["id"], *e.id);
+    EXPECT_EQ(body["event"], e.event);
+    EXPECT_EQ(body["data"]["printer_id"], printer);
+    by_id[*e.id] = e.data;
+  }
+  // The webhook of each event carries the same id and the very same body.
+  ASSERT_TRUE(rx.waitForRequests(events->size(), 15000));
+  size_t compared = 0;
+  for (const ReceivedRequest& request : rx.requests()) {
+    auto it = by_id.find(request.header("webhook-id"));
+    if (it != by_id.end()) {
+      EXPECT_EQ(request.body, it->second);
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, events->size());
+}
+
+TEST_F(EventStreamTest, LastEventIdResumesWhereTheClientLeftOff) {
+  int64_t printer = addSim("Resumed");
+  int64_t archive = upload("resume");
+  auto first = stream(kAdminKey, "?events=print_started,print_progress,print_complete");
+  print(printer, archive);
+  auto seen = first->until("print_complete", 20000);
+  ASSERT_TRUE(seen);
+  ASSERT_GE(seen->size(), 2u);
+  first->close();
+
+  // Reconnecting with the id of the first event replays the rest, in order, then goes live.
+  auto resumed = stream(kAdminKey, "?events=print_started,print_progress,print_complete",
+                        {{"Last-Event-ID", *(*seen)[0].id}});
+  for (size_t i = 1; i < seen->size(); ++i) {
+    auto event = resumed->next();
+    ASSERT_TRUE(event) << i;
+    EXPECT_EQ(event->id, (*seen)[i].id);
+    EXPECT_EQ(event->data, (*seen)[i].data);
+  }
+  EXPECT_FALSE(resumed->next(300)) << "nothing twice";
+
+  auto lost = stream(kAdminKey, "", {{"Last-Event-ID", "evt_000000000000000000000000"}});
+  auto reset = lost->next();
+  ASSERT_TRUE(reset);
+  EXPECT_EQ(reset->event, "reset");
+  EXPECT_FALSE(reset->id);
+  EXPECT_EQ(json::parse(reset->data)["reason"], "unknown_last_event_id");
+}
+
+// A client connected before a restart resumes from its Last-Event-ID afterwards: the stream starts
+// with the journal's recent events.
+TEST_F(EventStreamTest, AClientResumesAcrossARestartOfTheServer) {
+  int64_t printer = addSim("Restarted");
+  int64_t archive = upload("restart");
+  auto before = stream(kAdminKey, "?events=print_started,print_complete");
+  print(printer, archive);
+  auto seen = before->until("print_complete", 20000);
+  ASSERT_TRUE(seen);
+  ASSERT_GE(seen->size(), 2u);
+  before->close();
+  ASSERT_EQ(server_->stop(), 0);
+  start();
+  auto after = stream(kAdminKey, "?events=print_started,print_complete", {{"Last-Event-ID", *(*seen)[0].id}});
+  for (size_t i = 1; i < seen->size(); ++i) {
+    auto event = after->next();
+    ASSERT_TRUE(event) << i << " " << after->raw();
+    EXPECT_EQ(event->event, (*seen)[i].event);
+    EXPECT_EQ(event->id, (*seen)[i].id);
+  }
+}
+
+TEST_F(EventStreamTest, AKeySeesOnlyTheEventsItsPermissionsAndPrintersAllow) {
+  int64_t a = addSim("A");
+  int64_t b = addSim("B");
+  int64_t archive = upload("perm");
+  auto only_b = stream(keyWith({"printers:read"}, {b}));
+  auto queue_only = stream(keyWith({"queue:read"}));
+  auto all = stream(keyWith({"printers:read", "queue:read"}));
+  auto stats_only = stream(keyWith({"statistics:read"}));
+  ASSERT_EQ(stats_only->status(), 200) << "any valid key may open a stream";
+
+  print(a, archive);
+  ASSERT_TRUE(all->until("print_complete", 20000));
+  ASSERT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", archive}, {"printer_id", a}}).status, 201);
+  print(b, archive);
+  auto seen_all = all->until("print_complete", 20000);
+  ASSERT_TRUE(seen_all);
+  std::vector<std::string> all_names = names(*seen_all);
+  EXPECT_LT(indexOf(all_names, "queue_item_added"), all_names.size());
+
+  auto seen_b = only_b->until("print_complete", 20000);
+  ASSERT_TRUE(seen_b);
+  for (const SseEvent& e : *seen_b) {
+    EXPECT_EQ(json::parse(e.data)["data"]["printer_id"], b) << e.event << " of another printer";
+    EXPECT_NE(e.event.rfind("queue_", 0), 0u) << "queue events need queue:read";
+  }
+  auto queue_events = queue_only->until("queue_item_added", 10000);
+  ASSERT_TRUE(queue_events);
+  for (const SseEvent& e : *queue_events) {
+    EXPECT_EQ(e.event.rfind("queue_", 0), 0u) << e.event << " needs printers:read";
+  }
+  EXPECT_FALSE(stats_only->next(300)) << "no event is a statistics:read event";
+
+  auto bad = stream(kAdminKey, "?events=print_started,nonsense");
+  EXPECT_EQ(bad->status(), 400);
+  EXPECT_EQ(json::parse(bad->body())["code"], "invalid_events");
+  auto no_key = stream("");
+  EXPECT_EQ(no_key->status(), 401);
+}
+
+TEST_F(EventStreamTest, AStreamTokenOpensOneStreamForBrowsers) {
+  int64_t printer = addSim("Token");
+  const std::string key = keyWith({"printers:read"}, {printer});
+  Answer issued = api("POST", "/api/v1/auth/stream-token", "", key);
+  ASSERT_EQ(issued.status, 201) << issued.raw;
+  EXPECT_EQ(issued.body["expires_in"], 60);
+  const std::string token = issued.body["token"];
+
+  auto browser = stream("", "?status=1&token=" + token);
+  ASSERT_EQ(browser->status(), 200) << browser->body();
+  auto status = browser->next(5000);
+  ASSERT_TRUE(status);
+  EXPECT_EQ(status->event, "status");
+  EXPECT_FALSE(status->id) << "a snapshot is not an event to resume from";
+  EXPECT_EQ(json::parse(status->data)["id"], printer);
+
+  auto again = stream("", "?token=" + token);
+  EXPECT_EQ(again->status(), 401);
+  EXPECT_EQ(json::parse(again->body())["code"], "invalid_stream_token");
+  auto made_up = stream("", "?token=bbst_00000000000000000000000000000000");
+  EXPECT_EQ(made_up->status(), 401);
+  EXPECT_EQ(api("POST", "/api/v1/auth/stream-token", "", "bb_not_a_key").status, 401);
+  EXPECT_EQ(server_->log().find(token), std::string::npos) << "a token never reaches the log";
+}
+
+TEST_F(EventStreamTest, StatusSnapshotsComeAtMostOncePerSecondPerPrinter) {
+  int64_t printer = addSim("Status"); // reports every 20 ms
+  Answer slow =
+      api("PATCH", "/api/v1/printers/" + std::to_string(printer), json{{"settings", {{"speed", 1.0}}}});
+  ASSERT_EQ(slow.status, 200) << slow.raw;
+  print(printer, upload("long")); // a minute of printing: the status changes with every report
+  auto client = stream(kAdminKey, "?status=1&printer_id=" + std::to_string(printer));
+  size_t snapshots = 0;
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3200);
+  while (std::chrono::steady_clock::now() < until) {
+    auto event = client->next(200);
+    if (!event) {
+      continue;
+    }
+    EXPECT_EQ(event->event, "status");
+    json status = json::parse(event->data);
+    EXPECT_EQ(status["id"], printer);
+    ++snapshots;
+  }
+  // ~160 reports in 3.2 s: one snapshot at once, then at most one a second.
+  EXPECT_GE(snapshots, 3u);
+  EXPECT_LE(snapshots, 5u);
+}
+
+TEST_F(EventStreamTest, OpenStreamsAreLimitedPerKeyAndInAll) {
+  const std::string one = keyWith({"printers:read"});
+  const std::string two = keyWith({"printers:read"});
+  std::vector<std::unique_ptr<SseClient>> open;
+  for (int i = 0; i < 3; ++i) {
+    open.push_back(stream(one));
+    ASSERT_EQ(open.back()->status(), 200);
+  }
+  auto refused = stream(one);
+  EXPECT_EQ(refused->status(), 429);
+  EXPECT_EQ(json::parse(refused->body())["code"], "too_many_streams");
+  open.push_back(stream(two));
+  open.push_back(stream(two));
+  ASSERT_EQ(open.back()->status(), 200);
+  auto full = stream(kAdminKey);
+  EXPECT_EQ(full->status(), 503);
+  EXPECT_EQ(json::parse(full->body())["code"], "stream_capacity");
+
+  open.front()->close(); // the slot is free again once the server notices
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  int status = 0;
+  while (std::chrono::steady_clock::now() < until && status != 200) {
+    auto retry = stream(one);
+    status = retry->status();
+    if (status == 200) {
+      open.push_back(std::move(retry));
+    }
+  }
+  EXPECT_EQ(status, 200);
+}
+
+TEST_F(EventStreamTest, ASlowClientIsDroppedWithOverflowWhileOthersGetEverything) {
+  int64_t archive = upload("many");
+  auto slow = stream(kAdminKey, "?events=queue_item_added", {}, 4096);
+  auto fast = stream(kAdminKey, "?events=queue_item_added");
+  constexpr int kItems = 800; // ~400 KB of events against a 4 KiB backlog and small socket buffers
+  std::thread reader([&] {
+    int got = 0;
+    while (got < kItems) {
+      auto e = fast->next(15000);
+      if (!e) {
+        break;
+      }
+      got += e->event == "queue_item_added" ? 1 : 0;
+    }
+    EXPECT_EQ(got, kItems) << "the fast client got every event";
+  });
+  for (int i = 0; i < kItems; ++i) {
+    ASSERT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", archive}}).status, 201);
+  }
+  reader.join();
+  auto events = slow->until("overflow", 15000);
+  ASSERT_TRUE(events) << "the slow client reads its overflow event in the end";
+  EXPECT_LT(events->size(), static_cast<size_t>(kItems));
+  EXPECT_EQ(json::parse(events->back().data)["reason"], "client_too_slow");
+  EXPECT_TRUE(slow->ended(5000));
+  EXPECT_EQ(api("GET", "/health").status, 200);
+}
+
+} // namespace
+} // namespace bambuddy::testing
