@@ -63,11 +63,19 @@ MqttNotifier::MqttNotifier(sdk::Host host, const std::string& config_json, const
                                                   settings_.allow_control,    settings_.qos,       kVersion},
       board_(kStatusIntervalMs) {
   LinkCallbacks callbacks;
-  callbacks.on_connection_lost = [this] { wake(); };
+  callbacks.on_connection_lost = [this] {
+    std::lock_guard<std::mutex> gate(paho_gate_mutex_);
+    if (paho_gate_open_) {
+      wake();
+    }
+  };
   if (settings_.allow_control) {
     commands_ = std::make_unique<CommandQueue>([this](const PrinterCommandRequest& r) { runCommand(r); });
     callbacks.on_message = [this](const std::string& topic, const std::string& payload) {
-      onMessage(topic, payload);
+      std::lock_guard<std::mutex> gate(paho_gate_mutex_);
+      if (paho_gate_open_) {
+        onMessage(topic, payload);
+      }
     };
   }
   try {
@@ -103,7 +111,11 @@ MqttNotifier::~MqttNotifier() {
   if (loop_.joinable()) {
     loop_.join();
   }
-  link_.reset(); // no Paho callback after this, so the command queue can go
+  {
+    std::lock_guard<std::mutex> gate(paho_gate_mutex_); // waits for a callback in progress
+    paho_gate_open_ = false;
+  }
+  link_.reset();
   commands_.reset();
 }
 
@@ -303,21 +315,24 @@ void MqttNotifier::loop() {
   pthread_setname_np(pthread_self(), "mqtt-notifier"); // names it in top and the benchmark
   int64_t backoff_ms = 0;
   int64_t next_attempt_ms = steadyMs();
-  std::unique_lock<std::mutex> lock(mutex_);
-  while (!stopping_) {
-    if (!link_->connected()) {
+  while (true) {
+    // Paho is never called with mutex_ held: its callbacks take mutex_ (wake) from Paho's threads.
+    const bool connected = link_->connected();
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (stopping_) {
+      break;
+    }
+    if (!connected) {
       if (steadyMs() < next_attempt_ms) {
         wake_.wait_until(lock, at(next_attempt_ms), [&] { return stopping_; });
         continue;
       }
       lock.unlock();
-      const bool connected = connectOnce();
-      if (connected) {
+      const bool made = connectOnce();
+      if (made) {
         afterConnect();
       }
-      lock.lock();
-      backoff_ms =
-          connected ? 0 : std::min(backoff_ms == 0 ? kFirstBackoffMs : backoff_ms * 2, kMaxBackoffMs);
+      backoff_ms = made ? 0 : std::min(backoff_ms == 0 ? kFirstBackoffMs : backoff_ms * 2, kMaxBackoffMs);
       next_attempt_ms = steadyMs() + backoff_ms;
       continue;
     }
@@ -333,7 +348,6 @@ void MqttNotifier::loop() {
       wake_.wait_until(lock, at(flushed_ms + kFlushGranularityMs), [&] { return stopping_; });
     }
   }
-  lock.unlock();
   if (link_->connected()) {
     // A clean disconnect does not trigger the will: say "offline" ourselves.
     link_->publishAndWait(topics_.availability(), kOffline, 1, true, 1000);

@@ -83,6 +83,11 @@ private:
   bool work_ = false;
   std::string last_error_; // why the link is down; "" while connected or before the first attempt
 
+  // Paho may still be inside a callback of ours while the client is destroyed: the destructor
+  // closes this gate, and a callback runs only while holding it open.
+  std::mutex paho_gate_mutex_;
+  bool paho_gate_open_ = true;
+
   std::unique_ptr<MqttLink> link_;
   std::unique_ptr<CommandQueue> commands_; // only with allow_control
   std::thread loop_;                       // last: starts once everything above exists
