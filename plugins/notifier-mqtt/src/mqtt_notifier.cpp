@@ -301,8 +301,8 @@ int64_t MqttNotifier::flush(int64_t now_ms) {
     }
   }
   for (const auto& [id, status] : work.statuses) {
-    if (!link_->publish(topics_.printerStatus(id), status, qos, true)) {
-      failed.statuses.emplace_back(id, std::string());
+    if (!link_->publish(topics_.printerStatus(id), *status, qos, true)) {
+      failed.statuses.emplace_back(id, status);
     }
   }
   if (!failed.removals.empty() || !failed.discover.empty() || !failed.statuses.empty()) {

@@ -13,7 +13,7 @@ void StatusBoard::update(const PrinterIdentity& identity, std::string status_jso
     p.identity = identity;
     p.discovery_due = true;
   }
-  p.status_json = std::move(status_json);
+  p.status_json = std::make_shared<const std::string>(std::move(status_json));
   p.status_due = true;
 }
 
@@ -87,7 +87,7 @@ size_t StatusBoard::printerCount() const {
 std::optional<std::string> StatusBoard::statusOf(int64_t printer_id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = printers_.find(printer_id);
-  return it == printers_.end() ? std::nullopt : std::optional<std::string>(it->second.status_json);
+  return it == printers_.end() ? std::nullopt : std::optional<std::string>(*it->second.status_json);
 }
 
 } // namespace bambuddy::notifier_mqtt

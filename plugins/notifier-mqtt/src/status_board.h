@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -29,9 +30,10 @@ public:
   void republishAll();
 
   struct Work {
-    std::vector<std::pair<int64_t, std::string>> statuses; // printer id, status JSON
-    std::vector<PrinterIdentity> discover;                 // (re)announce to HA
-    std::vector<int64_t> removals;                         // clear configs and status
+    // Printer id and status JSON, shared with the board: taking work under the lock copies no text.
+    std::vector<std::pair<int64_t, std::shared_ptr<const std::string>>> statuses;
+    std::vector<PrinterIdentity> discover; // (re)announce to HA
+    std::vector<int64_t> removals;         // clear configs and status
   };
   // What is due at `now_ms` (a steady clock); `*next_due_ms` is set to when the next status
   // held back by the interval becomes due (unchanged when none is).
@@ -45,7 +47,7 @@ public:
 private:
   struct Printer {
     PrinterIdentity identity;
-    std::string status_json;
+    std::shared_ptr<const std::string> status_json;
     bool status_due = false;
     bool discovery_due = false;
     int64_t published_ms = -1; // steady ms of the last status published; -1 = never
