@@ -4,6 +4,8 @@
 #include "plugins/host_services.h"
 #include "support/core_services.h"
 
+#include <bambuddy/sdk.hpp>
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -111,6 +113,40 @@ TEST_F(HostPrinterCommandTest, HostWithoutPrintersIsUnsupported) {
   Call c = call(1, R"({"action":"pause"})");
   EXPECT_EQ(c.rc, BB_ERR_UNSUPPORTED);
   EXPECT_STREQ(c.err.reason, "no_printers");
+}
+
+// The SDK's wrapper calls only hosts that have the function: abi_minor 5 or later and a table
+// long enough to hold it.
+TEST_F(HostPrinterCommandTest, SdkWrapperChecksTheHostsVersion) {
+  services_.printer_command = [&](int64_t id, const nlohmann::json& command) {
+    calls_.emplace_back(id, command);
+    return nlohmann::json{{"ok", true}};
+  };
+  sdk::Host current(hostApi(), ctx_->handle());
+  EXPECT_EQ(nlohmann::json::parse(current.printerCommand(4, "resume")), (nlohmann::json{{"ok", true}}));
+  ASSERT_EQ(calls_.size(), 1u);
+  EXPECT_EQ(calls_[0].second, (nlohmann::json{{"action", "resume"}}));
+  try {
+    current.printerCommand(4, "start_print");
+    ADD_FAILURE() << "start_print passed";
+  } catch (const sdk::Error& e) {
+    EXPECT_EQ(e.code(), BB_ERR_INVALID_ARGUMENT);
+  }
+
+  bb_host_api older = *hostApi();
+  older.abi_minor = 4;
+  bb_host_api shorter = *hostApi();
+  shorter.struct_size = static_cast<uint32_t>(offsetof(bb_host_api, printer_command));
+  for (const bb_host_api* api : {&older, &shorter}) {
+    sdk::Host host(api, ctx_->handle());
+    try {
+      host.printerCommand(4, "pause");
+      ADD_FAILURE() << "called a host without printer_command";
+    } catch (const sdk::Error& e) {
+      EXPECT_EQ(e.code(), BB_ERR_UNSUPPORTED);
+    }
+  }
+  EXPECT_EQ(calls_.size(), 1u);
 }
 
 } // namespace
