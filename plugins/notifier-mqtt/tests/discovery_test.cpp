@@ -112,6 +112,27 @@ TEST_F(MqttTest, StatusIsCoalescedToOneASecondPerPrinter) {
       << published << " in " << elapsed_ms << " ms";
 }
 
+TEST_F(MqttTest, ARenamedPrinterIsAnnouncedAgainUnderTheSameIds) {
+  auto watcher = observe("homeassistant/#");
+  auto plugin = create(brokerSettings("ha-test"));
+  host_.emit("printer_status", printerStatus(7, "Workshop X1C").dump());
+  const std::string topic = "homeassistant/sensor/" + kNode + "/state/config";
+  ASSERT_TRUE(waitTopic(*watcher, topic));
+  const size_t mark = watcher->mark();
+  host_.emit("printer_status", printerStatus(7, "Workshop X1C", "idle").dump()); // same name: no config
+  host_.emit("printer_status", printerStatus(7, "Bench X1C", "idle").dump());
+  auto renamed = waitTopic(*watcher, topic, mark);
+  ASSERT_TRUE(renamed);
+  json config = json::parse(renamed->payload);
+  EXPECT_EQ(config["device"]["name"], "Bench X1C");
+  EXPECT_EQ(config["unique_id"], kNode + "_state");
+  size_t announced = 0;
+  for (const Message& m : watcher->messages(mark)) {
+    announced += m.topic == topic ? 1 : 0;
+  }
+  EXPECT_EQ(announced, 1u) << "a status without a new name announces nothing";
+}
+
 TEST_F(MqttTest, PrinterRemovedClearsConfigsAndStatus) {
   auto watcher = observe("#");
   json settings = brokerSettings("ha-test");
