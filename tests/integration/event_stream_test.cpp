@@ -307,6 +307,30 @@ TEST_F(EventStreamTest, AStreamTokenOpensOneStreamForBrowsers) {
   EXPECT_EQ(server_->log().find(token), std::string::npos) << "a token never reaches the log";
 }
 
+TEST_F(EventStreamTest, ADeletedOrChangedKeysStreamsEnd) {
+  Answer created =
+      api("POST", "/api/v1/api-keys", json{{"name", "display"}, {"permissions", {"printers:read"}}});
+  ASSERT_EQ(created.status, 201) << created.raw;
+  const std::string key = created.body["key"];
+  const std::string path = "/api/v1/api-keys/" + std::to_string(created.body["id"].get<int64_t>());
+  auto changed = stream(key);
+  ASSERT_EQ(api("PATCH", path, json{{"permissions", {"queue:read"}}}).status, 200);
+  auto last = changed->next(5000);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->event, "closed");
+  EXPECT_EQ(json::parse(last->data)["reason"], "key_changed");
+  EXPECT_TRUE(changed->ended(5000));
+
+  auto deleted = stream(key);
+  ASSERT_EQ(deleted->status(), 200);
+  ASSERT_EQ(api("DELETE", path).status, 204);
+  last = deleted->next(5000);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(json::parse(last->data)["reason"], "key_deleted");
+  EXPECT_TRUE(deleted->ended(5000));
+  EXPECT_EQ(stream(key)->status(), 401);
+}
+
 TEST_F(EventStreamTest, StatusSnapshotsComeAtMostOncePerSecondPerPrinter) {
   int64_t printer = addSim("Status"); // reports every 20 ms
   Answer slow =

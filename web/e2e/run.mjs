@@ -958,7 +958,13 @@ async function scenario(run) {
 
   await run.step('Dashboard: a print on its way to the printer shows the upload (status with a transfer)', async () => {
     // printer.sim copies no files, so the server's own answer gets a transfer and a notice added
-    // here: what is tested is how the card shows them.
+    // here: what is tested is how the card shows them. The event stream is refused for this step,
+    // so the dashboard falls back to polling (which the step rewrites) and says so.
+    const streamUrl = (url) => url.pathname === '/api/v1/events/stream';
+    await page.route(streamUrl, (route) => route.abort());
+    run.allowedConsole.push(/ERR_FAILED|events\/stream/);
+    await page.reload();
+    await page.getByText(/printers? · updates every 3 s/).waitFor();
     let transfer = { phase: 'uploading', bytes: Math.round(12.3 * 1024 * 1024), total: 50 * 1024 * 1024, file: '/Brackets.3mf', skipped: false };
     const printerList = (url) => url.pathname === '/api/v1/printers' && url.searchParams.get('limit') === '1000';
     await page.route(printerList, async (route) => {
@@ -982,6 +988,8 @@ async function scenario(run) {
     await card.getByText('Starting…').waitFor();
     await page.unroute(printerList);
     await bar.waitFor({ state: 'detached' });
+    await page.unroute(streamUrl);
+    run.allowedConsole.pop();
   });
 
   await run.step('Statistics: numbers and charts of prints per day and success rate', async () => {

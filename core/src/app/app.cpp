@@ -293,6 +293,25 @@ void App::start() {
                          nowUtcMs());
     }
     s.stream_tokens = std::make_unique<auth::StreamTokens>([] { return monotonicMs(); });
+    // A key deleted, changed or rotated ends its streams (auth plugins report key changes on the
+    // audit topic; principals of auth.apikey are "key:<id>"): no stream outlives what its key may do.
+    s.bus->subscribe(
+        "audit_event",
+        [&s](const bus::Event& event) {
+          nlohmann::json audit = nlohmann::json::parse(event.payload_json, nullptr, false);
+          if (!audit.is_object()) {
+            return;
+          }
+          const std::string kind = audit.value("kind", std::string());
+          if (kind != "key_deleted" && kind != "key_changed" && kind != "key_rotated") {
+            return;
+          }
+          const nlohmann::json detail = audit.value("detail", nlohmann::json::object());
+          if (detail.is_object() && detail.contains("key_id") && detail["key_id"].is_number_integer()) {
+            s.stream_hub->endStreamsOf("key:" + std::to_string(detail["key_id"].get<int64_t>()), kind);
+          }
+        },
+        s.stream_hub.get());
     s.pump = journalPump(*s.journal, *s.archives, *s.queue, *s.notifications, *s.stream_hub, *s.bus, logger_);
     // Now, before the printers start deciding events: on a fresh data dir the consumers start at
     // the journal's end, and that end must be before this run's first event.
@@ -427,6 +446,9 @@ void App::stop() {
     s.notifications->stop(); // attempts in flight finish before their plugin instances go
   }
   if (s.stream_hub) {
+    if (s.bus) {
+      s.bus->unsubscribeOwner(s.stream_hub.get());
+    }
     s.stream_hub->stop(); // after the pump, its only publisher; the HTTP server ended the streams
   }
   if (s.plugins) {

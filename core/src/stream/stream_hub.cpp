@@ -219,6 +219,16 @@ public:
   }
 
   bool dead() const { return dead_; }
+  const std::string& key() const { return key_; }
+
+  // core->mutex held: the stream ends after `last`.
+  void end(std::string last) {
+    if (dead_ || !sink_) {
+      return;
+    }
+    dead_ = true;
+    sink_->closeWith(std::move(last));
+  }
 
 private:
   bool inScope(int64_t printer_id) const {
@@ -488,6 +498,29 @@ http::Response StreamHub::open(const http::Principal& principal, StreamFilter fi
   response.stream_body =
       std::make_shared<Session>(core_, principal, std::move(filter), std::move(last_event_id));
   return response;
+}
+
+size_t StreamHub::endStreamsOf(const std::string& principal_id, const std::string& reason) {
+  const std::string last = sseFrame(
+      "", "closed",
+      dumpJson({{"reason", reason},
+                {"detail", "the key this stream was opened with changed; reconnect to authenticate again"}}));
+  size_t ended = 0;
+  {
+    std::lock_guard<std::mutex> lock(core_->mutex);
+    for (const auto& session : core_->sessions) {
+      if (session->key() == principal_id && !session->dead()) {
+        session->end(last);
+        ++ended;
+      }
+    }
+  }
+  if (ended > 0) {
+    core_->logger.info(kComponent,
+                       "ended " + std::to_string(ended) + " stream(s) of '" + principal_id + "': " + reason);
+    core_->wake();
+  }
+  return ended;
 }
 
 StreamStats StreamHub::stats() const {

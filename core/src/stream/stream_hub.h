@@ -101,6 +101,11 @@ public:
   http::Response open(const http::Principal& principal, StreamFilter filter,
                       std::optional<std::string> last_event_id);
 
+  // Ends every stream of `principal_id` (its key was deleted, changed or rotated): each gets a last
+  // `event: closed` with `reason` and is disconnected, so the client authenticates again, with
+  // what its key may do now. Returns how many streams ended.
+  size_t endStreamsOf(const std::string& principal_id, const std::string& reason);
+
   StreamStats stats() const;
 
   // The hub's periodic work now (tests; its thread does this every second).

@@ -29,6 +29,7 @@ const std::set<std::string> kNoJsonBody = {
     "POST /api/v1/notifications/{id}/test",
     "POST /api/v1/notifications/deliveries/{id}/redeliver",
     "POST /api/v1/archives", // the 3MF itself, application/octet-stream
+    "POST /api/v1/auth/stream-token",
 };
 
 std::string nameOf(const http::RouteSpec& route) {

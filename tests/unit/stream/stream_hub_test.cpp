@@ -341,6 +341,20 @@ TEST_F(StreamHubTest, StatusSnapshotsGoToStreamsThatAskedForThemWithinScope) {
   EXPECT_EQ(later->events().size(), 1u) << "a removed printer's status is forgotten";
 }
 
+TEST_F(StreamHubTest, AKeysStreamsEndWhenItChanges) {
+  auto mine = open(principal("key:7", BB_PERM_ADMIN));
+  auto also_mine = open(principal("key:7", BB_PERM_ADMIN));
+  auto other = open(principal("key:8", BB_PERM_ADMIN));
+  EXPECT_EQ(hub()->endStreamsOf("key:7", "key_deleted"), 2u);
+  EXPECT_TRUE(mine->ended);
+  EXPECT_TRUE(also_mine->ended);
+  EXPECT_EQ(mine->closed_with.rfind("event: closed\n", 0), 0u) << mine->closed_with;
+  EXPECT_NE(mine->closed_with.find("key_deleted"), std::string::npos);
+  EXPECT_FALSE(other->ended);
+  hub()->publish(entry("e1", "print_started", 1));
+  EXPECT_EQ(other->events().size(), 1u);
+}
+
 TEST_F(StreamHubTest, StopEndsEveryStreamAndRefusesNewOnes) {
   auto sink = open(principal("a", BB_PERM_ADMIN));
   hub()->stop();
