@@ -946,7 +946,12 @@ private:
       end();
       return;
     }
-    core_->refreshIdleClock(peer_);
+    const Clock::time_point settled = Clock::now();
+    if (settled - last_refresh_ >= idle_refresh_) {
+      // Once per refresh period is enough (the timeout is three of them), and it is not free.
+      last_refresh_ = settled;
+      core_->refreshIdleClock(peer_);
+    }
     if (!send_buffer_capped_ && !core_->onWorkerThread()) {
       // The kernel would let a stalled client's socket grow to megabytes of send buffer; a stream
       // needs little, and its own backlog is bounded by the producer (pendingBytes()).
@@ -961,7 +966,7 @@ private:
       std::lock_guard<std::mutex> lock(mutex_);
       in_flight_ = false;
       in_flight_bytes_ = 0;
-      last_settled_ = Clock::now();
+      last_settled_ = settled;
       close_now = closing_ && pending_.empty();
     }
     if (close_now) {
@@ -1008,7 +1013,8 @@ private:
   bool closing_ = false;
   bool ended_ = false;
   Clock::time_point last_settled_ = Clock::now();
-  bool send_buffer_capped_ = false; // reactor thread only
+  bool send_buffer_capped_ = false;     // reactor thread only
+  Clock::time_point last_refresh_ = {}; // reactor thread only
 };
 
 void ServerCore::streamEvents(const std::weak_ptr<PT::Peer>& weak_peer, std::string head_text,

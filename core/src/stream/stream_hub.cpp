@@ -157,8 +157,8 @@ public:
            inScope(printer_id) && (!filter_.printer_id || printer_id == *filter_.printer_id);
   }
 
-  // core->mutex held. Writes `frame`, or drops a client that cannot keep up.
-  void deliver(Core& core, const std::string& frame, int64_t now_ms) {
+  // core->mutex held. Writes `frame` (`count` frames joined), or drops a client that cannot keep up.
+  void deliver(Core& core, const std::string& frame, int64_t now_ms, size_t count = 1) {
     if (dead_ || !sink_) {
       return;
     }
@@ -181,7 +181,7 @@ public:
       return;
     }
     last_write_ms_ = now_ms;
-    ++core.frames_total;
+    core.frames_total += count;
   }
 
   // core->mutex held: a comment when the stream has been quiet, else keep the connection alive.
@@ -444,10 +444,21 @@ printers::StatusListener StreamHub::statusListener() {
     }
     for (const auto& [id, frame] : frames) {
       core->status_frames[id] = frame;
-      for (const auto& session : core->sessions) {
+    }
+    // One write per client and round (not one per printer): a round is a burst of frames anyway,
+    // and each write may wake the HTTP reactor.
+    std::string batch;
+    for (const auto& session : core->sessions) {
+      batch.clear();
+      size_t count = 0;
+      for (const auto& [id, frame] : frames) {
         if (session->seesStatus(id)) {
-          session->deliver(*core, *frame, now);
+          batch += *frame;
+          ++count;
         }
+      }
+      if (count > 0) {
+        session->deliver(*core, batch, now, count);
       }
     }
   };

@@ -140,6 +140,20 @@ public:
     return latencies_us_;
   }
   uint64_t ended() const { return ended_.load(); }
+  // Per event: POST sent -> first client had it, and first client -> last client had it (the
+  // fan-out's spread), in microseconds.
+  void spreads(std::vector<int64_t>& to_first, std::vector<int64_t>& first_to_last) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (size_t n = 0; n < first_at_.size() && n < sent_at_.size(); ++n) {
+      if (first_at_[n] == Clock::time_point{}) {
+        continue;
+      }
+      to_first.push_back(
+          std::chrono::duration_cast<std::chrono::microseconds>(first_at_[n] - sent_at_[n]).count());
+      first_to_last.push_back(
+          std::chrono::duration_cast<std::chrono::microseconds>(last_at_[n] - first_at_[n]).count());
+    }
+  }
 
 private:
   void loop() {
@@ -188,9 +202,17 @@ private:
         ++c.queue_events;
         std::lock_guard<std::mutex> lock(mutex_);
         if (c.queue_events <= sent_at_.size() && sent_at_[c.queue_events - 1] != Clock::time_point{}) {
+          const size_t n = c.queue_events - 1;
           latencies_us_.push_back(
-              std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at_[c.queue_events - 1])
-                  .count());
+              std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at_[n]).count());
+          if (first_at_.size() <= n) {
+            first_at_.resize(n + 1);
+            last_at_.resize(n + 1);
+          }
+          if (first_at_[n] == Clock::time_point{}) {
+            first_at_[n] = now;
+          }
+          last_at_[n] = now;
         }
       }
       ++c.frames;
@@ -209,8 +231,17 @@ private:
   std::atomic<uint64_t> ended_{0};
   std::mutex mutex_;
   std::vector<Clock::time_point> sent_at_;
+  std::vector<Clock::time_point> first_at_;
+  std::vector<Clock::time_point> last_at_;
   std::vector<int64_t> latencies_us_;
 };
+
+double selfCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+}
 
 void raiseFdLimit() {
   rlimit limit{};
@@ -226,7 +257,6 @@ int run(const Options& o) {
   std::string yaml =
       "server:\n  listen: 127.0.0.1:0\n  event_stream: {per_key_limit: 100000, max_streams: 100000}\n"
       "auth:\n  rate_limits: {read: 1000000, write: 1000000, control: 1000000}\n"
-      "log:\n  level: warn\n"
       "data_dir: " +
       dir.file("data") + "\nplugins:\n  search_path: [" + testing::pluginDir() +
       "]\n  load:\n    - name: storage.local\n    - name: auth.apikey\n    - name: printer.sim\n"
@@ -266,25 +296,36 @@ int run(const Options& o) {
   const ProcSample before = sampleProcess(server.pid());
   const auto threads_before = sampleThreads(server.pid());
   const uint64_t frames_before = clients.frames();
+  const double client_cpu_before = selfCpuSeconds();
   const Clock::time_point started = Clock::now();
 
   uint64_t posts = 0;
   int failed_posts = 0;
+  std::vector<int64_t> post_us;
   const auto interval = std::chrono::duration<double>(1.0 / o.posts_per_s);
   while (secondsSince(started) < o.duration_s) {
     const Clock::time_point due = started + std::chrono::duration_cast<Clock::duration>(interval * posts);
     std::this_thread::sleep_until(due);
-    clients.posted(posts + 1, Clock::now());
+    const Clock::time_point sent = Clock::now();
+    clients.posted(posts + 1, sent);
     testing::HttpResult r = call("POST", "/api/v1/queue", json{{"archive_id", archive}}.dump());
+    post_us.push_back(std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - sent).count());
     ++posts;
     failed_posts += r.status == 201 ? 0 : 1;
   }
   std::this_thread::sleep_for(std::chrono::seconds(2)); // the last events arrive
   const double window_s = secondsSince(started);
   const ProcSample after = sampleProcess(server.pid());
+  const double client_cpu = selfCpuSeconds() - client_cpu_before;
   const auto threads_after = sampleThreads(server.pid());
   std::vector<int64_t> latencies = clients.latenciesUs();
   std::sort(latencies.begin(), latencies.end());
+  std::vector<int64_t> to_first;
+  std::vector<int64_t> spread;
+  clients.spreads(to_first, spread);
+  std::sort(to_first.begin(), to_first.end());
+  std::sort(spread.begin(), spread.end());
+  std::sort(post_us.begin(), post_us.end());
   const uint64_t expected = posts * static_cast<uint64_t>(o.clients);
 
   std::printf("event stream benchmark: %d clients (status on), %d printer.sim printers reporting every "
@@ -300,6 +341,7 @@ int run(const Options& o) {
               static_cast<double>(clients.frames() - frames_before) / window_s);
   std::printf("  server CPU:                 %.1f %% of one core\n",
               100.0 * (after.cpu_s - before.cpu_s) / window_s);
+  std::printf("  clients' CPU (this process): %.1f %% of one core\n", 100.0 * client_cpu / window_s);
   std::printf("  server threads:             %s\n",
               threadBreakdown(threads_before, threads_after, window_s).c_str());
   std::printf("  server RSS:                 %.1f MiB idle, %.1f MiB with the clients, %.1f MiB at the end "
@@ -310,6 +352,11 @@ int run(const Options& o) {
               "(%zu of %llu expected; %d POSTs failed)\n",
               percentileMs(latencies, 50), percentileMs(latencies, 99), percentileMs(latencies, 100),
               latencies.size(), latencies.size(), static_cast<unsigned long long>(expected), failed_posts);
+  std::printf(
+      "  of which:                   POST answered p50 %.2f / p99 %.2f ms; POST -> first client p50 %.2f / "
+      "p99 %.2f ms; first -> last client (fan-out) p50 %.2f / p99 %.2f ms\n",
+      percentileMs(post_us, 50), percentileMs(post_us, 99), percentileMs(to_first, 50),
+      percentileMs(to_first, 99), percentileMs(spread, 50), percentileMs(spread, 99));
   printLogProblems(server.log(), 10, "  log: ");
   server.stop();
   return 0;
