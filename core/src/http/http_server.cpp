@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -35,6 +36,7 @@
 #include "http/request_head.h"
 #include "http/response_prep.h"
 #include "http/router.h"
+#include "http/stream_writer.h"
 #include "http/url.h"
 #include "http/worker_pool.h"
 
@@ -399,6 +401,8 @@ public:
   // stop(): streamed responses never finish on their own, so they end here instead of holding the
   // graceful stop for its whole grace period; none starts afterwards.
   void endStreams();
+  // A stream ended (StreamPump::end): the server lets go of it.
+  void forgetStream(const StreamPump* pump);
 
   // Reactor thread, on accept: remember which socket this peer owns.
   void trackPeer(const std::shared_ptr<PT::Peer>& peer) {
@@ -565,8 +569,11 @@ private:
   size_t prune_at_ = 64;
 
   std::mutex streams_mutex_;
-  std::vector<std::weak_ptr<StreamPump>> streams_;
+  // The open streams. Owned here: nothing else keeps a pump that writes directly alive between
+  // writes (the producer may let go of its sink once it has asked for the close).
+  std::map<const StreamPump*, std::shared_ptr<StreamPump>> streams_;
   bool streams_ended_ = false;
+  std::shared_ptr<StreamWriter> stream_writer_; // made with the first stream
 };
 
 // Releases one in-flight count exactly once: when the write settles, or at the latest when
@@ -804,27 +811,32 @@ void ServerCore::streamFile(const std::weak_ptr<PT::Peer>& weak_peer, std::strin
   }
 }
 
-// A streamed response body (StreamBody): the sink its producer writes to. Bytes written while a
-// write is in flight collect in `pending_` and go out as one write when it settles, so a client
-// that reads slowly costs one buffer (whose size the producer watches through pendingBytes()), never
-// a growing queue in Pistache. Write continuations run on the peer's reactor thread (Pistache
-// settles a write there, or at once when it was queued from there), which is where the idle clock
-// may be refreshed and the socket shut down.
-class StreamPump : public StreamSink, public std::enable_shared_from_this<StreamPump> {
+// A streamed response body (StreamBody): the sink its producer writes to.
+//
+// The head (and whatever the body writes while it opens) goes out through Pistache, in order after
+// the connection's earlier responses. Once that write has settled, the pump takes a descriptor of
+// its own for the socket (a dup, made on the reactor thread) and from then on writes directly,
+// non-blocking, on the producer's thread; only when the client is behind does it wait for
+// StreamWriter's EPOLLOUT (stream_writer.h says why). Bytes the socket did not take stay in
+// `pending_`, whose unsent size the producer watches (pendingBytes()) to drop a client that cannot
+// keep up, so nothing queues without bound. Pistache's own writes of the stream (the head, and
+// empty writes that keep its idle clock fresh) settle on the peer's reactor thread, where the
+// clock may be refreshed and the descriptor duplicated.
+class StreamPump : public StreamSink, public StreamTarget, public std::enable_shared_from_this<StreamPump> {
 public:
   // `idle_refresh`: how often a quiet stream refreshes Pistache's idle clock (well inside the
   // keep-alive timeout).
   StreamPump(std::shared_ptr<ServerCore> core, std::weak_ptr<PT::Peer> peer, std::shared_ptr<StreamBody> body,
              std::shared_ptr<FlightGuard> guard, std::shared_ptr<ResponseOrder> order,
-             std::chrono::milliseconds idle_refresh)
+             std::chrono::milliseconds idle_refresh, std::shared_ptr<StreamWriter> writer)
       : core_(std::move(core)), peer_(std::move(peer)), body_(std::move(body)), guard_(std::move(guard)),
-        order_(std::move(order)), idle_refresh_(idle_refresh) {}
+        order_(std::move(order)), idle_refresh_(idle_refresh), writer_(std::move(writer)) {}
 
   // The head first, then what the body writes while it opens, as one write.
   void begin(std::string head) {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      pending_ = std::move(head);
+      append(std::move(head));
     }
     body_->open(shared_from_this());
     {
@@ -840,9 +852,9 @@ public:
       if (ended_ || closing_) {
         return false;
       }
-      pending_ += bytes;
-      if (!started_ || in_flight_) {
-        return true;
+      append(std::move(bytes));
+      if (!started_ || in_flight_ || waiting_) {
+        return true; // goes out when the write in flight settles, or the socket has room
       }
     }
     flush();
@@ -851,11 +863,10 @@ public:
 
   size_t pendingBytes() const override {
     std::lock_guard<std::mutex> lock(mutex_);
-    return pending_.size() + in_flight_bytes_;
+    return pending_.size() - sent_ + in_flight_bytes_;
   }
 
   void closeWith(std::string last) override {
-    bool close_now = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (ended_ || closing_) {
@@ -863,15 +874,19 @@ public:
       }
       closing_ = true;
       if (!started_) {
-        pending_ += last; // still inside open(): the head in pending_ must go out first
+        append(std::move(last)); // still inside open(): the head in pending_ must go out first
         return;
       }
-      pending_ = std::move(last);
-      close_now = !in_flight_ && pending_.empty();
-    }
-    if (close_now) {
-      closeConnection();
-      return;
+      // What is not on its way yet is dropped, except the rest of a write the socket took only in
+      // part: the client must not see half of it.
+      const bool partial = !chunk_ends_.empty() && sent_ > chunk_start_;
+      std::string kept = partial ? pending_.substr(sent_, chunk_ends_.front() - sent_) : std::string();
+      pending_.clear();
+      chunk_ends_.clear();
+      sent_ = 0;
+      chunk_start_ = 0;
+      append(std::move(kept));
+      append(std::move(last));
     }
     flush();
   }
@@ -880,17 +895,31 @@ public:
     {
       std::lock_guard<std::mutex> lock(mutex_);
       const Clock::time_point now = Clock::now();
-      if (!started_ || ended_ || in_flight_ || !pending_.empty() || now - last_settled_ < idle_refresh_) {
+      if (!started_ || ended_ || in_flight_ || now - last_settled_ < idle_refresh_) {
         return;
       }
-      in_flight_ = true; // an empty write: its continuation refreshes the idle clock
+      in_flight_ = true; // an empty write through Pistache: its continuation refreshes the idle clock
       last_settled_ = now;
     }
     send(std::string());
   }
 
-  // The client went away (Pistache removed the peer) or the server stops.
+  void onWritable() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      waiting_ = false;
+      if (direct_fd_ >= 0) {
+        writer_->want(watch_id_, false); // the one-shot fired: watch for a hang-up again
+      }
+    }
+    flush();
+  }
+
+  void onHangup() override { end(); }
+
+  // The client went away, a write failed, the stream is finished, or the server stops.
   void end() {
+    auto self = shared_from_this(); // the server's reference may be the last; it goes below
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (ended_) {
@@ -898,6 +927,15 @@ public:
       }
       ended_ = true;
       pending_.clear();
+      chunk_ends_.clear();
+      sent_ = 0;
+      chunk_start_ = 0;
+      if (direct_fd_ >= 0) {
+        // Under the lock: no write can be using the descriptor while it closes.
+        writer_->unwatch(watch_id_);
+        ::close(direct_fd_);
+        direct_fd_ = -1;
+      }
     }
     guard_->release();
     {
@@ -906,23 +944,113 @@ public:
       order_->drainLocked();
     }
     body_->closed();
+    core_->forgetStream(this);
+  }
+
+  ~StreamPump() override {
+    if (direct_fd_ >= 0) { // not reached (end() closes it), but a descriptor must never leak
+      writer_->unwatch(watch_id_);
+      ::close(direct_fd_);
+    }
   }
 
 private:
+  // mutex_ held.
+  void append(std::string bytes) {
+    if (bytes.empty()) {
+      return;
+    }
+    pending_ += bytes;
+    chunk_ends_.push_back(pending_.size());
+  }
+
+  // mutex_ held: `n` more bytes are out.
+  void advance(size_t n) {
+    sent_ += n;
+    while (!chunk_ends_.empty() && chunk_ends_.front() <= sent_) {
+      chunk_start_ = chunk_ends_.front();
+      chunk_ends_.pop_front();
+    }
+    if (sent_ == pending_.size()) {
+      pending_.clear();
+      chunk_ends_.clear();
+      sent_ = 0;
+      chunk_start_ = 0;
+    } else if (chunk_start_ >= kCompactBytes) {
+      // Only whole writes are dropped from the front, so chunk_start_ keeps telling where the write
+      // being sent began.
+      pending_.erase(0, chunk_start_);
+      for (size_t& end : chunk_ends_) {
+        end -= chunk_start_;
+      }
+      sent_ -= chunk_start_;
+      chunk_start_ = 0;
+    }
+  }
+
+  // Sends what is pending the way the stream writes now (through Pistache until the head is out,
+  // then directly), and finishes the stream once a close was asked for and everything is out.
   void flush() {
+    enum class Next { Nothing, SendQueued, CloseQueued, End };
+    Next next = Next::Nothing;
     std::string chunk;
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (ended_ || in_flight_ || pending_.empty()) {
+      if (ended_ || !started_) {
         return;
       }
-      chunk.swap(pending_);
-      in_flight_ = true;
-      in_flight_bytes_ = chunk.size();
+      if (direct_fd_ >= 0) {
+        while (!waiting_ && sent_ < pending_.size()) {
+          ssize_t n = ::send(direct_fd_, pending_.data() + sent_, pending_.size() - sent_,
+                             MSG_DONTWAIT | MSG_NOSIGNAL);
+          if (n > 0) {
+            advance(static_cast<size_t>(n));
+            last_settled_ = Clock::now();
+          } else if (n < 0 && errno == EINTR) {
+            continue;
+          } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            waiting_ = true;
+            writer_->want(watch_id_, true);
+          } else {
+            next = Next::End; // reset or gone
+            break;
+          }
+        }
+        if (next == Next::Nothing && closing_ && pending_.empty() && !in_flight_) {
+          ::shutdown(direct_fd_, SHUT_WR); // the client sees the end of the stream
+          next = Next::End;
+        }
+      } else if (!in_flight_) {
+        if (!pending_.empty()) {
+          chunk = pending_.substr(sent_);
+          pending_.clear();
+          chunk_ends_.clear();
+          sent_ = 0;
+          chunk_start_ = 0;
+          in_flight_ = true;
+          in_flight_bytes_ = chunk.size();
+          next = Next::SendQueued;
+        } else if (closing_) {
+          next = Next::CloseQueued;
+        }
+      }
     }
-    send(std::move(chunk));
+    switch (next) {
+    case Next::SendQueued:
+      send(std::move(chunk));
+      break;
+    case Next::CloseQueued:
+      closeConnection();
+      break;
+    case Next::End:
+      end();
+      break;
+    case Next::Nothing:
+      break;
+    }
   }
 
+  // Through Pistache: the head, or an empty write that refreshes the idle clock.
   void send(std::string chunk) {
     std::shared_ptr<PT::Peer> peer = core_->livePeer(peer_);
     if (!peer) {
@@ -940,7 +1068,7 @@ private:
     }
   }
 
-  // Reactor thread (see the class comment).
+  // Continuation of a write through Pistache: on the peer's reactor thread (see the class comment).
   void written(bool ok) {
     if (!ok) {
       end();
@@ -952,32 +1080,52 @@ private:
       last_refresh_ = settled;
       core_->refreshIdleClock(peer_);
     }
-    if (!send_buffer_capped_ && !core_->onWorkerThread()) {
-      // The kernel would let a stalled client's socket grow to megabytes of send buffer; a stream
-      // needs little, and its own backlog is bounded by the producer (pendingBytes()).
-      send_buffer_capped_ = true;
-      if (auto peer = peer_.lock()) {
-        const int bytes = kStreamSendBufferBytes;
-        ::setsockopt(peer->fd(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
-      }
+    if (!direct_tried_ && !core_->onWorkerThread()) {
+      direct_tried_ = true;
+      takeSocket();
     }
-    bool close_now = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       in_flight_ = false;
       in_flight_bytes_ = 0;
       last_settled_ = settled;
-      close_now = closing_ && pending_.empty();
-    }
-    if (close_now) {
-      closeConnection();
-      return;
     }
     flush();
   }
 
-  // Everything is out: half-close (the client sees the end), on the reactor thread by way of an
-  // empty write's continuation when needed.
+  // Reactor thread, once the head is out: the stream's own descriptor for the socket, with a
+  // small send buffer (the kernel would let a stalled client's grow to megabytes; the stream's own
+  // backlog is bounded by its producer). Without one (no descriptors left) the stream keeps
+  // writing through Pistache.
+  void takeSocket() {
+    std::shared_ptr<PT::Peer> peer = peer_.lock();
+    if (!peer) {
+      return;
+    }
+    const int bytes = kStreamSendBufferBytes;
+    ::setsockopt(peer->fd(), SOL_SOCKET, SO_SNDBUF, &bytes, sizeof bytes);
+    const int fd = ::fcntl(peer->fd(), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+      core_->logError(std::string("event stream: no descriptor of its own (") + std::strerror(errno) +
+                      "); writing through the reactor");
+      return;
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (ended_) {
+      ::close(fd);
+      return;
+    }
+    const uint64_t id = writer_->watch(fd, weak_from_this());
+    if (id == 0) {
+      ::close(fd);
+      return;
+    }
+    direct_fd_ = fd;
+    watch_id_ = id;
+  }
+
+  // Before the stream writes directly: everything is out through Pistache; half-close (the client
+  // sees the end), on the reactor thread by way of an empty write's continuation.
   void closeConnection() {
     std::shared_ptr<PT::Peer> peer = core_->livePeer(peer_);
     if (peer) {
@@ -998,22 +1146,31 @@ private:
     end();
   }
 
+  static constexpr size_t kCompactBytes = 64 * 1024;
+
   std::shared_ptr<ServerCore> core_;
   std::weak_ptr<PT::Peer> peer_;
   std::shared_ptr<StreamBody> body_;
   std::shared_ptr<FlightGuard> guard_;
   std::shared_ptr<ResponseOrder> order_;
   const std::chrono::milliseconds idle_refresh_;
+  std::shared_ptr<StreamWriter> writer_;
 
   mutable std::mutex mutex_;
-  std::string pending_;
-  size_t in_flight_bytes_ = 0;
+  std::string pending_;           // bytes not yet taken by the socket, from sent_ on
+  size_t sent_ = 0;               // of pending_, already sent
+  std::deque<size_t> chunk_ends_; // where each write() ends in pending_ (closeWith keeps writes whole)
+  size_t chunk_start_ = 0;        // where the first write of chunk_ends_ begins
+  size_t in_flight_bytes_ = 0;    // handed to Pistache, not settled
   bool started_ = false;
-  bool in_flight_ = false;
+  bool in_flight_ = false; // a write through Pistache has not settled
+  bool waiting_ = false;   // direct: the socket is full, StreamWriter calls back
   bool closing_ = false;
   bool ended_ = false;
+  int direct_fd_ = -1;
+  uint64_t watch_id_ = 0;
   Clock::time_point last_settled_ = Clock::now();
-  bool send_buffer_capped_ = false;     // reactor thread only
+  bool direct_tried_ = false;           // reactor thread only
   Clock::time_point last_refresh_ = {}; // reactor thread only
 };
 
@@ -1028,17 +1185,23 @@ void ServerCore::streamEvents(const std::weak_ptr<PT::Peer>& weak_peer, std::str
   // A third of the keep-alive timeout, at most 5 s: a few refreshes fit in every timeout.
   const auto idle_refresh =
       std::chrono::milliseconds(std::clamp<int64_t>(options_.keepalive_timeout_ms / 3, 1, 5000));
-  auto pump = std::make_shared<StreamPump>(shared_from_this(), weak_peer, std::move(body), guard, order,
-                                           idle_refresh);
+  std::shared_ptr<StreamPump> pump;
   {
     std::lock_guard<std::mutex> lock(streams_mutex_);
     if (streams_ended_) {
       return;
     }
-    streams_.erase(std::remove_if(streams_.begin(), streams_.end(),
-                                  [](const std::weak_ptr<StreamPump>& s) { return s.expired(); }),
-                   streams_.end());
-    streams_.push_back(pump);
+    if (!stream_writer_) {
+      try {
+        stream_writer_ = std::make_shared<StreamWriter>();
+      } catch (const std::exception& e) {
+        logger_.error(kLog, e.what());
+        return;
+      }
+    }
+    pump = std::make_shared<StreamPump>(shared_from_this(), weak_peer, std::move(body), guard, order,
+                                        idle_refresh, stream_writer_);
+    streams_[pump.get()] = pump;
   }
   if (auto data = peer->tryGetData(kConnectionDataKey)) {
     auto state = std::static_pointer_cast<ConnectionState>(data);
@@ -1050,17 +1213,33 @@ void ServerCore::streamEvents(const std::weak_ptr<PT::Peer>& weak_peer, std::str
   pump->begin(std::move(head_text));
 }
 
+void ServerCore::forgetStream(const StreamPump* pump) {
+  std::shared_ptr<StreamPump> dropped; // released after the lock: its body may take other locks
+  std::lock_guard<std::mutex> lock(streams_mutex_);
+  auto it = streams_.find(pump);
+  if (it != streams_.end()) {
+    dropped = std::move(it->second);
+    streams_.erase(it);
+  }
+}
+
 void ServerCore::endStreams() {
-  std::vector<std::weak_ptr<StreamPump>> streams;
+  std::map<const StreamPump*, std::shared_ptr<StreamPump>> streams;
   {
     std::lock_guard<std::mutex> lock(streams_mutex_);
     streams_ended_ = true;
     streams.swap(streams_);
   }
-  for (const std::weak_ptr<StreamPump>& weak : streams) {
-    if (auto pump = weak.lock()) {
-      pump->end();
-    }
+  for (const auto& [key, pump] : streams) {
+    pump->end();
+  }
+  std::shared_ptr<StreamWriter> writer;
+  {
+    std::lock_guard<std::mutex> lock(streams_mutex_);
+    writer = std::move(stream_writer_);
+  }
+  if (writer) {
+    writer->stop();
   }
 }
 

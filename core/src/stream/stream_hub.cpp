@@ -56,10 +56,10 @@ struct StreamHub::Core : std::enable_shared_from_this<Core> {
   std::map<int64_t, std::shared_ptr<const std::string>> status_frames; // while status_sessions > 0
   bool stopped = false;
   uint64_t opened_total = 0;
-  uint64_t overflowed_total = 0;
+  std::atomic<uint64_t> overflowed_total{0};
   uint64_t refused_key_total = 0;
   uint64_t refused_server_total = 0;
-  uint64_t frames_total = 0;
+  std::atomic<uint64_t> frames_total{0};
   std::atomic<bool> status_wanted{false};
 
   std::mutex wake_mutex;
@@ -115,6 +115,7 @@ public:
       sink->closeWith("");
       return;
     }
+    std::lock_guard<std::mutex> own(mutex_);
     sink_ = std::move(sink);
     last_write_ms_ = core->now_ms();
     sink_->write(sseRetry(core->settings.retry_ms));
@@ -157,8 +158,10 @@ public:
            inScope(printer_id) && (!filter_.printer_id || printer_id == *filter_.printer_id);
   }
 
-  // core->mutex held. Writes `frame` (`count` frames joined), or drops a client that cannot keep up.
+  // Writes `frame` (`count` frames joined), or drops a client that cannot keep up. Any thread, with
+  // no hub lock held (events and status snapshots may arrive at once; writes are whole frames).
   void deliver(Core& core, const std::string& frame, int64_t now_ms, size_t count = 1) {
+    std::lock_guard<std::mutex> own(mutex_);
     if (dead_ || !sink_) {
       return;
     }
@@ -184,8 +187,9 @@ public:
     core.frames_total += count;
   }
 
-  // core->mutex held: a comment when the stream has been quiet, else keep the connection alive.
+  // A comment when the stream has been quiet, else keep the connection alive.
   void idle(Core& core, int64_t now_ms) {
+    std::lock_guard<std::mutex> own(mutex_);
     if (dead_ || !sink_) {
       return;
     }
@@ -205,6 +209,7 @@ public:
     if (!released_.exchange(true)) {
       core.uncount(key_);
     }
+    std::lock_guard<std::mutex> own(mutex_);
     if (filter_.status && sink_) {
       --core.status_sessions;
     }
@@ -212,6 +217,7 @@ public:
 
   // After release, without core->mutex: ends the stream and breaks the session <-> sink cycle.
   void detach(bool close_stream) {
+    std::lock_guard<std::mutex> own(mutex_);
     if (sink_ && close_stream) {
       sink_->closeWith("");
     }
@@ -221,8 +227,9 @@ public:
   bool dead() const { return dead_; }
   const std::string& key() const { return key_; }
 
-  // core->mutex held: the stream ends after `last`.
+  // The stream ends after `last`.
   void end(std::string last) {
+    std::lock_guard<std::mutex> own(mutex_);
     if (dead_ || !sink_) {
       return;
     }
@@ -279,7 +286,8 @@ private:
   const StreamFilter filter_;
   const std::optional<std::string> last_event_id_;
 
-  // core->mutex guards these (set in open).
+  // mutex_ guards these (set in open). Taken after core->mutex where both are held.
+  std::mutex mutex_;
   std::shared_ptr<http::StreamSink> sink_;
   int64_t last_write_ms_ = 0;
 
@@ -344,12 +352,10 @@ void StreamHub::stop() {
 void StreamHub::tick() {
   const int64_t now = core_->now_ms();
   std::vector<std::shared_ptr<Session>> gone;
+  std::vector<std::shared_ptr<Session>> live;
   {
     std::lock_guard<std::mutex> lock(core_->mutex);
     core_->ring.expire(now);
-    for (const auto& session : core_->sessions) {
-      session->idle(*core_, now);
-    }
     auto keep = std::partition(core_->sessions.begin(), core_->sessions.end(),
                                [](const std::shared_ptr<Session>& s) { return !s->dead(); });
     gone.assign(keep, core_->sessions.end());
@@ -361,6 +367,10 @@ void StreamHub::tick() {
       core_->status_frames.clear(); // stale once nobody keeps it current; refilled within a second
       core_->status_wanted = false;
     }
+    live = core_->sessions;
+  }
+  for (const auto& session : live) {
+    session->idle(*core_, now);
   }
   for (const auto& session : gone) {
     session->detach(false);
@@ -392,14 +402,23 @@ void StreamHub::publish(const journal::JournalEntry& entry) {
   const int64_t now = core_->now_ms();
   RingEvent event = ringEventOf(entry, now);
   const std::shared_ptr<const std::string> frame = event.frame;
-  std::lock_guard<std::mutex> lock(core_->mutex);
-  if (!core_->ring.push(std::move(event))) {
-    return; // handed over twice (a restart before the pump stored its cursor): clients have it
-  }
-  for (const auto& session : core_->sessions) {
-    if (session->sees(entry.type, entry.printer_id)) {
-      session->deliver(*core_, *frame, now);
+  // Into the ring and the list of recipients at once (a client opening now either is in the list or
+  // finds the event in the ring); the writes happen without the hub's lock.
+  std::vector<std::shared_ptr<Session>> recipients;
+  {
+    std::lock_guard<std::mutex> lock(core_->mutex);
+    if (!core_->ring.push(std::move(event))) {
+      return; // handed over twice (a restart before the pump stored its cursor): clients have it
     }
+    recipients.reserve(core_->sessions.size());
+    for (const auto& session : core_->sessions) {
+      if (session->sees(entry.type, entry.printer_id)) {
+        recipients.push_back(session);
+      }
+    }
+  }
+  for (const auto& session : recipients) {
+    session->deliver(*core_, *frame, now);
   }
 }
 
@@ -435,20 +454,23 @@ printers::StatusListener StreamHub::statusListener() {
           change.id, std::make_shared<const std::string>(sseFrame("", "status", dumpJson(change.status))));
     }
     const int64_t now = core->now_ms();
-    std::lock_guard<std::mutex> lock(core->mutex);
-    if (core->status_sessions == 0) {
-      return;
+    std::vector<std::shared_ptr<Session>> sessions;
+    {
+      std::lock_guard<std::mutex> lock(core->mutex);
+      if (core->status_sessions == 0) {
+        return;
+      }
+      for (int64_t id : removed) {
+        core->status_frames.erase(id);
+      }
+      for (const auto& [id, frame] : frames) {
+        core->status_frames[id] = frame;
+      }
+      sessions = core->sessions;
     }
-    for (int64_t id : removed) {
-      core->status_frames.erase(id);
-    }
-    for (const auto& [id, frame] : frames) {
-      core->status_frames[id] = frame;
-    }
-    // One write per client and round (not one per printer): a round is a burst of frames anyway,
-    // and each write may wake the HTTP reactor.
+    // One write per client and round (not one per printer), without the hub's lock.
     std::string batch;
-    for (const auto& session : core->sessions) {
+    for (const auto& session : sessions) {
       batch.clear();
       size_t count = 0;
       for (const auto& [id, frame] : frames) {
@@ -516,16 +538,19 @@ size_t StreamHub::endStreamsOf(const std::string& principal_id, const std::strin
       "", "closed",
       dumpJson({{"reason", reason},
                 {"detail", "the key this stream was opened with changed; reconnect to authenticate again"}}));
-  size_t ended = 0;
+  std::vector<std::shared_ptr<Session>> theirs;
   {
     std::lock_guard<std::mutex> lock(core_->mutex);
     for (const auto& session : core_->sessions) {
       if (session->key() == principal_id && !session->dead()) {
-        session->end(last);
-        ++ended;
+        theirs.push_back(session);
       }
     }
   }
+  for (const auto& session : theirs) {
+    session->end(last);
+  }
+  const size_t ended = theirs.size();
   if (ended > 0) {
     core_->logger.info(kComponent,
                        "ended " + std::to_string(ended) + " stream(s) of '" + principal_id + "': " + reason);

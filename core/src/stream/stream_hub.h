@@ -22,8 +22,9 @@
 //
 // Threading: publish() on the journal pump's thread, the status listener on the status feed's, open()
 // on HTTP workers; the hub's own thread writes comments, prunes closed streams and expires the
-// ring. One mutex guards the streams and the ring; writes to a client happen under it and never
-// block (StreamSink).
+// ring. One mutex guards the list of streams and the ring, held only to change them or to take a
+// copy of the list; the writes to clients happen after it, each under its stream's own mutex, and
+// never block (StreamSink), so a status round and an event never wait for each other's fan-out.
 #pragma once
 
 #include "http/http_types.h"

@@ -5,7 +5,7 @@
 // this process, so their own scheduling is part of the latency. Prints figures; never passes or
 // fails.
 //
-// usage: stream_bench [--clients 1000] [--printers 10] [--duration-s 60] [--posts-per-s 2]
+// usage: stream_bench [--clients 1000] [--printers 10] [--duration-s 60] [--posts-per-s 2] [--no-status]
 #include "bench_report.h"
 #include "proc_stats.h"
 
@@ -47,6 +47,7 @@ struct Options {
   int printers = 10;
   int duration_s = 60;
   double posts_per_s = 2;
+  bool status = true; // clients ask for status snapshots (?status=1)
 };
 
 Options parseArgs(int argc, char** argv) {
@@ -67,6 +68,8 @@ Options parseArgs(int argc, char** argv) {
       o.duration_s = std::stoi(value());
     } else if (arg == "--posts-per-s") {
       o.posts_per_s = std::stod(value());
+    } else if (arg == "--no-status") {
+      o.status = false;
     } else {
       throw std::invalid_argument("unknown option " + arg);
     }
@@ -91,12 +94,12 @@ struct Conn {
 // The epoll loop over every client: counts frames and records when each queue_item_added arrived.
 class Clients {
 public:
-  Clients(uint16_t port, const std::string& key, int count) {
+  Clients(uint16_t port, const std::string& key, int count, bool status) {
     epoll_ = ::epoll_create1(0);
     conns_.resize(static_cast<size_t>(count));
-    const std::string request =
-        "GET /api/v1/events/stream?status=1 HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + key +
-        "\r\nAccept: text/event-stream\r\n\r\n";
+    const std::string request = std::string("GET /api/v1/events/stream") + (status ? "?status=1" : "") +
+                                " HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: " + key +
+                                "\r\nAccept: text/event-stream\r\n\r\n";
     for (size_t i = 0; i < conns_.size(); ++i) {
       Conn& c = conns_[i];
       c.fd = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -287,7 +290,7 @@ int run(const Options& o) {
 
   const ProcSample idle = sampleProcess(server.pid());
   const Clock::time_point connecting = Clock::now();
-  Clients clients(port, key, o.clients);
+  Clients clients(port, key, o.clients, o.status);
   while (clients.open() < static_cast<size_t>(o.clients) && secondsSince(connecting) < 60) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -328,10 +331,10 @@ int run(const Options& o) {
   std::sort(post_us.begin(), post_us.end());
   const uint64_t expected = posts * static_cast<uint64_t>(o.clients);
 
-  std::printf("event stream benchmark: %d clients (status on), %d printer.sim printers reporting every "
+  std::printf("event stream benchmark: %d clients (status %s), %d printer.sim printers reporting every "
               "1 s, %.1f queue POSTs/s for %d s, %ld cores, %s build\n",
-              o.clients, o.printers, o.posts_per_s, o.duration_s, sysconf(_SC_NPROCESSORS_ONLN),
-              BENCH_BUILD_TYPE);
+              o.clients, o.status ? "on" : "off", o.printers, o.posts_per_s, o.duration_s,
+              sysconf(_SC_NPROCESSORS_ONLN), BENCH_BUILD_TYPE);
   if (std::string(BENCH_BUILD_TYPE) != "Release" || BENCH_SANITIZED) {
     std::printf("WARNING: not a Release build; the figures say little\n");
   }
@@ -367,7 +370,7 @@ int run(const Options& o) {
 int main(int argc, char** argv) {
   auto options = parseOrUsage(parseArgs, argc, argv, "stream_bench",
                               "usage: stream_bench [--clients 1000] [--printers 10] [--duration-s 60] "
-                              "[--posts-per-s 2]\n");
+                              "[--posts-per-s 2] [--no-status]\n");
   if (!options) {
     return 2;
   }
