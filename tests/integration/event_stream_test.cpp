@@ -3,10 +3,10 @@
 // clients read the stream as a browser's EventSource would.
 #include "support/http_client.h"
 #include "support/http_receiver.h"
+#include "support/server_api.h"
 #include "support/server_process.h"
 #include "support/sse_client.h"
 #include "support/temp_dir.h"
-#include "support/three_mf_sample.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -25,12 +25,6 @@ namespace {
 using nlohmann::json;
 
 const std::string kAdminKey = "bb_G6HGs2IQh4V1F8RoJCdsjSGZ-BwXbDLDkFt6dEbxU5k";
-
-struct Answer {
-  int status = 0;
-  json body;
-  std::string raw;
-};
 
 class EventStreamTest : public ::testing::Test {
 protected:
@@ -54,68 +48,13 @@ protected:
         serverBinary(), std::vector<std::string>{"--config", config_},
         std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}});
     ASSERT_TRUE(server_->waitReady()) << server_->log();
-  }
-
-  Answer api(const std::string& method, const std::string& path, const std::string& body = "",
-             const std::string& key = kAdminKey,
-             std::vector<std::pair<std::string, std::string>> headers = {}) {
-    headers.emplace_back("X-API-Key", key);
-    if (!body.empty() && headers.size() == 1) {
-      headers.emplace_back("Content-Type", "application/json");
-    }
-    HttpResult r = httpRequest("127.0.0.1", server_->port(), method, path, body, headers, 15000);
-    return Answer{r.status, json::parse(r.body, nullptr, false), r.body};
-  }
-  Answer api(const std::string& method, const std::string& path, const json& body) {
-    return api(method, path, body.dump());
-  }
-
-  bool waitFor(const std::string& path, const std::function<bool(const json&)>& check) {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
-    while (std::chrono::steady_clock::now() < until) {
-      Answer last = api("GET", path);
-      if (last.status == 200 && check(last.body)) {
-        return true;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-
-  int64_t addSim(const std::string& name) {
-    Answer a = api("POST", "/api/v1/printers",
-                   json{{"name", name},
-                        {"driver", "printer.sim"},
-                        {"settings", {{"speed", 600.0}, {"report_interval_ms", 20}}}});
-    EXPECT_EQ(a.status, 201) << a.raw;
-    int64_t id = a.body.value("id", 0);
-    EXPECT_TRUE(waitFor("/api/v1/printers/" + std::to_string(id) + "/status",
-                        [](const json& s) { return s["connected"] == true; }));
-    return id;
-  }
-
-  int64_t upload(const std::string& title) {
-    Answer a = api("POST", "/api/v1/archives?filename=" + title + ".3mf", sampleThreeMf(title, 60, 2.5),
-                   kAdminKey, {{"Content-Type", "application/octet-stream"}});
-    EXPECT_EQ(a.status, 201) << a.raw;
-    return a.body.value("id", 0);
+    api_ = ServerApi(server_->port(), kAdminKey);
   }
 
   void print(int64_t printer, int64_t archive) {
-    Answer a = api("POST", "/api/v1/printers/" + std::to_string(printer) + "/print/start",
-                   json{{"archive_id", archive}});
+    ApiAnswer a = api_.call("POST", "/api/v1/printers/" + std::to_string(printer) + "/print/start",
+                            json{{"archive_id", archive}});
     ASSERT_EQ(a.status, 202) << a.raw;
-  }
-
-  std::string keyWith(const std::vector<std::string>& permissions,
-                      const std::vector<int64_t>& printers = {}) {
-    json body = {{"name", "stream key"}, {"permissions", permissions}};
-    if (!printers.empty()) {
-      body["printer_ids"] = printers;
-    }
-    Answer a = api("POST", "/api/v1/api-keys", body);
-    EXPECT_EQ(a.status, 201) << a.raw;
-    return a.body["key"];
   }
 
   // A stream opened with `key` (X-API-Key) and the given query and extra headers.
@@ -135,6 +74,7 @@ protected:
   TempDir dir_;
   std::string config_;
   std::unique_ptr<ServerProcess> server_;
+  ServerApi api_;
 };
 
 std::vector<std::string> names(const std::vector<SseEvent>& events) {
@@ -151,12 +91,13 @@ size_t indexOf(const std::vector<std::string>& list, const std::string& name) {
 
 TEST_F(EventStreamTest, APrintsEventsArriveInOrderWithTheIdsAndBodiesOfTheirWebhooks) {
   HttpReceiver rx;
-  Answer hook = api("POST", "/api/v1/notifications",
-                    json{{"type", "webhook"}, {"name", "hook"}, {"settings", {{"url", rx.url("/hook")}}}});
+  ApiAnswer hook =
+      api_.call("POST", "/api/v1/notifications",
+                json{{"type", "webhook"}, {"name", "hook"}, {"settings", {{"url", rx.url("/hook")}}}});
   ASSERT_EQ(hook.status, 201) << hook.raw;
-  int64_t printer = addSim("Streamed");
-  int64_t archive = upload("cube");
-  auto client = stream(keyWith({"printers:read"}));
+  int64_t printer = api_.addSim("Streamed");
+  int64_t archive = api_.upload("cube");
+  auto client = stream(api_.keyWith({"printers:read"}));
   ASSERT_EQ(client->status(), 200);
   EXPECT_EQ(client->headers().at("content-type"), "text/event-stream; charset=utf-8");
   EXPECT_EQ(client->headers().at("cache-control"), "no-cache");
@@ -193,8 +134,8 @@ TEST_F(EventStreamTest, APrintsEventsArriveInOrderWithTheIdsAndBodiesOfTheirWebh
 }
 
 TEST_F(EventStreamTest, LastEventIdResumesWhereTheClientLeftOff) {
-  int64_t printer = addSim("Resumed");
-  int64_t archive = upload("resume");
+  int64_t printer = api_.addSim("Resumed");
+  int64_t archive = api_.upload("resume");
   auto first = stream(kAdminKey, "?events=print_started,print_progress,print_complete");
   print(printer, archive);
   auto seen = first->until("print_complete", 20000);
@@ -224,8 +165,8 @@ TEST_F(EventStreamTest, LastEventIdResumesWhereTheClientLeftOff) {
 // A client connected before a restart resumes from its Last-Event-ID afterwards: the stream starts
 // with the journal's recent events.
 TEST_F(EventStreamTest, AClientResumesAcrossARestartOfTheServer) {
-  int64_t printer = addSim("Restarted");
-  int64_t archive = upload("restart");
+  int64_t printer = api_.addSim("Restarted");
+  int64_t archive = api_.upload("restart");
   auto before = stream(kAdminKey, "?events=print_started,print_complete");
   print(printer, archive);
   auto seen = before->until("print_complete", 20000);
@@ -244,18 +185,18 @@ TEST_F(EventStreamTest, AClientResumesAcrossARestartOfTheServer) {
 }
 
 TEST_F(EventStreamTest, AKeySeesOnlyTheEventsItsPermissionsAndPrintersAllow) {
-  int64_t a = addSim("A");
-  int64_t b = addSim("B");
-  int64_t archive = upload("perm");
-  auto only_b = stream(keyWith({"printers:read"}, {b}));
-  auto queue_only = stream(keyWith({"queue:read"}));
-  auto all = stream(keyWith({"printers:read", "queue:read"}));
-  auto stats_only = stream(keyWith({"statistics:read"}));
+  int64_t a = api_.addSim("A");
+  int64_t b = api_.addSim("B");
+  int64_t archive = api_.upload("perm");
+  auto only_b = stream(api_.keyWith({"printers:read"}, {b}));
+  auto queue_only = stream(api_.keyWith({"queue:read"}));
+  auto all = stream(api_.keyWith({"printers:read", "queue:read"}));
+  auto stats_only = stream(api_.keyWith({"statistics:read"}));
   ASSERT_EQ(stats_only->status(), 200) << "any valid key may open a stream";
 
   print(a, archive);
   ASSERT_TRUE(all->until("print_complete", 20000));
-  ASSERT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", archive}, {"printer_id", a}}).status, 201);
+  ASSERT_EQ(api_.call("POST", "/api/v1/queue", json{{"archive_id", archive}, {"printer_id", a}}).status, 201);
   print(b, archive);
   auto seen_all = all->until("print_complete", 20000);
   ASSERT_TRUE(seen_all);
@@ -283,9 +224,9 @@ TEST_F(EventStreamTest, AKeySeesOnlyTheEventsItsPermissionsAndPrintersAllow) {
 }
 
 TEST_F(EventStreamTest, AStreamTokenOpensOneStreamForBrowsers) {
-  int64_t printer = addSim("Token");
-  const std::string key = keyWith({"printers:read"}, {printer});
-  Answer issued = api("POST", "/api/v1/auth/stream-token", "", key);
+  int64_t printer = api_.addSim("Token");
+  const std::string key = api_.keyWith({"printers:read"}, {printer});
+  ApiAnswer issued = api_.call("POST", "/api/v1/auth/stream-token", "", key);
   ASSERT_EQ(issued.status, 201) << issued.raw;
   EXPECT_EQ(issued.body["expires_in"], 60);
   const std::string token = issued.body["token"];
@@ -303,18 +244,18 @@ TEST_F(EventStreamTest, AStreamTokenOpensOneStreamForBrowsers) {
   EXPECT_EQ(json::parse(again->body())["code"], "invalid_stream_token");
   auto made_up = stream("", "?token=bbst_00000000000000000000000000000000");
   EXPECT_EQ(made_up->status(), 401);
-  EXPECT_EQ(api("POST", "/api/v1/auth/stream-token", "", "bb_not_a_key").status, 401);
+  EXPECT_EQ(api_.call("POST", "/api/v1/auth/stream-token", "", "bb_not_a_key").status, 401);
   EXPECT_EQ(server_->log().find(token), std::string::npos) << "a token never reaches the log";
 }
 
 TEST_F(EventStreamTest, ADeletedOrChangedKeysStreamsEnd) {
-  Answer created =
-      api("POST", "/api/v1/api-keys", json{{"name", "display"}, {"permissions", {"printers:read"}}});
+  ApiAnswer created =
+      api_.call("POST", "/api/v1/api-keys", json{{"name", "display"}, {"permissions", {"printers:read"}}});
   ASSERT_EQ(created.status, 201) << created.raw;
   const std::string key = created.body["key"];
   const std::string path = "/api/v1/api-keys/" + std::to_string(created.body["id"].get<int64_t>());
   auto changed = stream(key);
-  ASSERT_EQ(api("PATCH", path, json{{"permissions", {"queue:read"}}}).status, 200);
+  ASSERT_EQ(api_.call("PATCH", path, json{{"permissions", {"queue:read"}}}).status, 200);
   auto last = changed->next(5000);
   ASSERT_TRUE(last);
   EXPECT_EQ(last->event, "closed");
@@ -323,7 +264,7 @@ TEST_F(EventStreamTest, ADeletedOrChangedKeysStreamsEnd) {
 
   auto deleted = stream(key);
   ASSERT_EQ(deleted->status(), 200);
-  ASSERT_EQ(api("DELETE", path).status, 204);
+  ASSERT_EQ(api_.call("DELETE", path).status, 204);
   last = deleted->next(5000);
   ASSERT_TRUE(last);
   EXPECT_EQ(json::parse(last->data)["reason"], "key_deleted");
@@ -332,11 +273,11 @@ TEST_F(EventStreamTest, ADeletedOrChangedKeysStreamsEnd) {
 }
 
 TEST_F(EventStreamTest, StatusSnapshotsComeAtMostOncePerSecondPerPrinter) {
-  int64_t printer = addSim("Status"); // reports every 20 ms
-  Answer slow =
-      api("PATCH", "/api/v1/printers/" + std::to_string(printer), json{{"settings", {{"speed", 1.0}}}});
+  int64_t printer = api_.addSim("Status"); // reports every 20 ms
+  ApiAnswer slow =
+      api_.call("PATCH", "/api/v1/printers/" + std::to_string(printer), json{{"settings", {{"speed", 1.0}}}});
   ASSERT_EQ(slow.status, 200) << slow.raw;
-  print(printer, upload("long")); // a minute of printing: the status changes with every report
+  print(printer, api_.upload("long")); // a minute of printing: the status changes with every report
   auto client = stream(kAdminKey, "?status=1&printer_id=" + std::to_string(printer));
   size_t snapshots = 0;
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3200);
@@ -356,8 +297,8 @@ TEST_F(EventStreamTest, StatusSnapshotsComeAtMostOncePerSecondPerPrinter) {
 }
 
 TEST_F(EventStreamTest, OpenStreamsAreLimitedPerKeyAndInAll) {
-  const std::string one = keyWith({"printers:read"});
-  const std::string two = keyWith({"printers:read"});
+  const std::string one = api_.keyWith({"printers:read"});
+  const std::string two = api_.keyWith({"printers:read"});
   std::vector<std::unique_ptr<SseClient>> open;
   for (int i = 0; i < 3; ++i) {
     open.push_back(stream(one));
@@ -387,7 +328,7 @@ TEST_F(EventStreamTest, OpenStreamsAreLimitedPerKeyAndInAll) {
 }
 
 TEST_F(EventStreamTest, ASlowClientIsDroppedWithOverflowWhileOthersGetEverything) {
-  int64_t archive = upload("many");
+  int64_t archive = api_.upload("many");
   auto slow = stream(kAdminKey, "?events=queue_item_added", {}, 4096);
   auto fast = stream(kAdminKey, "?events=queue_item_added");
   constexpr int kItems = 800; // ~400 KB of events against a 4 KiB backlog and small socket buffers
@@ -403,7 +344,7 @@ TEST_F(EventStreamTest, ASlowClientIsDroppedWithOverflowWhileOthersGetEverything
     EXPECT_EQ(got, kItems) << "the fast client got every event";
   });
   for (int i = 0; i < kItems; ++i) {
-    ASSERT_EQ(api("POST", "/api/v1/queue", json{{"archive_id", archive}}).status, 201);
+    ASSERT_EQ(api_.call("POST", "/api/v1/queue", json{{"archive_id", archive}}).status, 201);
   }
   reader.join();
   auto events = slow->until("overflow", 15000);
@@ -413,7 +354,7 @@ TEST_F(EventStreamTest, ASlowClientIsDroppedWithOverflowWhileOthersGetEverything
   EXPECT_LT(events->size(), static_cast<size_t>(kItems));
   EXPECT_EQ(json::parse(events->back().data)["reason"], "client_too_slow");
   EXPECT_TRUE(slow->ended(5000));
-  EXPECT_EQ(api("GET", "/health").status, 200);
+  EXPECT_EQ(api_.call("GET", "/health").status, 200);
 }
 
 } // namespace

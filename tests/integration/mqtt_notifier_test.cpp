@@ -5,9 +5,9 @@
 #include "support/http_client.h"
 #include "support/mosquitto_broker.h"
 #include "support/mqtt_test_client.h"
+#include "support/server_api.h"
 #include "support/server_process.h"
 #include "support/temp_dir.h"
-#include "support/three_mf_sample.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -28,12 +28,6 @@ using nlohmann::json;
 // A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
 const std::string kAdminKey = "bb_Yc1o0Vq8l6mXr2k3TtW9aZsPdFhJgN4bQeR7uI5yO0c";
 constexpr int64_t kWaitMs = 20000;
-
-struct Answer {
-  int status = 0;
-  json body;
-  std::string raw;
-};
 
 class MqttNotifierServerTest : public ::testing::Test {
 protected:
@@ -73,31 +67,14 @@ protected:
     }
   }
 
-  Answer api(const std::string& method, const std::string& path, const std::string& body = "",
-             std::vector<std::pair<std::string, std::string>> headers = {}) {
-    headers.emplace_back("X-API-Key", kAdminKey);
-    if (!body.empty() && headers.size() == 1) {
-      headers.emplace_back("Content-Type", "application/json");
-    }
-    HttpResult r = httpRequest("127.0.0.1", server_->port(), method, path, body, headers);
-    return Answer{r.status, json::parse(r.body, nullptr, false), r.body};
+  ApiAnswer api(const std::string& method, const std::string& path, const std::string& body = "") {
+    return ServerApi(server_->port(), kAdminKey).call(method, path, body);
   }
-  Answer api(const std::string& method, const std::string& path, const json& body) {
+  ApiAnswer api(const std::string& method, const std::string& path, const json& body) {
     return api(method, path, body.dump());
   }
-
-  Answer waitFor(const std::string& path, const std::function<bool(const json&)>& check) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kWaitMs);
-    Answer last;
-    while (std::chrono::steady_clock::now() < until) {
-      last = api("GET", path);
-      if (last.status == 200 && check(last.body)) {
-        return last;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "condition not reached on " << path << "; last answer " << last.raw;
-    return last;
+  ApiAnswer waitFor(const std::string& path, const std::function<bool(const json&)>& check) {
+    return ServerApi(server_->port(), kAdminKey).waitFor(path, check, kWaitMs);
   }
 
   bool waitLog(const std::string& needle) {
@@ -127,10 +104,10 @@ TEST_F(MqttNotifierServerTest, StatusDiscoveryEventsCommandsAndRemoval) {
     return m.topic == "bambuddy/status" && m.payload == "online";
   })) << server_->log();
 
-  Answer added = api("POST", "/api/v1/printers",
-                     json{{"name", "Workshop"},
-                          {"driver", "printer.sim"},
-                          {"settings", {{"speed", 10}, {"report_interval_ms", 50}}}});
+  ApiAnswer added = api("POST", "/api/v1/printers",
+                        json{{"name", "Workshop"},
+                             {"driver", "printer.sim"},
+                             {"settings", {{"speed", 10}, {"report_interval_ms", 50}}}});
   ASSERT_EQ(added.status, 201) << added.raw;
   const int64_t id = added.body["id"];
   const std::string base = "/api/v1/printers/" + std::to_string(id);
@@ -154,7 +131,7 @@ TEST_F(MqttNotifierServerTest, StatusDiscoveryEventsCommandsAndRemoval) {
       [&](const auto& m) { return m.topic == "homeassistant/button/" + node + "/pause/config"; }));
 
   // A test notification through the outbox is acknowledged by the broker.
-  Answer providers = api("GET", "/api/v1/notifications");
+  ApiAnswer providers = api("GET", "/api/v1/notifications");
   ASSERT_EQ(providers.status, 200) << providers.raw;
   int64_t provider = 0;
   for (const json& p : providers.body["items"]) {
@@ -163,17 +140,15 @@ TEST_F(MqttNotifierServerTest, StatusDiscoveryEventsCommandsAndRemoval) {
     }
   }
   ASSERT_NE(provider, 0) << providers.raw;
-  Answer test = api("POST", "/api/v1/notifications/" + std::to_string(provider) + "/test");
+  ApiAnswer test = api("POST", "/api/v1/notifications/" + std::to_string(provider) + "/test");
   EXPECT_EQ(test.status, 202) << test.raw;
   auto event = waitMessage([](const auto& m) { return m.topic == "bambuddy/events/test"; });
   ASSERT_TRUE(event);
   EXPECT_EQ(json::parse(event->payload)["event"], "test");
 
   // A long print, paused from MQTT (the HA button's payload).
-  Answer upload = api("POST", "/api/v1/archives?filename=long.3mf", sampleThreeMf("long", 36000, 50.0),
-                      {{"Content-Type", "application/octet-stream"}});
-  ASSERT_EQ(upload.status, 201) << upload.raw;
-  ASSERT_EQ(api("POST", base + "/print/start", json{{"archive_id", upload.body["id"]}}).status, 202);
+  const int64_t archive = ServerApi(server_->port(), kAdminKey).upload("long", 36000, 50.0);
+  ASSERT_EQ(api("POST", base + "/print/start", json{{"archive_id", archive}}).status, 202);
   waitFor(base + "/status", [](const json& s) { return s["state"] == "printing"; });
   observer_->publish("bambuddy/printers/" + std::to_string(id) + "/command", "pause", 1);
   waitFor(base + "/status", [](const json& s) { return s["state"] == "paused"; });

@@ -367,6 +367,24 @@ public:
     }
   }
 
+  // Shuts the socket down (`how`) once what is queued for it is written: an empty write, whose
+  // continuation runs on the reactor thread, where the descriptor is known to be this peer's.
+  void shutdownAfterQueued(const std::shared_ptr<PT::Peer>& peer, int how) {
+    std::weak_ptr<PT::Peer> weak = peer;
+    auto self = shared_from_this();
+    try {
+      peer->send(Pistache::RawBuffer(std::string(), 0))
+          .then(
+              [weak, self, how](ssize_t) {
+                if (auto alive = weak.lock()) {
+                  self->shutdownOnReactor(alive, how);
+                }
+              },
+              [](std::exception_ptr) {});
+    } catch (const std::exception&) {
+    }
+  }
+
   // Called once per dispatch()/answerNow().
   void finishOne() {
     std::lock_guard<std::mutex> lock(flight_mutex_);
@@ -754,19 +772,7 @@ public:
   // the client sees a short body. The cut happens on the reactor thread, after what was queued.
   void abort(const std::shared_ptr<PT::Peer>& peer, const std::string& reason) {
     core_->logError("file response cut short: " + reason);
-    std::weak_ptr<PT::Peer> weak = peer;
-    auto core = core_;
-    try {
-      peer->send(Pistache::RawBuffer(std::string(), 0))
-          .then(
-              [weak, core](ssize_t) {
-                if (auto alive = weak.lock()) {
-                  core->shutdownOnReactor(alive, SHUT_RDWR);
-                }
-              },
-              [](std::exception_ptr) {});
-    } catch (const std::exception&) {
-    }
+    core_->shutdownAfterQueued(peer, SHUT_RDWR);
     finish(false);
   }
 
@@ -1127,21 +1133,8 @@ private:
   // Before the stream writes directly: everything is out through Pistache; half-close (the client
   // sees the end), on the reactor thread by way of an empty write's continuation.
   void closeConnection() {
-    std::shared_ptr<PT::Peer> peer = core_->livePeer(peer_);
-    if (peer) {
-      std::weak_ptr<PT::Peer> weak = peer;
-      auto core = core_;
-      try {
-        peer->send(Pistache::RawBuffer(std::string(), 0))
-            .then(
-                [weak, core](ssize_t) {
-                  if (auto alive = weak.lock()) {
-                    core->shutdownOnReactor(alive, SHUT_WR);
-                  }
-                },
-                [](std::exception_ptr) {});
-      } catch (const std::exception&) {
-      }
+    if (std::shared_ptr<PT::Peer> peer = core_->livePeer(peer_)) {
+      core_->shutdownAfterQueued(peer, SHUT_WR);
     }
     end();
   }
