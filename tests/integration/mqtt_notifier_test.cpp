@@ -12,6 +12,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
@@ -181,6 +183,20 @@ TEST_F(MqttNotifierServerTest, StatusDiscoveryEventsCommandsAndRemoval) {
   server_.reset();
   EXPECT_TRUE(waitMessage(
       [](const auto& m) { return m.topic == "bambuddy/status" && m.payload == "offline"; }, before_stop));
+}
+
+// A server killed with SIGKILL says goodbye to nobody: the broker publishes the plugin's last will,
+// so Home Assistant shows every entity unavailable.
+TEST_F(MqttNotifierServerTest, AServerKilledWithSigkillIsOfflineByItsLastWill) {
+  ASSERT_TRUE(waitMessage([](const auto& m) {
+    return m.topic == "bambuddy/status" && m.payload == "online";
+  })) << server_->log();
+  const size_t before_kill = observer_->mark();
+  ASSERT_EQ(::kill(server_->pid(), SIGKILL), 0);
+  EXPECT_EQ(server_->waitExit(), -1);
+  server_.reset();
+  EXPECT_TRUE(waitMessage(
+      [](const auto& m) { return m.topic == "bambuddy/status" && m.payload == "offline"; }, before_kill));
 }
 
 } // namespace
