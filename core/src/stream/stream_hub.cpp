@@ -23,6 +23,10 @@ namespace bambuddy::stream {
 namespace {
 constexpr const char* kComponent = "stream";
 constexpr int64_t kTickMs = 1000;
+// Status rounds go out to this many clients at a time, with this pause between (a round of 1,000
+// clients then spreads over ~90 ms of the second until the next round).
+constexpr size_t kStatusSlice = 100;
+constexpr std::chrono::milliseconds kStatusSlicePause{10};
 
 std::string dumpJson(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -468,9 +472,15 @@ printers::StatusListener StreamHub::statusListener() {
       }
       sessions = core->sessions;
     }
-    // One write per client and round (not one per printer), without the hub's lock.
+    // One write per client and round (not one per printer), without the hub's lock, in slices with
+    // a short pause between them: a round for 1,000 clients is 1,000 writes, and an event arriving
+    // meanwhile should not wait for all of them to get the CPU (tests/bench/event_stream).
     std::string batch;
+    size_t written = 0;
     for (const auto& session : sessions) {
+      if (written > 0 && written % kStatusSlice == 0) {
+        std::this_thread::sleep_for(kStatusSlicePause);
+      }
       batch.clear();
       size_t count = 0;
       for (const auto& [id, frame] : frames) {
@@ -481,6 +491,7 @@ printers::StatusListener StreamHub::statusListener() {
       }
       if (count > 0) {
         session->deliver(*core, batch, now, count);
+        ++written;
       }
     }
   };
