@@ -176,6 +176,19 @@ void writeStreams(Exposition& out, const stream::StreamHub& hub) {
   out.family("bambuddy_event_stream_frames_total", "Events and status snapshots written to stream clients.",
              "counter");
   out.sample("bambuddy_event_stream_frames_total", {}, stats.frames_sent_total);
+  out.family("bambuddy_event_stream_delay_seconds",
+             "From an event being decided to its fan-out to stream clients (the journal pipeline ahead of "
+             "the stream).",
+             "histogram");
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < stream::kStreamDelayBucketsS.size(); ++i) {
+    cumulative += stats.delay_buckets[i];
+    out.sample("bambuddy_event_stream_delay_seconds_bucket",
+               {{"le", metrics::formatValue(stream::kStreamDelayBucketsS[i])}}, cumulative);
+  }
+  out.sample("bambuddy_event_stream_delay_seconds_bucket", {{"le", "+Inf"}}, stats.delay_count);
+  out.sample("bambuddy_event_stream_delay_seconds_sum", {}, stats.delay_sum_s);
+  out.sample("bambuddy_event_stream_delay_seconds_count", {}, stats.delay_count);
 }
 
 } // namespace

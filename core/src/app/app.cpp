@@ -282,8 +282,8 @@ void App::start() {
     stream_settings.per_key_limit = config_.server.streams_per_key;
     stream_settings.server_limit = config_.server.max_streams;
     stream_settings.max_buffer_bytes = static_cast<size_t>(config_.server.stream_buffer_bytes);
-    s.stream_hub =
-        std::make_unique<stream::StreamHub>(stream_settings, logger_, [] { return monotonicMs(); });
+    s.stream_hub = std::make_unique<stream::StreamHub>(
+        stream_settings, logger_, [] { return monotonicMs(); }, [] { return nowUtcMs(); });
     s.status_feed->addListener(s.stream_hub->statusListener());
     {
       // What clients connected before a restart may resume from (see StreamHub::seed).

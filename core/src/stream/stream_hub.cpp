@@ -44,12 +44,14 @@ uint64_t permissionForEvent(const std::string& type) {
 }
 
 struct StreamHub::Core : std::enable_shared_from_this<Core> {
-  Core(StreamSettings s, Logger& l, std::function<int64_t()> clock)
-      : settings(s), logger(l), now_ms(std::move(clock)), ring(s.ring_events, s.ring_age_ms) {}
+  Core(StreamSettings s, Logger& l, std::function<int64_t()> clock, std::function<int64_t()> wall)
+      : settings(s), logger(l), now_ms(std::move(clock)), wall_ms(std::move(wall)),
+        ring(s.ring_events, s.ring_age_ms) {}
 
   const StreamSettings settings;
   Logger& logger;
   std::function<int64_t()> now_ms;
+  std::function<int64_t()> wall_ms;
 
   mutable std::mutex mutex;
   EventRing ring;
@@ -65,6 +67,10 @@ struct StreamHub::Core : std::enable_shared_from_this<Core> {
   uint64_t refused_server_total = 0;
   std::atomic<uint64_t> frames_total{0};
   std::atomic<bool> status_wanted{false};
+  // publish() only (one thread), read by stats() under `mutex`.
+  std::array<uint64_t, kStreamDelayBucketsS.size() + 1> delay_buckets{};
+  uint64_t delay_count = 0;
+  double delay_sum_s = 0;
 
   std::mutex wake_mutex;
   std::condition_variable wake_cv;
@@ -299,8 +305,9 @@ private:
   std::atomic<bool> released_{false};
 };
 
-StreamHub::StreamHub(StreamSettings settings, Logger& logger, std::function<int64_t()> monotonic_ms)
-    : core_(std::make_shared<Core>(settings, logger, std::move(monotonic_ms))) {}
+StreamHub::StreamHub(StreamSettings settings, Logger& logger, std::function<int64_t()> monotonic_ms,
+                     std::function<int64_t()> wall_ms)
+    : core_(std::make_shared<Core>(settings, logger, std::move(monotonic_ms), std::move(wall_ms))) {}
 
 StreamHub::~StreamHub() {
   stop();
@@ -413,6 +420,14 @@ void StreamHub::publish(const journal::JournalEntry& entry) {
     std::lock_guard<std::mutex> lock(core_->mutex);
     if (!core_->ring.push(std::move(event))) {
       return; // handed over twice (a restart before the pump stored its cursor): clients have it
+    }
+    if (core_->wall_ms && entry.timestamp_ms > 0) {
+      const double delay_s =
+          static_cast<double>(std::max<int64_t>(0, core_->wall_ms() - entry.timestamp_ms)) / 1000.0;
+      const auto bucket = std::lower_bound(kStreamDelayBucketsS.begin(), kStreamDelayBucketsS.end(), delay_s);
+      ++core_->delay_buckets[static_cast<size_t>(bucket - kStreamDelayBucketsS.begin())];
+      ++core_->delay_count;
+      core_->delay_sum_s += delay_s;
     }
     recipients.reserve(core_->sessions.size());
     for (const auto& session : core_->sessions) {
@@ -580,6 +595,9 @@ StreamStats StreamHub::stats() const {
   out.refused_server_limit_total = core_->refused_server_total;
   out.frames_sent_total = core_->frames_total;
   out.ring_size = core_->ring.size();
+  out.delay_buckets = core_->delay_buckets;
+  out.delay_count = core_->delay_count;
+  out.delay_sum_s = core_->delay_sum_s;
   return out;
 }
 

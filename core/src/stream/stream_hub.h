@@ -31,6 +31,7 @@
 #include "journal/event_journal.h"
 #include "printers/status_feed.h"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -62,6 +63,10 @@ struct StreamFilter {
   bool status = false;
 };
 
+// Upper bounds (seconds) of the buckets of StreamStats::delay_buckets.
+inline constexpr std::array<double, 12> kStreamDelayBucketsS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                                0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
+
 struct StreamStats {
   size_t open = 0;
   uint64_t opened_total = 0;
@@ -70,12 +75,19 @@ struct StreamStats {
   uint64_t refused_server_limit_total = 0;
   uint64_t frames_sent_total = 0; // event and status frames written to clients
   size_t ring_size = 0;
+  // From an event being decided (its journal timestamp) to the start of its fan-out: the journal
+  // pipeline ahead of the stream. Not cumulative; the last count is above every bound.
+  std::array<uint64_t, kStreamDelayBucketsS.size() + 1> delay_buckets{};
+  uint64_t delay_count = 0;
+  double delay_sum_s = 0;
 };
 
 class StreamHub {
 public:
-  // `monotonic_ms`: a steady clock in ms (ring ages, comment intervals).
-  StreamHub(StreamSettings settings, Logger& logger, std::function<int64_t()> monotonic_ms);
+  // `monotonic_ms`: a steady clock in ms (ring ages, comment intervals). `wall_ms` (UTC epoch ms)
+  // measures how long events took to reach the stream (StreamStats::delay_*); null: not measured.
+  StreamHub(StreamSettings settings, Logger& logger, std::function<int64_t()> monotonic_ms,
+            std::function<int64_t()> wall_ms = nullptr);
   ~StreamHub(); // stop()
   StreamHub(const StreamHub&) = delete;
   StreamHub& operator=(const StreamHub&) = delete;

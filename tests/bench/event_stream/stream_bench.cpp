@@ -360,6 +360,33 @@ int run(const Options& o) {
       "p99 %.2f ms; first -> last client (fan-out) p50 %.2f / p99 %.2f ms\n",
       percentileMs(post_us, 50), percentileMs(post_us, 99), percentileMs(to_first, 50),
       percentileMs(to_first, 99), percentileMs(spread, 50), percentileMs(spread, 99));
+  // The server's own view of the part ahead of the stream (bambuddy_event_stream_delay_seconds).
+  testing::HttpResult metrics = call("GET", "/api/v1/metrics", "");
+  constexpr const char* kBucketPrefix = "bambuddy_event_stream_delay_seconds_bucket{le=\"";
+  std::string shares;
+  double count = 0;
+  double sum = 0;
+  for (size_t pos = 0; pos < metrics.body.size();) {
+    size_t end = metrics.body.find('\n', pos);
+    const std::string line =
+        metrics.body.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? metrics.body.size() : end + 1;
+    const double value = std::atof(line.c_str() + line.rfind(' ') + 1);
+    if (line.rfind("bambuddy_event_stream_delay_seconds_count", 0) == 0) {
+      count = value;
+    } else if (line.rfind("bambuddy_event_stream_delay_seconds_sum", 0) == 0) {
+      sum = value;
+    } else if (line.rfind(kBucketPrefix, 0) == 0) {
+      const size_t from = std::strlen(kBucketPrefix);
+      const std::string le = line.substr(from, line.find('"', from) - from);
+      if (le == "0.005" || le == "0.01" || le == "0.025" || le == "0.05" || le == "0.1") {
+        shares +=
+            " <=" + le + " s: " + std::to_string(value).substr(0, std::to_string(value).find('.')) + ";";
+      }
+    }
+  }
+  std::printf("  event decided -> stream fan-out starts (server's histogram): %.0f events, mean %.2f ms;%s\n",
+              count, count > 0 ? 1000.0 * sum / count : 0.0, shares.c_str());
   printLogProblems(server.log(), 10, "  log: ");
   server.stop();
   return 0;
