@@ -73,7 +73,8 @@ for path in /usr/bin/bambuddy /etc/bambuddy/bambuddy.yaml /lib/systemd/system/ba
   /usr/lib/bambuddy/plugins/bb_auth_apikey.so /usr/lib/bambuddy/plugins/bb_storage_local.so \
   /usr/lib/bambuddy/plugins/bb_notifier_webhook.so /usr/lib/bambuddy/plugins/bb_notifier_ntfy.so \
   /usr/lib/bambuddy/plugins/bb_notifier_email.so /usr/lib/bambuddy/plugins/bb_printer_bambu.so \
-  /usr/lib/bambuddy/plugins/bb_printer_sim.so /usr/include/bambuddy/abi.h /usr/include/bambuddy/sdk.hpp \
+  /usr/lib/bambuddy/plugins/bb_printer_sim.so /usr/lib/bambuddy/plugins/bb_notifier_mqtt.so \
+  /usr/include/bambuddy/abi.h /usr/include/bambuddy/sdk.hpp \
   /usr/lib/cmake/BambuddySDK/BambuddySDKConfig.cmake /usr/lib/cmake/BambuddySDK/BambuddySDKTargets.cmake \
   /usr/lib/cmake/BambuddySDK/BambuddyPluginCommonTargets.cmake /usr/lib/bambuddy/libbambuddy_plugin_net.a \
   /usr/include/bambuddy/common/net/ssrf_guard.h /usr/include/bambuddy/common/text/template.h \
