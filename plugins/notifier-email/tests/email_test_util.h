@@ -37,13 +37,7 @@ inline const json kCompleteData = {{"printer", "Workshop X1C"}, {"printer_id", 1
                                    {"filename", "benchy.3mf"},  {"duration", 8100},
                                    {"filament_used", 45.2},     {"status", "success"}};
 
-struct SendOutcome {
-  int32_t rc = -1;
-  bb_delivery_result result{};
-  std::string message;
-  std::string error() const { return result.error; }
-  std::string snippet() const { return result.response_snippet; }
-};
+using SendOutcome = bambuddy::testing::DeliveryOutcome;
 
 class EmailTest : public ::testing::Test {
 protected:
@@ -69,13 +63,7 @@ protected:
 
   SendOutcome send(testing::FakeHost::Instance& instance, const std::string& body,
                    int64_t budget_ms = 15000) {
-    SendOutcome out;
-    out.result.struct_size = sizeof out.result;
-    bb_error err = sdk::detail::makeError();
-    out.rc = instance.ops<bb_notifier_ops>()->send(instance.self(), body.data(), body.size(),
-                                                   kNowMs + budget_ms, &out.result, &err);
-    out.message = err.message;
-    return out;
+    return instance.send(body, kNowMs + budget_ms);
   }
 
   // Starts a sink (fails the test when it cannot) and returns it.

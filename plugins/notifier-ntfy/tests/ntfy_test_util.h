@@ -59,12 +59,7 @@ inline std::string decodeHeader(const std::string& value) {
   return out;
 }
 
-struct SendOutcome {
-  int32_t rc = -1;
-  bb_delivery_result result{};
-  std::string message;
-  std::string error() const { return result.error; }
-};
+using SendOutcome = bambuddy::testing::DeliveryOutcome;
 
 class NtfyTest : public ::testing::Test {
 protected:
@@ -90,13 +85,7 @@ protected:
   }
 
   SendOutcome send(testing::FakeHost::Instance& instance, const std::string& body, int64_t budget_ms = 5000) {
-    SendOutcome out;
-    out.result.struct_size = sizeof out.result;
-    bb_error err = sdk::detail::makeError();
-    out.rc = instance.ops<bb_notifier_ops>()->send(instance.self(), body.data(), body.size(),
-                                                   kNowMs + budget_ms, &out.result, &err);
-    out.message = err.message;
-    return out;
+    return instance.send(body, kNowMs + budget_ms);
   }
 
   // Settings pointing at the local receiver.

@@ -91,14 +91,7 @@ inline std::vector<std::string> splitSpaces(const std::string& text) {
   return out;
 }
 
-struct SendOutcome {
-  int32_t rc = -1;
-  bb_delivery_result result{};
-  std::string reason;
-  std::string message;
-  std::string error() const { return result.error; }
-  std::string snippet() const { return result.response_snippet; }
-};
+using SendOutcome = bambuddy::testing::DeliveryOutcome;
 
 class WebhookTest : public ::testing::Test {
 protected:
@@ -123,14 +116,7 @@ protected:
   // One send() through the real ABI entry, with the deadline `budget_ms` after the host's now.
   SendOutcome send(testing::FakeHost::Instance& instance, const std::string& body = kNotification,
                    int64_t budget_ms = 5000) {
-    SendOutcome out;
-    out.result.struct_size = sizeof out.result;
-    bb_error err = sdk::detail::makeError();
-    out.rc = instance.ops<bb_notifier_ops>()->send(instance.self(), body.data(), body.size(),
-                                                   now_ms_ + budget_ms, &out.result, &err);
-    out.reason = err.reason;
-    out.message = err.message;
-    return out;
+    return instance.send(body, now_ms_ + budget_ms);
   }
 
   json settingsFor(const std::string& path = "/hook") const { return json{{"url", rx_.url(path)}}; }

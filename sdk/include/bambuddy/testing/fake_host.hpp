@@ -40,6 +40,17 @@ struct LogLine {
   std::string message;
 };
 
+// What one notifier send() returned, called through the plugin's ABI entry as the host calls it
+// (FakeHost::Instance::send).
+struct DeliveryOutcome {
+  int32_t rc = -1;             // BB_OK or the BB_ERR_* code
+  bb_delivery_result result{}; // the plugin's verdict when rc is BB_OK
+  std::string reason;          // the bb_error's reason and message when it is not
+  std::string message;
+  std::string error() const { return result.error; }
+  std::string snippet() const { return result.response_snippet; }
+};
+
 struct PublishedEvent {
   std::string instance;
   std::string topic;
@@ -351,6 +362,19 @@ public:
 
     void* self() const { return self_; }
     const bb_plugin_descriptor* descriptor() const { return descriptor_; }
+
+    // A notifier instance's send() with `notification_json` and the absolute `deadline_ms` (on the
+    // host's clock, setNow()). Calling thread; blocks as long as the plugin does.
+    DeliveryOutcome send(const std::string& notification_json, int64_t deadline_ms) const {
+      DeliveryOutcome out;
+      out.result.struct_size = sizeof out.result;
+      bb_error err = sdk::detail::makeError();
+      out.rc = ops<bb_notifier_ops>()->send(self_, notification_json.data(), notification_json.size(),
+                                            deadline_ms, &out.result, &err);
+      out.reason = err.reason;
+      out.message = err.message;
+      return out;
+    }
     template <class Ops> const Ops* ops() const { return static_cast<const Ops*>(descriptor_->ops); }
     const std::string& dataDir() const { return ctx_->data_dir; }
 
