@@ -586,6 +586,11 @@ TEST_F(PrintingTest, MetricsAreValidPrometheusAndAgreeWithTheRestAnswers) {
   EXPECT_GE(promValue(m, "bambuddy_auth_failures_total").value_or(0), 1.0);
   EXPECT_EQ(promValue(m, "bambuddy_event_streams"), 0.0) << "no event stream is open";
   EXPECT_TRUE(promValue(m, "bambuddy_event_stream_overflows_total"));
+  // Every journal entry of the prints above went through the pump's stages.
+  for (const char* stage : {"pickup", "archives", "queue", "notifications", "stream", "bus"}) {
+    EXPECT_GE(promValue(m, "bambuddy_journal_stage_seconds_count", {{"stage", stage}}).value_or(0), 2.0)
+        << stage;
+  }
   const auto count = promValue(m, "bambuddy_http_request_duration_seconds_count",
                                {{"route", "/api/v1/printers/{id}/status"}, {"method", "GET"}});
   const auto inf = promValue(m, "bambuddy_http_request_duration_seconds_bucket",

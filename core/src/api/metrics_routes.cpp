@@ -4,6 +4,7 @@
 #include "archives/day_counts.h"
 #include "common/time.h"
 #include "http/router.h"
+#include "journal/journal_pump.h"
 #include "metrics/exposition.h"
 #include "metrics/http_metrics.h"
 #include "metrics/process_metrics.h"
@@ -159,6 +160,23 @@ void writeNotifications(Exposition& out, notifications::NotificationService& ser
   }
 }
 
+// One histogram series of `family` (buckets, sum and count) from a LatencyHistogram.
+void writeHistogram(Exposition& out, const std::string& family, const Labels& labels,
+                    const LatencyHistogram& h) {
+  uint64_t cumulative = 0;
+  for (size_t i = 0; i < kLatencyBucketsS.size(); ++i) {
+    cumulative += h.buckets[i];
+    Labels with_le = labels;
+    with_le.emplace_back("le", metrics::formatValue(kLatencyBucketsS[i]));
+    out.sample(family + "_bucket", with_le, cumulative);
+  }
+  Labels inf = labels;
+  inf.emplace_back("le", "+Inf");
+  out.sample(family + "_bucket", inf, h.count);
+  out.sample(family + "_sum", labels, h.sum_s);
+  out.sample(family + "_count", labels, h.count);
+}
+
 void writeStreams(Exposition& out, const stream::StreamHub& hub) {
   const stream::StreamStats stats = hub.stats();
   out.family("bambuddy_event_streams", "Event streams (GET /api/v1/events/stream) open now.", "gauge");
@@ -180,15 +198,17 @@ void writeStreams(Exposition& out, const stream::StreamHub& hub) {
              "From an event being decided to its fan-out to stream clients (the journal pipeline ahead of "
              "the stream).",
              "histogram");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < stream::kStreamDelayBucketsS.size(); ++i) {
-    cumulative += stats.delay_buckets[i];
-    out.sample("bambuddy_event_stream_delay_seconds_bucket",
-               {{"le", metrics::formatValue(stream::kStreamDelayBucketsS[i])}}, cumulative);
+  writeHistogram(out, "bambuddy_event_stream_delay_seconds", {}, stats.delay);
+}
+
+void writeJournalStages(Exposition& out, const journal::JournalPump& pump) {
+  out.family("bambuddy_journal_stage_seconds",
+             "Where a journal entry's time goes: stage=\"pickup\" from the event being decided to the pump "
+             "reading it, then each consumer's handling of it (archives, queue, notifications, stream, bus).",
+             "histogram");
+  for (const journal::JournalStage& stage : pump.stages()) {
+    writeHistogram(out, "bambuddy_journal_stage_seconds", {{"stage", stage.name}}, stage.times);
   }
-  out.sample("bambuddy_event_stream_delay_seconds_bucket", {{"le", "+Inf"}}, stats.delay_count);
-  out.sample("bambuddy_event_stream_delay_seconds_sum", {}, stats.delay_sum_s);
-  out.sample("bambuddy_event_stream_delay_seconds_count", {}, stats.delay_count);
 }
 
 } // namespace
@@ -207,6 +227,9 @@ void addMetricsRoute(http::Router& router, MetricsSources sources) {
          writeNotifications(out, sources.notifications);
          if (sources.streams != nullptr) {
            writeStreams(out, *sources.streams);
+         }
+         if (sources.journal != nullptr) {
+           writeJournalStages(out, *sources.journal);
          }
          sources.http.write(out);
          metrics::writeProcessMetrics(out);

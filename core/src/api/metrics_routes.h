@@ -27,6 +27,9 @@ class HttpMetrics;
 namespace bambuddy::stream {
 class StreamHub;
 }
+namespace bambuddy::journal {
+class JournalPump;
+}
 
 namespace bambuddy::api {
 
@@ -37,7 +40,8 @@ struct MetricsSources {
   queue::QueueService& queue;
   notifications::NotificationService& notifications;
   const metrics::HttpMetrics& http;
-  const stream::StreamHub* streams = nullptr; // null: no event stream metrics
+  const stream::StreamHub* streams = nullptr;    // null: no event stream metrics
+  const journal::JournalPump* journal = nullptr; // null: no journal stage metrics
 };
 
 // The sources must outlive the router.

@@ -337,7 +337,7 @@ void App::start() {
     api::addStreamRoutes(*s.router, *s.stream_hub, *s.stream_tokens);
     s.http_metrics = std::make_unique<metrics::HttpMetrics>();
     api::addMetricsRoute(*s.router, {BAMBUDDY_VERSION, *s.database, *s.printers, *s.queue, *s.notifications,
-                                     *s.http_metrics, s.stream_hub.get()});
+                                     *s.http_metrics, s.stream_hub.get(), s.pump.get()});
     if (!config_.server.web_root.empty()) {
       auto site = std::make_shared<const web::StaticSite>(
           web::StaticSite::load(config_.server.web_root, kMaxWebUiBytes));

@@ -19,14 +19,25 @@ constexpr int64_t kRetentionMs = 24 * 3600 * 1000; // handled entries stay a day
 
 } // namespace
 
-JournalPump::JournalPump(EventJournal& journal, Logger& logger) : journal_(journal), logger_(logger) {}
+JournalPump::JournalPump(EventJournal& journal, Logger& logger) : journal_(journal), logger_(logger) {
+  stages_.push_back(JournalStage{"pickup", {}});
+}
 
 JournalPump::~JournalPump() {
   stop();
 }
 
 void JournalPump::addConsumer(JournalConsumer consumer) {
+  {
+    std::lock_guard<std::mutex> lock(stages_mutex_);
+    stages_.push_back(JournalStage{consumer.name, {}});
+  }
   consumers_.push_back(std::move(consumer));
+}
+
+std::vector<JournalStage> JournalPump::stages() const {
+  std::lock_guard<std::mutex> lock(stages_mutex_);
+  return stages_;
 }
 
 std::vector<std::string> JournalPump::consumerNames() const {
@@ -125,13 +136,24 @@ void JournalPump::run() {
     std::vector<int64_t> stored = cursors_;
     bool stopped = false;
     for (JournalEntry& entry : batch) {
+      if (entry.timestamp_ms > 0) {
+        std::lock_guard<std::mutex> lock(stages_mutex_);
+        stages_[0].times.observe(static_cast<double>(nowUtcMs() - entry.timestamp_ms) / 1000.0);
+      }
       for (size_t i = 0; i < consumers_.size() && !stopped; ++i) {
         if (entry.seq <= cursors_[i]) {
           continue;
         }
+        const auto started = std::chrono::steady_clock::now();
         if (!handleWithRetry(i, entry)) {
           stopped = true; // stopping: this consumer's cursor stays before this entry
           break;
+        }
+        const double took_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        {
+          std::lock_guard<std::mutex> lock(stages_mutex_);
+          stages_[i + 1].times.observe(took_s);
         }
         cursors_[i] = entry.seq;
       }

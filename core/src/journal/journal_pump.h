@@ -12,10 +12,12 @@
 // write failed once.
 #pragma once
 
+#include "common/latency_histogram.h"
 #include "journal/event_journal.h"
 
 #include <atomic>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -25,6 +27,12 @@ class Logger;
 }
 
 namespace bambuddy::journal {
+
+// Where an entry's time goes on its way through the pump (bambuddy_journal_stage_seconds).
+struct JournalStage {
+  std::string name;       // "pickup" (decided -> read by the pump) or a consumer's name
+  LatencyHistogram times; // pickup: from the entry's timestamp; a consumer: its handle() call
+};
 
 struct JournalConsumer {
   std::string name; // its cursor's key; stable across releases
@@ -61,6 +69,9 @@ public:
   // The consumers' names, for EventJournal::trim.
   std::vector<std::string> consumerNames() const;
 
+  // "pickup" first, then each consumer in order (any thread).
+  std::vector<JournalStage> stages() const;
+
 private:
   void run();
   // Hands one entry to consumer `index`; retries until it succeeds or the pump stops.
@@ -73,6 +84,8 @@ private:
   bool cursors_loaded_ = false;
   std::atomic<int64_t> done_seq_{0}; // every consumer is at or past this
   std::atomic<bool> stopping_{false};
+  mutable std::mutex stages_mutex_;
+  std::vector<JournalStage> stages_; // the run thread writes, stages() reads
   std::thread thread_;
 };
 

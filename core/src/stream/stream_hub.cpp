@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -67,16 +68,29 @@ struct StreamHub::Core : std::enable_shared_from_this<Core> {
   uint64_t refused_server_total = 0;
   std::atomic<uint64_t> frames_total{0};
   std::atomic<bool> status_wanted{false};
-  // publish() only (one thread), read by stats() under `mutex`.
-  std::array<uint64_t, kStreamDelayBucketsS.size() + 1> delay_buckets{};
-  uint64_t delay_count = 0;
-  double delay_sum_s = 0;
+  LatencyHistogram delay; // `mutex`
 
   std::mutex wake_mutex;
   std::condition_variable wake_cv;
   bool wake_due = false;
   bool thread_stopping = false;
   std::thread thread;
+
+  // Event fan-out, off the journal pump's thread (which would otherwise wait for 1,000 writes
+  // before it hands the next entry to any consumer): jobs in publish order, one thread.
+  struct FanOut {
+    std::shared_ptr<const std::string> frame;
+    std::vector<std::shared_ptr<Session>> recipients;
+    int64_t at_ms = 0;
+  };
+  std::mutex fan_mutex;
+  std::condition_variable fan_cv;      // a job, or stop
+  std::condition_variable fan_idle_cv; // the queue emptied and no job runs
+  std::deque<FanOut> fan_queue;
+  bool fan_busy = false;
+  bool fan_running = false; // false: publish() delivers on its own thread (before start(), after stop())
+  bool fan_stopping = false;
+  std::thread fan_thread;
 
   void wake() {
     {
@@ -314,6 +328,14 @@ StreamHub::~StreamHub() {
 }
 
 void StreamHub::start() {
+  {
+    std::lock_guard<std::mutex> lock(core_->fan_mutex);
+    if (!core_->fan_thread.joinable()) {
+      core_->fan_stopping = false;
+      core_->fan_running = true;
+      core_->fan_thread = std::thread([this] { fanOutLoop(); });
+    }
+  }
   std::lock_guard<std::mutex> lock(core_->wake_mutex);
   if (core_->thread.joinable()) {
     return;
@@ -335,7 +357,46 @@ void StreamHub::start() {
   });
 }
 
+void StreamHub::fanOutLoop() {
+  std::unique_lock<std::mutex> lock(core_->fan_mutex);
+  while (true) {
+    core_->fan_cv.wait(lock, [this] { return core_->fan_stopping || !core_->fan_queue.empty(); });
+    if (core_->fan_stopping) {
+      core_->fan_queue.clear(); // the streams are ending anyway
+      core_->fan_idle_cv.notify_all();
+      return;
+    }
+    Core::FanOut job = std::move(core_->fan_queue.front());
+    core_->fan_queue.pop_front();
+    core_->fan_busy = true;
+    lock.unlock();
+    for (const auto& session : job.recipients) {
+      session->deliver(*core_, *job.frame, job.at_ms);
+    }
+    lock.lock();
+    core_->fan_busy = false;
+    if (core_->fan_queue.empty()) {
+      core_->fan_idle_cv.notify_all();
+    }
+  }
+}
+
+bool StreamHub::drain(int64_t timeout_ms) {
+  std::unique_lock<std::mutex> lock(core_->fan_mutex);
+  return core_->fan_idle_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                     [this] { return core_->fan_queue.empty() && !core_->fan_busy; });
+}
+
 void StreamHub::stop() {
+  {
+    std::lock_guard<std::mutex> lock(core_->fan_mutex);
+    core_->fan_stopping = true;
+    core_->fan_running = false;
+  }
+  core_->fan_cv.notify_all();
+  if (core_->fan_thread.joinable()) {
+    core_->fan_thread.join();
+  }
   {
     std::lock_guard<std::mutex> lock(core_->wake_mutex);
     core_->thread_stopping = true;
@@ -422,12 +483,7 @@ void StreamHub::publish(const journal::JournalEntry& entry) {
       return; // handed over twice (a restart before the pump stored its cursor): clients have it
     }
     if (core_->wall_ms && entry.timestamp_ms > 0) {
-      const double delay_s =
-          static_cast<double>(std::max<int64_t>(0, core_->wall_ms() - entry.timestamp_ms)) / 1000.0;
-      const auto bucket = std::lower_bound(kStreamDelayBucketsS.begin(), kStreamDelayBucketsS.end(), delay_s);
-      ++core_->delay_buckets[static_cast<size_t>(bucket - kStreamDelayBucketsS.begin())];
-      ++core_->delay_count;
-      core_->delay_sum_s += delay_s;
+      core_->delay.observe(static_cast<double>(core_->wall_ms() - entry.timestamp_ms) / 1000.0);
     }
     recipients.reserve(core_->sessions.size());
     for (const auto& session : core_->sessions) {
@@ -436,7 +492,15 @@ void StreamHub::publish(const journal::JournalEntry& entry) {
       }
     }
   }
-  for (const auto& session : recipients) {
+  {
+    std::lock_guard<std::mutex> lock(core_->fan_mutex);
+    if (core_->fan_running) {
+      core_->fan_queue.push_back(Core::FanOut{frame, std::move(recipients), now});
+      core_->fan_cv.notify_one();
+      return;
+    }
+  }
+  for (const auto& session : recipients) { // not started (or stopped): on this thread
     session->deliver(*core_, *frame, now);
   }
 }
@@ -595,9 +659,7 @@ StreamStats StreamHub::stats() const {
   out.refused_server_limit_total = core_->refused_server_total;
   out.frames_sent_total = core_->frames_total;
   out.ring_size = core_->ring.size();
-  out.delay_buckets = core_->delay_buckets;
-  out.delay_count = core_->delay_count;
-  out.delay_sum_s = core_->delay_sum_s;
+  out.delay = core_->delay;
   return out;
 }
 

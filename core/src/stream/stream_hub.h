@@ -20,18 +20,20 @@
 // streams are limited per key and in all. A comment line goes to a quiet stream every
 // `comment_interval_ms`.
 //
-// Threading: publish() on the journal pump's thread, the status listener on the status feed's, open()
-// on HTTP workers; the hub's own thread writes comments, prunes closed streams and expires the
-// ring. One mutex guards the list of streams and the ring, held only to change them or to take a
-// copy of the list; the writes to clients happen after it, each under its stream's own mutex, and
-// never block (StreamSink), so a status round and an event never wait for each other's fan-out.
+// Threading: publish() on the journal pump's thread, which only files the event (ring, recipients)
+// and hands its fan-out to the hub's fan-out thread, so the pump never waits for 1,000 client writes;
+// the status listener on the status feed's thread; open() on HTTP workers; the hub's own thread
+// writes comments, prunes closed streams and expires the ring. One mutex guards the list of streams and the
+// ring, held only to change them or to take a copy of the list; the writes to clients happen after it, each
+// under its stream's own mutex, and never block (StreamSink), so a status round and an event never wait for
+// each other's fan-out.
 #pragma once
 
+#include "common/latency_histogram.h"
 #include "http/http_types.h"
 #include "journal/event_journal.h"
 #include "printers/status_feed.h"
 
-#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -63,10 +65,6 @@ struct StreamFilter {
   bool status = false;
 };
 
-// Upper bounds (seconds) of the buckets of StreamStats::delay_buckets.
-inline constexpr std::array<double, 12> kStreamDelayBucketsS = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                                0.1,   0.25,   0.5,   1.0,  2.5,   5.0};
-
 struct StreamStats {
   size_t open = 0;
   uint64_t opened_total = 0;
@@ -76,10 +74,8 @@ struct StreamStats {
   uint64_t frames_sent_total = 0; // event and status frames written to clients
   size_t ring_size = 0;
   // From an event being decided (its journal timestamp) to the start of its fan-out: the journal
-  // pipeline ahead of the stream. Not cumulative; the last count is above every bound.
-  std::array<uint64_t, kStreamDelayBucketsS.size() + 1> delay_buckets{};
-  uint64_t delay_count = 0;
-  double delay_sum_s = 0;
+  // pipeline ahead of the stream.
+  LatencyHistogram delay;
 };
 
 class StreamHub {
@@ -124,7 +120,13 @@ public:
   // The hub's periodic work now (tests; its thread does this every second).
   void tick();
 
+  // For tests: true once every event published so far has been written to its clients (after
+  // start(), the fan-out runs on the hub's own thread), false if that took longer than timeout_ms.
+  bool drain(int64_t timeout_ms = 5000);
+
 private:
+  void fanOutLoop();
+
   struct Core;
   class Session;
   std::shared_ptr<Core> core_;

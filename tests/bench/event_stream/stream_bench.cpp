@@ -29,6 +29,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <string>
@@ -387,6 +388,31 @@ int run(const Options& o) {
   }
   std::printf("  event decided -> stream fan-out starts (server's histogram): %.0f events, mean %.2f ms;%s\n",
               count, count > 0 ? 1000.0 * sum / count : 0.0, shares.c_str());
+  // ... and where that time went, stage by stage (bambuddy_journal_stage_seconds: mean per stage).
+  std::map<std::string, std::pair<double, double>> stages; // stage -> (sum, count)
+  for (size_t pos = 0; pos < metrics.body.size();) {
+    size_t end = metrics.body.find('\n', pos);
+    const std::string line =
+        metrics.body.substr(pos, end == std::string::npos ? std::string::npos : end - pos);
+    pos = end == std::string::npos ? metrics.body.size() : end + 1;
+    for (const bool is_sum : {true, false}) {
+      const std::string prefix =
+          std::string("bambuddy_journal_stage_seconds") + (is_sum ? "_sum{stage=\"" : "_count{stage=\"");
+      if (line.rfind(prefix, 0) == 0) {
+        const std::string stage = line.substr(prefix.size(), line.find('"', prefix.size()) - prefix.size());
+        const double value = std::atof(line.c_str() + line.rfind(' ') + 1);
+        (is_sum ? stages[stage].first : stages[stage].second) = value;
+      }
+    }
+  }
+  std::string by_stage;
+  for (const auto& [stage, sc] : stages) {
+    char item[96];
+    std::snprintf(item, sizeof item, " %s %.2f ms;", stage.c_str(),
+                  sc.second > 0 ? 1000.0 * sc.first / sc.second : 0.0);
+    by_stage += item;
+  }
+  std::printf("  journal stages, mean per entry:%s\n", by_stage.c_str());
   printLogProblems(server.log(), 10, "  log: ");
   server.stop();
   return 0;

@@ -355,6 +355,24 @@ TEST_F(StreamHubTest, AKeysStreamsEndWhenItChanges) {
   EXPECT_EQ(other->events().size(), 1u);
 }
 
+// Started, the hub writes to clients on its own thread (the journal pump only files the event),
+// in publish order.
+TEST_F(StreamHubTest, AStartedHubFansOutOnItsOwnThreadInPublishOrder) {
+  hub()->start();
+  auto sink = open(principal("k", BB_PERM_ADMIN));
+  for (int i = 0; i < 50; ++i) {
+    hub()->publish(entry("e" + std::to_string(i), "print_progress", 1));
+  }
+  ASSERT_TRUE(hub()->drain());
+  std::vector<json> events = sink->events();
+  ASSERT_EQ(events.size(), 50u);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(events[static_cast<size_t>(i)]["id"], "e" + std::to_string(i));
+  }
+  hub()->stop();
+  EXPECT_TRUE(sink->ended);
+}
+
 TEST_F(StreamHubTest, StopEndsEveryStreamAndRefusesNewOnes) {
   auto sink = open(principal("a", BB_PERM_ADMIN));
   hub()->stop();
