@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -24,6 +25,8 @@ namespace bambuddy::stream {
 namespace {
 constexpr const char* kComponent = "stream";
 constexpr int64_t kTickMs = 1000;
+// Threads writing events to clients (each client is always on the same one, so its order holds).
+constexpr size_t kFanOutThreads = 2;
 // Status rounds go out to this many clients at a time, with this pause between (a round of 1,000
 // clients then spreads over ~90 ms of the second until the next round).
 constexpr size_t kStatusSlice = 100;
@@ -83,14 +86,21 @@ struct StreamHub::Core : std::enable_shared_from_this<Core> {
     std::vector<std::shared_ptr<Session>> recipients;
     int64_t at_ms = 0;
   };
-  std::mutex fan_mutex;
-  std::condition_variable fan_cv;      // a job, or stop
-  std::condition_variable fan_idle_cv; // the queue emptied and no job runs
-  std::deque<FanOut> fan_queue;
-  bool fan_busy = false;
-  bool fan_running = false; // false: publish() delivers on its own thread (before start(), after stop())
-  bool fan_stopping = false;
-  std::thread fan_thread;
+  // One per fan-out thread; each client belongs to one (Session::shard), so its frames keep their
+  // order while the threads write to different clients at once.
+  struct FanShard {
+    std::mutex mutex;
+    std::condition_variable cv;      // a job, or stop
+    std::condition_variable idle_cv; // the queue emptied and no job runs
+    std::deque<FanOut> queue;
+    bool busy = false;
+    bool stopping = false;
+    std::thread thread;
+  };
+  std::array<FanShard, kFanOutThreads> shards;
+  std::atomic<bool> fan_running{
+      false}; // false: publish() writes on its own thread (before start(), after stop())
+  std::atomic<size_t> next_shard{0};
 
   void wake() {
     {
@@ -115,8 +125,8 @@ class StreamHub::Session : public http::StreamBody, public std::enable_shared_fr
 public:
   Session(const std::shared_ptr<Core>& core, const http::Principal& principal, StreamFilter filter,
           std::optional<std::string> last_event_id)
-      : core_(core), key_(principal.id), permissions_(principal.permissions),
-        printers_(principal.printer_ids), filter_(std::move(filter)),
+      : shard_(core->next_shard++ % kFanOutThreads), core_(core), key_(principal.id),
+        permissions_(principal.permissions), printers_(principal.printer_ids), filter_(std::move(filter)),
         last_event_id_(std::move(last_event_id)) {}
 
   ~Session() override {
@@ -249,6 +259,7 @@ public:
   }
 
   bool dead() const { return dead_; }
+  size_t shard() const { return shard_; }
   const std::string& key() const { return key_; }
 
   // The stream ends after `last`.
@@ -303,6 +314,7 @@ private:
     ++core.frames_total;
   }
 
+  const size_t shard_;
   std::weak_ptr<Core> core_;
   const std::string key_;
   const uint64_t permissions_;
@@ -328,14 +340,15 @@ StreamHub::~StreamHub() {
 }
 
 void StreamHub::start() {
-  {
-    std::lock_guard<std::mutex> lock(core_->fan_mutex);
-    if (!core_->fan_thread.joinable()) {
-      core_->fan_stopping = false;
-      core_->fan_running = true;
-      core_->fan_thread = std::thread([this] { fanOutLoop(); });
+  for (size_t i = 0; i < kFanOutThreads; ++i) {
+    Core::FanShard& shard = core_->shards[i];
+    std::lock_guard<std::mutex> lock(shard.mutex);
+    if (!shard.thread.joinable()) {
+      shard.stopping = false;
+      shard.thread = std::thread([this, i] { fanOutLoop(i); });
     }
   }
+  core_->fan_running = true;
   std::lock_guard<std::mutex> lock(core_->wake_mutex);
   if (core_->thread.joinable()) {
     return;
@@ -357,45 +370,53 @@ void StreamHub::start() {
   });
 }
 
-void StreamHub::fanOutLoop() {
-  std::unique_lock<std::mutex> lock(core_->fan_mutex);
+void StreamHub::fanOutLoop(size_t index) {
+  Core::FanShard& shard = core_->shards[index];
+  std::unique_lock<std::mutex> lock(shard.mutex);
   while (true) {
-    core_->fan_cv.wait(lock, [this] { return core_->fan_stopping || !core_->fan_queue.empty(); });
-    if (core_->fan_stopping) {
-      core_->fan_queue.clear(); // the streams are ending anyway
-      core_->fan_idle_cv.notify_all();
+    shard.cv.wait(lock, [&shard] { return shard.stopping || !shard.queue.empty(); });
+    if (shard.stopping) {
+      shard.queue.clear(); // the streams are ending anyway
+      shard.idle_cv.notify_all();
       return;
     }
-    Core::FanOut job = std::move(core_->fan_queue.front());
-    core_->fan_queue.pop_front();
-    core_->fan_busy = true;
+    Core::FanOut job = std::move(shard.queue.front());
+    shard.queue.pop_front();
+    shard.busy = true;
     lock.unlock();
     for (const auto& session : job.recipients) {
       session->deliver(*core_, *job.frame, job.at_ms);
     }
     lock.lock();
-    core_->fan_busy = false;
-    if (core_->fan_queue.empty()) {
-      core_->fan_idle_cv.notify_all();
+    shard.busy = false;
+    if (shard.queue.empty()) {
+      shard.idle_cv.notify_all();
     }
   }
 }
 
 bool StreamHub::drain(int64_t timeout_ms) {
-  std::unique_lock<std::mutex> lock(core_->fan_mutex);
-  return core_->fan_idle_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                                     [this] { return core_->fan_queue.empty() && !core_->fan_busy; });
+  const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (Core::FanShard& shard : core_->shards) {
+    std::unique_lock<std::mutex> lock(shard.mutex);
+    if (!shard.idle_cv.wait_until(lock, until, [&shard] { return shard.queue.empty() && !shard.busy; })) {
+      return false;
+    }
+  }
+  return true;
 }
 
 void StreamHub::stop() {
-  {
-    std::lock_guard<std::mutex> lock(core_->fan_mutex);
-    core_->fan_stopping = true;
-    core_->fan_running = false;
-  }
-  core_->fan_cv.notify_all();
-  if (core_->fan_thread.joinable()) {
-    core_->fan_thread.join();
+  core_->fan_running = false;
+  for (Core::FanShard& shard : core_->shards) {
+    {
+      std::lock_guard<std::mutex> lock(shard.mutex);
+      shard.stopping = true;
+    }
+    shard.cv.notify_all();
+    if (shard.thread.joinable()) {
+      shard.thread.join();
+    }
   }
   {
     std::lock_guard<std::mutex> lock(core_->wake_mutex);
@@ -492,13 +513,23 @@ void StreamHub::publish(const journal::JournalEntry& entry) {
       }
     }
   }
-  {
-    std::lock_guard<std::mutex> lock(core_->fan_mutex);
-    if (core_->fan_running) {
-      core_->fan_queue.push_back(Core::FanOut{frame, std::move(recipients), now});
-      core_->fan_cv.notify_one();
-      return;
+  if (core_->fan_running) {
+    std::array<std::vector<std::shared_ptr<Session>>, kFanOutThreads> split;
+    for (auto& session : recipients) {
+      split[session->shard()].push_back(std::move(session));
     }
+    for (size_t i = 0; i < kFanOutThreads; ++i) {
+      if (split[i].empty()) {
+        continue;
+      }
+      Core::FanShard& shard = core_->shards[i];
+      {
+        std::lock_guard<std::mutex> lock(shard.mutex);
+        shard.queue.push_back(Core::FanOut{frame, std::move(split[i]), now});
+      }
+      shard.cv.notify_one();
+    }
+    return;
   }
   for (const auto& session : recipients) { // not started (or stopped): on this thread
     session->deliver(*core_, *frame, now);

@@ -21,7 +21,8 @@
 // `comment_interval_ms`.
 //
 // Threading: publish() on the journal pump's thread, which only files the event (ring, recipients)
-// and hands its fan-out to the hub's fan-out thread, so the pump never waits for 1,000 client writes;
+// and hands its fan-out to the hub's fan-out threads (two; each client always on the same one, so
+// its frames keep their order), so the pump never waits for 1,000 client writes;
 // the status listener on the status feed's thread; open() on HTTP workers; the hub's own thread
 // writes comments, prunes closed streams and expires the ring. One mutex guards the list of streams and the
 // ring, held only to change them or to take a copy of the list; the writes to clients happen after it, each
@@ -125,7 +126,7 @@ public:
   bool drain(int64_t timeout_ms = 5000);
 
 private:
-  void fanOutLoop();
+  void fanOutLoop(size_t shard);
 
   struct Core;
   class Session;
