@@ -280,7 +280,7 @@ TEST_F(EventStreamTest, StatusSnapshotsComeAtMostOncePerSecondPerPrinter) {
   print(printer, api_.upload("long")); // a minute of printing: the status changes with every report
   auto client = stream(kAdminKey, "?status=1&printer_id=" + std::to_string(printer));
   size_t snapshots = 0;
-  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(3200);
+  auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
   while (std::chrono::steady_clock::now() < until) {
     auto event = client->next(200);
     if (!event) {
@@ -291,9 +291,10 @@ TEST_F(EventStreamTest, StatusSnapshotsComeAtMostOncePerSecondPerPrinter) {
     EXPECT_EQ(status["id"], printer);
     ++snapshots;
   }
-  // ~160 reports in 3.2 s: one snapshot at once, then at most one a second.
+  // ~210 reports in 4.2 s: a snapshot within a second, then at most one a second (a slow machine
+  // may lose a round, never add ~200).
   EXPECT_GE(snapshots, 3u);
-  EXPECT_LE(snapshots, 5u);
+  EXPECT_LE(snapshots, 6u);
 }
 
 TEST_F(EventStreamTest, OpenStreamsAreLimitedPerKeyAndInAll) {
