@@ -96,6 +96,7 @@ public:
   struct StatusChange {
     int64_t id = 0;
     nlohmann::json status;
+    uint64_t seq = 0; // the change counter when it last changed (compare with a cursor)
   };
   std::vector<StatusChange> statusChangesSince(uint64_t& cursor) const;
   // GET /printers/{id}/status shape (docs/printers.md, API.md). NotFound when unknown.

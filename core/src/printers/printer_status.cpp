@@ -67,7 +67,7 @@ std::vector<PrinterRegistry::StatusChange> PrinterRegistry::statusChangesSince(u
   std::vector<StatusChange> out;
   for (const auto& [id, live] : printers_) {
     if (live->change_seq > cursor) {
-      out.push_back({id, statusLocked(*live)});
+      out.push_back({id, statusLocked(*live), live->change_seq});
     }
   }
   cursor = change_counter_;

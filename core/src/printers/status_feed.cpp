@@ -1,5 +1,6 @@
 #include "printers/status_feed.h"
 
+#include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
@@ -60,6 +61,7 @@ void StatusFeed::run() {
 
 void StatusFeed::tick() {
   std::lock_guard<std::mutex> lock(tick_mutex_);
+  std::vector<Entry*> active;
   for (Entry& entry : entries_) {
     if (!entry.listener.wanted || !entry.listener.wanted()) {
       entry.active = false;
@@ -70,25 +72,47 @@ void StatusFeed::tick() {
       entry.cursor = 0; // everything, as for a new listener
       entry.known.clear();
     }
-    std::vector<PrinterRegistry::StatusChange> changed = registry_.statusChangesSince(entry.cursor);
+    active.push_back(&entry);
+  }
+  if (active.empty()) {
+    return;
+  }
+  // One pass over the registry for every listener: the changes since the oldest cursor, each
+  // listener then taking those newer than its own.
+  uint64_t cursor = active.front()->cursor;
+  bool any_known = false;
+  for (const Entry* entry : active) {
+    cursor = std::min(cursor, entry->cursor);
+    any_known = any_known || !entry->known.empty();
+  }
+  const std::vector<PrinterRegistry::StatusChange> all = registry_.statusChangesSince(cursor);
+  std::set<int64_t> now;
+  if (any_known) {
+    std::vector<int64_t> ids = registry_.ids();
+    now.insert(ids.begin(), ids.end());
+  }
+  for (Entry* entry : active) {
+    std::vector<PrinterRegistry::StatusChange> changed;
+    for (const PrinterRegistry::StatusChange& change : all) {
+      if (change.seq > entry->cursor) {
+        changed.push_back(change);
+      }
+    }
+    entry->cursor = cursor;
     std::vector<int64_t> removed;
-    if (!entry.known.empty()) {
-      std::vector<int64_t> ids = registry_.ids();
-      std::set<int64_t> now(ids.begin(), ids.end());
-      for (int64_t id : entry.known) {
-        if (now.count(id) == 0) {
-          removed.push_back(id);
-        }
+    for (int64_t id : entry->known) {
+      if (now.count(id) == 0) {
+        removed.push_back(id);
       }
-      for (int64_t id : removed) {
-        entry.known.erase(id);
-      }
+    }
+    for (int64_t id : removed) {
+      entry->known.erase(id);
     }
     for (const PrinterRegistry::StatusChange& change : changed) {
-      entry.known.insert(change.id);
+      entry->known.insert(change.id);
     }
     if (!changed.empty() || !removed.empty()) {
-      entry.listener.deliver(changed, removed);
+      entry->listener.deliver(changed, removed);
     }
   }
 }

@@ -2,9 +2,10 @@
 // the bus topic `printer_status` that plugins such as notifier.mqtt subscribe to).
 //
 // Status snapshots are not events: they may be coalesced, never queued. Once per interval the
-// feed's own thread asks the registry which printers' status answers changed since each listener's
-// cursor and hands each listener the latest answer of each (so a printer reporting ten times a
-// second reaches a listener at most once per interval), plus the ids of printers removed since.
+// feed's own thread asks the registry, in one pass for every listener, which printers' status
+// answers changed since the oldest listener's cursor, and hands each listener the latest answer of
+// each printer that changed since its own cursor (so a printer reporting ten times a second reaches
+// a listener at most once per interval), plus the ids of printers removed since.
 // A listener that does not want status right now (nobody subscribed) costs nothing; when it wants
 // it again it first gets every printer.
 //

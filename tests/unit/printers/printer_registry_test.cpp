@@ -308,6 +308,46 @@ TEST_F(PrinterRegistryTest, TheStatusFeedCoalescesReportsAndNamesRemovedPrinters
   EXPECT_EQ(idsOf(rounds.back().first), (std::vector<int64_t>{b_id}));
 }
 
+// Two listeners share one pass over the registry, each still getting what is new to it: a
+// listener that starts wanting status late gets every printer, the other only what changed.
+TEST_F(PrinterRegistryTest, TheStatusFeedServesListenersAtDifferentCursors) {
+  startServer();
+  json a = addBambu("A");
+  json b = addBambu("B");
+  bool late_wants = false;
+  std::vector<std::vector<int64_t>> early_rounds;
+  std::vector<std::vector<int64_t>> late_rounds;
+  auto ids = [](const std::vector<PrinterRegistry::StatusChange>& changes) {
+    std::vector<int64_t> out;
+    for (const auto& c : changes) {
+      out.push_back(c.id);
+    }
+    return out;
+  };
+  StatusFeed feed(*registry_, 60000);
+  feed.addListener(
+      {[] { return true; }, [&](const std::vector<PrinterRegistry::StatusChange>& changed,
+                                const std::vector<int64_t>&) { early_rounds.push_back(ids(changed)); }});
+  feed.addListener({[&] { return late_wants; },
+                    [&](const std::vector<PrinterRegistry::StatusChange>& changed,
+                        const std::vector<int64_t>&) { late_rounds.push_back(ids(changed)); }});
+  feed.tick();
+  ASSERT_EQ(early_rounds.size(), 1u);
+  EXPECT_TRUE(late_rounds.empty());
+
+  json report = {{"connected", true}, {"state", "printing"}, {"progress", 5}};
+  ASSERT_TRUE(registry_->onReport("printer.bambu", a["instance_id"].get<std::string>(), report));
+  late_wants = true;
+  const size_t early_before = early_rounds.size();
+  feed.tick();
+  ASSERT_EQ(late_rounds.size(), 1u);
+  EXPECT_EQ(late_rounds[0], (std::vector<int64_t>{a["id"].get<int64_t>(), b["id"].get<int64_t>()}))
+      << "a new listener gets every printer";
+  ASSERT_EQ(early_rounds.size(), early_before + 1);
+  const std::vector<int64_t>& early = early_rounds.back();
+  EXPECT_EQ(std::count(early.begin(), early.end(), a["id"].get<int64_t>()), 1) << "what changed";
+}
+
 TEST_F(PrinterRegistryTest, YamlPrintersAreMirroredWithAStableId) {
   startServer("        - id: bench-1\n          name: Bench One\n        - id: bench-2\n");
   std::vector<int64_t> ids = registry_->ids();
