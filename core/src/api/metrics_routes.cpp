@@ -195,8 +195,8 @@ void writeStreams(Exposition& out, const stream::StreamHub& hub) {
              "counter");
   out.sample("bambuddy_event_stream_frames_total", {}, stats.frames_sent_total);
   out.family("bambuddy_event_stream_delay_seconds",
-             "From an event being decided to its fan-out to stream clients (the journal pipeline ahead of "
-             "the stream).",
+             "From an event being decided to the event stream receiving it for its clients (the journal "
+             "pipeline ahead of the stream).",
              "histogram");
   writeHistogram(out, "bambuddy_event_stream_delay_seconds", {}, stats.delay);
 }

@@ -80,7 +80,7 @@ struct StreamHub::Core : std::enable_shared_from_this<Core> {
   std::thread thread;
 
   // Event fan-out, off the journal pump's thread (which would otherwise wait for 1,000 writes
-  // before it hands the next entry to any consumer): jobs in publish order, one thread.
+  // before it hands the next entry to any consumer): each shard's jobs in publish order.
   struct FanOut {
     std::shared_ptr<const std::string> frame;
     std::vector<std::shared_ptr<Session>> recipients;
@@ -98,8 +98,8 @@ struct StreamHub::Core : std::enable_shared_from_this<Core> {
     std::thread thread;
   };
   std::array<FanShard, kFanOutThreads> shards;
-  std::atomic<bool> fan_running{
-      false}; // false: publish() writes on its own thread (before start(), after stop())
+  // False before start() and after stop(): publish() then writes on its own thread.
+  std::atomic<bool> fan_running{false};
   std::atomic<size_t> next_shard{0};
 
   void wake() {
@@ -615,11 +615,8 @@ http::Response StreamHub::open(const http::Principal& principal, StreamFilter fi
     if (core_->stopped) {
       return http::Response::error(503, "shutting_down", "the server is shutting down");
     }
-    size_t& mine = core_->per_key[principal.id];
-    if (mine >= core_->settings.per_key_limit) {
-      if (mine == 0) {
-        core_->per_key.erase(principal.id);
-      }
+    auto held = core_->per_key.find(principal.id);
+    if (held != core_->per_key.end() && held->second >= core_->settings.per_key_limit) {
       ++core_->refused_key_total;
       http::Response refused =
           http::Response::error(429, "too_many_streams",
@@ -629,9 +626,6 @@ http::Response StreamHub::open(const http::Principal& principal, StreamFilter fi
       return refused;
     }
     if (core_->counted >= core_->settings.server_limit) {
-      if (mine == 0) {
-        core_->per_key.erase(principal.id);
-      }
       ++core_->refused_server_total;
       http::Response refused =
           http::Response::error(503, "stream_capacity",
@@ -640,7 +634,7 @@ http::Response StreamHub::open(const http::Principal& principal, StreamFilter fi
       refused.headers.emplace_back("Retry-After", "30");
       return refused;
     }
-    ++mine;
+    ++core_->per_key[principal.id];
     ++core_->counted;
     ++core_->opened_total;
   }

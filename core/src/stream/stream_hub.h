@@ -74,15 +74,15 @@ struct StreamStats {
   uint64_t refused_server_limit_total = 0;
   uint64_t frames_sent_total = 0; // event and status frames written to clients
   size_t ring_size = 0;
-  // From an event being decided (its journal timestamp) to the start of its fan-out: the journal
-  // pipeline ahead of the stream.
+  // From an event being decided (its journal timestamp) to the hub receiving it, which then queues it
+  // for its clients: the journal pipeline ahead of the stream.
   LatencyHistogram delay;
 };
 
 class StreamHub {
 public:
   // `monotonic_ms`: a steady clock in ms (ring ages, comment intervals). `wall_ms` (UTC epoch ms)
-  // measures how long events took to reach the stream (StreamStats::delay_*); null: not measured.
+  // measures how long events took to reach the stream (StreamStats::delay); null: not measured.
   StreamHub(StreamSettings settings, Logger& logger, std::function<int64_t()> monotonic_ms,
             std::function<int64_t()> wall_ms = nullptr);
   ~StreamHub(); // stop()
@@ -122,7 +122,7 @@ public:
   void tick();
 
   // For tests: true once every event published so far has been written to its clients (after
-  // start(), the fan-out runs on the hub's own thread), false if that took longer than timeout_ms.
+  // start(), the fan-out runs on the hub's own threads), false if that took longer than timeout_ms.
   bool drain(int64_t timeout_ms = 5000);
 
 private:

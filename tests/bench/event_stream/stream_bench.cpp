@@ -386,8 +386,9 @@ int run(const Options& o) {
       }
     }
   }
-  std::printf("  event decided -> stream fan-out starts (server's histogram): %.0f events, mean %.2f ms;%s\n",
-              count, count > 0 ? 1000.0 * sum / count : 0.0, shares.c_str());
+  std::printf(
+      "  event decided -> received by the stream (server's histogram): %.0f events, mean %.2f ms;%s\n", count,
+      count > 0 ? 1000.0 * sum / count : 0.0, shares.c_str());
   // ... and where that time went, stage by stage (bambuddy_journal_stage_seconds: mean per stage).
   std::map<std::string, std::pair<double, double>> stages; // stage -> (sum, count)
   for (size_t pos = 0; pos < metrics.body.size();) {
