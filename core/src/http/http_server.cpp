@@ -859,7 +859,9 @@ public:
         return false;
       }
       append(std::move(bytes));
-      if (!started_ || in_flight_ || waiting_) {
+      // Writing directly, only a full socket makes bytes wait (a write in flight through Pistache
+      // is then an empty one that refreshes the idle clock, which direct bytes need not wait for).
+      if (!started_ || waiting_ || (direct_fd_ < 0 && in_flight_)) {
         return true; // goes out when the write in flight settles, or the socket has room
       }
     }
