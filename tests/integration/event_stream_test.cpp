@@ -283,10 +283,9 @@ TEST_F(EventStreamTest, StatusSnapshotsComeAtMostOncePerSecondPerPrinter) {
   auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(4200);
   while (std::chrono::steady_clock::now() < until) {
     auto event = client->next(200);
-    if (!event) {
-      continue;
+    if (!event || event->event != "status") {
+      continue; // the print's own lifecycle events may arrive too: only snapshots are counted
     }
-    EXPECT_EQ(event->event, "status");
     json status = json::parse(event->data);
     EXPECT_EQ(status["id"], printer);
     ++snapshots;
