@@ -108,6 +108,9 @@ HttpExchange performPost(const HttpAttempt& attempt, const SsrfPolicy& policy) {
   curl_easy_setopt(h, CURLOPT_POST, 1L);
   curl_easy_setopt(h, CURLOPT_POSTFIELDS, attempt.body.data());
   curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(attempt.body.size()));
+  if (attempt.method != "POST") {
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, attempt.method.c_str());
+  }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(h, CURLOPT_USERAGENT, attempt.user_agent.c_str());
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &onBody);

@@ -25,6 +25,7 @@ namespace bambuddy::common::net {
 
 struct HttpAttempt {
   TargetUrl target;
+  std::string method = "POST"; // or "PUT" (Matrix): the body is sent either way
   std::string body;
   std::vector<std::string> headers; // "Name: value" lines, added after the defaults curl sends
   std::string user_agent;
@@ -42,7 +43,7 @@ struct HttpExchange {
   GuardFailure guard;      // set when the SSRF guard stopped the attempt
 };
 
-// Performs the attempt. Never throws for network trouble (that is in the exchange); throws only for
+// Performs the attempt (with `attempt.method`). Never throws for network trouble (that is in the exchange); throws only for
 // programming errors or when out of memory.
 HttpExchange performPost(const HttpAttempt& attempt, const SsrfPolicy& policy);
 
