@@ -45,6 +45,8 @@ sdk::DeliveryResult serviceDeliveryResult(const HttpExchange& ex, int64_t now_ms
   nlohmann::json body = nlohmann::json::parse(ex.body_head, nullptr, false);
   if (!body.is_discarded() && rules.read_error) {
     said = rules.read_error(body);
+  } else if (body.is_discarded() && rules.plain_text_detail) {
+    said.detail = ex.body_head;
   }
   std::string message = "HTTP " + std::to_string(s) + " from " + rules.service;
   if (r.outcome == sdk::DeliveryResult::Outcome::Retryable) {

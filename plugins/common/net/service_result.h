@@ -26,6 +26,8 @@ struct ServiceAnswerRules {
   std::string service; // "Discord"
   // Reads the body of a 4xx/5xx answer (only called when it is JSON); may be empty.
   std::function<ServiceError(const nlohmann::json& body)> read_error;
+  // When the body is not JSON, take it as the service's words (Slack answers "no_service").
+  bool plain_text_detail = false;
   // What a permanent refusal (401, 403, 404, 400, ...) means for this service, e.g. "the webhook
   // was deleted or its URL is wrong"; "" for none.
   std::function<std::string(long status)> hint;
