@@ -17,7 +17,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace api_keys_test {
 
 using nlohmann::json;
 
@@ -370,5 +370,5 @@ TEST_F(ApiKeysTest, AuditRecordsKeyChangesAndRefusalsWithoutSecrets) {
   }
 }
 
-} // namespace
+} // namespace api_keys_test
 } // namespace bambuddy::testing

@@ -15,7 +15,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace auth_lockout_test {
 
 using nlohmann::json;
 
@@ -144,5 +144,5 @@ TEST_F(AuthLockoutTest, KeylessLimitRefusesKeylessRequestsOnly) {
   EXPECT_EQ(get("/health").status, 200) << "public routes are never limited";
 }
 
-} // namespace
+} // namespace auth_lockout_test
 } // namespace bambuddy::testing

@@ -29,7 +29,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace bambu_print_test {
 
 using nlohmann::json;
 
@@ -354,5 +354,5 @@ TEST_F(BambuPrintTest, ARemovedPrinterStopsItsTransferAtOnce) {
   EXPECT_EQ(api("GET", "/health").status, 200);
 }
 
-} // namespace
+} // namespace bambu_print_test
 } // namespace bambuddy::testing

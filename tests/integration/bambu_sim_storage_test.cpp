@@ -22,7 +22,7 @@
 #include <string>
 
 namespace bambuddy::testing {
-namespace {
+namespace bambu_sim_storage_test {
 
 using nlohmann::json;
 
@@ -403,5 +403,5 @@ TEST(BambuSimStorageCli, RejectsBadStorageOptions) {
   }
 }
 
-} // namespace
+} // namespace bambu_sim_storage_test
 } // namespace bambuddy::testing

@@ -18,7 +18,7 @@
 #include <string>
 
 namespace bambuddy::testing {
-namespace {
+namespace bambu_sim_test {
 
 using nlohmann::json;
 
@@ -583,5 +583,5 @@ TEST(BambuSimCli, RejectsBadOptionsWithUsage) {
   }
 }
 
-} // namespace
+} // namespace bambu_sim_test
 } // namespace bambuddy::testing

@@ -17,7 +17,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace config_secrets_test {
 
 using nlohmann::json;
 
@@ -251,5 +251,5 @@ TEST_F(ConfigSecretsTest, SecretsFromFilesAndVariablesReachPluginsButNeverTheLog
   EXPECT_NE(log.find("01P00A451601106"), std::string::npos) << "the printer was loaded:\n" << log;
 }
 
-} // namespace
+} // namespace config_secrets_test
 } // namespace bambuddy::testing

@@ -20,7 +20,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace event_stream_test {
 
 using nlohmann::json;
 
@@ -357,5 +357,5 @@ TEST_F(EventStreamTest, ASlowClientIsDroppedWithOverflowWhileOthersGetEverything
   EXPECT_EQ(api_.call("GET", "/health").status, 200);
 }
 
-} // namespace
+} // namespace event_stream_test
 } // namespace bambuddy::testing

@@ -18,7 +18,7 @@
 #include <thread>
 
 namespace bambuddy::testing {
-namespace {
+namespace first_day_test {
 
 using nlohmann::json;
 
@@ -163,5 +163,5 @@ TEST_F(FirstDayTest, ABambuPrinterIsAddedAndListed) {
   EXPECT_EQ(api("GET", "/health").status, 200);
 }
 
-} // namespace
+} // namespace first_day_test
 } // namespace bambuddy::testing

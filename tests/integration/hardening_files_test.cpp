@@ -17,7 +17,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace hardening_files_test {
 
 using nlohmann::json;
 
@@ -162,5 +162,5 @@ TEST_F(HardeningFilesTest, WeakBootstrapKeyStopsTheServerWithExit2) {
       << malformed.stderr_text;
 }
 
-} // namespace
+} // namespace hardening_files_test
 } // namespace bambuddy::testing

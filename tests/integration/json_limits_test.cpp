@@ -14,7 +14,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace json_limits_test {
 
 using nlohmann::json;
 
@@ -188,5 +188,5 @@ TEST_F(JsonLimitsConfigTest, AConfigNested200DeepIsAConfigErrorNotACrash) {
       << f.stderr_text.substr(0, 2000);
 }
 
-} // namespace
+} // namespace json_limits_test
 } // namespace bambuddy::testing

@@ -23,7 +23,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace mqtt_notifier_test {
 
 using nlohmann::json;
 
@@ -199,5 +199,5 @@ TEST_F(MqttNotifierServerTest, AServerKilledWithSigkillIsOfflineByItsLastWill) {
       [](const auto& m) { return m.topic == "bambuddy/status" && m.payload == "offline"; }, before_kill));
 }
 
-} // namespace
+} // namespace mqtt_notifier_test
 } // namespace bambuddy::testing

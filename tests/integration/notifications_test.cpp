@@ -29,7 +29,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace notifications_test {
 
 using nlohmann::json;
 
@@ -609,5 +609,5 @@ TEST_F(NotificationsTest, YamlProviderIsReadOnlyOverRest) {
   EXPECT_FALSE(rx.requests()[0].hasHeader("webhook-signature")) << "no secret in the file: unsigned";
 }
 
-} // namespace
+} // namespace notifications_test
 } // namespace bambuddy::testing

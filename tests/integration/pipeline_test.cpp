@@ -41,7 +41,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace pipeline_test {
 
 using nlohmann::json;
 
@@ -1075,5 +1075,5 @@ TEST_F(PipelineTest, KillMinus9SoakLosesNoPrintEventAndKeepsOneArchivePerPrint) 
   EXPECT_EQ(all.size(), prints.size() - unstored) << "one archive per stored print, none made up";
 }
 
-} // namespace
+} // namespace pipeline_test
 } // namespace bambuddy::testing

@@ -23,7 +23,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace printer_allow_list_test {
 
 using nlohmann::json;
 
@@ -322,5 +322,5 @@ TEST_F(PrinterAllowListTest, ALimitedKeyNeverSeesAnotherPrinterOnAnyRoute) {
   EXPECT_EQ(api("GET", "/api/v1/archives/" + std::to_string(hidden_print), "", key).status, 200);
 }
 
-} // namespace
+} // namespace printer_allow_list_test
 } // namespace bambuddy::testing

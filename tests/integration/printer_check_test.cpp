@@ -25,7 +25,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace printer_check_test {
 
 using nlohmann::json;
 
@@ -227,5 +227,5 @@ TEST_F(PrinterCheckTest, BadRequestsAreRefusedPreciselyAndChecksAreAdminOnlyAndA
   EXPECT_EQ(rows.raw.find(kAccessCode), std::string::npos);
 }
 
-} // namespace
+} // namespace printer_check_test
 } // namespace bambuddy::testing

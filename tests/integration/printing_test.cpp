@@ -18,7 +18,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace printing_test {
 
 using nlohmann::json;
 
@@ -738,5 +738,5 @@ TEST_F(PrintingTest, RecreatedSimPrinterKeepsItsActionRoute) {
   EXPECT_EQ(a.status, 200) << a.raw << " (the route must serve the new instance)";
 }
 
-} // namespace
+} // namespace printing_test
 } // namespace bambuddy::testing

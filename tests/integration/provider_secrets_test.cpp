@@ -23,7 +23,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace provider_secrets_test {
 
 using nlohmann::json;
 
@@ -443,5 +443,5 @@ TEST_F(ProviderSecretsTest, TestsAgainstASilentReceiverDoNotStallHealth) {
   EXPECT_EQ(h.status, 200);
 }
 
-} // namespace
+} // namespace provider_secrets_test
 } // namespace bambuddy::testing

@@ -15,7 +15,7 @@
 #include <string>
 
 namespace bambuddy::testing {
-namespace {
+namespace server_test {
 
 const std::string kAbiPluginDir = ABI_PLUGIN_DIR;
 // A fixed key with 256 bits of entropy (the server refuses a weak BAMBUDDY_ADMIN_KEY).
@@ -268,5 +268,5 @@ TEST_F(ServerTest, RaisesTheOpenFileLimitToTheHardLimitAndWarnsWhenItIsLow) {
   EXPECT_EQ(server.stop(), 0) << server.log();
 }
 
-} // namespace
+} // namespace server_test
 } // namespace bambuddy::testing

@@ -27,7 +27,7 @@
 #include <vector>
 
 namespace bambuddy::testing {
-namespace {
+namespace upload_hardening_test {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -248,5 +248,5 @@ TEST_F(UploadHardeningTest, LargeAuthorizedUploadAndDownloadStayOutOfMemory) {
   EXPECT_EQ(tempFiles(), 0u) << "the upload's temporary file was left behind";
 }
 
-} // namespace
+} // namespace upload_hardening_test
 } // namespace bambuddy::testing

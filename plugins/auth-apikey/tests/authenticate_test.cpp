@@ -4,7 +4,7 @@
 #include <chrono>
 
 namespace bambuddy::auth_apikey::test {
-namespace {
+namespace authenticate_test {
 
 class Authenticate : public ApiKeyTest {
 protected:
@@ -194,5 +194,5 @@ TEST_F(Authenticate, IsFast) {
   EXPECT_LT(us, 50.0);
 }
 
-} // namespace
+} // namespace authenticate_test
 } // namespace bambuddy::auth_apikey::test

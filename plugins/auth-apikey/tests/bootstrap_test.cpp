@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 namespace bambuddy::auth_apikey::test {
-namespace {
+namespace bootstrap_test {
 
 // A key without a pattern: 43 characters, 38 distinct, no period.
 const std::string kStrongKey = "bb_Zq3xV9mKp2LwT7cHn4RbJ8sYd1FgU6eAo5NiQ0kMh-_";
@@ -234,5 +234,5 @@ TEST_F(Bootstrap, MalformedEnvironmentKeyFailsWithoutEchoingIt) {
   EXPECT_TRUE(host_.kv().empty() || allKvText().find("key/") == std::string::npos);
 }
 
-} // namespace
+} // namespace bootstrap_test
 } // namespace bambuddy::auth_apikey::test

@@ -7,7 +7,7 @@
 #include <string>
 
 namespace bambuddy::auth_apikey::test {
-namespace {
+namespace key_codec_test {
 
 TEST(KeyCodec, GeneratedKeysHaveTheDocumentedShape) {
   std::set<std::string> seen;
@@ -62,5 +62,5 @@ TEST(KeyCodec, DigestIsSha256AndRoundTripsThroughHex) {
   EXPECT_FALSE(digestEquals(digestOf("a"), digestOf("b")));
 }
 
-} // namespace
+} // namespace key_codec_test
 } // namespace bambuddy::auth_apikey::test

@@ -8,7 +8,7 @@
 #include <thread>
 
 namespace bambuddy::auth_apikey::test {
-namespace {
+namespace module_test {
 
 struct DlCloser {
   void operator()(void* handle) const { ::dlclose(handle); }
@@ -120,5 +120,5 @@ TEST_F(Module, ConcurrentAuthenticationAndManagement) {
   EXPECT_EQ(failures, 0);
 }
 
-} // namespace
+} // namespace module_test
 } // namespace bambuddy::auth_apikey::test

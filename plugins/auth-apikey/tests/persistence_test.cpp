@@ -8,7 +8,7 @@
 #include <vector>
 
 namespace bambuddy::auth_apikey::test {
-namespace {
+namespace persistence_test {
 
 class Persistence : public ApiKeyTest {};
 
@@ -205,5 +205,5 @@ TEST_F(Persistence, UsageIsWrittenInBatchesAtMostOncePerInterval) {
   EXPECT_EQ(stored["last_used_at"], "2024-01-15T14:30:00.000Z");
 }
 
-} // namespace
+} // namespace persistence_test
 } // namespace bambuddy::auth_apikey::test

@@ -6,7 +6,7 @@
 #include <vector>
 
 namespace bambuddy::auth_apikey::test {
-namespace {
+namespace printer_ids_test {
 
 class PrinterIds : public ApiKeyTest {
 protected:
@@ -177,5 +177,5 @@ TEST_F(PrinterIds, SchemaOneStoresAreMigrated) {
   EXPECT_EQ(migrations, 1u);
 }
 
-} // namespace
+} // namespace printer_ids_test
 } // namespace bambuddy::auth_apikey::test

@@ -4,7 +4,7 @@
 #include <set>
 
 namespace bambuddy::auth_apikey::test {
-namespace {
+namespace routes_test {
 
 class Routes : public ApiKeyTest {
 protected:
@@ -271,5 +271,5 @@ TEST_F(Routes, MeForAPrincipalOfAnotherAuthenticator) {
   EXPECT_TRUE(me.body["prefix"].is_null());
 }
 
-} // namespace
+} // namespace routes_test
 } // namespace bambuddy::auth_apikey::test

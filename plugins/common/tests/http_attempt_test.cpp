@@ -8,7 +8,7 @@
 #include <chrono>
 
 namespace bambuddy::common::net {
-namespace {
+namespace http_attempt_test {
 
 using Outcome = sdk::DeliveryResult::Outcome;
 using testing::HttpReceiver;
@@ -196,5 +196,5 @@ TEST(HttpReceiver, ServesKeepAliveChunkedAndRecordsInOrder) {
   EXPECT_EQ(rx.url("/x").substr(0, 12), "http://[::1]");
 }
 
-} // namespace
+} // namespace http_attempt_test
 } // namespace bambuddy::common::net

@@ -10,7 +10,7 @@
 #include <string>
 
 namespace bambuddy::common::text {
-namespace {
+namespace json_input_test {
 
 std::string nested(size_t depth) {
   return std::string(depth, '[') + std::string(depth, ']');
@@ -35,5 +35,5 @@ TEST(JsonInput, NotificationNestedPastTheLimitIsRefused) {
   EXPECT_THROW(parseNotification(head + nested(200000) + "}}"), std::invalid_argument);
 }
 
-} // namespace
+} // namespace json_input_test
 } // namespace bambuddy::common::text

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 namespace bambuddy::common::net {
-namespace {
+namespace ssrf_guard_test {
 
 SsrfPolicy policyFrom(const char* json) {
   return SsrfPolicy::fromConfig(nlohmann::json::parse(json));
@@ -117,5 +117,5 @@ TEST(ResolveAndCheck, EveryAddressOfANameIsChecked) {
   }
 }
 
-} // namespace
+} // namespace ssrf_guard_test
 } // namespace bambuddy::common::net

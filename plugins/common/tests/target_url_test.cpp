@@ -5,7 +5,7 @@
 #include <stdexcept>
 
 namespace bambuddy::common::net {
-namespace {
+namespace target_url_test {
 
 const std::vector<std::string> kWeb = {"http", "https"};
 
@@ -56,5 +56,5 @@ TEST(TargetUrl, RefusalsArePreciseAndNeverEchoThePath) {
   EXPECT_EQ(bad.rfind("is not a valid URL (", 0), 0u) << bad;
 }
 
-} // namespace
+} // namespace target_url_test
 } // namespace bambuddy::common::net

@@ -9,7 +9,7 @@
 #include <string>
 
 namespace bambuddy::common::text {
-namespace {
+namespace template_test {
 
 const char* kSample = R"({"id":"evt_1","event":"print_complete","timestamp":"2024-01-15T14:30:00Z",
   "data":{"printer":"Workshop X1C","printer_id":1,"filename":"benchy.3mf","duration":8100,
@@ -111,5 +111,5 @@ TEST(EventTexts, EveryDefaultParsesAndReadsWell) {
   EXPECT_EQ(render(defaultEventText("something_new").title, bare), "Bambuddy: print_failed");
 }
 
-} // namespace
+} // namespace template_test
 } // namespace bambuddy::common::text

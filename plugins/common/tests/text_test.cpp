@@ -8,7 +8,7 @@
 #include <string>
 
 namespace bambuddy::common::text {
-namespace {
+namespace text_test {
 
 TEST(Utf8, SequenceLengthRejectsIllFormedBytes) {
   EXPECT_EQ(utf8SequenceLength("a", 0), 1u);
@@ -120,5 +120,5 @@ TEST(Rfc2047, AsciiStaysAndUtf8IsEncodedInShortWords) {
   EXPECT_NE(headerText("a\r\nb").find("=?UTF-8?B?"), std::string::npos);
 }
 
-} // namespace
+} // namespace text_test
 } // namespace bambuddy::common::text

@@ -7,7 +7,7 @@
 #include <chrono>
 
 namespace bambuddy::notifier_email::test {
-namespace {
+namespace delivery_test {
 
 using testing::ReceivedMail;
 
@@ -261,5 +261,5 @@ TEST_F(EmailTest, SameNotificationKeepsItsMessageIdAndDateFollowsTheClock) {
   EXPECT_EQ(msgs[1].header("Date"), "Tue, 16 Jan 2024 15:31:01 +0000");
 }
 
-} // namespace
+} // namespace delivery_test
 } // namespace bambuddy::notifier_email::test

@@ -1,7 +1,7 @@
 #include "email_test_util.h"
 
 namespace bambuddy::notifier_email::test {
-namespace {
+namespace descriptor_test {
 
 // Sizes, ABI version, ops and schema compilation: PluginConformance (tests/plugin_conformance).
 TEST(EmailDescriptor, IdentityAndSchemas) {
@@ -22,5 +22,5 @@ TEST(EmailDescriptor, IdentityAndSchemas) {
   EXPECT_EQ(instance["required"], json::array({"smtp_url", "from", "to"}));
 }
 
-} // namespace
+} // namespace descriptor_test
 } // namespace bambuddy::notifier_email::test

@@ -10,7 +10,7 @@
 #include <vector>
 
 namespace bambuddy::notifier_email {
-namespace {
+namespace message_test {
 
 std::vector<std::string> lines(const std::string& crlf_text) {
   std::vector<std::string> out;
@@ -133,5 +133,5 @@ TEST(MailAddress, ParsesMailboxes) {
   EXPECT_THROW(parseMailbox("<>"), std::invalid_argument);
 }
 
-} // namespace
+} // namespace message_test
 } // namespace bambuddy::notifier_email

@@ -2,7 +2,7 @@
 #include "email_test_util.h"
 
 namespace bambuddy::notifier_email::test {
-namespace {
+namespace settings_test {
 
 const std::string P = "notifier.email settings: ";
 
@@ -120,5 +120,5 @@ TEST_F(EmailTest, TemplatesTimeoutAndUnknownKeys) {
       "notifier.email config: /deny_cidrs/0: 'x' is not a valid CIDR ('x' is not an IPv4 or IPv6 address)");
 }
 
-} // namespace
+} // namespace settings_test
 } // namespace bambuddy::notifier_email::test

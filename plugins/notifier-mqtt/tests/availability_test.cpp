@@ -6,7 +6,7 @@
 #include <cstdlib>
 
 namespace bambuddy::notifier_mqtt::test {
-namespace {
+namespace availability_test {
 
 constexpr const char* kChildSettingsEnv = "NOTIFIER_MQTT_CHILD_SETTINGS";
 
@@ -78,5 +78,5 @@ TEST_F(MqttTest, BrokerRestartRepublishesAvailabilityDiscoveryAndStatus) {
   EXPECT_EQ(json::parse(status->payload), printerStatus(4, "Lab A1")["status"]);
 }
 
-} // namespace
+} // namespace availability_test
 } // namespace bambuddy::notifier_mqtt::test

@@ -3,7 +3,7 @@
 #include "mqtt_test_util.h"
 
 namespace bambuddy::notifier_mqtt::test {
-namespace {
+namespace control_test {
 
 TEST_F(MqttTest, WithoutAllowControlACommandDoesNothing) {
   // The observer listens to the command topic too: once it got the command, the broker has
@@ -103,5 +103,5 @@ TEST_F(MqttTest, TurningControlOffRemovesTheButtons) {
   EXPECT_TRUE(retained("homeassistant/button/#", "reader-no-buttons").empty());
 }
 
-} // namespace
+} // namespace control_test
 } // namespace bambuddy::notifier_mqtt::test

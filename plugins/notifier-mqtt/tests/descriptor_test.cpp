@@ -1,7 +1,7 @@
 #include "mqtt_test_util.h"
 
 namespace bambuddy::notifier_mqtt::test {
-namespace {
+namespace descriptor_test {
 
 // Sizes, ABI version, ops and schema compilation: PluginConformance (tests/plugin_conformance).
 TEST(MqttDescriptor, IdentityAndSchemas) {
@@ -33,5 +33,5 @@ TEST(MqttDescriptor, IdentityAndSchemas) {
   }
 }
 
-} // namespace
+} // namespace descriptor_test
 } // namespace bambuddy::notifier_mqtt::test

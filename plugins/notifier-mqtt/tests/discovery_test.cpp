@@ -6,7 +6,7 @@
 #include <set>
 
 namespace bambuddy::notifier_mqtt::test {
-namespace {
+namespace discovery_test {
 
 std::map<std::string, json> parsed(const std::map<std::string, std::string>& messages) {
   std::map<std::string, json> out;
@@ -157,5 +157,5 @@ TEST_F(MqttTest, PrinterRemovedClearsConfigsAndStatus) {
   EXPECT_TRUE(retained("bambuddy/printers/#", "reader-status-after").empty());
 }
 
-} // namespace
+} // namespace discovery_test
 } // namespace bambuddy::notifier_mqtt::test

@@ -5,7 +5,7 @@
 #include "support/loopback_port.h"
 
 namespace bambuddy::notifier_mqtt::test {
-namespace {
+namespace events_test {
 
 TEST_F(MqttTest, EventIsPublishedAndAcknowledged) {
   auto watcher = observe("bambuddy/events/#");
@@ -95,5 +95,5 @@ TEST_F(MqttTest, BadNotificationsArePermanentAndAPassedDeadlineIsRetryable) {
   EXPECT_STREQ(out.result.error, "the delivery deadline passed before the attempt started");
 }
 
-} // namespace
+} // namespace events_test
 } // namespace bambuddy::notifier_mqtt::test

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 namespace bambuddy::notifier_mqtt::test {
-namespace {
+namespace responsiveness_test {
 
 // The longest a bus callback took over `count` status events.
 int64_t slowestCallbackMs(bambuddy::testing::FakeHost& host, int count) {
@@ -73,5 +73,5 @@ TEST_F(MqttTest, ABrokerThatNeverAnswersTheHandshakeBlocksNothing) {
   ::close(listener);
 }
 
-} // namespace
+} // namespace responsiveness_test
 } // namespace bambuddy::notifier_mqtt::test

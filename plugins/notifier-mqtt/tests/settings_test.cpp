@@ -5,7 +5,7 @@
 #include "mqtt_topics.h"
 
 namespace bambuddy::notifier_mqtt::test {
-namespace {
+namespace settings_test {
 
 const std::string P = "notifier.mqtt settings: ";
 
@@ -153,5 +153,5 @@ TEST_F(MqttPluginTest, ConfigErrors) {
       "or IPv6 address)");
 }
 
-} // namespace
+} // namespace settings_test
 } // namespace bambuddy::notifier_mqtt::test

@@ -4,7 +4,7 @@
 #include <chrono>
 
 namespace bambuddy::notifier_ntfy::test {
-namespace {
+namespace delivery_test {
 
 using testing::ReceivedRequest;
 
@@ -168,5 +168,5 @@ TEST_F(NtfyTest, TokenAndTopicStayOutOfLogsAndErrors) {
   }
 }
 
-} // namespace
+} // namespace delivery_test
 } // namespace bambuddy::notifier_ntfy::test

@@ -1,7 +1,7 @@
 #include "ntfy_test_util.h"
 
 namespace bambuddy::notifier_ntfy::test {
-namespace {
+namespace descriptor_test {
 
 // Sizes, ABI version, ops and schema compilation: PluginConformance (tests/plugin_conformance).
 TEST(NtfyDescriptor, IdentityAndSchemas) {
@@ -20,5 +20,5 @@ TEST(NtfyDescriptor, IdentityAndSchemas) {
   EXPECT_EQ(instance["required"], json::array({"topic"}));
 }
 
-} // namespace
+} // namespace descriptor_test
 } // namespace bambuddy::notifier_ntfy::test

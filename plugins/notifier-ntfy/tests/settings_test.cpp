@@ -2,7 +2,7 @@
 #include "ntfy_test_util.h"
 
 namespace bambuddy::notifier_ntfy::test {
-namespace {
+namespace settings_test {
 
 const std::string P = "notifier.ntfy settings: ";
 
@@ -83,5 +83,5 @@ TEST_F(NtfyTest, ConfigErrors) {
       "IPv6 address)");
 }
 
-} // namespace
+} // namespace settings_test
 } // namespace bambuddy::notifier_ntfy::test

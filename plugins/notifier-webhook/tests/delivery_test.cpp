@@ -7,7 +7,7 @@
 #include <thread>
 
 namespace bambuddy::notifier_webhook::test {
-namespace {
+namespace delivery_test {
 
 using testing::ReceivedRequest;
 using testing::ScriptedResponse;
@@ -289,5 +289,5 @@ TEST_F(WebhookTest, SecretsNeverReachResultsOrLogs) {
   }
 }
 
-} // namespace
+} // namespace delivery_test
 } // namespace bambuddy::notifier_webhook::test

@@ -2,7 +2,7 @@
 #include "webhook_test_util.h"
 
 namespace bambuddy::notifier_webhook::test {
-namespace {
+namespace descriptor_test {
 
 // Sizes, ABI version, ops and schema compilation: PluginConformance.bb_notifier_webhook.
 TEST(WebhookDescriptor, Identity) {
@@ -34,5 +34,5 @@ TEST(WebhookDescriptor, EmbedsTheSchemaFilesAndMarksSecrets) {
   EXPECT_EQ(config["additionalProperties"], false);
 }
 
-} // namespace
+} // namespace descriptor_test
 } // namespace bambuddy::notifier_webhook::test

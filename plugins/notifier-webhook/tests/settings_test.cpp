@@ -2,7 +2,7 @@
 #include "webhook_test_util.h"
 
 namespace bambuddy::notifier_webhook::test {
-namespace {
+namespace settings_test {
 
 class WebhookSettingsTest : public WebhookTest {
 protected:
@@ -176,5 +176,5 @@ TEST_F(WebhookSettingsTest, CreationLogNamesHostButNotPathOrSecret) {
   }
 }
 
-} // namespace
+} // namespace settings_test
 } // namespace bambuddy::notifier_webhook::test

@@ -2,7 +2,7 @@
 #include "webhook_test_util.h"
 
 namespace bambuddy::notifier_webhook::test {
-namespace {
+namespace ssrf_test {
 
 TEST_F(WebhookTest, CloudMetadataIsRefused) {
   auto hook = create({{"url", "http://169.254.169.254/latest/meta-data/"}});
@@ -61,5 +61,5 @@ TEST_F(WebhookTest, AllowCidrsOpensAnExceptionButDenyWins) {
   EXPECT_EQ(v6.requestCount(), 1u);
 }
 
-} // namespace
+} // namespace ssrf_test
 } // namespace bambuddy::notifier_webhook::test

@@ -7,7 +7,7 @@
 #include <vector>
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace backoff_test {
 
 TEST(BambuBackoff, DoublesWithJitterUpToTheMaximum) {
   for (uint64_t seed = 1; seed <= 50; ++seed) {
@@ -52,5 +52,5 @@ TEST(BambuBackoff, ResetStartsOverAndMinimumHolds) {
   EXPECT_GE(tiny.next(), 1);
 }
 
-} // namespace
+} // namespace backoff_test
 } // namespace bambuddy::printer_bambu::test

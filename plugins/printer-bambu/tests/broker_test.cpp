@@ -16,7 +16,7 @@
 #include <vector>
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace broker_test {
 
 using bambuddy::testing::BambuSimProcess;
 using bambuddy::testing::MosquittoBroker;
@@ -554,5 +554,5 @@ TEST_F(BambuBrokerTest, CaFileVerifiesTheBrokerChain) {
   ASSERT_TRUE(waitStatus(stateIs("idle"))) << lastStatus();
 }
 
-} // namespace
+} // namespace broker_test
 } // namespace bambuddy::printer_bambu::test

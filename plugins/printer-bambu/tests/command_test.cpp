@@ -4,7 +4,7 @@
 #include "command_rules.h"
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace command_test {
 
 sdk::Error errorOf(const std::function<void()>& fn) {
   try {
@@ -173,5 +173,5 @@ TEST_F(BambuDriverOps, CapabilitiesOp) {
   EXPECT_EQ(json::parse(out), json::parse(capabilitiesJson()));
 }
 
-} // namespace
+} // namespace command_test
 } // namespace bambuddy::printer_bambu::test

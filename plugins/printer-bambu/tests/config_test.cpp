@@ -11,7 +11,7 @@
 #include <memory>
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace config_test {
 
 json configSchema() {
   return json::parse(readText(PRINTER_BAMBU_SCHEMA_DIR "/config.schema.json"));
@@ -356,5 +356,5 @@ TEST(BambuModule, LoadsAndReportsCapabilitiesThroughTheSharedObject) {
   }
 }
 
-} // namespace
+} // namespace config_test
 } // namespace bambuddy::printer_bambu::test

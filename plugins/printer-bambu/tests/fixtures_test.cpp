@@ -2,7 +2,7 @@
 #include "bambu_test_util.h"
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace fixtures_test {
 
 TEST(BambuFixtures, X1cIdle) {
   json s = liveStatus(stateFrom({"x1c-pushall-idle.json"}));
@@ -275,5 +275,5 @@ TEST(BambuFixtures, EveryStatusHasTheRequiredFieldsAndTypes) {
   }
 }
 
-} // namespace
+} // namespace fixtures_test
 } // namespace bambuddy::printer_bambu::test

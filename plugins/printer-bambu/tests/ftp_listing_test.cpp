@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 namespace bambuddy::printer_bambu {
-namespace {
+namespace ftp_listing_test {
 
 TEST(FtpListing, UnixLinesWithSpacesDirectoriesAndLinks) {
   const std::string text = "total 12\r\n"
@@ -64,5 +64,5 @@ TEST(FtpListing, HostileInputIsBounded) {
   EXPECT_THROW(parseListing(many, 10), std::length_error);
 }
 
-} // namespace
+} // namespace ftp_listing_test
 } // namespace bambuddy::printer_bambu

@@ -28,7 +28,7 @@
 #include <thread>
 
 namespace bambuddy::printer_bambu {
-namespace {
+namespace ftps_client_test {
 
 using bambuddy::testing::FtpsServer;
 using bambuddy::testing::FtpsServerOptions;
@@ -547,5 +547,5 @@ TEST(FtpsEndpointTest, BuiltFromTheDriverConfigAndPrinterSettings) {
   EXPECT_EQ(e.stall_timeout_ms, 5678);
 }
 
-} // namespace
+} // namespace ftps_client_test
 } // namespace bambuddy::printer_bambu

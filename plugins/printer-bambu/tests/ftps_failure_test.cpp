@@ -8,7 +8,7 @@
 #include <cerrno>
 
 namespace bambuddy::printer_bambu {
-namespace {
+namespace ftps_failure_test {
 
 FtpsFacts facts(CURLcode code, int reply_code = 0, const std::string& reply_text = "",
                 const std::string& last_command = "") {
@@ -90,5 +90,5 @@ TEST(FtpsFailure, TheAccessCodeNeverReachesAMessage) {
   EXPECT_EQ(scrubSecret("abc", "ab"), "abc"); // too short to tell from ordinary words
 }
 
-} // namespace
+} // namespace ftps_failure_test
 } // namespace bambuddy::printer_bambu

@@ -6,7 +6,7 @@
 #include <random>
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace garbage_test {
 
 class BambuGarbage : public ::testing::Test {
 protected:
@@ -200,5 +200,5 @@ TEST_F(BambuGarbage, RandomMutationsOfRealReportsNeverCrash) {
   }
 }
 
-} // namespace
+} // namespace garbage_test
 } // namespace bambuddy::printer_bambu::test

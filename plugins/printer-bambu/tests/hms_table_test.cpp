@@ -8,7 +8,7 @@
 #include <tuple>
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace hms_table_test {
 
 struct Line {
   std::string code, models, text;
@@ -168,5 +168,5 @@ TEST(BambuHmsTable, AHandWrittenTableIsSortedOnLoadAndBadLinesAreSkipped) {
   EXPECT_EQ(empty.hmsText(0x03000100u, 0x00010007u), std::nullopt);
 }
 
-} // namespace
+} // namespace hms_table_test
 } // namespace bambuddy::printer_bambu::test

@@ -4,7 +4,7 @@
 #include "hms.h"
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace hms_test {
 
 const std::string kWiki = "https://wiki.bambulab.com/en/x1/troubleshooting/hmscode/";
 
@@ -299,5 +299,5 @@ TEST(BambuHms, NothingIsClaimedWhileOffline) {
   EXPECT_EQ(s["notices"], json::array());
 }
 
-} // namespace
+} // namespace hms_test
 } // namespace bambuddy::printer_bambu::test

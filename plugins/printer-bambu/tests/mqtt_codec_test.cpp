@@ -7,7 +7,7 @@
 #include <string>
 
 namespace bambuddy::printer_bambu::mqtt {
-namespace {
+namespace mqtt_codec_test {
 
 std::string bytes(std::initializer_list<int> values) {
   std::string out;
@@ -134,5 +134,5 @@ TEST(MqttCodec, ConnackCodesReadAsAdvice) {
   EXPECT_EQ(connackReason(42), "the printer refused the connection (CONNACK code 42)");
 }
 
-} // namespace
+} // namespace mqtt_codec_test
 } // namespace bambuddy::printer_bambu::mqtt

@@ -2,7 +2,7 @@
 #include "bambu_test_util.h"
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace sequence_test {
 
 // What one normalized status says about the job, for comparing sequences.
 struct Snapshot {
@@ -218,5 +218,5 @@ TEST(BambuSequence, NewJobReplacesNameAndId) {
   EXPECT_FALSE(liveStatus(state)["current_print"].contains("plate"));
 }
 
-} // namespace
+} // namespace sequence_test
 } // namespace bambuddy::printer_bambu::test

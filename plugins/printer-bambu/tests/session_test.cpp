@@ -13,7 +13,7 @@
 #include <atomic>
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace session_test {
 
 // A loopback port with nothing listening (bound, then released).
 int closedPort() {
@@ -386,5 +386,5 @@ INSTANTIATE_TEST_SUITE_P(
             std::string("subscribing to device/01P00TEST000001/report failed: the printer refused the "
                         "subscription (check the serial number)"))));
 
-} // namespace
+} // namespace session_test
 } // namespace bambuddy::printer_bambu::test

@@ -27,7 +27,7 @@
 #include <random>
 
 namespace bambuddy::printer_bambu::test {
-namespace {
+namespace start_print_test {
 
 using bambuddy::testing::MosquittoBroker;
 using bambuddy::testing::MosquittoBrokerOptions;
@@ -1122,5 +1122,5 @@ TEST(FetchRequestParsing, NeedsAnAbsolutePathALimitAndSomethingToLookFor) {
   EXPECT_TRUE(candidateNames(sneaky).empty());
 }
 
-} // namespace
+} // namespace start_print_test
 } // namespace bambuddy::printer_bambu::test

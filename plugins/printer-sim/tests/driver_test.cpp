@@ -7,7 +7,7 @@
 #include <thread>
 
 namespace bambuddy::printer_sim::test {
-namespace {
+namespace driver_test {
 
 int rank(const std::string& state) {
   static const std::map<std::string, int> order = {
@@ -483,5 +483,5 @@ TEST_F(SimDriverTest, Capabilities) {
       (json{{"pause", true}, {"resume", true}, {"stop", true}, {"start_print", true}, {"simulated", true}}));
 }
 
-} // namespace
+} // namespace driver_test
 } // namespace bambuddy::printer_sim::test

@@ -11,7 +11,7 @@
 #include <sstream>
 
 namespace bambuddy::printer_sim::test {
-namespace {
+namespace module_test {
 
 struct DlCloser {
   void operator()(void* handle) const { ::dlclose(handle); }
@@ -188,5 +188,5 @@ TEST_F(SimModule, LoadsAndPrintsThroughTheSharedObject) {
   }
 }
 
-} // namespace
+} // namespace module_test
 } // namespace bambuddy::printer_sim::test

@@ -8,7 +8,7 @@
 #include <string>
 
 namespace bambuddy::printer_sim::test {
-namespace {
+namespace printer_model_test {
 
 using nlohmann::json;
 
@@ -312,5 +312,5 @@ TEST(SimPrinter, ProgressNeverReaches100BeforeTheEnd) {
   EXPECT_EQ(p.status()["remaining_time"], 1);
 }
 
-} // namespace
+} // namespace printer_model_test
 } // namespace bambuddy::printer_sim::test

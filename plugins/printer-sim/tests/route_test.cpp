@@ -2,7 +2,7 @@
 #include "sim_test_util.h"
 
 namespace bambuddy::printer_sim::test {
-namespace {
+namespace route_test {
 
 class SimRoute : public SimTest {
 protected:
@@ -137,5 +137,5 @@ TEST_F(SimRoute, RouteGoesAwayWithTheInstanceAndComesBack) {
   EXPECT_EQ(post("sim1", R"({"action":"sim_offline"})").status, 200);
 }
 
-} // namespace
+} // namespace route_test
 } // namespace bambuddy::printer_sim::test

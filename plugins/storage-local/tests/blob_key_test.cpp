@@ -8,7 +8,7 @@
 #include <string>
 
 namespace bambuddy::storage_local {
-namespace {
+namespace blob_key_test {
 
 // The error splitKey throws for `key`; fails the test when it accepts the key.
 sdk::Error keyError(const std::string& key) {
@@ -105,5 +105,5 @@ TEST(BlobKey, PrefixDirectories) {
   }
 }
 
-} // namespace
+} // namespace blob_key_test
 } // namespace bambuddy::storage_local

@@ -7,7 +7,7 @@
 #include <filesystem>
 
 namespace bambuddy::storage_local::test {
-namespace {
+namespace descriptor_config_test {
 
 namespace fs = std::filesystem;
 
@@ -181,5 +181,5 @@ TEST_F(StorageLocalCreate, InstancesWithTheirOwnRootsAreIndependent) {
   two->destroy();
 }
 
-} // namespace
+} // namespace descriptor_config_test
 } // namespace bambuddy::storage_local::test

@@ -7,7 +7,7 @@
 #include <memory>
 
 namespace bambuddy::storage_local::test {
-namespace {
+namespace module_test {
 
 struct DlCloser {
   void operator()(void* handle) const { ::dlclose(handle); }
@@ -35,5 +35,5 @@ TEST_F(StorageLocalModule, LoadsAndRoundTripsThroughTheSharedObject) {
   }
 }
 
-} // namespace
+} // namespace module_test
 } // namespace bambuddy::storage_local::test

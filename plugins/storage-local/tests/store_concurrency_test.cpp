@@ -5,7 +5,7 @@
 #include <thread>
 
 namespace bambuddy::storage_local::test {
-namespace {
+namespace store_concurrency_test {
 
 constexpr size_t kBlobBytes = 256 * 1024;
 constexpr int kWriters = 4;
@@ -117,5 +117,5 @@ TEST_F(StorageLocalConcurrency, ConcurrentListsEachSeeEveryKey) {
   EXPECT_EQ(wrong.load(), 0);
 }
 
-} // namespace
+} // namespace store_concurrency_test
 } // namespace bambuddy::storage_local::test

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 namespace bambuddy::storage_local::test {
-namespace {
+namespace store_fd_test {
 
 bb_error makeError() {
   bb_error err{};
@@ -121,5 +121,5 @@ TEST_F(StorageLocalFd, OpenReadOfAMissingBlobIsNotFound) {
   EXPECT_EQ(ops_->open_read(self_, "../x", 4, &fd, &size, &err), BB_ERR_INVALID_ARGUMENT);
 }
 
-} // namespace
+} // namespace store_fd_test
 } // namespace bambuddy::storage_local::test

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 
 namespace bambuddy::storage_local::test {
-namespace {
+namespace store_ops_test {
 
 namespace fs = std::filesystem;
 
@@ -283,5 +283,5 @@ TEST_F(StorageLocalOps, NullPointersWithZeroLengthAreHandled) {
             BB_OK);
 }
 
-} // namespace
+} // namespace store_ops_test
 } // namespace bambuddy::storage_local::test

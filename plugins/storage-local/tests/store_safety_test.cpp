@@ -5,7 +5,7 @@
 #include <filesystem>
 
 namespace bambuddy::storage_local::test {
-namespace {
+namespace store_safety_test {
 
 namespace fs = std::filesystem;
 
@@ -154,5 +154,5 @@ TEST_F(StorageLocalSafety, SymlinkInsideTheRootIsAlsoRefused) {
   EXPECT_EQ(store_->keys(), (Listing{{"real/blob", 1}}));
 }
 
-} // namespace
+} // namespace store_safety_test
 } // namespace bambuddy::storage_local::test

@@ -7,7 +7,7 @@
 #include <vector>
 
 namespace bambuddy::api {
-namespace {
+namespace json_body_test {
 
 http::Response refusal(const std::string& body) {
   http::Request request;
@@ -53,5 +53,5 @@ TEST(JsonBody, EmptyAndNonObjectBodies) {
   EXPECT_NE(refusal("[1]").body.find("not array"), std::string::npos);
 }
 
-} // namespace
+} // namespace json_body_test
 } // namespace bambuddy::api

@@ -14,7 +14,7 @@
 #include <set>
 
 namespace bambuddy::app {
-namespace {
+namespace body_schema_test {
 
 using nlohmann::json;
 using testing::httpRequest;
@@ -333,5 +333,5 @@ TEST_F(BodySchemaTest, AuthenticationAndPermissionComeBeforeTheBody) {
   EXPECT_EQ(json::parse(denied.body)["code"], "printer_limited_key");
 }
 
-} // namespace
+} // namespace body_schema_test
 } // namespace bambuddy::app

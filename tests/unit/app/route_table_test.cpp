@@ -16,7 +16,7 @@
 #include <set>
 
 namespace bambuddy::app {
-namespace {
+namespace route_table_test {
 
 using testing::httpRequest;
 using testing::HttpResult;
@@ -146,5 +146,5 @@ TEST_F(RouteTableTest, OpenApiDocumentCoversEveryRoute) {
   walk(doc);
 }
 
-} // namespace
+} // namespace route_table_test
 } // namespace bambuddy::app

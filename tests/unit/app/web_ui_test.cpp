@@ -9,7 +9,7 @@
 #include <cstdio>
 
 namespace bambuddy::app {
-namespace {
+namespace web_ui_test {
 
 using testing::httpRequest;
 
@@ -75,5 +75,5 @@ TEST_F(WebUiTest, WebFilesStayOutOfTheApiDocument) {
   EXPECT_TRUE(doc["paths"].contains("/health"));
 }
 
-} // namespace
+} // namespace web_ui_test
 } // namespace bambuddy::app

@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 namespace bambuddy::archives {
-namespace {
+namespace answer_cache_test {
 
 TEST(AnswerCacheTest, ReusesUntilTheGenerationMoves) {
   std::atomic<uint64_t> generation{0};
@@ -88,5 +88,5 @@ TEST(AnswerCacheTest, FailuresAreNotKept) {
   EXPECT_EQ(cache.get("a", [] { return std::string("ok"); }), "ok");
 }
 
-} // namespace
+} // namespace answer_cache_test
 } // namespace bambuddy::archives

@@ -12,7 +12,7 @@
 #include <set>
 
 namespace bambuddy::archives {
-namespace {
+namespace archive_paging_test {
 
 constexpr int64_t kT0 = 1705276800000; // 2024-01-15T00:00:00Z
 
@@ -202,5 +202,5 @@ TEST_F(ArchivePagingTest, SearchIndexFindsWhatAScanFinds) {
   EXPECT_NE(second.items.front().id, first.items.front().id);
 }
 
-} // namespace
+} // namespace archive_paging_test
 } // namespace bambuddy::archives

@@ -17,7 +17,7 @@
 #include <tuple>
 
 namespace bambuddy::archives {
-namespace {
+namespace day_counts_test {
 
 constexpr int64_t kT0 = 1705276800000; // 2024-01-15T00:00:00Z, a day boundary
 
@@ -471,5 +471,5 @@ TEST(DayCountsDay, FloorAlsoBefore1970) {
   EXPECT_EQ(utcDayOf(-kDayMs - 1), -2);
 }
 
-} // namespace
+} // namespace day_counts_test
 } // namespace bambuddy::archives

@@ -11,7 +11,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::archives {
-namespace {
+namespace helpers_test {
 
 std::string nameError(std::string_view name) {
   try {
@@ -166,5 +166,5 @@ TEST(ArchivesPreflight, NoRecordIsNotAZip) {
   }
 }
 
-} // namespace
+} // namespace helpers_test
 } // namespace bambuddy::archives

@@ -14,7 +14,7 @@
 #include <string>
 
 namespace bambuddy::archives {
-namespace {
+namespace three_mf_file_test {
 
 using bambuddy::testing::TempDir;
 
@@ -82,5 +82,5 @@ TEST(ZipPreflight, CountFromATailEqualsTheWholeFile) {
   EXPECT_EQ(whole, 5u);
 }
 
-} // namespace
+} // namespace three_mf_file_test
 } // namespace bambuddy::archives

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 namespace bambuddy::archives {
-namespace {
+namespace three_mf_json_test {
 
 TEST(ThreeMfJson, CarriesEveryFieldWithSnakeCaseKeys) {
   const nlohmann::json json = toJson(parseThreeMf(test::slicedProject().build()));
@@ -67,5 +67,5 @@ TEST(ThreeMfJson, AbsentValuesAreNullAndTheResultAlwaysSerializes) {
   EXPECT_EQ(json["title"], "\xEF\xBF\xBD\xEF\xBF\xBD");
 }
 
-} // namespace
+} // namespace three_mf_json_test
 } // namespace bambuddy::archives

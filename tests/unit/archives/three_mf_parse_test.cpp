@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::archives {
-namespace {
+namespace three_mf_parse_test {
 
 using test::kModelXml;
 using test::kSliceInfoXml;
@@ -336,5 +336,5 @@ TEST(ThreeMfParse, CorruptEntryIsOnlyFoundByFullVerification) {
   EXPECT_STREQ(error.what(), "entry 'Metadata/plate_1.gcode' is corrupt (CRC mismatch)");
 }
 
-} // namespace
+} // namespace three_mf_parse_test
 } // namespace bambuddy::archives

@@ -11,7 +11,7 @@
 #include <random>
 
 namespace bambuddy::archives {
-namespace {
+namespace three_mf_reject_test {
 
 using test::minimalPackage;
 using test::parseError;
@@ -395,5 +395,5 @@ TEST(ThreeMfReject, MetadataPartAboveItsLimit) {
                                            " bytes; limit 1000)");
 }
 
-} // namespace
+} // namespace three_mf_reject_test
 } // namespace bambuddy::archives

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::auth {
-namespace {
+namespace address_bucket_test {
 
 TEST(AddressBucket, Ipv4IsItsOwnBucket) {
   EXPECT_EQ(addressBucket("192.0.2.7"), "192.0.2.7");
@@ -24,5 +24,5 @@ TEST(AddressBucket, OtherTextIsUnchanged) {
   EXPECT_EQ(addressBucket("1.2.3.4:80"), "1.2.3.4:80");
 }
 
-} // namespace
+} // namespace address_bucket_test
 } // namespace bambuddy::auth

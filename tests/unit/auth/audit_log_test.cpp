@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 namespace bambuddy::auth {
-namespace {
+namespace audit_log_test {
 
 constexpr int64_t kT0 = 1705329000000;
 constexpr int64_t kDay = 24LL * 3600 * 1000;
@@ -268,5 +268,5 @@ TEST_F(AuditLogTest, RetentionIsEnforcedAtStart) {
   EXPECT_NE(core_.log().find("trimmed 2 audit entries older than"), std::string::npos) << core_.log();
 }
 
-} // namespace
+} // namespace audit_log_test
 } // namespace bambuddy::auth

@@ -15,7 +15,7 @@
 #include <set>
 
 namespace bambuddy::auth {
-namespace {
+namespace auth_gate_test {
 
 constexpr int64_t kT0 = 1705329000000; // 2024-01-15T14:30:00Z
 constexpr int64_t kDay = 24LL * 3600 * 1000;
@@ -442,5 +442,5 @@ TEST(RouteTable, FlagsUndeclaredRoutes) {
   EXPECT_EQ(problems[2], "GET /z: public route with rate class 'read' (public routes are not limited)");
 }
 
-} // namespace
+} // namespace auth_gate_test
 } // namespace bambuddy::auth

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::sdk {
-namespace {
+namespace cidr_test {
 
 std::string canonical(const std::string& text) {
   std::string error;
@@ -91,5 +91,5 @@ TEST(Cidr, ContainsIpv6) {
   EXPECT_FALSE(odd->contains("2001:db8:8000::1"));
 }
 
-} // namespace
+} // namespace cidr_test
 } // namespace bambuddy::sdk

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::auth {
-namespace {
+namespace client_ip_test {
 
 std::vector<sdk::Cidr> ranges(std::initializer_list<const char*> texts) {
   std::vector<sdk::Cidr> out;
@@ -157,5 +157,5 @@ TEST(ClientIp, LongChainsAreCut) {
   EXPECT_EQ(ip.rfind("10.0.0.", 0), 0u) << ip;
 }
 
-} // namespace
+} // namespace client_ip_test
 } // namespace bambuddy::auth

@@ -8,7 +8,7 @@
 #include <vector>
 
 namespace bambuddy::auth {
-namespace {
+namespace rate_limiter_test {
 
 constexpr int64_t kT0 = 1705329000000; // 2024-01-15T14:30:00Z, a whole second
 
@@ -172,5 +172,5 @@ TEST(RateLimiter, RejectsNonsense) {
   EXPECT_THROW(SlidingWindowLimiter(1000, 0), std::invalid_argument);
 }
 
-} // namespace
+} // namespace rate_limiter_test
 } // namespace bambuddy::auth

@@ -6,7 +6,7 @@
 #include <set>
 
 namespace bambuddy::auth {
-namespace {
+namespace stream_tokens_test {
 
 http::Principal keyNamed(const std::string& id) {
   http::Principal p;
@@ -64,5 +64,5 @@ TEST(StreamTokens, OnlyTokenShapedTextIsLookedUp) {
   EXPECT_TRUE(looksLikeStreamToken("bbst_0123456789abcdef0123456789abcdef"));
 }
 
-} // namespace
+} // namespace stream_tokens_test
 } // namespace bambuddy::auth

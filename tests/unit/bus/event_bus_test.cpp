@@ -18,7 +18,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::bus {
-namespace {
+namespace event_bus_test {
 
 using namespace std::chrono_literals;
 
@@ -532,5 +532,5 @@ TEST_F(EventBusTest, WaitIdleTimesOutWhileAHandlerRuns) {
   EXPECT_TRUE(bus.waitIdle(kWaitMs));
 }
 
-} // namespace
+} // namespace event_bus_test
 } // namespace bambuddy::bus

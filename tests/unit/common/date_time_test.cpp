@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::sdk {
-namespace {
+namespace date_time_test {
 
 TEST(DateTime, CivilDatesAndTheirLimits) {
   EXPECT_EQ(epochMsFromCivil(1970, 1, 1, 0, 0, 0), 0);
@@ -147,5 +147,5 @@ TEST(DateTime, TheCoreModuleSpeaksTheSameForms) {
   EXPECT_EQ(bambuddy::parseUtcTimestamp(bambuddy::formatUtcMs(now)), now);
 }
 
-} // namespace
+} // namespace date_time_test
 } // namespace bambuddy::sdk

@@ -8,7 +8,7 @@
 #include <string>
 
 namespace bambuddy {
-namespace {
+namespace json_limits_test {
 
 using sdk::checkJsonLimits;
 using sdk::JsonLimitCheck;
@@ -139,5 +139,5 @@ TEST(JsonParseLimited, RefusesTooDeepTooLargeAndInvalid) {
   EXPECT_TRUE(parseJsonLimited("{\"a\":1}", nullptr).is_object());
 }
 
-} // namespace
+} // namespace json_limits_test
 } // namespace bambuddy

@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy {
-namespace {
+namespace periods_test {
 
 constexpr int64_t kJan1st2024 = 19723; // a Monday, in a leap year
 
@@ -46,5 +46,5 @@ TEST(Periods, EveryDayLiesInItsPeriod) {
   EXPECT_STREQ(periodName(Period::Month), "month");
 }
 
-} // namespace
+} // namespace periods_test
 } // namespace bambuddy

@@ -7,7 +7,7 @@
 #include <string>
 
 namespace bambuddy::sdk {
-namespace {
+namespace utf8_test {
 
 const std::string kFffd(kUtf8Replacement);
 
@@ -63,5 +63,5 @@ TEST(Utf8, RepairReplacesEachBadByte) {
   EXPECT_TRUE(isValidUtf8(repairUtf8("\xC0\xAF\xF4\x90\x80\x80 ok \x80")));
 }
 
-} // namespace
+} // namespace utf8_test
 } // namespace bambuddy::sdk

@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::config {
-namespace {
+namespace auth_config_test {
 
 using nlohmann::json;
 
@@ -96,5 +96,5 @@ audit:
   EXPECT_NE(errors[3].find(":8 audit.retention_days:"), std::string::npos) << errors[3];
 }
 
-} // namespace
+} // namespace auth_config_test
 } // namespace bambuddy::config

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::config {
-namespace {
+namespace core_config_test {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -374,11 +374,11 @@ TEST(ListenParsing, Refused) {
   }
 }
 
-} // namespace
+} // namespace core_config_test
 } // namespace bambuddy::config
 
 namespace bambuddy::config {
-namespace {
+namespace core_config_test {
 
 TEST(CoreConfigWebRoot, ExplicitDirectoryMustHoldABuiltUi) {
   testing::TempDir dir;
@@ -407,5 +407,5 @@ TEST(CoreConfigWebRoot, DefaultIsWebNextToTheExecutableWhenBuilt) {
       << "web_ui: false turns it off";
 }
 
-} // namespace
+} // namespace core_config_test
 } // namespace bambuddy::config

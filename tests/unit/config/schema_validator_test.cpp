@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 namespace bambuddy::config {
-namespace {
+namespace schema_validator_test {
 
 using nlohmann::json;
 
@@ -255,11 +255,11 @@ TEST(ApplyDefaults, IgnoresMistypedValues) {
   EXPECT_EQ(doc["items"], "no");
 }
 
-} // namespace
+} // namespace schema_validator_test
 } // namespace bambuddy::config
 
 namespace bambuddy::config {
-namespace {
+namespace schema_validator_test {
 
 // "format" applies to strings only (JSON Schema: other types pass), so a nullable date-time may be
 // null; and a date-time is checked without a regex, so a megabyte of digits (as a request body may
@@ -293,11 +293,11 @@ TEST(SchemaValidator, FormatsCheckStringsOnlyAndLongInputSafely) {
       << "RFC 3339 puts no bound on the fraction";
 }
 
-} // namespace
+} // namespace schema_validator_test
 } // namespace bambuddy::config
 
 namespace bambuddy::config {
-namespace {
+namespace schema_validator_test {
 
 // A string or key past 4 KiB where a pattern applies is refused before valijson's std::regex sees
 // it (a few tens of kilobytes overflow the stack there); shorter ones are still matched.
@@ -322,5 +322,5 @@ TEST(SchemaValidator, LongInputNeverReachesAPattern) {
   EXPECT_TRUE(validator.validate({{"headers", {{"x-token", "y"}}}}).empty());
 }
 
-} // namespace
+} // namespace schema_validator_test
 } // namespace bambuddy::config

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 namespace bambuddy::config {
-namespace {
+namespace secret_file_test {
 
 const std::string kSecret = "8f3c1a7e-secret";
 
@@ -74,5 +74,5 @@ TEST(SecretFile, UnreadableFile) {
   expectRefused(readSecretFile(path, ""), "Permission denied");
 }
 
-} // namespace
+} // namespace secret_file_test
 } // namespace bambuddy::config

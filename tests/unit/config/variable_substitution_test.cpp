@@ -14,7 +14,7 @@
 #include <map>
 
 namespace bambuddy::config {
-namespace {
+namespace variable_substitution_test {
 
 using nlohmann::json;
 
@@ -195,5 +195,5 @@ TEST(VariableSubstitution, CoreConfigUsesTheProcessEnvironment) {
   unsetenv("BB_TEST_LISTEN");
 }
 
-} // namespace
+} // namespace variable_substitution_test
 } // namespace bambuddy::config

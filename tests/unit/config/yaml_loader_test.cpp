@@ -12,7 +12,7 @@
 #include <thread>
 
 namespace bambuddy::config {
-namespace {
+namespace yaml_loader_test {
 
 // Runs `fn`, expecting a ConfigException, and returns its errors formatted one per entry.
 template <class F> std::vector<std::string> errorsOf(F&& fn) {
@@ -302,5 +302,5 @@ TEST(JsonPointer, DisplayPath) {
   EXPECT_EQ(splitPointer("/a~1b/~0"), (std::vector<std::string>{"a/b", "~"}));
 }
 
-} // namespace
+} // namespace yaml_loader_test
 } // namespace bambuddy::config

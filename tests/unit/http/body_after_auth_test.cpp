@@ -28,7 +28,7 @@
 #include "support/temp_dir.h"
 
 namespace bambuddy::http {
-namespace {
+namespace body_after_auth_test {
 
 using bambuddy::testing::httpRawRequest;
 using bambuddy::testing::httpRequest;
@@ -397,5 +397,5 @@ TEST_F(BodyAfterAuthTest, HeadOfAFileBodyAnnouncesItsLengthOnly) {
   EXPECT_TRUE(result.body.empty());
 }
 
-} // namespace
+} // namespace body_after_auth_test
 } // namespace bambuddy::http

@@ -27,7 +27,7 @@
 #include "support/temp_dir.h"
 
 namespace bambuddy::http {
-namespace {
+namespace http_server_test {
 
 using bambuddy::testing::HttpConnection;
 using bambuddy::testing::httpRawRequest;
@@ -620,11 +620,11 @@ TEST_F(HttpServerTest, RejectsBadOptions) {
   }
 }
 
-} // namespace
+} // namespace http_server_test
 } // namespace bambuddy::http
 
 namespace bambuddy::http {
-namespace {
+namespace http_server_test {
 
 // A streamed body the test drives: it writes "data: hello" when opened and hands its sink to the
 // test, which writes, closes, or watches for closed().
@@ -774,5 +774,5 @@ TEST_F(HttpStreamTest, WhatASlowClientHasNotTakenIsCountedNotQueuedWithoutBound)
   EXPECT_TRUE(client.ended(5000));
 }
 
-} // namespace
+} // namespace http_server_test
 } // namespace bambuddy::http

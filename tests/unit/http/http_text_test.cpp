@@ -9,7 +9,7 @@
 #include "http/url.h"
 
 namespace bambuddy::http {
-namespace {
+namespace http_text_test {
 
 TEST(HttpTypes, MethodNamesRoundTrip) {
   for (Method m : {Method::Get, Method::Head, Method::Post, Method::Put, Method::Patch, Method::Delete,
@@ -197,5 +197,5 @@ TEST(ResponsePrep, LogSafeEscapesAndTruncates) {
   EXPECT_EQ(logSafe("abcdef", 3), "abc...");
 }
 
-} // namespace
+} // namespace http_text_test
 } // namespace bambuddy::http

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::http {
-namespace {
+namespace router_test {
 
 RouteSpec route(Method method, std::string pattern, std::string summary = "") {
   RouteSpec spec;
@@ -251,5 +251,5 @@ TEST(Router, ConcurrentAddAndMatch) {
   EXPECT_NE(router.match(Method::Get, "/plugin299/x").route, nullptr);
 }
 
-} // namespace
+} // namespace router_test
 } // namespace bambuddy::http

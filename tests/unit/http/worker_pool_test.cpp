@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::http {
-namespace {
+namespace worker_pool_test {
 
 using bambuddy::testing::Gate;
 
@@ -112,5 +112,5 @@ TEST(WorkerPool, TasksRunInParallel) {
   EXPECT_EQ(both_done.get_future().wait_for(std::chrono::seconds(5)), std::future_status::ready);
 }
 
-} // namespace
+} // namespace worker_pool_test
 } // namespace bambuddy::http

@@ -13,7 +13,7 @@
 #include <vector>
 
 namespace bambuddy::journal {
-namespace {
+namespace event_journal_test {
 
 JournalEntry entry(const std::string& type, int64_t printer_id, const std::string& payload = "{}") {
   JournalEntry e;
@@ -209,5 +209,5 @@ TEST(JournalPumpTest, OnAFreshJournalWhatIsAppendedAfterLoadCursorsIsHandled) {
   EXPECT_EQ(seen.get(), (std::vector<std::string>{"archives print_started"}));
 }
 
-} // namespace
+} // namespace event_journal_test
 } // namespace bambuddy::journal

@@ -10,7 +10,7 @@
 #include <limits>
 
 namespace bambuddy::metrics {
-namespace {
+namespace metrics_test {
 
 TEST(Exposition, ValuesAreSpelledAsTheFormatWants) {
   EXPECT_EQ(formatValue(0), "0");
@@ -94,5 +94,5 @@ TEST(ProcessMetrics, ReadTheProcessItself) {
   EXPECT_EQ(text.find("\nprocess_resident_memory_bytes 0\n"), std::string::npos);
 }
 
-} // namespace
+} // namespace metrics_test
 } // namespace bambuddy::metrics

@@ -22,7 +22,7 @@
 #include <thread>
 
 namespace bambuddy::notifications {
-namespace {
+namespace notification_service_test {
 
 using nlohmann::json;
 using Clock = std::chrono::steady_clock;
@@ -710,5 +710,5 @@ TEST_F(NotificationServiceTest, TypesAndEventsDescribeThemselves) {
   }
 }
 
-} // namespace
+} // namespace notification_service_test
 } // namespace bambuddy::notifications

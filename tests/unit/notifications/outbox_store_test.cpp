@@ -14,7 +14,7 @@
 #include <memory>
 
 namespace bambuddy::notifications {
-namespace {
+namespace outbox_store_test {
 
 using nlohmann::json;
 
@@ -245,5 +245,5 @@ TEST(DeliveryJson, ShowsTimesAsUtcAndNullsForNone) {
   EXPECT_EQ(deliveryJson(r)["next_attempt_at"], nullptr);
 }
 
-} // namespace
+} // namespace outbox_store_test
 } // namespace bambuddy::notifications

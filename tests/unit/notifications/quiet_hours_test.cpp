@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::notifications {
-namespace {
+namespace quiet_hours_test {
 
 using nlohmann::json;
 
@@ -84,5 +84,5 @@ TEST(QuietHours, BadInputNamesTheField) {
   }
 }
 
-} // namespace
+} // namespace quiet_hours_test
 } // namespace bambuddy::notifications

@@ -6,7 +6,7 @@
 #include <random>
 
 namespace bambuddy::notifications {
-namespace {
+namespace retry_policy_test {
 
 TEST(RetryPolicy, DefaultScheduleIsTheDocumentedOne) {
   RetryPolicy policy;
@@ -68,5 +68,5 @@ TEST(RetryPolicy, ScheduleUsedUpMeansNoMoreAttempts) {
   EXPECT_FALSE(policy.delayAfterFailure(-1, 0, 0.5).has_value());
 }
 
-} // namespace
+} // namespace retry_policy_test
 } // namespace bambuddy::notifications

@@ -11,7 +11,7 @@
 #include <set>
 
 namespace bambuddy::notifications {
-namespace {
+namespace routing_test {
 
 using nlohmann::json;
 
@@ -143,5 +143,5 @@ TEST(EventCatalog, NotificationBodyHasTheDocumentedShape) {
   EXPECT_EQ(makeNotification("evt_1", "test", 0, nullptr)["data"], json::object());
 }
 
-} // namespace
+} // namespace routing_test
 } // namespace bambuddy::notifications

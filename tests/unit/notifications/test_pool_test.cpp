@@ -10,7 +10,7 @@
 #include <thread>
 
 namespace bambuddy::notifications {
-namespace {
+namespace test_pool_test {
 
 // Blocks tasks until opened.
 class Gate {
@@ -107,5 +107,5 @@ TEST(TestPoolTest, AThrowingTaskDoesNotKillItsThread) {
   EXPECT_TRUE(ran);
 }
 
-} // namespace
+} // namespace test_pool_test
 } // namespace bambuddy::notifications

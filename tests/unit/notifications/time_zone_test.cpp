@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::notifications {
-namespace {
+namespace time_zone_test {
 
 // 2024-01-15T12:00:00Z and 2024-07-15T12:00:00Z.
 constexpr int64_t kWinter2024 = 1705320000;
@@ -102,5 +102,5 @@ TEST(TimeZone, NameIsTheOneAskedFor) {
   EXPECT_EQ(load("Etc/UTC")->name(), "UTC");
 }
 
-} // namespace
+} // namespace time_zone_test
 } // namespace bambuddy::notifications

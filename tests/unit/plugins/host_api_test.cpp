@@ -14,7 +14,7 @@
 #include <vector>
 
 namespace bambuddy::plugins {
-namespace {
+namespace host_api_test {
 
 class HostApiTest : public ::testing::Test {
 protected:
@@ -270,5 +270,5 @@ TEST_F(HostApiTest, DataDirAndClock) {
   EXPECT_EQ(hostApi()->now_ms(ctx->handle()), 1705329000000);
 }
 
-} // namespace
+} // namespace host_api_test
 } // namespace bambuddy::plugins

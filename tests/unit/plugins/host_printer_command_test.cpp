@@ -14,7 +14,7 @@
 #include <vector>
 
 namespace bambuddy::plugins {
-namespace {
+namespace host_printer_command_test {
 
 void appendTo(void* user, const char* data, size_t len) {
   static_cast<std::string*>(user)->append(data, len);
@@ -149,5 +149,5 @@ TEST_F(HostPrinterCommandTest, SdkWrapperChecksTheHostsVersion) {
   EXPECT_EQ(calls_.size(), 1u);
 }
 
-} // namespace
+} // namespace host_printer_command_test
 } // namespace bambuddy::plugins

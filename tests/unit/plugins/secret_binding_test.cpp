@@ -10,7 +10,7 @@
 #include <sstream>
 
 namespace bambuddy::plugins {
-namespace {
+namespace secret_binding_test {
 
 using nlohmann::json;
 
@@ -137,5 +137,5 @@ TEST(SecretBindingTest, TheShippedSchemasMarkTheirDestinations) {
   }
 }
 
-} // namespace
+} // namespace secret_binding_test
 } // namespace bambuddy::plugins

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 namespace bambuddy::plugins {
-namespace {
+namespace secret_file_fields_test {
 
 using nlohmann::json;
 
@@ -156,5 +156,5 @@ TEST(SecretFileFields, NestedSecretsTheSchemaDescribes) {
   EXPECT_EQ(r.resolution.reportedPointer("/settings/auth/password"), "/settings/auth/password_file");
 }
 
-} // namespace
+} // namespace secret_file_fields_test
 } // namespace bambuddy::plugins

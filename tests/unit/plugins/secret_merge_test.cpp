@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 namespace bambuddy::plugins {
-namespace {
+namespace secret_merge_test {
 
 using nlohmann::json;
 
@@ -52,5 +52,5 @@ TEST(MergeSettings, UnparseableSchemaStillProtectsWellKnownNames) {
             (json{{"password", "p0"}, {"x", 2}}));
 }
 
-} // namespace
+} // namespace secret_merge_test
 } // namespace bambuddy::plugins

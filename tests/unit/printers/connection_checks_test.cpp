@@ -6,7 +6,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::printers {
-namespace {
+namespace connection_checks_test {
 
 TEST(ConnectionChecksTest, DriverErrorsMapToTheReasonAnOperatorActsOn) {
   EXPECT_EQ(classifyConnectionError("not authorized (check the access code)"), "auth_failed");
@@ -41,5 +41,5 @@ TEST(ConnectionChecksTest, CheckInstanceIdsAreRecognisedExactly) {
   EXPECT_FALSE(isCheckInstanceId("check-workshop"));
 }
 
-} // namespace
+} // namespace connection_checks_test
 } // namespace bambuddy::printers

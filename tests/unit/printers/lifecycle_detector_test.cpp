@@ -10,7 +10,7 @@
 #include <vector>
 
 namespace bambuddy::printers {
-namespace {
+namespace lifecycle_detector_test {
 
 using nlohmann::json;
 
@@ -259,5 +259,5 @@ TEST(LifecycleMemoryJson, GarbageGivesDefaults) {
   EXPECT_FALSE(LifecycleMemory::fromJson(json::array()).in_print);
 }
 
-} // namespace
+} // namespace lifecycle_detector_test
 } // namespace bambuddy::printers

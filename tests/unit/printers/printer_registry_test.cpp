@@ -25,7 +25,7 @@
 #include <vector>
 
 namespace bambuddy::printers {
-namespace {
+namespace printer_registry_test {
 
 using nlohmann::json;
 
@@ -437,5 +437,5 @@ TEST_F(PrinterRegistryTest, APrintThatEndsBeforeThePrinterIsMappedIsStillAnnounc
   EXPECT_EQ(types, (std::vector<std::string>{"print_started", "print_complete"}));
 }
 
-} // namespace
+} // namespace printer_registry_test
 } // namespace bambuddy::printers

@@ -13,7 +13,7 @@
 #include <vector>
 
 namespace bambuddy::printers {
-namespace {
+namespace status_intake_test {
 
 TEST(StatusIntakeTest, EveryReportArrivesInItsDriversOrder) {
   testing::CoreServices core;
@@ -110,5 +110,5 @@ TEST(StatusIntakeTest, TheFirstSinkThatTakesAReportEndsItsWay) {
   EXPECT_FALSE(intake.push("d", "printer-1", nlohmann::json::object())) << "refused after stop()";
 }
 
-} // namespace
+} // namespace status_intake_test
 } // namespace bambuddy::printers

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 namespace bambuddy::printing {
-namespace {
+namespace start_request_test {
 
 using nlohmann::json;
 
@@ -97,5 +97,5 @@ TEST(PrinterFileName, KeepsSafeCharactersAndEndsIn3mf) {
   EXPECT_EQ(long_name.substr(92), ".3mf");
 }
 
-} // namespace
+} // namespace start_request_test
 } // namespace bambuddy::printing

@@ -32,7 +32,7 @@
 #include <vector>
 
 namespace bambuddy::queue {
-namespace {
+namespace queue_service_test {
 
 using nlohmann::json;
 
@@ -338,5 +338,5 @@ TEST_F(QueueServiceTest, ReorderDecidesWhichItemTheDispatcherStarts) {
   EXPECT_EQ(queue_->get(a.id).reason, "waiting for an idle printer");
 }
 
-} // namespace
+} // namespace queue_service_test
 } // namespace bambuddy::queue

@@ -25,7 +25,7 @@
 #include <vector>
 
 namespace bambuddy::records {
-namespace {
+namespace instance_records_test {
 
 using nlohmann::json;
 using printers::PrinterRecord;
@@ -312,5 +312,5 @@ TEST_F(InstanceRecordsTest, ANamePrefixKindTakesOnlyPluginsNamedForIt) {
   EXPECT_EQ(body["detail"], "model: 'x' is not a loaded printer driver (loaded: bambu, sim)");
 }
 
-} // namespace
+} // namespace instance_records_test
 } // namespace bambuddy::records

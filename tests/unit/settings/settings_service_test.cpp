@@ -18,7 +18,7 @@
 #include <vector>
 
 namespace bambuddy::settings {
-namespace {
+namespace settings_service_test {
 
 using nlohmann::json;
 
@@ -254,5 +254,5 @@ TEST_F(SettingsServiceTest, TheSchemaIsServedAndClosed) {
   }
 }
 
-} // namespace
+} // namespace settings_service_test
 } // namespace bambuddy::settings

@@ -19,7 +19,7 @@
 #include <vector>
 
 namespace bambuddy::storage {
-namespace {
+namespace database_test {
 
 using test::LogCapture;
 using ::testing::HasSubstr;
@@ -295,5 +295,5 @@ TEST(StorageDatabase, ConcurrentReadModifyWriteLosesNothing) {
   EXPECT_EQ(final_count, kThreads * kIterations);
 }
 
-} // namespace
+} // namespace database_test
 } // namespace bambuddy::storage

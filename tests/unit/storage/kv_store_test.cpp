@@ -14,7 +14,7 @@
 #include <vector>
 
 namespace bambuddy::storage {
-namespace {
+namespace kv_store_test {
 
 using test::LogCapture;
 using ::testing::ElementsAre;
@@ -286,5 +286,5 @@ TEST(StorageKvWithoutSchema, DatabaseErrorsBecomeStorageErrors) {
   EXPECT_THROW(kv.scan("ns", "", [](const std::string&, const std::string&) { return true; }), StorageError);
 }
 
-} // namespace
+} // namespace kv_store_test
 } // namespace bambuddy::storage

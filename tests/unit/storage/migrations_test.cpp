@@ -12,7 +12,7 @@
 #include <vector>
 
 namespace bambuddy::storage {
-namespace {
+namespace migrations_test {
 
 using test::countOccurrences;
 using test::LogCapture;
@@ -173,5 +173,5 @@ TEST(StorageCoreMigrations, AreNumberedFromOne) {
   }
 }
 
-} // namespace
+} // namespace migrations_test
 } // namespace bambuddy::storage

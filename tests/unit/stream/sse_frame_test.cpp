@@ -7,7 +7,7 @@
 #include <memory>
 
 namespace bambuddy::stream {
-namespace {
+namespace sse_frame_test {
 
 TEST(SseFrame, FieldsInOrderEndedByABlankLine) {
   EXPECT_EQ(sseFrame("evt_1", "print_started", "{\"a\":1}"),
@@ -70,5 +70,5 @@ TEST(EventRing, ForgetsEventsOlderThanItsAge) {
   EXPECT_EQ(ring.size(), 1u);
 }
 
-} // namespace
+} // namespace sse_frame_test
 } // namespace bambuddy::stream

@@ -18,7 +18,7 @@
 #include <vector>
 
 namespace bambuddy::stream {
-namespace {
+namespace stream_hub_test {
 
 using nlohmann::json;
 
@@ -382,5 +382,5 @@ TEST_F(StreamHubTest, StopEndsEveryStreamAndRefusesNewOnes) {
   EXPECT_EQ(status, 503);
 }
 
-} // namespace
+} // namespace stream_hub_test
 } // namespace bambuddy::stream

@@ -8,7 +8,7 @@
 #include <stdexcept>
 
 namespace bambuddy::web {
-namespace {
+namespace static_site_test {
 
 using testing::TempDir;
 
@@ -105,5 +105,5 @@ TEST(StaticSiteTest, ContentTypes) {
   EXPECT_EQ(contentTypeFor("x.unknown"), "application/octet-stream");
 }
 
-} // namespace
+} // namespace static_site_test
 } // namespace bambuddy::web
