@@ -81,6 +81,7 @@ for path in /usr/bin/bambuddy /etc/bambuddy/bambuddy.yaml /lib/systemd/system/ba
   /usr/lib/bambuddy/plugins/bb_notifier_pushover.so \
   /usr/lib/bambuddy/plugins/bb_notifier_bark.so \
   /usr/lib/bambuddy/plugins/bb_notifier_homeassistant.so \
+  /usr/lib/bambuddy/plugins/bb_notifier_matrix.so \
   /usr/include/bambuddy/abi.h /usr/include/bambuddy/sdk.hpp \
   /usr/lib/cmake/BambuddySDK/BambuddySDKConfig.cmake /usr/lib/cmake/BambuddySDK/BambuddySDKTargets.cmake \
   /usr/lib/cmake/BambuddySDK/BambuddyPluginCommonTargets.cmake /usr/lib/bambuddy/libbambuddy_plugin_net.a \
