@@ -43,8 +43,8 @@ struct HttpExchange {
   GuardFailure guard;      // set when the SSRF guard stopped the attempt
 };
 
-// Performs the attempt (with `attempt.method`). Never throws for network trouble (that is in the exchange); throws only for
-// programming errors or when out of memory.
+// Performs the attempt (with `attempt.method`). Never throws for network trouble (that is in the
+// exchange); throws only for programming errors or when out of memory.
 HttpExchange performPost(const HttpAttempt& attempt, const SsrfPolicy& policy);
 
 // Maps an exchange to the result the core records: 2xx Delivered; 3xx Permanent (redirects are not
