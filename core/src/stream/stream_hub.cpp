@@ -31,6 +31,10 @@ constexpr size_t kFanOutThreads = 2;
 // clients then spreads over ~90 ms of the second until the next round).
 constexpr size_t kStatusSlice = 100;
 constexpr std::chrono::milliseconds kStatusSlicePause{10};
+// A status round stands aside while an event fans out (events first: on two cores, status rounds
+// writing at the same time raised the event's p99 at 1,000 clients from 14 to 20 ms), for at most
+// this long per round in all, so a steady stream of events cannot hold status back for good.
+constexpr std::chrono::milliseconds kStatusYieldPerRound{250};
 
 std::string dumpJson(const nlohmann::json& value) {
   return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -101,6 +105,23 @@ struct StreamHub::Core : std::enable_shared_from_this<Core> {
   // False before start() and after stop(): publish() then writes on its own thread.
   std::atomic<bool> fan_running{false};
   std::atomic<size_t> next_shard{0};
+  // Fan-out jobs queued or running in all shards; status rounds wait for zero (yieldToEvents).
+  int fan_jobs = 0; // fan_idle_mutex
+  std::mutex fan_idle_mutex;
+  std::condition_variable fan_idle_cv;
+
+  void fanJobsAdd(int delta) {
+    std::lock_guard<std::mutex> lock(fan_idle_mutex);
+    fan_jobs = std::max(0, fan_jobs + delta);
+    if (fan_jobs == 0) {
+      fan_idle_cv.notify_all();
+    }
+  }
+  // Blocks the calling status round while events are being written, until `until` at the latest.
+  void yieldToEvents(std::chrono::steady_clock::time_point until) {
+    std::unique_lock<std::mutex> lock(fan_idle_mutex);
+    fan_idle_cv.wait_until(lock, until, [this] { return fan_jobs == 0; });
+  }
 
   void wake() {
     {
@@ -376,6 +397,7 @@ void StreamHub::fanOutLoop(size_t index) {
   while (true) {
     shard.cv.wait(lock, [&shard] { return shard.stopping || !shard.queue.empty(); });
     if (shard.stopping) {
+      core_->fanJobsAdd(-static_cast<int>(shard.queue.size()));
       shard.queue.clear(); // the streams are ending anyway
       shard.idle_cv.notify_all();
       return;
@@ -387,6 +409,7 @@ void StreamHub::fanOutLoop(size_t index) {
     for (const auto& session : job.recipients) {
       session->deliver(*core_, *job.frame, job.at_ms);
     }
+    core_->fanJobsAdd(-1);
     lock.lock();
     shard.busy = false;
     if (shard.queue.empty()) {
@@ -523,6 +546,7 @@ void StreamHub::publish(const journal::JournalEntry& entry) {
         continue;
       }
       Core::FanShard& shard = core_->shards[i];
+      core_->fanJobsAdd(1);
       {
         std::lock_guard<std::mutex> lock(shard.mutex);
         shard.queue.push_back(Core::FanOut{frame, std::move(split[i]), now});
@@ -587,10 +611,12 @@ printers::StatusListener StreamHub::statusListener() {
     // meanwhile should not wait for all of them to get the CPU (tests/bench/event_stream).
     std::string batch;
     size_t written = 0;
+    const auto yield_until = std::chrono::steady_clock::now() + kStatusYieldPerRound;
     for (const auto& session : sessions) {
       if (written > 0 && written % kStatusSlice == 0) {
         std::this_thread::sleep_for(kStatusSlicePause);
       }
+      core->yieldToEvents(yield_until);
       batch.clear();
       size_t count = 0;
       for (const auto& [id, frame] : frames) {

@@ -1,9 +1,11 @@
 // The event stream under load: N Server-Sent Events clients (status on) connected to the real server
 // while P simulated printers (printer.sim) report once a second and print what a queue feeds them.
 // Measures the server's CPU and RSS (and RSS growth over the run) and the latency from a queue POST
-// to its queue_item_added event at every client, p50/p99/max. The clients are one epoll thread in
-// this process, so their own scheduling is part of the latency. Prints figures; never passes or
-// fails.
+// to its queue_item_added event at every client, p50/p99/max, and the event-to-client latency
+// itself: from the moment the server decided the event (the journal's created_at_ms, read from the
+// server's database after the run; both processes share the machine's wall clock) to the moment
+// the client's epoll loop saw the frame. The clients are one epoll thread in this process, so their
+// own scheduling is part of the latency. Prints figures; never passes or fails.
 //
 // usage: stream_bench [--clients 1000] [--printers 10] [--duration-s 60] [--posts-per-s 2] [--no-status]
 #include "bench_report.h"
@@ -15,6 +17,7 @@
 #include "support/three_mf_sample.h"
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -34,6 +37,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -143,6 +147,12 @@ public:
     std::lock_guard<std::mutex> lock(mutex_);
     return latencies_us_;
   }
+  // Per queue_item_added event id: the wall-clock time (microseconds since the epoch) at which
+  // each client's epoll loop saw it.
+  std::unordered_map<std::string, std::vector<int64_t>> arrivalsByEventId() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return arrivals_;
+  }
   uint64_t ended() const { return ended_.load(); }
   // Per event: POST sent -> first client had it, and first client -> last client had it (the
   // fan-out's spread), in microseconds.
@@ -166,6 +176,9 @@ private:
     while (!stop_) {
       int n = ::epoll_wait(epoll_, events.data(), static_cast<int>(events.size()), 100);
       const Clock::time_point now = Clock::now();
+      wall_us_ = std::chrono::duration_cast<std::chrono::microseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
       for (int i = 0; i < n; ++i) {
         Conn& c = conns_[events[i].data.u64];
         ssize_t got = ::recv(c.fd, chunk, sizeof chunk, 0);
@@ -205,6 +218,11 @@ private:
       if (c.buffer.find("event: queue_item_added\n", start) < end) {
         ++c.queue_events;
         std::lock_guard<std::mutex> lock(mutex_);
+        const size_t id_at = c.buffer.find("id: ", start);
+        if (id_at < end) {
+          const size_t id_end = c.buffer.find('\n', id_at);
+          arrivals_[c.buffer.substr(id_at + 4, id_end - id_at - 4)].push_back(wall_us_);
+        }
         if (c.queue_events <= sent_at_.size() && sent_at_[c.queue_events - 1] != Clock::time_point{}) {
           const size_t n = c.queue_events - 1;
           latencies_us_.push_back(
@@ -238,7 +256,32 @@ private:
   std::vector<Clock::time_point> first_at_;
   std::vector<Clock::time_point> last_at_;
   std::vector<int64_t> latencies_us_;
+  int64_t wall_us_ = 0; // the loop's thread only
+  std::unordered_map<std::string, std::vector<int64_t>> arrivals_;
 };
+
+// event id -> created_at_ms of the queue_item_added events in the server's journal (read-only;
+// the journal keeps entries for far longer than a run).
+std::unordered_map<std::string, int64_t> journalTimes(const std::string& db_path) {
+  std::unordered_map<std::string, int64_t> times;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return times;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  if (sqlite3_prepare_v2(db,
+                         "SELECT event_id, created_at_ms FROM event_journal WHERE type = 'queue_item_added'",
+                         -1, &stmt, nullptr) == SQLITE_OK) {
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+      times[reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))] = sqlite3_column_int64(stmt, 1);
+    }
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return times;
+}
 
 double selfCpuSeconds() {
   rusage usage{};
@@ -330,6 +373,22 @@ int run(const Options& o) {
   std::sort(to_first.begin(), to_first.end());
   std::sort(spread.begin(), spread.end());
   std::sort(post_us.begin(), post_us.end());
+  // Event decided -> at a client. created_at_ms is whole milliseconds (truncated), so each figure
+  // may be up to 1 ms too high, never too low.
+  std::vector<int64_t> event_to_client;
+  const auto decided = journalTimes(dir.file("data/bambuddy.db"));
+  size_t unmatched = 0;
+  for (const auto& [id, arrivals] : clients.arrivalsByEventId()) {
+    auto found = decided.find(id);
+    if (found == decided.end()) {
+      unmatched += arrivals.size();
+      continue;
+    }
+    for (int64_t at_us : arrivals) {
+      event_to_client.push_back(at_us - found->second * 1000);
+    }
+  }
+  std::sort(event_to_client.begin(), event_to_client.end());
   const uint64_t expected = posts * static_cast<uint64_t>(o.clients);
 
   std::printf("event stream benchmark: %d clients (status %s), %d printer.sim printers reporting every "
@@ -356,6 +415,10 @@ int run(const Options& o) {
               "(%zu of %llu expected; %d POSTs failed)\n",
               percentileMs(latencies, 50), percentileMs(latencies, 99), percentileMs(latencies, 100),
               latencies.size(), latencies.size(), static_cast<unsigned long long>(expected), failed_posts);
+  std::printf("  event -> client:            p50 %.2f ms, p99 %.2f ms, max %.2f ms over %zu deliveries "
+              "(from the journal's created_at_ms, +0..1 ms; %zu arrivals without a journal entry)\n",
+              percentileMs(event_to_client, 50), percentileMs(event_to_client, 99),
+              percentileMs(event_to_client, 100), event_to_client.size(), unmatched);
   std::printf(
       "  of which:                   POST answered p50 %.2f / p99 %.2f ms; POST -> first client p50 %.2f / "
       "p99 %.2f ms; first -> last client (fan-out) p50 %.2f / p99 %.2f ms\n",
