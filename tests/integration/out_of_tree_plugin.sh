@@ -16,6 +16,14 @@ trap cleanup EXIT
 cmake --install "$build" --prefix "$work/prefix" >/dev/null
 test -f "$work/prefix/include/bambuddy/abi.h"
 test -f "$work/prefix/lib/cmake/BambuddySDK/BambuddySDKConfig.cmake"
+# Only the server's plugins (plugins/) are installed, none of the test or benchmark plugins.
+for installed in "$work/prefix/lib/bambuddy/plugins"/*.so; do
+  name=$(basename "$installed" .so)
+  if ! grep -qhE "NAME ${name#bb_}\b" <(sed 's/\./_/g' "$src"/plugins/*/CMakeLists.txt); then
+    echo "installed a plugin that is not one of plugins/: $installed" >&2
+    exit 1
+  fi
+done
 
 cmake -S "$src/examples/jsonl-notifier" -B "$work/plugin-build" -DCMAKE_PREFIX_PATH="$work/prefix" \
   -DCMAKE_BUILD_TYPE=Release >/dev/null

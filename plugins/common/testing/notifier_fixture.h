@@ -1,4 +1,5 @@
-// A GoogleTest fixture for notifier plugin tests (header-only, not installed): a FakeHost, a real
+// A GoogleTest fixture for notifier plugin tests (header-only; installed with the SDK's "testing"
+// component as "testing/notifier_fixture.h", BambuddySDK::plugin_testing): a FakeHost, a real
 // HTTP receiver on 127.0.0.1 port 0 standing in for the service, and the plugin under test created
 // through its real descriptor (the test binary links the plugin's own bb_plugin_query).
 #pragma once
