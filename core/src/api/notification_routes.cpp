@@ -93,6 +93,33 @@ std::shared_ptr<const JsonBodySchema> providerChangeBody() {
                                {"properties", providerProperties(false)}});
 }
 
+std::shared_ptr<const JsonBodySchema> previewBody() {
+  nlohmann::json event_names = nlohmann::json::array();
+  for (const notifications::EventInfo& info : notifications::eventCatalog()) {
+    event_names.push_back(info.name);
+  }
+  return JsonBodySchema::make(
+      {{"type", "object"},
+       {"additionalProperties", false},
+       {"required", {"event"}},
+       {"description",
+        "provider_id (a saved provider; with settings: as being edited) or type with settings (a "
+        "provider being written)"},
+       {"properties",
+        {{"event", {{"enum", event_names}, {"description", "the event to render"}}},
+         {"provider_id", {{"type", "integer"}, {"minimum", 1}}},
+         {"type", {{"type", "string"}, {"minLength", 1}, {"examples", {"discord", "ntfy"}}}},
+         {"settings",
+          {{"type", "object"},
+           {"description",
+            "the type's settings as in the form; the mask \"********\" keeps a saved provider's "
+            "secret"}}},
+         {"data",
+          {{"type", "object"},
+           {"description",
+            "the event's data; the event's sample (GET /api/v1/notifications/events) when absent"}}}}}});
+}
+
 std::shared_ptr<const JsonBodySchema> rotateSecretBody() {
   return JsonBodySchema::make({{"type", "object"},
                                {"additionalProperties", false},
@@ -175,6 +202,18 @@ void addNotificationRoutes(http::Router& router, NotificationService& service, a
                                                return http::Response::json(201, created);
                                              });
                                            }}));
+
+  // settings:write: it may create a short-lived plugin instance on settings the caller gives.
+  addUnlimitedOnly(router,
+                   withBody(previewBody(),
+                            {http::Method::Post, base + "/preview", "settings:write", http::RateClass::Write,
+                             "The message a provider would send for an event, as its plugin "
+                             "renders it; nothing is sent",
+                             [&service](const http::Request& request) {
+                               const nlohmann::json* body = &jsonBody(request);
+                               return answerOrRefuse(
+                                   [&] { return http::Response::json(200, service.preview(*body)); });
+                             }}));
 
   addUnlimitedOnly(router, {http::Method::Get, base + "/types", "settings:read", http::RateClass::Read,
                             "Provider types and their settings schema", [&service](const http::Request&) {

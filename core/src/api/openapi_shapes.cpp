@@ -198,6 +198,21 @@ std::map<Key, RouteShape> buildShapes() {
   add(M::Patch, n + "/{id}", {{}, nullptr, "", ref("NotificationProvider")});
   add(M::Delete, n + "/{id}", {{}, nullptr, "", nullptr, 204});
   add(M::Post, n + "/{id}/test", {{}, nullptr, "", ref("Delivery"), 202});
+  add(M::Post, n + "/preview",
+      {{},
+       nullptr,
+       "",
+       {{"type", "object"},
+        {"required", {"type", "event", "notification", "preview"}},
+        {"properties",
+         {{"type", {{"type", "string"}}},
+          {"event", {{"type", "string"}}},
+          {"notification", {{"type", "object"}, {"description", "the notification the plugin rendered"}}},
+          {"preview",
+           {{"type", "object"},
+            {"required", {"title", "message"}},
+            {"properties", {{"title", {{"type", "string"}}}, {"message", {{"type", "string"}}}}},
+            {"description", "the plugin's own description; types add fields such as priority or tags"}}}}}}});
   add(M::Get, n + "/deliveries/{id}", {{}, nullptr, "", ref("Delivery")});
   add(M::Post, n + "/{id}/rotate-secret",
       {{},

@@ -1,4 +1,5 @@
 #include "app/app.h"
+#include "app/archive_images.h"
 #include "app/upload_dir.h"
 
 #include "app/data_dir.h"
@@ -278,6 +279,7 @@ void App::start() {
     s.notifications = std::make_unique<notifications::NotificationService>(
         *s.database, *s.plugins, logger_, [] { return nowUtcMs(); },
         notifications::settingsFromConfig(config_));
+    s.notifications->setImageSource(archiveImages(*s.archives));
     stream::StreamSettings stream_settings;
     stream_settings.per_key_limit = config_.server.streams_per_key;
     stream_settings.server_limit = config_.server.max_streams;

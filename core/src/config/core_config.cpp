@@ -303,6 +303,7 @@ private:
     out.workers_per_provider = numberOr<int>(section, "workers_per_provider", out.workers_per_provider);
     out.max_queued_per_provider =
         numberOr<int>(section, "max_queued_per_provider", out.max_queued_per_provider);
+    out.max_attachment_bytes = numberOr<int64_t>(section, "max_attachment_bytes", out.max_attachment_bytes);
   }
 
   void instances(const json& item, PluginEntryConfig& entry) {

@@ -81,6 +81,9 @@ struct NotificationsConfig {
   int delivery_retention_days = 30;
   int workers_per_provider = 1;
   int max_queued_per_provider = 1000;
+  // The largest image (thumbnail, finish photo) sent with a notification; larger ones are left
+  // out and the text goes alone. 0 = never send images.
+  int64_t max_attachment_bytes = int64_t{2} * 1024 * 1024;
 };
 
 struct PluginInstanceConfig {

@@ -354,6 +354,25 @@ DeliveryRow DeliveryEngine::attemptNow(DeliveryRow row, bool ignore_disabled) {
   return out;
 }
 
+std::vector<NotificationImage> DeliveryEngine::imagesOf(const std::string& notification_json) {
+  if (!image_source_ || settings_.max_attachment_bytes <= 0) {
+    return {};
+  }
+  try {
+    const nlohmann::json notification = nlohmann::json::parse(notification_json);
+    const auto event = notification.find("event");
+    const auto data = notification.find("data");
+    if (event == notification.end() || !event->is_string() || data == notification.end()) {
+      return {};
+    }
+    return image_source_(event->get<std::string>(), *data, settings_.max_attachment_bytes);
+  } catch (const std::exception& e) {
+    // The text still goes: an image is never a reason to hold a delivery back.
+    logger_.debug(kComponent, std::string("no image for a notification: ") + e.what());
+    return {};
+  }
+}
+
 DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled,
                                     std::function<void()> done) {
   if (!ignore_disabled && !slot.enabled.load()) {
@@ -380,8 +399,9 @@ DeliveryRow DeliveryEngine::attempt(ProviderSlot& slot, DeliveryRow row, bool ig
       outcome.error = "the provider's plugin instance is not running (see the server log)";
     } else {
       try {
-        bb_delivery_result result =
-            instance->notifierSend(row.notification, started_ms + settings_.attempt_timeout_ms);
+        const std::vector<NotificationImage> images = imagesOf(row.notification);
+        bb_delivery_result result = instance->notifierSend(
+            row.notification, started_ms + settings_.attempt_timeout_ms, borrowAttachments(images));
         outcome.code = result.outcome;
         outcome.http_status = result.http_status;
         outcome.retry_after_ms = result.retry_after_ms;

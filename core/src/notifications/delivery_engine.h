@@ -17,6 +17,7 @@
 // the same webhook-id).
 #pragma once
 
+#include "notifications/notification_images.h"
 #include "notifications/outbox_store.h"
 #include "notifications/retry_policy.h"
 
@@ -54,6 +55,7 @@ struct EngineSettings {
   int64_t retention_ms = int64_t{30} * 24 * 3600 * 1000; // finished rows older than this are deleted
   int64_t rescan_interval_ms = 60000;                    // safety net: scan the outbox at least this often
   int64_t trim_interval_ms = 3600000;
+  int64_t max_attachment_bytes = int64_t{2} * 1024 * 1024; // larger images stay out; 0 = none at all
 };
 
 // What a lane knows of its provider. The service owns the instance; the lane only calls it.
@@ -88,6 +90,8 @@ public:
   DeliveryEngine(const DeliveryEngine&) = delete;
   DeliveryEngine& operator=(const DeliveryEngine&) = delete;
 
+  // Where the images of a notification come from (none without it). Before start().
+  void setImageSource(ImageSource source) { image_source_ = std::move(source); }
   // Starts the scheduler; its first pass picks up what an earlier run left pending.
   void start();
   // Lanes finish the attempt in flight (bounded by the attempt timeout); queued work stays
@@ -160,6 +164,8 @@ private:
   // Makes one attempt and hands the outcome to the writer; once it is stored the claim on the row
   // is released, a retry scheduled or the provider's other deliveries cancelled, then `done` runs.
   DeliveryRow attempt(ProviderSlot& slot, DeliveryRow row, bool ignore_disabled, std::function<void()> done);
+  // The images to send with a notification (ImageSource); none when there is no source or on error.
+  std::vector<NotificationImage> imagesOf(const std::string& notification_json);
   // Queues a row for the writer; waits while the writer is far behind (back-pressure).
   void persist(DeliveryRow row, std::function<void()> after);
   void writerLoop();
@@ -177,6 +183,7 @@ private:
   std::function<int64_t()> clock_ms_;
   const EngineSettings settings_;
   ProviderHealth& health_;
+  ImageSource image_source_;
 
   std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<Lane>> lanes_;

@@ -65,6 +65,7 @@ NotificationSettings settingsFromConfig(const config::CoreConfig& config) {
   s.engine.attempt_timeout_ms = n.attempt_timeout_ms;
   s.engine.workers_per_provider = n.workers_per_provider;
   s.engine.max_queued_per_provider = static_cast<size_t>(std::max(1, n.max_queued_per_provider));
+  s.engine.max_attachment_bytes = n.max_attachment_bytes;
   s.engine.retention_ms = int64_t{n.delivery_retention_days} * 24 * 3600 * 1000;
   s.disable_after_failing_ms = n.disable_after_failing_ms;
   return s;

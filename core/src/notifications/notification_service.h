@@ -26,6 +26,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -74,6 +75,8 @@ public:
   // instances of REST providers, starts delivery. Throws config::ConfigException for YAML
   // providers with problems the schema cannot see (unknown time zone, reserved id).
   void start(const config::CoreConfig& config);
+  // Where print notifications' images come from (the app: archive thumbnails). Before start().
+  void setImageSource(ImageSource source) { engine_.setImageSource(std::move(source)); }
   // Unsubscribes and stops delivery (attempts in flight finish). Plugin instances stay for the
   // plugin host's shutdown.
   void stop();
@@ -95,6 +98,12 @@ public:
   nlohmann::json deliveries(int64_t id, const std::optional<std::string>& status, size_t limit,
                             size_t offset);
   nlohmann::json redeliver(int64_t delivery_id);
+  // The message a provider's plugin would send for an event, described by the plugin without
+  // sending anything (POST /notifications/preview): {type, event, notification, preview}. The body
+  // names a saved provider (provider_id, optionally with settings as edited) or a type with
+  // settings; those make a short-lived instance. Throws NotificationError (400 unknown_event,
+  // provider_or_type, invalid_settings, template_error; 404; 422 no_preview; 502 bad_preview).
+  nlohmann::json preview(const nlohmann::json& body);
 
   // The router: the notification outbox's journal consumer. Events that arrive before start() are
   // held (up to a bound) and routed by start(). Handing the same entry over twice creates no
@@ -130,6 +139,7 @@ private:
   void persist(const ProviderRecord& record);                         // mutex_ held
   void routeHeld();
 
+  std::atomic<uint64_t> preview_seq_{0}; // names the preview route's short-lived instances
   storage::Database& db_;
   plugins::PluginHost& plugins_;
   Logger& logger_;

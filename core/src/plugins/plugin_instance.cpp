@@ -203,16 +203,36 @@ std::string PluginInstance::driverCapabilities() {
   return out;
 }
 
-bb_delivery_result PluginInstance::notifierSend(const std::string& notification_json, int64_t deadline_ms) {
+bb_delivery_result PluginInstance::notifierSend(const std::string& notification_json, int64_t deadline_ms,
+                                                const std::vector<bb_attachment>& attachments) {
   bb_delivery_result result{};
   result.struct_size = sizeof(bb_delivery_result);
+  const bb_notifier_ops* table = ops<bb_notifier_ops>();
+  const bool with_images = !attachments.empty() &&
+                           BB_HAS_FIELD(bb_notifier_ops, table, send_with_attachments) &&
+                           table->send_with_attachments != nullptr;
   invoke([&](bb_error& err) {
-    return ops<bb_notifier_ops>()->send(self_, notification_json.data(), notification_json.size(),
-                                        deadline_ms, &result, &err);
+    if (with_images) {
+      return table->send_with_attachments(self_, notification_json.data(), notification_json.size(),
+                                          attachments.data(), attachments.size(), deadline_ms, &result, &err);
+    }
+    return table->send(self_, notification_json.data(), notification_json.size(), deadline_ms, &result, &err);
   });
   result.response_snippet[sizeof result.response_snippet - 1] = '\0';
   result.error[sizeof result.error - 1] = '\0';
   return result;
+}
+
+std::optional<std::string> PluginInstance::notifierPreview(const std::string& notification_json) {
+  const bb_notifier_ops* table = ops<bb_notifier_ops>();
+  if (!BB_HAS_FIELD(bb_notifier_ops, table, preview) || table->preview == nullptr) {
+    return std::nullopt;
+  }
+  std::string out;
+  invoke([&](bb_error& err) {
+    return table->preview(self_, notification_json.data(), notification_json.size(), &appendTo, &out, &err);
+  });
+  return out;
 }
 
 int32_t PluginInstance::authenticate(const bb_auth_request& request, bb_principal& out, bb_error& err) {

@@ -75,8 +75,14 @@ public:
   std::string driverCommand(const std::string& command_json);
   std::string driverCapabilities();
 
-  // Notifier op: returns the filled result, throws PluginCallError when the op itself failed.
-  bb_delivery_result notifierSend(const std::string& notification_json, int64_t deadline_ms);
+  // Notifier ops. notifierSend returns the filled result and throws PluginCallError when the op
+  // itself failed. With images it calls send_with_attachments when the plugin has it (ABI 0.6),
+  // else send without them.
+  bb_delivery_result notifierSend(const std::string& notification_json, int64_t deadline_ms,
+                                  const std::vector<bb_attachment>& attachments = {});
+  // The plugin's description of the message it would send (a JSON object as text); nullopt when
+  // the plugin has no preview op. Throws PluginCallError when the op failed.
+  std::optional<std::string> notifierPreview(const std::string& notification_json);
 
   // Auth op: returns BB_AUTH_* and fills `out`; `err` carries reason/message for BB_AUTH_INVALID.
   int32_t authenticate(const bb_auth_request& request, bb_principal& out, bb_error& err);

@@ -40,7 +40,7 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define BB_ABI_MAJOR 0u
-#define BB_ABI_MINOR 5u
+#define BB_ABI_MINOR 6u
 
 /* The one symbol every plugin exports. */
 #define BB_PLUGIN_QUERY_SYMBOL "bb_plugin_query"
@@ -381,12 +381,45 @@ typedef struct bb_delivery_result {
   char error[256];             /* human text for failures, never containing secrets */
 } bb_delivery_result;
 
+/* since 0.6: an image that belongs to a notification: the print's thumbnail from its archive, or
+ * (role "finish_photo") a photo of the finished print once a camera plugin provides one. Borrowed:
+ * every pointer is valid only during the call that receives it. */
+typedef struct bb_attachment {
+  uint32_t struct_size;
+  const char* role;         /* "thumbnail" or "finish_photo"; NUL-terminated */
+  const char* filename;     /* e.g. "thumbnail.png": [A-Za-z0-9._-] only; NUL-terminated */
+  const char* content_type; /* "image/png" or "image/jpeg"; NUL-terminated */
+  const uint8_t* data;
+  size_t len; /* 1 .. the server's notifications.max_attachment_bytes */
+} bb_attachment;
+
 typedef struct bb_notifier_ops {
   uint32_t struct_size;
   /* Delivers one notification (JSON: {"id","event","timestamp","data"}) before the UTC deadline
    * `deadline_ms`. Called on a host delivery thread; the host owns retries and durability. */
   int32_t (*send)(void* self, const char* notification_json, size_t len, int64_t deadline_ms,
                   bb_delivery_result* result, bb_error* err);
+
+  /* since 0.6: both may be NULL. */
+
+  /* Like send, for a notification that comes with `count` (>= 1) images, in the order the host
+   * prefers them (thumbnail first). The plugin sends them where its service takes images and
+   * ignores them otherwise; an image the service refuses (too large, wrong type) should not fail
+   * the delivery when the text can still go. When this is NULL, or a notification has no image
+   * (none stored, or larger than the server's cap), the host calls send. Same thread and deadline
+   * rules as send; `attachments` and their bytes are borrowed for the call. */
+  int32_t (*send_with_attachments)(void* self, const char* notification_json, size_t len,
+                                   const bb_attachment* attachments, size_t count, int64_t deadline_ms,
+                                   bb_delivery_result* result, bb_error* err);
+  /* Describes, without sending anything, the message send would deliver for this notification:
+   * writes one JSON object through `out` (possibly in several calls, appending) with at least
+   * "title" and "message" (strings; "title" may be empty where the service has none) and whatever
+   * else the service shows (e.g. "fields", "priority"). Serves the preview route and the web UI's
+   * provider form. Must not touch the network or block: it is called on an HTTP worker thread,
+   * possibly while send runs on another thread. BB_ERR_INVALID_ARGUMENT with a reason when a
+   * template cannot be rendered. */
+  int32_t (*preview)(void* self, const char* notification_json, size_t len, bb_write_fn out, void* out_user,
+                     bb_error* err);
 } bb_notifier_ops;
 
 /* Visitor for blob listing: return 0 to continue, non-zero to stop. */

@@ -470,11 +470,38 @@ struct DeliveryResult {
   std::string error;
 };
 
+// since ABI 0.6: an image that comes with a notification (bb_attachment). The views borrow the
+// host's memory: valid only during the sendWithAttachments() call that receives them.
+struct Attachment {
+  std::string_view role;         // "thumbnail" or "finish_photo"
+  std::string_view filename;     // e.g. "thumbnail.png" ([A-Za-z0-9._-])
+  std::string_view content_type; // "image/png" or "image/jpeg"
+  std::string_view data;         // the image's bytes
+};
+
 class Notifier {
 public:
   static constexpr uint32_t kKind = BB_KIND_NOTIFIER;
   virtual ~Notifier() = default;
+  // One delivery attempt of a notification ({"id","event","timestamp","data"}) before the UTC
+  // `deadline_ms`. Called on a host delivery thread.
   virtual DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) = 0;
+  // since ABI 0.6: the same, for a notification that comes with images (at least one, thumbnail
+  // first). Override it where the service takes images; the default sends the text alone.
+  virtual DeliveryResult sendWithAttachments(const std::string& notification_json,
+                                             const std::vector<Attachment>& attachments,
+                                             int64_t deadline_ms) {
+    (void)attachments;
+    return send(notification_json, deadline_ms);
+  }
+  // since ABI 0.6: the message send() would deliver for this notification, without sending it:
+  // a JSON object (as text) with at least "title" and "message". Must not touch the network; may
+  // run on an HTTP worker while send() runs elsewhere. Throw Error(BB_ERR_INVALID_ARGUMENT, ...)
+  // when a template cannot be rendered. The default says the plugin has no preview.
+  virtual std::string preview(const std::string& notification_json) {
+    (void)notification_json;
+    throw Error(BB_ERR_UNSUPPORTED, "no_preview", "this notifier does not describe its messages");
+  }
 };
 
 struct BlobInfo {
@@ -520,6 +547,9 @@ namespace detail {
 
 inline std::string_view view(const char* data, size_t len) {
   return data == nullptr ? std::string_view() : std::string_view(data, len);
+}
+inline std::string_view view(const char* text) {
+  return text == nullptr ? std::string_view() : std::string_view(text);
 }
 
 // What the host holds as an instance: the plugin object plus a Host copy that owns the handler
@@ -625,17 +655,49 @@ template <class T> struct NotifierGlue {
   static int32_t send(void* self, const char* json, size_t len, int64_t deadline_ms, bb_delivery_result* out,
                       bb_error* err) {
     return guard(err, [&] {
-      DeliveryResult r = pluginOf<T>(self)->send(std::string(view(json, len)), deadline_ms);
-      out->outcome = static_cast<int32_t>(r.outcome);
-      out->http_status = r.http_status;
-      out->retry_after_ms = r.retry_after_ms;
-      copyText(out->response_snippet, sizeof out->response_snippet, r.response_snippet);
-      copyText(out->error, sizeof out->error, r.error);
+      fill(out, pluginOf<T>(self)->send(std::string(view(json, len)), deadline_ms));
       return BB_OK;
     });
   }
+  static int32_t sendWithAttachments(void* self, const char* json, size_t len,
+                                     const bb_attachment* attachments, size_t count, int64_t deadline_ms,
+                                     bb_delivery_result* out, bb_error* err) {
+    return guard(err, [&] {
+      std::vector<Attachment> images;
+      for (size_t i = 0; attachments != nullptr && i < count; ++i) {
+        const bb_attachment& a = attachments[i];
+        if (a.data == nullptr || a.len == 0) {
+          continue;
+        }
+        images.push_back(Attachment{view(a.role), view(a.filename), view(a.content_type),
+                                    std::string_view(reinterpret_cast<const char*>(a.data), a.len)});
+      }
+      T* plugin = pluginOf<T>(self);
+      fill(out, images.empty()
+                    ? plugin->send(std::string(view(json, len)), deadline_ms)
+                    : plugin->sendWithAttachments(std::string(view(json, len)), images, deadline_ms));
+      return BB_OK;
+    });
+  }
+  static int32_t preview(void* self, const char* json, size_t len, bb_write_fn out, void* user,
+                         bb_error* err) {
+    return guard(err, [&] {
+      std::string described = pluginOf<T>(self)->preview(std::string(view(json, len)));
+      if (out != nullptr) {
+        out(user, described.data(), described.size());
+      }
+      return BB_OK;
+    });
+  }
+  static void fill(bb_delivery_result* out, const DeliveryResult& r) {
+    out->outcome = static_cast<int32_t>(r.outcome);
+    out->http_status = r.http_status;
+    out->retry_after_ms = r.retry_after_ms;
+    copyText(out->response_snippet, sizeof out->response_snippet, r.response_snippet);
+    copyText(out->error, sizeof out->error, r.error);
+  }
   static const void* ops() {
-    static const bb_notifier_ops table = {sizeof(bb_notifier_ops), &send};
+    static const bb_notifier_ops table = {sizeof(bb_notifier_ops), &send, &sendWithAttachments, &preview};
     return &table;
   }
 };

@@ -114,7 +114,7 @@ TEST_F(BodySchemaTest, EveryRouteWithABodyDeclaresItsSchemaAndOpenApiServesTheSa
     EXPECT_EQ(route.body->schema()["type"], "object") << what;
     ++declared;
   }
-  EXPECT_EQ(declared, 15u) << "printers 4, archives 1, queue 3, settings 1, notifications 3, "
+  EXPECT_EQ(declared, 16u) << "printers 4, archives 1, queue 3, settings 1, notifications 4, "
                               "api keys 3 (declared by auth.apikey through the plugin ABI)";
 }
 
@@ -152,6 +152,12 @@ TEST_F(BodySchemaTest, EachKindOfConstraintIsRefusedPreciselyWithItsPath) {
        "invalid_archive_id",
        "archive_id",
        "expected integer, got number"},
+      {M::Post,
+       providers + "/preview",
+       {{"event", "print_complete"}, {"provider_id", 0}},
+       "invalid_provider_id",
+       "provider_id",
+       "must be >= 1"},
       {M::Post,
        providers + "/{id}/rotate-secret",
        {{"grace_period_s", 30 * 86400 + 1}},

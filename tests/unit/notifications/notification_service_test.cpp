@@ -34,6 +34,7 @@ struct Sent {
   std::string secret;
   std::string previous_secret;
   int64_t attempt_started_ms; // the attempt's deadline minus the attempt timeout: when the engine began it
+  json attachments;           // [{role, filename, content_type, size, head_hex}] the plugin was given
 };
 
 class NotificationServiceTest : public ::testing::Test {
@@ -43,7 +44,8 @@ protected:
       json p = json::parse(e.payload_json);
       std::lock_guard<std::mutex> lock(mutex_);
       sent_.push_back({p["instance"], p["notification"], p["action"], p["secret"], p["previous_secret"],
-                       p["deadline_ms"].get<int64_t>() - settings_.engine.attempt_timeout_ms});
+                       p["deadline_ms"].get<int64_t>() - settings_.engine.attempt_timeout_ms,
+                       p["attachments"]});
       cv_.notify_all();
     });
     settings_.engine.retry.schedule_ms = {0, 100, 200, 200, 200, 200};
@@ -65,6 +67,9 @@ protected:
     host_->loadAll(config_);
     service_ = std::make_unique<NotificationService>(
         core_.database(), *host_, core_.logger(), [this] { return now(); }, settings_);
+    if (images_) {
+      service_->setImageSource(images_);
+    }
     service_->start(config_);
   }
 
@@ -184,6 +189,7 @@ protected:
 
   testing::CoreServices core_;
   NotificationSettings settings_;
+  ImageSource images_; // set before start()
   std::atomic<int64_t> offset_ms_{0};
   config::CoreConfig config_;
   std::unique_ptr<plugins::PluginHost> host_;
@@ -297,6 +303,109 @@ TEST_F(NotificationServiceTest, RouterWritesOneRowPerMatchingProviderAndDelivers
   ASSERT_TRUE(waitStatus(all["id"], "delivered", 3));
   ASSERT_TRUE(core_.bus().waitIdle(2000));
   EXPECT_EQ(log(all["id"]).size(), 3u) << "only catalogue events are routed";
+}
+
+TEST_F(NotificationServiceTest, PrintNotificationsCarryTheirImagesWhenThereAreAnyAndFitTheCap) {
+  settings_.engine.max_attachment_bytes = 100;
+  std::atomic<int> asked{0};
+  images_ = [&asked](const std::string& event, const json& data, int64_t max_bytes) {
+    ++asked;
+    EXPECT_EQ(max_bytes, 100);
+    const int64_t archive = data.value("archive_id", int64_t{0});
+    if (archive == 13) {
+      throw std::runtime_error("the archive was deleted meanwhile");
+    }
+    std::vector<NotificationImage> images;
+    if (archive == 12 && event == "print_complete") {
+      images.push_back(
+          {"thumbnail", "thumbnail.png", "image/png", std::string("\x89PNG\r\n\x1a\n", 8) + "pixels"});
+    }
+    return images;
+  };
+  start();
+  json provider = create({});
+  publish("print_complete", {{"printer", "X1C"}, {"printer_id", 1}, {"archive_id", 12}});
+  publish("print_complete", {{"printer", "X1C"}, {"printer_id", 1}, {"archive_id", 13}});
+  publish("printer_online", {{"printer", "X1C"}, {"printer_id", 1}});
+  std::vector<Sent> sent = waitSentTo(instanceOf(provider), 3);
+  ASSERT_EQ(sent.size(), 3u);
+  ASSERT_EQ(sent[0].attachments.size(), 1u) << "the thumbnail goes with the notification";
+  EXPECT_EQ(sent[0].attachments[0]["role"], "thumbnail");
+  EXPECT_EQ(sent[0].attachments[0]["filename"], "thumbnail.png");
+  EXPECT_EQ(sent[0].attachments[0]["content_type"], "image/png");
+  EXPECT_EQ(sent[0].attachments[0]["size"], 14);
+  EXPECT_EQ(sent[0].attachments[0]["head_hex"], "89504e470d0a1a0a");
+  EXPECT_EQ(sent[1].attachments, json::array()) << "a failed lookup sends the text alone";
+  EXPECT_EQ(sent[1].action, "ok");
+  EXPECT_EQ(sent[2].attachments, json::array());
+  ASSERT_TRUE(waitStatus(provider["id"], "delivered", 3));
+  EXPECT_EQ(asked.load(), 3);
+  shutdown(); // before `asked` goes
+}
+
+TEST_F(NotificationServiceTest, PreviewIsThePluginsOwnDescriptionAndSendsNothing) {
+  start();
+  json provider = create({});
+  json saved = service_->preview({{"provider_id", provider["id"]}, {"event", "print_complete"}});
+  EXPECT_EQ(saved["type"], "scripted");
+  EXPECT_EQ(saved["event"], "print_complete");
+  EXPECT_EQ(saved["notification"]["event"], "print_complete");
+  EXPECT_EQ(saved["notification"]["id"], "evt_000000000000000000000000");
+  EXPECT_EQ(saved["preview"]["title"],
+            "print_complete on " + saved["notification"]["data"]["printer"].get<std::string>())
+      << "the event's sample data when none is given";
+
+  json own = service_->preview({{"type", "scripted"},
+                                {"settings", json::object()},
+                                {"event", "print_failed"},
+                                {"data", {{"printer", "P1S"}, {"printer_id", 2}}}});
+  EXPECT_EQ(own["preview"]["title"], "print_failed on P1S");
+  EXPECT_EQ(json::parse(own["preview"]["message"].get<std::string>())["printer_id"], 2);
+  EXPECT_EQ(host_->findInstance("notifier.scripted", "preview-1"), nullptr)
+      << "the short-lived instance is gone";
+
+  NotificationError bad = expectError([&] {
+    service_->preview(
+        {{"provider_id", provider["id"]}, {"settings", {{"preview_error", true}}}, {"event", "test"}});
+  });
+  EXPECT_EQ(bad.httpStatus(), 400);
+  EXPECT_EQ(bad.code(), "template_error");
+  EXPECT_EQ(expectError([&] {
+              service_->preview({{"type", "scripted"}, {"event", "no_such_event"}});
+            }).code(),
+            "unknown_event");
+  EXPECT_EQ(expectError([&] {
+              service_->preview({{"type", "scripted"}, {"provider_id", provider["id"]}, {"event", "test"}});
+            }).code(),
+            "provider_or_type");
+  EXPECT_EQ(expectError([&] {
+              service_->preview({{"provider_id", 999}, {"event", "test"}});
+            }).httpStatus(),
+            404);
+  EXPECT_EQ(
+      expectError([&] {
+        service_->preview({{"type", "scripted"}, {"settings", {{"script", {"explode"}}}}, {"event", "test"}});
+      }).code(),
+      "invalid_settings");
+  EXPECT_TRUE(sent().empty()) << "a preview never sends";
+  EXPECT_EQ(log(provider["id"]), json::array());
+}
+
+TEST_F(NotificationServiceTest, NoImageIsLookedUpWhenTheCapIsZero) {
+  settings_.engine.max_attachment_bytes = 0;
+  std::atomic<int> asked{0};
+  images_ = [&asked](const std::string&, const json&, int64_t) {
+    ++asked;
+    return std::vector<NotificationImage>{{"thumbnail", "thumbnail.png", "image/png", "x"}};
+  };
+  start();
+  json provider = create({});
+  publish("print_complete", {{"printer", "X1C"}, {"printer_id", 1}, {"archive_id", 12}});
+  std::vector<Sent> sent = waitSentTo(instanceOf(provider), 1);
+  ASSERT_EQ(sent.size(), 1u);
+  EXPECT_EQ(sent[0].attachments, json::array());
+  EXPECT_EQ(asked.load(), 0);
+  shutdown(); // before `asked` goes
 }
 
 TEST_F(NotificationServiceTest, RetriesFollowTheScheduleUntilDelivered) {

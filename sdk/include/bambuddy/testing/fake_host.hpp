@@ -51,6 +51,23 @@ struct DeliveryOutcome {
   std::string snippet() const { return result.response_snippet; }
 };
 
+// An image handed to a notifier with a notification (FakeHost::Instance::sendWithAttachments); the
+// test owns the bytes, the plugin sees them as a bb_attachment borrowed for the call.
+struct TestAttachment {
+  std::string role = "thumbnail";
+  std::string filename = "thumbnail.png";
+  std::string content_type = "image/png";
+  std::string data;
+};
+
+// What one notifier preview() wrote (FakeHost::Instance::preview).
+struct PreviewOutcome {
+  int32_t rc = -1;
+  std::string json; // the description the plugin wrote when rc is BB_OK
+  std::string reason;
+  std::string message;
+};
+
 struct PublishedEvent {
   std::string instance;
   std::string topic;
@@ -371,6 +388,42 @@ public:
       bb_error err = sdk::detail::makeError();
       out.rc = ops<bb_notifier_ops>()->send(self_, notification_json.data(), notification_json.size(),
                                             deadline_ms, &out.result, &err);
+      out.reason = err.reason;
+      out.message = err.message;
+      return out;
+    }
+    // since ABI 0.6: the instance's send_with_attachments() with these images, as the host calls it
+    // for a notification that has any (the plugin must export the op: the SDK always does).
+    DeliveryOutcome sendWithAttachments(const std::string& notification_json,
+                                        const std::vector<TestAttachment>& attachments,
+                                        int64_t deadline_ms) const {
+      DeliveryOutcome out;
+      out.result.struct_size = sizeof out.result;
+      bb_error err = sdk::detail::makeError();
+      std::vector<bb_attachment> borrowed;
+      for (const TestAttachment& a : attachments) {
+        bb_attachment b{};
+        b.struct_size = sizeof b;
+        b.role = a.role.c_str();
+        b.filename = a.filename.c_str();
+        b.content_type = a.content_type.c_str();
+        b.data = reinterpret_cast<const uint8_t*>(a.data.data());
+        b.len = a.data.size();
+        borrowed.push_back(b);
+      }
+      out.rc = ops<bb_notifier_ops>()->send_with_attachments(self_, notification_json.data(),
+                                                             notification_json.size(), borrowed.data(),
+                                                             borrowed.size(), deadline_ms, &out.result, &err);
+      out.reason = err.reason;
+      out.message = err.message;
+      return out;
+    }
+    // since ABI 0.6: the instance's preview() of `notification_json`.
+    PreviewOutcome preview(const std::string& notification_json) const {
+      PreviewOutcome out;
+      bb_error err = sdk::detail::makeError();
+      out.rc = ops<bb_notifier_ops>()->preview(self_, notification_json.data(), notification_json.size(),
+                                               &sdk::detail::appendToString, &out.json, &err);
       out.reason = err.reason;
       out.message = err.message;
       return out;

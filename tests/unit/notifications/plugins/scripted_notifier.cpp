@@ -1,7 +1,10 @@
 // notifier.scripted: a notifier whose answers a test scripts through its settings ("ok", "retry",
 // "retry_after:<ms>", "fail" (permanent), "gone" (410), "throw", "slow:<ms>"). Every send is
 // announced on the bus as topic "scripted_notifier_sent" with the instance id, the notification,
-// the answer and the secrets the instance holds, so tests observe exactly what the core handed over.
+// the answer, the secrets the instance holds and the images it was given (role, filename, type,
+// size, first bytes in hex), so tests observe exactly what the core handed over. preview() describes the
+// message as
+// "<event> on <printer>", or fails when the settings say "preview_error".
 #include <bambuddy/sdk.hpp>
 #include <bambuddy_plugin_schemas.h>
 
@@ -35,6 +38,47 @@ public:
   }
 
   DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override {
+    return answer(notification_json, deadline_ms, nlohmann::json::array());
+  }
+
+  DeliveryResult sendWithAttachments(const std::string& notification_json,
+                                     const std::vector<bambuddy::sdk::Attachment>& attachments,
+                                     int64_t deadline_ms) override {
+    nlohmann::json images = nlohmann::json::array();
+    for (const auto& a : attachments) {
+      images.push_back({{"role", a.role},
+                        {"filename", a.filename},
+                        {"content_type", a.content_type},
+                        {"size", a.data.size()},
+                        {"head_hex", hex(a.data.substr(0, 8))}});
+    }
+    return answer(notification_json, deadline_ms, images);
+  }
+
+  std::string preview(const std::string& notification_json) override {
+    if (settings_.value("preview_error", false)) {
+      throw bambuddy::sdk::Error(BB_ERR_INVALID_ARGUMENT, "bad_template",
+                                 "the title template does not render");
+    }
+    const nlohmann::json n = nlohmann::json::parse(notification_json);
+    return nlohmann::json{{"title", n["event"].get<std::string>() + " on " + n["data"].value("printer", "?")},
+                          {"message", n["data"].dump()}}
+        .dump();
+  }
+
+private:
+  static std::string hex(std::string_view bytes) {
+    static const char* kDigits = "0123456789abcdef";
+    std::string out;
+    for (unsigned char c : bytes) {
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+    return out;
+  }
+
+  DeliveryResult answer(const std::string& notification_json, int64_t deadline_ms,
+                        const nlohmann::json& images) {
     std::string action;
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -49,7 +93,8 @@ public:
                                  {"action", action},
                                  {"deadline_ms", deadline_ms},
                                  {"secret", settings_.value("secret", "")},
-                                 {"previous_secret", settings_.value("previous_secret", "")}}
+                                 {"previous_secret", settings_.value("previous_secret", "")},
+                                 {"attachments", images}}
                       .dump());
     DeliveryResult r;
     if (action == "ok") {
@@ -86,7 +131,6 @@ public:
     return r;
   }
 
-private:
   bambuddy::sdk::Host host_;
   nlohmann::json settings_;
   std::string instance_;

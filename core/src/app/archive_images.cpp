@@ -1,0 +1,39 @@
+#include "app/archive_images.h"
+
+#include "archives/archive_service.h"
+
+#include <unistd.h>
+
+namespace bambuddy::app {
+
+notifications::ImageSource archiveImages(archives::ArchiveService& archives) {
+  return [&archives](const std::string& event, const nlohmann::json& data,
+                     int64_t max_bytes) -> std::vector<notifications::NotificationImage> {
+    if (event.rfind("print_", 0) != 0 || !data.is_object()) {
+      return {};
+    }
+    const auto id = data.find("archive_id");
+    if (id == data.end() || !id->is_number_integer()) {
+      return {};
+    }
+    const archives::ArchiveRecord record = archives.get(id->get<int64_t>());
+    if (!record.thumbnail_key) {
+      return {}; // a print's 3MF may arrive after its start: the later notifications get it
+    }
+    // The size first where the store can tell it without reading: a thumbnail over the cap is
+    // never read into memory.
+    if (auto file = archives.openBlob(*record.thumbnail_key)) {
+      ::close(file->fd);
+      if (file->size > static_cast<uint64_t>(max_bytes)) {
+        return {};
+      }
+    }
+    std::string bytes = archives.blob(*record.thumbnail_key);
+    if (bytes.empty() || bytes.size() > static_cast<uint64_t>(max_bytes)) {
+      return {};
+    }
+    return {notifications::NotificationImage{"thumbnail", "thumbnail.png", "image/png", std::move(bytes)}};
+  };
+}
+
+} // namespace bambuddy::app
