@@ -32,7 +32,7 @@ cmake --install "$build" --prefix "$work/prefix" >/dev/null
 prefix=$work/prefix
 for f in lib/cmake/BambuddySDK/BambuddyPluginTest.cmake lib/bambuddy/libbambuddy_plugin_net.a \
   lib/bambuddy/libbambuddy_plugin_testing.a include/bambuddy/common/net/ssrf_guard.h \
-  include/bambuddy/common/testing/notifier_fixture.h; do
+  include/bambuddy/common/testing/notifier_fixture.h include/bambuddy/testing/schema_check.hpp; do
   [ -f "$prefix/$f" ] || fail "$f is not installed"
 done
 
