@@ -6,6 +6,7 @@ import { fieldsFromSchema, initialValues, valuesToSettings, type FormField, type
 import type { EventInfo, PrinterSummary, Provider, ProviderType } from '../lib/types';
 import { CodeText } from './CodeText';
 import { DialogActions, Field } from './Form';
+import { MessagePreview } from './MessagePreview';
 import { Modal } from './Modal';
 
 // Settings the server keeps for itself (a secret being rotated out): never on the form.
@@ -22,7 +23,20 @@ const LABELS: Record<string, string> = {
   from: 'From',
 };
 
-export const TYPE_NAMES: Record<string, string> = { webhook: 'Webhook', ntfy: 'ntfy', email: 'Email' };
+export const TYPE_NAMES: Record<string, string> = {
+  webhook: 'Webhook',
+  ntfy: 'ntfy',
+  email: 'Email',
+  mqtt: 'MQTT',
+  discord: 'Discord',
+  slack: 'Slack',
+  telegram: 'Telegram',
+  gotify: 'Gotify',
+  pushover: 'Pushover',
+  bark: 'Bark',
+  homeassistant: 'Home Assistant',
+  matrix: 'Matrix',
+};
 
 export function typeName(type: string): string {
   return TYPE_NAMES[type] ?? type;
@@ -219,6 +233,15 @@ export function ProviderForm({
             </div>
           </fieldset>
         </details>
+        <MessagePreview
+          events={events}
+          saved={editing ? { providerId: provider.id } : { type: type.type }}
+          settings={() => {
+            const { settings, errors } = valuesToSettings(fields, values, editing);
+            setFieldErrors(errors);
+            return Object.keys(errors).length > 0 ? null : settings;
+          }}
+        />
         <label class="check">
           <input type="checkbox" checked={enabled} onChange={(e) => setEnabled((e.currentTarget as HTMLInputElement).checked)} />
           <span>Enabled</span>
