@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <set>
+#include <vector>
 #include <string>
 #include <thread>
 
@@ -97,15 +98,24 @@ TEST_F(FirstDayTest, TheShippedConfigLoadsThePrinterDriverAndEveryNotifier) {
   for (const json& p : itemsOf(plugins.body)) {
     loaded.insert(p["name"].get<std::string>());
   }
-  for (const char* name : {"storage.local", "auth.apikey", "printer.bambu", "printer.sim", "notifier.webhook",
-                           "notifier.ntfy", "notifier.email"}) {
+  for (const char* name : {"storage.local", "auth.apikey", "printer.bambu", "printer.sim"}) {
     EXPECT_EQ(loaded.count(name), 1u) << name << " not loaded: " << plugins.raw;
+  }
+  const std::vector<std::string> notifiers = {"webhook",  "ntfy",  "email",         "mqtt",
+                                              "discord",  "slack", "telegram",      "gotify",
+                                              "pushover", "bark",  "homeassistant", "matrix"};
+  for (const std::string& type : notifiers) {
+    EXPECT_EQ(loaded.count("notifier." + type), 1u) << "notifier." << type << " not loaded: " << plugins.raw;
   }
   Answer types = api("GET", "/api/v1/notifications/types");
   ASSERT_EQ(types.status, 200) << types.raw;
-  EXPECT_NE(types.raw.find("\"webhook\""), std::string::npos) << types.raw;
-  EXPECT_NE(types.raw.find("\"ntfy\""), std::string::npos) << types.raw;
-  EXPECT_NE(types.raw.find("\"email\""), std::string::npos) << types.raw;
+  std::set<std::string> offered;
+  for (const json& t : itemsOf(types.body)) {
+    offered.insert(t["type"].get<std::string>());
+  }
+  for (const std::string& type : notifiers) {
+    EXPECT_EQ(offered.count(type), 1u) << type << " is not offered: " << types.raw;
+  }
 }
 
 TEST_F(FirstDayTest, AWebhookAnNtfyAndAnEmailProviderDeliverTheirTest) {
