@@ -16,7 +16,11 @@ notifications::ImageSource archiveImages(archives::ArchiveService& archives) {
     if (id == data.end() || !id->is_number_integer()) {
       return {};
     }
-    const archives::ArchiveRecord record = archives.get(id->get<int64_t>());
+    archives::ArchiveRecord record = archives.get(id->get<int64_t>());
+    // A print started from an archive keeps its file (and thumbnail) in that archive.
+    if (!record.thumbnail_key && record.source_archive_id) {
+      record = archives.get(*record.source_archive_id);
+    }
     if (!record.thumbnail_key) {
       return {}; // a print's 3MF may arrive after its start: the later notifications get it
     }

@@ -11,7 +11,8 @@ class ArchiveService;
 namespace bambuddy::app {
 
 // An ImageSource answering events named print_* whose data carries an archive_id with a stored
-// thumbnail (PNG) of at most max_bytes. `archives` must outlive the source.
+// thumbnail (PNG) of at most max_bytes: the print's own, or that of the archive it was started
+// from. `archives` must outlive the source.
 notifications::ImageSource archiveImages(archives::ArchiveService& archives);
 
 } // namespace bambuddy::app
