@@ -193,6 +193,117 @@ size_t ReceivedRequest::headerCount(const std::string& name) const {
       std::count_if(headers.begin(), headers.end(), [&](const auto& h) { return h.first == key; }));
 }
 
+std::optional<std::vector<MultipartPart>> ReceivedRequest::multipart() const {
+  std::string type = header("content-type");
+  if (lower(type).rfind("multipart/", 0) != 0) {
+    return std::nullopt;
+  }
+  std::optional<std::string> boundary = headerParameter(type, "boundary");
+  if (!boundary || boundary->empty()) {
+    return std::nullopt;
+  }
+  return parseMultipart(body, *boundary);
+}
+
+std::string MultipartPart::header(const std::string& name) const {
+  std::string key = lower(name);
+  for (const auto& [k, v] : headers) {
+    if (k == key) {
+      return v;
+    }
+  }
+  return "";
+}
+
+std::optional<std::string> headerParameter(const std::string& value, const std::string& parameter) {
+  const std::string wanted = lower(parameter);
+  size_t pos = value.find(';');
+  while (pos != std::string::npos && pos < value.size()) {
+    ++pos; // past ';'
+    size_t eq = value.find('=', pos);
+    if (eq == std::string::npos) {
+      return std::nullopt;
+    }
+    std::string key = lower(trim(value.substr(pos, eq - pos)));
+    size_t v = eq + 1;
+    while (v < value.size() && (value[v] == ' ' || value[v] == '\t')) {
+      ++v;
+    }
+    std::string text;
+    size_t next;
+    if (v < value.size() && value[v] == '"') {
+      // A quoted string: backslash escapes the next character.
+      size_t i = v + 1;
+      while (i < value.size() && value[i] != '"') {
+        if (value[i] == '\\' && i + 1 < value.size()) {
+          ++i;
+        }
+        text += value[i++];
+      }
+      next = value.find(';', i);
+    } else {
+      next = value.find(';', v);
+      text = trim(value.substr(v, next == std::string::npos ? std::string::npos : next - v));
+    }
+    if (key == wanted) {
+      return text;
+    }
+    pos = next;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::vector<MultipartPart>> parseMultipart(const std::string& body,
+                                                         const std::string& boundary) {
+  const std::string delimiter = "--" + boundary;
+  // The first delimiter opens the body or follows a CRLF (after an ignored preamble).
+  size_t pos = body.rfind(delimiter, 0) == 0 ? 0 : body.find("\r\n" + delimiter);
+  if (pos == std::string::npos) {
+    return std::nullopt;
+  }
+  pos += body.compare(pos, 2, "\r\n") == 0 && pos != 0 ? 2 : 0;
+  std::vector<MultipartPart> parts;
+  while (true) {
+    pos += delimiter.size();
+    if (body.compare(pos, 2, "--") == 0) {
+      return parts; // the close delimiter; anything after it is an epilogue
+    }
+    if (body.compare(pos, 2, "\r\n") != 0) {
+      return std::nullopt;
+    }
+    pos += 2;
+    size_t head_end = body.compare(pos, 2, "\r\n") == 0 ? pos : body.find("\r\n\r\n", pos);
+    if (head_end == std::string::npos) {
+      return std::nullopt;
+    }
+    MultipartPart part;
+    size_t line = pos;
+    while (line < head_end) {
+      size_t end = body.find("\r\n", line);
+      std::string text = body.substr(line, end - line);
+      size_t colon = text.find(':');
+      if (colon != std::string::npos) {
+        part.headers.emplace_back(lower(trim(text.substr(0, colon))), trim(text.substr(colon + 1)));
+      }
+      line = end + 2;
+    }
+    size_t content = head_end == pos ? pos + 2 : head_end + 4;
+    size_t next = body.find("\r\n" + delimiter, content);
+    if (next == std::string::npos) {
+      return std::nullopt;
+    }
+    part.body = body.substr(content, next - content);
+    part.content_type = part.header("content-type");
+    std::string disposition = part.header("content-disposition");
+    part.name = headerParameter(disposition, "name").value_or("");
+    std::optional<std::string> filename = headerParameter(disposition, "filename");
+    part.has_filename = filename.has_value();
+    part.filename = filename.value_or("");
+    parts.push_back(std::move(part));
+    pos = next + 2;
+  }
+}
+
 HttpReceiver::HttpReceiver(const std::string& bind_address) : address_(bind_address) {
   bool v6 = bind_address.find(':') != std::string::npos;
   listen_fd_ = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

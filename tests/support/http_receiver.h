@@ -17,6 +17,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -24,6 +25,28 @@
 #include <vector>
 
 namespace bambuddy::testing {
+
+// One part of a multipart body (RFC 2046, RFC 7578): multipart/form-data uploads, MIME mail.
+struct MultipartPart {
+  std::vector<std::pair<std::string, std::string>> headers; // lower-case names, in order, values trimmed
+  std::string name;     // Content-Disposition's name parameter, "" when none
+  std::string filename; // Content-Disposition's filename parameter, "" when none
+  bool has_filename = false;
+  std::string content_type; // "" when the part has no Content-Type
+  std::string body;         // the part's bytes as sent (no transfer decoding)
+
+  // The first value of header `name` (any case), "" when absent.
+  std::string header(const std::string& name) const;
+};
+
+// The parts of `body` delimited by `boundary`; nullopt when the body is not well-formed (no
+// delimiter, a part without the blank line after its head, no closing delimiter).
+std::optional<std::vector<MultipartPart>> parseMultipart(const std::string& body,
+                                                         const std::string& boundary);
+
+// A parameter of a header value such as Content-Type or Content-Disposition ("boundary",
+// "name", "filename"), quotes removed; nullopt when absent.
+std::optional<std::string> headerParameter(const std::string& value, const std::string& parameter);
 
 struct ReceivedRequest {
   std::string method;
@@ -39,6 +62,9 @@ struct ReceivedRequest {
   std::string header(const std::string& name) const;
   bool hasHeader(const std::string& name) const;
   size_t headerCount(const std::string& name) const;
+  // The parts of a multipart/* body (its boundary from Content-Type); nullopt when the request is
+  // not multipart or its body is not well-formed.
+  std::optional<std::vector<MultipartPart>> multipart() const;
 };
 
 struct ScriptedResponse {

@@ -29,4 +29,24 @@ SendStart beginSend(const std::string& notification_json, int64_t deadline_ms, i
   return start;
 }
 
+std::string previewText(const std::string& notification_json,
+                        const std::function<nlohmann::json(const text::Notification&)>& describe) {
+  text::Notification notification;
+  try {
+    notification = text::parseNotification(notification_json);
+  } catch (const std::invalid_argument& e) {
+    throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_notification", e.what());
+  }
+  nlohmann::json described;
+  try {
+    described = describe(notification);
+  } catch (const sdk::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "template_error",
+                     std::string("the message cannot be rendered: ") + e.what());
+  }
+  return described.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 } // namespace bambuddy::common::net

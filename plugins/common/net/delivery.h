@@ -5,9 +5,11 @@
 #include "text/notification.h"
 
 #include <bambuddy/sdk.hpp>
+#include <nlohmann/json.hpp>
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -29,5 +31,13 @@ struct SendStart {
 // A malformed notification is Permanent (the same bytes never become valid); a deadline already
 // passed is Retryable without any attempt.
 SendStart beginSend(const std::string& notification_json, int64_t deadline_ms, int64_t now_ms);
+
+// What every notifier's preview() does around its message builder: parses the notification
+// (sdk::Error BB_ERR_INVALID_ARGUMENT "invalid_notification" when malformed), calls `describe`, and
+// returns the description as JSON text. A std::exception (not an sdk::Error) thrown while
+// rendering becomes sdk::Error(BB_ERR_INVALID_ARGUMENT, "template_error", ...). Never touches the
+// network; thread-safe as far as `describe` is.
+std::string previewText(const std::string& notification_json,
+                        const std::function<nlohmann::json(const text::Notification&)>& describe);
 
 } // namespace bambuddy::common::net

@@ -5,7 +5,10 @@
 #include <bambuddy/date_time.hpp>
 
 #include <algorithm>
+#include <chrono>
 #include <cstring>
+#include <memory>
+#include <new>
 
 namespace bambuddy::common::net {
 namespace {
@@ -90,6 +93,35 @@ bool isTransientTransportError(CURLcode code) {
   }
 }
 
+// Owns a curl_mime for the length of one transfer.
+struct MimeFree {
+  void operator()(curl_mime* mime) const { curl_mime_free(mime); }
+};
+using MimeBody = std::unique_ptr<curl_mime, MimeFree>;
+
+// The multipart body of `parts` for handle `h` (curl copies every part's bytes).
+MimeBody mimeBody(CURL* h, const std::vector<MimePart>& parts) {
+  MimeBody mime(curl_mime_init(h));
+  if (!mime) {
+    throw std::bad_alloc();
+  }
+  for (const MimePart& p : parts) {
+    curl_mimepart* part = curl_mime_addpart(mime.get());
+    if (part == nullptr || curl_mime_name(part, p.name.c_str()) != CURLE_OK ||
+        curl_mime_data(part, p.data.data(), p.data.size()) != CURLE_OK ||
+        (!p.filename.empty() && curl_mime_filename(part, p.filename.c_str()) != CURLE_OK) ||
+        (!p.content_type.empty() && curl_mime_type(part, p.content_type.c_str()) != CURLE_OK)) {
+      throw std::bad_alloc(); // curl fails these only when out of memory
+    }
+  }
+  return mime;
+}
+
+int64_t steadyMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
+}
+
 } // namespace
 
 HttpExchange performPost(const HttpAttempt& attempt, const SsrfPolicy& policy) {
@@ -105,9 +137,15 @@ HttpExchange performPost(const HttpAttempt& attempt, const SsrfPolicy& policy) {
   for (const std::string& line : attempt.headers) {
     headers.append(line);
   }
-  curl_easy_setopt(h, CURLOPT_POST, 1L);
-  curl_easy_setopt(h, CURLOPT_POSTFIELDS, attempt.body.data());
-  curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(attempt.body.size()));
+  MimeBody mime;
+  if (attempt.parts.empty()) {
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, attempt.body.data());
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(attempt.body.size()));
+  } else {
+    mime = mimeBody(h, attempt.parts);
+    curl_easy_setopt(h, CURLOPT_MIMEPOST, mime.get());
+  }
   if (attempt.method != "POST") {
     curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, attempt.method.c_str());
   }
@@ -125,6 +163,26 @@ HttpExchange performPost(const HttpAttempt& attempt, const SsrfPolicy& policy) {
     ex.transport_error = transfer.errorText(ex.code);
   }
   return ex;
+}
+
+UploadExchange performUpload(const HttpAttempt& with_images, HttpAttempt text_only,
+                             const SsrfPolicy& policy) {
+  UploadExchange out;
+  const int64_t started = steadyMs();
+  out.exchange = performPost(with_images, policy);
+  out.timeout_ms = with_images.timeout_ms;
+  const long status = out.exchange.status;
+  const bool refused = out.exchange.code == CURLE_OK && !out.exchange.guard.any() &&
+                       (status == 400 || status == 413 || status == 415);
+  const int64_t left_ms = with_images.timeout_ms - (steadyMs() - started);
+  if (!refused || left_ms < kMinFallbackMs) {
+    return out;
+  }
+  text_only.timeout_ms = left_ms;
+  out.exchange = performPost(text_only, policy);
+  out.timeout_ms = left_ms;
+  out.refused_status = status;
+  return out;
 }
 
 std::optional<int64_t> parseRetryAfter(std::string_view value, int64_t now_ms) {

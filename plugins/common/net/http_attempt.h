@@ -23,10 +23,22 @@
 
 namespace bambuddy::common::net {
 
+// One part of a multipart/form-data body: a plain field, or a file when `filename` is set.
+struct MimePart {
+  std::string name;
+  std::string data;
+  std::string filename;     // "" for a plain field
+  std::string content_type; // "" for none (curl sends fields without one)
+};
+
 struct HttpAttempt {
   TargetUrl target;
   std::string method = "POST"; // or "PUT" (Matrix): the body is sent either way
   std::string body;
+  // When not empty, the request is multipart/form-data with these parts (curl's MIME API writes
+  // the body and its Content-Type with the boundary) and `body` is ignored. Do not add a
+  // Content-Type header of your own then.
+  std::vector<MimePart> parts;
   std::vector<std::string> headers; // "Name: value" lines, added after the defaults curl sends
   std::string user_agent;
   int64_t timeout_ms = 10000; // the whole attempt: resolving, connecting, sending, reading the answer
@@ -46,6 +58,19 @@ struct HttpExchange {
 // Performs the attempt (with `attempt.method`). Never throws for network trouble (that is in the
 // exchange); throws only for programming errors or when out of memory.
 HttpExchange performPost(const HttpAttempt& attempt, const SsrfPolicy& policy);
+
+// An attempt that carries images, and the same message without them: the upload goes first; when
+// the service refuses it as such (HTTP 400, 413 or 415) and at least kMinFallbackMs of the upload's
+// timeout is left, the text alone goes in the same call, so a refused image never loses the text.
+inline constexpr int64_t kMinFallbackMs = 100;
+
+struct UploadExchange {
+  HttpExchange exchange;   // the answer that counts: the fallback's when there was one
+  int64_t timeout_ms = 0;  // the limit of the attempt that gave it (for the timeout message)
+  long refused_status = 0; // the upload's status when the text went alone, else 0
+};
+
+UploadExchange performUpload(const HttpAttempt& with_images, HttpAttempt text_only, const SsrfPolicy& policy);
 
 // Maps an exchange to the result the core records: 2xx Delivered; 3xx Permanent (redirects are not
 // followed); 408, 429 and 5xx Retryable with Retry-After honoured; other 4xx Permanent; transport
