@@ -42,16 +42,18 @@ protected:
 
   static const bb_plugin_descriptor* descriptor() { return bb_plugin_query(BB_ABI_MAJOR, BB_ABI_MINOR); }
 
+  // Created as the server would: checked against the schemas, defaults filled in (FakeHost::create).
   std::unique_ptr<bambuddy::testing::FakeHost::Instance> create(const json& settings,
                                                                 const json& config = json::object()) {
     return host_.create(descriptor(), config.dump(), settings.dump(), "provider");
   }
 
-  // The message of a refused creation; the code and reason are checked.
+  // The message of a refused creation by the plugin itself (its checks behind the schema: the
+  // settings reach create() as given, FakeHost::createAsGiven); the code and reason are checked.
   std::string refusal(const json& settings, const json& config = json::object(),
                       const char* reason = "invalid_settings") {
     try {
-      create(settings, config);
+      host_.createAsGiven(descriptor(), config.dump(), settings.dump(), "provider");
     } catch (const sdk::Error& e) {
       EXPECT_EQ(e.code(), BB_ERR_INVALID_ARGUMENT) << e.what();
       EXPECT_EQ(e.reason(), reason) << e.what();

@@ -142,7 +142,7 @@ TEST_F(WebhookSettingsTest, TimeoutRange) {
 TEST_F(WebhookSettingsTest, NotJsonOrNotAnObject) {
   sdk::Error a = [&] {
     try {
-      host_.create(descriptor(), "{}", "{not json", "x");
+      host_.createAsGiven(descriptor(), "{}", "{not json", "x");
     } catch (const sdk::Error& e) {
       return e;
     }

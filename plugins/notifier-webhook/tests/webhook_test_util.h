@@ -102,10 +102,11 @@ protected:
     return host_.create(descriptor(), config.dump(), settings.dump(), "hook");
   }
 
-  // Creation must fail: returns the error.
+  // The plugin's own refusal (its checks behind the schema: the settings reach create() as given,
+  // FakeHost::createAsGiven): returns the error.
   sdk::Error createError(const json& settings, const json& config = json::object()) {
     try {
-      create(settings, config);
+      host_.createAsGiven(descriptor(), config.dump(), settings.dump(), "hook");
     } catch (const sdk::Error& e) {
       return e;
     }

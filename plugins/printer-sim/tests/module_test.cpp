@@ -117,7 +117,7 @@ TEST_F(SimModule, SchemaAndPluginRefuseBadSettings) {
   for (const std::string& bad : badSettings()) {
     EXPECT_FALSE(validator.validate(json::parse(bad)).empty()) << "schema accepted " << bad;
     try {
-      host_.create(descriptor(), "{}", bad, "bad");
+      host_.createAsGiven(descriptor(), "{}", bad, "bad"); // the plugin's own check, behind the schema
       ADD_FAILURE() << "plugin accepted " << bad;
     } catch (const sdk::Error& e) {
       EXPECT_EQ(e.code(), BB_ERR_INVALID_ARGUMENT) << bad;
@@ -127,7 +127,7 @@ TEST_F(SimModule, SchemaAndPluginRefuseBadSettings) {
   }
   for (const char* not_object : {"[]", "7", "not json"}) {
     try {
-      host_.create(descriptor(), "{}", not_object, "bad");
+      host_.createAsGiven(descriptor(), "{}", not_object, "bad");
       ADD_FAILURE() << "plugin accepted " << not_object;
     } catch (const sdk::Error& e) {
       EXPECT_EQ(e.reason(), "invalid_settings");
@@ -159,7 +159,7 @@ TEST_F(SimModule, ConfigMustBeEmpty) {
   EXPECT_FALSE(validator.validate(json{{"speed", 2}}).empty());
   for (const char* config : {R"({"speed":2})", "[]"}) {
     try {
-      host_.create(descriptor(), config, "{}", "bad");
+      host_.createAsGiven(descriptor(), config, "{}", "bad");
       ADD_FAILURE() << config;
     } catch (const sdk::Error& e) {
       EXPECT_EQ(e.reason(), "invalid_config") << config;

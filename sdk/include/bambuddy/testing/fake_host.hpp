@@ -4,9 +4,10 @@
 //
 // It implements the whole bb_host_api: logs, published events and status reports are recorded,
 // kv documents live in a map, subscriptions are kept so a test can emit() events into the plugin
-// (delivered synchronously on the calling thread), and now_ms is settable. Instances are created
-// through the plugin's real descriptor, so the SDK trampolines are exercised exactly as in the
-// server.
+// (delivered synchronously on the calling thread), and now_ms is settable and readable. Instances
+// are created through the plugin's real descriptor, so the SDK trampolines are exercised exactly as
+// in the server, and with what the server would pass: config and settings checked against the
+// plugin's schemas and filled with their defaults (create(); createAsGiven() skips that).
 //
 //   bambuddy::testing::FakeHost host("/tmp/dir");
 //   auto store = host.create(bb_plugin_query(BB_ABI_MAJOR, BB_ABI_MINOR), R"({"root":"x"})", "{}");
@@ -17,6 +18,7 @@
 
 #include <bambuddy/abi.h>
 #include <bambuddy/sdk.hpp>
+#include <bambuddy/testing/schema_check.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -116,11 +118,34 @@ public:
 
   const bb_host_api* api() const { return &api_; }
 
-  // Creates an instance through the descriptor. Throws sdk::Error with the plugin's code and message.
+  // Creates an instance through the descriptor, with what the server would hand create():
+  // `config_json` and `settings_json` are checked against the descriptor's config_schema and
+  // instance_schema (testing/schema_check.hpp) and filled with their defaults first. A document the
+  // server would refuse throws sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_config" or
+  // "invalid_settings", "settings.server: required; ...": the server's paths and words) and
+  // create() is not called; so does a schema that is not usable. Otherwise throws sdk::Error with
+  // the plugin's code and message when create() fails. Calling thread; the instance is owned by
+  // the returned object and must not outlive this host.
   std::unique_ptr<Instance> create(const bb_plugin_descriptor* descriptor,
                                    const std::string& config_json = "{}",
                                    const std::string& settings_json = "{}",
                                    const std::string& instance_id = "test") {
+    if (descriptor == nullptr) {
+      throw std::invalid_argument("descriptor is NULL");
+    }
+    std::string config = checkedDocument(descriptor->config_schema, config_json, "config", "invalid_config");
+    std::string settings =
+        checkedDocument(descriptor->instance_schema, settings_json, "settings", "invalid_settings");
+    return createAsGiven(descriptor, config, settings, instance_id);
+  }
+
+  // create() without the schema step: both documents reach the plugin exactly as given, no
+  // defaults filled in. For tests of a plugin's own checks, the ones behind its schema (the server
+  // never calls create() with a document its schema refuses).
+  std::unique_ptr<Instance> createAsGiven(const bb_plugin_descriptor* descriptor,
+                                          const std::string& config_json = "{}",
+                                          const std::string& settings_json = "{}",
+                                          const std::string& instance_id = "test") {
     if (descriptor == nullptr) {
       throw std::invalid_argument("descriptor is NULL");
     }
@@ -171,7 +196,9 @@ public:
     }
   }
 
+  // The host's clock (now_ms, event timestamps): 2024-01-15T14:30:00Z until set. Any thread.
   void setNowMs(int64_t now_ms) { now_ms_ = now_ms; }
+  int64_t nowMs() const { return now_ms_; }
 
   // The answer of a plugin route as the server would build it.
   struct RouteResult {
@@ -464,6 +491,24 @@ private:
     std::string body_schema;
     bool body_optional = false;
   };
+
+  // `document` checked against `schema` and filled with its defaults (schema_check.hpp), or
+  // sdk::Error(BB_ERR_INVALID_ARGUMENT, `reason`) with the server's "<root>.<path>: <issue>" text.
+  static std::string checkedDocument(const char* schema, const std::string& document, const char* root,
+                                     const char* reason) {
+    std::string refusal;
+    std::optional<std::string> checked;
+    try {
+      checked = checkAgainstSchema(schema != nullptr ? schema : "{}", document, root, refusal);
+    } catch (const std::invalid_argument& e) {
+      throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_schema",
+                       std::string("the plugin's ") + root + " schema: " + e.what());
+    }
+    if (!checked) {
+      throw sdk::Error(BB_ERR_INVALID_ARGUMENT, reason, refusal);
+    }
+    return *checked;
+  }
 
   static std::string jsonEscape(const std::string& text) {
     std::string out;
