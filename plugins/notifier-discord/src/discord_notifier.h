@@ -4,11 +4,14 @@
 
 #include "discord_settings.h"
 #include "net/curl_handle.h"
+#include "net/http_attempt.h"
+#include "text/notification.h"
 
 #include <bambuddy/sdk.hpp>
 #include <bambuddy_plugin_schemas.h>
 
 #include <string>
+#include <vector>
 
 namespace bambuddy::notifier_discord {
 
@@ -26,8 +29,18 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // The first image goes as the embed's image (multipart: payload_json and files[0]); when Discord
+  // refuses the upload (400, 413), the embed goes alone in the same call if time is left.
+  sdk::DeliveryResult sendWithAttachments(const std::string& notification_json,
+                                          const std::vector<sdk::Attachment>& attachments,
+                                          int64_t deadline_ms) override;
+  std::string preview(const std::string& notification_json) override;
 
 private:
+  // The JSON-only attempt of one notification (the embed without an image).
+  common::net::HttpAttempt textAttempt(const common::text::Notification& notification,
+                                       int64_t remaining_ms) const;
+
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after the rest
   sdk::Host host_;
   DiscordConfig config_;
