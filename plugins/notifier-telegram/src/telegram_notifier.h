@@ -3,6 +3,7 @@
 #pragma once
 
 #include "net/curl_handle.h"
+#include "net/http_attempt.h"
 #include "net/ssrf_guard.h"
 #include "telegram_settings.h"
 #include "text/notification.h"
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace bambuddy::notifier_telegram {
 
@@ -20,6 +22,18 @@ inline constexpr const char* kUserAgent = "Bambuddy-Telegram/1";
 // Telegram allows 4096 characters after entity parsing; the raw parts stay well below that.
 inline constexpr size_t kMaxTitleBytes = 256;
 inline constexpr size_t kMaxMessageBytes = 3500;
+// A photo's caption may have at most 1024 characters after entity parsing; counted here in UTF-16
+// code units of the visible text, which is never fewer.
+inline constexpr size_t kMaxCaptionUnits = 1024;
+
+// One notification's text: the rendered parts and the MarkdownV2 text Telegram gets.
+struct TelegramText {
+  std::string title;    // plain, one line
+  std::string message;  // plain
+  std::string markdown; // "*title*\nmessage", escaped
+  // The length Telegram counts for a caption (the visible text, in UTF-16 code units).
+  size_t visibleUnits() const;
+};
 
 class TelegramNotifier : public sdk::Notifier {
 public:
@@ -33,11 +47,20 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // The first image with sendPhoto (multipart, the text as its caption) when the text fits a
+  // caption; else, or when Telegram refuses the photo (400, 413), the text alone with sendMessage.
+  sdk::DeliveryResult sendWithAttachments(const std::string& notification_json,
+                                          const std::vector<sdk::Attachment>& attachments,
+                                          int64_t deadline_ms) override;
+  std::string preview(const std::string& notification_json) override;
 
+  TelegramText text(const common::text::Notification& notification) const;
   // The sendMessage body for one notification.
-  nlohmann::json request(const common::text::Notification& notification) const;
+  nlohmann::json request(const TelegramText& text) const;
 
 private:
+  common::net::HttpAttempt messageAttempt(const TelegramText& text, int64_t remaining_ms) const;
+
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after the rest
   sdk::Host host_;
   common::net::SsrfPolicy policy_;

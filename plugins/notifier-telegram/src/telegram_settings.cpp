@@ -72,6 +72,7 @@ TelegramSettings parseTelegramSettings(const std::string& settings_json) {
     api.pop_back();
   }
   out.send_url = common::net::parseTargetUrl(api + "/bot" + token + "/sendMessage", {"http", "https"});
+  out.photo_url = common::net::parseTargetUrl(api + "/bot" + token + "/sendPhoto", {"http", "https"});
   out.templates = in.templates();
   out.timeout_ms = in.timeoutMs(kDefaultTimeoutMs);
   return out;

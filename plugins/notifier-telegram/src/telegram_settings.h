@@ -16,9 +16,10 @@ inline constexpr const char* kDefaultApiUrl = "https://api.telegram.org";
 inline constexpr int64_t kDefaultTimeoutMs = 10000;
 
 struct TelegramSettings {
-  common::net::TargetUrl send_url; // <api_url>/bot<token>/sendMessage: holds the token
-  std::string api_origin;          // for the log, without the token
-  nlohmann::json chat_id;          // an integer, or "@channelname"
+  common::net::TargetUrl send_url;  // <api_url>/bot<token>/sendMessage: holds the token
+  common::net::TargetUrl photo_url; // <api_url>/bot<token>/sendPhoto: holds the token
+  std::string api_origin;           // for the log, without the token
+  nlohmann::json chat_id;           // an integer, or "@channelname"
   std::optional<int64_t> message_thread_id;
   bool silent = false;
   common::text::EventTemplates templates; // title, message
