@@ -81,22 +81,78 @@ PushoverNotifier::fields(const common::text::Notification& n) const {
   return out;
 }
 
+common::net::HttpAttempt
+PushoverNotifier::formAttempt(const std::vector<std::pair<std::string, std::string>>& fields,
+                              int64_t remaining_ms) const {
+  common::net::HttpAttempt attempt;
+  attempt.target = settings_.api_url;
+  for (const auto& [name, value] : fields) {
+    attempt.body += (attempt.body.empty() ? "" : "&") + name + "=" + common::text::percentEncode(value);
+  }
+  attempt.headers.push_back("Content-Type: application/x-www-form-urlencoded");
+  attempt.user_agent = kUserAgent;
+  attempt.timeout_ms = std::min(settings_.timeout_ms, remaining_ms);
+  return attempt;
+}
+
 sdk::DeliveryResult PushoverNotifier::send(const std::string& notification_json, int64_t deadline_ms) {
   common::net::SendStart start = common::net::beginSend(notification_json, deadline_ms, host_.nowMs());
   if (start.early) {
     return *start.early;
   }
-  common::net::HttpAttempt attempt;
-  attempt.target = settings_.api_url;
-  for (const auto& [name, value] : fields(start.notification)) {
-    attempt.body += (attempt.body.empty() ? "" : "&") + name + "=" + common::text::percentEncode(value);
-  }
-  attempt.headers.push_back("Content-Type: application/x-www-form-urlencoded");
-  attempt.user_agent = kUserAgent;
-  attempt.timeout_ms = std::min(settings_.timeout_ms, start.remaining_ms);
+  common::net::HttpAttempt attempt = formAttempt(fields(start.notification), start.remaining_ms);
   common::net::HttpExchange exchange = common::net::performPost(attempt, policy_);
   static const common::net::ServiceAnswerRules kRules = pushoverRules();
   return common::net::serviceDeliveryResult(exchange, host_.nowMs(), attempt.timeout_ms, kRules);
+}
+
+sdk::DeliveryResult PushoverNotifier::sendWithAttachments(const std::string& notification_json,
+                                                          const std::vector<sdk::Attachment>& attachments,
+                                                          int64_t deadline_ms) {
+  const sdk::Attachment& image = attachments.front();
+  if (image.data.size() > kMaxAttachmentBytes) {
+    host_.debug("the image is larger than Pushover's 2.5 MB: sent without it");
+    return send(notification_json, deadline_ms);
+  }
+  common::net::SendStart start = common::net::beginSend(notification_json, deadline_ms, host_.nowMs());
+  if (start.early) {
+    return *start.early;
+  }
+  const std::vector<std::pair<std::string, std::string>> form = fields(start.notification);
+  common::net::HttpAttempt text = formAttempt(form, start.remaining_ms);
+  common::net::HttpAttempt upload;
+  upload.target = settings_.api_url;
+  upload.user_agent = kUserAgent;
+  upload.timeout_ms = text.timeout_ms;
+  for (const auto& [name, value] : form) {
+    upload.parts.push_back({name, value, "", ""});
+  }
+  upload.parts.push_back(
+      {"attachment", std::string(image.data), std::string(image.filename), std::string(image.content_type)});
+  common::net::UploadExchange sent = common::net::performUpload(upload, std::move(text), policy_);
+  if (sent.refused_status != 0) {
+    host_.warn("Pushover refused the image (HTTP " + std::to_string(sent.refused_status) +
+               "); the message was sent without it");
+  }
+  static const common::net::ServiceAnswerRules kRules = pushoverRules();
+  return common::net::serviceDeliveryResult(sent.exchange, host_.nowMs(), sent.timeout_ms, kRules);
+}
+
+std::string PushoverNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [name, value] : fields(n)) {
+      if (name == "token" || name == "user") {
+        continue; // the app token and user key are secrets
+      }
+      if (name == "priority" || name == "retry" || name == "expire") {
+        out[name] = std::stoi(value);
+      } else {
+        out[name] = value;
+      }
+    }
+    return out;
+  });
 }
 
 } // namespace bambuddy::notifier_pushover
