@@ -4,6 +4,7 @@
 #pragma once
 
 #include "net/curl_handle.h"
+#include "net/http_attempt.h"
 #include "net/ssrf_guard.h"
 #include "ntfy_settings.h"
 #include "text/notification.h"
@@ -41,9 +42,20 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // The first image as an attachment: PUT with the image as the body, `Filename`, and the message
+  // in the `Message` header; the text alone in the same call when ntfy refuses the attachment
+  // (400: attachments off on the server, 413: too large).
+  sdk::DeliveryResult sendWithAttachments(const std::string& notification_json,
+                                          const std::vector<sdk::Attachment>& attachments,
+                                          int64_t deadline_ms) override;
+  // Title, message, priority, tags and click; never the topic or the token.
+  std::string preview(const std::string& notification_json) override;
 
 private:
   NtfyMessage render(const common::text::Notification& notification) const;
+  // Title, Priority, Tags, Click and Authorization, as every publish carries them.
+  std::vector<std::string> publishHeaders(const NtfyMessage& m) const;
+  common::net::HttpAttempt textAttempt(const NtfyMessage& m, int64_t remaining_ms) const;
 
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after the rest
   sdk::Host host_;
