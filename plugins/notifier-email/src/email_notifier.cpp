@@ -22,7 +22,7 @@ EmailNotifier::EmailNotifier(sdk::Host host, const std::string& config_json, con
   }
 }
 
-std::string EmailNotifier::message(const common::text::Notification& n, int64_t now_ms) const {
+MailContent EmailNotifier::content(const common::text::Notification& n, int64_t now_ms) const {
   auto lookup = [&](const std::string& name) { return n.field(name); };
   MailContent c;
   c.from = settings_.from;
@@ -33,14 +33,29 @@ std::string EmailNotifier::message(const common::text::Notification& n, int64_t 
   c.message_id = messageIdFor(n.id, settings_.from.domain());
   c.date_ms = now_ms;
   c.event = n.event;
-  return buildMessage(c);
+  return c;
 }
 
 sdk::DeliveryResult EmailNotifier::send(const std::string& notification_json, int64_t deadline_ms) {
+  return deliver(notification_json, deadline_ms, {});
+}
+
+sdk::DeliveryResult EmailNotifier::sendWithAttachments(const std::string& notification_json,
+                                                       const std::vector<sdk::Attachment>& attachments,
+                                                       int64_t deadline_ms) {
+  return deliver(notification_json, deadline_ms, attachments);
+}
+
+sdk::DeliveryResult EmailNotifier::deliver(const std::string& notification_json, int64_t deadline_ms,
+                                           const std::vector<sdk::Attachment>& attachments) {
   const int64_t now_ms = host_.nowMs();
   common::net::SendStart start = common::net::beginSend(notification_json, deadline_ms, now_ms);
   if (start.early) {
     return *start.early;
+  }
+  MailContent c = content(start.notification, now_ms);
+  for (const sdk::Attachment& a : attachments) {
+    c.attachments.push_back({a.filename, a.content_type, a.data});
   }
   SmtpAttempt attempt;
   attempt.server = settings_.server;
@@ -51,9 +66,21 @@ sdk::DeliveryResult EmailNotifier::send(const std::string& notification_json, in
   attempt.tls_verify = settings_.tls_verify;
   attempt.mail_from = settings_.from.address;
   attempt.recipients = settings_.to;
-  attempt.message = message(start.notification, now_ms);
+  attempt.message = buildMessage(c);
   attempt.timeout_ms = std::min(settings_.timeout_ms, start.remaining_ms);
   return smtpDeliveryResult(performSmtp(attempt, policy_), attempt.timeout_ms);
+}
+
+std::string EmailNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    MailContent c = content(n, host_.nowMs());
+    return nlohmann::json{{"title", subjectLine(c)},
+                          {"message", bodyText(c)},
+                          {"from", c.from.display_name.empty()
+                                       ? c.from.address
+                                       : c.from.display_name + " <" + c.from.address + ">"},
+                          {"to", c.to}};
+  });
 }
 
 } // namespace bambuddy::notifier_email

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "email_settings.h"
+#include "mime_message.h"
 #include "net/curl_handle.h"
 #include "net/ssrf_guard.h"
 #include "text/notification.h"
@@ -11,6 +12,7 @@
 #include <bambuddy_plugin_schemas.h>
 
 #include <string>
+#include <vector>
 
 namespace bambuddy::notifier_email {
 
@@ -26,10 +28,18 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // The same message as multipart/mixed with each image as a base64 attachment.
+  sdk::DeliveryResult sendWithAttachments(const std::string& notification_json,
+                                          const std::vector<sdk::Attachment>& attachments,
+                                          int64_t deadline_ms) override;
+  // Subject (as "title"), text, sender and recipients; never the SMTP login.
+  std::string preview(const std::string& notification_json) override;
 
 private:
-  // The RFC 5322 message for a notification at `now_ms`.
-  std::string message(const common::text::Notification& notification, int64_t now_ms) const;
+  // What the message of a notification at `now_ms` says.
+  MailContent content(const common::text::Notification& notification, int64_t now_ms) const;
+  sdk::DeliveryResult deliver(const std::string& notification_json, int64_t deadline_ms,
+                              const std::vector<sdk::Attachment>& attachments);
 
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after the rest
   sdk::Host host_;

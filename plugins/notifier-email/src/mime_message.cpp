@@ -1,5 +1,6 @@
 #include "mime_message.h"
 
+#include "text/base64.h"
 #include "text/rfc2047.h"
 #include "text/utf8.h"
 
@@ -29,7 +30,32 @@ bool needsQuotedPrintable(const std::string& crlf_text) {
   return false;
 }
 
+// A part boundary that cannot occur in the parts: "=_" never appears in base64 or in
+// quoted-printable text (which writes '=' as "=3D"), and a 7bit text containing it is sent
+// quoted-printable instead.
+constexpr const char* kBoundaryStart = "=_bambuddy_";
+
+// Base64 in lines of 76 characters (RFC 2045 6.8).
+std::string base64Lines(std::string_view data) {
+  std::string encoded = text::base64Encode(data);
+  std::string out;
+  out.reserve(encoded.size() + encoded.size() / 38 + 2);
+  for (size_t i = 0; i < encoded.size(); i += 76) {
+    out += encoded.substr(i, 76);
+    out += "\r\n";
+  }
+  return out;
+}
+
 } // namespace
+
+std::string subjectLine(const MailContent& c) {
+  return text::utf8Snippet(text::singleLine(c.subject), kMaxSubjectBytes);
+}
+
+std::string bodyText(const MailContent& c) {
+  return text::utf8Snippet(c.body, kMaxBodyBytes);
+}
 
 std::string normalizeLineEnds(const std::string& text) {
   std::string out;
@@ -99,12 +125,14 @@ std::string messageIdFor(const std::string& notification_id, const std::string& 
 }
 
 std::string buildMessage(const MailContent& c) {
-  std::string subject = text::utf8Snippet(text::singleLine(c.subject), kMaxSubjectBytes);
-  std::string body = normalizeLineEnds(text::utf8Snippet(c.body, kMaxBodyBytes));
+  std::string subject = subjectLine(c);
+  std::string body = normalizeLineEnds(bodyText(c));
   if (body.size() < 2 || body.compare(body.size() - 2, 2, "\r\n") != 0) {
     body += "\r\n";
   }
-  bool qp = needsQuotedPrintable(body);
+  const bool multipart = !c.attachments.empty();
+  bool qp = needsQuotedPrintable(body) || (multipart && body.find("=_") != std::string::npos);
+  const std::string boundary = kBoundaryStart + c.message_id.substr(0, c.message_id.find('@'));
 
   std::string to;
   for (const std::string& address : c.to) {
@@ -117,12 +145,31 @@ std::string buildMessage(const MailContent& c) {
   m += "To: " + to + "\r\n";
   m += "Subject: " + text::headerText(subject, "\r\n ", std::string("Subject: ").size()) + "\r\n";
   m += "MIME-Version: 1.0\r\n";
-  m += "Content-Type: text/plain; charset=utf-8\r\n";
-  m += std::string("Content-Transfer-Encoding: ") + (qp ? "quoted-printable" : "7bit") + "\r\n";
+  const std::string text_head = std::string("Content-Type: text/plain; charset=utf-8\r\n") +
+                                "Content-Transfer-Encoding: " + (qp ? "quoted-printable" : "7bit") + "\r\n";
+  if (multipart) {
+    m += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n";
+  } else {
+    m += text_head;
+  }
   m += "Auto-Submitted: auto-generated\r\n"; // RFC 3834: no vacation auto-replies to a robot
   m += "X-Bambuddy-Event: " + text::headerText(text::singleLine(c.event)) + "\r\n";
   m += "\r\n";
+  if (!multipart) {
+    m += qp ? quotedPrintable(body) : body;
+    return m;
+  }
+  m += "--" + boundary + "\r\n" + text_head + "\r\n";
   m += qp ? quotedPrintable(body) : body;
+  for (const MailAttachment& a : c.attachments) {
+    m += "--" + boundary + "\r\n";
+    m += "Content-Type: " + std::string(a.content_type) + "\r\n";
+    m += "Content-Transfer-Encoding: base64\r\n";
+    m += "Content-Disposition: attachment; filename=\"" + std::string(a.filename) + "\"\r\n";
+    m += "\r\n";
+    m += base64Lines(a.data);
+  }
+  m += "--" + boundary + "--\r\n";
   return m;
 }
 
