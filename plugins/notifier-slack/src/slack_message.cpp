@@ -26,12 +26,29 @@ std::string escapeMrkdwn(const std::string& text) {
   return out;
 }
 
+SlackText slackText(const common::text::Notification& n, const SlackSettings& settings) {
+  auto lookup = [&](const std::string& name) { return n.field(name); };
+  SlackText t;
+  t.title = common::text::utf8Snippet(
+      common::text::singleLine(settings.templates.first(n.event).render(lookup)), kMaxHeaderBytes);
+  t.message = settings.templates.second(n.event).render(lookup);
+  t.facts = common::text::eventFacts(n);
+  return t;
+}
+
+nlohmann::json slackPreview(const SlackText& text) {
+  nlohmann::json fields = nlohmann::json::array();
+  for (const common::text::EventFact& fact : text.facts) {
+    fields.push_back({{"name", fact.name}, {"value", fact.value}});
+  }
+  return {{"title", text.title}, {"message", text.message}, {"fields", fields}, {"format", "mrkdwn"}};
+}
+
 nlohmann::json slackMessage(const common::text::Notification& n, const SlackSettings& settings) {
   using nlohmann::json;
-  auto lookup = [&](const std::string& name) { return n.field(name); };
-  std::string title = common::text::utf8Snippet(
-      common::text::singleLine(settings.templates.first(n.event).render(lookup)), kMaxHeaderBytes);
-  std::string message = settings.templates.second(n.event).render(lookup);
+  const SlackText text = slackText(n, settings);
+  const std::string& title = text.title;
+  const std::string& message = text.message;
 
   json blocks = json::array();
   if (!title.empty()) {
@@ -44,7 +61,7 @@ nlohmann::json slackMessage(const common::text::Notification& n, const SlackSett
     blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", body}}}});
   }
   json fields = json::array();
-  for (const common::text::EventFact& fact : common::text::eventFacts(n)) {
+  for (const common::text::EventFact& fact : text.facts) {
     fields.push_back({{"type", "mrkdwn"}, {"text", "*" + fact.name + "*\n" + escapeMrkdwn(fact.value)}});
   }
   if (!fields.empty()) {

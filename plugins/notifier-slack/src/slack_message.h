@@ -4,11 +4,13 @@
 #pragma once
 
 #include "slack_settings.h"
+#include "text/event_facts.h"
 #include "text/notification.h"
 
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <vector>
 
 namespace bambuddy::notifier_slack {
 
@@ -16,7 +18,19 @@ namespace bambuddy::notifier_slack {
 inline constexpr size_t kMaxHeaderBytes = 150;
 inline constexpr size_t kMaxSectionBytes = 3000;
 
+// The rendered parts of one message, plain text (escaped only where slackMessage() writes them).
+struct SlackText {
+  std::string title; // one line, at most kMaxHeaderBytes
+  std::string message;
+  std::vector<common::text::EventFact> facts;
+};
+
+SlackText slackText(const common::text::Notification& notification, const SlackSettings& settings);
+
 nlohmann::json slackMessage(const common::text::Notification& notification, const SlackSettings& settings);
+
+// What preview() shows: title, message, fields, format.
+nlohmann::json slackPreview(const SlackText& text);
 
 // `text` safe inside mrkdwn: &, < and > escaped, so data can neither mention (<!channel>) nor link.
 std::string escapeMrkdwn(const std::string& text);

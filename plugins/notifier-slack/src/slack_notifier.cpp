@@ -57,4 +57,10 @@ sdk::DeliveryResult SlackNotifier::send(const std::string& notification_json, in
   return common::net::serviceDeliveryResult(exchange, host_.nowMs(), attempt.timeout_ms, kRules);
 }
 
+std::string SlackNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    return slackPreview(slackText(n, settings_));
+  });
+}
+
 } // namespace bambuddy::notifier_slack

@@ -27,6 +27,8 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // Incoming webhooks take no files: images are not sent (the SDK's default sends the text).
+  std::string preview(const std::string& notification_json) override;
 
 private:
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after the rest
