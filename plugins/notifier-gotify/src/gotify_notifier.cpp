@@ -50,14 +50,18 @@ GotifyNotifier::GotifyNotifier(sdk::Host host, const std::string& config_json,
   host_.info("pushing to Gotify on " + common::net::originOf(settings_.message_url));
 }
 
-nlohmann::json GotifyNotifier::message(const common::text::Notification& n) const {
+std::pair<std::string, std::string> GotifyNotifier::text(const common::text::Notification& n) const {
   auto lookup = [&](const std::string& name) { return n.field(name); };
+  return {common::text::utf8Snippet(
+              common::text::singleLine(settings_.templates.first(n.event).render(lookup)), kMaxTitleBytes),
+          common::text::utf8Snippet(settings_.templates.second(n.event).render(lookup), 4096)};
+}
+
+nlohmann::json GotifyNotifier::message(const common::text::Notification& n) const {
   // The title is shown as plain text; the message is Markdown, so the rendered text is escaped
   // and the facts are added as a list in Markdown of our own.
-  std::string title = common::text::utf8Snippet(
-      common::text::singleLine(settings_.templates.first(n.event).render(lookup)), kMaxTitleBytes);
-  std::string text =
-      escapeMarkdown(common::text::utf8Snippet(settings_.templates.second(n.event).render(lookup), 4096));
+  auto [title, plain] = this->text(n);
+  std::string text = escapeMarkdown(plain);
   std::vector<common::text::EventFact> facts = common::text::eventFacts(n);
   if (!facts.empty()) {
     text += "\n";
@@ -86,6 +90,19 @@ sdk::DeliveryResult GotifyNotifier::send(const std::string& notification_json, i
   common::net::HttpExchange exchange = common::net::performPost(attempt, policy_);
   static const common::net::ServiceAnswerRules kRules = gotifyRules();
   return common::net::serviceDeliveryResult(exchange, host_.nowMs(), attempt.timeout_ms, kRules);
+}
+
+std::string GotifyNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    nlohmann::json sent = message(n);
+    nlohmann::json fields = nlohmann::json::array();
+    for (const common::text::EventFact& fact : common::text::eventFacts(n)) {
+      fields.push_back({{"name", fact.name}, {"value", fact.value}});
+    }
+    return nlohmann::json{{"title", sent["title"]}, {"message", text(n).second},
+                          {"fields", fields},       {"priority", sent["priority"]},
+                          {"format", "markdown"},   {"body", sent["message"]}};
+  });
 }
 
 } // namespace bambuddy::notifier_gotify

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <utility>
 
 namespace bambuddy::notifier_gotify {
 
@@ -33,7 +34,11 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // Gotify's message API takes no files: images are not sent (the SDK's default sends the text).
+  std::string preview(const std::string& notification_json) override;
 
+  // The rendered title and message (plain), before the Markdown of message().
+  std::pair<std::string, std::string> text(const common::text::Notification& notification) const;
   nlohmann::json message(const common::text::Notification& notification) const;
 
 private:
