@@ -80,4 +80,17 @@ sdk::DeliveryResult BarkNotifier::send(const std::string& notification_json, int
   return common::net::serviceDeliveryResult(exchange, host_.nowMs(), attempt.timeout_ms, kRules);
 }
 
+std::string BarkNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    nlohmann::json sent = push(n);
+    nlohmann::json out = {{"title", sent["title"]}, {"message", sent["body"]}, {"level", sent["level"]}};
+    for (const char* key : {"group", "sound"}) {
+      if (sent.contains(key)) {
+        out[key] = sent[key];
+      }
+    }
+    return out; // never the device key
+  });
+}
+
 } // namespace bambuddy::notifier_bark

@@ -32,6 +32,8 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // Bark's push API takes no files (only an image URL): images are not sent.
+  std::string preview(const std::string& notification_json) override;
 
   nlohmann::json push(const common::text::Notification& notification) const;
 
