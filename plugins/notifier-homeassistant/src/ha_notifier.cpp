@@ -81,4 +81,12 @@ sdk::DeliveryResult HomeAssistantNotifier::send(const std::string& notification_
   return common::net::serviceDeliveryResult(exchange, host_.nowMs(), attempt.timeout_ms, kRules);
 }
 
+std::string HomeAssistantNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    nlohmann::json out = serviceCall(n);
+    out["service"] = settings_.service; // the token never shows
+    return out;
+  });
+}
+
 } // namespace bambuddy::notifier_homeassistant

@@ -34,6 +34,8 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // The REST service call takes no files: images are not sent.
+  std::string preview(const std::string& notification_json) override;
 
   nlohmann::json serviceCall(const common::text::Notification& notification) const;
 

@@ -1,0 +1,49 @@
+// preview(): the message send() would deliver, from the same builder, without secrets and without
+// a request; images are not sent (the text goes as without them).
+#include "ha_test_util.h"
+
+namespace bambuddy::notifier_homeassistant::test {
+namespace preview_test {
+
+TEST_F(HomeAssistantTest, PreviewDescribesTheServiceCallWithoutTheToken) {
+  json s = local();
+  s["data"] = {{"push", {{"sound", "default"}}}};
+  auto plugin = create(s);
+  bambuddy::testing::PreviewOutcome p = plugin->preview(notification("print_complete", kCompleteData));
+  ASSERT_EQ(p.rc, BB_OK) << p.reason << ": " << p.message;
+  json expected = {{"title", "Print finished: benchy.3mf on Workshop X1C"},
+                   {"message", "benchy.3mf finished on Workshop X1C after 2h 15m, using 45.2 g of filament."},
+                   {"data", {{"push", {{"sound", "default"}}}}},
+                   {"service", "notify.mobile_app_pixel_8"}};
+  EXPECT_EQ(json::parse(p.json), expected) << p.json;
+  EXPECT_EQ(p.json.find("SECRET"), std::string::npos);
+  EXPECT_EQ(rx_.requestCount(), 0u);
+}
+
+TEST_F(HomeAssistantTest, BrokenTemplateOrNotificationIsInvalidArgument) {
+  json s = local();
+  s["templates"] = {{"print_complete", {{"title", "{{x"}}}};
+  EXPECT_NE(refusal(s).find("/templates/print_complete/title"), std::string::npos);
+  auto plugin = create(local());
+  bambuddy::testing::PreviewOutcome p = plugin->preview("{\"id\":\"e1\"}");
+  EXPECT_EQ(p.rc, BB_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(p.reason, "invalid_notification");
+  EXPECT_EQ(rx_.requestCount(), 0u);
+}
+
+TEST_F(HomeAssistantTest, ImagesAreNotSent) {
+  rx_.setDefault({200, {}, "[]"});
+  auto plugin = create(local());
+  const std::string body = notification("print_complete", kCompleteData);
+  ASSERT_EQ(send(*plugin, body).result.outcome, BB_DELIVERY_DELIVERED);
+  bambuddy::testing::TestAttachment image;
+  image.data = "\x89PNG";
+  ASSERT_EQ(plugin->sendWithAttachments(body, {image}, kNowMs + 5000).result.outcome, BB_DELIVERY_DELIVERED);
+  ASSERT_TRUE(rx_.waitForRequests(2, 5000));
+  auto reqs = rx_.requests();
+  EXPECT_EQ(reqs[1].header("content-type"), reqs[0].header("content-type"));
+  EXPECT_EQ(reqs[1].body, reqs[0].body);
+}
+
+} // namespace preview_test
+} // namespace bambuddy::notifier_homeassistant::test
