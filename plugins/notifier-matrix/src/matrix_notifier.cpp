@@ -61,12 +61,15 @@ MatrixNotifier::MatrixNotifier(sdk::Host host, const std::string& config_json,
   host_.info("sending to Matrix room " + settings_.room_id + " through " + settings_.homeserver_origin);
 }
 
-nlohmann::json MatrixNotifier::message(const common::text::Notification& n) const {
+std::pair<std::string, std::string> MatrixNotifier::text(const common::text::Notification& n) const {
   auto lookup = [&](const std::string& name) { return n.field(name); };
-  std::string title = common::text::utf8Snippet(
-      common::text::singleLine(settings_.templates.first(n.event).render(lookup)), kMaxTitleBytes);
-  std::string text =
-      common::text::utf8Snippet(settings_.templates.second(n.event).render(lookup), kMaxMessageBytes);
+  return {common::text::utf8Snippet(
+              common::text::singleLine(settings_.templates.first(n.event).render(lookup)), kMaxTitleBytes),
+          common::text::utf8Snippet(settings_.templates.second(n.event).render(lookup), kMaxMessageBytes)};
+}
+
+nlohmann::json MatrixNotifier::message(const common::text::Notification& n) const {
+  auto [title, text] = this->text(n);
   std::string body = title.empty() ? text : title + "\n" + text;
   std::string html =
       title.empty() ? escapeHtml(text) : "<b>" + escapeHtml(title) + "</b><br>" + escapeHtml(text);
@@ -101,6 +104,16 @@ sdk::DeliveryResult MatrixNotifier::send(const std::string& notification_json, i
   common::net::HttpExchange exchange = common::net::performPost(attempt, policy_);
   static const common::net::ServiceAnswerRules kRules = matrixRules();
   return common::net::serviceDeliveryResult(exchange, host_.nowMs(), attempt.timeout_ms, kRules);
+}
+
+std::string MatrixNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    nlohmann::json sent = message(n);
+    auto [title, text] = this->text(n);
+    return nlohmann::json{
+        {"title", title},           {"message", text},      {"msgtype", sent["msgtype"]},
+        {"format", sent["format"]}, {"body", sent["body"]}, {"formatted_body", sent["formatted_body"]}};
+  });
 }
 
 } // namespace bambuddy::notifier_matrix

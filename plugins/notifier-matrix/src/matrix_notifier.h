@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
+#include <utility>
 
 namespace bambuddy::notifier_matrix {
 
@@ -38,7 +39,11 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // Images are not sent (an m.image needs a media upload first, not done here).
+  std::string preview(const std::string& notification_json) override;
 
+  // The rendered title and message (plain), before message() joins and formats them.
+  std::pair<std::string, std::string> text(const common::text::Notification& notification) const;
   nlohmann::json message(const common::text::Notification& notification) const;
 
 private:
