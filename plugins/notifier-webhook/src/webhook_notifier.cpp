@@ -29,21 +29,27 @@ WebhookNotifier::WebhookNotifier(sdk::Host host, const std::string& config_json,
              (settings_.previous_secret_key ? " (rotation: previous secret until its expiry)" : ""));
 }
 
-std::vector<std::string> WebhookNotifier::requestHeaders(const std::string& message_id,
-                                                         const std::string& body, int64_t now_ms) const {
+std::vector<std::pair<std::string, std::string>>
+WebhookNotifier::requestHeaders(const std::string& message_id, const std::string& body, int64_t now_ms,
+                                bool describe) const {
   const int64_t timestamp_s = floorSeconds(now_ms);
-  std::vector<std::string> headers = {"Content-Type: application/json", "webhook-id: " + message_id,
-                                      "webhook-timestamp: " + std::to_string(timestamp_s)};
+  std::vector<std::pair<std::string, std::string>> headers = {
+      {"Content-Type", "application/json"},
+      {"webhook-id", message_id},
+      {"webhook-timestamp", describe ? "<Unix time of the attempt>" : std::to_string(timestamp_s)}};
   if (settings_.secret_key) {
-    std::string signatures = webhookSignature(*settings_.secret_key, message_id, timestamp_s, body);
+    auto sign = [&](const std::string& key) {
+      return describe ? std::string("v1,<computed when sent>")
+                      : webhookSignature(key, message_id, timestamp_s, body);
+    };
+    std::string signatures = sign(*settings_.secret_key);
     if (settings_.previous_secret_key && now_ms < settings_.previous_secret_expires_ms) {
-      signatures += " " + webhookSignature(*settings_.previous_secret_key, message_id, timestamp_s, body);
+      signatures += " " + sign(*settings_.previous_secret_key);
     }
-    headers.push_back("webhook-signature: " + signatures);
+    headers.emplace_back("webhook-signature", signatures);
   }
   for (const auto& [name, value] : settings_.headers) {
-    // curl drops a header given as "Name:" with nothing after it; "Name;" sends it empty.
-    headers.push_back(value.empty() ? name + ";" : name + ": " + value);
+    headers.emplace_back(name, describe ? "<secret>" : value);
   }
   return headers;
 }
@@ -64,11 +70,26 @@ sdk::DeliveryResult WebhookNotifier::send(const std::string& notification_json, 
   common::net::HttpAttempt attempt;
   attempt.target = settings_.url;
   attempt.body = notification_json; // exactly the notification: the signature covers these bytes
-  attempt.headers = requestHeaders(notification.id, notification_json, now_ms);
+  for (const auto& [name, value] : requestHeaders(notification.id, notification_json, now_ms, false)) {
+    // curl drops a header given as "Name:" with nothing after it; "Name;" sends it empty.
+    attempt.headers.push_back(value.empty() ? name + ";" : name + ": " + value);
+  }
   attempt.user_agent = kUserAgent;
   attempt.timeout_ms = std::min(settings_.timeout_ms, start.remaining_ms);
   common::net::HttpExchange exchange = common::net::performPost(attempt, policy_);
   return common::net::deliveryResult(exchange, host_.nowMs(), attempt.timeout_ms);
+}
+
+std::string WebhookNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    nlohmann::json headers = nlohmann::json::object();
+    headers["User-Agent"] = kUserAgent;
+    for (const auto& [name, value] : requestHeaders(n.id, notification_json, host_.nowMs(), true)) {
+      headers[name] = value;
+    }
+    // The body is the notification exactly as send() would POST it.
+    return nlohmann::json{{"title", ""}, {"message", notification_json}, {"headers", headers}};
+  });
 }
 
 } // namespace bambuddy::notifier_webhook

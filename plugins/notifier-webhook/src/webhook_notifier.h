@@ -10,6 +10,7 @@
 #include <bambuddy_plugin_schemas.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace bambuddy::notifier_webhook {
@@ -29,11 +30,16 @@ public:
 
   // Thread-safe: everything it reads is fixed at construction, each call has its own curl handle.
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // Images are not sent: the body is the notification itself, byte for byte (the SDK's default).
+  // The body it would POST and the headers it would set, with the signature and the custom
+  // headers' values (secret) as placeholders.
+  std::string preview(const std::string& notification_json) override;
 
 private:
-  // The request headers for one attempt at `now_ms`.
-  std::vector<std::string> requestHeaders(const std::string& message_id, const std::string& body,
-                                          int64_t now_ms) const;
+  // The request headers (name, value) for one attempt at `now_ms`; `describe` puts placeholders
+  // where the signature and the custom headers' values would be (for preview()).
+  std::vector<std::pair<std::string, std::string>>
+  requestHeaders(const std::string& message_id, const std::string& body, int64_t now_ms, bool describe) const;
 
   common::net::CurlGlobal curl_; // first member: initialised before, cleaned up after everything else
   sdk::Host host_;
