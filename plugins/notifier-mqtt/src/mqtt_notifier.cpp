@@ -203,10 +203,8 @@ sdk::DeliveryResult MqttNotifier::send(const std::string& notification_json, int
     return *start.early;
   }
   const std::string& event = start.notification.event;
-  if (!isEventName(event)) {
-    return common::net::failedDelivery(Outcome::Permanent,
-                                       "event name '" + common::text::utf8Snippet(event, 64) +
-                                           "' cannot be a topic level (lower-case letters, digits and '_')");
+  if (std::optional<std::string> problem = eventProblem(event)) {
+    return common::net::failedDelivery(Outcome::Permanent, *problem);
   }
   if (!link_->connected()) {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -226,6 +224,27 @@ sdk::DeliveryResult MqttNotifier::send(const std::string& notification_json, int
   result.response_snippet = "published to " + common::text::utf8Snippet(topic, 900) + " (QoS " +
                             std::to_string(settings_.qos) + (settings_.qos == 0 ? ")" : ", acknowledged)");
   return result;
+}
+
+std::optional<std::string> MqttNotifier::eventProblem(const std::string& event) const {
+  if (isEventName(event)) {
+    return std::nullopt;
+  }
+  return "event name '" + common::text::utf8Snippet(event, 64) +
+         "' cannot be a topic level (lower-case letters, digits and '_')";
+}
+
+std::string MqttNotifier::preview(const std::string& notification_json) {
+  return common::net::previewText(notification_json, [&](const common::text::Notification& n) {
+    if (std::optional<std::string> problem = eventProblem(n.event)) {
+      throw sdk::Error(BB_ERR_INVALID_ARGUMENT, "invalid_event", *problem);
+    }
+    const std::string topic = topics_.event(n.event);
+    // The payload is the notification exactly as send() publishes it.
+    return json{{"title", ""},          {"message", topic + "\n" + notification_json},
+                {"topic", topic},       {"payload", notification_json},
+                {"qos", settings_.qos}, {"retain", settings_.retain}};
+  });
 }
 
 // ----- the connection loop ------------------------------------------------------------------------

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -55,8 +56,14 @@ public:
   ~MqttNotifier() override;
 
   sdk::DeliveryResult send(const std::string& notification_json, int64_t deadline_ms) override;
+  // Images are not published (the payload is the notification; the SDK's default sends it).
+  // The topic and payload send() would publish, with QoS and retain; touches no connection.
+  std::string preview(const std::string& notification_json) override;
 
 private:
+  // Why `event` cannot be published, nullopt when it can (its name becomes a topic level).
+  std::optional<std::string> eventProblem(const std::string& event) const;
+
   void onStatus(const sdk::Event& event);                               // bus thread
   void onRemoved(const sdk::Event& event);                              // bus thread
   void onMessage(const std::string& topic, const std::string& payload); // Paho thread
