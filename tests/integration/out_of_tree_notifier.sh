@@ -156,6 +156,7 @@ status=$(call POST /notifications '{"type":"gotify","name":"bad","settings":{"se
 [ "$status" = 400 ] || fail "a refused setting answered $status: $(cat "$work/answer")"
 [ "$(json_field code)" = invalid_settings ] || fail "refusal code: $(cat "$work/answer")"
 json_field detail | grep -q "/server is not an absolute URL" || fail "refusal detail: $(cat "$work/answer")"
+echo "a refused setting: $(cat "$work/answer")"
 
 status=$(call POST /notifications "{\"type\":\"gotify\",\"name\":\"Gotify\",\"settings\":{\"server\":\"http://127.0.0.1:$rx_port\",\"app_token\":\"AbcTok3n\"}}")
 [ "$status" = 201 ] || fail "creating the provider answered $status: $(cat "$work/answer")"
