@@ -196,6 +196,7 @@ void App::start() {
 
     storage::DatabaseOptions db_options;
     db_options.path = config_.database.path;
+    db_options.url = config_.database.url;
     db_options.pool_size = config_.database.pool_size;
     db_options.busy_timeout_ms = config_.database.busy_timeout_ms;
     s.database = std::make_unique<storage::Database>(db_options, logger_);

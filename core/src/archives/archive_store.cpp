@@ -233,7 +233,8 @@ ArchivePage ArchiveStore::list(const ArchiveFilter& filter) {
   if (filter.until_ms) {
     where += " AND sort_at_ms < :until";
   }
-  const bool indexed_search = filter.q && usesSearchIndex(*filter.q);
+  // The FTS5 index is SQLite's; PostgreSQL serves the LIKE below from its pg_trgm indexes.
+  const bool indexed_search = filter.q && db_.backend() == "sqlite3" && usesSearchIndex(*filter.q);
   if (indexed_search) {
     where += " AND id IN (SELECT rowid FROM archives_search WHERE archives_search MATCH :q)";
   } else if (filter.q) {

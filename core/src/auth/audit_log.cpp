@@ -351,13 +351,14 @@ void AuditLog::storeTallies(std::vector<TallyWrite>& writes) {
         soci::indicator i_prefix = nullIfEmpty(e.key_prefix), i_ip = nullIfEmpty(client_ip),
                         i_method = nullIfEmpty(method), i_path = nullIfEmpty(path),
                         i_reason = nullIfEmpty(reason);
+        long long id = 0;
+        // RETURNING: the row's id on SQLite (3.35+) and PostgreSQL alike.
         session << "INSERT INTO audit_log (at, at_ms, kind, key_prefix, client_ip, method, path, reason, "
-                   "detail) VALUES (:at, :at_ms, :kind, :prefix, :ip, :method, :path, :reason, :detail)",
+                   "detail) VALUES (:at, :at_ms, :kind, :prefix, :ip, :method, :path, :reason, :detail) "
+                   "RETURNING id",
             soci::use(at), soci::use(at_ms), soci::use(e.kind), soci::use(e.key_prefix, i_prefix),
             soci::use(client_ip, i_ip), soci::use(method, i_method), soci::use(path, i_path),
-            soci::use(reason, i_reason), soci::use(details[i]);
-        long long id = 0;
-        session << "SELECT last_insert_rowid()", soci::into(id);
+            soci::use(reason, i_reason), soci::use(details[i]), soci::into(id);
         w.row_id = id;
         inserted[i] = true;
       }

@@ -53,6 +53,7 @@ struct AuditConfig {
 
 struct DatabaseConfig {
   std::string path; // absolute after load (":memory:" is kept as is)
+  std::string url;  // postgresql://user@host:5432/db instead of the SQLite file; "" = SQLite
   int pool_size = 4;
   int64_t busy_timeout_ms = 5000;
 };

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include <libpq-fe.h>
+#include <soci/postgresql/soci-postgresql.h>
 // SOCI's header wraps <sqlite3.h> in namespace sqlite_api, so the C API is reached through it.
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -20,8 +22,66 @@ namespace {
 
 constexpr const char* kComponent = "storage";
 
+bool isPostgresqlUrl(const std::string& url) {
+  return url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0;
+}
+
+// The authority of a libpq URI (between "//" and the path): "user@host:5432".
+std::string authorityOf(const std::string& url) {
+  const size_t from = url.find("//") + 2;
+  const size_t to = url.find_first_of("/?", from);
+  return url.substr(from, to == std::string::npos ? std::string::npos : to - from);
+}
+
+// SOCI hands its connection string to libpq only after splitting it into key=value pairs on
+// spaces and '=', which a URI does not survive: libpq parses the URI here and the pairs go to SOCI.
+std::string libpqKeywords(const std::string& url) {
+  char* error = nullptr;
+  PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
+  if (options == nullptr) {
+    std::string why = error != nullptr ? error : "not a valid libpq URI";
+    PQfreemem(error);
+    while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) {
+      why.pop_back();
+    }
+    throw StorageError("cannot open database " + url + ": " + why);
+  }
+  std::string out;
+  std::string bad;
+  for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || *o->val == '\0') {
+      continue;
+    }
+    const std::string value = o->val;
+    if (value.find_first_of(" \t'\"\\=") != std::string::npos) {
+      bad = o->keyword;
+      break;
+    }
+    out += (out.empty() ? "" : " ") + std::string(o->keyword) + "=" + value;
+  }
+  PQconninfoFree(options);
+  if (!bad.empty()) {
+    throw StorageError("cannot open database " + url + ": its " + bad +
+                       " holds a space, a quote, a backslash or '=', which cannot be passed on");
+  }
+  return out;
+}
+
 void validateOptions(const DatabaseOptions& options) {
-  if (options.path.empty()) {
+  if (!options.url.empty()) {
+    if (!isPostgresqlUrl(options.url)) {
+      throw std::invalid_argument("database url must start with postgresql:// (or postgres://)");
+    }
+    const std::string authority = authorityOf(options.url);
+    const size_t at = authority.rfind('@');
+    if (at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos) {
+      throw std::invalid_argument("database url holds a password; give it with PGPASSWORD or a password file "
+                                  "(PGPASSFILE, ~/.pgpass) instead: a URL ends up in logs and process lists");
+    }
+    if (options.url.find_first_of(" \t\r\n") != std::string::npos) {
+      throw std::invalid_argument("database url contains whitespace");
+    }
+  } else if (options.path.empty()) {
     throw std::invalid_argument("database path is empty");
   }
   if (options.path.find('\0') != std::string::npos) {
@@ -81,6 +141,30 @@ std::string connectString(const std::string& path) {
 
 Database::Database(DatabaseOptions options, Logger& logger) : options_(std::move(options)), logger_(logger) {
   validateOptions(options_);
+  if (options_.url.empty()) {
+    openSqlite();
+  } else {
+    openPostgresql();
+  }
+}
+
+void Database::openPostgresql() {
+  const std::string connect = libpqKeywords(options_.url);
+  pool_ = std::make_unique<soci::connection_pool>(static_cast<std::size_t>(options_.pool_size));
+  for (int i = 0; i < options_.pool_size; ++i) {
+    soci::session& session = pool_->at(static_cast<std::size_t>(i));
+    try {
+      session.open(*soci::factory_postgresql(), connect);
+    } catch (const std::exception& e) {
+      throw StorageError("cannot open database " + options_.url + ": " + e.what());
+    }
+  }
+  backend_ = pool_->at(0).get_backend_name();
+  logger_.info(kComponent, "opened database " + options_.url + " (" + backend_ + ", " +
+                               std::to_string(options_.pool_size) + " sessions)");
+}
+
+void Database::openSqlite() {
   createParentDirectory(options_.path);
   probeOpen(options_.path);
   const std::string connect = connectString(options_.path);

@@ -1,4 +1,5 @@
-// A pool of SQLite sessions (WAL mode) and the two ways to use one: read() and write().
+// A pool of database sessions and the two ways to use one: read() and write(). SQLite (WAL mode,
+// the embedded default) or a PostgreSQL server (DatabaseOptions::url).
 //
 // This header pulls in SOCI because the templates hand a soci::session to the caller; only
 // storage code and repositories that run SQL should include it. Other code takes a
@@ -25,7 +26,11 @@ namespace bambuddy::storage {
 class WalCheckpointer;
 
 struct DatabaseOptions {
-  std::string path;               // database file; its parent directory is created if missing
+  std::string path; // SQLite file; its parent directory is created if missing
+  // A PostgreSQL server instead of the SQLite file: libpq's URI, postgresql://user@host:5432/db
+  // (?sslmode=... and other libpq parameters allowed). It may not hold a password: libpq takes that
+  // from PGPASSWORD, PGPASSFILE or ~/.pgpass, so it never reaches a log or a process list.
+  std::string url;
   int pool_size = 4;              // sessions opened up front; callers block while all are leased
   int64_t busy_timeout_ms = 5000; // how long a writer waits for another writer's lock
 };
@@ -72,8 +77,9 @@ public:
     }
   }
 
-  const std::string& path() const { return options_.path; }
-  // SOCI backend name, e.g. "sqlite3".
+  // The SQLite file, or the PostgreSQL URL (which holds no password): what messages name.
+  const std::string& path() const { return options_.url.empty() ? options_.path : options_.url; }
+  // SOCI backend name: "sqlite3" or "postgresql".
   std::string backend() const { return backend_; }
   int poolSize() const { return options_.pool_size; }
   // The background checkpointer (null when SQLite checkpoints on commit, as it does by default).
@@ -88,6 +94,8 @@ private:
   // Waits at most the busy timeout; after that the write goes ahead unlocked and SQLite's busy
   // handler decides, as before.
   std::unique_lock<std::timed_mutex> writerTurn();
+  void openSqlite();
+  void openPostgresql();
   void openSession(soci::session& session);
   void beginWrite(soci::session& session);
   void commit(soci::session& session);

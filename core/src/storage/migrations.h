@@ -24,6 +24,9 @@ struct Migration {
   // Runs after the statements, in the same transaction: for data changes that portable SQL cannot
   // say (calendar arithmetic). Empty for most migrations.
   std::function<void(soci::session&)> code = nullptr;
+  // On PostgreSQL, run instead of `statements` when not empty: for what only SQLite has (FTS5).
+  // Otherwise `statements` run there too, spelled for PostgreSQL (forPostgresql).
+  std::vector<std::string> postgresql = {};
 };
 
 // Brings the schema up to the last migration in `migrations`. Each missing migration runs in its
@@ -31,6 +34,12 @@ struct Migration {
 // Throws std::logic_error when the list is not numbered 1..N, and StorageError when a
 // migration fails or the database was written by a newer build (version above N).
 void migrate(Database& db, const std::vector<Migration>& migrations, Logger& logger);
+
+// A statement written for SQLite as PostgreSQL needs it: an INTEGER PRIMARY KEY numbers the rows
+// an insert leaves it out of (an identity column), INTEGER is 64-bit in SQLite (BIGINT),
+// REAL is 8 bytes (DOUBLE PRECISION, not PostgreSQL's 4-byte REAL), BLOB is BYTEA, and text columns
+// of new tables compare bytewise as SQLite's do (COLLATE "C", whatever the server's locale).
+std::string forPostgresql(const std::string& statement);
 
 // The core schema. New migrations are appended; released ones are never edited.
 const std::vector<Migration>& coreMigrations();
