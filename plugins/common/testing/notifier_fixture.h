@@ -77,6 +77,30 @@ protected:
     return all.empty() ? bambuddy::testing::ReceivedRequest{} : all.back();
   }
 
+  // preview() of a malformed notification is BB_ERR_INVALID_ARGUMENT "invalid_notification", and
+  // nothing reaches the service.
+  void expectMalformedPreviewRefused(bambuddy::testing::FakeHost::Instance& instance,
+                                     const std::string& malformed = R"({"id":"e1"})") {
+    bambuddy::testing::PreviewOutcome p = instance.preview(malformed);
+    EXPECT_EQ(p.rc, BB_ERR_INVALID_ARGUMENT) << malformed;
+    EXPECT_EQ(p.reason, "invalid_notification") << malformed;
+    EXPECT_EQ(rx_.requestCount(), 0u);
+  }
+
+  // For a type whose service takes no files: send_with_attachments() with an image sends exactly
+  // what send() sends (the receiver must answer both with success).
+  void expectImagesIgnored(bambuddy::testing::FakeHost::Instance& instance, const std::string& body) {
+    ASSERT_EQ(send(instance, body).result.outcome, BB_DELIVERY_DELIVERED);
+    bambuddy::testing::TestAttachment image;
+    image.data = "\x89PNG";
+    ASSERT_EQ(instance.sendWithAttachments(body, {image}, kNowMs + 5000).result.outcome,
+              BB_DELIVERY_DELIVERED);
+    ASSERT_TRUE(rx_.waitForRequests(2, 5000));
+    auto reqs = rx_.requests();
+    EXPECT_EQ(reqs[1].header("content-type"), reqs[0].header("content-type"));
+    EXPECT_EQ(reqs[1].body, reqs[0].body);
+  }
+
   // True when no log line contains `secret`.
   bool neverLogged(const std::string& secret) const {
     for (const auto& line : host_.logs()) {

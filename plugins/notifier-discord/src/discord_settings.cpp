@@ -1,5 +1,6 @@
 #include "discord_settings.h"
 
+#include "net/webhook_url.h"
 #include "text/settings_reader.h"
 
 #include <algorithm>
@@ -13,37 +14,12 @@ using nlohmann::json;
 
 constexpr const char* kName = "notifier.discord";
 
-std::string joinOr(const std::vector<std::string>& items) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    out += (i == 0 ? "" : i + 1 == items.size() ? " or " : ", ") + items[i];
-  }
-  return out;
-}
-
 common::net::TargetUrl webhookUrl(const common::text::SettingsReader& in,
                                   const std::vector<std::string>& origins) {
-  // Checked like a secret: a message may say what is wrong, never what the URL holds.
-  std::string url = *in.text("webhook_url", true, 2048);
-  common::net::TargetUrl target;
-  try {
-    target = common::net::parseTargetUrl(url, {"http", "https"});
-  } catch (const std::invalid_argument& e) {
-    in.invalid(std::string("/webhook_url ") + e.what());
-  }
-  std::string origin = common::net::originOf(target);
-  if (std::find(origins.begin(), origins.end(), origin) == origins.end()) {
-    in.invalid("/webhook_url must be a Discord webhook URL on " + joinOr(origins) + ", not " + origin);
-  }
-  if (target.has_query || target.has_credentials || url.find('#') != std::string::npos) {
-    in.invalid("/webhook_url must not have a query, fragment or user:password@ part");
-  }
-  static const std::regex kPath("/api/(v[0-9]{1,2}/)?webhooks/[0-9]{1,25}/[A-Za-z0-9_-]{1,128}");
-  if (!std::regex_match(target.path, kPath)) {
-    in.invalid("/webhook_url path must be /api/webhooks/<numeric id>/<token> (copy the URL from the "
-               "channel's Integrations > Webhooks)");
-  }
-  return target;
+  static const common::net::WebhookUrlRule kRule{
+      "a Discord webhook URL", std::regex("/api/(v[0-9]{1,2}/)?webhooks/[0-9]{1,25}/[A-Za-z0-9_-]{1,128}"),
+      "/api/webhooks/<numeric id>/<token> (copy the URL from the channel's Integrations > Webhooks)"};
+  return common::net::checkedWebhookUrl(in, "webhook_url", origins, kRule);
 }
 
 } // namespace

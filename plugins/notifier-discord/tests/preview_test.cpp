@@ -46,10 +46,7 @@ TEST_F(DiscordTest, BrokenTemplateOrNotificationIsInvalidArgument) {
   EXPECT_NE(refusal(s, localConfig()).find("/templates/print_complete/title: unclosed '{{'"),
             std::string::npos);
   auto discord = createLocal(local());
-  bambuddy::testing::PreviewOutcome p = discord->preview("{\"event\":");
-  EXPECT_EQ(p.rc, BB_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(p.reason, "invalid_notification");
-  EXPECT_EQ(rx_.requestCount(), 0u);
+  expectMalformedPreviewRefused(*discord, "{\"event\":");
 }
 
 } // namespace preview_test

@@ -31,24 +31,13 @@ TEST_F(GotifyTest, BrokenTemplateOrNotificationIsInvalidArgument) {
   s["templates"] = {{"print_complete", {{"title", "{{x"}}}};
   EXPECT_NE(refusal(s).find("/templates/print_complete/title"), std::string::npos);
   auto plugin = create(local());
-  bambuddy::testing::PreviewOutcome p = plugin->preview("{\"id\":\"e1\"}");
-  EXPECT_EQ(p.rc, BB_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(p.reason, "invalid_notification");
-  EXPECT_EQ(rx_.requestCount(), 0u);
+  expectMalformedPreviewRefused(*plugin);
 }
 
 TEST_F(GotifyTest, ImagesAreNotSent) {
   rx_.setDefault({200, {}, R"({\"id\":1})"});
   auto plugin = create(local());
-  const std::string body = notification("print_complete", kCompleteData);
-  ASSERT_EQ(send(*plugin, body).result.outcome, BB_DELIVERY_DELIVERED);
-  bambuddy::testing::TestAttachment image;
-  image.data = "\x89PNG";
-  ASSERT_EQ(plugin->sendWithAttachments(body, {image}, kNowMs + 5000).result.outcome, BB_DELIVERY_DELIVERED);
-  ASSERT_TRUE(rx_.waitForRequests(2, 5000));
-  auto reqs = rx_.requests();
-  EXPECT_EQ(reqs[1].header("content-type"), reqs[0].header("content-type"));
-  EXPECT_EQ(reqs[1].body, reqs[0].body);
+  expectImagesIgnored(*plugin, notification("print_complete", kCompleteData));
 }
 
 } // namespace preview_test

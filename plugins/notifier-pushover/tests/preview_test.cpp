@@ -48,10 +48,7 @@ TEST_F(PushoverTest, BrokenTemplateOrNotificationIsInvalidArgument) {
   s["templates"] = {{"print_complete", {{"title", "{{"}}}};
   EXPECT_NE(refusal(s).find("/templates/print_complete/title"), std::string::npos);
   auto pushover = create(local());
-  bambuddy::testing::PreviewOutcome p = pushover->preview("[]");
-  EXPECT_EQ(p.rc, BB_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(p.reason, "invalid_notification");
-  EXPECT_EQ(rx_.requestCount(), 0u);
+  expectMalformedPreviewRefused(*pushover, "[]");
 }
 
 } // namespace preview_test

@@ -37,10 +37,7 @@ TEST_F(TelegramTest, BrokenTemplateOrNotificationIsInvalidArgument) {
   s["templates"] = {{"print_complete", {{"message", "{{ bad name }}"}}}};
   EXPECT_NE(refusal(s).find("/templates/print_complete/message"), std::string::npos);
   auto telegram = create(local());
-  bambuddy::testing::PreviewOutcome p = telegram->preview(R"({"id":"x"})");
-  EXPECT_EQ(p.rc, BB_ERR_INVALID_ARGUMENT);
-  EXPECT_EQ(p.reason, "invalid_notification");
-  EXPECT_EQ(rx_.requestCount(), 0u);
+  expectMalformedPreviewRefused(*telegram, R"({"id":"x"})");
 }
 
 } // namespace preview_test
