@@ -211,8 +211,12 @@ void addNotificationRoutes(http::Router& router, NotificationService& service, a
                              "renders it; nothing is sent",
                              [&service](const http::Request& request) {
                                const nlohmann::json* body = &jsonBody(request);
-                               return answerOrRefuse(
+                               http::Response response = answerOrRefuse(
                                    [&] { return http::Response::json(200, service.preview(*body)); });
+                               if (response.status == 429) {
+                                 response.headers.emplace_back("Retry-After", "1");
+                               }
+                               return response;
                              }}));
 
   addUnlimitedOnly(router, {http::Method::Get, base + "/types", "settings:read", http::RateClass::Read,

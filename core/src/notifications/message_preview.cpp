@@ -11,6 +11,7 @@
 #include "plugins/plugin_host.h"
 #include "plugins/plugin_instance.h"
 
+#include <atomic>
 #include <shared_mutex>
 
 namespace bambuddy::notifications {
@@ -23,6 +24,7 @@ using Kind = NotificationError::Kind;
 // The event id every preview carries: shaped like a real one, and never one the journal makes
 // (those are random).
 constexpr const char* kPreviewEventId = "evt_000000000000000000000000";
+constexpr int kMaxPreviewInstances = 2;
 
 const EventInfo* findEvent(const std::string& name) {
   for (const EventInfo& info : eventCatalog()) {
@@ -135,7 +137,17 @@ json NotificationService::preview(const json& body) {
   }
   records_.checkSettings(plugin, settings);
 
-  // A short-lived instance on these settings: created, asked, destroyed; it never sends.
+  // A short-lived instance on these settings: created, asked, destroyed; it never sends. A plugin's
+  // create or destroy may take its time (a client thread that connects): at most kMaxPreviewInstances
+  // at once, so previews never hold many HTTP workers.
+  if (++previews_running_ > kMaxPreviewInstances) {
+    --previews_running_;
+    throw NotificationError(429, "previews_busy", "other previews are being rendered; try again in a moment");
+  }
+  struct Running {
+    std::atomic<int>& count;
+    ~Running() { --count; }
+  } running{previews_running_};
   const std::string instance_id = "preview-" + std::to_string(++preview_seq_);
   plugins::PluginInstance* instance = nullptr;
   try {

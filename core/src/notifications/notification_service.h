@@ -101,8 +101,9 @@ public:
   // The message a provider's plugin would send for an event, described by the plugin without
   // sending anything (POST /notifications/preview): {type, event, notification, preview}. The body
   // names a saved provider (provider_id, optionally with settings as edited) or a type with
-  // settings; those make a short-lived instance. Throws NotificationError (400 unknown_event,
-  // provider_or_type, invalid_settings, template_error; 404; 422 no_preview; 502 bad_preview).
+  // settings; those make a short-lived instance (two at a time). Throws NotificationError (400
+  // unknown_event, provider_or_type, invalid_settings, template_error; 404; 422 no_preview; 429
+  // previews_busy; 502 bad_preview).
   nlohmann::json preview(const nlohmann::json& body);
 
   // The router: the notification outbox's journal consumer. Events that arrive before start() are
@@ -140,6 +141,7 @@ private:
   void routeHeld();
 
   std::atomic<uint64_t> preview_seq_{0}; // names the preview route's short-lived instances
+  std::atomic<int> previews_running_{0}; // of those, alive right now
   storage::Database& db_;
   plugins::PluginHost& plugins_;
   Logger& logger_;
