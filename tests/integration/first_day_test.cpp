@@ -14,9 +14,9 @@
 
 #include <chrono>
 #include <set>
-#include <vector>
 #include <string>
 #include <thread>
+#include <vector>
 
 namespace bambuddy::testing {
 namespace first_day_test {
