@@ -122,6 +122,9 @@ plugins:
     - name: notifier.webhook
     - name: notifier.ntfy
     - name: notifier.email
+    - name: notifier.discord
+      # The test's receiver stands in for discord.com (an operator-only setting).
+      config: {webhook_origins: [${JSON.stringify(args.receiverOrigin)}]}
     - name: printer.bambu
     - name: printer.sim
       instances:
@@ -770,6 +773,42 @@ async function scenario(run) {
     await email.waitFor({ state: 'detached' });
   });
 
+  await run.step('Discord: a provider added from its generated form previews its embed and delivers', async () => {
+    await page.getByRole('button', { name: 'Add provider' }).click();
+    await page.getByRole('button', { name: /^Discord/ }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add Discord provider' });
+    await dialog.waitFor();
+    await dialog.getByLabel('Name', { exact: true }).fill('Farm channel');
+    const hook = `${run.args.receiverOrigin}/api/webhooks/1184000000000000001/e2e-discord-token`;
+    await dialog.getByLabel('Webhook URL').fill(hook);
+    await dialog.getByLabel('Event', { exact: true }).selectOption('print_complete');
+    await dialog.getByRole('button', { name: 'Show preview' }).click();
+    const card = dialog.locator('.preview-card');
+    await card.waitFor();
+    const title = (await card.locator('.preview-title').textContent()) ?? '';
+    if (!/complete|finished|done/i.test(title)) throw new Error(`the preview's title is '${title}'`);
+    if ((await dialog.textContent()).includes('e2e-discord-token')) throw new Error('the preview shows the webhook token');
+    await run.checkLabels('discord form');
+    await run.shot('add-discord', 1450, dialog);
+    const before = receiver.requests.length;
+    await dialog.getByRole('button', { name: 'Add provider' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    if (receiver.requests.length !== before) throw new Error('the preview or the save sent something');
+    await page.getByRole('button', { name: 'Test Farm channel' }).click();
+    const result = page.getByRole('dialog', { name: /Test of/ });
+    await result.getByText(/Delivered \(HTTP 204\)/).waitFor();
+    const sent = await receiver.waitFor(
+      (r) => r.path.startsWith('/api/webhooks/1184000000000000001/e2e-discord-token'),
+      STEP_TIMEOUT_MS,
+      'the Discord test message',
+    );
+    if (!Array.isArray(sent.json?.embeds) || sent.json.embeds.length !== 1) {
+      throw new Error(`the receiver got no embed: ${sent.body}`);
+    }
+    await result.getByRole('button', { name: 'Close', exact: true }).click();
+    await page.getByRole('row', { name: /Farm channel/ }).getByText('delivered').waitFor();
+  });
+
   await run.step('the delivery log shows the test; Redeliver sends it again with the same webhook-id', async () => {
     await page.getByRole('link', { name: 'Delivery log of Home Assistant' }).click();
     await page.getByRole('heading', { name: 'Delivery log' }).waitFor();
@@ -1149,6 +1188,7 @@ async function main() {
   }, RUN_TIMEOUT_MS);
   try {
     receiver = await startReceiver();
+    args.receiverOrigin = new URL(receiver.url).origin;
     mkdirSync(join(tmp, 'data'), { recursive: true });
     broker = await startBroker(join(tmp, 'broker'), await freePort(), BAMBU_ACCESS_CODE);
     printerSim = await startPrinterSim(args.printerSim, broker, BAMBU_SERIAL, BAMBU_ACCESS_CODE);
