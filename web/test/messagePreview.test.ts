@@ -33,4 +33,20 @@ describe('shownPreview', () => {
       ['tags', '[\n  "white_check_mark"\n]'],
     ]);
   });
+  it('shows name/value fields as lines', () => {
+    const shown = shownPreview({
+      type: 'discord',
+      event: 'print_complete',
+      notification: {},
+      preview: {
+        title: 't',
+        message: 'm',
+        fields: [
+          { name: 'Printer', value: 'X1C' },
+          { name: 'Filament', value: '45.2 g' },
+        ],
+      },
+    });
+    expect(shown.extras).toEqual([['fields', 'Printer: X1C\nFilament: 45.2 g']]);
+  });
 });

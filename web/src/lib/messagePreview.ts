@@ -24,11 +24,24 @@ export function previewBody(
   return { event, type: saved.type, settings };
 }
 
+// A list of {name, value} pairs (Discord, Slack and Gotify fields) reads as "Name: value" lines.
+function asPairs(value: unknown): string | null {
+  if (!Array.isArray(value) || value.length === 0) return null;
+  const lines: string[] = [];
+  for (const item of value) {
+    if (item === null || typeof item !== 'object') return null;
+    const { name, value: v } = item as Record<string, unknown>;
+    if (typeof name !== 'string' || (typeof v !== 'string' && typeof v !== 'number')) return null;
+    lines.push(`${name}: ${v}`);
+  }
+  return lines.join('\n');
+}
+
 export function shownPreview(answer: PreviewAnswer): PreviewShown {
   const { title, message, ...rest } = answer.preview;
   const extras: [string, string][] = Object.entries(rest).map(([name, value]) => [
     name,
-    typeof value === 'string' ? value : JSON.stringify(value, null, 2),
+    typeof value === 'string' ? value : asPairs(value) ?? JSON.stringify(value, null, 2),
   ]);
   return { title: title ?? '', message: message ?? '', extras };
 }
