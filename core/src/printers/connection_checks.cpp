@@ -48,7 +48,8 @@ struct ConnectionChecks::Check {
   std::optional<int64_t> printer_id;
   int64_t started_ms = 0;
   // Guarded by ConnectionChecks::mutex_.
-  bool done = false;
+  bool decided = false; // the driver answered (or the wait ended); run() still cleans up
+  bool done = false;    // the answer as clients see it: only once the temporary instance is gone
   bool ok = false;
   std::string reason;
   std::string detail;
@@ -135,7 +136,7 @@ bool ConnectionChecks::onReport(const std::string& driver, const std::string& in
   }
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = by_instance_.find(instance_id);
-  if (it == by_instance_.end() || it->second->done || driver != it->second->driver) {
+  if (it == by_instance_.end() || it->second->decided || driver != it->second->driver) {
     return true;
   }
   Check& check = *it->second;
@@ -159,7 +160,7 @@ bool ConnectionChecks::onReport(const std::string& driver, const std::string& in
   };
   check.model = text("model");
   check.firmware = text("firmware");
-  check.done = true;
+  check.decided = true;
   check.finished_ms = clock_ms_();
   changed_.notify_all();
   return true;
@@ -181,8 +182,8 @@ void ConnectionChecks::run(std::shared_ptr<Check> check, std::string driver, nlo
       check->detail = "the driver refused the settings: " + create_error;
     } else {
       changed_.wait_for(lock, std::chrono::milliseconds(timeout_ms_),
-                        [&] { return check->done || stopping_; });
-      if (!check->done) {
+                        [&] { return check->decided || stopping_; });
+      if (!check->decided) {
         check->reason = stopping_ ? "shutting_down" : "timeout";
         check->detail = stopping_
                             ? "the server is shutting down"
@@ -197,10 +198,11 @@ void ConnectionChecks::run(std::shared_ptr<Check> check, std::string driver, nlo
     plugins_.destroyInstance(driver, check->instance_id);
   }
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!check->done) {
-    check->done = true;
+  if (!check->decided) {
+    check->decided = true;
     check->finished_ms = clock_ms_();
   }
+  check->done = true; // only now: a client that sees the answer never sees the temporary instance
   logger_.info(kComponent, "connection check " + check->id + " (" + driver + "): " +
                                (check->ok ? std::string("connected") : check->reason + ": " + check->detail));
   finished_order_.push_back(check->id);
