@@ -44,9 +44,17 @@ cp -r "$src/plugins/notifier-gotify/src" "$src/plugins/notifier-gotify/schema" \
 cp "$src/tests/integration/out_of_tree_notifier/CMakeLists.txt" "$project/"
 
 jobs=$(nproc 2>/dev/null || echo 2)
+# The installed static libraries of a sanitizer build are instrumented: the outside project must be
+# compiled and linked the same way, as an author linking against such an SDK would have to.
+sanitize=()
+if grep -q '^BAMBUDDY_SANITIZE:BOOL=ON' "$build/CMakeCache.txt" 2>/dev/null; then
+  flags="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
+  sanitize=(-DCMAKE_CXX_FLAGS="$flags" -DCMAKE_C_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined"
+    -DCMAKE_MODULE_LINKER_FLAGS="-fsanitize=address,undefined" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined")
+fi
 t0=$(now)
 cmake -S "$project" -B "$work/plugin-build" -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON >"$work/configure.log" 2>&1 || {
+  -DCMAKE_EXPORT_COMPILE_COMMANDS=ON "${sanitize[@]}" >"$work/configure.log" 2>&1 || {
   cat "$work/configure.log" >&2
   fail "configure"
 }
