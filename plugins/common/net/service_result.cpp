@@ -20,6 +20,18 @@ std::string retryText(int64_t ms) {
 
 } // namespace
 
+std::function<ServiceError(const nlohmann::json& body)> detailFromField(std::string field) {
+  return [field = std::move(field)](const nlohmann::json& body) {
+    ServiceError e;
+    if (body.is_object()) {
+      if (auto d = body.find(field); d != body.end() && d->is_string()) {
+        e.detail = d->get<std::string>();
+      }
+    }
+    return e;
+  };
+}
+
 std::optional<int64_t> retrySecondsToMs(const nlohmann::json& value) {
   if (!value.is_number()) {
     return std::nullopt;

@@ -40,6 +40,10 @@ struct ServiceAnswerRules {
 sdk::DeliveryResult serviceDeliveryResult(const HttpExchange& exchange, int64_t now_ms, int64_t timeout_ms,
                                           const ServiceAnswerRules& rules);
 
+// A read_error for services whose error answer is an object with the reason in one string field
+// ({"message": "..."} for Bark and Home Assistant, {"errorDescription": "..."} for Gotify).
+std::function<ServiceError(const nlohmann::json& body)> detailFromField(std::string field);
+
 // A retry time in seconds (an integer or a fraction, as Discord and Telegram give it) in whole
 // milliseconds, rounded up and capped at 7 days; nullopt when `value` is not a finite number >= 0.
 std::optional<int64_t> retrySecondsToMs(const nlohmann::json& value);

@@ -16,15 +16,7 @@ common::net::ServiceAnswerRules gotifyRules() {
   common::net::ServiceAnswerRules rules;
   rules.service = "Gotify";
   // {"error": "Unauthorized", "errorCode": 401, "errorDescription": "you need to provide a valid ..."}
-  rules.read_error = [](const nlohmann::json& body) {
-    common::net::ServiceError e;
-    if (body.is_object()) {
-      if (auto d = body.find("errorDescription"); d != body.end() && d->is_string()) {
-        e.detail = d->get<std::string>();
-      }
-    }
-    return e;
-  };
+  rules.read_error = common::net::detailFromField("errorDescription");
   rules.hint = [](long status) -> std::string {
     switch (status) {
     case 400:

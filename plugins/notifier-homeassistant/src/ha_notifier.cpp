@@ -14,13 +14,7 @@ common::net::ServiceAnswerRules homeAssistantRules() {
   common::net::ServiceAnswerRules rules;
   rules.service = "Home Assistant";
   // {"message": "Service notify.x not found."}, or plain text such as "401: Unauthorized"
-  rules.read_error = [](const nlohmann::json& body) {
-    common::net::ServiceError e;
-    if (auto m = body.find("message"); body.is_object() && m != body.end() && m->is_string()) {
-      e.detail = m->get<std::string>();
-    }
-    return e;
-  };
+  rules.read_error = common::net::detailFromField("message");
   rules.plain_text_detail = true;
   rules.hint = [](long status) -> std::string {
     switch (status) {
