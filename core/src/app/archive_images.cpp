@@ -2,6 +2,8 @@
 
 #include "archives/archive_service.h"
 
+#include <bambuddy/fd_io.hpp>
+
 #include <unistd.h>
 
 namespace bambuddy::app {
@@ -24,15 +26,22 @@ notifications::ImageSource archiveImages(archives::ArchiveService& archives) {
     if (!record.thumbnail_key) {
       return {}; // a print's 3MF may arrive after its start: the later notifications get it
     }
-    // The size first where the store can tell it without reading: a thumbnail over the cap is
-    // never read into memory.
+    // Read from the descriptor where the store offers one: its size comes first, so a thumbnail
+    // over the cap is never read into memory, and the blob is opened once.
+    std::string bytes;
     if (auto file = archives.openBlob(*record.thumbnail_key)) {
+      const bool fits = file->size <= static_cast<uint64_t>(max_bytes);
+      if (fits) {
+        bytes.resize(static_cast<size_t>(file->size));
+      }
+      const bool read = fits && sdk::preadAll(file->fd, bytes.data(), bytes.size());
       ::close(file->fd);
-      if (file->size > static_cast<uint64_t>(max_bytes)) {
+      if (!read) {
         return {};
       }
+    } else {
+      bytes = archives.blob(*record.thumbnail_key);
     }
-    std::string bytes = archives.blob(*record.thumbnail_key);
     if (bytes.empty() || bytes.size() > static_cast<uint64_t>(max_bytes)) {
       return {};
     }
