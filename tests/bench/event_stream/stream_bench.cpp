@@ -9,6 +9,7 @@
 //
 // usage: stream_bench [--clients 1000] [--printers 10] [--duration-s 60] [--posts-per-s 2] [--no-status]
 #include "bench_report.h"
+#include "journal_events.h"
 #include "proc_stats.h"
 
 #include "support/http_client.h"
@@ -17,7 +18,6 @@
 #include "support/three_mf_sample.h"
 
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -260,36 +260,6 @@ private:
   std::unordered_map<std::string, std::vector<int64_t>> arrivals_;
 };
 
-// event id -> created_at_ms of the queue_item_added events in the server's journal (read-only;
-// the journal keeps entries for far longer than a run).
-std::unordered_map<std::string, int64_t> journalTimes(const std::string& db_path) {
-  std::unordered_map<std::string, int64_t> times;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    return times;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db,
-                         "SELECT event_id, created_at_ms FROM event_journal WHERE type = 'queue_item_added'",
-                         -1, &stmt, nullptr) == SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      times[reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))] = sqlite3_column_int64(stmt, 1);
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return times;
-}
-
-double selfCpuSeconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
-
 void raiseFdLimit() {
   rlimit limit{};
   ::getrlimit(RLIMIT_NOFILE, &limit);
@@ -376,16 +346,16 @@ int run(const Options& o) {
   // Event decided -> at a client. created_at_ms is whole milliseconds (truncated), so each figure
   // may be up to 1 ms too high, never too low.
   std::vector<int64_t> event_to_client;
-  const auto decided = journalTimes(dir.file("data/bambuddy.db"));
+  const auto decided = readJournal(dir.file("data/bambuddy.db"));
   size_t unmatched = 0;
   for (const auto& [id, arrivals] : clients.arrivalsByEventId()) {
     auto found = decided.find(id);
-    if (found == decided.end()) {
+    if (found == decided.end() || found->second.type != "queue_item_added") {
       unmatched += arrivals.size();
       continue;
     }
     for (int64_t at_us : arrivals) {
-      event_to_client.push_back(at_us - found->second * 1000);
+      event_to_client.push_back(at_us - found->second.created_at_ms * 1000);
     }
   }
   std::sort(event_to_client.begin(), event_to_client.end());

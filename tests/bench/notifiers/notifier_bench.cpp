@@ -28,6 +28,7 @@
 //
 // usage: notifier_bench [--printers 10] [--duration-s 30] [--speed 20]
 #include "bench_report.h"
+#include "journal_events.h"
 #include "proc_stats.h"
 #include "service_receivers.h"
 
@@ -37,9 +38,7 @@
 #include "support/temp_dir.h"
 
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
-#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -220,41 +219,12 @@ void addServices(ServiceReceivers& rx, std::vector<Provider>& providers, uint16_
       {"homeserver", at}, {"access_token", "syt_bench_token"}, {"room_id", "!bench:bambuddy.test"}};
 }
 
-// event id -> (type, created_at_ms) of every journal entry (read-only, after the run).
-std::unordered_map<std::string, std::pair<std::string, int64_t>> journal(const std::string& db_path) {
-  std::unordered_map<std::string, std::pair<std::string, int64_t>> events;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    sqlite3_close(db);
-    throw std::runtime_error("cannot open " + db_path);
-  }
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT event_id, type, created_at_ms FROM event_journal", -1, &stmt, nullptr) ==
-      SQLITE_OK) {
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-      events[reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))] = {
-          reinterpret_cast<const char*>(sqlite3_column_text(stmt, 1)), sqlite3_column_int64(stmt, 2)};
-    }
-  }
-  sqlite3_finalize(stmt);
-  sqlite3_close(db);
-  return events;
-}
-
 // A delivered row reduced to what the figures need.
 struct Delivered {
   std::string event_id;
   int64_t delivered_ms = 0; // the delivered attempt's at + duration_ms
   int attempts = 0;
 };
-
-double selfCpuSeconds() {
-  rusage usage{};
-  ::getrusage(RUSAGE_SELF, &usage);
-  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
-         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
-}
 
 int run(const Options& o) {
   testing::TempDir dir;
@@ -385,12 +355,13 @@ int run(const Options& o) {
   const double drain_s = secondsSince(draining);
   rx.stop();
 
-  const auto events = journal(dir.file("data/bambuddy.db"));
+  const auto events = readJournal(dir.file("data/bambuddy.db"));
   std::map<std::string, int64_t> window_events; // by type, notified events decided in the window
   int64_t window_event_count = 0;
   for (const auto& [id, entry] : events) {
-    if (notified_events.count(entry.first) != 0 && entry.second >= t0_ms && entry.second <= t1_ms) {
-      ++window_events[entry.first];
+    if (notified_events.count(entry.type) != 0 && entry.created_at_ms >= t0_ms &&
+        entry.created_at_ms <= t1_ms) {
+      ++window_events[entry.type];
       ++window_event_count;
     }
   }
@@ -453,12 +424,12 @@ int run(const Options& o) {
     for (const Delivered& d : rows) {
       in_window += d.delivered_ms >= t0_ms && d.delivered_ms <= t1_ms ? 1 : 0;
       auto e = events.find(d.event_id);
-      if (e == events.end() || e->second.second < t0_ms || e->second.second > t1_ms) {
+      if (e == events.end() || e->second.created_at_ms < t0_ms || e->second.created_at_ms > t1_ms) {
         continue;
       }
       retried += d.attempts > 1 ? 1 : 0;
       delivered_events.insert(d.event_id);
-      latency_us.push_back((d.delivered_ms - e->second.second) * 1000);
+      latency_us.push_back((d.delivered_ms - e->second.created_at_ms) * 1000);
       window_rows.emplace_back(d.event_id, d.delivered_ms);
     }
     std::sort(latency_us.begin(), latency_us.end());
@@ -487,7 +458,7 @@ int run(const Options& o) {
         if (a == first_arrival_us.end()) {
           continue;
         }
-        to_receiver_us.push_back(a->second - events.at(event_id).second * 1000);
+        to_receiver_us.push_back(a->second - events.at(event_id).created_at_ms * 1000);
         receiver_to_logged_us.push_back(delivered_ms * 1000 - a->second);
       }
       std::sort(to_receiver_us.begin(), to_receiver_us.end());

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <sys/resource.h>
 #include <unistd.h>
 
 namespace bambuddy::bench {
@@ -64,6 +65,13 @@ ProcSample sampleProcess(pid_t pid) {
   sample.threads = statusField(status, "Threads:");
   sample.ok = sample.rss_kib >= 0;
   return sample;
+}
+
+double selfCpuSeconds() {
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_utime.tv_sec + usage.ru_stime.tv_sec +
+         (usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
 }
 
 double cpuSecondsOf(const std::vector<pid_t>& pids) {

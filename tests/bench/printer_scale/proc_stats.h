@@ -21,6 +21,9 @@ struct ProcSample {
 
 ProcSample sampleProcess(pid_t pid);
 
+// The CPU seconds (utime + stime) this process has used so far (the benchmark's own clients).
+double selfCpuSeconds();
+
 // The CPU seconds (utime + stime) of all of `pids` together; those gone count 0.
 double cpuSecondsOf(const std::vector<pid_t>& pids);
 
