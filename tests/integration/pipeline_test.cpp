@@ -16,11 +16,13 @@
 #include "support/http_receiver.h"
 #include "support/mosquitto_broker.h"
 #include "support/server_process.h"
+#include "support/shared_postgres.h"
 #include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <libpq-fe.h>
 #include <signal.h>
 #include <sqlite3.h>
 
@@ -512,9 +514,37 @@ uint32_t soakSeed() {
   return std::random_device{}();
 }
 
+constexpr const char* kJournalPrintEvents =
+    "SELECT payload FROM event_journal WHERE type IN ('print_started', 'print_complete', 'print_failed', "
+    "'print_cancelled')";
+
+// The same from the server's PostgreSQL database (the suite's PostgreSQL pass).
+std::vector<std::string> journalPayloadsOnPostgres(const std::string& database_key) {
+  std::vector<std::string> out;
+  std::unique_ptr<PGconn, void (*)(PGconn*)> conn(
+      PQconnectdb(sharedPostgresConnectionString(database_key).c_str()), PQfinish);
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    ADD_FAILURE() << "cannot open the server's database: " << PQerrorMessage(conn.get());
+    return out;
+  }
+  std::unique_ptr<PGresult, void (*)(PGresult*)> rows(PQexec(conn.get(), kJournalPrintEvents), PQclear);
+  if (PQresultStatus(rows.get()) != PGRES_TUPLES_OK) {
+    ADD_FAILURE() << "reading the journal: " << PQerrorMessage(conn.get());
+    return out;
+  }
+  for (int i = 0; i < PQntuples(rows.get()); ++i) {
+    out.emplace_back(PQgetvalue(rows.get(), i, 0));
+  }
+  return out;
+}
+
 // The payloads of the print_started / print_complete / print_failed / print_cancelled rows of the
-// event journal in the server's SQLite file (opened read-only next to the running server).
-std::vector<std::string> journalPayloads(const std::string& db_path) {
+// event journal in the server's SQLite file (opened read-only next to the running server), or in
+// its PostgreSQL database when `database_key` is set (ServerProcess::databaseKey()).
+std::vector<std::string> journalPayloads(const std::string& db_path, const std::string& database_key) {
+  if (!database_key.empty()) {
+    return journalPayloadsOnPostgres(database_key);
+  }
   std::vector<std::string> out;
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
@@ -524,8 +554,7 @@ std::vector<std::string> journalPayloads(const std::string& db_path) {
   }
   sqlite3_busy_timeout(db, 5000);
   sqlite3_stmt* st = nullptr;
-  const char* sql = "SELECT payload FROM event_journal WHERE type IN ('print_started', 'print_complete', "
-                    "'print_failed', 'print_cancelled')";
+  const char* sql = kJournalPrintEvents;
   if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
     ADD_FAILURE() << "reading the journal: " << sqlite3_errmsg(db);
   } else {
@@ -910,7 +939,8 @@ TEST_F(PipelineTest, KillMinus9SoakLosesNoPrintEventAndKeepsOneArchivePerPrint) 
   const std::vector<Arrival> got = sink.arrivals();
   const std::vector<json> all = archives();
   // The journal itself (read-only, next to the running server): which prints a server stored.
-  const std::vector<std::string> journal = journalPayloads(dir_.file("data/bambuddy.db"));
+  const std::vector<std::string> journal =
+      journalPayloads(dir_.file("data/bambuddy.db"), server_->databaseKey());
   std::set<std::string> stored;
   for (const std::string& payload : journal) {
     json data = json::parse(payload, nullptr, false);

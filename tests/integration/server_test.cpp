@@ -1,6 +1,7 @@
 // The real server binary, started on port 0 with real plugins and a temp data directory.
 #include "support/http_client.h"
 #include "support/server_process.h"
+#include "support/shared_postgres.h"
 #include "support/temp_dir.h"
 
 #include <bambuddy/abi.h>
@@ -126,8 +127,12 @@ TEST_F(ServerTest, SigtermStopsCleanlyAndUnloadsPlugins) {
 
 TEST_F(ServerTest, DatabaseIsCreatedInDataDirWithWal) {
   auto server = start(writeConfig());
-  EXPECT_TRUE(std::filesystem::exists(dir_.file("data/bambuddy.db")));
-  EXPECT_TRUE(std::filesystem::exists(dir_.file("data/bambuddy.db-wal")));
+  if (onSharedPostgres()) { // BAMBUDDY_DATABASE_URL wins: no SQLite file beside the PostgreSQL database
+    EXPECT_FALSE(std::filesystem::exists(dir_.file("data/bambuddy.db")));
+  } else {
+    EXPECT_TRUE(std::filesystem::exists(dir_.file("data/bambuddy.db")));
+    EXPECT_TRUE(std::filesystem::exists(dir_.file("data/bambuddy.db-wal")));
+  }
   EXPECT_TRUE(std::filesystem::is_directory(dir_.file("data/plugins/storage.local/default")));
 }
 
@@ -138,7 +143,8 @@ TEST_F(ServerTest, EnvironmentOverridesDataDirAndListen) {
   auto server =
       start(config, {{"BAMBUDDY_DATA_DIR", dir_.file("envdata")}, {"BAMBUDDY_LISTEN", "127.0.0.1:0"}});
   EXPECT_EQ(httpRequest("127.0.0.1", server->port(), "GET", "/health").status, 200);
-  EXPECT_TRUE(std::filesystem::exists(dir_.file("envdata/bambuddy.db")));
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.file("envdata/plugins/storage.local")));
+  EXPECT_EQ(std::filesystem::exists(dir_.file("envdata/bambuddy.db")), !onSharedPostgres());
 }
 
 TEST_F(ServerTest, ListensOnIpv6Loopback) {

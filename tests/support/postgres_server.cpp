@@ -16,6 +16,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -126,6 +127,12 @@ void PostgresServer::initCluster() {
   initialized_ = true;
 }
 
+std::vector<std::string> PostgresServer::serverArguments() const {
+  return {"-p", std::to_string(port_),        "-k", data_dir_,
+          "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
+          "-c", "full_page_writes=off",       "-c", "max_connections=300"};
+}
+
 void PostgresServer::start() {
   if (running()) {
     return;
@@ -140,16 +147,20 @@ void PostgresServer::start() {
   if (log_fd < 0) {
     throw std::runtime_error("cannot open " + log_path_);
   }
-  runAsServerUser({binDir() + "/postgres", "-D", data_dir_, "-p", std::to_string(port_), "-k", data_dir_,
-                   "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off", "-c", "full_page_writes=off", "-c",
-                   "max_connections=200"},
-                  log_fd, &pid_);
+  std::vector<std::string> argv = {binDir() + "/postgres", "-D", data_dir_};
+  const std::vector<std::string> rest = serverArguments();
+  argv.insert(argv.end(), rest.begin(), rest.end());
+  runAsServerUser(argv, log_fd, &pid_);
   ::close(log_fd);
+  waitUntilReady([this] { return running(); });
+}
+
+void PostgresServer::waitUntilReady(const std::function<bool()>& alive) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.start_timeout_ms);
   std::string problem;
   while (std::chrono::steady_clock::now() < deadline) {
-    if (!running()) {
+    if (!alive()) {
       throw std::runtime_error("PostgreSQL exited while starting:\n" + log());
     }
     if (canConnect(&problem)) {
@@ -160,6 +171,50 @@ void PostgresServer::start() {
   stop();
   throw std::runtime_error("PostgreSQL did not accept a connection within " +
                            std::to_string(options_.start_timeout_ms) + " ms (" + problem + "):\n" + log());
+}
+
+void PostgresServer::startDetached(const std::string& directory) {
+  std::filesystem::create_directories(directory);
+  ::chmod(directory.c_str(), 0711); // the server's account reaches the cluster inside it
+  data_dir_ = directory + "/cluster";
+  log_path_ = directory + "/server.log";
+  initCluster();
+  port_ = pickFreeLoopbackPort();
+  std::string options;
+  for (const std::string& arg : serverArguments()) {
+    options += (options.empty() ? "" : " ") + arg;
+  }
+  const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (log_fd < 0) {
+    throw std::runtime_error("cannot open " + log_path_);
+  }
+  // pg_ctl forks the server off as a daemon: unlike our own children it survives this process.
+  // -W: readiness is checked below with a real connection, like start() does.
+  pid_t ctl = -1;
+  runAsServerUser({binDir() + "/pg_ctl", "-D", data_dir_, "-l", log_path_, "-o", options, "-W", "start"},
+                  log_fd, &ctl);
+  ::close(log_fd);
+  int status = 0;
+  if (!reapChild(ctl, 30000, status) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    throw std::runtime_error("pg_ctl start failed:\n" + log());
+  }
+  waitUntilReady([] { return true; });
+}
+
+void PostgresServer::stopDetached(const std::string& directory) {
+  const std::string data_dir = directory + "/cluster";
+  if (std::filesystem::exists(data_dir + "/postmaster.pid")) {
+    ChildFds fds;
+    pid_t ctl =
+        spawnChild(asServerUser({binDir() + "/pg_ctl", "-D", data_dir, "-m", "fast", "-w", "stop"}), fds);
+    int status = 0;
+    if (!reapChild(ctl, 60000, status) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      throw std::runtime_error("pg_ctl stop failed for " + data_dir + " (" + describeExitStatus(status) +
+                               ")");
+    }
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(directory, ignored);
 }
 
 void PostgresServer::stop() {

@@ -9,6 +9,7 @@
 #include "support/temp_dir.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -34,6 +35,14 @@ public:
   // The first call creates the cluster (initdb, trust authentication on loopback). Throws
   // std::runtime_error with the server's log when it does not become ready.
   void start();
+  // Like start(), but through pg_ctl, so the server is a daemon that outlives this object and this
+  // process (the children start() makes die with their test). For a server that several test
+  // processes share: tests/support/shared_postgres.h. The cluster stays in `directory` (created
+  // if missing, reachable by the server's account), not in a temp dir; stopDetached() ends it.
+  void startDetached(const std::string& directory);
+  // Stops the detached server whose cluster is in `directory` (pg_ctl stop, fast mode) and removes
+  // the directory. Throws std::runtime_error with pg_ctl's output when the server does not stop.
+  static void stopDetached(const std::string& directory);
   // Fast shutdown (SIGINT: sessions are cut, the cluster stays consistent); SIGKILL after 10 s.
   void stop();
   // SIGKILL, as a crashed machine would leave it (failover tests); start() again recovers it.
@@ -55,6 +64,9 @@ private:
   void initCluster();
   void runAsServerUser(const std::vector<std::string>& argv, int log_fd, pid_t* pid_out);
   bool canConnect(std::string* problem) const;
+  std::vector<std::string> serverArguments() const; // port, socket dir, loopback only, no fsync
+  // Until a real connection succeeds; throws when `alive` says the server died or time runs out.
+  void waitUntilReady(const std::function<bool()>& alive);
 
   PostgresServerOptions options_;
   TempDir dir_;

@@ -1,11 +1,13 @@
 #include "support/server_process.h"
 
+#include "support/shared_postgres.h"
 #include "support/temp_dir.h"
 
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <fcntl.h>
+#include <filesystem>
 #include <regex>
 #include <stdexcept>
 #include <sys/wait.h>
@@ -88,6 +90,20 @@ int exitCodeOf(int status, int* signal_out = nullptr) {
   return -1;
 }
 
+// The data directory a server will use, as far as its arguments tell.
+std::string dataDirKey(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+  auto data_dir = env.find("BAMBUDDY_DATA_DIR");
+  if (data_dir != env.end()) {
+    return data_dir->second;
+  }
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--config" || args[i] == "-c") {
+      return std::filesystem::absolute(args[i + 1]).parent_path().string();
+    }
+  }
+  return "default";
+}
+
 } // namespace
 
 ProcessResult runProcess(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
@@ -114,7 +130,12 @@ ServerProcess::ServerProcess(const std::string& binary, const std::vector<std::s
   log_path_ = makeLogPath();
   std::vector<std::string> argv{binary};
   argv.insert(argv.end(), args.begin(), args.end());
-  pid_ = spawn(argv, env, "/dev/null", log_path_);
+  std::map<std::string, std::string> child_env = env;
+  if (onSharedPostgres() && child_env.count("BAMBUDDY_DATABASE_URL") == 0) {
+    database_key_ = dataDirKey(args, env);
+    child_env["BAMBUDDY_DATABASE_URL"] = sharedPostgresDatabase(database_key_);
+  }
+  pid_ = spawn(argv, child_env, "/dev/null", log_path_);
 }
 
 ServerProcess::~ServerProcess() {

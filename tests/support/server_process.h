@@ -23,7 +23,10 @@ ProcessResult runProcess(const std::vector<std::string>& argv,
 
 class ServerProcess {
 public:
-  // Starts `binary` with `args`; `env` entries are added to the current environment.
+  // Starts `binary` with `args`; `env` entries are added to the current environment. In the
+  // suite's PostgreSQL pass (support/shared_postgres.h) the server gets BAMBUDDY_DATABASE_URL: a
+  // database of the shared server that belongs to its data directory (BAMBUDDY_DATA_DIR in `env`,
+  // else the directory of --config), unless `env` names one itself.
   ServerProcess(const std::string& binary, const std::vector<std::string>& args,
                 const std::map<std::string, std::string>& env = {});
   ~ServerProcess(); // SIGKILL if still running
@@ -40,11 +43,15 @@ public:
   bool running();
 
   std::string log() const; // everything the server wrote to stderr so far
+  // What the PostgreSQL pass keyed this server's database on ("" in the SQLite pass): pass it to
+  // sharedPostgresConnectionString() to read that database.
+  const std::string& databaseKey() const { return database_key_; }
 
 private:
   pid_t pid_ = -1;
   uint16_t port_ = 0;
   std::string log_path_;
+  std::string database_key_;
   int exit_code_ = -1;
   bool exited_ = false;
 };

@@ -212,7 +212,7 @@ private:
     out.path = path == ":memory:" ? path : resolve(data_dir, path);
     out.pool_size = numberOr<int>(d, "pool_size", out.pool_size);
     out.busy_timeout_ms = numberOr<int64_t>(d, "busy_timeout_ms", out.busy_timeout_ms);
-    out.url = stringOr(d, "url", "");
+    out.url = env_.database_url ? *env_.database_url : stringOr(d, "url", "");
   }
 
   void plugins(const json& p, const fs::path& config_dir, CoreConfig& out) {

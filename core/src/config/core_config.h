@@ -129,7 +129,9 @@ struct CoreConfig {
 struct Environment {
   std::optional<std::string> data_dir; // BAMBUDDY_DATA_DIR; replaces data_dir (relative: against the cwd)
   std::optional<std::string> listen;   // BAMBUDDY_LISTEN; replaces server.listen
-  std::string exe_dir;                 // directory of the running executable (default plugin search path)
+  // BAMBUDDY_DATABASE_URL; replaces database.url (containers and several instances set it per host)
+  std::optional<std::string> database_url;
+  std::string exe_dir; // directory of the running executable (default plugin search path)
   // Resolves ${VAR} references in the file's string values; empty: no variable is set.
   VariableLookup variables;
 

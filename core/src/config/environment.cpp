@@ -20,6 +20,7 @@ Environment Environment::fromProcess() {
   Environment env;
   env.data_dir = variable("BAMBUDDY_DATA_DIR");
   env.listen = variable("BAMBUDDY_LISTEN");
+  env.database_url = variable("BAMBUDDY_DATABASE_URL");
   env.variables = [](const std::string& name) -> std::optional<std::string> {
     const char* value = std::getenv(name.c_str());
     return value == nullptr ? std::nullopt : std::optional<std::string>(value);

@@ -260,6 +260,10 @@ TEST(CoreConfig, EnvironmentOverrides) {
 
   env.data_dir = "relative/dir";
   EXPECT_EQ(parse("", env).data_dir, (fs::current_path() / "relative/dir").string());
+
+  env.database_url = "postgresql://bb@127.0.0.1:5432/farm";
+  EXPECT_EQ(parse("database: {url: 'postgresql://other@db/x'}\n", env).database.url,
+            "postgresql://bb@127.0.0.1:5432/farm");
 }
 
 TEST(CoreConfig, BadEnvironmentValuesNameTheVariable) {
@@ -279,10 +283,13 @@ TEST(CoreConfig, BadEnvironmentValuesNameTheVariable) {
 TEST(CoreConfig, FromProcessReadsTheEnvironment) {
   setenv("BAMBUDDY_DATA_DIR", "/tmp/x", 1);
   setenv("BAMBUDDY_LISTEN", "", 1);
+  setenv("BAMBUDDY_DATABASE_URL", "postgresql://bb@127.0.0.1/farm", 1);
   Environment env = Environment::fromProcess();
   unsetenv("BAMBUDDY_DATA_DIR");
   unsetenv("BAMBUDDY_LISTEN");
+  unsetenv("BAMBUDDY_DATABASE_URL");
   EXPECT_EQ(env.data_dir, std::optional<std::string>("/tmp/x"));
+  EXPECT_EQ(env.database_url, std::optional<std::string>("postgresql://bb@127.0.0.1/farm"));
   EXPECT_FALSE(env.listen.has_value()); // empty counts as unset
   EXPECT_FALSE(env.exe_dir.empty());
   EXPECT_TRUE(fs::exists(fs::path(env.exe_dir) / "unit_config")) << env.exe_dir;
