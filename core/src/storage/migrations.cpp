@@ -69,35 +69,53 @@ std::vector<std::string> statementsFor(const Migration& m, const std::string& ba
   return out;
 }
 
+// Runs the statements and code of `m` and records its version, in the caller's transaction.
+void runOne(soci::session& session, const std::string& backend, const Migration& m) {
+  const std::vector<std::string> statements = statementsFor(m, backend);
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    try {
+      session << statements[i];
+    } catch (const std::exception& e) {
+      throw StorageError("migration " + std::to_string(m.version) + " (" + m.name + ") failed at statement " +
+                         std::to_string(i + 1) + " of " + std::to_string(statements.size()) + ": " +
+                         e.what());
+    }
+  }
+  if (m.code) {
+    try {
+      m.code(session);
+    } catch (const std::exception& e) {
+      throw StorageError("migration " + std::to_string(m.version) + " (" + m.name +
+                         ") failed after its statements: " + e.what());
+    }
+  }
+  const std::string applied_at = formatUtcMs(nowUtcMs());
+  session << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
+      soci::use(m.version), soci::use(m.name), soci::use(applied_at);
+}
+
 // Returns false when another process applied the migration first.
 bool applyOne(Database& db, const Migration& m) {
-  const std::vector<std::string> statements = statementsFor(m, db.backend());
   return db.write([&](soci::session& session) {
     if (isApplied(session, m.version)) {
       return false;
     }
-    for (std::size_t i = 0; i < statements.size(); ++i) {
-      try {
-        session << statements[i];
-      } catch (const std::exception& e) {
-        throw StorageError("migration " + std::to_string(m.version) + " (" + m.name +
-                           ") failed at statement " + std::to_string(i + 1) + " of " +
-                           std::to_string(statements.size()) + ": " + e.what());
-      }
-    }
-    if (m.code) {
-      try {
-        m.code(session);
-      } catch (const std::exception& e) {
-        throw StorageError("migration " + std::to_string(m.version) + " (" + m.name +
-                           ") failed after its statements: " + e.what());
-      }
-    }
-    const std::string applied_at = formatUtcMs(nowUtcMs());
-    session << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
-        soci::use(m.version), soci::use(m.name), soci::use(applied_at);
+    runOne(session, db.backend(), m);
     return true;
   });
+}
+
+void createVersionTable(soci::session& session) {
+  session << "CREATE TABLE IF NOT EXISTS schema_migrations ("
+             "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+}
+
+void refuseNewer(int current, int known, const std::string& where) {
+  if (current > known) {
+    throw StorageError("database '" + where + "' has schema version " + std::to_string(current) +
+                       ", but this build only knows up to version " + std::to_string(known) +
+                       "; refusing to start (use a newer build or restore a backup)");
+  }
 }
 
 // Migration 9: the week, month and year roll-ups of the per-day totals already stored. Calendar
@@ -167,23 +185,14 @@ void migrate(Database& db, const std::vector<Migration>& migrations, Logger& log
 
   std::vector<int> applied;
   try {
-    db.write([](soci::session& session) {
-      session << "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                 "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)";
-    });
+    db.write([](soci::session& session) { createVersionTable(session); });
     applied = db.read([](soci::session& session) { return appliedVersions(session); });
   } catch (const StorageError&) {
     throw;
   } catch (const std::exception& e) {
     throw StorageError("cannot read schema version of '" + db.path() + "': " + e.what());
   }
-
-  const int current = applied.empty() ? 0 : applied.back();
-  if (current > known) {
-    throw StorageError("database '" + db.path() + "' has schema version " + std::to_string(current) +
-                       ", but this build only knows up to version " + std::to_string(known) +
-                       "; refusing to start (use a newer build or restore a backup)");
-  }
+  refuseNewer(applied.empty() ? 0 : applied.back(), known, db.path());
 
   int ran = 0;
   for (const Migration& m : migrations) {
@@ -205,6 +214,33 @@ void migrate(Database& db, const std::vector<Migration>& migrations, Logger& log
   }
   if (ran == 0) {
     logger.debug(kComponent, "schema is up to date at version " + std::to_string(known));
+  }
+}
+
+void migrateWithin(soci::session& session, const std::string& backend, const std::string& where,
+                   const std::vector<Migration>& migrations, Logger& logger) {
+  validateList(migrations);
+  const int known = static_cast<int>(migrations.size());
+  std::vector<int> applied;
+  try {
+    createVersionTable(session);
+    applied = appliedVersions(session);
+  } catch (const std::exception& e) {
+    throw StorageError("cannot read schema version of '" + where + "': " + e.what());
+  }
+  refuseNewer(applied.empty() ? 0 : applied.back(), known, where);
+  for (const Migration& m : migrations) {
+    if (std::binary_search(applied.begin(), applied.end(), m.version)) {
+      continue;
+    }
+    try {
+      runOne(session, backend, m);
+    } catch (const StorageError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw StorageError("migration " + std::to_string(m.version) + " (" + m.name + ") failed: " + e.what());
+    }
+    logger.info(kComponent, "applied migration " + std::to_string(m.version) + " (" + m.name + ")");
   }
 }
 

@@ -35,6 +35,12 @@ struct Migration {
 // migration fails or the database was written by a newer build (version above N).
 void migrate(Database& db, const std::vector<Migration>& migrations, Logger& logger);
 
+// migrate() inside the transaction the caller holds open on `session` (`backend` "sqlite3" or
+// "postgresql"), so a tool can create the schema and fill it all or nothing (PostgreSQL's DDL is
+// transactional). `where` names the database in messages. Throws as migrate() does.
+void migrateWithin(soci::session& session, const std::string& backend, const std::string& where,
+                   const std::vector<Migration>& migrations, Logger& logger);
+
 // A statement written for SQLite as PostgreSQL needs it: an INTEGER PRIMARY KEY numbers the rows
 // an insert leaves it out of (an identity column), INTEGER is 64-bit in SQLite (BIGINT),
 // REAL is 8 bytes (DOUBLE PRECISION, not PostgreSQL's 4-byte REAL), BLOB is BYTEA, and text columns
