@@ -36,6 +36,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -1103,6 +1104,166 @@ TEST_F(PipelineTest, KillMinus9SoakLosesNoPrintEventAndKeepsOneArchivePerPrint) 
   EXPECT_TRUE(settled) << "every started print's end reached the receiver";
   EXPECT_GE(prints.size() - unstored, static_cast<size_t>(kPrinters)) << "the soak printed something";
   EXPECT_EQ(all.size(), prints.size() - unstored) << "one archive per stored print, none made up";
+}
+
+// The printers' MQTT connections as the broker logged them: for each serial, whether two server
+// processes (client ids bambuddy_<serial>_<pid>_<n>) were ever connected at once. A process's own
+// reconnect may be logged before its old connection's close, so only different pids count.
+std::vector<std::string> overlappingConnections(const std::string& broker_log,
+                                                std::set<std::string>* pids_seen) {
+  static const std::regex kClient("bambuddy_([A-Za-z0-9]+)_([0-9]+)_([0-9]+)");
+  std::map<std::string, std::map<std::string, std::string>> open; // serial -> client id -> pid
+  std::vector<std::string> overlaps;
+  std::istringstream lines(broker_log);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::smatch m;
+    if (!std::regex_search(line, m, kClient)) {
+      continue;
+    }
+    const std::string serial = m[1], pid = m[2], id = m[0];
+    if (line.find("New client connected") != std::string::npos) {
+      pids_seen->insert(pid);
+      for (const auto& [other, other_pid] : open[serial]) {
+        if (other_pid != pid) {
+          overlaps.push_back(serial + ": " + id + " connected while " + other + " was");
+        }
+      }
+      open[serial][id] = pid;
+    } else if (line.find("closed its connection") != std::string::npos ||
+               line.find("disconnect") != std::string::npos ||
+               line.find("Socket error") != std::string::npos) {
+      open[serial].erase(id);
+    }
+  }
+  return overlaps;
+}
+
+// The failover test: two server instances on one PostgreSQL database (cluster.enabled),
+// 20 Bambu printers mid-print, the instance connected to them killed with SIGKILL. The other
+// connects every printer within 30 s, and the broker never sees two instances connected to one
+// printer; each print has its print_started and print_complete at the receiver (at least once,
+// one webhook-id each, start first) and exactly one archive. Runs in the postgresql.* pass (an
+// SQLite file belongs to one process).
+TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubled) {
+  WallClock clock("Failover");
+  if (!onSharedPostgres()) {
+    GTEST_SKIP()
+        << "several instances share a PostgreSQL database: this test runs as postgresql.PipelineTest.*";
+  }
+  constexpr int kPrinters = 20;
+  constexpr int kJobS = 45; // long enough to outlast the takeover
+  MosquittoBroker broker(MosquittoBrokerOptions{"bblp", kAccessCode});
+  broker.start();
+  BambuSimProcess sim({"--host", broker.host(), "--port", std::to_string(broker.port()), "--cafile",
+                       broker.caFile(), "--user", broker.user(), "--password", broker.password(), "--count",
+                       std::to_string(kPrinters), "--serial-prefix", "FAIL", "--interval-ms", "500"});
+  ASSERT_TRUE(sim.waitLine("ready", 60000)) << sim.transcript();
+  std::set<std::string> serials;
+  for (const std::string& line : sim.lines()) {
+    if (line.rfind("connected ", 0) == 0) {
+      serials.insert(line.substr(10));
+    }
+  }
+  ASSERT_EQ(serials.size(), static_cast<size_t>(kPrinters)) << sim.transcript();
+
+  WebhookSink sink;
+  std::ostringstream yaml;
+  yaml << header("cluster: {enabled: true}\n") << webhookYaml(sink.url())
+       << "    - name: printer.bambu\n"
+          "      config: {reconnect_min_ms: 100, reconnect_max_ms: 500}\n"
+          "      instances:\n";
+  for (const std::string& serial : serials) {
+    yaml << "        - id: " << serial << "\n          name: " << serial
+         << "\n          settings: {host: 127.0.0.1, port: " << broker.port() << ", serial: " << serial
+         << ", access_code: \"" << kAccessCode << "\", tls: {ca_file: \"" << broker.caFile() << "\"}}\n";
+  }
+  config_ = dir_.write("bambuddy.yaml", yaml.str()); // both instances: same file, same database
+  ASSERT_NO_FATAL_FAILURE(startServer());
+  std::unique_ptr<ServerProcess> first = std::move(server_);
+  ASSERT_NO_FATAL_FAILURE(startServer());
+  std::unique_ptr<ServerProcess> second = std::move(server_);
+
+  auto connectedOn = [&](ServerProcess& server) {
+    HttpResult r = httpRequest("127.0.0.1", server.port(), "GET", "/api/v1/printers?limit=1000", "",
+                               {{"X-API-Key", kAdminKey}}, 5000);
+    json page = json::parse(r.body, nullptr, false);
+    int connected = 0;
+    if (r.status == 200 && page.is_object() && page["items"].is_array()) {
+      for (const json& item : page["items"]) {
+        connected += item["status"].value("connected", false) ? 1 : 0;
+      }
+    }
+    return connected;
+  };
+  ASSERT_TRUE(waitUntil([&] { return connectedOn(*first) == kPrinters; }, 30000, 100))
+      << "the first instance connects every printer\n"
+      << tail(first->log());
+  server_ = std::move(second);
+  Answer listed = api("GET", "/api/v1/printers?limit=1000");
+  ASSERT_EQ(listed.status, 200) << listed.raw;
+  EXPECT_EQ(listed.body.value("total", 0), kPrinters) << "the standby answers the API too";
+  EXPECT_EQ(connectedOn(*server_), 0) << "the standby connects nothing while the first lives";
+
+  ASSERT_TRUE(sim.send("start failover.3mf " + std::to_string(kJobS)));
+  auto countEvents = [&](const std::string& event) {
+    std::set<std::string> printers;
+    for (const Arrival& a : sink.arrivals()) {
+      if (a.event == event && a.status == 200) {
+        printers.insert(a.printer);
+      }
+    }
+    return printers.size();
+  };
+  ASSERT_TRUE(
+      waitUntil([&] { return countEvents("print_started") == static_cast<size_t>(kPrinters); }, 30000, 100))
+      << "every print_started delivered before the kill\n"
+      << tail(first->log());
+
+  const int64_t killed_at = steadyMs();
+  ASSERT_EQ(::kill(first->pid(), SIGKILL), 0);
+  first->waitExit(10000);
+  ASSERT_TRUE(waitUntil([&] { return connectedOn(*server_) == kPrinters; }, 30000, 100))
+      << "every printer connected by the survivor within 30 s\n"
+      << tail(server_->log());
+  const int64_t takeover_ms = steadyMs() - killed_at;
+  std::printf("[Failover] kill -> all %d printers connected by the other instance: %lld ms\n", kPrinters,
+              static_cast<long long>(takeover_ms));
+  std::fflush(stdout);
+
+  ASSERT_TRUE(waitUntil([&] { return countEvents("print_complete") == static_cast<size_t>(kPrinters); },
+                        kJobS * 1000 + 60000, 200))
+      << "every print_complete delivered by the survivor\n"
+      << tail(server_->log());
+
+  // At least once, one webhook-id per (printer, event), the start first.
+  std::map<std::pair<std::string, std::string>, std::set<std::string>> ids;
+  std::map<std::pair<std::string, std::string>, size_t> first_index;
+  for (const Arrival& a : sink.arrivals()) {
+    const auto key = std::make_pair(a.printer, a.event);
+    ids[key].insert(a.webhook_id);
+    first_index.emplace(key, a.index);
+  }
+  for (const std::string& serial : serials) {
+    const auto started = std::make_pair(serial, std::string("print_started"));
+    const auto complete = std::make_pair(serial, std::string("print_complete"));
+    EXPECT_EQ(ids[started].size(), 1u) << serial << ": one print_started, one webhook-id";
+    EXPECT_EQ(ids[complete].size(), 1u) << serial << ": one print_complete, one webhook-id";
+    EXPECT_LT(first_index[started], first_index[complete]) << serial;
+  }
+  std::map<std::string, int> archives_per_printer;
+  for (const json& archive : archives()) {
+    const json printer = archive.value("printer", json(nullptr));
+    archives_per_printer[printer.is_string() ? printer.get<std::string>() : std::string("?")] += 1;
+  }
+  for (const std::string& serial : serials) {
+    EXPECT_EQ(archives_per_printer[serial], 1) << serial << ": exactly one archive for its print";
+  }
+  std::set<std::string> pids;
+  const std::vector<std::string> overlaps = overlappingConnections(broker.log(), &pids);
+  EXPECT_EQ(pids.size(), 2u)
+      << "the broker's log shows both instances' connections (the check above is not vacuous)";
+  EXPECT_TRUE(overlaps.empty()) << overlaps.size() << " overlapping connections, first: " << overlaps.front();
 }
 
 } // namespace pipeline_test

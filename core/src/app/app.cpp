@@ -23,6 +23,8 @@
 #include "auth/auth_gate.h"
 #include "auth/stream_tokens.h"
 #include "bus/event_bus.h"
+#include "cluster/cluster_coordinator.h"
+#include "cluster/cluster_store.h"
 #include "common/logger.h"
 #include "common/time.h"
 #include "http/http_server.h"
@@ -81,6 +83,9 @@ struct App::Services {
   // Before http: the server's observer writes into it until the server is destroyed.
   std::unique_ptr<metrics::HttpMetrics> http_metrics;
   std::unique_ptr<http::HttpServer> http;
+  // Several server instances on one PostgreSQL database (cluster.enabled); null otherwise.
+  std::unique_ptr<cluster::ClusterStore> cluster_store;
+  std::unique_ptr<cluster::ClusterCoordinator> coordinator;
 };
 
 namespace {
@@ -89,6 +94,13 @@ namespace {
 constexpr int64_t kMaxWebUiBytes = 64LL * 1024 * 1024;
 // Status snapshots reach the bus and the event stream at most this often per printer.
 constexpr int64_t kStatusFeedIntervalMs = 1000;
+// Several server instances: how often an instance's own journal consumers (event stream, bus) look
+// for what the leading instance appended; other instances' appends wake nothing here.
+constexpr int64_t kSharedJournalPollMs = 100;
+// The lease of the farm's work: the instance that holds it connects the printers (a lease each)
+// and runs the journal's farm consumers, the queue and the notification deliveries.
+constexpr const char* kFarmLease = "farm";
+constexpr const char* kPrinterLeasePrefix = "printer/";
 
 // Plugins that subscribe to printer_status / printer_removed get them from the status feed.
 printers::StatusListener busStatusListener(bus::EventBus& bus) {
@@ -166,8 +178,10 @@ journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, 
                        queue.onPrintEvent(entry.type, record);
                      }});
   pump->addConsumer({"notifications", [&](journal::JournalEntry& entry) { notifications.route(entry); }});
-  pump->addConsumer({"stream", [&](journal::JournalEntry& entry) { stream_hub.publish(entry); }});
-  pump->addConsumer({"bus", [&](journal::JournalEntry& entry) {
+  // The stream and the bus serve this instance's own clients and plugins: every instance runs them.
+  pump->addConsumer({"stream", [&](journal::JournalEntry& entry) { stream_hub.publish(entry); }, false});
+  pump->addConsumer({"bus",
+                     [&](journal::JournalEntry& entry) {
                        bus::Event event;
                        event.id = entry.event_id;
                        event.type = entry.type;
@@ -175,7 +189,8 @@ journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, 
                        event.payload_json = entry.payload_json;
                        event.payload_version = entry.payload_version;
                        bus.publish(std::move(event));
-                     }});
+                     },
+                     false});
   return pump;
 }
 
@@ -239,6 +254,7 @@ void App::start() {
       }
       return s.printers->command(id, command);
     };
+    host_services.defer_printer_instances = config_.cluster.enabled; // connected once their lease is ours
     s.plugins = std::make_unique<plugins::PluginHost>(std::move(host_services));
     s.printer_store = std::make_unique<printers::PrinterStore>(*s.database);
     printers::LifecycleSettings lifecycle;
@@ -353,11 +369,17 @@ void App::start() {
     }
 
     s.plugins->loadAll(config_);
-    s.printers->start(config_);
+    const bool solo = !config_.cluster.enabled;
+    s.printers->start(config_, solo);
     s.status_feed->start();
-    s.queue->start();
-    s.notifications->start(config_);
+    if (solo) {
+      s.queue->start();
+    }
+    s.notifications->start(config_, solo);
     s.stream_hub->start();
+    if (!solo) {
+      s.pump->setShared(kSharedJournalPollMs);
+    }
     s.pump->start(); // catches up on what an earlier run left unhandled, then follows the journal
 
     auth::AuthSettings auth_settings;
@@ -382,6 +404,9 @@ void App::start() {
     });
     for (const std::string& problem : auth::routeTableProblems(s.router->routes())) {
       logger_.error("app", "route table: " + problem);
+    }
+    if (!solo) {
+      startCluster(s); // after the gate: the instances alive set its share of the rate limits
     }
 
     http::HttpServerOptions options;
@@ -422,12 +447,79 @@ uint16_t App::port() const {
   return services_->http ? services_->http->port() : 0;
 }
 
+void App::startCluster(Services& s) {
+  s.cluster_store = std::make_unique<cluster::ClusterStore>(*s.database);
+  cluster::ClusterSettings settings;
+  settings.enabled = true;
+  settings.heartbeat_ms = config_.cluster.heartbeat_ms;
+  settings.lease_ms = config_.cluster.lease_ms;
+  settings.host = cluster::hostName();
+  settings.instance_id = cluster::makeInstanceId(settings.host);
+  // The printers follow the farm's lease: the instance that runs the queue and the journal also
+  // connects every printer, so its commands never have to cross to another instance.
+  s.coordinator = std::make_unique<cluster::ClusterCoordinator>(
+      s.cluster_store.get(), logger_, settings, [&s](const std::set<std::string>& held) {
+        std::vector<std::string> names{kFarmLease};
+        if (held.count(kFarmLease) != 0) {
+          for (int64_t id : s.printers->storedIds()) {
+            names.push_back(kPrinterLeasePrefix + std::to_string(id));
+          }
+        }
+        return names;
+      });
+  s.coordinator->addListener([&s](const std::set<std::string>& gained, const std::set<std::string>& lost) {
+    auto printerIds = [](const std::set<std::string>& names) {
+      std::vector<int64_t> ids;
+      const std::string prefix = kPrinterLeasePrefix;
+      for (const std::string& name : names) {
+        if (name.compare(0, prefix.size(), prefix) == 0) {
+          ids.push_back(std::stoll(name.substr(prefix.size())));
+        }
+      }
+      return ids;
+    };
+    // What was lost stops before anything starts: the next holder never overlaps with this one.
+    if (const std::vector<int64_t> dropped = printerIds(lost); !dropped.empty()) {
+      s.printers->drop(dropped);
+    }
+    if (lost.count(kFarmLease) != 0) {
+      s.queue->stop();
+      s.notifications->setDelivering(false);
+      s.pump->setLeading(false);
+    }
+    if (gained.count(kFarmLease) != 0) {
+      s.pump->setLeading(true);
+      s.notifications->setDelivering(true);
+      s.queue->start();
+    }
+    if (const std::vector<int64_t> taken = printerIds(gained); !taken.empty()) {
+      s.printers->take(taken);
+    }
+  });
+  // A printer added through the API: connected here at once if this instance leads (it takes the
+  // lease now), else left to the leader's next round.
+  s.coordinator->setInstancesListener(
+      [&s](size_t alive) { s.gate->setInstanceShare(static_cast<uint32_t>(std::max<size_t>(1, alive))); });
+  s.printers->setClaim([&s](int64_t id) {
+    if (!s.coordinator->holds(kFarmLease)) {
+      return false;
+    }
+    return s.coordinator->acquireNow(kPrinterLeasePrefix + std::to_string(id));
+  });
+  s.coordinator->start();
+}
+
 void App::stop() {
   auto& s = *services_;
   if (s.http) {
     s.http->stop();
     s.http.reset();
   }
+  if (s.coordinator) {
+    s.coordinator->stop(); // printers, journal, queue and deliveries stop here, then the leases go
+    s.coordinator.reset();
+  }
+  s.cluster_store.reset();
   s.gate.reset();
   s.router.reset();
   if (s.queue) {

@@ -38,6 +38,9 @@ public:
 
 private:
   struct Services;
+  // cluster.enabled: the coordinator takes the farm's lease when it is free and hands the work to
+  // the services (printers, journal, queue, deliveries) as leases come and go.
+  void startCluster(Services& s);
   const config::CoreConfig& config_;
   Logger& logger_;
   std::unique_ptr<Services> services_;

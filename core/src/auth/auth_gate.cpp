@@ -9,6 +9,7 @@
 #include "plugins/plugin_host.h"
 #include "plugins/plugin_instance.h"
 
+#include <algorithm>
 #include <bambuddy/abi.h>
 #include <bambuddy/permissions.hpp>
 
@@ -164,17 +165,27 @@ void AuthGate::setDefaultLimits(uint32_t read, uint32_t write, uint32_t control)
   default_control_.store(control, std::memory_order_relaxed);
 }
 
+void AuthGate::setInstanceShare(uint32_t instances) {
+  instances_.store(std::max<uint32_t>(1, instances), std::memory_order_relaxed);
+}
+
+uint32_t AuthGate::share(uint32_t limit) const {
+  const uint32_t n = instances_.load(std::memory_order_relaxed);
+  // Rounded up: a limit of 1 stays 1 on each instance (a little generous) rather than 0 (refusing all).
+  return n <= 1 ? limit : static_cast<uint32_t>((uint64_t{limit} + n - 1) / n);
+}
+
 uint32_t AuthGate::limitFor(const http::Principal& principal, http::RateClass rate_class) const {
   switch (rate_class) {
   case http::RateClass::Control:
-    return principal.rate_limit_control != 0 ? principal.rate_limit_control
-                                             : default_control_.load(std::memory_order_relaxed);
+    return share(principal.rate_limit_control != 0 ? principal.rate_limit_control
+                                                   : default_control_.load(std::memory_order_relaxed));
   case http::RateClass::Write:
-    return principal.rate_limit_write != 0 ? principal.rate_limit_write
-                                           : default_write_.load(std::memory_order_relaxed);
+    return share(principal.rate_limit_write != 0 ? principal.rate_limit_write
+                                                 : default_write_.load(std::memory_order_relaxed));
   default:
-    return principal.rate_limit_read != 0 ? principal.rate_limit_read
-                                          : default_read_.load(std::memory_order_relaxed);
+    return share(principal.rate_limit_read != 0 ? principal.rate_limit_read
+                                                : default_read_.load(std::memory_order_relaxed));
   }
 }
 
@@ -219,7 +230,7 @@ http::Response AuthGate::refuseAuth(const http::Request& request, int64_t now_ms
                                     const std::string& code, const std::string& detail) {
   const std::string bucket = addressBucket(request.client_ip);
   const bool keyless = refusal == Refusal::NoKey;
-  const uint32_t limit = keyless ? settings_.keyless_per_minute : settings_.failed_auth_per_minute;
+  const uint32_t limit = share(keyless ? settings_.keyless_per_minute : settings_.failed_auth_per_minute);
   const SlidingWindowLimiter::Decision budget =
       (keyless ? keyless_ : failed_auth_).tryAcquire(bucket, limit, now_ms);
   if (audit_ != nullptr) {

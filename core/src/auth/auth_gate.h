@@ -96,12 +96,18 @@ public:
   // the next request (the settings API changes them at run time).
   void setDefaultLimits(uint32_t read, uint32_t write, uint32_t control);
 
+  // Several server instances behind one load balancer (cluster.enabled): each enforces its share
+  // of every limit, the limit divided by the instances alive (rounded up), so a client spread over
+  // them gets the limit in all (docs/adr/0009). 1 (the default): the whole limit here.
+  void setInstanceShare(uint32_t instances);
+
   // The tokens routes with accepts_stream_token take (null: none, the default). Must outlive the
   // gate; set before the server starts.
   void setStreamTokens(StreamTokens* tokens) { stream_tokens_ = tokens; }
 
 private:
   uint32_t limitFor(const http::Principal& principal, http::RateClass rate_class) const;
+  uint32_t share(uint32_t limit) const; // this instance's part of `limit`
   SlidingWindowLimiter& limiterFor(http::RateClass rate_class);
   std::optional<http::Response> authenticate(const http::RouteSpec& route, http::Request& request,
                                              int64_t now_ms);
@@ -114,6 +120,7 @@ private:
   std::atomic<uint32_t> default_read_;
   std::atomic<uint32_t> default_write_;
   std::atomic<uint32_t> default_control_;
+  std::atomic<uint32_t> instances_{1};
   plugins::PluginHost& plugins_;
   AuditLog* audit_;
   StreamTokens* stream_tokens_ = nullptr;

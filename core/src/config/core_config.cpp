@@ -94,6 +94,7 @@ public:
     server(objectOr(data, "server", empty_), config.server);
     webRoot(objectOr(data, "server", empty_), config_dir, config.server);
     database(objectOr(data, "database", empty_), config.data_dir, config.database);
+    cluster(objectOr(data, "cluster", empty_), config.database, config.cluster);
     const json& bus = objectOr(data, "bus", empty_);
     config.bus.queue_capacity = numberOr<std::size_t>(bus, "queue_capacity", config.bus.queue_capacity);
     config.bus.dispatch_threads = numberOr<int>(bus, "dispatch_threads", config.bus.dispatch_threads);
@@ -213,6 +214,23 @@ private:
     out.pool_size = numberOr<int>(d, "pool_size", out.pool_size);
     out.busy_timeout_ms = numberOr<int64_t>(d, "busy_timeout_ms", out.busy_timeout_ms);
     out.url = env_.database_url ? *env_.database_url : stringOr(d, "url", "");
+  }
+
+  void cluster(const json& c, const DatabaseConfig& database, ClusterConfig& out) {
+    const json* enabled = member(c, "enabled");
+    out.enabled = enabled != nullptr && enabled->is_boolean() && enabled->get<bool>();
+    out.heartbeat_ms = numberOr<int64_t>(c, "heartbeat_ms", out.heartbeat_ms);
+    out.lease_ms = numberOr<int64_t>(c, "lease_ms", out.lease_ms);
+    if (out.enabled && database.url.empty()) {
+      fileError("/cluster/enabled", "several instances share a PostgreSQL database: set database.url (or "
+                                    "BAMBUDDY_DATABASE_URL); an SQLite file belongs to one process");
+    }
+    if (out.lease_ms < 3 * out.heartbeat_ms) {
+      fileError("/cluster/lease_ms", "must be at least three heartbeats (" +
+                                         std::to_string(3 * out.heartbeat_ms) + " ms with heartbeat_ms " +
+                                         std::to_string(out.heartbeat_ms) +
+                                         "), or one late heartbeat loses the leases");
+    }
   }
 
   void plugins(const json& p, const fs::path& config_dir, CoreConfig& out) {

@@ -58,6 +58,13 @@ struct DatabaseConfig {
   int64_t busy_timeout_ms = 5000;
 };
 
+// Several server instances on one PostgreSQL database (cluster/cluster_coordinator.h).
+struct ClusterConfig {
+  bool enabled = false;
+  int64_t heartbeat_ms = 2000;
+  int64_t lease_ms = 10000;
+};
+
 struct BusConfig {
   std::size_t queue_capacity = 10000;
   int dispatch_threads = 1;
@@ -111,6 +118,7 @@ struct CoreConfig {
   std::string data_dir;    // absolute
   ServerConfig server;
   DatabaseConfig database;
+  ClusterConfig cluster;
   BusConfig bus;
   AuthConfig auth;
   AuditConfig audit;

@@ -55,9 +55,19 @@ void JournalPump::loadCursors() {
   cursors_.clear();
   int64_t lowest = -1;
   for (const JournalConsumer& c : consumers_) {
-    cursors_.push_back(journal_.cursorOrEnd(c.name));
-    lowest = lowest < 0 ? cursors_.back() : std::min(lowest, cursors_.back());
+    cursors_.push_back(shared_ && !c.farm ? 0 : journal_.cursorOrEnd(c.name));
+    if (!shared_ || c.farm) {
+      lowest = lowest < 0 ? cursors_.back() : std::min(lowest, cursors_.back());
+    }
   }
+  // Shared journal: this instance's own consumers start where the farm's are (what came before
+  // was shown by whichever instance ran then).
+  for (size_t i = 0; i < consumers_.size(); ++i) {
+    if (shared_ && !consumers_[i].farm) {
+      cursors_[i] = std::max<int64_t>(0, lowest);
+    }
+  }
+  was_leading_ = !shared_ || leading_.load();
   done_seq_ = std::max<int64_t>(0, lowest);
   cursors_loaded_ = true;
 }
@@ -92,6 +102,50 @@ bool JournalPump::waitIdle(int64_t timeout_ms) {
   return true;
 }
 
+void JournalPump::setShared(int64_t poll_ms) {
+  shared_ = true;
+  poll_ms_ = std::max<int64_t>(10, poll_ms);
+  leading_ = false;
+}
+
+void JournalPump::setLeading(bool leading) {
+  leading_ = leading;
+  journal_.wake();
+}
+
+int64_t JournalPump::farmDone() {
+  int64_t lowest = std::numeric_limits<int64_t>::max();
+  for (const JournalConsumer& c : consumers_) {
+    if (c.farm) {
+      lowest = std::min(lowest, journal_.cursor(c.name));
+    }
+  }
+  return lowest;
+}
+
+void JournalPump::storeCursors() {
+  std::vector<std::string> names;
+  std::vector<int64_t> seqs;
+  for (size_t i = 0; i < consumers_.size(); ++i) {
+    if (!shared_ || consumers_[i].farm) {
+      names.push_back(consumers_[i].name);
+      seqs.push_back(cursors_[i]);
+    }
+  }
+  for (int64_t pause_ms = 50;; pause_ms = std::min(kMaxRetryPauseMs, pause_ms * 2)) {
+    try {
+      journal_.setCursors(names, seqs);
+      return;
+    } catch (const std::exception& e) {
+      logger_.warn(kComponent, std::string("storing the journal cursors failed: ") + e.what());
+      if (stopping_) {
+        return;
+      }
+      journal_.waitBeyond(std::numeric_limits<int64_t>::max(), pause_ms);
+    }
+  }
+}
+
 bool JournalPump::handleWithRetry(size_t index, JournalEntry& entry) {
   int64_t pause_ms = 50;
   while (!stopping_) {
@@ -112,25 +166,70 @@ bool JournalPump::handleWithRetry(size_t index, JournalEntry& entry) {
 void JournalPump::run() {
   int64_t last_trim_ms = monotonicMs();
   while (!stopping_) {
-    const int64_t lowest = done_seq_.load();
+    const bool leading = !shared_ || leading_.load();
+    if (leading && !was_leading_) {
+      // The lead came here: the farm consumers go on from where the previous leader stored them.
+      try {
+        for (size_t i = 0; i < consumers_.size(); ++i) {
+          if (consumers_[i].farm) {
+            cursors_[i] = journal_.cursorOrEnd(consumers_[i].name);
+          }
+        }
+      } catch (const std::exception& e) {
+        logger_.warn(kComponent, std::string("reading the journal cursors failed: ") + e.what());
+        journal_.waitBeyond(std::numeric_limits<int64_t>::max(), 1000);
+        continue;
+      }
+      logger_.info(kComponent, "this instance now runs the farm's journal consumers");
+    } else if (!leading && was_leading_) {
+      logger_.info(kComponent, "another instance runs the farm's journal consumers now");
+    }
+    was_leading_ = leading;
+
+    // The consumers that run here, and how far they may go.
+    int64_t lowest = std::numeric_limits<int64_t>::max();
+    for (size_t i = 0; i < consumers_.size(); ++i) {
+      if (leading || !consumers_[i].farm) {
+        lowest = std::min(lowest, cursors_[i]);
+      }
+    }
+    if (lowest == std::numeric_limits<int64_t>::max()) {
+      lowest = done_seq_.load();
+    }
     std::vector<JournalEntry> batch;
+    int64_t limit = std::numeric_limits<int64_t>::max();
     try {
-      batch = journal_.readAfter(lowest, kBatch);
+      if (!leading) {
+        limit = farmDone();
+      }
+      if (limit > lowest) {
+        batch = journal_.readAfter(lowest, kBatch);
+      }
     } catch (const std::exception& e) {
       logger_.warn(kComponent, std::string("reading the event journal failed: ") + e.what());
       journal_.waitBeyond(std::numeric_limits<int64_t>::max(), 1000);
       continue;
     }
+    while (!batch.empty() && batch.back().seq > limit) {
+      batch.pop_back();
+    }
     if (batch.empty()) {
-      if (monotonicMs() - last_trim_ms >= kTrimEveryMs) {
+      if (leading && monotonicMs() - last_trim_ms >= kTrimEveryMs) {
         last_trim_ms = monotonicMs();
         try {
-          journal_.trim(consumerNames(), nowUtcMs() - kRetentionMs);
+          std::vector<std::string> names; // the consumers whose cursors are stored
+          for (const JournalConsumer& c : consumers_) {
+            if (!shared_ || c.farm) {
+              names.push_back(c.name);
+            }
+          }
+          journal_.trim(names, nowUtcMs() - kRetentionMs);
         } catch (const std::exception& e) {
           logger_.warn(kComponent, std::string("trimming the event journal failed: ") + e.what());
         }
       }
-      journal_.waitBeyond(lowest, 1000);
+      // A follower sleeps its poll: what it waits for is the leader's progress, which wakes nothing here.
+      journal_.waitBeyond(leading ? lowest : std::numeric_limits<int64_t>::max(), shared_ ? poll_ms_ : 1000);
       continue;
     }
     std::vector<int64_t> stored = cursors_;
@@ -141,8 +240,12 @@ void JournalPump::run() {
         stages_[0].times.observe(static_cast<double>(nowUtcMs() - entry.timestamp_ms) / 1000.0);
       }
       for (size_t i = 0; i < consumers_.size() && !stopped; ++i) {
-        if (entry.seq <= cursors_[i]) {
+        if (entry.seq <= cursors_[i] || (!leading && consumers_[i].farm)) {
           continue;
+        }
+        if (shared_ && consumers_[i].farm && !leading_.load()) {
+          stopped = true; // the lead went elsewhere mid-batch: the next leader goes on from the stored cursor
+          break;
         }
         const auto started = std::chrono::steady_clock::now();
         if (!handleWithRetry(i, entry)) {
@@ -163,22 +266,14 @@ void JournalPump::run() {
     }
     // One write per batch for every cursor that moved. A crash before it hands the batch over
     // again: every consumer is written to tolerate entries it has handled (see the header).
-    if (cursors_ != stored) {
-      for (int64_t pause_ms = 50;; pause_ms = std::min(kMaxRetryPauseMs, pause_ms * 2)) {
-        try {
-          journal_.setCursors(consumerNames(), cursors_);
-          break;
-        } catch (const std::exception& e) {
-          logger_.warn(kComponent, std::string("storing the journal cursors failed: ") + e.what());
-          if (stopping_) {
-            break;
-          }
-          journal_.waitBeyond(std::numeric_limits<int64_t>::max(), pause_ms);
-        }
-      }
+    if (cursors_ != stored && leading) {
+      storeCursors();
     }
     if (stopped) {
-      return;
+      if (stopping_) {
+        return;
+      }
+      continue;
     }
     done_seq_ = batch.back().seq;
   }

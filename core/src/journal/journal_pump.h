@@ -39,6 +39,10 @@ struct JournalConsumer {
   // Handles one entry; may change entry.payload_json for the consumers behind it (then call
   // EventJournal::updatePayload so a restart sees the same). Throws to be retried.
   std::function<void(JournalEntry& entry)> handle;
+  // Handled once for the whole farm (archives, queue, notifications): with several server
+  // instances, by the one that holds the "journal" lease (setLeading). false: by every instance
+  // for its own clients (the event stream, the bus), after the farm's consumers, cursor in memory.
+  bool farm = true;
 };
 
 class JournalPump {
@@ -50,6 +54,15 @@ public:
 
   // Before start(): consumers run in the order they were added.
   void addConsumer(JournalConsumer consumer);
+
+  // Before start(): several server instances share the journal (cluster/cluster_coordinator.h).
+  // The farm consumers then run only while setLeading(true); an instance that does not lead runs
+  // its own consumers on what the leader's have handled (their stored cursors), and looks for new
+  // entries every `poll_ms`, since other instances' appends wake nothing here.
+  void setShared(int64_t poll_ms);
+  // Any thread. Takes effect before the next entry; on gaining the lead the farm cursors are read
+  // again from the database, where the previous leader left them.
+  void setLeading(bool leading);
 
   // Loads the cursors; a consumer that never ran is positioned at the journal's end and that
   // position is stored. Call it before anything can append to the journal in this run (the server
@@ -74,6 +87,11 @@ public:
 
 private:
   void run();
+  // Shared journal: the lowest stored cursor of the farm consumers, what every instance's own
+  // consumers may see (entries beyond it may still get an archive_id from the leader).
+  int64_t farmDone();
+  // Stores the cursors of the consumers this instance keeps in the database; retried until it works.
+  void storeCursors();
   // Hands one entry to consumer `index`; retries until it succeeds or the pump stops.
   bool handleWithRetry(size_t index, JournalEntry& entry);
 
@@ -82,6 +100,10 @@ private:
   std::vector<JournalConsumer> consumers_;
   std::vector<int64_t> cursors_;
   bool cursors_loaded_ = false;
+  bool shared_ = false;    // several server instances (setShared)
+  int64_t poll_ms_ = 1000; // how long an idle pump waits before it reads the journal again
+  std::atomic<bool> leading_{true};
+  bool was_leading_ = true;          // the run thread's view, to notice a change of lead
   std::atomic<int64_t> done_seq_{0}; // every consumer is at or past this
   std::atomic<bool> stopping_{false};
   mutable std::mutex stages_mutex_;

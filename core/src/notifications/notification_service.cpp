@@ -84,7 +84,15 @@ NotificationService::~NotificationService() {
 
 // ----- lifecycle ------------------------------------------------------------------------------
 
-void NotificationService::start(const config::CoreConfig& config) {
+void NotificationService::setDelivering(bool deliver) {
+  if (deliver) {
+    engine_.start();
+  } else {
+    engine_.stop();
+  }
+}
+
+void NotificationService::start(const config::CoreConfig& config, bool deliver) {
   std::vector<ProviderPtr> adopted;
   {
     std::vector<ProviderRecord> rows = mirrorConfigured(config);
@@ -103,7 +111,9 @@ void NotificationService::start(const config::CoreConfig& config) {
       p->problem = std::move(problem);
     }
   }
-  engine_.start();
+  if (deliver) {
+    engine_.start();
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     started_ = true;

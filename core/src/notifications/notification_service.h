@@ -74,7 +74,13 @@ public:
   // Mirrors the YAML providers (notifier plugin instances of `config`), creates the plugin
   // instances of REST providers, starts delivery. Throws config::ConfigException for YAML
   // providers with problems the schema cannot see (unknown time zone, reserved id).
-  void start(const config::CoreConfig& config);
+  // `deliver` false (several server instances, this one not leading): no delivery until
+  // setDelivering(true).
+  void start(const config::CoreConfig& config, bool deliver = true);
+  // Several server instances: only the one holding the farm's lease sends the outbox's deliveries.
+  // false stops the workers (attempts in flight finish; what is left stays pending for the next
+  // holder), true starts them on what is pending.
+  void setDelivering(bool deliver);
   // Where print notifications' images come from (the app: archive thumbnails). Before start().
   void setImageSource(ImageSource source) { engine_.setImageSource(std::move(source)); }
   // Unsubscribes and stops delivery (attempts in flight finish). Plugin instances stay for the

@@ -55,6 +55,10 @@ struct HostServices {
   // ServiceError (its HTTP status picks the ABI code). Unset: hosts without printers, where
   // printer_command answers BB_ERR_UNSUPPORTED.
   std::function<nlohmann::json(int64_t printer_id, const nlohmann::json& command)> printer_command = nullptr;
+  // Several server instances share the farm (cluster/cluster_coordinator.h): the printer driver
+  // instances declared in the config are not created at load but when this server instance takes
+  // the printer's lease (PluginHost::createDeferred), so no printer is ever connected twice.
+  bool defer_printer_instances = false;
   // Which instance serves each plugin route (shared by every instance of this host).
   std::shared_ptr<RouteBindings> route_bindings = std::make_shared<RouteBindings>();
 };

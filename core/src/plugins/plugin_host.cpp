@@ -167,6 +167,11 @@ std::unique_ptr<LoadedPlugin> PluginHost::loadOne(const config::CoreConfig& cfg,
   }
   std::string config_text = plugin->config().dump();
   for (const auto& instance : instances) {
+    if (d.kind == BB_KIND_PRINTER_DRIVER && services_.defer_printer_instances) {
+      nlohmann::json settings = instance.settings.is_null() ? nlohmann::json::object() : instance.settings;
+      deferred_[{entry.name, instance.id}] = std::move(settings);
+      continue;
+    }
     auto object = std::make_unique<PluginInstance>(*plugin, makeContext(*plugin, instance.id));
     nlohmann::json settings = instance.settings.is_null() ? nlohmann::json::object() : instance.settings;
     config::applyDefaults(nlohmann::json::parse(d.instance_schema), settings);
@@ -253,6 +258,22 @@ std::vector<config::ConfigError> PluginHost::check(const config::CoreConfig& cfg
     problems.insert(problems.end(), errors.begin(), errors.end());
   }
   return problems;
+}
+
+PluginInstance* PluginHost::createDeferred(const std::string& plugin_name, const std::string& instance_id) {
+  nlohmann::json settings;
+  {
+    std::shared_lock<std::shared_mutex> lock(mutex_);
+    auto it = deferred_.find({plugin_name, instance_id});
+    if (it == deferred_.end()) {
+      return nullptr;
+    }
+    settings = it->second;
+  }
+  if (findInstance(plugin_name, instance_id) != nullptr) {
+    return nullptr;
+  }
+  return &createInstance(plugin_name, instance_id, settings);
 }
 
 PluginInstance& PluginHost::createInstance(const std::string& plugin_name, const std::string& instance_id,

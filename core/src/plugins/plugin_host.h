@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <map>
 #include <memory>
 #include <shared_mutex>
 #include <stdexcept>
@@ -60,6 +61,10 @@ public:
   PluginInstance& createInstance(const std::string& plugin_name, const std::string& instance_id,
                                  const nlohmann::json& settings);
   bool destroyInstance(const std::string& plugin_name, const std::string& instance_id);
+  // A config-declared printer instance whose creation loadAll deferred (defer_printer_instances):
+  // creates it with its config settings and returns it; null when none is deferred under that name
+  // or it exists already. Throws as createInstance does.
+  PluginInstance* createDeferred(const std::string& plugin_name, const std::string& instance_id);
 
   PluginInstance* findInstance(const std::string& plugin_name, const std::string& instance_id);
   std::vector<PluginInstance*> instancesOfKind(uint32_t kind);
@@ -79,6 +84,8 @@ private:
   HostServices services_;
   mutable std::shared_mutex mutex_;
   std::vector<std::unique_ptr<LoadedPlugin>> plugins_;
+  // (plugin, instance id) -> settings of the deferred printer instances (defer_printer_instances).
+  std::map<std::pair<std::string, std::string>, nlohmann::json> deferred_;
 };
 
 } // namespace bambuddy::plugins

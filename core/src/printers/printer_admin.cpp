@@ -78,6 +78,9 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
       });
   replayEarly({stored.plugin, stored.instance_id});
   instances.unlock();
+  if (!connect_all_ && claim_ && !claim_(stored.id)) {
+    drop({stored.id}); // another server instance took its lease first: it connects the printer
+  }
   return details(stored.id);
 }
 
@@ -94,7 +97,19 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
   if (body.contains("name")) {
     record.name = body["name"].get<std::string>();
   }
-  if (body.contains("settings")) {
+  bool owned = true;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    owned = printers_.at(id)->owned;
+  }
+  if (body.contains("settings") && !owned) {
+    // Another server instance connects it: the row changes here, that instance's driver follows
+    // the change (reloadRecords), so the printer is never connected from here.
+    if (std::optional<nlohmann::json> merged = records_.patchSettings(record, body["settings"])) {
+      records_.checkSettings(record.plugin, *merged);
+      record.settings = std::move(*merged);
+    }
+  } else if (body.contains("settings")) {
     if (std::optional<nlohmann::json> merged = records_.patchSettings(record, body["settings"])) {
       std::string problem;
       plugins::PluginInstance* instance = nullptr;

@@ -26,6 +26,10 @@ struct PrinterRegistry::Live {
   nlohmann::json capabilities = nlohmann::json::object();
   bool reached_printing = false; // the current print got past preparing (the bed is in use)
   uint64_t change_seq = 0;       // change_counter_ when its status answer last changed (statusChangesSince)
+  // This server instance connects it. Always, unless several instances share the farm: then only
+  // while it holds the printer's lease (PrinterRegistry::take/drop); reports and the offline clock
+  // of a printer it does not own are ignored, the owner decides its events.
+  bool owned = true;
 };
 
 namespace detail {

@@ -72,7 +72,8 @@ PrinterRegistry::~PrinterRegistry() {
   stop();
 }
 
-void PrinterRegistry::start(const config::CoreConfig& config) {
+void PrinterRegistry::start(const config::CoreConfig& config, bool connect) {
+  connect_all_ = connect;
   // YAML printers get a row each (so they have a stable id); rows of removed ones go.
   std::vector<PrinterRecord> configured;
   for (const records::ConfiguredInstance& c : records_.configured(config)) {
@@ -87,27 +88,17 @@ void PrinterRegistry::start(const config::CoreConfig& config) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     for (const PrinterRecord& r : kept) {
-      adopt(r);
+      adopt(r).owned = connect;
     }
   }
-  for (const PrinterRecord& r : kept) {
-    replayEarly({r.plugin, r.instance_id});
-  }
-  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
-  for (const PrinterRecord& r : kept) {
-    // Outside mutex_: a driver's first report may come while its instance is being created.
-    const std::string problem = records_.startInstance(r);
-    nlohmann::json capabilities = nlohmann::json::object();
-    if (problem.empty()) {
-      capabilities = capabilitiesOf(r, plugins_.findInstance(r.plugin, r.instance_id));
+  if (connect) {
+    for (const PrinterRecord& r : kept) {
+      replayEarly({r.plugin, r.instance_id});
     }
-    std::lock_guard<std::mutex> lock(mutex_);
-    Live& live = *printers_.at(r.id);
-    live.problem = problem;
-    live.capabilities = std::move(capabilities);
-    changed(live);
+    for (const PrinterRecord& r : kept) {
+      startDriver(r);
+    }
   }
-  instances.unlock();
 
   std::lock_guard<std::mutex> lock(mutex_);
   if (!clock_.joinable()) {
@@ -198,6 +189,9 @@ bool PrinterRegistry::handleReport(const InstanceKey& key, nlohmann::json* statu
     return true;
   }
   Live& live = *printers_.at(it->second);
+  if (!live.owned) {
+    return true; // a driver on its way out after the lease went elsewhere: the new holder decides
+  }
   // Reports from before the printer was mapped go first: the driver's next one may get here
   // before start() or create() replays them, and the detector must see them in the driver's order.
   std::vector<nlohmann::json> reports;
@@ -307,6 +301,9 @@ void PrinterRegistry::tick() {
   std::unique_lock<std::mutex> lock(mutex_);
   const int64_t now = clock_ms_();
   for (auto& [id, live] : printers_) {
+    if (!live->owned) {
+      continue;
+    }
     auto events = live->detector->onTick(now);
     if (events.empty()) {
       continue;
@@ -329,6 +326,9 @@ void PrinterRegistry::clockLoop() {
     int64_t wait_ms = 1000;
     const int64_t now = clock_ms_();
     for (auto& [id, live] : printers_) {
+      if (!live->owned) {
+        continue;
+      }
       if (auto due = live->detector->offlineDueMs()) {
         wait_ms = std::min(wait_ms, std::max<int64_t>(0, *due - now));
       }

@@ -79,8 +79,24 @@ public:
   // left as it was for the next sink, otherwise it is taken.
   bool onReport(const std::string& driver, const std::string& instance_id, nlohmann::json& status);
   // Mirrors the YAML printers of `config` (instances of printer driver plugins) into the table,
-  // creates the driver instances of REST printers, starts the debounce clock.
-  void start(const config::CoreConfig& config);
+  // creates the driver instances of REST printers, starts the debounce clock. `connect` false
+  // (several server instances share the farm): no driver instance is created; take() does.
+  void start(const config::CoreConfig& config, bool connect = true);
+
+  // Several server instances (cluster/cluster_coordinator.h). take(): this instance now holds the
+  // leases of these printers and connects them, each record read afresh (the detector resumes from
+  // the memory the previous holder stored with its last decision). drop(): it lost them; their
+  // drivers are destroyed before it returns, so the next holder never overlaps with this one.
+  // Printers added or removed on other instances appear and disappear here. Called from one thread
+  // (the coordinator's).
+  void take(const std::vector<int64_t>& ids);
+  void drop(const std::vector<int64_t>& ids);
+  // Ids of every stored printer, as the database has them (other instances add printers too).
+  std::vector<int64_t> storedIds();
+  // Several server instances: asked right after a printer was created through the API, before its
+  // driver instance starts; false = this instance may not connect it (the lease is another's), so
+  // the printer is stored but left to the holder.
+  void setClaim(std::function<bool(int64_t id)> claim);
   // Stops the clock; driver instances belong to the plugin host's shutdown.
   void stop();
 
@@ -163,6 +179,8 @@ private:
   static bool requiresPlateClear(const Live& live);
   // `lock` holds mutex_; released once the write is in line.
   void saveAwaitingPlateClear(std::unique_lock<std::mutex>& lock, int64_t id, bool awaiting);
+  // Creates the driver instance of `record` and records why it did not start, if it did not.
+  void startDriver(const PrinterRecord& record);
   // A driver call in flight (a file download, say) holds instances_mutex_ shared; stopping the
   // driver before destroying it makes that call return at once instead of delaying the change.
   void stopDriverFirst(const PrinterRecord& record);
@@ -185,7 +203,9 @@ private:
   std::mutex write_mutex_;
   std::vector<PendingWrite> unsaved_; // failed to store; retried first (write_mutex_)
 
-  std::shared_mutex instances_mutex_; // exclusive while instances are created/destroyed
+  std::shared_mutex instances_mutex_;  // exclusive while instances are created/destroyed
+  bool connect_all_ = true;            // false: several server instances, take() connects
+  std::function<bool(int64_t)> claim_; // several server instances: may a new printer be connected here
 
   std::condition_variable clock_cv_;
   bool stopping_ = false;

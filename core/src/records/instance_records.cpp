@@ -192,6 +192,10 @@ plugins::PluginInstance& InstanceRecords::createInstance(const InstanceRecord& r
   return plugins_.createInstance(record.plugin, record.instance_id, record.settings);
 }
 
+void InstanceRecords::stopInstance(const InstanceRecord& record) {
+  destroyInstance(record);
+}
+
 void InstanceRecords::destroyInstance(const InstanceRecord& record) {
   plugins_.destroyInstance(record.plugin, record.instance_id);
 }
@@ -207,7 +211,14 @@ std::string InstanceRecords::startInstance(const InstanceRecord& record) {
       problem = std::string("its plugin instance could not be created: ") + e.what();
     }
   } else if (plugins_.findInstance(record.plugin, record.instance_id) == nullptr) {
-    problem = "its plugin instance did not start (see the server log)";
+    try {
+      // Several server instances: the config instance is created once this one takes the printer.
+      if (plugins_.createDeferred(record.plugin, record.instance_id) == nullptr) {
+        problem = "its plugin instance did not start (see the server log)";
+      }
+    } catch (const std::exception& e) {
+      problem = std::string("its plugin instance could not be created: ") + e.what();
+    }
   }
   if (!problem.empty()) {
     logger_.warn(kind_.log_component,

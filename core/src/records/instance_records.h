@@ -109,8 +109,11 @@ public:
 
   // ----- instance lifecycle (the caller keeps other calls to the instance out while these run)
   // At start-up: creates the instance of a REST record; a config record's was created by the
-  // plugin host. Returns why it is not running ("" when it is), already logged.
+  // plugin host (or deferred by it, with several server instances: created here). Returns why it is not
+  // running ("" when it is), already logged.
   std::string startInstance(const InstanceRecord& record);
+  // Destroys the record's instance (if any) and keeps the row: another server instance runs it now.
+  void stopInstance(const InstanceRecord& record);
   // Replaces the record's instance with one on `settings`. When the plugin refuses them, the
   // instance on record.settings is created again, `problem` says whether that worked ("" when it
   // did) and 400 invalid_settings is thrown: a refused change changes nothing.

@@ -94,9 +94,19 @@ void runOne(soci::session& session, const std::string& backend, const Migration&
       soci::use(m.version), soci::use(m.name), soci::use(applied_at);
 }
 
+// Several server instances starting at once on one PostgreSQL database: one migrates, the others
+// wait for its commit and then find the migration applied. (SQLite's write lock does the same.)
+void serializeMigrations(soci::session& session, const std::string& backend) {
+  if (backend == "postgresql") {
+    int locked = 0; // the lock is any constant of our own, held until the commit
+    session << "SELECT 1 FROM (SELECT pg_advisory_xact_lock(4242001)) AS l", soci::into(locked);
+  }
+}
+
 // Returns false when another process applied the migration first.
 bool applyOne(Database& db, const Migration& m) {
   return db.write([&](soci::session& session) {
+    serializeMigrations(session, db.backend());
     if (isApplied(session, m.version)) {
       return false;
     }
@@ -185,7 +195,10 @@ void migrate(Database& db, const std::vector<Migration>& migrations, Logger& log
 
   std::vector<int> applied;
   try {
-    db.write([](soci::session& session) { createVersionTable(session); });
+    db.write([&](soci::session& session) {
+      serializeMigrations(session, db.backend());
+      createVersionTable(session);
+    });
     applied = db.read([](soci::session& session) { return appliedVersions(session); });
   } catch (const StorageError&) {
     throw;
@@ -490,6 +503,16 @@ const std::vector<Migration>& coreMigrations() {
         "CREATE INDEX archives_name_trgm ON archives USING gin (LOWER(name) gin_trgm_ops)",
         "CREATE INDEX archives_filename_trgm ON archives USING gin (LOWER(COALESCE(filename, '')) "
         "gin_trgm_ops)"}},
+      {11,
+       "cluster",
+       {// Several server instances on one PostgreSQL database (cluster/cluster_store.h): who is alive,
+        // and who holds which lease (a printer's connection, a farm-wide role) until when.
+        "CREATE TABLE cluster_instances (id TEXT PRIMARY KEY, host TEXT NOT NULL, started_at_ms INTEGER NOT "
+        "NULL, "
+        "heartbeat_at_ms INTEGER NOT NULL)",
+        "CREATE TABLE cluster_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at_ms INTEGER NOT "
+        "NULL)",
+        "CREATE INDEX cluster_leases_holder ON cluster_leases (holder, expires_at_ms)"}},
   };
   return migrations;
 }

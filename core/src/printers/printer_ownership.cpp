@@ -1,0 +1,116 @@
+// PrinterRegistry: which printers this server instance connects when several share the farm
+// (take, drop; cluster/cluster_coordinator.h decides, from the leases).
+#include "printers/printer_live.h"
+#include "printers/printer_registry.h"
+
+#include "common/logger.h"
+#include "plugins/plugin_host.h"
+
+namespace bambuddy::printers {
+
+namespace {
+constexpr const char* kComponent = "printers";
+constexpr const char* kElsewhere = "connected by another server instance";
+} // namespace
+
+void PrinterRegistry::setClaim(std::function<bool(int64_t)> claim) {
+  claim_ = std::move(claim);
+}
+
+std::vector<int64_t> PrinterRegistry::storedIds() {
+  std::vector<int64_t> ids;
+  for (const PrinterRecord& r : store_.list()) {
+    ids.push_back(r.id);
+  }
+  return ids;
+}
+
+void PrinterRegistry::startDriver(const PrinterRecord& record) {
+  std::unique_lock<std::shared_mutex> instances(instances_mutex_);
+  // Outside mutex_: a driver's first report may come while its instance is being created.
+  const std::string problem = records_.startInstance(record);
+  nlohmann::json capabilities = nlohmann::json::object();
+  if (problem.empty()) {
+    capabilities = capabilitiesOf(record, plugins_.findInstance(record.plugin, record.instance_id));
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = printers_.find(record.id);
+  if (it == printers_.end()) {
+    return;
+  }
+  it->second->problem = problem;
+  it->second->capabilities = std::move(capabilities);
+  changed(*it->second);
+}
+
+void PrinterRegistry::take(const std::vector<int64_t>& ids) {
+  for (int64_t id : ids) {
+    std::optional<PrinterRecord> record;
+    try {
+      record = store_.find(id);
+    } catch (const std::exception& e) {
+      logger_.warn(kComponent, "printer " + std::to_string(id) + ": cannot read its record: " + e.what());
+      continue;
+    }
+    if (!record) {
+      continue; // removed meanwhile; its lease goes at the next round
+    }
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = printers_.find(id);
+      if (it != printers_.end() && it->second->owned) {
+        continue;
+      }
+      // A fresh entry from the stored record: the detector memory, the plate gate and the settings
+      // are the previous holder's last word, not what this instance saw at start-up.
+      adopt(*record).owned = true;
+    }
+    logger_.info(kComponent, "printer " + std::to_string(id) + " ('" + record->name + "'): connecting here");
+    replayEarly({record->plugin, record->instance_id});
+    startDriver(*record);
+  }
+}
+
+void PrinterRegistry::drop(const std::vector<int64_t>& ids) {
+  for (int64_t id : ids) {
+    PrinterRecord record;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = printers_.find(id);
+      if (it == printers_.end() || !it->second->owned) {
+        continue;
+      }
+      it->second->owned = false; // from here its reports are ignored
+      record = it->second->record;
+    }
+    stopDriverFirst(record);
+    {
+      std::unique_lock<std::shared_mutex> instances(instances_mutex_);
+      records_.stopInstance(record);
+    }
+    bool still_stored = true;
+    try {
+      still_stored = store_.find(id).has_value();
+    } catch (const std::exception&) {
+      // keep the entry; the next round tells
+    }
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = printers_.find(id);
+    if (it == printers_.end()) {
+      continue;
+    }
+    if (!still_stored) {
+      by_instance_.erase({it->second->record.plugin, it->second->record.instance_id});
+      printers_.erase(it);
+      continue;
+    }
+    it->second->status = nullptr;
+    it->second->problem = kElsewhere;
+    it->second->capabilities = nlohmann::json::object();
+    changed(*it->second);
+    logger_.info(kComponent,
+                 "printer " + std::to_string(id) + " ('" + record.name + "'): no longer connected here");
+  }
+}
+
+} // namespace bambuddy::printers

@@ -1,0 +1,175 @@
+// Failover time with several server instances on one PostgreSQL database (cluster.enabled): two
+// instances, N Bambu printers (the simulator on a real mosquitto, so they outlive the servers),
+// the instance connected to them killed with SIGKILL, the time until the other shows every printer
+// connected; then the killed one is started again as the new standby, and the next round kills the
+// new leader. Prints each round and p50 / max; never passes or fails. PostgreSQL 15 runs in a temp
+// dir (tests/support/postgres_server.h), with fsync off.
+//
+// usage: failover_bench [--rounds 10] [--printers 20] [--heartbeat-ms 2000] [--lease-ms 10000]
+#include "support/bambu_sim_process.h"
+#include "support/http_client.h"
+#include "support/mosquitto_broker.h"
+#include "support/postgres_server.h"
+#include "support/server_process.h"
+#include "support/temp_dir.h"
+
+#include <nlohmann/json.hpp>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace bambuddy::testing;
+using nlohmann::json;
+
+const std::string kAdminKey = "bb_fA1lOvErBeNcHkEy0123456789abcdefghijklmnopq";
+const std::string kAccessCode = "f4ilov3r";
+
+struct Options {
+  int rounds = 10;
+  int printers = 20;
+  int64_t heartbeat_ms = 2000;
+  int64_t lease_ms = 10000;
+};
+
+Options parseArgs(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    const long long v = std::atoll(argv[i + 1]);
+    if (a == "--rounds") {
+      o.rounds = static_cast<int>(v);
+    } else if (a == "--printers") {
+      o.printers = static_cast<int>(v);
+    } else if (a == "--heartbeat-ms") {
+      o.heartbeat_ms = v;
+    } else if (a == "--lease-ms") {
+      o.lease_ms = v;
+    } else {
+      std::fprintf(stderr, "unknown argument %s\n", a.c_str());
+      std::exit(2);
+    }
+  }
+  return o;
+}
+
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+int connectedOn(const ServerProcess& server) {
+  HttpResult r = httpRequest("127.0.0.1", server.port(), "GET", "/api/v1/printers?limit=1000", "",
+                             {{"X-API-Key", kAdminKey}}, 5000);
+  json page = json::parse(r.body, nullptr, false);
+  int connected = 0;
+  if (r.status == 200 && page.is_object() && page["items"].is_array()) {
+    for (const json& item : page["items"]) {
+      connected += item["status"].value("connected", false) ? 1 : 0;
+    }
+  }
+  return connected;
+}
+
+bool waitConnected(const ServerProcess& server, int printers, int64_t timeout_ms) {
+  const int64_t until = steadyMs() + timeout_ms;
+  while (steadyMs() < until) {
+    if (connectedOn(server) == printers) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // polling a condition, with a deadline
+  }
+  return false;
+}
+
+std::unique_ptr<ServerProcess> startServer(const std::string& config, const std::string& url) {
+  auto server = std::make_unique<ServerProcess>(
+      serverBinary(), std::vector<std::string>{"--config", config},
+      std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}, {"BAMBUDDY_DATABASE_URL", url}});
+  if (!server->waitReady(60000)) {
+    std::fprintf(stderr, "server did not start:\n%s\n", server->log().c_str());
+    std::exit(1);
+  }
+  return server;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  const Options o = parseArgs(argc, argv);
+  TempDir dir;
+  PostgresServer postgres;
+  postgres.start();
+  const std::string url = postgres.createDatabase("failover");
+  MosquittoBroker broker(MosquittoBrokerOptions{"bblp", kAccessCode});
+  broker.start();
+  BambuSimProcess sim({"--host", broker.host(), "--port", std::to_string(broker.port()), "--cafile",
+                       broker.caFile(), "--user", broker.user(), "--password", broker.password(), "--count",
+                       std::to_string(o.printers), "--serial-prefix", "FOVR", "--interval-ms", "1000"});
+  if (!sim.waitLine("ready", 60000)) {
+    std::fprintf(stderr, "simulator did not start:\n%s\n", sim.transcript().c_str());
+    return 1;
+  }
+  std::ostringstream yaml;
+  yaml << "server:\n  listen: 127.0.0.1:0\nlog:\n  level: warn\ndata_dir: " << dir.file("data")
+       << "\ncluster: {enabled: true, heartbeat_ms: " << o.heartbeat_ms << ", lease_ms: " << o.lease_ms
+       << "}\nplugins:\n  search_path: [" << pluginDir()
+       << "]\n  load:\n    - name: storage.local\n    - name: auth.apikey\n    - name: printer.bambu\n"
+          "      config: {reconnect_min_ms: 100, reconnect_max_ms: 500}\n      instances:\n";
+  for (const std::string& line : sim.lines()) {
+    if (line.rfind("connected ", 0) == 0) {
+      const std::string serial = line.substr(10);
+      yaml << "        - id: " << serial << "\n          settings: {host: 127.0.0.1, port: " << broker.port()
+           << ", serial: " << serial << ", access_code: \"" << kAccessCode << "\", tls: {ca_file: \""
+           << broker.caFile() << "\"}}\n";
+    }
+  }
+  const std::string config = dir.write("bambuddy.yaml", yaml.str());
+
+  std::unique_ptr<ServerProcess> leader = startServer(config, url);
+  if (!waitConnected(*leader, o.printers, 60000)) {
+    std::fprintf(stderr, "the first instance did not connect every printer:\n%s\n", leader->log().c_str());
+    return 1;
+  }
+  std::unique_ptr<ServerProcess> standby = startServer(config, url);
+  std::printf("failover: %d printers, heartbeat %lld ms, lease %lld ms, %d rounds\n", o.printers,
+              static_cast<long long>(o.heartbeat_ms), static_cast<long long>(o.lease_ms), o.rounds);
+  std::vector<int64_t> times_ms;
+  for (int round = 1; round <= o.rounds; ++round) {
+    // A random point of the heartbeat cycle, as a real crash would pick.
+    std::this_thread::sleep_for(std::chrono::milliseconds(500 + std::rand() % o.heartbeat_ms));
+    const int64_t killed_at = steadyMs();
+    ::kill(leader->pid(), SIGKILL);
+    leader->waitExit(10000);
+    if (!waitConnected(*standby, o.printers, 120000)) {
+      std::fprintf(stderr, "round %d: the standby did not connect every printer in 120 s:\n%s\n", round,
+                   standby->log().c_str());
+      return 1;
+    }
+    const int64_t took_ms = steadyMs() - killed_at;
+    times_ms.push_back(took_ms);
+    std::printf("  round %2d: kill -> all %d printers connected by the other instance: %lld ms\n", round,
+                o.printers, static_cast<long long>(took_ms));
+    std::fflush(stdout);
+    leader = std::move(standby);
+    standby = startServer(config, url); // the killed instance comes back as the standby
+  }
+  std::sort(times_ms.begin(), times_ms.end());
+  std::printf("failover time: p50 %lld ms, max %lld ms (bound: lease %lld + heartbeat %lld ms + connect)\n",
+              static_cast<long long>(times_ms[times_ms.size() / 2]), static_cast<long long>(times_ms.back()),
+              static_cast<long long>(o.lease_ms), static_cast<long long>(o.heartbeat_ms));
+  standby->stop();
+  leader->stop();
+  return 0;
+}
