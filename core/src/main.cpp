@@ -11,6 +11,7 @@
 #include "config/core_config.h"
 #include "plugins/abi_rules.h"
 #include "plugins/plugin_host.h"
+#include "storage/sqlite_to_postgresql.h"
 
 #include <bambuddy/abi.h>
 
@@ -28,18 +29,25 @@ constexpr int kExitPlugin = 3;
 constexpr const char* kDefaultConfig = "config/bambuddy.yaml";
 constexpr const char* kVersion = "0.1.0";
 
-enum class Mode { Run, CheckConfig, ListPlugins, Help, Version };
+enum class Mode { Run, CheckConfig, ListPlugins, MigrateSqliteToPostgresql, Help, Version };
 
 struct Arguments {
   Mode mode = Mode::Run;
   std::string config_path = kDefaultConfig;
   bool config_given = false;
+  std::string sqlite_path; // --migrate-sqlite-to-postgresql FILE URL
+  std::string postgresql_url;
 };
 
 void printUsage(std::ostream& out) {
   out << "usage: bambuddy [--config FILE]        run the server (default " << kDefaultConfig << ")\n"
       << "       bambuddy --check-config FILE    validate FILE and the plugin blocks in it, then exit\n"
       << "       bambuddy --list-plugins [--config FILE]  list the plugins on the search path\n"
+      << "       bambuddy --migrate-sqlite-to-postgresql FILE URL\n"
+      << "                                       copy the SQLite database FILE (server stopped) into\n"
+      << "                                       the empty PostgreSQL database URL, then compare the\n"
+      << "                                       row counts (URL: postgresql://user@host:5432/db; the\n"
+      << "                                       password from PGPASSWORD or PGPASSFILE)\n"
       << "       bambuddy --version | --help\n"
       << "environment: BAMBUDDY_DATA_DIR overrides data_dir, BAMBUDDY_LISTEN overrides server.listen;\n"
       << "             string values in FILE may use ${VAR} and ${VAR:-default}, and secret fields\n"
@@ -67,6 +75,14 @@ bool parseArguments(int argc, char** argv, Arguments& args, std::string& error) 
       if (!value("--check-config")) {
         return false;
       }
+    } else if (a == "--migrate-sqlite-to-postgresql") {
+      if (i + 2 >= argc) {
+        error = "--migrate-sqlite-to-postgresql needs the SQLite file and the PostgreSQL URL";
+        return false;
+      }
+      args.mode = Mode::MigrateSqliteToPostgresql;
+      args.sqlite_path = argv[++i];
+      args.postgresql_url = argv[++i];
     } else if (a == "--list-plugins") {
       args.mode = Mode::ListPlugins;
     } else if (a == "--help" || a == "-h") {
@@ -138,6 +154,19 @@ int listPlugins(const Arguments& args, const bambuddy::config::Environment& env)
     std::cout << "\n";
   }
   return kExitOk;
+}
+
+int migrateSqliteToPostgresql(const Arguments& args) {
+  bambuddy::Logger logger;
+  try {
+    auto report = bambuddy::storage::copySqliteToPostgresql(args.sqlite_path, args.postgresql_url, logger);
+    bambuddy::storage::printReport(report, std::cout);
+    return kExitOk;
+  } catch (const std::exception& e) {
+    std::cerr << "bambuddy: " << e.what()
+              << "\nbambuddy: nothing was copied; the target database is as it was\n";
+    return kExitRuntime;
+  }
 }
 
 void logOpenFileLimit(const bambuddy::app::FdLimit& fds, bambuddy::Logger& logger) {
@@ -220,6 +249,8 @@ int main(int argc, char** argv) {
       return checkConfig(args, env);
     case Mode::ListPlugins:
       return listPlugins(args, env);
+    case Mode::MigrateSqliteToPostgresql:
+      return migrateSqliteToPostgresql(args);
     case Mode::Run:
       return run(args, env);
     }

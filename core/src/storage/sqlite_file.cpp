@@ -23,7 +23,11 @@ SqliteFile::SqliteFile(std::string path, int64_t busy_timeout_ms) : path_(std::m
   if (!S_ISREG(st.st_mode)) {
     throw StorageError("cannot open SQLite database '" + path_ + "': not a regular file");
   }
-  const int rc = sqlite3_open_v2(path_.c_str(), &handle_, SQLITE_OPEN_READONLY, nullptr);
+  // Read-write (never create), though only read: a read-only connection to a WAL database leaves
+  // -wal and -shm files behind, owned by whoever ran the tool (root, often), which a server running
+  // as its own user could then not open. The last read-write connection folds the WAL into the file
+  // and removes both, as a server stop does. A write-protected file is opened read-only.
+  const int rc = sqlite3_open_v2(path_.c_str(), &handle_, SQLITE_OPEN_READWRITE, nullptr);
   if (rc != SQLITE_OK) {
     const std::string reason = handle_ != nullptr ? sqlite3_errmsg(handle_) : sqlite3_errstr(rc);
     sqlite3_close(handle_);

@@ -1,6 +1,6 @@
-// An existing SQLite file opened read-only through SQLite's C API, for tools that read it whole
-// (the copy to PostgreSQL): values come back with their storage class, which SOCI's typed rows
-// hide, so a copy can reproduce integers, reals, text, blobs and NULLs exactly.
+// An existing SQLite file read through SQLite's C API (never created, never written), for tools
+// that read it whole (the copy to PostgreSQL): values come back with their storage class, which
+// SOCI's typed rows hide, so a copy can reproduce integers, reals, text, blobs and NULLs exactly.
 #pragma once
 
 #include <cstddef>
