@@ -1227,6 +1227,8 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
       << "every printer connected by the survivor within 30 s\n"
       << tail(server_->log());
   const int64_t takeover_ms = steadyMs() - killed_at;
+  EXPECT_EQ(httpRequest("127.0.0.1", server_->port(), "GET", "/health/farm").status, 200)
+      << "the survivor passes the load balancer's check";
   std::printf("[Failover] kill -> all %d printers connected by the other instance: %lld ms\n", kPrinters,
               static_cast<long long>(takeover_ms));
   std::fflush(stdout);

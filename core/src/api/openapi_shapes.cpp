@@ -52,6 +52,12 @@ std::map<Key, RouteShape> buildShapes() {
 
   add(M::Get, "/health",
       {{}, nullptr, "", {{"type", "object"}, {"properties", {{"status", {{"const", "ok"}}}}}}});
+  add(M::Get, "/health/farm",
+      {{},
+       nullptr,
+       "",
+       {{"type", "object"},
+        {"properties", {{"status", {{"enum", {"ok", "standby"}}}}, {"farm", {{"type", "boolean"}}}}}}});
   add(M::Get, "/api/v1/openapi.json", {{}, nullptr, "", {{"type", "object"}}});
   add(M::Get, "/api/v1/metrics",
       {{},

@@ -9,11 +9,19 @@
 
 namespace bambuddy::api {
 
-void addHealthRoutes(http::Router& router) {
+void addHealthRoutes(http::Router& router, std::function<bool()> leads) {
   router.add(
       {http::Method::Get, "/health", "", http::RateClass::None, "Liveness probe", [](const http::Request&) {
          return http::Response::json(200, {{"status", "ok"}});
        }});
+  router.add({http::Method::Get, "/health/farm", "", http::RateClass::None,
+              "Whether this instance runs the farm (several instances: the load balancer's check)",
+              [leads](const http::Request&) {
+                if (!leads || leads()) {
+                  return http::Response::json(200, {{"status", "ok"}, {"farm", true}});
+                }
+                return http::Response::json(503, {{"status", "standby"}, {"farm", false}});
+              }});
 }
 
 void addPluginRoutes(http::Router& router, const plugins::PluginHost& host) {

@@ -23,6 +23,7 @@
 #include "auth/auth_gate.h"
 #include "auth/stream_tokens.h"
 #include "bus/event_bus.h"
+#include "cluster/change_feed.h"
 #include "cluster/cluster_coordinator.h"
 #include "cluster/cluster_store.h"
 #include "common/logger.h"
@@ -84,6 +85,8 @@ struct App::Services {
   std::unique_ptr<metrics::HttpMetrics> http_metrics;
   std::unique_ptr<http::HttpServer> http;
   // Several server instances on one PostgreSQL database (cluster.enabled); null otherwise.
+  std::string instance_id;
+  std::unique_ptr<cluster::ChangeFeed> changes; // made with the kv store, started with the coordinator
   std::unique_ptr<cluster::ClusterStore> cluster_store;
   std::unique_ptr<cluster::ClusterCoordinator> coordinator;
 };
@@ -101,6 +104,10 @@ constexpr int64_t kSharedJournalPollMs = 100;
 // and runs the journal's farm consumers, the queue and the notification deliveries.
 constexpr const char* kFarmLease = "farm";
 constexpr const char* kPrinterLeasePrefix = "printer/";
+// Change feed topics (cluster/change_feed.h).
+constexpr const char* kKvTopicPrefix = "kv:";
+constexpr const char* kPrintersTopic = "printers";
+constexpr const char* kProvidersTopic = "providers";
 
 // Plugins that subscribe to printer_status / printer_removed get them from the status feed.
 printers::StatusListener busStatusListener(bus::EventBus& bus) {
@@ -217,6 +224,12 @@ void App::start() {
     s.database = std::make_unique<storage::Database>(db_options, logger_);
     storage::migrate(*s.database, storage::coreMigrations(), logger_);
     s.kv = std::make_unique<storage::KvStore>(*s.database);
+    if (config_.cluster.enabled) {
+      // Before anything writes to the kv store: every write tells the other instances.
+      s.instance_id = cluster::makeInstanceId(cluster::hostName());
+      s.changes = std::make_unique<cluster::ChangeFeed>(config_.database.url, s.instance_id, logger_);
+      s.kv->setWriteListener([&s](const std::string& ns) { s.changes->publish(kKvTopicPrefix + ns); });
+    }
 
     s.bus =
         std::make_unique<bus::EventBus>(logger_, config_.bus.queue_capacity, config_.bus.dispatch_threads);
@@ -336,7 +349,8 @@ void App::start() {
     // the journal's end, and that end must be before this run's first event.
     s.pump->loadCursors();
     // Core routes first: a plugin route that would shadow one is refused when it registers.
-    api::addHealthRoutes(*s.router);
+    // The instance holding the farm's lease (or running alone) answers /health/farm with 200.
+    api::addHealthRoutes(*s.router, [&s] { return !s.coordinator || s.coordinator->holds(kFarmLease); });
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
     api::addNotificationRoutes(*s.router, *s.notifications, s.audit.get());
@@ -454,7 +468,7 @@ void App::startCluster(Services& s) {
   settings.heartbeat_ms = config_.cluster.heartbeat_ms;
   settings.lease_ms = config_.cluster.lease_ms;
   settings.host = cluster::hostName();
-  settings.instance_id = cluster::makeInstanceId(settings.host);
+  settings.instance_id = s.instance_id;
   // The printers follow the farm's lease: the instance that runs the queue and the journal also
   // connects every printer, so its commands never have to cross to another instance.
   s.coordinator = std::make_unique<cluster::ClusterCoordinator>(
@@ -506,6 +520,26 @@ void App::startCluster(Services& s) {
     }
     return s.coordinator->acquireNow(kPrinterLeasePrefix + std::to_string(id));
   });
+  // What other instances change through their API reaches this one's services.
+  s.changes->subscribe(kKvTopicPrefix, [&s](const std::string& topic) {
+    std::string ns = topic.substr(std::string(kKvTopicPrefix).size());
+    if (ns.empty()) {
+      ns = "*"; // a resync after the feed's connection came back: every namespace
+    }
+    if (ns == "*" || ns == "core") {
+      s.settings->reload();
+    }
+    // Plugins that keep kv documents in memory (auth.apikey's keys) reload theirs.
+    s.bus->publish(bus::topics::kKvChanged, nlohmann::json{{"namespace", ns}}.dump());
+  });
+  s.changes->subscribe(kPrintersTopic, [&s](const std::string&) {
+    s.printers->reloadRecords();
+    s.coordinator->poke(); // a new printer's lease, at once
+  });
+  s.printers->setChangeListener([&s] { s.changes->publish(kPrintersTopic); });
+  s.changes->subscribe(kProvidersTopic, [&s](const std::string&) { s.notifications->reloadProviders(); });
+  s.notifications->setChangeListener([&s] { s.changes->publish(kProvidersTopic); });
+  s.changes->start();
   s.coordinator->start();
 }
 
@@ -514,6 +548,9 @@ void App::stop() {
   if (s.http) {
     s.http->stop();
     s.http.reset();
+  }
+  if (s.changes) {
+    s.changes->stop(); // no reload while the services stop
   }
   if (s.coordinator) {
     s.coordinator->stop(); // printers, journal, queue and deliveries stop here, then the leases go
@@ -580,6 +617,7 @@ void App::stop() {
   }
   s.settings.reset();
   s.kv.reset();
+  s.changes.reset();
   s.database.reset();
 }
 

@@ -28,5 +28,12 @@ inline constexpr Topic kPrinterStatus{"printer_status", 1};
 // or printer_removed, within a second, for printers they were told about.
 inline constexpr Topic kPrinterRemoved{"printer_removed", 1};
 
+// Several server instances share one database (cluster.enabled): another instance wrote to the
+// kv store in `namespace` (a plugin's namespace is its name). Plugins that keep kv documents in
+// memory reload them. Payload v1: {"namespace": "<name>"}, or "*" for every namespace (after the
+// instance lost touch with the others for a while). Published within about a second of the
+// write; never for this instance's own writes.
+inline constexpr Topic kKvChanged{"kv_changed", 1};
+
 } // namespace topics
 } // namespace bambuddy::bus

@@ -373,6 +373,7 @@ json NotificationService::create(const json& body) {
   if (!generated.empty()) {
     out["secret"] = generated.begin().value(); // shown once; never again
   }
+  announceChange();
   return out;
 }
 
@@ -443,6 +444,7 @@ json NotificationService::update(int64_t id, const json& body) {
   } else if (enabled && *enabled) {
     engine_.wakeAt(0);
   }
+  announceChange();
   return out;
 }
 
@@ -462,8 +464,11 @@ void NotificationService::remove(int64_t id) {
     providers_.erase(id); // the router stops matching it
   }
   engine_.removeProvider(id); // waits for its attempts in flight
-  std::unique_lock<std::shared_mutex> instance_lock(p->slot->instance_mutex);
-  records_.remove<ProviderRecord>(store_, record); // its delivery log goes with it
+  {
+    std::unique_lock<std::shared_mutex> instance_lock(p->slot->instance_mutex);
+    records_.remove<ProviderRecord>(store_, record); // its delivery log goes with it
+  }
+  announceChange();
 }
 
 json NotificationService::rotateSecret(int64_t id, const json& body) {
@@ -520,6 +525,7 @@ json NotificationService::rotateSecret(int64_t id, const json& body) {
         {"provider", providerJson(*p)}};
   }
   logger_.info(kComponent, "provider " + std::to_string(id) + ": signing secret rotated");
+  announceChange();
   return out;
 }
 

@@ -120,6 +120,14 @@ public:
   // For tests: one scheduler pass now.
   void scanNow() { engine_.scanNow(); }
 
+  // Several server instances: called after a provider was created, changed, re-keyed or removed
+  // here (no lock held), so the other instances reload (reloadProviders). Before the API serves.
+  void setChangeListener(std::function<void()> listener) { change_listener_ = std::move(listener); }
+  // Another instance created, changed or removed providers: the providers here follow the table
+  // (new plugin instances on changed settings, removed ones stopped, enabling and disabling as
+  // update() does), so the instance that delivers sends what the operator set, wherever it was set.
+  void reloadProviders();
+
   // For GET /metrics: attempts since start per provider and outcome, and each provider's open
   // deliveries (pending or retrying). Thread-safe.
   std::map<std::pair<int64_t, std::string>, uint64_t> attemptCounts() const {
@@ -164,6 +172,12 @@ private:
   std::mutex zones_mutex_;
   std::map<std::string, std::shared_ptr<const TimeZone>> zones_;
   bool started_ = false;
+  std::function<void()> change_listener_; // several server instances: tell the others
+  void announceChange() const {
+    if (change_listener_) {
+      change_listener_();
+    }
+  }
   std::vector<journal::JournalEntry> held_; // events before start()
   uint64_t held_dropped_ = 0;
 };

@@ -81,6 +81,7 @@ nlohmann::json PrinterRegistry::create(const nlohmann::json& body) {
   if (!connect_all_ && claim_ && !claim_(stored.id)) {
     drop({stored.id}); // another server instance took its lease first: it connects the printer
   }
+  announceChange();
   return details(stored.id);
 }
 
@@ -145,6 +146,7 @@ nlohmann::json PrinterRegistry::update(int64_t id, const nlohmann::json& body) {
     }
   }
   instances.unlock();
+  announceChange();
   return details(id);
 }
 
@@ -206,10 +208,14 @@ void PrinterRegistry::remove(int64_t id) {
   std::unique_lock<std::shared_mutex> instances(instances_mutex_);
   PrinterRecord record = recordOf(id);
   records_.remove<PrinterRecord>(store_, record);
-  std::lock_guard<std::mutex> lock(mutex_);
-  by_instance_.erase({record.plugin, record.instance_id});
-  early_reports_.erase({record.plugin, record.instance_id});
-  printers_.erase(id);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    by_instance_.erase({record.plugin, record.instance_id});
+    early_reports_.erase({record.plugin, record.instance_id});
+    printers_.erase(id);
+  }
+  instances.unlock();
+  announceChange();
 }
 
 } // namespace bambuddy::printers

@@ -97,6 +97,14 @@ public:
   // driver instance starts; false = this instance may not connect it (the lease is another's), so
   // the printer is stored but left to the holder.
   void setClaim(std::function<bool(int64_t id)> claim);
+  // Several server instances: called after a printer was created, changed or removed here (any
+  // thread, no lock held), so the other instances reload (reloadRecords).
+  void setChangeListener(std::function<void()> listener);
+  // Another instance created, changed or removed printers: the entries here follow the table. A
+  // printer connected here whose settings changed gets a driver instance on the new settings;
+  // printers removed there are disconnected and forgotten; new ones are listed (and connected
+  // once this instance takes their lease).
+  void reloadRecords();
   // Stops the clock; driver instances belong to the plugin host's shutdown.
   void stop();
 
@@ -203,9 +211,15 @@ private:
   std::mutex write_mutex_;
   std::vector<PendingWrite> unsaved_; // failed to store; retried first (write_mutex_)
 
-  std::shared_mutex instances_mutex_;  // exclusive while instances are created/destroyed
-  bool connect_all_ = true;            // false: several server instances, take() connects
-  std::function<bool(int64_t)> claim_; // several server instances: may a new printer be connected here
+  std::shared_mutex instances_mutex_;     // exclusive while instances are created/destroyed
+  bool connect_all_ = true;               // false: several server instances, take() connects
+  std::function<bool(int64_t)> claim_;    // several server instances: may a new printer be connected here
+  std::function<void()> change_listener_; // several server instances: tell the others
+  void announceChange() const {
+    if (change_listener_) {
+      change_listener_();
+    }
+  }
 
   std::condition_variable clock_cv_;
   bool stopping_ = false;

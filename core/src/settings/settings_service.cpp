@@ -129,9 +129,16 @@ SettingsService::SettingsService(storage::KvStore& kv, Logger& logger, Settings 
     : kv_(kv), logger_(logger), defaults_(std::move(defaults)),
       validator_(std::make_unique<config::SchemaValidator>(schema())), overrides_(nlohmann::json::object()),
       current_(defaults_) {
+  if (auto stored = loadStored()) {
+    overrides_ = std::move(stored->first);
+    current_ = std::move(stored->second);
+  }
+}
+
+std::optional<std::pair<nlohmann::json, Settings>> SettingsService::loadStored() {
   auto stored = kv_.get(kNamespace, kKey);
   if (!stored) {
-    return;
+    return std::make_pair(nlohmann::json::object(), defaults_);
   }
   nlohmann::json overrides = parseJsonLimited(*stored);
   nlohmann::json merged = mergePatch(defaults_.toJson(), overrides);
@@ -139,10 +146,33 @@ SettingsService::SettingsService(storage::KvStore& kv, Logger& logger, Settings 
       overrides.is_object() ? check(*validator_, merged) : std::vector<std::string>{"not an object"};
   if (!problems.empty()) {
     logger_.warn(kComponent, "stored settings ignored, defaults used (" + problems.front() + ")");
+    return std::nullopt;
+  }
+  return std::make_pair(std::move(overrides), Settings::fromJson(merged));
+}
+
+void SettingsService::reload() {
+  auto stored = loadStored();
+  if (!stored) {
     return;
   }
-  overrides_ = overrides;
-  current_ = Settings::fromJson(merged);
+  Settings updated;
+  std::vector<Listener> listeners;
+  const std::string shown = stored->first.dump();
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stored->first == overrides_) {
+      return;
+    }
+    overrides_ = std::move(stored->first);
+    current_ = std::move(stored->second);
+    updated = current_;
+    listeners = listeners_;
+  }
+  for (const Listener& listener : listeners) {
+    listener(updated);
+  }
+  logger_.info(kComponent, "settings changed on another instance: " + shown);
 }
 
 SettingsService::~SettingsService() = default;

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -73,7 +74,15 @@ public:
   // Called with the current settings right away, then after each change (on the caller's thread).
   void addListener(Listener listener);
 
+  // Another server instance changed the stored settings: reads them again and tells the listeners
+  // when they differ from the current ones (on the caller's thread). Stored values that do not
+  // validate are ignored with a warning, as at start-up.
+  void reload();
+
 private:
+  // The stored overrides and the settings they make, when valid.
+  std::optional<std::pair<nlohmann::json, Settings>> loadStored();
+
   storage::KvStore& kv_;
   Logger& logger_;
   const Settings defaults_;

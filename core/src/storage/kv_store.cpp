@@ -110,11 +110,12 @@ void KvStore::put(const std::string& ns, const std::string& key, const std::stri
           soci::use(ns), soci::use(key), soci::use(json_text), soci::use(updated_at);
     });
   });
+  written(ns);
 }
 
 bool KvStore::remove(const std::string& ns, const std::string& key) {
   validateKey(ns, key);
-  return guarded("remove", [&] {
+  const bool existed = guarded("remove", [&] {
     return db_.write([&](soci::session& session) {
       soci::statement st = (session.prepare << "DELETE FROM kv WHERE namespace = :ns AND key = :k",
                             soci::use(ns), soci::use(key));
@@ -122,6 +123,10 @@ bool KvStore::remove(const std::string& ns, const std::string& key) {
       return st.get_affected_rows() > 0;
     });
   });
+  if (existed) {
+    written(ns);
+  }
+  return existed;
 }
 
 void KvStore::scan(const std::string& ns, const std::string& prefix,

@@ -35,8 +35,22 @@ public:
   void scan(const std::string& ns, const std::string& prefix,
             const std::function<bool(const std::string& key, const std::string& value)>& visit);
 
+  // Called with the namespace after every put or remove commits (several server instances tell
+  // each other, cluster/change_feed.h). Set before the store is shared; called on the writer's
+  // thread, so it must be quick and never write to this store.
+  void setWriteListener(std::function<void(const std::string& ns)> listener) {
+    write_listener_ = std::move(listener);
+  }
+
 private:
+  void written(const std::string& ns) const {
+    if (write_listener_) {
+      write_listener_(ns);
+    }
+  }
+
   Database& db_;
+  std::function<void(const std::string&)> write_listener_;
 };
 
 } // namespace bambuddy::storage

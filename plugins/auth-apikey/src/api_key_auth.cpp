@@ -3,6 +3,8 @@
 #include "bootstrap.h"
 #include "key_codec.h"
 
+#include <nlohmann/json.hpp>
+
 namespace bambuddy::auth_apikey {
 namespace {
 
@@ -72,11 +74,33 @@ ApiKeyAuth::ApiKeyAuth(sdk::Host host, const std::string& config_json, const std
   routes_.registerAll();
   usage_writer_ = std::make_unique<PeriodicTask>(config_.usage_flush_interval_ms,
                                                  [this] { registry_.flushUsage(host_.nowMs()); });
+  // With several server instances on one database, a key created, changed, rotated or deleted on
+  // another instance must count here within a second, a deleted one above all.
+  try {
+    kv_subscription_ = host_.subscribe("kv_changed", [this](const sdk::Event& event) {
+      const nlohmann::json payload = nlohmann::json::parse(event.payload_json, nullptr, false);
+      const std::string ns = payload.is_object() ? payload.value("namespace", "") : "";
+      if (ns == kName || ns == "*") {
+        registry_.reload();
+      }
+    });
+  } catch (const sdk::Error& e) {
+    host_.warn(
+        std::string("kv_changed not available, keys change on other instances only after a restart: ") +
+        e.what());
+  }
   host_.info("auth.apikey ready: " + std::to_string(registry_.size()) + " API key(s), usage saved every " +
              std::to_string(config_.usage_flush_interval_ms) + " ms");
 }
 
 ApiKeyAuth::~ApiKeyAuth() {
+  if (kv_subscription_ != 0) {
+    try {
+      host_.unsubscribe(kv_subscription_);
+    } catch (...) {
+      // the host drops the subscription with the instance anyway
+    }
+  }
   usage_writer_.reset();
   try {
     registry_.flushUsage(host_.nowMs()); // the final save on shutdown

@@ -41,6 +41,7 @@ private:
   KeyRegistry registry_;
   KeyRoutes routes_;
   std::unique_ptr<PeriodicTask> usage_writer_;
+  uint64_t kv_subscription_ = 0; // kv_changed: another server instance changed the stored keys
 };
 
 } // namespace bambuddy::auth_apikey

@@ -111,6 +111,70 @@ KeyRegistry::KeyRegistry(sdk::Host host) : host_(std::move(host)) {
   }
 }
 
+void KeyRegistry::reload() {
+  std::lock_guard<std::mutex> mutation(mutation_mutex_);
+  std::map<int64_t, KeyRecord> stored;
+  for (const auto& [kv_key, doc] : host_.kvScan("key/")) {
+    const auto id = idFromKvKey(kv_key);
+    if (!id) {
+      continue;
+    }
+    try {
+      KeyRecord record = recordFromDocument(doc);
+      if (record.id == *id) {
+        stored.emplace(*id, std::move(record));
+      }
+    } catch (const std::exception& e) {
+      host_.warn("skipping unreadable API key document '" + kv_key.substr(0, 40) + "': " + e.what());
+    }
+  }
+  int64_t next_id = next_id_;
+  if (auto meta = host_.kvGet(kMetaKey)) {
+    auto doc = nlohmann::json::parse(*meta, nullptr, false);
+    if (doc.is_object() && doc.contains("next_id") && doc["next_id"].is_number_integer()) {
+      next_id = std::max(next_id, doc["next_id"].get<int64_t>());
+    }
+  }
+  {
+    std::unique_lock<std::shared_mutex> lock(index_mutex_);
+    for (auto it = by_id_.begin(); it != by_id_.end();) {
+      if (stored.count(it->first) != 0) {
+        ++it;
+        continue;
+      }
+      by_digest_.erase(it->second->record.digest);
+      if (it->second->record.previous_digest) {
+        by_digest_.erase(*it->second->record.previous_digest);
+      }
+      it = by_id_.erase(it);
+    }
+  }
+  for (auto& [id, record] : stored) {
+    next_id = std::max(next_id, id + 1);
+    std::shared_ptr<Entry> existing;
+    {
+      std::shared_lock<std::shared_mutex> lock(index_mutex_);
+      auto it = by_id_.find(id);
+      if (it != by_id_.end()) {
+        existing = it->second;
+      }
+    }
+    if (existing) {
+      record.request_count = existing->persisted_count; // this instance's count goes on from its own
+      reindex(existing, std::move(record));
+      continue;
+    }
+    auto entry = std::make_shared<Entry>(record);
+    std::unique_lock<std::shared_mutex> lock(index_mutex_);
+    by_digest_[entry->record.digest] = entry;
+    if (entry->record.previous_digest) {
+      by_digest_[*entry->record.previous_digest] = entry;
+    }
+    by_id_[id] = entry;
+  }
+  next_id_ = next_id;
+}
+
 void KeyRegistry::migrate(int64_t from_schema) {
   // Schema 1 -> 2: write printer_ids: null (every printer, as before) into every document. Reading
   // already treats an absent field that way, so a failed write leaves the keys working and the

@@ -75,6 +75,13 @@ public:
 
   size_t size() const;
 
+  // Several server instances share the store (the host's kv_changed event): the index follows
+  // the documents as another instance left them. A key deleted there stops working here at once,
+  // a changed one takes its stored settings and digests (a rotation's new secret, a revocation),
+  // a new one appears. Usage counted here and not yet written stays counted. Throws sdk::Error on
+  // a kv failure (the index is then as before).
+  void reload();
+
 private:
   struct Entry {
     explicit Entry(KeyRecord r);
