@@ -236,6 +236,7 @@ void migrateWithin(soci::session& session, const std::string& backend, const std
   const int known = static_cast<int>(migrations.size());
   std::vector<int> applied;
   try {
+    serializeMigrations(session, backend); // a server starting meanwhile waits for the commit
     createVersionTable(session);
     applied = appliedVersions(session);
   } catch (const std::exception& e) {
