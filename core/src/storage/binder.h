@@ -14,9 +14,12 @@ namespace bambuddy::storage {
 
 // SOCI's dynamic statement: create it with `soci::statement st(session)`, add into()/use()
 // with st.exchange() (or a Binder), then call this once before execute().
+// One-time queries, as these statements run once: PostgreSQL gets each in one round trip, where
+// SOCI's default would name and prepare it on the server first and DEALLOCATE it afterwards (three
+// round trips). SQLite prepares either way.
 inline void prepareStatement(soci::statement& st, const std::string& sql) {
   st.alloc();
-  st.prepare(sql);
+  st.prepare(sql, soci::details::st_one_time_query);
   st.define_and_bind();
 }
 
