@@ -512,8 +512,11 @@ void App::startCluster(Services& s) {
   });
   // A printer added through the API: connected here at once if this instance leads (it takes the
   // lease now), else left to the leader's next round.
-  s.coordinator->setInstancesListener(
-      [&s](size_t alive) { s.gate->setInstanceShare(static_cast<uint32_t>(std::max<size_t>(1, alive))); });
+  // Rate limits: each instance's share, over the instances that answer the API (docs/adr/0009).
+  s.coordinator->setTrafficListener(
+      [&s] { return s.gate->takeServed(); },
+      [&s](size_t serving) { s.gate->setInstanceShare(static_cast<uint32_t>(serving)); });
+
   s.printers->setClaim([&s](int64_t id) {
     if (!s.coordinator->holds(kFarmLease)) {
       return false;

@@ -377,6 +377,7 @@ AuthGate::operator()(const http::RouteSpec& route, http::Request& request,
     return refused;
   }
   const http::Principal& principal = *request.principal;
+  served_.store(true, std::memory_order_relaxed);
   const http::RateClass rate_class = effectiveClass(route);
   SlidingWindowLimiter& limiter = limiterFor(rate_class);
   const uint32_t limit = limitFor(principal, rate_class);

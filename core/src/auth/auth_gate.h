@@ -97,9 +97,12 @@ public:
   void setDefaultLimits(uint32_t read, uint32_t write, uint32_t control);
 
   // Several server instances behind one load balancer (cluster.enabled): each enforces its share
-  // of every limit, the limit divided by the instances alive (rounded up), so a client spread over
-  // them gets the limit in all (docs/adr/0009). 1 (the default): the whole limit here.
+  // of every limit, the limit divided by the instances that share the API's traffic (rounded up),
+  // so a client spread over them gets the limit in all (docs/adr/0009). 1 (the default): the whole
+  // limit here.
   void setInstanceShare(uint32_t instances);
+  // Whether a request with a key (or a stream token) got past authentication since the last call.
+  bool takeServed() { return served_.exchange(false, std::memory_order_relaxed); }
 
   // The tokens routes with accepts_stream_token take (null: none, the default). Must outlive the
   // gate; set before the server starts.
@@ -121,6 +124,7 @@ private:
   std::atomic<uint32_t> default_write_;
   std::atomic<uint32_t> default_control_;
   std::atomic<uint32_t> instances_{1};
+  std::atomic<bool> served_{false};
   plugins::PluginHost& plugins_;
   AuditLog* audit_;
   StreamTokens* stream_tokens_ = nullptr;

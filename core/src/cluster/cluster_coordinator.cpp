@@ -13,6 +13,9 @@ namespace bambuddy::cluster {
 
 namespace {
 constexpr const char* kComponent = "cluster";
+// An instance counts as sharing the API's traffic while it answered a request this recently: the
+// rate limits' window, so a client's requests of the last window are spread over those instances.
+constexpr int64_t kServingWindowMs = 60000;
 
 std::string joinNames(const std::set<std::string>& names) {
   std::string out;
@@ -62,8 +65,10 @@ void ClusterCoordinator::addListener(Listener listener) {
   listeners_.push_back(std::move(listener));
 }
 
-void ClusterCoordinator::setInstancesListener(std::function<void(size_t)> listener) {
-  instances_listener_ = std::move(listener);
+void ClusterCoordinator::setTrafficListener(std::function<bool()> served,
+                                            std::function<void(size_t)> listener) {
+  served_ = std::move(served);
+  traffic_listener_ = std::move(listener);
 }
 
 void ClusterCoordinator::start() {
@@ -184,16 +189,23 @@ void ClusterCoordinator::round() {
     return;
   }
   try {
-    const Heartbeat beat = store_->heartbeat(self_, settings_.lease_ms);
+    const Heartbeat beat = store_->heartbeat(self_, settings_.lease_ms, served_ && served_());
     {
       std::lock_guard<std::mutex> lock(mutex_);
       last_renewal_mono_ms_ = monotonicMs();
       instances_ = beat.alive;
     }
-    const size_t alive = std::max<size_t>(1, beat.alive.size());
-    if (instances_listener_ && alive != alive_told_) {
-      alive_told_ = alive;
-      instances_listener_(alive);
+    if (traffic_listener_) {
+      size_t serving = 1; // this one, whether it serves or not: its share is never the whole
+      for (const InstanceRow& row : beat.alive) {
+        if (row.id != self_.id && row.served_at_ms > beat.now_ms - kServingWindowMs) {
+          ++serving;
+        }
+      }
+      if (serving != serving_told_) {
+        serving_told_ = serving;
+        traffic_listener_(serving);
+      }
     }
     std::set<std::string> held = beat.held;
     std::vector<std::string> wanted;

@@ -66,9 +66,11 @@ public:
 
   // Before start().
   void addListener(Listener listener);
-  // Before start(): told how many instances are alive (this one included) whenever that changes,
-  // on the coordinator's thread.
-  void setInstancesListener(std::function<void(size_t alive)> listener);
+  // Before start(): told how many instances share the API's traffic whenever that changes, on the
+  // coordinator's thread: the live instances that answered API requests within the last minute,
+  // this one always included (docs/adr/0009). `served` tells whether this instance answered any
+  // since it was last asked (once per heartbeat).
+  void setTrafficListener(std::function<bool()> served, std::function<void(size_t serving)> listener);
   // Runs the first round on the calling thread (so what can be held is held when start()
   // returns), then starts the heartbeat thread.
   void start();
@@ -102,8 +104,9 @@ private:
   ClusterSettings settings_;
   Wanted wanted_;
   std::vector<Listener> listeners_;
-  std::function<void(size_t)> instances_listener_;
-  size_t alive_told_ = 0; // the count the instances listener last heard
+  std::function<bool()> served_;
+  std::function<void(size_t)> traffic_listener_;
+  size_t serving_told_ = 0; // the count the traffic listener last heard
   InstanceRow self_;
 
   mutable std::mutex mutex_;

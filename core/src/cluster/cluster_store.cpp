@@ -37,17 +37,20 @@ std::set<std::string> heldBy(soci::session& session, const std::string& instance
 
 ClusterStore::ClusterStore(storage::Database& db) : db_(db), postgresql_(db.backend() == "postgresql") {}
 
-Heartbeat ClusterStore::heartbeat(const InstanceRow& self, int64_t lease_ms) {
+Heartbeat ClusterStore::heartbeat(const InstanceRow& self, int64_t lease_ms, bool served) {
   return db_.write([&](soci::session& session) {
     Heartbeat out;
     out.now_ms = databaseNowMs(session, postgresql_);
     long long now = out.now_ms;
     long long started = self.started_at_ms;
+    long long served_at = served ? out.now_ms : 0;
     long long expires = out.now_ms + lease_ms;
-    session << "INSERT INTO cluster_instances (id, host, started_at_ms, heartbeat_at_ms) VALUES (:id, :host, "
-               ":s, :now) "
-               "ON CONFLICT (id) DO UPDATE SET heartbeat_at_ms = excluded.heartbeat_at_ms",
-        soci::use(self.id), soci::use(self.host), soci::use(started), soci::use(now);
+    // served_at_ms 0 on an update keeps the stored one: "no requests since the last heartbeat".
+    session << "INSERT INTO cluster_instances (id, host, started_at_ms, heartbeat_at_ms, served_at_ms) "
+               "VALUES (:id, :host, :s, :now, :served) ON CONFLICT (id) DO UPDATE SET heartbeat_at_ms = "
+               "excluded.heartbeat_at_ms, served_at_ms = CASE WHEN excluded.served_at_ms > 0 THEN "
+               "excluded.served_at_ms ELSE cluster_instances.served_at_ms END",
+        soci::use(self.id), soci::use(self.host), soci::use(started), soci::use(now), soci::use(served_at);
     // Only unexpired leases are renewed: one that lapsed may already be someone else's.
     session << "UPDATE cluster_leases SET expires_at_ms = :e WHERE holder = :h AND expires_at_ms > :now",
         soci::use(expires), soci::use(self.id), soci::use(now);
@@ -55,16 +58,18 @@ Heartbeat ClusterStore::heartbeat(const InstanceRow& self, int64_t lease_ms) {
 
     long long cutoff = out.now_ms - lease_ms;
     InstanceRow row;
-    long long row_started = 0, row_beat = 0;
+    long long row_started = 0, row_beat = 0, row_served = 0;
     soci::statement alive =
-        (session.prepare << "SELECT id, host, started_at_ms, heartbeat_at_ms FROM cluster_instances "
-                            "WHERE heartbeat_at_ms > :cutoff ORDER BY started_at_ms, id",
+        (session.prepare
+             << "SELECT id, host, started_at_ms, heartbeat_at_ms, served_at_ms FROM cluster_instances "
+                "WHERE heartbeat_at_ms > :cutoff ORDER BY started_at_ms, id",
          soci::use(cutoff), soci::into(row.id), soci::into(row.host), soci::into(row_started),
-         soci::into(row_beat));
+         soci::into(row_beat), soci::into(row_served));
     alive.execute();
     while (alive.fetch()) {
       row.started_at_ms = row_started;
       row.heartbeat_at_ms = row_beat;
+      row.served_at_ms = row_served;
       out.alive.push_back(row);
     }
     // Instances gone for a long while (ten leases) leave no row behind.

@@ -25,6 +25,7 @@ struct InstanceRow {
   std::string host;
   int64_t started_at_ms = 0;
   int64_t heartbeat_at_ms = 0; // the database's clock
+  int64_t served_at_ms = 0;    // the heartbeat after its latest API requests (the database's clock; 0 = none)
 };
 
 struct Heartbeat {
@@ -38,9 +39,10 @@ class ClusterStore {
 public:
   explicit ClusterStore(storage::Database& db);
 
-  // Stores this instance's heartbeat and extends every lease it still holds to now + lease_ms, in
-  // one transaction; reports what it holds and who else is alive. Throws StorageError.
-  Heartbeat heartbeat(const InstanceRow& self, int64_t lease_ms);
+  // Stores this instance's heartbeat (served_at_ms moves to now when `served` says it answered API
+  // requests since its previous heartbeat) and extends every lease it still holds to now +
+  // lease_ms, in one transaction; reports what it holds and who else is alive. Throws StorageError.
+  Heartbeat heartbeat(const InstanceRow& self, int64_t lease_ms, bool served = false);
   // Takes each of `names` that nobody holds or whose lease expired, until now + lease_ms. Returns
   // the names of `names` this instance holds afterwards (also those it held already).
   std::set<std::string> acquire(const std::string& instance, const std::vector<std::string>& names,

@@ -508,9 +508,9 @@ const std::vector<Migration>& coreMigrations() {
        "cluster",
        {// Several server instances on one PostgreSQL database (cluster/cluster_store.h): who is alive,
         // and who holds which lease (a printer's connection, a farm-wide role) until when.
+        // served_at_ms: the instance's last API request (the rate limits' share, docs/adr/0009).
         "CREATE TABLE cluster_instances (id TEXT PRIMARY KEY, host TEXT NOT NULL, started_at_ms INTEGER NOT "
-        "NULL, "
-        "heartbeat_at_ms INTEGER NOT NULL)",
+        "NULL, heartbeat_at_ms INTEGER NOT NULL, served_at_ms INTEGER NOT NULL DEFAULT 0)",
         "CREATE TABLE cluster_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at_ms INTEGER NOT "
         "NULL)",
         "CREATE INDEX cluster_leases_holder ON cluster_leases (holder, expires_at_ms)"}},
