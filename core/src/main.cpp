@@ -49,7 +49,8 @@ void printUsage(std::ostream& out) {
       << "                                       row counts (URL: postgresql://user@host:5432/db; the\n"
       << "                                       password from PGPASSWORD or PGPASSFILE)\n"
       << "       bambuddy --version | --help\n"
-      << "environment: BAMBUDDY_DATA_DIR overrides data_dir, BAMBUDDY_LISTEN overrides server.listen;\n"
+      << "environment: BAMBUDDY_DATA_DIR overrides data_dir, BAMBUDDY_LISTEN overrides server.listen,\n"
+      << "             BAMBUDDY_DATABASE_URL overrides database.url;\n"
       << "             string values in FILE may use ${VAR} and ${VAR:-default}, and secret fields\n"
       << "             <field>_file (see docs/secrets.md)\n";
 }

@@ -23,6 +23,7 @@
 #include <cstdlib>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -98,16 +99,28 @@ std::unique_ptr<ServerProcess> startServer(const std::string& config, const std:
       serverBinary(), std::vector<std::string>{"--config", config},
       std::map<std::string, std::string>{{"BAMBUDDY_ADMIN_KEY", kAdminKey}, {"BAMBUDDY_DATABASE_URL", url}});
   if (!server->waitReady(60000)) {
-    std::fprintf(stderr, "server did not start:\n%s\n", server->log().c_str());
-    std::exit(1);
+    // Thrown, not exit(): the destructors stop PostgreSQL, the broker and the other server.
+    throw std::runtime_error("server did not start (exit " + std::to_string(server->waitExit(1000)) + "):\n" +
+                             server->log());
   }
   return server;
 }
 
 } // namespace
 
+int run(const Options& o);
+
 int main(int argc, char** argv) {
   const Options o = parseArgs(argc, argv);
+  try {
+    return run(o);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "failover_bench: %s\n", e.what());
+    return 1;
+  }
+}
+
+int run(const Options& o) {
   TempDir dir;
   PostgresServer postgres;
   postgres.start();
@@ -122,7 +135,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::ostringstream yaml;
-  yaml << "server:\n  listen: 127.0.0.1:0\nlog:\n  level: warn\ndata_dir: " << dir.file("data")
+  yaml << "server:\n  listen: 127.0.0.1:0\ndata_dir: " << dir.file("data")
        << "\ncluster: {enabled: true, heartbeat_ms: " << o.heartbeat_ms << ", lease_ms: " << o.lease_ms
        << "}\nplugins:\n  search_path: [" << pluginDir()
        << "]\n  load:\n    - name: storage.local\n    - name: auth.apikey\n    - name: printer.bambu\n"
@@ -162,6 +175,16 @@ int main(int argc, char** argv) {
     std::printf("  round %2d: kill -> all %d printers connected by the other instance: %lld ms\n", round,
                 o.printers, static_cast<long long>(took_ms));
     std::fflush(stdout);
+    if (took_ms > o.lease_ms + o.heartbeat_ms + 5000) { // beyond the bound: what the standby did meanwhile
+      std::istringstream lines(standby->log());
+      std::string line;
+      while (std::getline(lines, line)) {
+        if (line.find("[cluster]") != std::string::npos || line.find("[printers]") != std::string::npos ||
+            line.find("WARN") != std::string::npos) {
+          std::printf("    | %s\n", line.c_str());
+        }
+      }
+    }
     leader = std::move(standby);
     standby = startServer(config, url); // the killed instance comes back as the standby
   }
