@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Throughput of an authenticated read route against GET /health, in one run (wrk, keep-alive).
 # Prints figures only. usage: tests/bench/auth_wrk.sh [seconds] [connections]
+# The same route on SQLite and PostgreSQL side by side: tests/bench/database_backends.sh.
 # Needs a Release build (scripts/build) and wrk (scripts/setup installs it).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-binary=${BAMBUDDY_BINARY:-$root/build/bambuddy}
+# Absolute: the config in the temp directory would resolve a relative plugin path from there.
+binary=$(realpath -m "${BAMBUDDY_BINARY:-$root/build/bambuddy}")
 seconds=${1:-10}
 connections=${2:-64}
 work=$(mktemp -d)
