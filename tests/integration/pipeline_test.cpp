@@ -15,6 +15,7 @@
 #include "support/http_client.h"
 #include "support/http_receiver.h"
 #include "support/mosquitto_broker.h"
+#include "support/server_api.h"
 #include "support/server_process.h"
 #include "support/shared_postgres.h"
 #include "support/temp_dir.h"
@@ -257,6 +258,21 @@ protected:
            url +
            "\"}\n"
            "          events: [print_started, print_complete, print_failed, print_cancelled]\n";
+  }
+
+  // printer.bambu with one instance per simulated printer (named by its serial) on `broker`.
+  static std::string bambuPrintersYaml(const std::vector<std::string>& serials,
+                                       const MosquittoBroker& broker) {
+    std::ostringstream yaml;
+    yaml << "    - name: printer.bambu\n"
+            "      config: {reconnect_min_ms: 100, reconnect_max_ms: 500}\n"
+            "      instances:\n";
+    for (const std::string& serial : serials) {
+      yaml << "        - id: " << serial << "\n          name: " << serial
+           << "\n          settings: {host: 127.0.0.1, port: " << broker.port() << ", serial: " << serial
+           << ", access_code: \"" << kAccessCode << "\", tls: {ca_file: \"" << broker.caFile() << "\"}}\n";
+    }
+    return yaml.str();
   }
 
   // Every line of every server run so far (earlier runs first) that contains `needle`.
@@ -859,15 +875,7 @@ TEST_F(PipelineTest, KillMinus9SoakLosesNoPrintEventAndKeepsOneArchivePerPrint) 
   });
 
   std::ostringstream yaml;
-  yaml << header() << webhookYaml(sink.url())
-       << "    - name: printer.bambu\n"
-          "      config: {reconnect_min_ms: 100, reconnect_max_ms: 500}\n"
-          "      instances:\n";
-  for (const std::string& serial : serials) {
-    yaml << "        - id: " << serial << "\n          name: " << serial
-         << "\n          settings: {host: 127.0.0.1, port: " << broker.port() << ", serial: " << serial
-         << ", access_code: \"" << kAccessCode << "\", tls: {ca_file: \"" << broker.caFile() << "\"}}\n";
-  }
+  yaml << header() << webhookYaml(sink.url()) << bambuPrintersYaml(serials, broker);
   config_ = dir_.write("bambuddy.yaml", yaml.str());
   Visibility visibility;
   ASSERT_NO_FATAL_FAILURE(startServer());
@@ -1170,32 +1178,14 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   WebhookSink sink;
   std::ostringstream yaml;
   yaml << header("cluster: {enabled: true}\n") << webhookYaml(sink.url())
-       << "    - name: printer.bambu\n"
-          "      config: {reconnect_min_ms: 100, reconnect_max_ms: 500}\n"
-          "      instances:\n";
-  for (const std::string& serial : serials) {
-    yaml << "        - id: " << serial << "\n          name: " << serial
-         << "\n          settings: {host: 127.0.0.1, port: " << broker.port() << ", serial: " << serial
-         << ", access_code: \"" << kAccessCode << "\", tls: {ca_file: \"" << broker.caFile() << "\"}}\n";
-  }
+       << bambuPrintersYaml(std::vector<std::string>(serials.begin(), serials.end()), broker);
   config_ = dir_.write("bambuddy.yaml", yaml.str()); // both instances: same file, same database
   ASSERT_NO_FATAL_FAILURE(startServer());
   std::unique_ptr<ServerProcess> first = std::move(server_);
   ASSERT_NO_FATAL_FAILURE(startServer());
   std::unique_ptr<ServerProcess> second = std::move(server_);
 
-  auto connectedOn = [&](ServerProcess& server) {
-    HttpResult r = httpRequest("127.0.0.1", server.port(), "GET", "/api/v1/printers?limit=1000", "",
-                               {{"X-API-Key", kAdminKey}}, 5000);
-    json page = json::parse(r.body, nullptr, false);
-    int connected = 0;
-    if (r.status == 200 && page.is_object() && page["items"].is_array()) {
-      for (const json& item : page["items"]) {
-        connected += item["status"].value("connected", false) ? 1 : 0;
-      }
-    }
-    return connected;
-  };
+  auto connectedOn = [&](ServerProcess& server) { return connectedPrinterCount(server.port(), kAdminKey); };
   ASSERT_TRUE(waitUntil([&] { return connectedOn(*first) == kPrinters; }, 30000, 100))
       << "the first instance connects every printer\n"
       << tail(first->log());

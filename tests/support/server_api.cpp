@@ -77,4 +77,18 @@ int64_t ServerApi::upload(const std::string& title, int64_t print_time_s, double
   return a.body.is_object() ? a.body.value("id", int64_t{0}) : 0;
 }
 
+int connectedPrinterCount(uint16_t port, const std::string& key) {
+  HttpResult r =
+      httpRequest("127.0.0.1", port, "GET", "/api/v1/printers?limit=1000", "", {{"X-API-Key", key}}, 5000);
+  const nlohmann::json page = nlohmann::json::parse(r.body, nullptr, false);
+  int connected = 0;
+  if (r.status == 200 && page.is_object() && page.contains("items") && page["items"].is_array()) {
+    for (const nlohmann::json& item : page["items"]) {
+      const nlohmann::json status = item.value("status", nlohmann::json::object());
+      connected += status.is_object() && status.value("connected", false) ? 1 : 0;
+    }
+  }
+  return connected;
+}
+
 } // namespace bambuddy::testing

@@ -51,4 +51,8 @@ private:
   std::string key_;
 };
 
+// How many printers GET /api/v1/printers on the server at `port` shows connected (0 when the
+// server does not answer): what failover tests and benchmarks wait on.
+int connectedPrinterCount(uint16_t port, const std::string& key);
+
 } // namespace bambuddy::testing
