@@ -36,11 +36,17 @@ SqliteFile::SqliteFile(std::string path, int64_t busy_timeout_ms) : path_(std::m
   }
   sqlite3_busy_timeout(handle_, static_cast<int>(busy_timeout_ms));
   // SQLite reads the header lazily: a file that is not a database fails here, not at the first copy.
-  query("SELECT COUNT(*) FROM sqlite_schema").next();
+  try {
+    query("SELECT COUNT(*) FROM sqlite_schema").next();
+  } catch (...) {
+    sqlite3_close_v2(handle_); // a throwing constructor runs no destructor: the handle goes here
+    handle_ = nullptr;
+    throw;
+  }
 }
 
 SqliteFile::~SqliteFile() {
-  sqlite3_close(handle_);
+  sqlite3_close_v2(handle_);
 }
 
 void SqliteFile::fail(const std::string& what) const {

@@ -205,5 +205,32 @@ TEST_F(Persistence, UsageIsWrittenInBatchesAtMostOncePerInterval) {
   EXPECT_EQ(stored["last_used_at"], "2024-01-15T14:30:00.000Z");
 }
 
+// Several server instances share the kv store: when another instance deletes, restores or creates
+// a key (the host's kv_changed event names this plugin, or "*" after an outage), this instance's
+// index follows at once; events about other namespaces change nothing.
+TEST_F(Persistence, KeysChangedByAnotherInstanceCountHereAfterKvChanged) {
+  start();
+  json k = createKey({{"name", "shared"}});
+  const std::string key = k["key"];
+  const std::string doc_key = "auth.apikey/key/" + std::to_string(k["id"].get<int64_t>());
+  const std::string doc = host_.kv()[doc_key];
+  ASSERT_EQ(authenticate(key).rc, BB_AUTH_OK);
+
+  ASSERT_TRUE(host_.eraseKvDocument(doc_key)); // deleted on the other instance
+  host_.emit("kv_changed", R"({"namespace":"notifier.webhook"})");
+  EXPECT_EQ(authenticate(key).rc, BB_AUTH_OK) << "another plugin's namespace changes nothing here";
+  host_.emit("kv_changed", R"({"namespace":"auth.apikey"})");
+  EXPECT_EQ(authenticate(key).reason, "invalid_api_key") << "a key deleted elsewhere is refused at once";
+
+  host_.putKvDocument(doc_key, doc); // made (again) on the other instance
+  host_.emit("kv_changed", R"({"namespace":"*"})");
+  EXPECT_EQ(authenticate(key).rc, BB_AUTH_OK);
+  json listed = call("GET", "/api/v1/api-keys").body;
+  EXPECT_EQ(listed["total"].get<int64_t>(), 2) << "the admin key and the shared one";
+  // A key made here afterwards never takes the id of one made elsewhere.
+  json next = createKey({{"name", "after"}});
+  EXPECT_GT(next["id"].get<int64_t>(), k["id"].get<int64_t>());
+}
+
 } // namespace persistence_test
 } // namespace bambuddy::auth_apikey::test

@@ -393,6 +393,16 @@ public:
     std::lock_guard<std::mutex> lock(mutex_);
     return kv_;
   }
+  // Writes or removes a kv document behind the plugin's back, as another server instance sharing
+  // the database would (then emit("kv_changed", ...) as the host does). Keyed like kv().
+  void putKvDocument(const std::string& plugin_key, std::string value) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    kv_[plugin_key] = std::move(value);
+  }
+  bool eraseKvDocument(const std::string& plugin_key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return kv_.erase(plugin_key) > 0;
+  }
   size_t subscriptionCount() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return subscriptions_.size();
