@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <limits>
+#include <map>
 #include <stdexcept>
 
 namespace bambuddy::journal {
@@ -184,15 +185,35 @@ int64_t EventJournal::cursorOrEnd(const std::string& consumer) {
   return end;
 }
 
+int64_t EventJournal::lowestCursor(const std::vector<std::string>& consumers) {
+  if (consumers.empty()) {
+    return 0;
+  }
+  const std::map<std::string, int64_t> stored = db_.read([](soci::session& session) {
+    std::map<std::string, int64_t> out;
+    std::string consumer;
+    long long seq = 0;
+    soci::statement st = (session.prepare << "SELECT consumer, seq FROM journal_cursors",
+                          soci::into(consumer), soci::into(seq));
+    st.execute();
+    while (st.fetch()) {
+      out[consumer] = seq;
+    }
+    return out;
+  });
+  int64_t lowest = std::numeric_limits<int64_t>::max();
+  for (const std::string& c : consumers) {
+    auto it = stored.find(c);
+    lowest = std::min(lowest, it == stored.end() ? int64_t{0} : it->second);
+  }
+  return lowest;
+}
+
 int64_t EventJournal::trim(const std::vector<std::string>& consumers, int64_t before_ms) {
   if (consumers.empty()) {
     return 0;
   }
-  int64_t lowest = -1;
-  for (const std::string& c : consumers) {
-    const int64_t at = cursor(c);
-    lowest = lowest < 0 ? at : std::min(lowest, at);
-  }
+  const int64_t lowest = lowestCursor(consumers);
   if (lowest <= 0) {
     return 0;
   }

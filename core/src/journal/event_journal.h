@@ -67,6 +67,9 @@ public:
   // existing installation starts with new events instead of replaying the whole history.
   // Returns its position.
   int64_t cursorOrEnd(const std::string& consumer);
+  // The lowest stored position of `consumers` (one that never stored one counts as 0), in one
+  // read: what every one of them has passed. 0 for an empty list.
+  int64_t lowestCursor(const std::vector<std::string>& consumers);
 
   // Deletes entries every consumer in `consumers` has passed that are older than `before_ms`.
   // Returns how many rows went.

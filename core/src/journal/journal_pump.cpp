@@ -43,7 +43,9 @@ std::vector<JournalStage> JournalPump::stages() const {
 std::vector<std::string> JournalPump::consumerNames() const {
   std::vector<std::string> names;
   for (const JournalConsumer& c : consumers_) {
-    names.push_back(c.name);
+    if (storesCursor(c)) {
+      names.push_back(c.name);
+    }
   }
   return names;
 }
@@ -55,15 +57,15 @@ void JournalPump::loadCursors() {
   cursors_.clear();
   int64_t lowest = -1;
   for (const JournalConsumer& c : consumers_) {
-    cursors_.push_back(shared_ && !c.farm ? 0 : journal_.cursorOrEnd(c.name));
-    if (!shared_ || c.farm) {
+    cursors_.push_back(storesCursor(c) ? journal_.cursorOrEnd(c.name) : 0);
+    if (storesCursor(c)) {
       lowest = lowest < 0 ? cursors_.back() : std::min(lowest, cursors_.back());
     }
   }
   // Shared journal: this instance's own consumers start where the farm's are (what came before
   // was shown by whichever instance ran then).
   for (size_t i = 0; i < consumers_.size(); ++i) {
-    if (shared_ && !consumers_[i].farm) {
+    if (!storesCursor(consumers_[i])) {
       cursors_[i] = std::max<int64_t>(0, lowest);
     }
   }
@@ -113,22 +115,11 @@ void JournalPump::setLeading(bool leading) {
   journal_.wake();
 }
 
-int64_t JournalPump::farmDone() {
-  int64_t lowest = std::numeric_limits<int64_t>::max();
-  for (const JournalConsumer& c : consumers_) {
-    if (c.farm) {
-      lowest = std::min(lowest, journal_.cursor(c.name));
-    }
-  }
-  return lowest;
-}
-
 void JournalPump::storeCursors() {
-  std::vector<std::string> names;
+  const std::vector<std::string> names = consumerNames();
   std::vector<int64_t> seqs;
   for (size_t i = 0; i < consumers_.size(); ++i) {
-    if (!shared_ || consumers_[i].farm) {
-      names.push_back(consumers_[i].name);
+    if (storesCursor(consumers_[i])) {
       seqs.push_back(cursors_[i]);
     }
   }
@@ -200,7 +191,8 @@ void JournalPump::run() {
     int64_t limit = std::numeric_limits<int64_t>::max();
     try {
       if (!leading) {
-        limit = farmDone();
+        // What the leader's consumers have passed (beyond it an entry may still get its archive_id).
+        limit = journal_.lowestCursor(consumerNames());
       }
       if (limit > lowest) {
         batch = journal_.readAfter(lowest, kBatch);
@@ -217,13 +209,7 @@ void JournalPump::run() {
       if (leading && monotonicMs() - last_trim_ms >= kTrimEveryMs) {
         last_trim_ms = monotonicMs();
         try {
-          std::vector<std::string> names; // the consumers whose cursors are stored
-          for (const JournalConsumer& c : consumers_) {
-            if (!shared_ || c.farm) {
-              names.push_back(c.name);
-            }
-          }
-          journal_.trim(names, nowUtcMs() - kRetentionMs);
+          journal_.trim(consumerNames(), nowUtcMs() - kRetentionMs);
         } catch (const std::exception& e) {
           logger_.warn(kComponent, std::string("trimming the event journal failed: ") + e.what());
         }

@@ -79,7 +79,8 @@ public:
   // For tests and orderly shutdown: true once every consumer handled every entry appended so far.
   bool waitIdle(int64_t timeout_ms);
 
-  // The consumers' names, for EventJournal::trim.
+  // The names of the consumers whose cursors this instance stores (all of them, unless the journal
+  // is shared: then the farm consumers), for EventJournal::trim.
   std::vector<std::string> consumerNames() const;
 
   // "pickup" first, then each consumer in order (any thread).
@@ -87,9 +88,8 @@ public:
 
 private:
   void run();
-  // Shared journal: the lowest stored cursor of the farm consumers, what every instance's own
-  // consumers may see (entries beyond it may still get an archive_id from the leader).
-  int64_t farmDone();
+  // Whether `c`'s cursor is stored (see consumerNames()).
+  bool storesCursor(const JournalConsumer& c) const { return !shared_ || c.farm; }
   // Stores the cursors of the consumers this instance keeps in the database; retried until it works.
   void storeCursors();
   // Hands one entry to consumer `index`; retries until it succeeds or the pump stops.
