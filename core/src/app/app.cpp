@@ -464,7 +464,6 @@ uint16_t App::port() const {
 void App::startCluster(Services& s) {
   s.cluster_store = std::make_unique<cluster::ClusterStore>(*s.database);
   cluster::ClusterSettings settings;
-  settings.enabled = true;
   settings.heartbeat_ms = config_.cluster.heartbeat_ms;
   settings.lease_ms = config_.cluster.lease_ms;
   settings.host = cluster::hostName();
@@ -472,7 +471,7 @@ void App::startCluster(Services& s) {
   // The printers follow the farm's lease: the instance that runs the queue and the journal also
   // connects every printer, so its commands never have to cross to another instance.
   s.coordinator = std::make_unique<cluster::ClusterCoordinator>(
-      s.cluster_store.get(), logger_, settings, [&s](const std::set<std::string>& held) {
+      *s.cluster_store, logger_, settings, [&s](const std::set<std::string>& held) {
         std::vector<std::string> names{kFarmLease};
         if (held.count(kFarmLease) != 0) {
           for (int64_t id : s.printers->storedIds()) {
@@ -510,13 +509,12 @@ void App::startCluster(Services& s) {
       s.printers->take(taken);
     }
   });
-  // A printer added through the API: connected here at once if this instance leads (it takes the
-  // lease now), else left to the leader's next round.
   // Rate limits: each instance's share, over the instances that answer the API (docs/adr/0009).
   s.coordinator->setTrafficListener(
       [&s] { return s.gate->takeServed(); },
       [&s](size_t serving) { s.gate->setInstanceShare(static_cast<uint32_t>(serving)); });
-
+  // A printer added through the API: connected here at once if this instance leads (it takes the
+  // lease now), else left to the leader's next round.
   s.printers->setClaim([&s](int64_t id) {
     if (!s.coordinator->holds(kFarmLease)) {
       return false;

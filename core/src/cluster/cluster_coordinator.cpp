@@ -46,12 +46,9 @@ std::string makeInstanceId(const std::string& host) {
   return host + "-" + std::to_string(::getpid()) + "-" + suffix;
 }
 
-ClusterCoordinator::ClusterCoordinator(ClusterStore* store, Logger& logger, ClusterSettings settings,
+ClusterCoordinator::ClusterCoordinator(ClusterStore& store, Logger& logger, ClusterSettings settings,
                                        Wanted wanted)
     : store_(store), logger_(logger), settings_(std::move(settings)), wanted_(std::move(wanted)) {
-  if (settings_.enabled && store_ == nullptr) {
-    settings_.enabled = false;
-  }
   self_.id = settings_.instance_id;
   self_.host = settings_.host;
   self_.started_at_ms = nowUtcMs();
@@ -80,11 +77,9 @@ void ClusterCoordinator::start() {
     stopping_ = false;
     last_renewal_mono_ms_ = monotonicMs();
   }
-  if (settings_.enabled) {
-    logger_.info(kComponent, "instance " + self_.id + " joins the cluster (heartbeat " +
-                                 std::to_string(settings_.heartbeat_ms) + " ms, lease " +
-                                 std::to_string(settings_.lease_ms) + " ms)");
-  }
+  logger_.info(kComponent, "instance " + self_.id + " joins the cluster (heartbeat " +
+                               std::to_string(settings_.heartbeat_ms) + " ms, lease " +
+                               std::to_string(settings_.lease_ms) + " ms)");
   tick();
   std::lock_guard<std::mutex> lock(mutex_);
   thread_ = std::thread([this] { run(); });
@@ -102,14 +97,12 @@ void ClusterCoordinator::stop() {
   thread_.join();
   std::lock_guard<std::mutex> round(round_mutex_);
   publish({}); // listeners stop the work first; only then may another instance start it
-  if (settings_.enabled) {
-    try {
-      store_->leave(self_.id);
-      logger_.info(kComponent, "instance " + self_.id + " left the cluster");
-    } catch (const std::exception& e) {
-      logger_.warn(kComponent,
-                   std::string("could not give the leases back (they expire on their own): ") + e.what());
-    }
+  try {
+    store_.leave(self_.id);
+    logger_.info(kComponent, "instance " + self_.id + " left the cluster");
+  } catch (const std::exception& e) {
+    logger_.warn(kComponent,
+                 std::string("could not give the leases back (they expire on their own): ") + e.what());
   }
 }
 
@@ -133,9 +126,6 @@ std::set<std::string> ClusterCoordinator::held() const {
 
 std::vector<InstanceRow> ClusterCoordinator::instances() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (!settings_.enabled) {
-    return {self_};
-  }
   return instances_;
 }
 
@@ -160,12 +150,9 @@ void ClusterCoordinator::tick() {
 }
 
 bool ClusterCoordinator::acquireNow(const std::string& name) {
-  if (!settings_.enabled) {
-    return true;
-  }
   std::lock_guard<std::mutex> round_lock(round_mutex_);
   try {
-    if (store_->acquire(self_.id, {name}, settings_.lease_ms).count(name) == 0) {
+    if (store_.acquire(self_.id, {name}, settings_.lease_ms).count(name) == 0) {
       return false;
     }
   } catch (const std::exception& e) {
@@ -178,25 +165,15 @@ bool ClusterCoordinator::acquireNow(const std::string& name) {
 }
 
 void ClusterCoordinator::round() {
-  if (!settings_.enabled) {
-    std::set<std::string> all;
-    for (int pass = 0; pass < 2; ++pass) { // printers that follow a role, once the role is held
-      for (const std::string& name : wanted_(all)) {
-        all.insert(name);
-      }
-    }
-    publish(std::move(all));
-    return;
-  }
   try {
-    const Heartbeat beat = store_->heartbeat(self_, settings_.lease_ms, served_ && served_());
+    const Heartbeat beat = store_.heartbeat(self_, settings_.lease_ms, served_ && served_());
     {
       std::lock_guard<std::mutex> lock(mutex_);
       last_renewal_mono_ms_ = monotonicMs();
       instances_ = beat.alive;
     }
     if (traffic_listener_) {
-      size_t serving = 1; // this one, whether it serves or not: its share is never the whole
+      size_t serving = 1; // this one, whether it serves or not: alone, its share is the whole limit
       for (const InstanceRow& row : beat.alive) {
         if (row.id != self_.id && row.served_at_ms > beat.now_ms - kServingWindowMs) {
           ++serving;
@@ -222,7 +199,7 @@ void ClusterCoordinator::round() {
       if (free.empty()) {
         break;
       }
-      for (const std::string& name : store_->acquire(self_.id, free, settings_.lease_ms)) {
+      for (const std::string& name : store_.acquire(self_.id, free, settings_.lease_ms)) {
         held.insert(name);
       }
     }
@@ -238,7 +215,7 @@ void ClusterCoordinator::round() {
       held.erase(name);
     }
     publish(held);
-    store_->release(self_.id, unwanted);
+    store_.release(self_.id, unwanted);
   } catch (const std::exception& e) {
     int64_t since_ms = 0;
     {
@@ -267,13 +244,11 @@ void ClusterCoordinator::publish(std::set<std::string> now_held) {
   if (gained.empty() && lost.empty()) {
     return;
   }
-  if (settings_.enabled) {
-    if (!gained.empty()) {
-      logger_.info(kComponent, "took " + joinNames(gained));
-    }
-    if (!lost.empty()) {
-      logger_.info(kComponent, "gave up " + joinNames(lost));
-    }
+  if (!gained.empty()) {
+    logger_.info(kComponent, "took " + joinNames(gained));
+  }
+  if (!lost.empty()) {
+    logger_.info(kComponent, "gave up " + joinNames(lost));
   }
   for (const Listener& listener : listeners_) {
     listener(gained, lost);

@@ -1,7 +1,7 @@
 // Which of the farm's work this server instance does, when several instances share one PostgreSQL
 // database (docs/scaling.md). Work comes in named leases (cluster_store.h): "printer/<id>" for
-// connecting a printer, and roles such as "journal" (the farm-wide journal consumers: archives,
-// queue, notifications) that one instance at a time holds. A thread of its own heartbeats every
+// connecting a printer, and roles such as "farm" (the farm-wide journal consumers, the queue and
+// the deliveries: app/app.cpp) that one instance at a time holds. A thread of its own heartbeats every
 // heartbeat_ms, renews what it holds, takes what nobody holds (a dead instance's leases once they
 // expire), and tells its listeners what it gained and lost.
 //
@@ -10,8 +10,7 @@
 // a printer is never connected twice, even when this instance is cut off from the database rather
 // than dead.
 //
-// Solo mode (SQLite, the default, or PostgreSQL with cluster.enabled false): this instance holds
-// every lease it wants at once, no table is touched.
+// Only made with cluster.enabled: a server running alone has no coordinator and does all the work.
 //
 // Threading: listeners run on the coordinator's thread with no lock of the coordinator held; they
 // may call holds() and wanted names come from `wanted` on the same thread.
@@ -36,10 +35,9 @@ class Logger;
 namespace bambuddy::cluster {
 
 struct ClusterSettings {
-  bool enabled = false;        // several instances share the database (PostgreSQL only)
   int64_t heartbeat_ms = 2000; // how often leases are renewed and free ones taken
   int64_t lease_ms = 10000;    // how long a lease outlives its holder's last renewal
-  std::string instance_id;     // unique per running instance (instanceIdentity())
+  std::string instance_id;     // unique per running instance (makeInstanceId())
   std::string host;            // for operators: where the instance runs
 };
 
@@ -58,8 +56,8 @@ public:
   // role: wanted only once the role is held). Called on the round's thread, up to twice a round.
   using Wanted = std::function<std::vector<std::string>(const std::set<std::string>& held)>;
 
-  // `store` may be null in solo mode.
-  ClusterCoordinator(ClusterStore* store, Logger& logger, ClusterSettings settings, Wanted wanted);
+  // `store` must outlive the coordinator.
+  ClusterCoordinator(ClusterStore& store, Logger& logger, ClusterSettings settings, Wanted wanted);
   ~ClusterCoordinator(); // stop()
   ClusterCoordinator(const ClusterCoordinator&) = delete;
   ClusterCoordinator& operator=(const ClusterCoordinator&) = delete;
@@ -81,14 +79,13 @@ public:
   void poke();
   // Takes `name` now if it is free (a printer just added through the API, on the instance that
   // holds its role). true when this instance holds it afterwards; no listener is told (the caller
-  // started the work itself). Solo mode: true.
+  // started the work itself).
   bool acquireNow(const std::string& name);
 
   bool holds(const std::string& name) const;
   std::set<std::string> held() const;
-  bool solo() const { return !settings_.enabled; }
   const ClusterSettings& settings() const { return settings_; }
-  // The instances alive at the last heartbeat (solo: this one).
+  // The instances alive at the last heartbeat.
   std::vector<InstanceRow> instances() const;
 
   // For tests: one round now, on the calling thread.
@@ -99,7 +96,7 @@ private:
   void round();
   void publish(std::set<std::string> now_held);
 
-  ClusterStore* store_;
+  ClusterStore& store_;
   Logger& logger_;
   ClusterSettings settings_;
   Wanted wanted_;

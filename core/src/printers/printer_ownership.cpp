@@ -86,11 +86,7 @@ void PrinterRegistry::reloadRecords() {
 }
 
 std::vector<int64_t> PrinterRegistry::storedIds() {
-  std::vector<int64_t> ids;
-  for (const PrinterRecord& r : store_.list()) {
-    ids.push_back(r.id);
-  }
-  return ids;
+  return store_.ids();
 }
 
 void PrinterRegistry::startDriver(const PrinterRecord& record) {

@@ -69,6 +69,19 @@ std::vector<PrinterRecord> PrinterStore::list() {
   return db_.read([](soci::session& session) { return select(session, "", nullptr); });
 }
 
+std::vector<int64_t> PrinterStore::ids() {
+  return db_.read([](soci::session& session) {
+    std::vector<int64_t> out;
+    long long id = 0;
+    soci::statement st = (session.prepare << "SELECT id FROM printers ORDER BY id", soci::into(id));
+    st.execute();
+    while (st.fetch()) {
+      out.push_back(id);
+    }
+    return out;
+  });
+}
+
 std::optional<PrinterRecord> PrinterStore::find(int64_t id) {
   auto rows = db_.read([&](soci::session& session) { return select(session, " WHERE id = :id", &id); });
   if (rows.empty()) {

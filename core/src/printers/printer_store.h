@@ -34,6 +34,8 @@ public:
   explicit PrinterStore(storage::Database& db) : db_(db) {}
 
   std::vector<PrinterRecord> list() override;
+  // The ids alone, in id order (what the cluster's heartbeat asks for every round).
+  std::vector<int64_t> ids();
   std::optional<PrinterRecord> find(int64_t id);
   // Inserts and returns the new id. `instance_id` may be empty: the store then derives
   // "printer-<id>" in the same transaction.

@@ -119,7 +119,6 @@ TEST_P(ClusterStoreTest, TwoCoordinatorsHoldEachPrinterOnceAndTheSurvivorTakesOv
     return held.count("farm") != 0 ? wanted : std::vector<std::string>{"farm"};
   };
   ClusterSettings settings;
-  settings.enabled = true;
   settings.heartbeat_ms = 50;
   settings.lease_ms = 300;
   settings.instance_id = "first";
@@ -134,11 +133,11 @@ TEST_P(ClusterStoreTest, TwoCoordinatorsHoldEachPrinterOnceAndTheSurvivorTakesOv
       into.insert(gained.begin(), gained.end());
     };
   };
-  auto first = std::make_unique<ClusterCoordinator>(store_.get(), logger_, settings, wants);
+  auto first = std::make_unique<ClusterCoordinator>(*store_, logger_, settings, wants);
   first->addListener(track(first_held));
   first->start();
   settings.instance_id = "second";
-  ClusterCoordinator second(store_.get(), logger_, settings, wants);
+  ClusterCoordinator second(*store_, logger_, settings, wants);
   second.addListener(track(second_held));
   second.start();
   {
@@ -169,13 +168,12 @@ TEST_P(ClusterStoreTest, ACoordinatorCutOffFromItsDatabaseStopsTheWorkBeforeItsL
     GTEST_SKIP() << "an SQLite file cannot be cut off: only the PostgreSQL server can go away";
   }
   ClusterSettings settings;
-  settings.enabled = true;
   settings.heartbeat_ms = 50;
   settings.lease_ms = 400;
   settings.instance_id = "cut-off";
   std::atomic<int64_t> lost_at_ms{0};
   std::atomic<bool> holding{false};
-  ClusterCoordinator coordinator(store_.get(), logger_, settings, [](const std::set<std::string>&) {
+  ClusterCoordinator coordinator(*store_, logger_, settings, [](const std::set<std::string>&) {
     return std::vector<std::string>{"farm"};
   });
   coordinator.addListener([&](const std::set<std::string>& gained, const std::set<std::string>& lost) {
@@ -203,24 +201,6 @@ TEST_P(ClusterStoreTest, ACoordinatorCutOffFromItsDatabaseStopsTheWorkBeforeItsL
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClusterStoreTest, ::testing::Values("sqlite", "postgresql"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
-
-TEST(ClusterCoordinator, SoloHoldsWhatItWantsWithoutATable) {
-  std::FILE* log_file = std::tmpfile();
-  Logger logger(LogLevel::Warn, log_file);
-  ClusterSettings settings; // not enabled
-  std::set<std::string> held;
-  ClusterCoordinator solo(nullptr, logger, settings, [](const std::set<std::string>& h) {
-    return h.count("farm") ? std::vector<std::string>{"farm", "printer/1"} : std::vector<std::string>{"farm"};
-  });
-  solo.addListener([&](const std::set<std::string>& gained, const std::set<std::string>&) {
-    held.insert(gained.begin(), gained.end());
-  });
-  solo.start();
-  EXPECT_EQ(held, (std::set<std::string>{"farm", "printer/1"}));
-  EXPECT_TRUE(solo.acquireNow("printer/9"));
-  solo.stop();
-  std::fclose(log_file);
-}
 
 } // namespace cluster_store_test
 } // namespace bambuddy::cluster
