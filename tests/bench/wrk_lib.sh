@@ -156,12 +156,11 @@ print(line + (f"   ({bad} answers not 2xx!)" if int(bad) else ""))' $1
 # The server keeps per-day totals and their week/month/year roll-ups with every archive write;
 # rows added this way need them too. The name search index follows by itself (FTS5 triggers on
 # SQLite, the pg_trgm indexes on PostgreSQL).
-bench_fill_sqlite() {
-  local db=$1 rows=$2 now_ms=$3
-  sqlite3 "$db" >/dev/null <<SQL
-PRAGMA journal_mode=WAL;
-BEGIN;
-WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
+# The archives both fills write, one per i of SOURCE (rows of a column i), and their per-day
+# totals: the same SQL text for both databases.
+bench_archive_rows_sql() {
+  local now_ms=$1 source=$2
+  cat <<SQL
 INSERT INTO archives (id, status, name, filename, printer_id, printer_name, job_id, started_at_ms, ended_at_ms,
   duration_s, progress, filament_used_g, filament_type, notes, tags, favourite, sort_at_ms, created_at_ms,
   updated_at_ms)
@@ -170,12 +169,22 @@ SELECT i,
   'part ' || i, 'part_' || i || '.3mf', 1 + i % 10, 'Printer ' || (1 + i % 10), 'job-' || i,
   $now_ms - i * 315000, $now_ms - i * 315000 + 3600000, 300 + i % 7200, 100.0, 5.0 + (i % 300) / 10.0, 'PLA',
   '', '[]', 0, $now_ms - i * 315000, $now_ms - i * 315000, $now_ms - i * 315000
-FROM n;
+FROM $source;
 DELETE FROM archive_day_counts;
 INSERT INTO archive_day_counts (status, day, printer_id, n, seconds, grams, printer_name)
 SELECT status, sort_at_ms / 86400000, COALESCE(printer_id, 0), COUNT(*), COALESCE(SUM(duration_s), 0),
   COALESCE(SUM(filament_used_g), 0), MAX(printer_name) FROM archives
 GROUP BY status, sort_at_ms / 86400000, COALESCE(printer_id, 0);
+SQL
+}
+
+bench_fill_sqlite() {
+  local db=$1 rows=$2 now_ms=$3
+  sqlite3 "$db" >/dev/null <<SQL
+PRAGMA journal_mode=WAL;
+BEGIN;
+WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $rows)
+$(bench_archive_rows_sql "$now_ms" n)
 -- Periods are named by their first day (weeks from Monday; SQLite's date functions find the
 -- first days of months and years).
 DELETE FROM archive_period_counts;
@@ -200,20 +209,7 @@ bench_fill_postgresql() {
   local rows=$1 now_ms=$2
   bench_psql <<SQL
 BEGIN;
-INSERT INTO archives (id, status, name, filename, printer_id, printer_name, job_id, started_at_ms, ended_at_ms,
-  duration_s, progress, filament_used_g, filament_type, notes, tags, favourite, sort_at_ms, created_at_ms,
-  updated_at_ms)
-SELECT i,
-  CASE WHEN i % 25 < 20 THEN 'success' WHEN i % 25 < 23 THEN 'failed' ELSE 'cancelled' END,
-  'part ' || i, 'part_' || i || '.3mf', 1 + i % 10, 'Printer ' || (1 + i % 10), 'job-' || i,
-  $now_ms - i * 315000, $now_ms - i * 315000 + 3600000, 300 + i % 7200, 100.0, 5.0 + (i % 300) / 10.0, 'PLA',
-  '', '[]', 0, $now_ms - i * 315000, $now_ms - i * 315000, $now_ms - i * 315000
-FROM generate_series(1::bigint, $rows) AS i;
-DELETE FROM archive_day_counts;
-INSERT INTO archive_day_counts (status, day, printer_id, n, seconds, grams, printer_name)
-SELECT status, sort_at_ms / 86400000, COALESCE(printer_id, 0), COUNT(*), COALESCE(SUM(duration_s), 0),
-  COALESCE(SUM(filament_used_g), 0), MAX(printer_name) FROM archives
-GROUP BY status, sort_at_ms / 86400000, COALESCE(printer_id, 0);
+$(bench_archive_rows_sql "$now_ms" "generate_series(1::bigint, $rows) AS i")
 -- The first days of months and years from dates (make_date: no time zone involved).
 DELETE FROM archive_period_counts;
 INSERT INTO archive_period_counts (kind, status, period, printer_id, n, seconds, grams, printer_name)
