@@ -108,6 +108,7 @@ constexpr const char* kPrinterLeasePrefix = "printer/";
 constexpr const char* kKvTopicPrefix = "kv:";
 constexpr const char* kPrintersTopic = "printers";
 constexpr const char* kProvidersTopic = "providers";
+constexpr const char* kOutboxTopic = "outbox"; // a delivery queued where nobody delivers
 
 // Plugins that subscribe to printer_status / printer_removed get them from the status feed.
 printers::StatusListener busStatusListener(bus::EventBus& bus) {
@@ -306,9 +307,16 @@ void App::start() {
     s.queue =
         std::make_unique<queue::QueueService>(*s.queue_store, *s.archives, *s.printers, *s.print_starter,
                                               *s.journal, logger_, [] { return nowUtcMs(); });
+    notifications::NotificationSettings notification_settings = notifications::settingsFromConfig(config_);
+    if (config_.cluster.enabled) {
+      // Claims on outbox rows last as long as the farm's lease: a dead instance's deliveries are
+      // taken over about when its farm work is.
+      notification_settings.engine.owner = s.instance_id;
+      notification_settings.engine.claim_ms = config_.cluster.lease_ms;
+      notification_settings.engine.exclusive = false;
+    }
     s.notifications = std::make_unique<notifications::NotificationService>(
-        *s.database, *s.plugins, logger_, [] { return nowUtcMs(); },
-        notifications::settingsFromConfig(config_));
+        *s.database, *s.plugins, logger_, [] { return nowUtcMs(); }, std::move(notification_settings));
     s.notifications->setImageSource(archiveImages(*s.archives));
     stream::StreamSettings stream_settings;
     stream_settings.per_key_limit = config_.server.streams_per_key;
@@ -540,6 +548,8 @@ void App::startCluster(Services& s) {
   s.printers->setChangeListener([&s] { s.changes->publish(kPrintersTopic); });
   s.changes->subscribe(kProvidersTopic, [&s](const std::string&) { s.notifications->reloadProviders(); });
   s.notifications->setChangeListener([&s] { s.changes->publish(kProvidersTopic); });
+  s.changes->subscribe(kOutboxTopic, [&s](const std::string&) { s.notifications->wakeDelivery(); });
+  s.notifications->setOutboxListener([&s] { s.changes->publish(kOutboxTopic); });
   s.changes->start();
   s.coordinator->start();
 }

@@ -2,7 +2,8 @@
 // change commits, the instance sends PostgreSQL's NOTIFY on the channel `bambuddy_changes` with
 // "<instance id> <topic>"; every instance LISTENs on a connection of its own (libpq directly:
 // SOCI's sessions have no notifications) and calls the handlers subscribed to the topic. Topics:
-// "printers", "providers", "kv:<namespace>" (settings, API keys, plugin documents).
+// "printers", "providers", "kv:<namespace>" (settings, API keys, plugin documents), "outbox" (a
+// delivery queued by an instance that does not deliver).
 //
 // A notification can be missed only while the listening connection is down; when it is back,
 // every handler is called once ("resync"), so a change is never missed for longer than that.

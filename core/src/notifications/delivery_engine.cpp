@@ -49,6 +49,32 @@ DeliveryEngine::~DeliveryEngine() {
 }
 
 void DeliveryEngine::start() {
+  if (delivering()) {
+    return;
+  }
+  if (settings_.exclusive) {
+    // Alone: rows a crashed earlier run claimed are nobody's now.
+    try {
+      outbox_.releaseClaims("");
+    } catch (const std::exception& e) {
+      logger_.error(kComponent, std::string("releasing earlier claims failed: ") + e.what());
+    }
+  }
+  std::vector<std::shared_ptr<Lane>> lanes;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [id, lane] : lanes_) {
+      lanes.push_back(lane);
+    }
+  }
+  for (const std::shared_ptr<Lane>& lane : lanes) {
+    try {
+      refreshOrder(lane);
+    } catch (const std::exception& e) {
+      logger_.error(kComponent, "provider " + std::to_string(lane->slot->id) +
+                                    ": reading its open deliveries failed: " + e.what());
+    }
+  }
   {
     std::lock_guard<std::mutex> lock(write_mutex_);
     if (!writer_running_) {
@@ -63,6 +89,7 @@ void DeliveryEngine::start() {
   }
   running_ = true;
   stopping_ = false;
+  last_renewal_ms_ = clock_ms_();
   wake_requested_ = true; // first pass at once: what the last run left pending
   for (auto& [id, lane] : lanes_) {
     startLaneThreads(lane);
@@ -82,6 +109,13 @@ void DeliveryEngine::stop() {
         owned_.erase(job.id); // still pending in the database: the next start sends it
       }
       lane->queue.clear();
+      for (auto& [printer, jobs] : lane->held) {
+        for (auto& [seq, job] : jobs) {
+          owned_.erase(job.id);
+        }
+      }
+      lane->held.clear();
+      lane->open.clear(); // whoever delivers next may finish some; start() reads them again
       lane->cv.notify_all();
       for (std::thread& t : lane->threads) {
         threads.push_back(std::move(t));
@@ -106,8 +140,40 @@ void DeliveryEngine::stop() {
   if (writer_.joinable()) {
     writer_.join();
   }
-  std::lock_guard<std::mutex> lock(write_mutex_);
-  writer_running_ = false;
+  {
+    std::lock_guard<std::mutex> lock(write_mutex_);
+    writer_running_ = false;
+  }
+  // What was claimed but not sent goes to the next deliverer at once, not when the claims run
+  // out; a test still being attempted on the test threads keeps its claim.
+  std::set<int64_t> keep;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    keep = owned_;
+  }
+  try {
+    outbox_.releaseClaims(settings_.owner, keep);
+  } catch (const std::exception& e) {
+    logger_.warn(kComponent, std::string("releasing this instance's claims failed (they run out instead): ") +
+                                 e.what());
+  }
+}
+
+bool DeliveryEngine::delivering() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return running_;
+}
+
+void DeliveryEngine::stampClaim(DeliveryRow& row) const {
+  if (delivering()) {
+    row.claimed_by = settings_.owner;
+    row.claim_until_ms = clock_ms_() + settings_.claim_ms;
+  }
+}
+
+void DeliveryEngine::stampAttemptClaim(DeliveryRow& row) const {
+  row.claimed_by = settings_.owner;
+  row.claim_until_ms = clock_ms_() + settings_.attempt_timeout_ms + settings_.claim_ms;
 }
 
 void DeliveryEngine::startLaneThreads(const std::shared_ptr<Lane>& lane) {
@@ -180,7 +246,7 @@ void DeliveryEngine::track(const DeliveryRow& row) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = lanes_.find(row.provider_id);
   if (it != lanes_.end()) {
-    it->second->open[row.printer_id].insert(row.seq);
+    noteOpen(*it->second, row.printer_id, row.seq);
   }
 }
 
@@ -194,6 +260,9 @@ void DeliveryEngine::orderedOutcome(int64_t provider_id, int64_t printer_id, int
     return;
   }
   Lane& lane = *it->second;
+  if (lane.refreshing) {
+    lane.finished_meanwhile.insert({printer_id, seq});
+  }
   auto open = lane.open.find(printer_id);
   if (open != lane.open.end()) {
     open->second.erase(seq);
@@ -201,13 +270,24 @@ void DeliveryEngine::orderedOutcome(int64_t provider_id, int64_t printer_id, int
       lane.open.erase(open);
     }
   }
+  releaseHeld(lane, printer_id);
+}
+
+void DeliveryEngine::noteOpen(Lane& lane, int64_t printer_id, int64_t seq) {
+  lane.open[printer_id].insert(seq);
+  if (lane.refreshing) {
+    lane.opened_meanwhile.insert({printer_id, seq});
+  }
+}
+
+void DeliveryEngine::releaseHeld(Lane& lane, int64_t printer_id) {
   auto held = lane.held.find(printer_id);
   if (held == lane.held.end() || held->second.empty()) {
     return;
   }
   // The earliest held delivery goes next, unless something before it is still open.
   auto first = held->second.begin();
-  open = lane.open.find(printer_id);
+  auto open = lane.open.find(printer_id);
   if (open != lane.open.end() && !open->second.empty() && *open->second.begin() < first->first) {
     return;
   }
@@ -223,7 +303,7 @@ void DeliveryEngine::submit(const DeliveryRow& row) {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = lanes_.find(row.provider_id);
   if (it != lanes_.end() && row.printer_id > 0 && row.seq > 0) {
-    it->second->open[row.printer_id].insert(row.seq);
+    noteOpen(*it->second, row.printer_id, row.seq);
   }
   if (it == lanes_.end() || !running_ ||
       it->second->queue.size() + static_cast<size_t>(it->second->in_flight) >=
@@ -314,8 +394,8 @@ DeliveryEngine::JobResult DeliveryEngine::runJob(const std::shared_ptr<Lane>& la
   }
   if (row->printer_id > 0 && row->seq > 0) {
     std::lock_guard<std::mutex> lock(mutex_);
-    std::set<int64_t>& open = lane->open[row->printer_id];
-    open.insert(row->seq); // a row the scanner found that no one tracked yet
+    noteOpen(*lane, row->printer_id, row->seq); // a row the scanner found that no one tracked yet
+    const std::set<int64_t>& open = lane->open[row->printer_id];
     if (*open.begin() < row->seq) {
       // An earlier delivery about this printer is not through yet (waiting for a retry, say).
       const int64_t printer = row->printer_id, seq = row->seq;
@@ -576,8 +656,16 @@ void DeliveryEngine::schedulerLoop() {
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stopping_) {
     const int64_t now = clock_ms_();
+    const int64_t renew_at = last_renewal_ms_ + std::max<int64_t>(1, settings_.claim_ms / 3);
+    if (renew_at <= now) {
+      last_renewal_ms_ = now;
+      lock.unlock();
+      renewClaims();
+      lock.lock();
+      continue;
+    }
     // db_wake_ms_ is never later than the last scan + rescan_interval_ms: the safety net.
-    const int64_t due = std::min(hinted_wake_ms_, db_wake_ms_);
+    const int64_t due = std::min({hinted_wake_ms_, db_wake_ms_, renew_at});
     if (wake_requested_ || due <= now) {
       wake_requested_ = false;
       hinted_wake_ms_ = std::numeric_limits<int64_t>::max(); // the scan below sees everything stored before
@@ -620,18 +708,26 @@ void DeliveryEngine::scanOnce() {
     }
   }
   for (auto& [provider_id, lane] : lanes) {
-    std::vector<int64_t> ids = outbox_.due(provider_id, now, settings_.max_queued_per_provider);
+    refreshOrder(lane);
+    size_t room = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      const size_t busy = lane->queue.size() + static_cast<size_t>(lane->in_flight);
+      room = busy < settings_.max_queued_per_provider ? settings_.max_queued_per_provider - busy : 0;
+    }
+    // Claimed in the database before they are queued: another instance scanning now skips them.
+    std::vector<int64_t> ids =
+        outbox_.claimDue(provider_id, now, room, settings_.owner, clock_ms_() + settings_.claim_ms);
     std::lock_guard<std::mutex> lock(mutex_);
     if (lane->stopping) {
       continue;
     }
+    if (ids.size() >= room) {
+      lane->starved = true; // perhaps more waits: fetched again once the queue has room
+    }
     for (int64_t id : ids) {
       if (owned_.count(id) > 0) {
-        continue;
-      }
-      if (lane->queue.size() + static_cast<size_t>(lane->in_flight) >= settings_.max_queued_per_provider) {
-        lane->starved = true;
-        break;
+        continue; // queued or in flight here already (its claim was this engine's)
       }
       owned_.insert(id);
       lane->queue.push_back(Job{id, std::nullopt});
@@ -642,6 +738,69 @@ void DeliveryEngine::scanOnce() {
   std::lock_guard<std::mutex> lock(mutex_);
   db_wake_ms_ =
       std::min(next.value_or(std::numeric_limits<int64_t>::max()), now + settings_.rescan_interval_ms);
+}
+
+void DeliveryEngine::refreshOrder(const std::shared_ptr<Lane>& lane) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lane->refreshing = true;
+    lane->opened_meanwhile.clear();
+    lane->finished_meanwhile.clear();
+  }
+  std::vector<OrderKey> keys;
+  try {
+    keys = outbox_.openOrdered(lane->slot->id);
+  } catch (...) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    lane->refreshing = false;
+    throw;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  lane->refreshing = false;
+  std::map<int64_t, std::set<int64_t>> open;
+  for (const OrderKey& k : keys) {
+    open[k.printer_id].insert(k.seq);
+  }
+  for (const auto& [printer, seq] : lane->opened_meanwhile) {
+    open[printer].insert(seq);
+  }
+  for (const auto& [printer, jobs] : lane->held) {
+    for (const auto& [seq, job] : jobs) {
+      open[printer].insert(seq); // waiting here, so open whatever was read
+    }
+  }
+  for (const auto& [printer, seq] : lane->finished_meanwhile) {
+    auto it = open.find(printer);
+    if (it != open.end()) {
+      it->second.erase(seq);
+      if (it->second.empty()) {
+        open.erase(it);
+      }
+    }
+  }
+  lane->opened_meanwhile.clear();
+  lane->finished_meanwhile.clear();
+  lane->open = std::move(open);
+  std::vector<int64_t> printers;
+  for (const auto& [printer, jobs] : lane->held) {
+    printers.push_back(printer);
+  }
+  for (int64_t printer : printers) {
+    releaseHeld(*lane, printer); // what it waited for was finished by another instance
+  }
+}
+
+void DeliveryEngine::renewClaims() {
+  std::vector<int64_t> ids;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    ids.assign(owned_.begin(), owned_.end());
+  }
+  try {
+    outbox_.renewClaims(settings_.owner, ids, clock_ms_() + settings_.claim_ms);
+  } catch (const std::exception& e) {
+    logger_.warn(kComponent, std::string("renewing delivery claims failed: ") + e.what());
+  }
 }
 
 void DeliveryEngine::maybeTrim(int64_t now_ms) {

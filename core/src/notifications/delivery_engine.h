@@ -15,6 +15,12 @@
 // stored, and a delivery stays claimed (never picked up twice) until then, so work that was queued
 // or in flight when the process died is sent after the restart (the same notification body, so
 // the same webhook-id).
+//
+// Claims are kept twice: in memory (owned_: queued, held or in flight here) and in the row
+// (claimed_by/claim_until_ms, renewed every claim_ms / 3 while owned), so that with several server
+// instances on one database a row is sent by one of them only. When the farm's deliveries move to
+// another instance, the rows the old one still held are taken over once their claims run out; a
+// server alone takes every claim over at start.
 #pragma once
 
 #include "notifications/notification_images.h"
@@ -56,6 +62,9 @@ struct EngineSettings {
   int64_t rescan_interval_ms = 60000;                    // safety net: scan the outbox at least this often
   int64_t trim_interval_ms = 3600000;
   int64_t max_attachment_bytes = int64_t{2} * 1024 * 1024; // larger images stay out; 0 = none at all
+  std::string owner = "local"; // whose claims this engine's are: the server instance's id
+  int64_t claim_ms = 60000;    // a claim outlives its last renewal by this much
+  bool exclusive = true;       // no other instance sends: start() takes over everybody's claims
 };
 
 // What a lane knows of its provider. The service owns the instance; the lane only calls it.
@@ -92,8 +101,16 @@ public:
 
   // Where the images of a notification come from (none without it). Before start().
   void setImageSource(ImageSource source) { image_source_ = std::move(source); }
-  // Starts the scheduler; its first pass picks up what an earlier run left pending.
+  // Starts the scheduler; its first pass picks up what an earlier run left pending. Reads each
+  // provider's open ordered deliveries first (another instance may have sent some meanwhile).
   void start();
+  // Between start() and stop().
+  bool delivering() const;
+  // Marks a new row as this engine's (its claim) when it is delivering, before the row is inserted.
+  void stampClaim(DeliveryRow& row) const;
+  // The same for a row attempted at once on the calling thread (a test), delivering or not: the
+  // claim lasts the attempt's deadline besides, as no scheduler renews it.
+  void stampAttemptClaim(DeliveryRow& row) const;
   // Lanes finish the attempt in flight (bounded by the attempt timeout); queued work stays
   // pending in the database for the next start. Idempotent.
   void stop();
@@ -142,6 +159,9 @@ private:
     bool starved = false; // the scheduler left due rows behind because the queue was full
     std::map<int64_t, std::set<int64_t>> open;      // printer -> seqs of unfinished ordered rows
     std::map<int64_t, std::map<int64_t, Job>> held; // printer -> seq -> job waiting for earlier ones
+    // While refreshOrder() reads the open rows: (printer, seq) opened and finished meanwhile.
+    bool refreshing = false;
+    std::set<std::pair<int64_t, int64_t>> opened_meanwhile, finished_meanwhile;
     std::condition_variable cv;
     std::vector<std::thread> threads;
   };
@@ -173,6 +193,13 @@ private:
   void dropQueued(int64_t provider_id);
   void schedulerLoop();
   void scanOnce();
+  // Replaces the lane's open ordered deliveries with the outbox's (others may have finished some
+  // elsewhere) and lets go the held delivery that no longer waits for anything.
+  void refreshOrder(const std::shared_ptr<Lane>& lane);
+  void noteOpen(Lane& lane, int64_t printer_id, int64_t seq); // mutex_ held
+  void releaseHeld(Lane& lane, int64_t printer_id);           // mutex_ held
+  // Extends the claims of what is queued, held or in flight here.
+  void renewClaims();
   void maybeTrim(int64_t now_ms);
   void startLaneThreads(const std::shared_ptr<Lane>& lane); // mutex_ held
   double unitRandom();
@@ -185,7 +212,7 @@ private:
   ProviderHealth& health_;
   ImageSource image_source_;
 
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::map<int64_t, std::shared_ptr<Lane>> lanes_;
   std::set<int64_t> owned_; // delivery ids queued or being attempted right now
   bool running_ = false;
@@ -195,6 +222,7 @@ private:
       std::numeric_limits<int64_t>::max();                   // lowest due time announced since the last scan
   int64_t db_wake_ms_ = std::numeric_limits<int64_t>::max(); // next due time the last scan found
   int64_t last_trim_ms_ = 0;
+  int64_t last_renewal_ms_ = 0;
   std::condition_variable scheduler_cv_;
   std::thread scheduler_;
 

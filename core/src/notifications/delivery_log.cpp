@@ -56,6 +56,7 @@ json NotificationService::test(int64_t id) {
   if (!tests_.hasRoom()) {
     throw testsBusy(settings_);
   }
+  engine_.stampAttemptClaim(row); // sent by this instance, delivering or not
   std::vector<DeliveryRow> rows = outbox_.insert({row}, [&](const DeliveryRow& r) { engine_.claim(r.id); });
   DeliveryRow stored = rows.front();
   auto run = [this, stored] {
@@ -144,8 +145,15 @@ json NotificationService::redeliver(int64_t delivery_id) {
   row.redelivery_of = original->id;
   row.next_attempt_at_ms = now;
   row.created_at_ms = row.updated_at_ms = now;
+  engine_.stampClaim(row);
   std::vector<DeliveryRow> rows = outbox_.insert({row}, [&](const DeliveryRow& r) { engine_.claim(r.id); });
-  engine_.submit(rows.front());
+  if (row.claimed_by.empty()) {
+    // Another instance delivers: it is told, so it scans for this row now.
+    engine_.release(rows.front().id);
+    announceOutbox();
+  } else {
+    engine_.submit(rows.front());
+  }
   return deliveryJson(rows.front());
 }
 

@@ -97,6 +97,9 @@ void NotificationService::route(const journal::JournalEntry& event) {
       } else {
         row.status = status::kPending;
         row.next_attempt_at_ms = now + first_delay;
+        if (first_delay == 0) {
+          engine_.stampClaim(row); // sent from here at once; a delayed one is claimed when due
+        }
       }
       rows.push_back(std::move(row));
     }

@@ -123,6 +123,11 @@ public:
   // Several server instances: called after a provider was created, changed, re-keyed or removed
   // here (no lock held), so the other instances reload (reloadProviders). Before the API serves.
   void setChangeListener(std::function<void()> listener) { change_listener_ = std::move(listener); }
+  // Several server instances: called after this instance, not delivering, queued a delivery (a
+  // redelivery) for the instance that delivers, which then calls wakeDelivery(). Before the API serves.
+  void setOutboxListener(std::function<void()> listener) { outbox_listener_ = std::move(listener); }
+  // Another instance queued a delivery: the scheduler looks at the outbox now (when delivering).
+  void wakeDelivery() { engine_.wakeAt(0); }
   // Another instance created, changed or removed providers: the providers here follow the table
   // (new plugin instances on changed settings, removed ones stopped, enabling and disabling as
   // update() does), so the instance that delivers sends what the operator set, wherever it was set.
@@ -173,6 +178,12 @@ private:
   std::map<std::string, std::shared_ptr<const TimeZone>> zones_;
   bool started_ = false;
   std::function<void()> change_listener_; // several server instances: tell the others
+  std::function<void()> outbox_listener_;
+  void announceOutbox() const {
+    if (outbox_listener_) {
+      outbox_listener_();
+    }
+  }
   void announceChange() const {
     if (change_listener_) {
       change_listener_();

@@ -11,17 +11,16 @@ namespace {
 constexpr const char* kColumns =
     "id, provider_id, event_id, event_type, notification, status, attempts, next_attempt_at_ms, http_status, "
     "error, response_snippet, history, redelivery_of, created_at_ms, updated_at_ms, delivered_at_ms, "
-    "printer_id, "
-    "seq";
+    "printer_id, seq, claimed_by, claim_until_ms";
 
 constexpr const char* kOpen = "status IN ('pending', 'retrying')";
 
 // Bound variables for one row: SOCI binds by reference, so they live as long as the statement.
 struct Bound {
   long long id = 0, provider_id = 0, next = 0, redelivery_of = 0, created = 0, updated = 0, delivered = 0,
-            printer_id = 0, seq = 0;
+            printer_id = 0, seq = 0, claim_until = 0;
   int attempts = 0, http_status = 0;
-  std::string event_id, event_type, notification, status, error, snippet, history;
+  std::string event_id, event_type, notification, status, error, snippet, history, claimed_by;
 
   void from(const DeliveryRow& r) {
     id = r.id;
@@ -33,6 +32,8 @@ struct Bound {
     delivered = r.delivered_at_ms;
     printer_id = r.printer_id;
     seq = r.seq;
+    claimed_by = r.claimed_by;
+    claim_until = r.claim_until_ms;
     attempts = r.attempts;
     http_status = r.http_status;
     event_id = r.event_id;
@@ -67,6 +68,8 @@ struct Bound {
     r.delivered_at_ms = delivered;
     r.printer_id = printer_id;
     r.seq = seq;
+    r.claimed_by = claimed_by;
+    r.claim_until_ms = claim_until;
     return r;
   }
 };
@@ -90,6 +93,8 @@ void intoAll(soci::statement& st, Bound& b) {
   st.exchange(soci::into(b.delivered));
   st.exchange(soci::into(b.printer_id));
   st.exchange(soci::into(b.seq));
+  st.exchange(soci::into(b.claimed_by));
+  st.exchange(soci::into(b.claim_until));
 }
 
 nlohmann::json timeOrNull(int64_t ms) {
@@ -114,12 +119,12 @@ std::vector<DeliveryRow> OutboxStore::insert(std::vector<DeliveryRow> rows,
         (session.prepare << "INSERT INTO notification_deliveries (" << kColumns
                          << ") VALUES (:id, :provider_id, :event_id, :event_type, :notification, "
                             ":status, :attempts, :next, :http_status, :error, :snippet, :history, "
-                            ":redelivery_of, :created, :updated, :delivered, :printer_id, :seq)",
+                            ":redelivery_of, :created, :updated, :delivered, :printer_id, :seq, :claimed_by, :claim_until)",
          soci::use(b.id), soci::use(b.provider_id), soci::use(b.event_id), soci::use(b.event_type),
          soci::use(b.notification), soci::use(b.status), soci::use(b.attempts), soci::use(b.next),
          soci::use(b.http_status), soci::use(b.error), soci::use(b.snippet), soci::use(b.history),
          soci::use(b.redelivery_of), soci::use(b.created), soci::use(b.updated), soci::use(b.delivered),
-         soci::use(b.printer_id), soci::use(b.seq));
+         soci::use(b.printer_id), soci::use(b.seq), soci::use(b.claimed_by), soci::use(b.claim_until));
     for (DeliveryRow& row : rows) {
       row.id = storage::nextId(session, "notification_deliveries", "notification_deliveries");
       b.from(row);
@@ -165,7 +170,7 @@ void OutboxStore::saveMany(const std::vector<DeliveryRow>& rows) {
         (session.prepare << "UPDATE notification_deliveries SET status = :status, attempts = :attempts, "
                             "next_attempt_at_ms = :next, http_status = :http_status, error = :error, "
                             "response_snippet = :snippet, history = :history, updated_at_ms = :updated, "
-                            "delivered_at_ms = :delivered WHERE id = :id",
+                            "delivered_at_ms = :delivered, claimed_by = '', claim_until_ms = 0 WHERE id = :id",
          soci::use(b.status), soci::use(b.attempts), soci::use(b.next), soci::use(b.http_status),
          soci::use(b.error), soci::use(b.snippet), soci::use(b.history), soci::use(b.updated),
          soci::use(b.delivered), soci::use(b.id));
@@ -190,6 +195,83 @@ std::vector<int64_t> OutboxStore::due(int64_t provider_id, int64_t now_ms, size_
       out.push_back(id);
     }
     return out;
+  });
+}
+
+std::vector<int64_t> OutboxStore::claimDue(int64_t provider_id, int64_t now_ms, size_t limit,
+                                           const std::string& owner, int64_t until_ms) {
+  if (limit == 0) {
+    return {};
+  }
+  const bool postgresql = db_.backend() == "postgresql";
+  return db_.write([&](soci::session& session) {
+    std::vector<int64_t> out;
+    long long id = 0, provider = provider_id, now = now_ms, max_rows = static_cast<long long>(limit),
+              until = until_ms;
+    // SQLite has one writer at a time, so its transaction alone keeps two claims apart. The
+    // owner's own claimed rows come last: mostly they are queued or in flight there already.
+    soci::statement st =
+        (session.prepare << "SELECT id FROM notification_deliveries WHERE provider_id = :p AND " << kOpen
+                         << " AND next_attempt_at_ms <= :now AND (claimed_by = '' OR claimed_by = :owner OR "
+                            "claim_until_ms < :now2) ORDER BY CASE WHEN claimed_by = :owner2 THEN 1 ELSE 0 END, "
+                            "next_attempt_at_ms, id LIMIT :limit"
+                         << (postgresql ? " FOR UPDATE SKIP LOCKED" : ""),
+         soci::into(id), soci::use(provider), soci::use(now), soci::use(owner), soci::use(now), soci::use(owner),
+         soci::use(max_rows));
+    st.execute();
+    while (st.fetch()) {
+      out.push_back(id);
+    }
+    soci::statement claim = (session.prepare << "UPDATE notification_deliveries SET claimed_by = :owner, "
+                                                "claim_until_ms = :until WHERE id = :id",
+                             soci::use(owner), soci::use(until), soci::use(id));
+    for (int64_t claimed : out) {
+      id = claimed;
+      claim.execute(true);
+    }
+    return out;
+  });
+}
+
+void OutboxStore::renewClaims(const std::string& owner, const std::vector<int64_t>& ids, int64_t until_ms) {
+  if (ids.empty()) {
+    return;
+  }
+  db_.write([&](soci::session& session) {
+    long long id = 0, until = until_ms;
+    soci::statement st = (session.prepare << "UPDATE notification_deliveries SET claim_until_ms = :until "
+                                             "WHERE id = :id AND claimed_by = :owner AND "
+                                          << kOpen,
+                          soci::use(until), soci::use(id), soci::use(owner));
+    for (int64_t renewed : ids) {
+      id = renewed;
+      st.execute(true);
+    }
+  });
+}
+
+int64_t OutboxStore::releaseClaims(const std::string& owner, const std::set<int64_t>& keep) {
+  return db_.write([&](soci::session& session) {
+    std::vector<int64_t> ids;
+    long long id = 0;
+    std::string owner_value = owner;
+    const std::string query = std::string("SELECT id FROM notification_deliveries WHERE ") +
+                              (owner.empty() ? "claimed_by <> :owner" : "claimed_by = :owner") + " AND " + kOpen;
+    soci::statement find = (session.prepare << query, soci::into(id), soci::use(owner_value));
+    find.execute();
+    while (find.fetch()) {
+      if (keep.count(id) == 0) {
+        ids.push_back(id);
+      }
+    }
+    soci::statement release =
+        (session.prepare << "UPDATE notification_deliveries SET claimed_by = '', claim_until_ms = 0 WHERE id = :id",
+         soci::use(id));
+    for (int64_t released : ids) {
+      id = released;
+      release.execute(true);
+    }
+    return static_cast<int64_t>(ids.size());
   });
 }
 

@@ -51,6 +51,11 @@ struct DeliveryRow {
   // position (0 = no order: tests, redeliveries), printer_id 0 = not about one printer.
   int64_t printer_id = 0;
   int64_t seq = 0;
+  // The delivering instance's claim on an open row: no other instance sends it before
+  // claim_until_ms (its own clock, kept by renewals while the row is queued or in flight). ""
+  // = unclaimed; storing an attempt's outcome ends the claim.
+  std::string claimed_by;
+  int64_t claim_until_ms = 0;
 };
 
 // (printer_id, seq) of an open ordered delivery.
@@ -81,6 +86,19 @@ public:
 
   // Ids of `provider_id`'s pending/retrying rows due at `now_ms`, oldest due first.
   std::vector<int64_t> due(int64_t provider_id, int64_t now_ms, size_t limit);
+  // Claims up to `limit` of `provider_id`'s rows due at `now_ms` that nobody else holds (unclaimed,
+  // or their claim expired) for `owner` until `until_ms`, oldest due first, and returns their ids;
+  // `owner`'s own claimed rows come along (renewed) after the others.
+  // One transaction; on PostgreSQL the rows are locked FOR UPDATE SKIP LOCKED, so two instances
+  // claiming at once never get the same row and never wait for each other.
+  std::vector<int64_t> claimDue(int64_t provider_id, int64_t now_ms, size_t limit, const std::string& owner,
+                                int64_t until_ms);
+  // Extends `owner`'s claims on these open rows to `until_ms`.
+  void renewClaims(const std::string& owner, const std::vector<int64_t>& ids, int64_t until_ms);
+  // Gives up `owner`'s claims on its open rows except `keep` (the next deliverer takes them at
+  // once); `owner` "" gives up everybody's (a server alone, at start: no one else delivers).
+  // Returns how many.
+  int64_t releaseClaims(const std::string& owner, const std::set<int64_t>& keep = {});
   // Providers that have a (non-redelivery) row for this event already.
   std::set<int64_t> providersWithEvent(const std::string& event_id);
   // The provider's pending/retrying rows that take part in ordering.

@@ -514,6 +514,13 @@ const std::vector<Migration>& coreMigrations() {
         "CREATE TABLE cluster_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at_ms INTEGER NOT "
         "NULL)",
         "CREATE INDEX cluster_leases_holder ON cluster_leases (holder, expires_at_ms)"}},
+      {12,
+       "outbox_claims",
+       {// The instance sending an open delivery claims it until a time it keeps renewing, so two
+        // instances never send one row and a dead instance's rows are taken over once the claim
+        // runs out (notifications/outbox_store.h).
+        "ALTER TABLE notification_deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
+        "ALTER TABLE notification_deliveries ADD COLUMN claim_until_ms BIGINT NOT NULL DEFAULT 0"}},
   };
   return migrations;
 }
