@@ -1185,15 +1185,23 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   ASSERT_NO_FATAL_FAILURE(startServer());
   std::unique_ptr<ServerProcess> second = std::move(server_);
 
-  auto connectedOn = [&](ServerProcess& server) { return connectedPrinterCount(server.port(), kAdminKey); };
-  ASSERT_TRUE(waitUntil([&] { return connectedOn(*first) == kPrinters; }, 30000, 100))
+  // Every instance shows every printer's live status; connected_by tells which one connects it.
+  std::string first_id;
+  ASSERT_TRUE(waitUntil(
+      [&] { return !(first_id = instanceConnectingAll(first->port(), kAdminKey, kPrinters)).empty(); }, 30000,
+      100))
       << "the first instance connects every printer\n"
       << tail(first->log());
   server_ = std::move(second);
   Answer listed = api("GET", "/api/v1/printers?limit=1000");
   ASSERT_EQ(listed.status, 200) << listed.raw;
   EXPECT_EQ(listed.body.value("total", 0), kPrinters) << "the standby answers the API too";
-  EXPECT_EQ(connectedOn(*server_), 0) << "the standby connects nothing while the first lives";
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        return connectedPrintersBy(server_->port(), kAdminKey) == std::map<std::string, int>{{first_id, kPrinters}};
+      },
+      10000, 100))
+      << "the standby shows every printer connected by the first, and connects none itself";
 
   ASSERT_TRUE(sim.send("start failover.3mf " + std::to_string(kJobS)));
   auto countEvents = [&](const std::string& event) {
@@ -1209,11 +1217,21 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
       waitUntil([&] { return countEvents("print_started") == static_cast<size_t>(kPrinters); }, 30000, 100))
       << "every print_started delivered before the kill\n"
       << tail(first->log());
+  const std::string some_printer = "/api/v1/printers/" + std::to_string(listed.body["items"][0]["id"].get<int64_t>());
+  EXPECT_TRUE(waitUntil([&] { return api("GET", some_printer + "/status").body.value("state", "") == "printing"; },
+                        10000, 100))
+      << "the standby shows the print the first instance sees: " << api("GET", some_printer + "/status").raw;
+  Answer refused = api("POST", some_printer + "/pause");
+  EXPECT_EQ(refused.status, 503) << refused.raw;
+  EXPECT_NE(refused.raw.find("printer_elsewhere"), std::string::npos)
+      << "a command on the standby says where it goes: " << refused.raw;
 
   const int64_t killed_at = steadyMs();
   ASSERT_EQ(::kill(first->pid(), SIGKILL), 0);
   first->waitExit(10000);
-  ASSERT_TRUE(waitUntil([&] { return connectedOn(*server_) == kPrinters; }, 30000, 100))
+  ASSERT_TRUE(waitUntil(
+      [&] { return !instanceConnectingAll(server_->port(), kAdminKey, kPrinters, first_id).empty(); }, 30000,
+      100))
       << "every printer connected by the survivor within 30 s\n"
       << tail(server_->log());
   const int64_t takeover_ms = steadyMs() - killed_at;

@@ -77,6 +77,32 @@ int64_t ServerApi::upload(const std::string& title, int64_t print_time_s, double
   return a.body.is_object() ? a.body.value("id", int64_t{0}) : 0;
 }
 
+std::map<std::string, int> connectedPrintersBy(uint16_t port, const std::string& key) {
+  HttpResult r =
+      httpRequest("127.0.0.1", port, "GET", "/api/v1/printers?limit=1000", "", {{"X-API-Key", key}}, 5000);
+  const nlohmann::json page = nlohmann::json::parse(r.body, nullptr, false);
+  std::map<std::string, int> out;
+  if (r.status == 200 && page.is_object() && page.contains("items") && page["items"].is_array()) {
+    for (const nlohmann::json& item : page["items"]) {
+      const nlohmann::json status = item.value("status", nlohmann::json::object());
+      if (status.is_object() && status.value("connected", false)) {
+        out[status.value("connected_by", std::string())] += 1;
+      }
+    }
+  }
+  return out;
+}
+
+std::string instanceConnectingAll(uint16_t port, const std::string& key, int printers,
+                                  const std::string& other_than) {
+  for (const auto& [instance, count] : connectedPrintersBy(port, key)) {
+    if (count == printers && instance != other_than) {
+      return instance;
+    }
+  }
+  return "";
+}
+
 int connectedPrinterCount(uint16_t port, const std::string& key) {
   HttpResult r =
       httpRequest("127.0.0.1", port, "GET", "/api/v1/printers?limit=1000", "", {{"X-API-Key", key}}, 5000);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -54,5 +55,12 @@ private:
 // How many printers GET /api/v1/printers on the server at `port` shows connected (0 when the
 // server does not answer): what failover tests and benchmarks wait on.
 int connectedPrinterCount(uint16_t port, const std::string& key);
+// Several server instances: the printers that server shows connected, counted by the instance that
+// connects them (their status's connected_by; "" without one). Empty when the server does not answer.
+std::map<std::string, int> connectedPrintersBy(uint16_t port, const std::string& key);
+// The instance connecting all `printers` as `port`'s server shows them, when one does and it is
+// not `other_than`; "" otherwise.
+std::string instanceConnectingAll(uint16_t port, const std::string& key, int printers,
+                                  const std::string& other_than = "");
 
 } // namespace bambuddy::testing

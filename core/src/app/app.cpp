@@ -26,6 +26,7 @@
 #include "cluster/change_feed.h"
 #include "cluster/cluster_coordinator.h"
 #include "cluster/cluster_store.h"
+#include "cluster/live_status_share.h"
 #include "common/logger.h"
 #include "common/time.h"
 #include "http/http_server.h"
@@ -89,6 +90,7 @@ struct App::Services {
   std::unique_ptr<cluster::ChangeFeed> changes; // made with the kv store, started with the coordinator
   std::unique_ptr<cluster::ClusterStore> cluster_store;
   std::unique_ptr<cluster::ClusterCoordinator> coordinator;
+  std::unique_ptr<cluster::LiveStatusShare> live_status; // started with the coordinator
 };
 
 namespace {
@@ -281,6 +283,26 @@ void App::start() {
         std::make_unique<printers::ConnectionChecks>(*s.plugins, logger_, [] { return nowUtcMs(); });
     s.status_feed = std::make_unique<printers::StatusFeed>(*s.printers, kStatusFeedIntervalMs);
     s.status_feed->addListener(busStatusListener(*s.bus));
+    if (config_.cluster.enabled) {
+      s.printers->setInstanceId(s.instance_id);
+      // Every instance shows every printer's live status, whoever connects it.
+      s.live_status = std::make_unique<cluster::LiveStatusShare>(
+          *s.database, logger_, s.instance_id, kStatusFeedIntervalMs,
+          [&s](const std::vector<std::pair<int64_t, nlohmann::json>>& answers) {
+            s.printers->applyRemoteStatus(answers);
+          });
+      printers::StatusListener share;
+      share.wanted = [] { return true; };
+      share.deliver = [&s](const std::vector<printers::PrinterRegistry::StatusChange>& changed,
+                           const std::vector<int64_t>&) {
+        for (const auto& change : changed) {
+          if (change.local) {
+            s.live_status->offer(change.id, change.status);
+          }
+        }
+      };
+      s.status_feed->addListener(std::move(share));
+    }
     // Before drivers start, so their first reports are kept (the registry holds reports of
     // printers it has not mapped yet until start()).
     s.intake->addSink([&s](const std::string& driver, const std::string& instance, nlohmann::json& status) {
@@ -551,6 +573,7 @@ void App::startCluster(Services& s) {
   s.changes->subscribe(kOutboxTopic, [&s](const std::string&) { s.notifications->wakeDelivery(); });
   s.notifications->setOutboxListener([&s] { s.changes->publish(kOutboxTopic); });
   s.changes->start();
+  s.live_status->start(); // the others' printers' status before this instance serves
   s.coordinator->start();
 }
 
@@ -562,6 +585,9 @@ void App::stop() {
   }
   if (s.changes) {
     s.changes->stop(); // no reload while the services stop
+  }
+  if (s.live_status) {
+    s.live_status->stop();
   }
   if (s.coordinator) {
     s.coordinator->stop(); // printers, journal, queue and deliveries stop here, then the leases go
@@ -617,6 +643,7 @@ void App::stop() {
   s.print_starter.reset();
   s.printer_checks.reset();
   s.status_feed.reset();
+  s.live_status.reset(); // after the feed that offers to it
   s.printers.reset();
   s.archives.reset();
   s.archive_store.reset();

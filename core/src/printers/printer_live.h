@@ -30,6 +30,8 @@ struct PrinterRegistry::Live {
   // while it holds the printer's lease (PrinterRegistry::take/drop); reports and the offline clock
   // of a printer it does not own are ignored, the owner decides its events.
   bool owned = true;
+  // While not owned: the status answer its holder published (null until one arrives).
+  nlohmann::json remote;
 };
 
 namespace detail {

@@ -97,6 +97,9 @@ public:
   // driver instance starts; false = this instance may not connect it (the lease is another's), so
   // the printer is stored but left to the holder.
   void setClaim(std::function<bool(int64_t id)> claim);
+  // Several server instances: this one's id, before start(). The status answers of printers it
+  // connects then carry it as `connected_by`, so every instance tells which one connects a printer.
+  void setInstanceId(std::string instance_id) { instance_id_ = std::move(instance_id); }
   // Several server instances: called after a printer was created, changed or removed here (any
   // thread, no lock held), so the other instances reload (reloadRecords).
   void setChangeListener(std::function<void()> listener);
@@ -121,10 +124,16 @@ public:
     int64_t id = 0;
     nlohmann::json status;
     uint64_t seq = 0; // the change counter when it last changed (compare with a cursor)
+    bool local = true; // connected here (several instances: false for printers another connects)
   };
   std::vector<StatusChange> statusChangesSince(uint64_t& cursor) const;
   // GET /printers/{id}/status shape (docs/printers.md, API.md). NotFound when unknown.
   nlohmann::json status(int64_t id) const;
+  // Several server instances: the status answers the instances connected to these printers
+  // published (cluster/live_status_share.h). Kept for printers not connected here and answered as
+  // their status until this instance takes them; others' answers about printers it connects are
+  // ignored.
+  void applyRemoteStatus(const std::vector<std::pair<int64_t, nlohmann::json>>& answers);
   // Details: record fields, redacted settings, capabilities, status summary.
   nlohmann::json details(int64_t id) const;
   std::string name(int64_t id) const;
@@ -214,6 +223,7 @@ private:
   std::shared_mutex instances_mutex_;     // exclusive while instances are created/destroyed
   bool connect_all_ = true;               // false: several server instances, take() connects
   std::function<bool(int64_t)> claim_;    // several server instances: may a new printer be connected here
+  std::string instance_id_;               // several server instances: this one's id (else "")
   std::function<void()> change_listener_; // several server instances: tell the others
   void announceChange() const {
     if (change_listener_) {

@@ -51,6 +51,14 @@ PrinterError fromPluginError(const plugins::PluginCallError& e, const std::strin
   }
 }
 
+// Several server instances: this one does not connect the printer, so it cannot command it.
+PrinterError elsewhere(int64_t id, const std::string& name) {
+  return PrinterError(PrinterError::Kind::Unavailable, "printer_elsewhere",
+                      "printer " + std::to_string(id) + " ('" + name +
+                          "') is connected by another server instance; printer commands go to the instance "
+                          "running the farm (GET /health/farm answers 200 there)");
+}
+
 } // namespace
 
 std::vector<int64_t> PrinterRegistry::ids() const {
@@ -67,7 +75,7 @@ std::vector<PrinterRegistry::StatusChange> PrinterRegistry::statusChangesSince(u
   std::vector<StatusChange> out;
   for (const auto& [id, live] : printers_) {
     if (live->change_seq > cursor) {
-      out.push_back({id, statusLocked(*live), live->change_seq});
+      out.push_back({id, statusLocked(*live), live->change_seq, live->owned});
     }
   }
   cursor = change_counter_;
@@ -85,7 +93,24 @@ std::string PrinterRegistry::name(int64_t id) const {
   return it == printers_.end() ? std::string() : it->second->record.name;
 }
 
+void PrinterRegistry::applyRemoteStatus(const std::vector<std::pair<int64_t, nlohmann::json>>& answers) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& [id, answer] : answers) {
+    auto it = printers_.find(id);
+    if (it == printers_.end() || it->second->owned || !answer.is_object()) {
+      continue;
+    }
+    it->second->remote = answer;
+    it->second->remote["id"] = id;
+    it->second->remote["name"] = it->second->record.name; // renames reach every instance
+    changed(*it->second);
+  }
+}
+
 nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
+  if (!live.owned && live.remote.is_object()) {
+    return live.remote; // another instance connects it: its latest word
+  }
   const nlohmann::json& s = live.status;
   std::string state = stringOf(s, "state");
   bool connected = orNull(s, "connected") == true && state != "offline" && !state.empty();
@@ -127,7 +152,8 @@ nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
                        : s.is_null()         ? "no status reported by the driver yet"
                                              : "not connected";
   }
-  return {{"id", live.record.id},
+  nlohmann::json answer = {
+          {"id", live.record.id},
           {"name", live.record.name},
           {"connected", connected},
           {"state", state},
@@ -146,6 +172,10 @@ nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
           {"connection_error", connected ? nlohmann::json(nullptr) : nlohmann::json(connection_error)},
           {"updated_at", live.updated_at_ms > 0 ? nlohmann::json(formatUtcSeconds(live.updated_at_ms))
                                                 : nlohmann::json(nullptr)}};
+  if (!instance_id_.empty() && live.owned) {
+    answer["connected_by"] = instance_id_;
+  }
+  return answer;
 }
 
 nlohmann::json PrinterRegistry::status(int64_t id) const {
@@ -178,6 +208,9 @@ nlohmann::json PrinterRegistry::clearPlate(int64_t id) {
   auto it = printers_.find(id);
   if (it == printers_.end()) {
     throw records_.notFound(id);
+  }
+  if (!it->second->owned) {
+    throw elsewhere(id, it->second->record.name); // the holder's gate is in its memory
   }
   const bool was_awaiting = it->second->record.awaiting_plate_clear;
   it->second->record.awaiting_plate_clear = false;
@@ -219,6 +252,9 @@ nlohmann::json PrinterRegistry::command(int64_t id, const nlohmann::json& comman
       throw records_.notFound(id);
     }
     const Live& live = *it->second;
+    if (!live.owned) {
+      throw elsewhere(id, live.record.name);
+    }
     nlohmann::json current = statusLocked(live);
     state = current["state"].get<std::string>();
     if (!current["connected"].get<bool>()) {

@@ -521,6 +521,14 @@ const std::vector<Migration>& coreMigrations() {
         // runs out (notifications/outbox_store.h).
         "ALTER TABLE notification_deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE notification_deliveries ADD COLUMN claim_until_ms BIGINT NOT NULL DEFAULT 0"}},
+      {13,
+       "printer_live",
+       {// Several server instances: each printer's latest status answer, written by the instance
+        // connected to it for the others to show (cluster/live_status_share.h). seq: the batch's
+        // number in the id_sequences row 'printer_live' (readers follow it).
+        "CREATE TABLE printer_live (printer_id BIGINT PRIMARY KEY, holder TEXT NOT NULL, seq BIGINT NOT NULL, "
+        "status TEXT NOT NULL, updated_at_ms BIGINT NOT NULL)",
+        "CREATE INDEX printer_live_seq ON printer_live (seq)"}},
   };
   return migrations;
 }

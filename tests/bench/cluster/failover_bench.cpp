@@ -71,19 +71,20 @@ int64_t steadyMs() {
       .count();
 }
 
-int connectedOn(const ServerProcess& server) {
-  return connectedPrinterCount(server.port(), kAdminKey);
-}
-
-bool waitConnected(const ServerProcess& server, int printers, int64_t timeout_ms) {
+// Waits until `server` shows every printer connected by one instance other than `other_than`
+// (every instance shows every printer's status: connected_by tells who connects it); that
+// instance's id, "" on timeout.
+std::string waitConnected(const ServerProcess& server, int printers, int64_t timeout_ms,
+                          const std::string& other_than = "") {
   const int64_t until = steadyMs() + timeout_ms;
   while (steadyMs() < until) {
-    if (connectedOn(server) == printers) {
-      return true;
+    std::string by = instanceConnectingAll(server.port(), kAdminKey, printers, other_than);
+    if (!by.empty()) {
+      return by;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50)); // polling a condition, with a deadline
   }
-  return false;
+  return "";
 }
 
 std::unique_ptr<ServerProcess> startServer(const std::string& config, const std::string& url) {
@@ -146,7 +147,8 @@ int run(const Options& o) {
 
   std::unique_ptr<ServerProcess> leader = startServer(config, url);
   const int64_t first_started = steadyMs();
-  if (!waitConnected(*leader, o.printers, 120000)) {
+  std::string leader_id = waitConnected(*leader, o.printers, 120000);
+  if (leader_id.empty()) {
     std::fprintf(stderr, "the first instance did not connect every printer:\n%s\n", leader->log().c_str());
     return 1;
   }
@@ -162,7 +164,8 @@ int run(const Options& o) {
     const int64_t killed_at = steadyMs();
     ::kill(leader->pid(), SIGKILL);
     leader->waitExit(10000);
-    if (!waitConnected(*standby, o.printers, 120000)) {
+    const std::string taken_by = waitConnected(*standby, o.printers, 120000, leader_id);
+    if (taken_by.empty()) {
       std::fprintf(stderr, "round %d: the standby did not connect every printer in 120 s:\n%s\n", round,
                    standby->log().c_str());
       return 1;
@@ -183,6 +186,7 @@ int run(const Options& o) {
       }
     }
     leader = std::move(standby);
+    leader_id = taken_by;
     standby = startServer(config, url); // the killed instance comes back as the standby
   }
   std::sort(times_ms.begin(), times_ms.end());
