@@ -12,6 +12,7 @@
 //
 // Every wait is on a condition with a deadline. Each test prints what it counted and its wall time.
 #include "support/bambu_sim_process.h"
+#include "support/ftps_server.h"
 #include "support/http_client.h"
 #include "support/http_receiver.h"
 #include "support/mosquitto_broker.h"
@@ -19,6 +20,7 @@
 #include "support/server_process.h"
 #include "support/shared_postgres.h"
 #include "support/temp_dir.h"
+#include "support/three_mf_sample.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -1165,7 +1167,8 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   broker.start();
   BambuSimProcess sim({"--host", broker.host(), "--port", std::to_string(broker.port()), "--cafile",
                        broker.caFile(), "--user", broker.user(), "--password", broker.password(), "--count",
-                       std::to_string(kPrinters), "--serial-prefix", "FAIL", "--interval-ms", "500"});
+                       std::to_string(kPrinters), "--serial-prefix", "FAIL", "--interval-ms", "500",
+                       "--storage-dir", dir_.file("cards")});
   ASSERT_TRUE(sim.waitLine("ready", 60000)) << sim.transcript();
   std::set<std::string> serials;
   for (const std::string& line : sim.lines()) {
@@ -1174,11 +1177,21 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
     }
   }
   ASSERT_EQ(serials.size(), static_cast<size_t>(kPrinters)) << sim.transcript();
+  // One printer gets its card served over FTPS, so a queued job can start on it after the failover.
+  const std::string queued_serial = *serials.begin();
+  FtpsServerOptions ftp;
+  ftp.password = kAccessCode;
+  ftp.storage_dir = dir_.file("cards") + "/" + queued_serial;
+  FtpsServer ftps(ftp);
+  ftps.start();
 
   WebhookSink sink;
+  std::string printers_yaml = bambuPrintersYaml(std::vector<std::string>(serials.begin(), serials.end()), broker);
+  const std::string queued_settings = "serial: " + queued_serial + ",";
+  printers_yaml.replace(printers_yaml.find(queued_settings), queued_settings.size(),
+                        queued_settings + " ftp_port: " + std::to_string(ftps.port()) + ",");
   std::ostringstream yaml;
-  yaml << header("cluster: {enabled: true}\n") << webhookYaml(sink.url())
-       << bambuPrintersYaml(std::vector<std::string>(serials.begin(), serials.end()), broker);
+  yaml << header("cluster: {enabled: true}\n") << webhookYaml(sink.url()) << printers_yaml;
   config_ = dir_.write("bambuddy.yaml", yaml.str()); // both instances: same file, same database
   ASSERT_NO_FATAL_FAILURE(startServer());
   std::unique_ptr<ServerProcess> first = std::move(server_);
@@ -1221,10 +1234,36 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   EXPECT_TRUE(waitUntil([&] { return api("GET", some_printer + "/status").body.value("state", "") == "printing"; },
                         10000, 100))
       << "the standby shows the print the first instance sees: " << api("GET", some_printer + "/status").raw;
-  Answer refused = api("POST", some_printer + "/pause");
-  EXPECT_EQ(refused.status, 503) << refused.raw;
-  EXPECT_NE(refused.raw.find("printer_elsewhere"), std::string::npos)
-      << "a command on the standby says where it goes: " << refused.raw;
+  // A job queued (on the standby) behind the print in progress on one printer.
+  int64_t queued_printer = 0;
+  for (const json& item : listed.body["items"]) {
+    if (item.value("name", "") == queued_serial) {
+      queued_printer = item.value("id", int64_t{0});
+    }
+  }
+  ASSERT_GT(queued_printer, 0) << listed.raw;
+  HttpResult uploaded = httpRequest("127.0.0.1", server_->port(), "POST", "/api/v1/archives?filename=queued.3mf",
+                                    multiPlateThreeMf("Queued", {{1, 30, 2.0}}),
+                                    {{"X-API-Key", kAdminKey}, {"Content-Type", "application/octet-stream"}}, 30000);
+  ASSERT_EQ(uploaded.status, 201) << uploaded.body;
+  Answer queued = api("POST", "/api/v1/queue",
+                      json{{"archive_id", json::parse(uploaded.body).value("id", int64_t{0})},
+                           {"printer_id", queued_printer}});
+  ASSERT_EQ(queued.status, 201) << queued.raw;
+  const std::string queued_item = "/api/v1/queue/" + std::to_string(queued.body.value("id", int64_t{0}));
+  // Print control asked of the standby is carried out by the instance connected to the printer.
+  auto stateOn = [&](const std::string& wanted) {
+    return waitUntil([&] { return api("GET", some_printer + "/status").body.value("state", "") == wanted; }, 10000,
+                     50);
+  };
+  Answer paused = api("POST", some_printer + "/print/pause");
+  EXPECT_EQ(paused.status, 200) << paused.raw;
+  EXPECT_TRUE(stateOn("paused")) << api("GET", some_printer + "/status").raw;
+  Answer resumed = api("POST", some_printer + "/print/resume");
+  EXPECT_EQ(resumed.status, 200) << resumed.raw;
+  EXPECT_TRUE(stateOn("printing")) << api("GET", some_printer + "/status").raw;
+  Answer misfit = api("POST", some_printer + "/print/resume");
+  EXPECT_EQ(misfit.status, 409) << "the holder's answer, relayed as it is: " << misfit.raw;
 
   const int64_t killed_at = steadyMs();
   ASSERT_EQ(::kill(first->pid(), SIGKILL), 0);
@@ -1274,6 +1313,25 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   EXPECT_EQ(pids.size(), 2u)
       << "the broker's log shows both instances' connections (the check above is not vacuous)";
   EXPECT_TRUE(overlaps.empty()) << overlaps.size() << " overlapping connections, first: " << overlaps.front();
+
+  // The queue goes on: on the survivor, the job queued before the kill starts once the plate is clear.
+  EXPECT_EQ(api("GET", queued_item).body.value("status", ""), "pending") << api("GET", queued_item).raw;
+  const std::string queued_base = "/api/v1/printers/" + std::to_string(queued_printer);
+  ASSERT_TRUE(waitUntil([&] { return api("GET", queued_base + "/status").body.value("awaiting_plate_clear", false); },
+                        10000, 100))
+      << api("GET", queued_base + "/status").raw;
+  Answer cleared = api("POST", queued_base + "/plate-cleared");
+  ASSERT_EQ(cleared.status, 200) << cleared.raw;
+  std::string queue_status;
+  EXPECT_TRUE(waitUntil(
+      [&] {
+        queue_status = api("GET", queued_item).body.value("status", "");
+        return queue_status == "printing" || queue_status == "completed";
+      },
+      60000, 200))
+      << "the survivor's dispatcher started the queued job; last: " << api("GET", queued_item).raw << "\n"
+      << tail(server_->log());
+  EXPECT_EQ(ftps.countInCommandLog("STOR"), 1u) << "uploaded to the printer once: " << ftps.commandLog();
 }
 
 } // namespace pipeline_test

@@ -4,6 +4,7 @@
 #include "api/change_audit.h"
 #include "api/json_body.h"
 #include "api/pagination.h"
+#include "api/printer_operations.h"
 #include "api/route_helpers.h"
 #include "http/router.h"
 #include "printers/connection_checks.h"
@@ -17,10 +18,6 @@ namespace bambuddy::api {
 namespace {
 
 using printers::PrinterError;
-
-// How long print/start waits for the print record the lifecycle creates (drivers report the
-// start at once; the record follows within milliseconds on the bus thread).
-constexpr int64_t kWaitForPrintRecordMs = 2000;
 
 // ---- request bodies (checked by the server before the handlers run; served in openapi.json) ----
 
@@ -109,16 +106,21 @@ template <class Fn> http::Response withPrinter(const http::Request& request, Fn&
   }
 }
 
-void addControl(http::Router& router, printers::PrinterRegistry& registry, const std::string& action) {
-  router.add({http::Method::Post, "/api/v1/printers/{id}/print/" + action, "printers:control",
-              http::RateClass::Control, "Send " + action + " to the printer",
-              [&registry, action](const http::Request& request) {
-                return withPrinter(request, [&](int64_t id) {
-                  nlohmann::json result = registry.command(id, {{"action", action}});
-                  return http::Response::json(
-                      200, {{"printer_id", id}, {"action", action}, {"accepted", true}, {"result", result}});
-                });
-              }});
+// Runs the operation here, or relays it to the instance connected to the printer.
+http::Handler operationHandler(const PrinterRouteServices& services, printers::PrinterRegistry& registry,
+                               std::string kind) {
+  PrinterOperations operations{&registry, services.starter, services.plate_cleared};
+  return [operations, relay = services.relay, kind](const http::Request& request) {
+    return withPrinter(request, [&](int64_t id) {
+      const nlohmann::json op = operationRequest(request, kind);
+      if (relay) {
+        if (std::optional<http::Response> relayed = relay(id, kind, op)) {
+          return *relayed;
+        }
+      }
+      return runPrinterOperation(operations, id, kind, op);
+    });
+  };
 }
 
 void addCheckRoutes(http::Router& router, printers::PrinterRegistry& registry,
@@ -251,49 +253,20 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
                 });
               }});
 
-  for (const char* action : {"pause", "resume", "stop"}) {
-    addControl(router, registry, action);
+  for (const char* action : {operation::kPause, operation::kResume, operation::kStop}) {
+    router.add({http::Method::Post, std::string("/api/v1/printers/{id}/print/") + action, "printers:control",
+                http::RateClass::Control, std::string("Send ") + action + " to the printer",
+                operationHandler(services, registry, action)});
   }
 
-  router.add(withBody(
-      printStartBody(),
-      {http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control", http::RateClass::Control,
-       "Start printing an archive (202; the file goes to the printer)",
-       [&registry, starter = services.starter](const http::Request& request) {
-         return withPrinter(request, [&](int64_t id) {
-           printing::StartRequest start = printing::parseStartRequest(jsonBody(request));
-           registry.requireStartSupport(id); // 422 before looking at the archive
-           if (starter == nullptr) {
-             return http::Response::error(503, "archives_unavailable",
-                                          "this server has no archive store to print from");
-           }
-           printing::StartOutcome outcome = starter->start(
-               id, start, std::nullopt,
-               [&request](std::optional<int64_t> printer) { return printerVisible(request, printer); },
-               kWaitForPrintRecordMs);
-           return http::Response::json(202, {{"printer_id", id},
-                                             {"action", "start"},
-                                             {"accepted", true},
-                                             {"archive_id", start.archive_id},
-                                             {"plate", outcome.plate},
-                                             {"print", starter->printRecord(outcome)},
-                                             {"status", registry.status(id)},
-                                             {"result", outcome.driver_result}});
-         });
-       }}));
+  router.add(withBody(printStartBody(),
+                      {http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control",
+                       http::RateClass::Control, "Start printing an archive (202; the file goes to the printer)",
+                       operationHandler(services, registry, operation::kPrintStart)}));
 
   router.add({http::Method::Post, "/api/v1/printers/{id}/plate-cleared", "printers:control",
-              http::RateClass::Control,
-              "Confirm the printer's bed is clear, so the queue may start its next job",
-              [&registry, cleared = services.plate_cleared](const http::Request& request) {
-                return withPrinter(request, [&](int64_t id) {
-                  nlohmann::json status = registry.clearPlate(id);
-                  if (cleared) {
-                    cleared();
-                  }
-                  return http::Response::json(200, status);
-                });
-              }});
+              http::RateClass::Control, "Confirm the printer's bed is clear, so the queue may start its next job",
+              operationHandler(services, registry, operation::kPlateCleared)});
 }
 
 } // namespace bambuddy::api

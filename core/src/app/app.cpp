@@ -10,6 +10,7 @@
 #include "api/metrics_routes.h"
 #include "api/notification_routes.h"
 #include "api/openapi.h"
+#include "api/printer_operations.h"
 #include "api/printer_routes.h"
 #include "api/queue_routes.h"
 #include "api/route_helpers.h"
@@ -26,6 +27,7 @@
 #include "cluster/change_feed.h"
 #include "cluster/cluster_coordinator.h"
 #include "cluster/cluster_store.h"
+#include "cluster/command_relay.h"
 #include "cluster/live_status_share.h"
 #include "common/logger.h"
 #include "common/time.h"
@@ -91,6 +93,7 @@ struct App::Services {
   std::unique_ptr<cluster::ClusterStore> cluster_store;
   std::unique_ptr<cluster::ClusterCoordinator> coordinator;
   std::unique_ptr<cluster::LiveStatusShare> live_status; // started with the coordinator
+  std::unique_ptr<cluster::CommandRelay> command_relay;  // started with the coordinator
 };
 
 namespace {
@@ -99,6 +102,10 @@ namespace {
 constexpr int64_t kMaxWebUiBytes = 64LL * 1024 * 1024;
 // Status snapshots reach the bus and the event stream at most this often per printer.
 constexpr int64_t kStatusFeedIntervalMs = 1000;
+// Several server instances: how long a relayed printer command may take (a print start uploads
+// the file first), answered 503/504 past it.
+constexpr int64_t kRelayTimeoutMs = 15000;
+constexpr int64_t kRelayedStartTimeoutMs = 120000;
 // Several server instances: how often an instance's own journal consumers (event stream, bus) look
 // for what the leading instance appended; other instances' appends wake nothing here.
 constexpr int64_t kSharedJournalPollMs = 100;
@@ -384,9 +391,35 @@ void App::start() {
     api::addPluginRoutes(*s.router, *s.plugins);
     api::addAuditRoutes(*s.router, *s.audit);
     api::addNotificationRoutes(*s.router, *s.notifications, s.audit.get());
-    api::addPrinterRoutes(
-        *s.router, *s.printers,
-        {s.print_starter.get(), s.audit.get(), s.printer_checks.get(), [&s] { s.queue->wake(); }});
+    api::PrinterRouteServices printer_services;
+    printer_services.starter = s.print_starter.get();
+    printer_services.audit = s.audit.get();
+    printer_services.checks = s.printer_checks.get();
+    printer_services.plate_cleared = [&s] { s.queue->wake(); };
+    if (config_.cluster.enabled) {
+      // Print control asked of an instance that does not connect the printer goes to the one that does.
+      api::PrinterOperations operations{s.printers.get(), s.print_starter.get(), [&s] { s.queue->wake(); }};
+      s.command_relay = std::make_unique<cluster::CommandRelay>(
+          *s.database, logger_, s.instance_id,
+          [operations](int64_t id, const std::string& kind, const nlohmann::json& request) {
+            http::Response answer = api::runPrinterOperation(operations, id, kind, request);
+            return cluster::CommandRelay::Answer{answer.status, answer.body};
+          },
+          [&s](int64_t id) { return s.printers->connectsHere(id); });
+      printer_services.relay = [&s](int64_t id, const std::string& kind,
+                                    const nlohmann::json& request) -> std::optional<http::Response> {
+        if (s.printers->connectsHere(id)) {
+          return std::nullopt;
+        }
+        const int64_t timeout_ms = kind == api::operation::kPrintStart ? kRelayedStartTimeoutMs : kRelayTimeoutMs;
+        cluster::CommandRelay::Answer answer = s.command_relay->send(id, kind, request, timeout_ms);
+        http::Response response;
+        response.status = answer.status;
+        response.body = std::move(answer.body);
+        return response;
+      };
+    }
+    api::addPrinterRoutes(*s.router, *s.printers, std::move(printer_services));
     api::addArchiveRoutes(*s.router, *s.archives, config_.archives.max_upload_bytes);
     api::addStatisticsRoutes(
         *s.router, *s.database, [&s] { return s.archive_store->generation(); },
@@ -572,7 +605,11 @@ void App::startCluster(Services& s) {
   s.notifications->setChangeListener([&s] { s.changes->publish(kProvidersTopic); });
   s.changes->subscribe(kOutboxTopic, [&s](const std::string&) { s.notifications->wakeDelivery(); });
   s.notifications->setOutboxListener([&s] { s.changes->publish(kOutboxTopic); });
+  s.command_relay->setPublisher([&s](const std::string& topic) { s.changes->publish(topic); });
+  s.changes->subscribe(cluster::CommandRelay::kRequestsTopic, [&s](const std::string&) { s.command_relay->requested(); });
+  s.changes->subscribe(cluster::CommandRelay::kAnswersTopic, [&s](const std::string&) { s.command_relay->answered(); });
   s.changes->start();
+  s.command_relay->start();
   s.live_status->start(); // the others' printers' status before this instance serves
   s.coordinator->start();
 }
@@ -588,6 +625,9 @@ void App::stop() {
   }
   if (s.live_status) {
     s.live_status->stop();
+  }
+  if (s.command_relay) {
+    s.command_relay->stop(); // senders waiting on it answer at once; a command being run finishes
   }
   if (s.coordinator) {
     s.coordinator->stop(); // printers, journal, queue and deliveries stop here, then the leases go
@@ -644,6 +684,7 @@ void App::stop() {
   s.printer_checks.reset();
   s.status_feed.reset();
   s.live_status.reset(); // after the feed that offers to it
+  s.command_relay.reset();
   s.printers.reset();
   s.archives.reset();
   s.archive_store.reset();

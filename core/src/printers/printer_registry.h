@@ -116,6 +116,9 @@ public:
 
   std::vector<int64_t> ids() const;
   bool exists(int64_t id) const;
+  // This instance connects the printer (always for a known printer, unless several instances share
+  // the farm: then while it holds the printer's lease).
+  bool connectsHere(int64_t id) const;
   // The status answers (status() shape) of the printers whose answer may have changed since
   // `cursor` (0 = every printer), in id order; `cursor` moves on to the latest change. For
   // coalesced status feeds (printers/status_feed.h): a printer that changed ten times since the

@@ -87,6 +87,12 @@ bool PrinterRegistry::exists(int64_t id) const {
   return printers_.count(id) > 0;
 }
 
+bool PrinterRegistry::connectsHere(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = printers_.find(id);
+  return it != printers_.end() && it->second->owned;
+}
+
 std::string PrinterRegistry::name(int64_t id) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = printers_.find(id);
