@@ -34,6 +34,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <memory>
@@ -1188,8 +1189,18 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   WebhookSink sink;
   std::string printers_yaml = bambuPrintersYaml(std::vector<std::string>(serials.begin(), serials.end()), broker);
   const std::string queued_settings = "serial: " + queued_serial + ",";
-  printers_yaml.replace(printers_yaml.find(queued_settings), queued_settings.size(),
+  const size_t queued_at = printers_yaml.find(queued_settings);
+  printers_yaml.replace(queued_at, queued_settings.size(),
                         queued_settings + " ftp_port: " + std::to_string(ftps.port()) + ",");
+  // Its tls.ca_file trusts both the broker's CA and the FTPS server's own certificate.
+  auto fileText = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  const std::string bundle = dir_.write("queued-ca.pem", fileText(broker.caFile()) + fileText(ftps.certFile()));
+  const size_t ca_at = printers_yaml.find(broker.caFile(), queued_at);
+  ASSERT_NE(ca_at, std::string::npos) << printers_yaml;
+  printers_yaml.replace(ca_at, broker.caFile().size(), bundle);
   std::ostringstream yaml;
   yaml << header("cluster: {enabled: true}\n") << webhookYaml(sink.url()) << printers_yaml;
   config_ = dir_.write("bambuddy.yaml", yaml.str()); // both instances: same file, same database

@@ -149,7 +149,18 @@ Database::Database(DatabaseOptions options, Logger& logger) : options_(std::move
 }
 
 void Database::openPostgresql() {
-  const std::string connect = libpqKeywords(options_.url);
+  std::string connect = libpqKeywords(options_.url);
+  // A dead server or network must fail a call within seconds, not hang it (several server
+  // instances fence themselves when their heartbeat cannot get through): TCP keepalives for a
+  // call waiting on an answer, a bound on unacknowledged data, and on connecting. The URL's own
+  // values win.
+  for (const char* keyword : {"keepalives=1", "keepalives_idle=10", "keepalives_interval=3", "keepalives_count=3",
+                              "tcp_user_timeout=15000", "connect_timeout=10"}) {
+    const std::string key = std::string(keyword).substr(0, std::string(keyword).find('=') + 1);
+    if (connect.find(key) != 0 && connect.find(" " + key) == std::string::npos) {
+      connect += " " + std::string(keyword);
+    }
+  }
   pool_ = std::make_unique<soci::connection_pool>(static_cast<std::size_t>(options_.pool_size));
   for (int i = 0; i < options_.pool_size; ++i) {
     soci::session& session = pool_->at(static_cast<std::size_t>(i));
@@ -238,6 +249,24 @@ void Database::beginWrite(soci::session& session) {
 
 void Database::commit(soci::session& session) {
   session << "COMMIT";
+}
+
+void Database::recoverSession(soci::session& session) noexcept {
+  if (backend_ != "postgresql") {
+    return;
+  }
+  try {
+    if (session.is_connected()) {
+      return;
+    }
+    logger_.warn(kComponent, "a database connection was lost; connecting again");
+    session.reconnect();
+  } catch (const std::exception& e) {
+    // Tried again after the next failure on this session.
+    logger_.warn(kComponent, std::string("connecting to the database again failed: ") + e.what());
+  } catch (...) {
+    logger_.warn(kComponent, "connecting to the database again failed");
+  }
 }
 
 void Database::rollbackQuietly(soci::session& session) noexcept {

@@ -50,7 +50,12 @@ public:
   // again: with a small pool that waits forever.
   template <class F> auto read(F&& fn) -> decltype(fn(std::declval<soci::session&>())) {
     soci::session session(*pool_);
-    return fn(session);
+    try {
+      return fn(session);
+    } catch (...) {
+      recoverSession(session);
+      throw;
+    }
   }
 
   // Runs fn(soci::session&) inside one write transaction (BEGIN IMMEDIATE on SQLite, so lock
@@ -73,6 +78,7 @@ public:
       }
     } catch (...) {
       rollbackQuietly(session);
+      recoverSession(session);
       throw;
     }
   }
@@ -98,6 +104,9 @@ private:
   void openPostgresql();
   void openSession(soci::session& session);
   void beginWrite(soci::session& session);
+  // PostgreSQL: after a failed call, a session whose connection broke (the server restarted, the
+  // network dropped it) connects again, so the next call on it works instead of failing forever.
+  void recoverSession(soci::session& session) noexcept;
   void commit(soci::session& session);
   // Never throws: the original error is what the caller needs to see.
   void rollbackQuietly(soci::session& session) noexcept;

@@ -154,5 +154,32 @@ TEST_F(PostgresqlStorageTest, AUrlWithAPasswordOrAnotherSchemeIsRefusedBeforeCon
   EXPECT_THROW(Database(options, log_.logger()), StorageError) << "a value SOCI would split";
 }
 
+TEST_F(PostgresqlStorageTest, SessionsConnectAgainAfterTheServerRestarted) {
+  std::unique_ptr<Database> db = open("restart");
+  auto count = [&] {
+    long long n = 0;
+    db->read([&](soci::session& session) { session << "SELECT 1", soci::into(n); });
+    return n;
+  };
+  ASSERT_EQ(count(), 1);
+  server_.stop();
+  server_.start();
+  // Each pooled session may fail once (its connection is gone); then it connects again.
+  int failures = 0;
+  int answers = 0;
+  for (int i = 0; i < 10 && answers < 4; ++i) {
+    try {
+      EXPECT_EQ(count(), 1);
+      db->write([](soci::session& session) { session << "CREATE TABLE IF NOT EXISTS t (x INTEGER)"; });
+      ++answers;
+    } catch (const std::exception&) {
+      ++failures;
+    }
+  }
+  EXPECT_EQ(answers, 4) << failures << " failures; the log:\n" << log_.text();
+  EXPECT_LE(failures, 4) << "at most one per pooled session and kind of call";
+  EXPECT_NE(log_.text().find("connecting again"), std::string::npos) << log_.text();
+}
+
 } // namespace postgresql_test
 } // namespace bambuddy::storage
