@@ -1342,7 +1342,8 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
       60000, 200))
       << "the survivor's dispatcher started the queued job; last: " << api("GET", queued_item).raw << "\n"
       << tail(server_->log());
-  EXPECT_EQ(ftps.countInCommandLog("STOR"), 1u) << "uploaded to the printer once: " << ftps.commandLog();
+  EXPECT_TRUE(waitUntil([&] { return ftps.countInCommandLog("STOR") == 1; }, 30000, 100))
+      << "the job's file goes to the printer: " << ftps.commandLog();
 }
 
 } // namespace pipeline_test

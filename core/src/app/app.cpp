@@ -275,6 +275,18 @@ void App::start() {
         throw printers::PrinterError(printers::PrinterError::Kind::Unavailable, "printers_unavailable",
                                      "the printer registry is not running");
       }
+      // Several server instances: a printer another instance connects gets it through the relay.
+      const std::string action = command.value("action", "");
+      if (s.command_relay && s.printers->exists(id) && !s.printers->connectsHere(id)) {
+        cluster::CommandRelay::Answer answer =
+            s.command_relay->send(id, action, {{"printers", nullptr}}, kRelayTimeoutMs);
+        const nlohmann::json body = nlohmann::json::parse(answer.body, nullptr, false);
+        if (answer.status == 200 && body.is_object()) {
+          return body.value("result", nlohmann::json::object());
+        }
+        throw printers::PrinterError(answer.status, body.is_object() ? body.value("code", "relay_failed") : "relay_failed",
+                                     body.is_object() ? body.value("detail", "") : answer.body);
+      }
       return s.printers->command(id, command);
     };
     host_services.defer_printer_instances = config_.cluster.enabled; // connected once their lease is ours

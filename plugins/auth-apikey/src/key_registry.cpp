@@ -353,9 +353,23 @@ KeyRecord KeyRegistry::insertNew(const std::string& key, KeyRecord record) {
       throw sdk::Error(BB_ERR_CONFLICT, "duplicate_key", "an API key with the same secret already exists");
     }
   }
-  record.id = next_id_;
-  persistMeta(next_id_ + 1);
-  next_id_ += 1;
+  // Several server instances share the store: another may have numbered a key since this one last
+  // reloaded, so the stored counter and the stored keys have the last word. (Two instances creating
+  // a key within the same few milliseconds could still pick one id: the kv calls have no
+  // compare-and-set. Documented in docs/scaling.md.)
+  int64_t id = next_id_;
+  if (auto meta = host_.kvGet(kMetaKey)) {
+    auto doc = nlohmann::json::parse(*meta, nullptr, false);
+    if (doc.is_object() && doc.contains("next_id") && doc["next_id"].is_number_integer()) {
+      id = std::max(id, doc["next_id"].get<int64_t>());
+    }
+  }
+  while (host_.kvGet(recordKvKey(id))) {
+    ++id;
+  }
+  record.id = id;
+  persistMeta(id + 1);
+  next_id_ = id + 1;
   persist(record);
   auto entry = std::make_shared<Entry>(record);
   std::unique_lock<std::shared_mutex> lock(index_mutex_);

@@ -232,5 +232,23 @@ TEST_F(Persistence, KeysChangedByAnotherInstanceCountHereAfterKvChanged) {
   EXPECT_GT(next["id"].get<int64_t>(), k["id"].get<int64_t>());
 }
 
+// Another instance numbered a key that this one has not heard of yet (its kv_changed is still on
+// the way): a key made here takes the next free id instead of overwriting that one.
+TEST_F(Persistence, AKeyMadeHereNeverOverwritesOneAnotherInstanceJustMade) {
+  start();
+  json k = createKey({{"name", "here"}});
+  const int64_t elsewhere_id = k["id"].get<int64_t>() + 1;
+  json doc = json::parse(host_.kv()["auth.apikey/key/" + std::to_string(k["id"].get<int64_t>())]);
+  doc["id"] = elsewhere_id;
+  doc["name"] = "elsewhere";
+  doc["digest"] = std::string(64, 'a');
+  const std::string elsewhere_key = "auth.apikey/key/" + std::to_string(elsewhere_id);
+  host_.putKvDocument(elsewhere_key, doc.dump());
+
+  json next = createKey({{"name", "next"}});
+  EXPECT_EQ(next["id"].get<int64_t>(), elsewhere_id + 1);
+  EXPECT_EQ(json::parse(host_.kv()[elsewhere_key])["name"], "elsewhere") << "left as the other instance wrote it";
+}
+
 } // namespace persistence_test
 } // namespace bambuddy::auth_apikey::test
