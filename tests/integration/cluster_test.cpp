@@ -6,7 +6,9 @@
 #include "support/http_client.h"
 #include "support/server_process.h"
 #include "support/shared_postgres.h"
+#include "support/sse_client.h"
 #include "support/temp_dir.h"
+#include "support/three_mf_sample.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -162,6 +164,64 @@ TEST_F(ClusterTest, SettingsProvidersAndPrintersChangedOnOneInstanceReachTheOthe
   ASSERT_EQ(api(*second_, "DELETE", printer_path).status, 204);
   EXPECT_GE(within([&] { return api(*first_, "GET", printer_path).status == 404; }, 1000), 0)
       << "removed printer";
+}
+
+// A print started through the instance that does not connect the printer: the start is relayed to
+// the instance that does (same 202 answer), the standby shows the printer's live status, and its
+// event stream carries every print event with the print's archive_id.
+TEST_F(ClusterTest, APrintStartedThroughTheStandbyRunsWhereThePrinterIsAndItsStreamShowsIt) {
+  ASSERT_GE(within([&] { return httpRequest("127.0.0.1", first_->port(), "GET", "/health/farm").status == 200; },
+                   10000),
+            0)
+      << "the first instance runs the farm";
+  Answer added = api(*second_, "POST", "/api/v1/printers",
+                     json{{"name", "relayed"},
+                          {"driver", "printer.sim"},
+                          {"settings", {{"speed", 600}, {"report_interval_ms", 50}}}});
+  ASSERT_EQ(added.status, 201) << added.raw;
+  const std::string base = "/api/v1/printers/" + std::to_string(added.body.value("id", int64_t{0}));
+  std::string connected_by;
+  ASSERT_GE(within(
+                [&] {
+                  Answer s = api(*second_, "GET", base + "/status");
+                  connected_by = s.body.value("connected_by", "");
+                  return s.body.value("connected", false) && !connected_by.empty();
+                },
+                10000),
+            0)
+      << "the standby shows the printer the farm's instance connected: " << api(*second_, "GET", base + "/status").raw;
+  EXPECT_EQ(api(*first_, "GET", base + "/status").body.value("connected_by", ""), connected_by);
+
+  HttpResult uploaded = httpRequest("127.0.0.1", second_->port(), "POST", "/api/v1/archives?filename=relayed.3mf",
+                                    sampleThreeMf("Relayed", 1200, 3.0),
+                                    {{"X-API-Key", kAdminKey}, {"Content-Type", "application/octet-stream"}});
+  ASSERT_EQ(uploaded.status, 201) << uploaded.body;
+  SseClient stream;
+  ASSERT_TRUE(stream.open("127.0.0.1", second_->port(), "/api/v1/events/stream", {{"X-API-Key", kAdminKey}}))
+      << stream.error();
+  ASSERT_EQ(stream.status(), 200);
+
+  Answer started = api(*second_, "POST", base + "/print/start",
+                       json{{"archive_id", json::parse(uploaded.body).value("id", int64_t{0})}});
+  ASSERT_EQ(started.status, 202) << "relayed to the farm's instance: " << started.raw;
+  EXPECT_EQ(started.body.value("accepted", false), true) << started.raw;
+  Answer busy = api(*second_, "POST", base + "/print/start",
+                    json{{"archive_id", json::parse(uploaded.body).value("id", int64_t{0})}});
+  EXPECT_EQ(busy.status, 409) << "the connected instance's refusal, relayed: " << busy.raw;
+
+  auto events = stream.until("print_complete", 30000);
+  ASSERT_TRUE(events) << stream.raw();
+  size_t progress = 0;
+  for (const SseEvent& e : *events) {
+    if (e.event.rfind("print_", 0) != 0) {
+      continue;
+    }
+    const json body = json::parse(e.data);
+    EXPECT_TRUE(body["data"].contains("archive_id") && body["data"]["archive_id"].is_number_integer())
+        << e.event << " on the standby's stream lacks archive_id: " << e.data;
+    progress += e.event == "print_progress" ? 1 : 0;
+  }
+  EXPECT_GT(progress, 0u) << stream.raw();
 }
 
 TEST_F(ClusterTest, OnlyTheInstanceRunningTheFarmPassesTheLoadBalancersCheckUntilItStops) {

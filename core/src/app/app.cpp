@@ -143,13 +143,14 @@ printers::StatusListener busStatusListener(bus::EventBus& bus) {
 // The journal's consumers, in the order they see each event: the archives first (they add
 // archive_id), then the queue (it reads the print record), then the notification outbox, then the
 // event stream (its clients see what webhooks get), then the bus for plugins that subscribe to
-// events (a best-effort copy: the bus may drop under load).
+// events (a best-effort copy: the bus may drop under load). `shared`: several server instances,
+// whose event streams and buses read the stored journal, so every print event's archive_id is stored.
 std::unique_ptr<journal::JournalPump>
 journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, queue::QueueService& queue,
             notifications::NotificationService& notifications, stream::StreamHub& stream_hub,
-            bus::EventBus& bus, Logger& logger) {
+            bus::EventBus& bus, Logger& logger, bool shared) {
   auto pump = std::make_unique<journal::JournalPump>(journal, logger);
-  pump->addConsumer({"archives", [&](journal::JournalEntry& entry) {
+  pump->addConsumer({"archives", [&, shared](journal::JournalEntry& entry) {
                        if (entry.printer_id <= 0) {
                          return;
                        }
@@ -159,9 +160,11 @@ journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, 
                        }
                        // Stored for the events a repeat needs it for (the record a start opened,
                        // the record an end closes); progress and pause events find their open
-                       // record again, so the consumers behind see the field without a write.
-                       const bool store = entry.type == "print_started" || entry.type == "print_complete" ||
-                                          entry.type == "print_failed" || entry.type == "print_cancelled";
+                       // record again, so the consumers behind see the field without a write. With
+                       // several instances the others' streams read the stored payload: all stored.
+                       const bool store = shared || entry.type == "print_started" ||
+                                          entry.type == "print_complete" || entry.type == "print_failed" ||
+                                          entry.type == "print_cancelled";
                        auto save = [&](const nlohmann::json& now) {
                          entry.payload_json =
                              now.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -393,7 +396,8 @@ void App::start() {
           }
         },
         s.stream_hub.get());
-    s.pump = journalPump(*s.journal, *s.archives, *s.queue, *s.notifications, *s.stream_hub, *s.bus, logger_);
+    s.pump = journalPump(*s.journal, *s.archives, *s.queue, *s.notifications, *s.stream_hub, *s.bus, logger_,
+                         config_.cluster.enabled);
     // Now, before the printers start deciding events: on a fresh data dir the consumers start at
     // the journal's end, and that end must be before this run's first event.
     s.pump->loadCursors();
