@@ -170,9 +170,10 @@ TEST_F(ClusterTest, SettingsProvidersAndPrintersChangedOnOneInstanceReachTheOthe
 // the instance that does (same 202 answer), the standby shows the printer's live status, and its
 // event stream carries every print event with the print's archive_id.
 TEST_F(ClusterTest, APrintStartedThroughTheStandbyRunsWhereThePrinterIsAndItsStreamShowsIt) {
-  ASSERT_GE(within([&] { return httpRequest("127.0.0.1", first_->port(), "GET", "/health/farm").status == 200; },
-                   10000),
-            0)
+  ASSERT_GE(
+      within([&] { return httpRequest("127.0.0.1", first_->port(), "GET", "/health/farm").status == 200; },
+             10000),
+      0)
       << "the first instance runs the farm";
   Answer added = api(*second_, "POST", "/api/v1/printers",
                      json{{"name", "relayed"},
@@ -189,12 +190,14 @@ TEST_F(ClusterTest, APrintStartedThroughTheStandbyRunsWhereThePrinterIsAndItsStr
                 },
                 10000),
             0)
-      << "the standby shows the printer the farm's instance connected: " << api(*second_, "GET", base + "/status").raw;
+      << "the standby shows the printer the farm's instance connected: "
+      << api(*second_, "GET", base + "/status").raw;
   EXPECT_EQ(api(*first_, "GET", base + "/status").body.value("connected_by", ""), connected_by);
 
-  HttpResult uploaded = httpRequest("127.0.0.1", second_->port(), "POST", "/api/v1/archives?filename=relayed.3mf",
-                                    sampleThreeMf("Relayed", 1200, 3.0),
-                                    {{"X-API-Key", kAdminKey}, {"Content-Type", "application/octet-stream"}});
+  HttpResult uploaded =
+      httpRequest("127.0.0.1", second_->port(), "POST", "/api/v1/archives?filename=relayed.3mf",
+                  sampleThreeMf("Relayed", 1200, 3.0),
+                  {{"X-API-Key", kAdminKey}, {"Content-Type", "application/octet-stream"}});
   ASSERT_EQ(uploaded.status, 201) << uploaded.body;
   SseClient stream;
   ASSERT_TRUE(stream.open("127.0.0.1", second_->port(), "/api/v1/events/stream", {{"X-API-Key", kAdminKey}}))

@@ -1187,7 +1187,8 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   ftps.start();
 
   WebhookSink sink;
-  std::string printers_yaml = bambuPrintersYaml(std::vector<std::string>(serials.begin(), serials.end()), broker);
+  std::string printers_yaml =
+      bambuPrintersYaml(std::vector<std::string>(serials.begin(), serials.end()), broker);
   const std::string queued_settings = "serial: " + queued_serial + ",";
   const size_t queued_at = printers_yaml.find(queued_settings);
   printers_yaml.replace(queued_at, queued_settings.size(),
@@ -1197,7 +1198,8 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
     std::ifstream in(path, std::ios::binary);
     return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   };
-  const std::string bundle = dir_.write("queued-ca.pem", fileText(broker.caFile()) + fileText(ftps.certFile()));
+  const std::string bundle =
+      dir_.write("queued-ca.pem", fileText(broker.caFile()) + fileText(ftps.certFile()));
   const size_t ca_at = printers_yaml.find(broker.caFile(), queued_at);
   ASSERT_NE(ca_at, std::string::npos) << printers_yaml;
   printers_yaml.replace(ca_at, broker.caFile().size(), bundle);
@@ -1222,7 +1224,8 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   EXPECT_EQ(listed.body.value("total", 0), kPrinters) << "the standby answers the API too";
   EXPECT_TRUE(waitUntil(
       [&] {
-        return connectedPrintersBy(server_->port(), kAdminKey) == std::map<std::string, int>{{first_id, kPrinters}};
+        return connectedPrintersBy(server_->port(), kAdminKey) ==
+               std::map<std::string, int>{{first_id, kPrinters}};
       },
       10000, 100))
       << "the standby shows every printer connected by the first, and connects none itself";
@@ -1241,9 +1244,10 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
       waitUntil([&] { return countEvents("print_started") == static_cast<size_t>(kPrinters); }, 30000, 100))
       << "every print_started delivered before the kill\n"
       << tail(first->log());
-  const std::string some_printer = "/api/v1/printers/" + std::to_string(listed.body["items"][0]["id"].get<int64_t>());
-  EXPECT_TRUE(waitUntil([&] { return api("GET", some_printer + "/status").body.value("state", "") == "printing"; },
-                        10000, 100))
+  const std::string some_printer =
+      "/api/v1/printers/" + std::to_string(listed.body["items"][0]["id"].get<int64_t>());
+  EXPECT_TRUE(waitUntil(
+      [&] { return api("GET", some_printer + "/status").body.value("state", "") == "printing"; }, 10000, 100))
       << "the standby shows the print the first instance sees: " << api("GET", some_printer + "/status").raw;
   // A job queued (on the standby) behind the print in progress on one printer.
   int64_t queued_printer = 0;
@@ -1253,9 +1257,10 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
     }
   }
   ASSERT_GT(queued_printer, 0) << listed.raw;
-  HttpResult uploaded = httpRequest("127.0.0.1", server_->port(), "POST", "/api/v1/archives?filename=queued.3mf",
-                                    multiPlateThreeMf("Queued", {{1, 30, 2.0}}),
-                                    {{"X-API-Key", kAdminKey}, {"Content-Type", "application/octet-stream"}}, 30000);
+  HttpResult uploaded =
+      httpRequest("127.0.0.1", server_->port(), "POST", "/api/v1/archives?filename=queued.3mf",
+                  multiPlateThreeMf("Queued", {{1, 30, 2.0}}),
+                  {{"X-API-Key", kAdminKey}, {"Content-Type", "application/octet-stream"}}, 30000);
   ASSERT_EQ(uploaded.status, 201) << uploaded.body;
   Answer queued = api("POST", "/api/v1/queue",
                       json{{"archive_id", json::parse(uploaded.body).value("id", int64_t{0})},
@@ -1264,8 +1269,8 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   const std::string queued_item = "/api/v1/queue/" + std::to_string(queued.body.value("id", int64_t{0}));
   // Print control asked of the standby is carried out by the instance connected to the printer.
   auto stateOn = [&](const std::string& wanted) {
-    return waitUntil([&] { return api("GET", some_printer + "/status").body.value("state", "") == wanted; }, 10000,
-                     50);
+    return waitUntil([&] { return api("GET", some_printer + "/status").body.value("state", "") == wanted; },
+                     10000, 50);
   };
   Answer paused = api("POST", some_printer + "/print/pause");
   EXPECT_EQ(paused.status, 200) << paused.raw;
@@ -1328,8 +1333,9 @@ TEST_F(PipelineTest, AKilledInstancesPrintersAreTakenOverAndNoEventIsLostOrDoubl
   // The queue goes on: on the survivor, the job queued before the kill starts once the plate is clear.
   EXPECT_EQ(api("GET", queued_item).body.value("status", ""), "pending") << api("GET", queued_item).raw;
   const std::string queued_base = "/api/v1/printers/" + std::to_string(queued_printer);
-  ASSERT_TRUE(waitUntil([&] { return api("GET", queued_base + "/status").body.value("awaiting_plate_clear", false); },
-                        10000, 100))
+  ASSERT_TRUE(
+      waitUntil([&] { return api("GET", queued_base + "/status").body.value("awaiting_plate_clear", false); },
+                10000, 100))
       << api("GET", queued_base + "/status").raw;
   Answer cleared = api("POST", queued_base + "/plate-cleared");
   ASSERT_EQ(cleared.status, 200) << cleared.raw;

@@ -20,14 +20,16 @@ constexpr int64_t kWaitForPrintRecordMs = 2000;
 
 http::Response control(printers::PrinterRegistry& registry, int64_t id, const std::string& action) {
   nlohmann::json result = registry.command(id, {{"action", action}});
-  return http::Response::json(200, {{"printer_id", id}, {"action", action}, {"accepted", true}, {"result", result}});
+  return http::Response::json(
+      200, {{"printer_id", id}, {"action", action}, {"accepted", true}, {"result", result}});
 }
 
 http::Response printStart(const PrinterOperations& operations, int64_t id, const nlohmann::json& request) {
   printing::StartRequest start = printing::parseStartRequest(request.value("body", nlohmann::json::object()));
   operations.registry->requireStartSupport(id); // 422 before looking at the archive
   if (operations.starter == nullptr) {
-    return http::Response::error(503, "archives_unavailable", "this server has no archive store to print from");
+    return http::Response::error(503, "archives_unavailable",
+                                 "this server has no archive store to print from");
   }
   // A key limited to some printers sees only the archives printed on those (or on none).
   std::optional<std::vector<int64_t>> allowed;
@@ -37,7 +39,8 @@ http::Response printStart(const PrinterOperations& operations, int64_t id, const
   auto visible = [&allowed](std::optional<int64_t> printer) {
     return !allowed || !printer || std::find(allowed->begin(), allowed->end(), *printer) != allowed->end();
   };
-  printing::StartOutcome outcome = operations.starter->start(id, start, std::nullopt, visible, kWaitForPrintRecordMs);
+  printing::StartOutcome outcome =
+      operations.starter->start(id, start, std::nullopt, visible, kWaitForPrintRecordMs);
   return http::Response::json(202, {{"printer_id", id},
                                     {"action", "start"},
                                     {"accepted", true},
@@ -61,8 +64,8 @@ nlohmann::json operationRequest(const http::Request& request, const std::string&
   return out;
 }
 
-http::Response runPrinterOperation(const PrinterOperations& operations, int64_t printer_id, const std::string& kind,
-                                   const nlohmann::json& request) {
+http::Response runPrinterOperation(const PrinterOperations& operations, int64_t printer_id,
+                                   const std::string& kind, const nlohmann::json& request) {
   try {
     if (kind == operation::kPause || kind == operation::kResume || kind == operation::kStop) {
       return control(*operations.registry, printer_id, kind);

@@ -42,7 +42,7 @@ nlohmann::json operationRequest(const http::Request& request, const std::string&
 
 // Runs `kind` on `printer_id` (whose visibility to the key the route has checked) and returns the
 // answer; errors become their HTTP answers, never exceptions (the unknown kind is a 400).
-http::Response runPrinterOperation(const PrinterOperations& operations, int64_t printer_id, const std::string& kind,
-                                   const nlohmann::json& request);
+http::Response runPrinterOperation(const PrinterOperations& operations, int64_t printer_id,
+                                   const std::string& kind, const nlohmann::json& request);
 
 } // namespace bambuddy::api

@@ -259,13 +259,14 @@ void addPrinterRoutes(http::Router& router, printers::PrinterRegistry& registry,
                 operationHandler(services, registry, action)});
   }
 
-  router.add(withBody(printStartBody(),
-                      {http::Method::Post, "/api/v1/printers/{id}/print/start", "printers:control",
-                       http::RateClass::Control, "Start printing an archive (202; the file goes to the printer)",
-                       operationHandler(services, registry, operation::kPrintStart)}));
+  router.add(withBody(printStartBody(), {http::Method::Post, "/api/v1/printers/{id}/print/start",
+                                         "printers:control", http::RateClass::Control,
+                                         "Start printing an archive (202; the file goes to the printer)",
+                                         operationHandler(services, registry, operation::kPrintStart)}));
 
   router.add({http::Method::Post, "/api/v1/printers/{id}/plate-cleared", "printers:control",
-              http::RateClass::Control, "Confirm the printer's bed is clear, so the queue may start its next job",
+              http::RateClass::Control,
+              "Confirm the printer's bed is clear, so the queue may start its next job",
               operationHandler(services, registry, operation::kPlateCleared)});
 }
 

@@ -150,35 +150,33 @@ journalPump(journal::EventJournal& journal, archives::ArchiveService& archives, 
             notifications::NotificationService& notifications, stream::StreamHub& stream_hub,
             bus::EventBus& bus, Logger& logger, bool shared) {
   auto pump = std::make_unique<journal::JournalPump>(journal, logger);
-  pump->addConsumer({"archives", [&, shared](journal::JournalEntry& entry) {
-                       if (entry.printer_id <= 0) {
-                         return;
-                       }
-                       nlohmann::json data = nlohmann::json::parse(entry.payload_json, nullptr, false);
-                       if (!data.is_object()) {
-                         return;
-                       }
-                       // Stored for the events a repeat needs it for (the record a start opened,
-                       // the record an end closes); progress and pause events find their open
-                       // record again, so the consumers behind see the field without a write. With
-                       // several instances the others' streams read the stored payload: all stored.
-                       const bool store = shared || entry.type == "print_started" ||
-                                          entry.type == "print_complete" || entry.type == "print_failed" ||
-                                          entry.type == "print_cancelled";
-                       auto save = [&](const nlohmann::json& now) {
-                         entry.payload_json =
-                             now.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-                         if (store) {
-                           journal.updatePayload(entry.seq, entry.payload_json);
-                         }
-                       };
-                       archives.onEvent(entry.event_id, entry.type, entry.printer_id, data, save);
-                       std::string after =
-                           data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-                       if (after != entry.payload_json) {
-                         save(data); // fields added after the record was written (filament_used)
-                       }
-                     }});
+  pump->addConsumer(
+      {"archives", [&, shared](journal::JournalEntry& entry) {
+         if (entry.printer_id <= 0) {
+           return;
+         }
+         nlohmann::json data = nlohmann::json::parse(entry.payload_json, nullptr, false);
+         if (!data.is_object()) {
+           return;
+         }
+         // Stored for the events a repeat needs it for (the record a start opened,
+         // the record an end closes); progress and pause events find their open
+         // record again, so the consumers behind see the field without a write. With
+         // several instances the others' streams read the stored payload: all stored.
+         const bool store = shared || entry.type == "print_started" || entry.type == "print_complete" ||
+                            entry.type == "print_failed" || entry.type == "print_cancelled";
+         auto save = [&](const nlohmann::json& now) {
+           entry.payload_json = now.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+           if (store) {
+             journal.updatePayload(entry.seq, entry.payload_json);
+           }
+         };
+         archives.onEvent(entry.event_id, entry.type, entry.printer_id, data, save);
+         std::string after = data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+         if (after != entry.payload_json) {
+           save(data); // fields added after the record was written (filament_used)
+         }
+       }});
   pump->addConsumer({"queue", [&](journal::JournalEntry& entry) {
                        if (entry.type != "print_started" && entry.type != "print_complete" &&
                            entry.type != "print_failed" && entry.type != "print_cancelled") {
@@ -287,7 +285,8 @@ void App::start() {
         if (answer.status == 200 && body.is_object()) {
           return body.value("result", nlohmann::json::object());
         }
-        throw printers::PrinterError(answer.status, body.is_object() ? body.value("code", "relay_failed") : "relay_failed",
+        throw printers::PrinterError(answer.status,
+                                     body.is_object() ? body.value("code", "relay_failed") : "relay_failed",
                                      body.is_object() ? body.value("detail", "") : answer.body);
       }
       return s.printers->command(id, command);
@@ -427,7 +426,8 @@ void App::start() {
         if (s.printers->connectsHere(id)) {
           return std::nullopt;
         }
-        const int64_t timeout_ms = kind == api::operation::kPrintStart ? kRelayedStartTimeoutMs : kRelayTimeoutMs;
+        const int64_t timeout_ms =
+            kind == api::operation::kPrintStart ? kRelayedStartTimeoutMs : kRelayTimeoutMs;
         cluster::CommandRelay::Answer answer = s.command_relay->send(id, kind, request, timeout_ms);
         http::Response response;
         response.status = answer.status;
@@ -622,8 +622,10 @@ void App::startCluster(Services& s) {
   s.changes->subscribe(kOutboxTopic, [&s](const std::string&) { s.notifications->wakeDelivery(); });
   s.notifications->setOutboxListener([&s] { s.changes->publish(kOutboxTopic); });
   s.command_relay->setPublisher([&s](const std::string& topic) { s.changes->publish(topic); });
-  s.changes->subscribe(cluster::CommandRelay::kRequestsTopic, [&s](const std::string&) { s.command_relay->requested(); });
-  s.changes->subscribe(cluster::CommandRelay::kAnswersTopic, [&s](const std::string&) { s.command_relay->answered(); });
+  s.changes->subscribe(cluster::CommandRelay::kRequestsTopic,
+                       [&s](const std::string&) { s.command_relay->requested(); });
+  s.changes->subscribe(cluster::CommandRelay::kAnswersTopic,
+                       [&s](const std::string&) { s.command_relay->answered(); });
   s.changes->start();
   s.command_relay->start();
   s.live_status->start(); // the others' printers' status before this instance serves

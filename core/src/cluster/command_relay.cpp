@@ -107,9 +107,10 @@ void CommandRelay::runPending() {
   db_.read([&](soci::session& session) {
     long long id = 0, printer = 0, batch = kBatch;
     std::string kind, text;
-    soci::statement st = (session.prepare << "SELECT id, printer_id, kind, request FROM printer_commands "
-                                             "WHERE taken_by = '' ORDER BY id LIMIT :batch",
-                          soci::into(id), soci::into(printer), soci::into(kind), soci::into(text), soci::use(batch));
+    soci::statement st =
+        (session.prepare << "SELECT id, printer_id, kind, request FROM printer_commands "
+                            "WHERE taken_by = '' ORDER BY id LIMIT :batch",
+         soci::into(id), soci::into(printer), soci::into(kind), soci::into(text), soci::use(batch));
     st.execute();
     while (st.fetch()) {
       open.push_back({id, printer, kind, text});
@@ -121,9 +122,10 @@ void CommandRelay::runPending() {
     }
     const bool taken = db_.write([&](soci::session& session) {
       long long id = r.id;
-      soci::statement take = (session.prepare << "UPDATE printer_commands SET taken_by = :me WHERE id = :id AND "
-                                                 "taken_by = ''",
-                              soci::use(instance_id_), soci::use(id));
+      soci::statement take =
+          (session.prepare << "UPDATE printer_commands SET taken_by = :me WHERE id = :id AND "
+                              "taken_by = ''",
+           soci::use(instance_id_), soci::use(id));
       take.execute(true);
       return take.get_affected_rows() == 1;
     });
@@ -170,14 +172,15 @@ std::optional<CommandRelay::Answer> CommandRelay::answerOf(int64_t id) {
   });
 }
 
-CommandRelay::Answer CommandRelay::send(int64_t printer_id, const std::string& kind, const nlohmann::json& request,
-                                        int64_t timeout_ms) {
+CommandRelay::Answer CommandRelay::send(int64_t printer_id, const std::string& kind,
+                                        const nlohmann::json& request, int64_t timeout_ms) {
   const std::string text = request.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   const int64_t id = db_.write([&](soci::session& session) {
     long long row = storage::nextId(session, "printer_commands", "printer_commands");
     long long printer = printer_id, now = nowUtcMs();
-    session << "INSERT INTO printer_commands (id, printer_id, kind, request, requested_by, created_at_ms) VALUES "
-               "(:id, :printer, :kind, :request, :by, :now)",
+    session
+        << "INSERT INTO printer_commands (id, printer_id, kind, request, requested_by, created_at_ms) VALUES "
+           "(:id, :printer, :kind, :request, :by, :now)",
         soci::use(row), soci::use(printer), soci::use(kind), soci::use(text), soci::use(instance_id_),
         soci::use(now);
     return static_cast<int64_t>(row);
@@ -213,15 +216,18 @@ CommandRelay::Answer CommandRelay::send(int64_t printer_id, const std::string& k
     return drop.get_affected_rows() == 1;
   });
   if (withdrawn) {
-    return {503, errorBody("printer_elsewhere",
-                           "printer " + std::to_string(printer_id) +
-                               " is not connected by this server instance, and no instance connected to it took "
-                               "the request within " +
-                               std::to_string(timeout_ms / 1000) + " s (a failover may be in progress); try again")};
+    return {503,
+            errorBody("printer_elsewhere",
+                      "printer " + std::to_string(printer_id) +
+                          " is not connected by this server instance, and no instance connected to it took "
+                          "the request within " +
+                          std::to_string(timeout_ms / 1000) +
+                          " s (a failover may be in progress); try again")};
   }
-  return {504, errorBody("relay_timeout", "the server instance connected to printer " + std::to_string(printer_id) +
-                                              " took the request but did not answer within " +
-                                              std::to_string(timeout_ms / 1000) + " s; it may still be carried out")};
+  return {504, errorBody("relay_timeout",
+                         "the server instance connected to printer " + std::to_string(printer_id) +
+                             " took the request but did not answer within " +
+                             std::to_string(timeout_ms / 1000) + " s; it may still be carried out")};
 }
 
 void CommandRelay::trimOld() {

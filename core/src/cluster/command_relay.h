@@ -42,7 +42,8 @@ public:
   };
   // Runs a relayed request here (this instance connects the printer) and returns the HTTP answer a
   // direct request would have had. Must not throw (what it throws is answered 500).
-  using Execute = std::function<Answer(int64_t printer_id, const std::string& kind, const nlohmann::json& request)>;
+  using Execute =
+      std::function<Answer(int64_t printer_id, const std::string& kind, const nlohmann::json& request)>;
   // Whether this instance connects the printer now.
   using ConnectsHere = std::function<bool(int64_t printer_id)>;
 
@@ -86,9 +87,9 @@ private:
   std::function<void(const std::string&)> publish_;
 
   std::mutex mutex_;
-  std::condition_variable work_cv_;    // the worker: a request may be waiting
-  std::condition_variable answer_cv_;  // senders: an answer may be stored
-  uint64_t answers_seen_ = 0;          // bumped by answered()
+  std::condition_variable work_cv_;   // the worker: a request may be waiting
+  std::condition_variable answer_cv_; // senders: an answer may be stored
+  uint64_t answers_seen_ = 0;         // bumped by answered()
   bool work_requested_ = false;
   bool stopping_ = false;
   std::thread worker_;

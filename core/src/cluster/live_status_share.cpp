@@ -20,8 +20,9 @@ constexpr int64_t kTrimIntervalMs = 60000;
 
 LiveStatusShare::LiveStatusShare(storage::Database& db, Logger& logger, std::string instance_id,
                                  int64_t interval_ms, Apply apply)
-    : db_(db), logger_(logger), instance_id_(std::move(instance_id)), interval_ms_(std::max<int64_t>(1, interval_ms)),
-      apply_(std::move(apply)), last_trim_mono_ms_(monotonicMs()) {}
+    : db_(db), logger_(logger), instance_id_(std::move(instance_id)),
+      interval_ms_(std::max<int64_t>(1, interval_ms)), apply_(std::move(apply)),
+      last_trim_mono_ms_(monotonicMs()) {}
 
 LiveStatusShare::~LiveStatusShare() {
   stop();
@@ -78,8 +79,8 @@ void LiveStatusShare::tick() {
   try {
     publish();
   } catch (const std::exception& e) {
-    logger_.warn(kComponent, std::string("writing live printer status failed (tried again next round): ") +
-                                 e.what());
+    logger_.warn(kComponent,
+                 std::string("writing live printer status failed (tried again next round): ") + e.what());
   }
   try {
     mirror();
@@ -121,10 +122,11 @@ void LiveStatusShare::publish() {
       long long id = 0, now = nowUtcMs();
       std::string text;
       soci::statement upsert =
-          (session.prepare << "INSERT INTO printer_live (printer_id, holder, seq, status, updated_at_ms) VALUES "
-                              "(:id, :holder, :seq, :status, :now) ON CONFLICT (printer_id) DO UPDATE SET "
-                              "holder = excluded.holder, seq = excluded.seq, status = excluded.status, "
-                              "updated_at_ms = excluded.updated_at_ms",
+          (session.prepare
+               << "INSERT INTO printer_live (printer_id, holder, seq, status, updated_at_ms) VALUES "
+                  "(:id, :holder, :seq, :status, :now) ON CONFLICT (printer_id) DO UPDATE SET "
+                  "holder = excluded.holder, seq = excluded.seq, status = excluded.status, "
+                  "updated_at_ms = excluded.updated_at_ms",
            soci::use(id), soci::use(instance_id_), soci::use(seq), soci::use(text), soci::use(now));
       for (const auto& [printer_id, answer] : batch) {
         id = printer_id;
@@ -150,9 +152,10 @@ void LiveStatusShare::mirror() {
   db_.read([&](soci::session& session) {
     long long seen = seen_seq_, id = 0, seq = 0;
     std::string holder, text;
-    soci::statement st = (session.prepare << "SELECT printer_id, holder, seq, status FROM printer_live WHERE "
-                                             "seq > :seen ORDER BY seq, printer_id",
-                          soci::into(id), soci::into(holder), soci::into(seq), soci::into(text), soci::use(seen));
+    soci::statement st =
+        (session.prepare << "SELECT printer_id, holder, seq, status FROM printer_live WHERE "
+                            "seq > :seen ORDER BY seq, printer_id",
+         soci::into(id), soci::into(holder), soci::into(seq), soci::into(text), soci::use(seen));
     st.execute();
     while (st.fetch()) {
       highest = std::max<int64_t>(highest, seq);

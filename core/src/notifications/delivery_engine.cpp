@@ -154,8 +154,8 @@ void DeliveryEngine::stop() {
   try {
     outbox_.releaseClaims(settings_.owner, keep);
   } catch (const std::exception& e) {
-    logger_.warn(kComponent, std::string("releasing this instance's claims failed (they run out instead): ") +
-                                 e.what());
+    logger_.warn(kComponent,
+                 std::string("releasing this instance's claims failed (they run out instead): ") + e.what());
   }
 }
 

@@ -119,7 +119,8 @@ std::vector<DeliveryRow> OutboxStore::insert(std::vector<DeliveryRow> rows,
         (session.prepare << "INSERT INTO notification_deliveries (" << kColumns
                          << ") VALUES (:id, :provider_id, :event_id, :event_type, :notification, "
                             ":status, :attempts, :next, :http_status, :error, :snippet, :history, "
-                            ":redelivery_of, :created, :updated, :delivered, :printer_id, :seq, :claimed_by, :claim_until)",
+                            ":redelivery_of, :created, :updated, :delivered, :printer_id, :seq, :claimed_by, "
+                            ":claim_until)",
          soci::use(b.id), soci::use(b.provider_id), soci::use(b.event_id), soci::use(b.event_type),
          soci::use(b.notification), soci::use(b.status), soci::use(b.attempts), soci::use(b.next),
          soci::use(b.http_status), soci::use(b.error), soci::use(b.snippet), soci::use(b.history),
@@ -167,10 +168,11 @@ void OutboxStore::saveMany(const std::vector<DeliveryRow>& rows) {
   db_.write([&](soci::session& session) {
     Bound b;
     soci::statement st =
-        (session.prepare << "UPDATE notification_deliveries SET status = :status, attempts = :attempts, "
-                            "next_attempt_at_ms = :next, http_status = :http_status, error = :error, "
-                            "response_snippet = :snippet, history = :history, updated_at_ms = :updated, "
-                            "delivered_at_ms = :delivered, claimed_by = '', claim_until_ms = 0 WHERE id = :id",
+        (session.prepare
+             << "UPDATE notification_deliveries SET status = :status, attempts = :attempts, "
+                "next_attempt_at_ms = :next, http_status = :http_status, error = :error, "
+                "response_snippet = :snippet, history = :history, updated_at_ms = :updated, "
+                "delivered_at_ms = :delivered, claimed_by = '', claim_until_ms = 0 WHERE id = :id",
          soci::use(b.status), soci::use(b.attempts), soci::use(b.next), soci::use(b.http_status),
          soci::use(b.error), soci::use(b.snippet), soci::use(b.history), soci::use(b.updated),
          soci::use(b.delivered), soci::use(b.id));
@@ -211,13 +213,14 @@ std::vector<int64_t> OutboxStore::claimDue(int64_t provider_id, int64_t now_ms, 
     // SQLite has one writer at a time, so its transaction alone keeps two claims apart. The
     // owner's own claimed rows come last: mostly they are queued or in flight there already.
     soci::statement st =
-        (session.prepare << "SELECT id FROM notification_deliveries WHERE provider_id = :p AND " << kOpen
-                         << " AND next_attempt_at_ms <= :now AND (claimed_by = '' OR claimed_by = :owner OR "
-                            "claim_until_ms < :now2) ORDER BY CASE WHEN claimed_by = :owner2 THEN 1 ELSE 0 END, "
-                            "next_attempt_at_ms, id LIMIT :limit"
-                         << (postgresql ? " FOR UPDATE SKIP LOCKED" : ""),
-         soci::into(id), soci::use(provider), soci::use(now), soci::use(owner), soci::use(now), soci::use(owner),
-         soci::use(max_rows));
+        (session.prepare
+             << "SELECT id FROM notification_deliveries WHERE provider_id = :p AND " << kOpen
+             << " AND next_attempt_at_ms <= :now AND (claimed_by = '' OR claimed_by = :owner OR "
+                "claim_until_ms < :now2) ORDER BY CASE WHEN claimed_by = :owner2 THEN 1 ELSE 0 END, "
+                "next_attempt_at_ms, id LIMIT :limit"
+             << (postgresql ? " FOR UPDATE SKIP LOCKED" : ""),
+         soci::into(id), soci::use(provider), soci::use(now), soci::use(owner), soci::use(now),
+         soci::use(owner), soci::use(max_rows));
     st.execute();
     while (st.fetch()) {
       out.push_back(id);
@@ -256,7 +259,8 @@ int64_t OutboxStore::releaseClaims(const std::string& owner, const std::set<int6
     long long id = 0;
     std::string owner_value = owner;
     const std::string query = std::string("SELECT id FROM notification_deliveries WHERE ") +
-                              (owner.empty() ? "claimed_by <> :owner" : "claimed_by = :owner") + " AND " + kOpen;
+                              (owner.empty() ? "claimed_by <> :owner" : "claimed_by = :owner") + " AND " +
+                              kOpen;
     soci::statement find = (session.prepare << query, soci::into(id), soci::use(owner_value));
     find.execute();
     while (find.fetch()) {
@@ -265,7 +269,8 @@ int64_t OutboxStore::releaseClaims(const std::string& owner, const std::set<int6
       }
     }
     soci::statement release =
-        (session.prepare << "UPDATE notification_deliveries SET claimed_by = '', claim_until_ms = 0 WHERE id = :id",
+        (session.prepare
+             << "UPDATE notification_deliveries SET claimed_by = '', claim_until_ms = 0 WHERE id = :id",
          soci::use(id));
     for (int64_t released : ids) {
       id = released;

@@ -126,7 +126,7 @@ public:
   struct StatusChange {
     int64_t id = 0;
     nlohmann::json status;
-    uint64_t seq = 0; // the change counter when it last changed (compare with a cursor)
+    uint64_t seq = 0;  // the change counter when it last changed (compare with a cursor)
     bool local = true; // connected here (several instances: false for printers another connects)
   };
   std::vector<StatusChange> statusChangesSince(uint64_t& cursor) const;

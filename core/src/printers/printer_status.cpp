@@ -159,25 +159,25 @@ nlohmann::json PrinterRegistry::statusLocked(const Live& live) const {
                                              : "not connected";
   }
   nlohmann::json answer = {
-          {"id", live.record.id},
-          {"name", live.record.name},
-          {"connected", connected},
-          {"state", state},
-          {"progress", orNull(s, "progress")},
-          {"remaining_time", orNull(s, "remaining_time")},
-          {"temperature", orNull(temperatures, "nozzle")},
-          {"temperatures", temperatures},
-          {"layer", orNull(s, "layer")},
-          {"total_layers", orNull(s, "total_layers")},
-          {"current_print", current},
-          {"errors", errors},
-          {"print_error", orNull(s, "print_error")},
-          {"notices", notices},
-          {"transfer", transfer},
-          {"awaiting_plate_clear", live.record.awaiting_plate_clear},
-          {"connection_error", connected ? nlohmann::json(nullptr) : nlohmann::json(connection_error)},
-          {"updated_at", live.updated_at_ms > 0 ? nlohmann::json(formatUtcSeconds(live.updated_at_ms))
-                                                : nlohmann::json(nullptr)}};
+      {"id", live.record.id},
+      {"name", live.record.name},
+      {"connected", connected},
+      {"state", state},
+      {"progress", orNull(s, "progress")},
+      {"remaining_time", orNull(s, "remaining_time")},
+      {"temperature", orNull(temperatures, "nozzle")},
+      {"temperatures", temperatures},
+      {"layer", orNull(s, "layer")},
+      {"total_layers", orNull(s, "total_layers")},
+      {"current_print", current},
+      {"errors", errors},
+      {"print_error", orNull(s, "print_error")},
+      {"notices", notices},
+      {"transfer", transfer},
+      {"awaiting_plate_clear", live.record.awaiting_plate_clear},
+      {"connection_error", connected ? nlohmann::json(nullptr) : nlohmann::json(connection_error)},
+      {"updated_at", live.updated_at_ms > 0 ? nlohmann::json(formatUtcSeconds(live.updated_at_ms))
+                                            : nlohmann::json(nullptr)}};
   if (!instance_id_.empty() && live.owned) {
     answer["connected_by"] = instance_id_;
   }

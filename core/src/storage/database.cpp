@@ -154,8 +154,8 @@ void Database::openPostgresql() {
   // instances fence themselves when their heartbeat cannot get through): TCP keepalives for a
   // call waiting on an answer, a bound on unacknowledged data, and on connecting. The URL's own
   // values win.
-  for (const char* keyword : {"keepalives=1", "keepalives_idle=10", "keepalives_interval=3", "keepalives_count=3",
-                              "tcp_user_timeout=15000", "connect_timeout=10"}) {
+  for (const char* keyword : {"keepalives=1", "keepalives_idle=10", "keepalives_interval=3",
+                              "keepalives_count=3", "tcp_user_timeout=15000", "connect_timeout=10"}) {
     const std::string key = std::string(keyword).substr(0, std::string(keyword).find('=') + 1);
     if (connect.find(key) != 0 && connect.find(" " + key) == std::string::npos) {
       connect += " " + std::string(keyword);

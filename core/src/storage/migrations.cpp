@@ -526,14 +526,16 @@ const std::vector<Migration>& coreMigrations() {
        {// Several server instances: each printer's latest status answer, written by the instance
         // connected to it for the others to show (cluster/live_status_share.h). seq: the batch's
         // number in the id_sequences row 'printer_live' (readers follow it).
-        "CREATE TABLE printer_live (printer_id BIGINT PRIMARY KEY, holder TEXT NOT NULL, seq BIGINT NOT NULL, "
+        "CREATE TABLE printer_live (printer_id BIGINT PRIMARY KEY, holder TEXT NOT NULL, seq BIGINT NOT "
+        "NULL, "
         "status TEXT NOT NULL, updated_at_ms BIGINT NOT NULL)",
         "CREATE INDEX printer_live_seq ON printer_live (seq)"}},
       {14,
        "printer_commands",
        {// Several server instances: a printer command asked of an instance that does not connect the
         // printer, until the one that does has answered it (cluster/command_relay.h).
-        "CREATE TABLE printer_commands (id BIGINT PRIMARY KEY, printer_id BIGINT NOT NULL, kind TEXT NOT NULL, "
+        "CREATE TABLE printer_commands (id BIGINT PRIMARY KEY, printer_id BIGINT NOT NULL, kind TEXT NOT "
+        "NULL, "
         "request TEXT NOT NULL, requested_by TEXT NOT NULL, taken_by TEXT NOT NULL DEFAULT '', answer_status "
         "INTEGER NOT NULL DEFAULT 0, answer TEXT NOT NULL DEFAULT '', created_at_ms BIGINT NOT NULL)",
         "CREATE INDEX printer_commands_open ON printer_commands (taken_by, id)"}},

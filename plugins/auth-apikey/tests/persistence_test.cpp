@@ -247,7 +247,8 @@ TEST_F(Persistence, AKeyMadeHereNeverOverwritesOneAnotherInstanceJustMade) {
 
   json next = createKey({{"name", "next"}});
   EXPECT_EQ(next["id"].get<int64_t>(), elsewhere_id + 1);
-  EXPECT_EQ(json::parse(host_.kv()[elsewhere_key])["name"], "elsewhere") << "left as the other instance wrote it";
+  EXPECT_EQ(json::parse(host_.kv()[elsewhere_key])["name"], "elsewhere")
+      << "left as the other instance wrote it";
 }
 
 } // namespace persistence_test

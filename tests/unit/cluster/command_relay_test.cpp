@@ -28,7 +28,8 @@ protected:
     storage::DatabaseOptions options;
     options.pool_size = 4;
     if (GetParam() == "postgresql") {
-      ASSERT_FALSE(testing::PostgresServer::binDir().empty()) << "PostgreSQL 15 is not installed: scripts/setup";
+      ASSERT_FALSE(testing::PostgresServer::binDir().empty())
+          << "PostgreSQL 15 is not installed: scripts/setup";
       server_ = std::make_unique<testing::PostgresServer>();
       server_->start();
       options.url = server_->createDatabase("relay");
@@ -50,7 +51,8 @@ protected:
         },
         [](int64_t printer) { return printer == 1; });
     asker_ = std::make_unique<CommandRelay>(
-        *db_, logger_, "b", [](int64_t, const std::string&, const nlohmann::json&) { return CommandRelay::Answer{}; },
+        *db_, logger_, "b",
+        [](int64_t, const std::string&, const nlohmann::json&) { return CommandRelay::Answer{}; },
         [](int64_t) { return false; });
     // What the change feed does between instances.
     holder_->setPublisher([this](const std::string& topic) {
@@ -86,9 +88,11 @@ TEST_P(CommandRelayTest, TheInstanceConnectedToThePrinterRunsTheRequestOnceAndIt
   EXPECT_EQ(refused.status, 409) << "an error answer comes back as it is";
   EXPECT_EQ(refused.body, R"({"detail":"not paused","code":"state_conflict"})");
   std::lock_guard<std::mutex> lock(mutex_);
-  EXPECT_EQ(ran_, (std::vector<std::string>{R"(pause 1 {"printers":null})", R"(resume 1 {"printers":[1,2]})"}));
+  EXPECT_EQ(ran_,
+            (std::vector<std::string>{R"(pause 1 {"printers":null})", R"(resume 1 {"printers":[1,2]})"}));
   long long left = -1;
-  db_->read([&](soci::session& session) { session << "SELECT COUNT(*) FROM printer_commands", soci::into(left); });
+  db_->read(
+      [&](soci::session& session) { session << "SELECT COUNT(*) FROM printer_commands", soci::into(left); });
   EXPECT_EQ(left, 0) << "answered rows are removed";
 }
 

@@ -29,7 +29,8 @@ protected:
     storage::DatabaseOptions options;
     options.pool_size = 4;
     if (GetParam() == "postgresql") {
-      ASSERT_FALSE(testing::PostgresServer::binDir().empty()) << "PostgreSQL 15 is not installed: scripts/setup";
+      ASSERT_FALSE(testing::PostgresServer::binDir().empty())
+          << "PostgreSQL 15 is not installed: scripts/setup";
       server_ = std::make_unique<testing::PostgresServer>();
       server_->start();
       options.url = server_->createDatabase("live");
@@ -41,9 +42,10 @@ protected:
   }
 
   std::unique_ptr<LiveStatusShare> share(const std::string& instance, Answers& applied) {
-    return std::make_unique<LiveStatusShare>(*db_, logger_, instance, 1000, [&applied](const Answers& answers) {
-      applied.insert(applied.end(), answers.begin(), answers.end());
-    });
+    return std::make_unique<LiveStatusShare>(*db_, logger_, instance, 1000,
+                                             [&applied](const Answers& answers) {
+                                               applied.insert(applied.end(), answers.begin(), answers.end());
+                                             });
   }
 
   static nlohmann::json answer(const std::string& state) { return {{"connected", true}, {"state", state}}; }

@@ -143,7 +143,8 @@ TEST_P(OutboxClaimsTest, GivingClaimsBackLetsTheNextInstanceTakeThemAtOnce) {
   EXPECT_EQ(outbox_->find(ids[0])->claimed_by, "a");
 
   EXPECT_EQ(outbox_->releaseClaims(""), 3) << "a server alone at start takes over everybody's";
-  EXPECT_EQ(outbox_->claimDue(provider_id_, 1100, 10, "c", 60000), (std::vector<int64_t>{ids[0], ids[1], ids[2]}));
+  EXPECT_EQ(outbox_->claimDue(provider_id_, 1100, 10, "c", 60000),
+            (std::vector<int64_t>{ids[0], ids[1], ids[2]}));
 }
 
 TEST_P(OutboxClaimsTest, InstancesClaimingAtOnceNeverGetTheSameRow) {
