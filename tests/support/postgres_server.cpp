@@ -240,6 +240,55 @@ void PostgresServer::kill() {
   pid_ = -1;
 }
 
+namespace {
+
+// The server process and its direct children (the backends), from /proc.
+std::vector<pid_t> serverProcesses(pid_t server) {
+  std::vector<pid_t> out{server};
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || !std::isdigit(static_cast<unsigned char>(name[0]))) {
+      continue;
+    }
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) {
+      continue;
+    }
+    // pid (comm) state ppid ...: the name may hold spaces, so read after the last ')'.
+    const size_t close = line.rfind(')');
+    if (close == std::string::npos) {
+      continue;
+    }
+    std::istringstream rest(line.substr(close + 1));
+    std::string state;
+    long ppid = 0;
+    rest >> state >> ppid;
+    if (ppid == server) {
+      out.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+  }
+  return out;
+}
+
+} // namespace
+
+void PostgresServer::freeze() {
+  if (pid_ > 0) {
+    for (pid_t pid : serverProcesses(pid_)) {
+      ::kill(pid, SIGSTOP);
+    }
+  }
+}
+
+void PostgresServer::thaw() {
+  if (pid_ > 0) {
+    for (pid_t pid : serverProcesses(pid_)) {
+      ::kill(pid, SIGCONT);
+    }
+  }
+}
+
 bool PostgresServer::running() {
   if (pid_ <= 0) {
     return false;

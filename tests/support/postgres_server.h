@@ -47,6 +47,10 @@ public:
   void stop();
   // SIGKILL, as a crashed machine would leave it (failover tests); start() again recovers it.
   void kill();
+  // SIGSTOP to the server and its backends: connections stay open and nothing answers, as with a
+  // frozen machine or a network that drops packets. thaw() (SIGCONT) lets them go on.
+  void freeze();
+  void thaw();
   bool running();
 
   uint16_t port() const { return port_; }

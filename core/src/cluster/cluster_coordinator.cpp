@@ -83,6 +83,7 @@ void ClusterCoordinator::start() {
   tick();
   std::lock_guard<std::mutex> lock(mutex_);
   thread_ = std::thread([this] { run(); });
+  watchdog_ = std::thread([this] { watch(); });
 }
 
 void ClusterCoordinator::stop() {
@@ -95,6 +96,9 @@ void ClusterCoordinator::stop() {
   }
   cv_.notify_all();
   thread_.join();
+  if (watchdog_.joinable()) {
+    watchdog_.join();
+  }
   std::lock_guard<std::mutex> round(round_mutex_);
   publish({}); // listeners stop the work first; only then may another instance start it
   try {
@@ -144,6 +148,38 @@ void ClusterCoordinator::run() {
   }
 }
 
+void ClusterCoordinator::watch() {
+  // Often enough that fencing comes well before the lease runs out.
+  const int64_t period_ms = std::max<int64_t>(1, std::min(settings_.heartbeat_ms, settings_.lease_ms / 8));
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    cv_.wait_for(lock, std::chrono::milliseconds(period_ms), [this] { return stopping_; });
+    if (stopping_) {
+      break;
+    }
+    lock.unlock();
+    fenceIfStale("the heartbeat has not got through");
+    lock.lock();
+  }
+}
+
+void ClusterCoordinator::fenceIfStale(const char* why) {
+  int64_t since_ms = 0;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (held_.empty()) {
+      return;
+    }
+    since_ms = monotonicMs() - last_renewal_mono_ms_;
+  }
+  if (since_ms < settings_.lease_ms - settings_.heartbeat_ms) {
+    return;
+  }
+  logger_.warn(kComponent, std::string(why) + " for " + std::to_string(since_ms) +
+                               " ms: stopping this instance's work before its leases can expire");
+  publish({});
+}
+
 void ClusterCoordinator::tick() {
   std::lock_guard<std::mutex> round_lock(round_mutex_);
   round();
@@ -166,10 +202,15 @@ bool ClusterCoordinator::acquireNow(const std::string& name) {
 
 void ClusterCoordinator::round() {
   try {
+    const int64_t began_mono_ms = monotonicMs();
     const Heartbeat beat = store_.heartbeat(self_, settings_.lease_ms, served_ && served_());
+    if (monotonicMs() - began_mono_ms >= settings_.lease_ms - settings_.heartbeat_ms) {
+      // It got through, but so late that what it renewed may already be running out.
+      throw std::runtime_error("the heartbeat took " + std::to_string(monotonicMs() - began_mono_ms) + " ms");
+    }
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      last_renewal_mono_ms_ = monotonicMs();
+      last_renewal_mono_ms_ = began_mono_ms;
       instances_ = beat.alive;
     }
     if (traffic_listener_) {
@@ -225,13 +266,12 @@ void ClusterCoordinator::round() {
     logger_.warn(kComponent, std::string("heartbeat failed (") + std::to_string(since_ms) +
                                  " ms since the last one the database took): " + e.what());
     // Fencing: stop the work while the leases are surely still ours, before anyone can take them.
-    if (since_ms >= settings_.lease_ms - settings_.heartbeat_ms) {
-      publish({});
-    }
+    fenceIfStale("the heartbeat failed");
   }
 }
 
 void ClusterCoordinator::publish(std::set<std::string> now_held) {
+  std::lock_guard<std::mutex> serial(publish_mutex_);
   std::set<std::string> gained, lost;
   {
     std::lock_guard<std::mutex> lock(mutex_);

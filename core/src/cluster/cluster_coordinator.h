@@ -8,12 +8,15 @@
 // Fencing: an instance that could not renew for lease_ms - heartbeat_ms drops everything it holds
 // (its listeners stop the work) before the leases can expire and another instance takes them, so
 // a printer is never connected twice, even when this instance is cut off from the database rather
-// than dead.
+// than dead. A watchdog thread keeps that promise while a heartbeat call hangs (a frozen server,
+// a network that drops packets): it does not wait for the call to fail. A renewal counts from the
+// moment its call began, as the database may have taken it at any point until it returned.
 //
 // Only made with cluster.enabled: a server running alone has no coordinator and does all the work.
 //
-// Threading: listeners run on the coordinator's thread with no lock of the coordinator held; they
-// may call holds() and wanted names come from `wanted` on the same thread.
+// Threading: listeners run on the coordinator's thread (or the watchdog's, when it fences), one
+// call at a time, with no lock of the coordinator held but the one that serializes them; they may
+// call holds(). Wanted names come from `wanted` on the coordinator's thread.
 #pragma once
 
 #include <condition_variable>
@@ -94,6 +97,9 @@ public:
 private:
   void run();
   void round();
+  void watch(); // the watchdog thread
+  // Drops everything held (the listeners stop the work) when the last renewal is too old.
+  void fenceIfStale(const char* why);
   void publish(std::set<std::string> now_held);
 
   ClusterStore& store_;
@@ -109,12 +115,14 @@ private:
   mutable std::mutex mutex_;
   std::set<std::string> held_;
   std::vector<InstanceRow> instances_;
-  int64_t last_renewal_mono_ms_ = 0; // monotonic time of the last heartbeat the database took
+  int64_t last_renewal_mono_ms_ = 0; // monotonic time the last heartbeat the database took began
   bool poked_ = false;
   bool stopping_ = false;
   std::condition_variable cv_;
-  std::mutex round_mutex_; // one round at a time (thread, tick(), start())
+  std::mutex round_mutex_;   // one round at a time (thread, tick(), start())
+  std::mutex publish_mutex_; // one listener call at a time (round, watchdog, stop())
   std::thread thread_;
+  std::thread watchdog_;
 };
 
 } // namespace bambuddy::cluster

@@ -199,6 +199,51 @@ TEST_P(ClusterStoreTest, ACoordinatorCutOffFromItsDatabaseStopsTheWorkBeforeItsL
   coordinator.stop();
 }
 
+// A database that stops answering without closing anything (a frozen server, packets dropped):
+// the heartbeat call hangs rather than fails, and the watchdog still stops the work in time.
+TEST_P(ClusterStoreTest, ACoordinatorWhoseDatabaseHangsStopsTheWorkBeforeItsLeasesExpire) {
+  if (GetParam() != "postgresql") {
+    GTEST_SKIP() << "an SQLite file cannot hang: only the PostgreSQL server can";
+  }
+  ClusterSettings settings;
+  settings.heartbeat_ms = 50;
+  settings.lease_ms = 400;
+  settings.instance_id = "frozen-out";
+  std::atomic<int64_t> lost_at_ms{0};
+  std::atomic<bool> holding{false};
+  ClusterCoordinator coordinator(*store_, logger_, settings, [](const std::set<std::string>&) {
+    return std::vector<std::string>{"farm"};
+  });
+  coordinator.addListener([&](const std::set<std::string>& gained, const std::set<std::string>& lost) {
+    if (gained.count("farm")) {
+      holding = true;
+    }
+    if (lost.count("farm")) {
+      holding = false;
+      lost_at_ms = monotonicMs();
+    }
+  });
+  coordinator.start();
+  ASSERT_TRUE(holding.load());
+  const int64_t frozen_at_ms = monotonicMs();
+  server_->freeze();
+  const int64_t deadline = frozen_at_ms + 5000;
+  while (holding.load() && monotonicMs() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polling a condition, with a deadline
+  }
+  const bool stopped = !holding.load();
+  server_->thaw(); // before any assertion can end the test with the server stopped
+  ASSERT_TRUE(stopped) << "the work must stop while the heartbeat hangs";
+  EXPECT_LT(lost_at_ms.load() - frozen_at_ms, settings.lease_ms) << "stopped before anyone could take over";
+  // Once the database answers again, the instance takes its work back.
+  const int64_t back_by = monotonicMs() + 10000;
+  while (!holding.load() && monotonicMs() < back_by) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polling a condition, with a deadline
+  }
+  EXPECT_TRUE(holding.load()) << "the lease is taken again after the database came back";
+  coordinator.stop();
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ClusterStoreTest, ::testing::Values("sqlite", "postgresql"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
