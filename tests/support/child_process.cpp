@@ -5,6 +5,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdexcept>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -32,7 +33,7 @@ int64_t steadyNowMs() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-pid_t spawnChild(const std::vector<std::string>& argv, const ChildFds& fds) {
+pid_t spawnChild(const std::vector<std::string>& argv, const ChildFds& fds, const ChildUser* user) {
   if (argv.empty()) {
     throw std::invalid_argument("spawnChild: empty argv");
   }
@@ -49,6 +50,10 @@ pid_t spawnChild(const std::vector<std::string>& argv, const ChildFds& fds) {
     throw std::runtime_error(std::string("fork failed: ") + std::strerror(errno));
   }
   if (pid == 0) {
+    if (user != nullptr && (setgroups(user->groups.size(), user->groups.data()) != 0 ||
+                            setgid(user->gid) != 0 || setuid(user->uid) != 0)) {
+      _exit(125);
+    }
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) { // the parent died before prctl took effect
       _exit(126);

@@ -16,11 +16,21 @@ struct ChildFds {
   int stderr_fd = -1;
 };
 
+// Another account for the child (we are root): switched to before exec and before the
+// parent-death signal is armed (a credential change clears it), so the child still dies with
+// the test.
+struct ChildUser {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+};
+
 // Starts argv[0] (an absolute path or a name looked up in PATH) with the given descriptors.
 // Every other descriptor of the parent is closed in the child. The child gets SIGKILL when the
 // thread that started it exits (PR_SET_PDEATHSIG), so start children from the test's main thread.
 // Throws std::runtime_error when fork fails; an exec failure shows up as exit code 127.
-pid_t spawnChild(const std::vector<std::string>& argv, const ChildFds& fds);
+// `user`: run as that account (null: as we are).
+pid_t spawnChild(const std::vector<std::string>& argv, const ChildFds& fds, const ChildUser* user = nullptr);
 
 // Waits up to timeout_ms for the child to exit. Returns true and fills `status` when it did.
 bool reapChild(pid_t pid, int64_t timeout_ms, int& status);

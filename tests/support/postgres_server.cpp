@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include <fcntl.h>
+#include <grp.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -47,16 +49,29 @@ void handOver(const std::string& path) {
   }
 }
 
-// The argv that runs `argv` as the server's account: setpriv execs in place (no extra process
-// between us and the server, unlike su/runuser).
-std::vector<std::string> asServerUser(const std::vector<std::string>& argv) {
+// When we are root, the server's account for spawnChild: it switches before exec, with the
+// account's groups, and arms the parent-death signal after that (setpriv would leave the server
+// without one: a test killed by its timeout would leave the server running).
+std::optional<ChildUser> serverAccount() {
   if (!isRoot()) {
-    return argv;
+    return std::nullopt;
   }
-  std::vector<std::string> out = {"setpriv", std::string("--reuid=") + kServerUser,
-                                  std::string("--regid=") + kServerUser, "--init-groups", "--"};
-  out.insert(out.end(), argv.begin(), argv.end());
-  return out;
+  const passwd* pw = ::getpwnam(kServerUser);
+  if (pw == nullptr) {
+    throw std::runtime_error(std::string("PostgreSQL cannot run as root and there is no '") + kServerUser +
+                             "' user");
+  }
+  ChildUser user;
+  user.uid = pw->pw_uid;
+  user.gid = pw->pw_gid;
+  int count = 64;
+  user.groups.resize(static_cast<size_t>(count));
+  if (::getgrouplist(kServerUser, pw->pw_gid, user.groups.data(), &count) < 0) {
+    user.groups.resize(static_cast<size_t>(count));
+    ::getgrouplist(kServerUser, pw->pw_gid, user.groups.data(), &count);
+  }
+  user.groups.resize(static_cast<size_t>(count));
+  return user;
 }
 
 bool validName(const std::string& name) {
@@ -94,7 +109,8 @@ void PostgresServer::runAsServerUser(const std::vector<std::string>& argv, int l
   ChildFds fds;
   fds.stdout_fd = log_fd;
   fds.stderr_fd = log_fd;
-  *pid_out = spawnChild(asServerUser(argv), fds);
+  const std::optional<ChildUser> user = serverAccount();
+  *pid_out = spawnChild(argv, fds, user ? &*user : nullptr);
 }
 
 void PostgresServer::initCluster() {
@@ -205,8 +221,9 @@ void PostgresServer::stopDetached(const std::string& directory) {
   const std::string data_dir = directory + "/cluster";
   if (std::filesystem::exists(data_dir + "/postmaster.pid")) {
     ChildFds fds;
-    pid_t ctl =
-        spawnChild(asServerUser({binDir() + "/pg_ctl", "-D", data_dir, "-m", "fast", "-w", "stop"}), fds);
+    const std::optional<ChildUser> user = serverAccount();
+    pid_t ctl = spawnChild({binDir() + "/pg_ctl", "-D", data_dir, "-m", "fast", "-w", "stop"}, fds,
+                           user ? &*user : nullptr);
     int status = 0;
     if (!reapChild(ctl, 60000, status) || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       throw std::runtime_error("pg_ctl stop failed for " + data_dir + " (" + describeExitStatus(status) +
