@@ -87,6 +87,19 @@ std::string waitConnected(const ServerProcess& server, int printers, int64_t tim
   return "";
 }
 
+// Until `server` shows every printer connected by `by`.
+bool waitForView(const ServerProcess& server, int printers, const std::string& by, int64_t timeout_ms) {
+  const int64_t until = steadyMs() + timeout_ms;
+  while (steadyMs() < until) {
+    const std::map<std::string, int> shown = connectedPrintersBy(server.port(), kAdminKey);
+    if (shown.size() == 1 && shown.begin()->first == by && shown.begin()->second == printers) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50)); // polling a condition, with a deadline
+  }
+  return false;
+}
+
 std::unique_ptr<ServerProcess> startServer(const std::string& config, const std::string& url) {
   auto server = std::make_unique<ServerProcess>(
       serverBinary(), std::vector<std::string>{"--config", config},
@@ -159,6 +172,12 @@ int run(const Options& o) {
               static_cast<long long>(o.heartbeat_ms), static_cast<long long>(o.lease_ms), o.rounds);
   std::vector<int64_t> times_ms;
   for (int round = 1; round <= o.rounds; ++round) {
+    // The standby's view first: every printer shown connected by the leader (live status reaches
+    // a new instance within about a second), so the takeover below is not read off stale rows.
+    if (!waitForView(*standby, o.printers, leader_id, 30000)) {
+      std::fprintf(stderr, "round %d: the standby never showed the leader's printers\n", round);
+      return 1;
+    }
     // A random point of the heartbeat cycle, as a real crash would pick.
     std::this_thread::sleep_for(std::chrono::milliseconds(500 + std::rand() % o.heartbeat_ms));
     const int64_t killed_at = steadyMs();

@@ -6,17 +6,15 @@
 #include "cluster/cluster_coordinator.h"
 #include "cluster/cluster_store.h"
 
+#include "backend_database.h"
 #include "common/logger.h"
 #include "common/time.h"
-#include "storage/database.h"
-#include "storage/migrations.h"
-#include "support/postgres_server.h"
-#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
@@ -29,20 +27,9 @@ namespace cluster_store_test {
 class ClusterStoreTest : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    storage::DatabaseOptions options;
-    options.pool_size = 4;
-    if (GetParam() == "postgresql") {
-      ASSERT_FALSE(testing::PostgresServer::binDir().empty())
-          << "PostgreSQL 15 is not installed: scripts/setup";
-      server_ = std::make_unique<testing::PostgresServer>();
-      server_->start();
-      options.url = server_->createDatabase("cluster");
-    } else {
-      options.path = dir_.file("cluster.db");
-    }
-    db_ = std::make_unique<storage::Database>(options, logger_);
-    storage::migrate(*db_, storage::coreMigrations(), logger_);
-    store_ = std::make_unique<ClusterStore>(*db_);
+    std::string problem;
+    ASSERT_TRUE(backend_.open(GetParam(), "cluster", logger_, problem)) << problem;
+    store_ = std::make_unique<ClusterStore>(*backend_.db);
   }
 
   InstanceRow instance(const std::string& id) {
@@ -55,9 +42,7 @@ protected:
 
   std::FILE* log_file_ = std::tmpfile();
   Logger logger_{LogLevel::Warn, log_file_};
-  testing::TempDir dir_;
-  std::unique_ptr<testing::PostgresServer> server_;
-  std::unique_ptr<storage::Database> db_;
+  test::BackendDatabase backend_;
   std::unique_ptr<ClusterStore> store_;
 };
 
@@ -163,19 +148,19 @@ TEST_P(ClusterStoreTest, TwoCoordinatorsHoldEachPrinterOnceAndTheSurvivorTakesOv
   EXPECT_TRUE(first_held.empty());
 }
 
-TEST_P(ClusterStoreTest, ACoordinatorCutOffFromItsDatabaseStopsTheWorkBeforeItsLeasesExpire) {
-  if (GetParam() != "postgresql") {
-    GTEST_SKIP() << "an SQLite file cannot be cut off: only the PostgreSQL server can go away";
-  }
+// A coordinator holding the farm (50 ms heartbeats, 400 ms leases) whose database `cut` takes
+// away: the work stops before the lease can expire. `restore` brings the database back (run before
+// any assertion); `back` then expects the work to be taken again.
+void expectFencedInTime(ClusterStore& store, Logger& logger, const std::function<void()>& cut,
+                        const std::function<void()>& restore, bool back) {
   ClusterSettings settings;
   settings.heartbeat_ms = 50;
   settings.lease_ms = 400;
   settings.instance_id = "cut-off";
   std::atomic<int64_t> lost_at_ms{0};
   std::atomic<bool> holding{false};
-  ClusterCoordinator coordinator(*store_, logger_, settings, [](const std::set<std::string>&) {
-    return std::vector<std::string>{"farm"};
-  });
+  ClusterCoordinator coordinator(
+      store, logger, settings, [](const std::set<std::string>&) { return std::vector<std::string>{"farm"}; });
   coordinator.addListener([&](const std::set<std::string>& gained, const std::set<std::string>& lost) {
     if (gained.count("farm")) {
       holding = true;
@@ -187,16 +172,34 @@ TEST_P(ClusterStoreTest, ACoordinatorCutOffFromItsDatabaseStopsTheWorkBeforeItsL
   });
   coordinator.start();
   ASSERT_TRUE(holding.load());
+  auto waitFor = [&](bool wanted, int64_t timeout_ms) {
+    const int64_t deadline = monotonicMs() + timeout_ms;
+    while (holding.load() != wanted && monotonicMs() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polling a condition, with a deadline
+    }
+    return holding.load() == wanted;
+  };
   const int64_t cut_at_ms = monotonicMs();
-  server_->kill();
-  const int64_t deadline = cut_at_ms + 5000;
-  while (holding.load() && monotonicMs() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polling a condition, with a deadline
+  cut();
+  const bool stopped = waitFor(false, 5000);
+  if (restore) {
+    restore();
   }
-  ASSERT_FALSE(holding.load()) << "the work must stop when the leases cannot be renewed";
+  ASSERT_TRUE(stopped) << "the work must stop when the leases cannot be renewed";
   // The lease was last renewed at most one heartbeat before the cut; it expires lease_ms after.
   EXPECT_LT(lost_at_ms.load() - cut_at_ms, settings.lease_ms) << "stopped before anyone could take over";
+  if (back) {
+    EXPECT_TRUE(waitFor(true, 10000)) << "the lease is taken again once the database answers";
+  }
   coordinator.stop();
+}
+
+TEST_P(ClusterStoreTest, ACoordinatorCutOffFromItsDatabaseStopsTheWorkBeforeItsLeasesExpire) {
+  if (GetParam() != "postgresql") {
+    GTEST_SKIP() << "an SQLite file cannot be cut off: only the PostgreSQL server can go away";
+  }
+  expectFencedInTime(
+      *store_, logger_, [this] { backend_.server->kill(); }, nullptr, false);
 }
 
 // A database that stops answering without closing anything (a frozen server, packets dropped):
@@ -205,43 +208,8 @@ TEST_P(ClusterStoreTest, ACoordinatorWhoseDatabaseHangsStopsTheWorkBeforeItsLeas
   if (GetParam() != "postgresql") {
     GTEST_SKIP() << "an SQLite file cannot hang: only the PostgreSQL server can";
   }
-  ClusterSettings settings;
-  settings.heartbeat_ms = 50;
-  settings.lease_ms = 400;
-  settings.instance_id = "frozen-out";
-  std::atomic<int64_t> lost_at_ms{0};
-  std::atomic<bool> holding{false};
-  ClusterCoordinator coordinator(*store_, logger_, settings, [](const std::set<std::string>&) {
-    return std::vector<std::string>{"farm"};
-  });
-  coordinator.addListener([&](const std::set<std::string>& gained, const std::set<std::string>& lost) {
-    if (gained.count("farm")) {
-      holding = true;
-    }
-    if (lost.count("farm")) {
-      holding = false;
-      lost_at_ms = monotonicMs();
-    }
-  });
-  coordinator.start();
-  ASSERT_TRUE(holding.load());
-  const int64_t frozen_at_ms = monotonicMs();
-  server_->freeze();
-  const int64_t deadline = frozen_at_ms + 5000;
-  while (holding.load() && monotonicMs() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polling a condition, with a deadline
-  }
-  const bool stopped = !holding.load();
-  server_->thaw(); // before any assertion can end the test with the server stopped
-  ASSERT_TRUE(stopped) << "the work must stop while the heartbeat hangs";
-  EXPECT_LT(lost_at_ms.load() - frozen_at_ms, settings.lease_ms) << "stopped before anyone could take over";
-  // Once the database answers again, the instance takes its work back.
-  const int64_t back_by = monotonicMs() + 10000;
-  while (!holding.load() && monotonicMs() < back_by) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(5)); // polling a condition, with a deadline
-  }
-  EXPECT_TRUE(holding.load()) << "the lease is taken again after the database came back";
-  coordinator.stop();
+  expectFencedInTime(
+      *store_, logger_, [this] { backend_.server->freeze(); }, [this] { backend_.server->thaw(); }, true);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ClusterStoreTest, ::testing::Values("sqlite", "postgresql"),

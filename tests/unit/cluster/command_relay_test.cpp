@@ -4,11 +4,8 @@
 // answered 503.
 #include "cluster/command_relay.h"
 
+#include "backend_database.h"
 #include "common/logger.h"
-#include "storage/database.h"
-#include "storage/migrations.h"
-#include "support/postgres_server.h"
-#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -25,22 +22,12 @@ namespace command_relay_test {
 class CommandRelayTest : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    storage::DatabaseOptions options;
-    options.pool_size = 4;
-    if (GetParam() == "postgresql") {
-      ASSERT_FALSE(testing::PostgresServer::binDir().empty())
-          << "PostgreSQL 15 is not installed: scripts/setup";
-      server_ = std::make_unique<testing::PostgresServer>();
-      server_->start();
-      options.url = server_->createDatabase("relay");
-    } else {
-      options.path = dir_.file("relay.db");
-    }
-    db_ = std::make_unique<storage::Database>(options, logger_);
-    storage::migrate(*db_, storage::coreMigrations(), logger_);
+    std::string problem;
+    ASSERT_TRUE(backend_.open(GetParam(), "relay", logger_, problem)) << problem;
+    storage::Database& db = *backend_.db;
     // a connects printer 1; b connects nothing.
     holder_ = std::make_unique<CommandRelay>(
-        *db_, logger_, "a",
+        db, logger_, "a",
         [this](int64_t printer, const std::string& kind, const nlohmann::json& request) {
           std::lock_guard<std::mutex> lock(mutex_);
           ran_.push_back(kind + " " + std::to_string(printer) + " " + request.dump());
@@ -51,7 +38,7 @@ protected:
         },
         [](int64_t printer) { return printer == 1; });
     asker_ = std::make_unique<CommandRelay>(
-        *db_, logger_, "b",
+        db, logger_, "b",
         [](int64_t, const std::string&, const nlohmann::json&) { return CommandRelay::Answer{}; },
         [](int64_t) { return false; });
     // What the change feed does between instances.
@@ -71,9 +58,7 @@ protected:
 
   std::FILE* log_file_ = std::tmpfile();
   Logger logger_{LogLevel::Warn, log_file_};
-  testing::TempDir dir_;
-  std::unique_ptr<testing::PostgresServer> server_;
-  std::unique_ptr<storage::Database> db_;
+  test::BackendDatabase backend_;
   std::mutex mutex_;
   std::vector<std::string> ran_;
   std::unique_ptr<CommandRelay> holder_;
@@ -91,7 +76,7 @@ TEST_P(CommandRelayTest, TheInstanceConnectedToThePrinterRunsTheRequestOnceAndIt
   EXPECT_EQ(ran_,
             (std::vector<std::string>{R"(pause 1 {"printers":null})", R"(resume 1 {"printers":[1,2]})"}));
   long long left = -1;
-  db_->read(
+  backend_.db->read(
       [&](soci::session& session) { session << "SELECT COUNT(*) FROM printer_commands", soci::into(left); });
   EXPECT_EQ(left, 0) << "answered rows are removed";
 }

@@ -3,11 +3,8 @@
 // back to it, a newer answer replaces an older one, and a reader that starts late gets every row.
 #include "cluster/live_status_share.h"
 
+#include "backend_database.h"
 #include "common/logger.h"
-#include "storage/database.h"
-#include "storage/migrations.h"
-#include "support/postgres_server.h"
-#include "support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -26,23 +23,12 @@ using Answers = std::vector<std::pair<int64_t, nlohmann::json>>;
 class LiveStatusShareTest : public ::testing::TestWithParam<std::string> {
 protected:
   void SetUp() override {
-    storage::DatabaseOptions options;
-    options.pool_size = 4;
-    if (GetParam() == "postgresql") {
-      ASSERT_FALSE(testing::PostgresServer::binDir().empty())
-          << "PostgreSQL 15 is not installed: scripts/setup";
-      server_ = std::make_unique<testing::PostgresServer>();
-      server_->start();
-      options.url = server_->createDatabase("live");
-    } else {
-      options.path = dir_.file("live.db");
-    }
-    db_ = std::make_unique<storage::Database>(options, logger_);
-    storage::migrate(*db_, storage::coreMigrations(), logger_);
+    std::string problem;
+    ASSERT_TRUE(backend_.open(GetParam(), "live", logger_, problem)) << problem;
   }
 
   std::unique_ptr<LiveStatusShare> share(const std::string& instance, Answers& applied) {
-    return std::make_unique<LiveStatusShare>(*db_, logger_, instance, 1000,
+    return std::make_unique<LiveStatusShare>(*backend_.db, logger_, instance, 1000,
                                              [&applied](const Answers& answers) {
                                                applied.insert(applied.end(), answers.begin(), answers.end());
                                              });
@@ -52,9 +38,7 @@ protected:
 
   std::FILE* log_file_ = std::tmpfile();
   Logger logger_{LogLevel::Warn, log_file_};
-  testing::TempDir dir_;
-  std::unique_ptr<testing::PostgresServer> server_;
-  std::unique_ptr<storage::Database> db_;
+  test::BackendDatabase backend_;
 };
 
 TEST_P(LiveStatusShareTest, WhatOneInstanceOffersReachesTheOthersOnce) {
