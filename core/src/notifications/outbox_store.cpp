@@ -205,6 +205,19 @@ std::vector<int64_t> OutboxStore::claimDue(int64_t provider_id, int64_t now_ms, 
   if (limit == 0) {
     return {};
   }
+  // Most scans find nothing due: a plain read answers those without taking the writer's turn
+  // (on SQLite that would queue behind the journal's writes).
+  const bool any = db_.read([&](soci::session& session) {
+    long long provider = provider_id, now = now_ms, found = 0;
+    soci::indicator ind = soci::i_ok;
+    session << "SELECT id FROM notification_deliveries WHERE provider_id = :p AND " << kOpen
+            << " AND next_attempt_at_ms <= :now LIMIT 1",
+        soci::use(provider), soci::use(now), soci::into(found, ind);
+    return session.got_data();
+  });
+  if (!any) {
+    return {};
+  }
   const bool postgresql = db_.backend() == "postgresql";
   return db_.write([&](soci::session& session) {
     std::vector<int64_t> out;
