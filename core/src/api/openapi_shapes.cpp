@@ -286,7 +286,11 @@ const nlohmann::json& componentSchemas() {
            {{"type", "boolean"},
             {"description", "a print ended; the queue waits until POST /printers/{id}/plate-cleared"}}},
           {"connection_error", nullable("string")},
-          {"updated_at", time}}}};
+          {"updated_at", time},
+          {"connected_by",
+           {{"type", "string"},
+            {"description", "several server instances only: the instance connected to the printer "
+                            "(docs/scaling.md)"}}}}}};
     json out = {
         {"Error",
          {{"type", "object"},
