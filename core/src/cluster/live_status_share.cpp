@@ -119,20 +119,26 @@ void LiveStatusShare::publish() {
       }
       long long seq = 0;
       session << "SELECT last_value FROM id_sequences WHERE name = :name", soci::use(name), soci::into(seq);
-      long long id = 0, now = nowUtcMs();
-      std::string text;
-      soci::statement upsert =
-          (session.prepare
-               << "INSERT INTO printer_live (printer_id, holder, seq, status, updated_at_ms) VALUES "
-                  "(:id, :holder, :seq, :status, :now) ON CONFLICT (printer_id) DO UPDATE SET "
-                  "holder = excluded.holder, seq = excluded.seq, status = excluded.status, "
-                  "updated_at_ms = excluded.updated_at_ms",
-           soci::use(id), soci::use(instance_id_), soci::use(seq), soci::use(text), soci::use(now));
+      // All rows in one statement: the batch goes as one JSON array [{"id", "status"}, ...] that
+      // the database unpacks (PostgreSQL's json_array_elements, SQLite's json_each).
+      nlohmann::json rows = nlohmann::json::array();
       for (const auto& [printer_id, answer] : batch) {
-        id = printer_id;
-        text = answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-        upsert.execute(true);
+        rows.push_back({{"id", printer_id},
+                        {"status", answer.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)}});
       }
+      const std::string packed = rows.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      long long now = nowUtcMs();
+      const bool postgresql = db_.backend() == "postgresql";
+      const std::string source =
+          postgresql
+              ? "SELECT CAST(e->>'id' AS BIGINT), CAST(:holder AS TEXT), CAST(:seq AS BIGINT), e->>'status', "
+                "CAST(:now AS BIGINT) FROM json_array_elements(CAST(:rows AS json)) AS e"
+              : "SELECT CAST(json_extract(value, '$.id') AS INTEGER), :holder, :seq, json_extract(value, "
+                "'$.status'), :now FROM json_each(:rows) WHERE true";
+      session << "INSERT INTO printer_live (printer_id, holder, seq, status, updated_at_ms) " << source
+              << " ON CONFLICT (printer_id) DO UPDATE SET holder = excluded.holder, seq = excluded.seq, "
+                 "status = excluded.status, updated_at_ms = excluded.updated_at_ms",
+          soci::use(instance_id_), soci::use(seq), soci::use(now), soci::use(packed);
     });
   } catch (...) {
     // Not written: offered again unless something newer came meanwhile.
