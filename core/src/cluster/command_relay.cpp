@@ -22,6 +22,7 @@ constexpr int64_t kAnswerPollMs = 250;
 constexpr int64_t kKeepRowsMs = 10 * 60 * 1000; // rows nobody collected (a sender that died)
 constexpr int64_t kTrimIntervalMs = 60000;
 constexpr long long kBatch = 50;
+constexpr size_t kMaxRunning = 8; // relayed requests carried out at once
 
 std::string errorBody(const std::string& code, const std::string& detail) {
   return nlohmann::json{{"detail", detail}, {"code", code}}.dump();
@@ -57,6 +58,14 @@ void CommandRelay::stop() {
   }
   if (worker_.joinable()) {
     worker_.join();
+  }
+  std::list<std::future<void>> running;
+  {
+    std::lock_guard<std::mutex> lock(runners_mutex_);
+    running.swap(runners_);
+  }
+  for (std::future<void>& f : running) {
+    f.wait(); // relayed commands in progress finish (bounded by the printer's own timeouts)
   }
 }
 
@@ -132,30 +141,55 @@ void CommandRelay::runPending() {
     if (!taken) {
       continue; // withdrawn by its sender, or another instance was quicker
     }
-    Answer answer;
-    try {
-      const nlohmann::json request = nlohmann::json::parse(r.text);
-      answer = execute_(r.printer_id, r.kind, request);
-    } catch (const std::exception& e) {
-      answer = {500, errorBody("internal_error", std::string("the relayed request failed: ") + e.what())};
+    // On a thread of its own, so a slow printer does not hold up a command for another; when
+    // kMaxRunning already run, on this one (the rest waits its turn).
+    {
+      std::lock_guard<std::mutex> lock(runners_mutex_);
+      runners_.remove_if([](const std::future<void>& f) {
+        return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+      });
+      if (runners_.size() < kMaxRunning) {
+        runners_.push_back(
+            std::async(std::launch::async, [this, id = r.id, printer = r.printer_id, kind = r.kind,
+                                            text = r.text] { runTaken(id, printer, kind, text); }));
+        continue;
+      }
     }
-    if (answer.status <= 0) {
-      answer = {500, errorBody("internal_error", "the relayed request gave no answer")};
-    }
-    db_.write([&](soci::session& session) {
-      long long id = r.id;
-      int status = answer.status;
-      session << "UPDATE printer_commands SET answer_status = :status, answer = :answer WHERE id = :id",
-          soci::use(status), soci::use(answer.body), soci::use(id);
-    });
-    logger_.debug(kComponent, "relayed " + r.kind + " for printer " + std::to_string(r.printer_id) + ": " +
-                                  std::to_string(answer.status));
-    announce(kAnswersTopic);
+    runTaken(r.id, r.printer_id, r.kind, r.text);
   }
   if (monotonicMs() - last_trim_mono_ms_ >= kTrimIntervalMs) {
     last_trim_mono_ms_ = monotonicMs();
     trimOld();
   }
+}
+
+void CommandRelay::runTaken(int64_t id, int64_t printer_id, const std::string& kind,
+                            const std::string& text) {
+  Answer answer;
+  try {
+    const nlohmann::json request = nlohmann::json::parse(text);
+    answer = execute_(printer_id, kind, request);
+  } catch (const std::exception& e) {
+    answer = {500, errorBody("internal_error", std::string("the relayed request failed: ") + e.what())};
+  }
+  if (answer.status <= 0) {
+    answer = {500, errorBody("internal_error", "the relayed request gave no answer")};
+  }
+  try {
+    db_.write([&](soci::session& session) {
+      long long row = id;
+      int status = answer.status;
+      session << "UPDATE printer_commands SET answer_status = :status, answer = :answer WHERE id = :id",
+          soci::use(status), soci::use(answer.body), soci::use(row);
+    });
+  } catch (const std::exception& e) {
+    // The sender answers 504 at its deadline; the command itself was carried out.
+    logger_.warn(kComponent, "storing the answer of a relayed " + kind + " failed: " + e.what());
+    return;
+  }
+  logger_.debug(kComponent, "relayed " + kind + " for printer " + std::to_string(printer_id) + ": " +
+                                std::to_string(answer.status));
+  announce(kAnswersTopic);
 }
 
 std::optional<CommandRelay::Answer> CommandRelay::answerOf(int64_t id) {

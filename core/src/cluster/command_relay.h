@@ -11,8 +11,9 @@
 //
 // Threading: send() blocks the calling HTTP worker until the answer or the timeout, as a command
 // to a printer connected here blocks it until the printer acknowledges. requested() and answered()
-// come from the change feed's thread and only wake threads. One worker thread of its own runs the
-// requests taken here, one at a time, in the order they were stored.
+// come from the change feed's thread and only wake threads. One worker thread of its own takes the
+// requests, in the order they were stored, and carries each out on a thread of its own (up to 8 at
+// once), so a slow printer does not hold up commands to the others.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -20,6 +21,8 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <future>
+#include <list>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -77,6 +80,8 @@ private:
   void run();
   void announce(const char* topic);
   std::optional<Answer> answerOf(int64_t id);
+  // Carries out a taken request, stores its answer and announces it.
+  void runTaken(int64_t id, int64_t printer_id, const std::string& kind, const std::string& text);
   void trimOld();
 
   storage::Database& db_;
@@ -94,6 +99,8 @@ private:
   bool stopping_ = false;
   std::thread worker_;
   std::mutex run_mutex_; // one runPending() at a time
+  std::mutex runners_mutex_;
+  std::list<std::future<void>> runners_; // requests being carried out
   int64_t last_trim_mono_ms_ = 0;
 };
 

@@ -10,10 +10,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace bambuddy::cluster {
@@ -29,6 +31,11 @@ protected:
     holder_ = std::make_unique<CommandRelay>(
         db, logger_, "a",
         [this](int64_t printer, const std::string& kind, const nlohmann::json& request) {
+          if (kind == "slow") {
+            // A printer that takes its time: held until the test lets it go.
+            std::unique_lock<std::mutex> lock(mutex_);
+            gate_cv_.wait(lock, [this] { return gate_open_; });
+          }
           std::lock_guard<std::mutex> lock(mutex_);
           ran_.push_back(kind + " " + std::to_string(printer) + " " + request.dump());
           if (kind == "resume") {
@@ -56,10 +63,20 @@ protected:
     asker_->start();
   }
 
+  void TearDown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      gate_open_ = true; // nothing stays held when a test ends early
+    }
+    gate_cv_.notify_all();
+  }
+
   std::FILE* log_file_ = std::tmpfile();
   Logger logger_{LogLevel::Warn, log_file_};
   test::BackendDatabase backend_;
   std::mutex mutex_;
+  std::condition_variable gate_cv_;
+  bool gate_open_ = false;
   std::vector<std::string> ran_;
   std::unique_ptr<CommandRelay> holder_;
   std::unique_ptr<CommandRelay> asker_;
@@ -88,6 +105,21 @@ TEST_P(CommandRelayTest, ARequestNobodyTakesIsWithdrawnAndAnswered503) {
   holder_->runPending();
   std::lock_guard<std::mutex> lock(mutex_);
   EXPECT_TRUE(ran_.empty()) << "withdrawn: never run later";
+}
+
+TEST_P(CommandRelayTest, ASlowCommandDoesNotHoldUpAnother) {
+  CommandRelay::Answer slow;
+  std::thread first([&] { slow = asker_->send(1, "slow", {{"printers", nullptr}}, 10000); });
+  CommandRelay::Answer paused = asker_->send(1, "pause", {{"printers", nullptr}}, 10000);
+  EXPECT_EQ(paused.status, 200) << "answered while the slow one still runs";
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    EXPECT_EQ(ran_, std::vector<std::string>{R"(pause 1 {"printers":null})"});
+    gate_open_ = true;
+  }
+  gate_cv_.notify_all();
+  first.join();
+  EXPECT_EQ(slow.status, 200);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CommandRelayTest, ::testing::Values("sqlite", "postgresql"),
